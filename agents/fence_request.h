@@ -1,0 +1,34 @@
+// What fence_understudy was asked to do, from its command line or from name=value lines on
+// stdin (the fence-agents convention Pacemaker's fencer uses).
+#pragma once
+
+#include <istream>
+#include <string>
+#include <vector>
+
+#include "sizing/result.h"
+
+namespace understudy::agents {
+
+enum class FenceAction { on, off, reboot, status, list, monitor, metadata, validate_all };
+
+struct FenceRequest {
+    FenceAction action = FenceAction::reboot;  // fence-agents' default action
+    std::string url;
+    std::string plug;        // the passive node's name in Understudy
+    std::string token_file;  // token_file, or password_script's output, or password itself
+    std::string password;
+    std::string password_script;
+    // Options we do not know are ignored with a warning, as fence-agents do, because the
+    // fencer passes its own (nodename, port_as_ip, ...).
+    std::vector<std::string> warnings;
+};
+
+Result<FenceAction> parseFenceAction(const std::string& text);
+const char* fenceActionName(FenceAction action);
+
+// Reads name=value lines; '#' starts a comment line, blank lines are skipped. A line without
+// '=' or a bad value for a known option is an error naming the line.
+Result<FenceRequest> parseFenceStdin(std::istream& in);
+
+}  // namespace understudy::agents

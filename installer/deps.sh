@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Understudy needs to build, test and run its demo.
+# The one list of the project's packages. Idempotent: quick when everything is present.
+# Usage: installer/deps.sh          (as root, or as a user with sudo)
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git clang-format
+  # libraries
+  libvirt-dev qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-httpserver-dev
+  qt6-websockets-dev libqt6sql6-sqlite libsqlite3-dev libboost1.81-dev nlohmann-json3-dev
+  libbenchmark-dev
+  # headless GUI tests, screenshots and report rendering
+  xvfb xauth fonts-dejavu-core poppler-utils
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$package")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "deps: run as root or install sudo" >&2; exit 1; }
+  as_root=(sudo)
+fi
+
+echo "deps: installing ${#missing[@]} package(s): ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -qq
+"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps: done"
