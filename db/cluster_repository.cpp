@@ -1,0 +1,179 @@
+#include "db/cluster_repository.h"
+
+#include "db/statement.h"
+
+namespace understudy::db {
+
+namespace {
+
+constexpr std::string_view kColumns =
+    "SELECT id, name, priority, mtbf_hours, mttr_hours, group_id, standby_vcpus, "
+    "standby_memory_mib, active_vcpus, active_memory_mib, memory_mode, failure_model, "
+    "token_hash, appliance_id, registered_at FROM clusters ";
+
+DBCluster read(const Statement& row) {
+    DBCluster cluster;
+    cluster.id = row.integer(0);
+    cluster.name = row.text(1);
+    cluster.priority = static_cast<int>(row.integer(2));
+    cluster.mtbfHours = row.real(3);
+    cluster.mttrHours = row.real(4);
+    cluster.groupId = row.optionalInteger(5);
+    cluster.standby = Footprint{row.integer(6), row.integer(7)};
+    cluster.active = Footprint{row.integer(8), row.integer(9)};
+    cluster.memoryMode = parseMemoryMode(row.text(10)).value_or(MemoryMode::Balloon);
+    cluster.failureModel = parseFailureModel(row.text(11)).value_or(FailureModel::Declared);
+    cluster.tokenHash = row.text(12);
+    cluster.applianceId = row.integer(13);
+    cluster.registeredAt = row.integer(14);
+    return cluster;
+}
+
+// Binds the columns an insert and an update share, in the order both statements name them.
+void bindWritable(Statement& statement, const DBCluster& cluster) {
+    statement.bind(1, cluster.name)
+        .bind(2, cluster.priority)
+        .bind(3, cluster.mtbfHours)
+        .bind(4, cluster.mttrHours)
+        .bind(5, cluster.groupId)
+        .bind(6, cluster.standby.vcpus)
+        .bind(7, cluster.standby.memoryMib)
+        .bind(8, cluster.active.vcpus)
+        .bind(9, cluster.active.memoryMib)
+        .bind(10, memoryModeName(cluster.memoryMode))
+        .bind(11, failureModelName(cluster.failureModel))
+        .bind(12, cluster.tokenHash)
+        .bind(13, cluster.applianceId);
+}
+
+}  // namespace
+
+Result<Id> ClusterRepository::insert(const DBCluster& cluster) {
+    auto transaction = database_.transaction();
+    if (!transaction) {
+        return transaction.error();
+    }
+    auto statement = Statement::prepare(
+        database_.connection(),
+        "INSERT INTO clusters (name, priority, mtbf_hours, mttr_hours, group_id, standby_vcpus, "
+        "standby_memory_mib, active_vcpus, active_memory_mib, memory_mode, failure_model, "
+        "token_hash, appliance_id, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?)");
+    if (!statement) {
+        return statement.error();
+    }
+    bindWritable(*statement, cluster);
+    statement->bind(14, cluster.registeredAt);
+    if (auto done = statement->run(); !done) {
+        return done.error();
+    }
+    const Id id = lastInsertId(database_.connection());
+    auto stats =
+        Statement::prepare(database_.connection(),
+                           "INSERT INTO cluster_stats (cluster_id, observed_since) VALUES (?, ?)");
+    if (!stats) {
+        return stats.error();
+    }
+    stats->bind(1, id).bind(2, cluster.registeredAt);
+    if (auto done = stats->run(); !done) {
+        return done.error();
+    }
+    if (auto committed = transaction->commit(); !committed) {
+        return committed.error();
+    }
+    return id;
+}
+
+Status ClusterRepository::update(const DBCluster& cluster) {
+    auto statement = Statement::prepare(
+        database_.connection(),
+        "UPDATE clusters SET name = ?, priority = ?, mtbf_hours = ?, mttr_hours = ?, group_id = "
+        "?, standby_vcpus = ?, standby_memory_mib = ?, active_vcpus = ?, active_memory_mib = ?, "
+        "memory_mode = ?, failure_model = ?, token_hash = ?, appliance_id = ? WHERE id = ?");
+    if (!statement) {
+        return statement.error();
+    }
+    bindWritable(*statement, cluster);
+    statement->bind(14, cluster.id);
+    if (auto done = statement->run(); !done) {
+        return done;
+    }
+    if (changedRows(database_.connection()) == 0) {
+        return Error{"not_found", "no cluster with id " + std::to_string(cluster.id),
+                     database_.path()};
+    }
+    return Done{};
+}
+
+Status ClusterRepository::setTokenHash(Id id, const std::string& tokenHash) {
+    auto statement = Statement::prepare(database_.connection(),
+                                        "UPDATE clusters SET token_hash = ? WHERE id = ?");
+    if (!statement) {
+        return statement.error();
+    }
+    statement->bind(1, tokenHash).bind(2, id);
+    if (auto done = statement->run(); !done) {
+        return done;
+    }
+    if (changedRows(database_.connection()) == 0) {
+        return Error{"not_found", "no cluster with id " + std::to_string(id), database_.path()};
+    }
+    return Done{};
+}
+
+Status ClusterRepository::remove(Id id) {
+    auto statement =
+        Statement::prepare(database_.connection(), "DELETE FROM clusters WHERE id = ?");
+    if (!statement) {
+        return statement.error();
+    }
+    statement->bind(1, id);
+    if (auto done = statement->run(); !done) {
+        return done;
+    }
+    if (changedRows(database_.connection()) == 0) {
+        return Error{"not_found", "no cluster with id " + std::to_string(id), database_.path()};
+    }
+    return Done{};
+}
+
+Result<std::optional<DBCluster>> ClusterRepository::byId(Id id) const {
+    auto statement =
+        Statement::prepare(database_.connection(), std::string(kColumns) + "WHERE id = ?");
+    if (!statement) {
+        return statement.error();
+    }
+    statement->bind(1, id);
+    return first<DBCluster>(*statement, read);
+}
+
+Result<std::optional<DBCluster>> ClusterRepository::byName(std::string_view name) const {
+    auto statement =
+        Statement::prepare(database_.connection(), std::string(kColumns) + "WHERE name = ?");
+    if (!statement) {
+        return statement.error();
+    }
+    statement->bind(1, name);
+    return first<DBCluster>(*statement, read);
+}
+
+Result<std::vector<DBCluster>> ClusterRepository::list() const {
+    auto statement =
+        Statement::prepare(database_.connection(), std::string(kColumns) + "ORDER BY name");
+    if (!statement) {
+        return statement.error();
+    }
+    return collect<DBCluster>(*statement, read);
+}
+
+Result<std::vector<DBCluster>> ClusterRepository::listByAppliance(Id applianceId) const {
+    auto statement = Statement::prepare(
+        database_.connection(), std::string(kColumns) + "WHERE appliance_id = ? ORDER BY name");
+    if (!statement) {
+        return statement.error();
+    }
+    statement->bind(1, applianceId);
+    return collect<DBCluster>(*statement, read);
+}
+
+}  // namespace understudy::db

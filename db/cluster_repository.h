@@ -1,0 +1,39 @@
+// The clusters: their failure model, footprints, placement and token hash. Registering a
+// cluster also starts its failover statistics (ClusterStatsRepository).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "db/database.h"
+#include "db/records.h"
+
+namespace understudy::db {
+
+class ClusterRepository {
+public:
+    explicit ClusterRepository(Database& database) : database_(database) {}
+
+    // Adds a cluster (its id is ignored) and its statistics row, observed from registeredAt,
+    // in one transaction. conflict on a taken name; invalid_field on a value out of range or
+    // an unknown group or appliance.
+    Result<Id> insert(const DBCluster& cluster);
+    // Rewrites the cluster with cluster.id; not_found when there is none.
+    Status update(const DBCluster& cluster);
+    Status setTokenHash(Id id, const std::string& tokenHash);
+    // Removes the cluster with its node, grants, probe results and statistics. Its events stay.
+    Status remove(Id id);
+
+    Result<std::optional<DBCluster>> byId(Id id) const;
+    Result<std::optional<DBCluster>> byName(std::string_view name) const;
+    // All clusters, by name.
+    Result<std::vector<DBCluster>> list() const;
+    Result<std::vector<DBCluster>> listByAppliance(Id applianceId) const;
+
+private:
+    Database& database_;
+};
+
+}  // namespace understudy::db

@@ -1,0 +1,194 @@
+#include "db/migrations.h"
+
+#include <string>
+
+#include "db/logging.h"
+#include "db/statement.h"
+
+namespace understudy::db {
+
+namespace {
+
+// Version 1: the first schema. Times are integer milliseconds since the Unix epoch, UTC.
+// Events name their cluster and node as text, not as foreign keys, because the history must
+// outlive the clusters it tells about.
+constexpr std::string_view kSchemaV1 = R"sql(
+CREATE TABLE appliances (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE CHECK (name <> ''),
+    uri TEXT NOT NULL CHECK (uri <> ''),
+    reserve_memory_mib INTEGER NOT NULL DEFAULT 0 CHECK (reserve_memory_mib >= 0),
+    reserve_vcpus INTEGER NOT NULL DEFAULT 0 CHECK (reserve_vcpus >= 0),
+    cpu_overcommit REAL NOT NULL DEFAULT 1.0 CHECK (cpu_overcommit > 0)
+);
+
+CREATE TABLE cluster_groups (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE CHECK (name <> ''),
+    mtbf_hours REAL NOT NULL CHECK (mtbf_hours > 0),
+    mttr_hours REAL NOT NULL CHECK (mttr_hours >= 0)
+);
+
+CREATE TABLE clusters (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE CHECK (name <> ''),
+    priority INTEGER NOT NULL CHECK (priority BETWEEN 0 AND 1000),
+    mtbf_hours REAL NOT NULL CHECK (mtbf_hours > 0),
+    mttr_hours REAL NOT NULL CHECK (mttr_hours >= 0),
+    group_id INTEGER REFERENCES cluster_groups(id) ON DELETE RESTRICT,
+    standby_vcpus INTEGER NOT NULL CHECK (standby_vcpus >= 0),
+    standby_memory_mib INTEGER NOT NULL CHECK (standby_memory_mib >= 0),
+    active_vcpus INTEGER NOT NULL CHECK (active_vcpus >= standby_vcpus),
+    active_memory_mib INTEGER NOT NULL CHECK (active_memory_mib >= standby_memory_mib),
+    memory_mode TEXT NOT NULL DEFAULT 'balloon' CHECK (memory_mode IN ('balloon', 'reserved')),
+    failure_model TEXT NOT NULL DEFAULT 'declared'
+        CHECK (failure_model IN ('declared', 'observed')),
+    token_hash TEXT NOT NULL CHECK (token_hash <> ''),
+    appliance_id INTEGER NOT NULL REFERENCES appliances(id) ON DELETE RESTRICT,
+    registered_at INTEGER NOT NULL
+);
+CREATE INDEX clusters_by_group ON clusters(group_id);
+CREATE INDEX clusters_by_appliance ON clusters(appliance_id);
+
+CREATE TABLE nodes (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE CHECK (name <> ''),
+    cluster_id INTEGER NOT NULL UNIQUE REFERENCES clusters(id) ON DELETE CASCADE,
+    appliance_id INTEGER NOT NULL REFERENCES appliances(id) ON DELETE RESTRICT,
+    domain TEXT NOT NULL CHECK (domain <> ''),
+    uuid TEXT,
+    defined_by_service INTEGER NOT NULL CHECK (defined_by_service IN (0, 1)),
+    state TEXT NOT NULL CHECK (state IN ('standby', 'taking-over', 'active', 'releasing',
+                                         'preempted', 'fenced', 'stopped', 'missing', 'drifted')),
+    since INTEGER NOT NULL,
+    UNIQUE (appliance_id, domain)
+);
+
+CREATE TABLE grants (
+    id INTEGER PRIMARY KEY,
+    node_id INTEGER NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,
+    memory_mib INTEGER NOT NULL CHECK (memory_mib >= 0),
+    vcpus INTEGER NOT NULL CHECK (vcpus >= 0),
+    partial INTEGER NOT NULL CHECK (partial IN (0, 1)),
+    granted_at INTEGER NOT NULL,
+    released_at INTEGER CHECK (released_at IS NULL OR released_at >= granted_at)
+);
+CREATE UNIQUE INDEX grants_one_open_per_node ON grants(node_id) WHERE released_at IS NULL;
+CREATE INDEX grants_by_node ON grants(node_id, granted_at);
+
+CREATE TABLE grant_preemptions (
+    grant_id INTEGER NOT NULL REFERENCES grants(id) ON DELETE CASCADE,
+    node_id INTEGER NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,
+    PRIMARY KEY (grant_id, node_id)
+) WITHOUT ROWID;
+CREATE INDEX grant_preemptions_by_node ON grant_preemptions(node_id);
+
+CREATE TABLE probe_results (
+    id INTEGER PRIMARY KEY,
+    cluster_id INTEGER NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+    time INTEGER NOT NULL,
+    ok INTEGER NOT NULL CHECK (ok IN (0, 1)),
+    output TEXT NOT NULL CHECK (length(CAST(output AS BLOB)) <= 4096)
+);
+CREATE INDEX probe_results_by_cluster ON probe_results(cluster_id, id);
+
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    time INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind <> ''),
+    cluster TEXT,
+    node TEXT,
+    details TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(details))
+);
+CREATE INDEX events_by_cluster ON events(cluster, id) WHERE cluster IS NOT NULL;
+CREATE INDEX events_by_node ON events(node, id) WHERE node IS NOT NULL;
+CREATE INDEX events_by_kind ON events(kind, id);
+CREATE INDEX events_by_time ON events(time);
+
+-- Failover statistics live apart from the events so that retention can drop old events
+-- without forgetting a cluster's history. observed_since starts the observation window from
+-- which the observed MTBF is derived.
+CREATE TABLE cluster_stats (
+    cluster_id INTEGER PRIMARY KEY REFERENCES clusters(id) ON DELETE CASCADE,
+    observed_since INTEGER NOT NULL,
+    failovers INTEGER NOT NULL DEFAULT 0 CHECK (failovers >= 0),
+    completed_failovers INTEGER NOT NULL DEFAULT 0
+        CHECK (completed_failovers >= 0 AND completed_failovers <= failovers),
+    active_ms INTEGER NOT NULL DEFAULT 0 CHECK (active_ms >= 0),
+    last_failover INTEGER,
+    active_since INTEGER
+);
+)sql";
+
+const std::vector<Migration> kMigrations = {
+    {1, "the first schema: inventory, grants, probe results, event log, failover statistics",
+     kSchemaV1},
+};
+
+}  // namespace
+
+const std::vector<Migration>& migrations() {
+    return kMigrations;
+}
+
+int latestSchemaVersion() {
+    return kMigrations.back().version;
+}
+
+Result<int> readSchemaVersion(sqlite3* connection) {
+    auto statement = Statement::prepare(connection, "PRAGMA user_version");
+    if (!statement) {
+        return statement.error();
+    }
+    auto row = statement->step();
+    if (!row) {
+        return row.error();
+    }
+    return static_cast<int>(statement->integer(0));
+}
+
+Status applyMigrations(sqlite3* connection, int target) {
+    auto current = readSchemaVersion(connection);
+    if (!current) {
+        return current.error();
+    }
+    for (const auto& migration : kMigrations) {
+        if (migration.version <= *current || migration.version > target) {
+            continue;
+        }
+        qCInfo(lcDb, "migrating the database to schema version %d: %.*s", migration.version,
+               static_cast<int>(migration.description.size()), migration.description.data());
+        if (auto begun = execute(connection, "BEGIN IMMEDIATE"); !begun) {
+            return begun.error();
+        }
+        std::string sql(migration.sql);
+        sql += "\nPRAGMA user_version = " + std::to_string(migration.version) + ";";
+        Status applied = execute(connection, sql);
+        if (applied) {
+            // Foreign keys are off while migrating (a table rebuild needs that); prove the
+            // result consistent before committing it.
+            auto check = Statement::prepare(connection, "PRAGMA foreign_key_check");
+            if (!check) {
+                applied = check.error();
+            } else if (auto row = check->step(); !row) {
+                applied = row.error();
+            } else if (*row) {
+                applied = Error{"database_error",
+                                "migration to schema version " + std::to_string(migration.version) +
+                                    " left a broken foreign key in table " + check->text(0) +
+                                    "; the database was left at its previous version",
+                                ""};
+            }
+        }
+        if (applied) {
+            applied = execute(connection, "COMMIT");
+        }
+        if (!applied) {
+            static_cast<void>(execute(connection, "ROLLBACK"));
+            return applied.error();
+        }
+    }
+    return Done{};
+}
+
+}  // namespace understudy::db

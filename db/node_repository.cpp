@@ -1,0 +1,162 @@
+#include "db/node_repository.h"
+
+#include "db/statement.h"
+
+namespace understudy::db {
+
+namespace {
+
+constexpr std::string_view kColumns =
+    "SELECT id, name, cluster_id, appliance_id, domain, uuid, defined_by_service, state, since "
+    "FROM nodes ";
+
+DBNode read(const Statement& row) {
+    DBNode node;
+    node.id = row.integer(0);
+    node.name = row.text(1);
+    node.clusterId = row.integer(2);
+    node.applianceId = row.integer(3);
+    node.domain = row.text(4);
+    node.uuid = row.optionalText(5);
+    node.definedByService = row.integer(6) != 0;
+    node.state = parseNodeState(row.text(7)).value_or(NodeState::Drifted);
+    node.since = row.integer(8);
+    return node;
+}
+
+void bindWritable(Statement& statement, const DBNode& node) {
+    statement.bind(1, node.name)
+        .bind(2, node.clusterId)
+        .bind(3, node.applianceId)
+        .bind(4, node.domain)
+        .bind(5, node.uuid)
+        .bind(6, node.definedByService)
+        .bind(7, nodeStateName(node.state))
+        .bind(8, node.since);
+}
+
+}  // namespace
+
+Result<Id> NodeRepository::insert(const DBNode& node) {
+    auto statement = Statement::prepare(
+        database_.connection(),
+        "INSERT INTO nodes (name, cluster_id, appliance_id, domain, uuid, defined_by_service, "
+        "state, since) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!statement) {
+        return statement.error();
+    }
+    bindWritable(*statement, node);
+    if (auto done = statement->run(); !done) {
+        return done.error();
+    }
+    return lastInsertId(database_.connection());
+}
+
+Status NodeRepository::update(const DBNode& node) {
+    auto statement = Statement::prepare(
+        database_.connection(),
+        "UPDATE nodes SET name = ?, cluster_id = ?, appliance_id = ?, domain = ?, uuid = ?, "
+        "defined_by_service = ?, state = ?, since = ? WHERE id = ?");
+    if (!statement) {
+        return statement.error();
+    }
+    bindWritable(*statement, node);
+    statement->bind(9, node.id);
+    if (auto done = statement->run(); !done) {
+        return done;
+    }
+    if (changedRows(database_.connection()) == 0) {
+        return Error{"not_found", "no node with id " + std::to_string(node.id), database_.path()};
+    }
+    return Done{};
+}
+
+Result<bool> NodeRepository::setState(Id id, NodeState state, TimeMs since) {
+    auto statement =
+        Statement::prepare(database_.connection(),
+                           "UPDATE nodes SET state = ?1, since = ?2 WHERE id = ?3 AND state <> ?1");
+    if (!statement) {
+        return statement.error();
+    }
+    statement->bind(1, nodeStateName(state)).bind(2, since).bind(3, id);
+    if (auto done = statement->run(); !done) {
+        return done.error();
+    }
+    if (changedRows(database_.connection()) > 0) {
+        return true;
+    }
+    auto existing = byId(id);
+    if (!existing) {
+        return existing.error();
+    }
+    if (!*existing) {
+        return Error{"not_found", "no node with id " + std::to_string(id), database_.path()};
+    }
+    return false;
+}
+
+Status NodeRepository::remove(Id id) {
+    auto statement = Statement::prepare(database_.connection(), "DELETE FROM nodes WHERE id = ?");
+    if (!statement) {
+        return statement.error();
+    }
+    statement->bind(1, id);
+    if (auto done = statement->run(); !done) {
+        return done;
+    }
+    if (changedRows(database_.connection()) == 0) {
+        return Error{"not_found", "no node with id " + std::to_string(id), database_.path()};
+    }
+    return Done{};
+}
+
+Result<std::optional<DBNode>> NodeRepository::byId(Id id) const {
+    auto statement =
+        Statement::prepare(database_.connection(), std::string(kColumns) + "WHERE id = ?");
+    if (!statement) {
+        return statement.error();
+    }
+    statement->bind(1, id);
+    return first<DBNode>(*statement, read);
+}
+
+Result<std::optional<DBNode>> NodeRepository::byName(std::string_view name) const {
+    auto statement =
+        Statement::prepare(database_.connection(), std::string(kColumns) + "WHERE name = ?");
+    if (!statement) {
+        return statement.error();
+    }
+    statement->bind(1, name);
+    return first<DBNode>(*statement, read);
+}
+
+Result<std::optional<DBNode>> NodeRepository::byCluster(Id clusterId) const {
+    auto statement =
+        Statement::prepare(database_.connection(), std::string(kColumns) + "WHERE cluster_id = ?");
+    if (!statement) {
+        return statement.error();
+    }
+    statement->bind(1, clusterId);
+    return first<DBNode>(*statement, read);
+}
+
+Result<std::vector<DBNode>> NodeRepository::list() const {
+    auto statement =
+        Statement::prepare(database_.connection(), std::string(kColumns) + "ORDER BY name");
+    if (!statement) {
+        return statement.error();
+    }
+    return collect<DBNode>(*statement, read);
+}
+
+Result<std::vector<DBNode>> NodeRepository::listByAppliance(Id applianceId) const {
+    auto statement = Statement::prepare(
+        database_.connection(), std::string(kColumns) + "WHERE appliance_id = ? ORDER BY name");
+    if (!statement) {
+        return statement.error();
+    }
+    statement->bind(1, applianceId);
+    return collect<DBNode>(*statement, read);
+}
+
+}  // namespace understudy::db
