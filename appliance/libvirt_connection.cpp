@@ -3,51 +3,99 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include <QLoggingCategory>
+
 #include <mutex>
 
 namespace understudy::appliance {
 namespace {
 
-// libvirt prints every error to stderr unless a handler is installed; we report errors
-// ourselves, with context, through Result.
+Q_LOGGING_CATEGORY(lcLibvirt, "understudy.libvirt")
+
 void ignoreLibvirtError(void*, virErrorPtr) {}
 
-void installErrorHandlerOnce() {
+}  // namespace
+
+void silenceLibvirtErrors() {
     static std::once_flag once;
     std::call_once(once, [] { virSetErrorFunc(nullptr, ignoreLibvirtError); });
 }
 
-}  // namespace
-
-std::string lastLibvirtError() {
+LibvirtError lastLibvirtError() {
     const virErrorPtr error = virGetLastError();
-    return error && error->message ? error->message : "unknown libvirt error";
+    if (!error) {
+        return {0, 0, "unknown libvirt error"};
+    }
+    return {error->code, error->domain, error->message ? error->message : "unknown libvirt error"};
 }
 
-Result<std::unique_ptr<LibvirtConnection>> LibvirtConnection::open(const std::string& uri) {
-    installErrorHandlerOnce();
+Result<std::unique_ptr<LibvirtConnection>> LibvirtConnection::open(const std::string& uri,
+                                                                   KeepAlive keep_alive) {
+    silenceLibvirtErrors();
     virConnectPtr connection = virConnectOpen(uri.c_str());
     if (!connection) {
         return Error{"hypervisor_unavailable",
-                     "cannot connect to the hypervisor: " + lastLibvirtError() +
-                         "; check the URI and that libvirtd runs",
+                     "cannot connect to the hypervisor: " + lastLibvirtError().message +
+                         "; check the URI (for test:///PATH, that the node file exists) and, "
+                         "for a daemon URI, that libvirtd runs and is reachable",
                      uri};
     }
-    return std::unique_ptr<LibvirtConnection>(new LibvirtConnection(connection, uri));
+    bool keep_alive_active = false;
+    if (virConnectSetKeepAlive(connection, keep_alive.interval_s, keep_alive.count) == 0) {
+        keep_alive_active = true;
+    } else {
+        // Local drivers (test, and the daemon's own) have no keepalive and need none: a remote
+        // transport is the only thing that can silently die.
+        const LibvirtError error = lastLibvirtError();
+        if (error.code != VIR_ERR_NO_SUPPORT) {
+            qCWarning(lcLibvirt, "%s: keepalive not enabled: %s", uri.c_str(),
+                      error.message.c_str());
+        }
+    }
+    return std::unique_ptr<LibvirtConnection>(
+        new LibvirtConnection(connection, uri, keep_alive_active));
 }
 
 LibvirtConnection::~LibvirtConnection() {
+    for (const int id : domain_event_callbacks_) {
+        virConnectDomainEventDeregisterAny(connection_, id);
+    }
+    if (close_callback_) {
+        virConnectUnregisterCloseCallback(connection_, close_callback_);
+    }
     virConnectClose(connection_);
 }
 
-Result<HostCapacity> LibvirtConnection::hostCapacity() const {
-    virNodeInfo info{};
-    if (virNodeGetInfo(connection_, &info) != 0) {
-        return Error{"hypervisor_unavailable",
-                     "cannot read the host's node info: " + lastLibvirtError(), uri_};
+bool LibvirtConnection::alive() const {
+    return virConnectIsAlive(connection_) == 1;
+}
+
+Status LibvirtConnection::registerDomainEvent(int event_id, DomainEventCallback callback,
+                                              void* opaque, FreeCallback free_opaque) {
+    const int id = virConnectDomainEventRegisterAny(connection_, nullptr, event_id, callback,
+                                                    opaque, free_opaque);
+    if (id < 0) {
+        const std::string message = lastLibvirtError().message;
+        // libvirt does not call the free callback when registration fails.
+        free_opaque(opaque);
+        return Error{"hypervisor_error",
+                     "cannot subscribe to domain events: " + message +
+                         "; without events the service only sees changes when it reconciles",
+                     uri_};
     }
-    return HostCapacity{static_cast<std::int64_t>(info.cpus),
-                        static_cast<std::int64_t>(info.memory / 1024)};
+    domain_event_callbacks_.push_back(id);
+    return Done{};
+}
+
+Status LibvirtConnection::registerCloseCallback(CloseCallback callback, void* opaque,
+                                                FreeCallback free_opaque) {
+    if (virConnectRegisterCloseCallback(connection_, callback, opaque, free_opaque) != 0) {
+        const std::string message = lastLibvirtError().message;
+        free_opaque(opaque);
+        return Error{"hypervisor_error", "cannot watch the connection for loss: " + message, uri_};
+    }
+    close_callback_ = callback;
+    return Done{};
 }
 
 }  // namespace understudy::appliance
