@@ -1,0 +1,116 @@
+#include "sizing/report/report_text.h"
+
+#include <cmath>
+#include <cstdio>
+
+namespace understudy::sizing::report {
+
+std::string htmlEscape(std::string_view text) {
+    std::string escaped;
+    escaped.reserve(text.size());
+    for (const char c : text) {
+        switch (c) {
+            case '&':
+                escaped += "&amp;";
+                break;
+            case '<':
+                escaped += "&lt;";
+                break;
+            case '>':
+                escaped += "&gt;";
+                break;
+            case '"':
+                escaped += "&quot;";
+                break;
+            case '\'':
+                escaped += "&#39;";
+                break;
+            default:
+                escaped += c;
+        }
+    }
+    return escaped;
+}
+
+std::string withThousands(long long value) {
+    const std::string digits = std::to_string(value < 0 ? -value : value);
+    std::string out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) {
+            out += ',';
+        }
+        out += digits[i];
+    }
+    return value < 0 ? "−" + out : out;
+}
+
+std::string formatProbability(double probability) {
+    if (!(probability > 0)) {
+        return "0";
+    }
+    char buffer[32];
+    if (probability >= 0.01) {
+        std::snprintf(buffer, sizeof buffer, "%.2g", probability);
+        return buffer;
+    }
+    int exponent = static_cast<int>(std::floor(std::log10(probability)));
+    double mantissa = probability / std::pow(10.0, exponent);
+    if (std::round(mantissa * 10) >= 100) {
+        mantissa /= 10;
+        ++exponent;
+    }
+    if (std::abs(std::round(mantissa * 10) - std::round(mantissa) * 10) < 0.5) {
+        std::snprintf(buffer, sizeof buffer, "%.0fe%d", std::round(mantissa), exponent);
+    } else {
+        std::snprintf(buffer, sizeof buffer, "%.1fe%d", mantissa, exponent);
+    }
+    return buffer;
+}
+
+std::string oneIn(double probability) {
+    if (!(probability > 0)) {
+        return "0";
+    }
+    const double odds = 1 / probability;
+    if (odds < 10) {
+        char buffer[32];
+        std::snprintf(buffer, sizeof buffer, "1 in %.1f", odds);
+        return buffer;
+    }
+    const double magnitude = std::pow(10.0, std::floor(std::log10(odds)) - 1);
+    return "1 in " +
+           withThousands(static_cast<long long>(std::round(odds / magnitude) * magnitude));
+}
+
+std::string formatAmount(Resource resource, std::int64_t amount) {
+    if (resource == Resource::vcpus) {
+        return withThousands(amount) + (amount == 1 ? " vCPU" : " vCPUs");
+    }
+    if (amount < 1024 && amount > -1024) {
+        return withThousands(amount) + " MiB";
+    }
+    if (amount % 1024 == 0) {
+        return withThousands(amount / 1024) + " GiB";
+    }
+    const double gib = static_cast<double>(amount) / 1024.0;
+    const auto whole = static_cast<long long>(std::trunc(gib));
+    const int tenth =
+        static_cast<int>(std::lround(std::abs(gib - static_cast<double>(whole)) * 10));
+    if (tenth == 10 || tenth == 0) {
+        return withThousands(static_cast<long long>(std::llround(gib))) + " GiB";
+    }
+    return withThousands(whole) + "." + std::to_string(tenth) + " GiB";
+}
+
+std::string formatPercent(double fraction) {
+    char buffer[32];
+    const double percent = fraction * 100;
+    std::snprintf(buffer, sizeof buffer, std::abs(percent) >= 10 ? "%.0f %%" : "%.1f %%", percent);
+    return buffer;
+}
+
+const char* resourceLabel(Resource resource) {
+    return resource == Resource::memory_mib ? "memory" : "vCPUs";
+}
+
+}  // namespace understudy::sizing::report

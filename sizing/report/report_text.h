@@ -1,0 +1,33 @@
+// How the reports spell numbers and names for people: one place, so HTML and PDF agree.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "sizing/fleet.h"
+
+namespace understudy::sizing::report {
+
+// Escapes &, <, >, " and ' so any text is safe in HTML and SVG content and attributes.
+std::string htmlEscape(std::string_view text);
+
+// 1234567 → "1,234,567".
+std::string withThousands(long long value);
+
+// "0", "0.027" at or above 1 %, "3.2e-5" below: two significant digits, as a reader compares them.
+std::string formatProbability(double probability);
+
+// 1e-4 → "1 in 10,000"; 3.2e-5 → "1 in 31,000" (two significant digits); 0 → "0".
+std::string oneIn(double probability);
+
+// An amount of one resource: "412 GiB", "412.5 GiB", "512 MiB", "148 vCPUs", "1 vCPU".
+std::string formatAmount(Resource resource, std::int64_t amount);
+
+// A share in percent with no decimals above 10 %, one below: "62 %", "4.5 %".
+std::string formatPercent(double fraction);
+
+// "memory" or "vCPUs", as a sentence names a resource.
+const char* resourceLabel(Resource resource);
+
+}  // namespace understudy::sizing::report
