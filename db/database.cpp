@@ -82,12 +82,17 @@ Result<std::unique_ptr<Database>> Database::openWriter(const std::string& path,
                      "place",
                      path};
     }
+    auto lock = WriterLock::acquire(path);
+    if (!lock) {
+        return lock.error();
+    }
     auto version = probeExisting(raw, path);
     if (!version) {
         qCWarning(lcDb, "refusing the database: %s", version.error().describe().c_str());
         return version.error();
     }
-    std::unique_ptr<Database> database(new Database(std::move(*connection), Role::Writer, path));
+    std::unique_ptr<Database> database(
+        new Database(std::move(*connection), Role::Writer, path, std::move(*lock)));
     if (options.verifyAtOpen && *version > 0) {
         auto report = database->quickCheck();
         if (!report) {
@@ -152,7 +157,8 @@ Result<std::unique_ptr<Database>> Database::openReader(const std::string& path,
                          "; open it for writing first (start the service), which migrates it",
                      path};
     }
-    return std::unique_ptr<Database>(new Database(std::move(*connection), Role::Reader, path));
+    return std::unique_ptr<Database>(
+        new Database(std::move(*connection), Role::Reader, path, std::nullopt));
 }
 
 Database::~Database() = default;

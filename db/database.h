@@ -1,6 +1,7 @@
 // One connection to the SQLite store, in one of two roles:
-// - the writer: exactly one per database, used by one thread (the appliance core). It applies
-//   the migrations at open and is the only connection that changes anything;
+// - the writer: exactly one per database (a second one is refused, see WriterLock), used by one
+//   thread (the appliance core). It applies the migrations at open and is the only connection
+//   that changes anything;
 // - readers: any number, each used by one thread (the API's concurrent reads). WAL lets them
 //   read a consistent snapshot while the writer commits.
 // Every commit is durable before it returns (WAL, synchronous=FULL), so an answer given after
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "db/statement.h"
+#include "db/writer_lock.h"
 #include "sizing/result.h"
 
 namespace understudy::db {
@@ -44,8 +46,9 @@ class Transaction;
 class Database {
 public:
     // Opens or creates the database and brings its schema to the latest version. Refuses,
-    // without writing a byte to the file, one that is not a database, is damaged, or was
-    // written by a newer program (database_too_new).
+    // without writing a byte to the file, one that is not a database or is damaged
+    // (database_corrupt), was written by a newer program (database_too_new), is read-only
+    // (database_read_only) or already has a writer (database_unavailable).
     static Result<std::unique_ptr<Database>> openWriter(const std::string& path,
                                                         const OpenOptions& options = {});
     // Opens an existing database for reading only. The schema must be the one this program
@@ -80,10 +83,17 @@ public:
     sqlite3* connection() const { return connection_.get(); }
 
 private:
-    Database(ConnectionHandle connection, Role role, std::string path)
-        : connection_(std::move(connection)), role_(role), path_(std::move(path)) {}
+    Database(ConnectionHandle connection, Role role, std::string path,
+             std::optional<WriterLock> lock)
+        : lock_(std::move(lock)),
+          connection_(std::move(connection)),
+          role_(role),
+          path_(std::move(path)) {}
     Result<CheckReport> check(const char* pragma) const;
 
+    // Declared before the connection so that it is released only after the connection has
+    // closed (members are destroyed in reverse order): the next writer finds a closed file.
+    std::optional<WriterLock> lock_;
     ConnectionHandle connection_;
     Role role_;
     std::string path_;

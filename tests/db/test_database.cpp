@@ -1,3 +1,5 @@
+#include <sqlite3.h>
+
 #include <QFile>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
@@ -55,6 +57,8 @@ private slots:
     void readerCannotWrite();
     void readerRefusesAMissingDatabase();
     void lockedBeyondTheBusyTimeoutIsUnavailable();
+    void aSecondWriterIsRefusedUntilTheFirstCloses();
+    void readerOpensWhileNoWriterRuns();
     void fullDatabaseIsReportedAndKeepsItsData();
     void nestedTransactionRollsBackAlone();
     void checksPassOnAHealthyDatabase();
@@ -174,18 +178,47 @@ void TestDatabase::lockedBeyondTheBusyTimeoutIsUnavailable() {
     OpenOptions options;
     options.busyTimeout = std::chrono::milliseconds(200);
     auto writer = openWriter(dir, options);
-    // A second connection (say, a stray maintenance tool) holds a write transaction.
-    auto intruder = openWriter(dir, options);
-    auto held = intruder->transaction();
-    US_REQUIRE_OK(held);
+    // Another program (a stray sqlite3 shell, say) holds a write transaction.
+    sqlite3* raw = nullptr;
+    QCOMPARE(sqlite3_open(dir.filePath("understudy.db").toUtf8().constData(), &raw), SQLITE_OK);
+    ConnectionHandle intruder(raw);
+    QCOMPARE(sqlite3_exec(raw, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
 
     auto appended = EventLog(*writer).append(someEvents(1).front());
     QVERIFY(!appended.ok());
     QCOMPARE(QString::fromStdString(appended.error().code), QStringLiteral("database_unavailable"));
     QVERIFY(appended.error().message.find("busy timeout") != std::string::npos);
 
-    QVERIFY(held->commit().ok());
+    QCOMPARE(sqlite3_exec(raw, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
     US_REQUIRE_OK(EventLog(*writer).append(someEvents(1).front()));
+}
+
+void TestDatabase::aSecondWriterIsRefusedUntilTheFirstCloses() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("understudy.db").toStdString();
+    auto first = Database::openWriter(path);
+    US_REQUIRE_OK(first);
+    auto second = Database::openWriter(path);
+    QVERIFY(!second.ok());
+    QCOMPARE(QString::fromStdString(second.error().code), QStringLiteral("database_unavailable"));
+    QVERIFY(second.error().message.find("another writer") != std::string::npos);
+    auto reader = Database::openReader(path);
+    US_REQUIRE_OK(reader);
+    first->reset();
+    US_REQUIRE_OK(Database::openWriter(path));
+}
+
+void TestDatabase::readerOpensWhileNoWriterRuns() {
+    QTemporaryDir dir;
+    {
+        auto writer = openWriter(dir);
+        US_REQUIRE_OK(EventLog(*writer).append(someEvents(3)));
+    }
+    auto reader = Database::openReader(dir.filePath("understudy.db").toStdString());
+    US_REQUIRE_OK(reader);
+    auto count = EventLog(**reader).count();
+    US_REQUIRE_OK(count);
+    QCOMPARE(*count, std::int64_t{3});
 }
 
 void TestDatabase::fullDatabaseIsReportedAndKeepsItsData() {
