@@ -99,7 +99,8 @@ void drawChart(ChartCanvas& canvas, const Chart& chart, double width, double hei
         return kTop + (-decades) / (-lowDecade) * plotHeight;
     };
 
-    canvas.text(kLeft, 18, chart.title, 13, kTextColor, ChartCanvas::Anchor::start, true, false);
+    canvas.text(kLeft, 18, chart.title, 13, kTextColor, ChartCanvas::Anchor::start, true, false,
+                false);
 
     // log y axis: a grid line per decade, labelled sparsely enough to stay legible
     const int labelEvery = (-lowDecade + 7) / 8;
@@ -108,7 +109,7 @@ void drawChart(ChartCanvas& canvas, const Chart& chart, double width, double hei
         if ((-decade) % labelEvery == 0) {
             canvas.line(kLeft, y, kLeft + plotWidth, y, kGridColor, 1, false);
             canvas.text(kLeft - 6, y + 4, powerOfTenLabel(decade), 10.5, kAxisColor,
-                        ChartCanvas::Anchor::end, false, false);
+                        ChartCanvas::Anchor::end, false, false, false);
         }
     }
     const double xStep = niceStep((xMax - xMin) / chart.x_divisor, 6);
@@ -117,7 +118,7 @@ void drawChart(ChartCanvas& canvas, const Chart& chart, double width, double hei
         const double x = px(tick * chart.x_divisor);
         canvas.line(x, bottomY, x, bottomY + 4, kAxisColor, 1, false);
         canvas.text(x, bottomY + 16, axisNumber(tick, xStep), 10.5, kAxisColor,
-                    ChartCanvas::Anchor::middle, false, false);
+                    ChartCanvas::Anchor::middle, false, false, false);
     }
 
     if (chart.style == Chart::Style::bars) {
@@ -160,41 +161,49 @@ void drawChart(ChartCanvas& canvas, const Chart& chart, double width, double hei
         canvas.polyline(curve, kSeriesColor, 2);
     }
 
+    // Lines first, labels after, so no line crosses a label.
     if (chart.target) {
         const double y = py(*chart.target);
         canvas.line(kLeft, y, kLeft + plotWidth, y, "#c0392b", 1.5, true);
-        canvas.text(kLeft + plotWidth - 4, y - 5, chart.target_label, 10.5, "#c0392b",
-                    ChartCanvas::Anchor::end, true, false);
     }
-    // Labels sit beside their line, away from the neighbouring marker; a second label on the
-    // same side goes one row lower so none crosses another marker's line.
     std::vector<const ChartMarker*> sorted;
     for (const ChartMarker& marker : chart.markers) {
         sorted.push_back(&marker);
+        canvas.line(px(marker.x), kTop, px(marker.x), bottomY, marker.color, 1.5, true);
     }
+    if (chart.target) {
+        canvas.text(kLeft + plotWidth - 4, py(*chart.target) - 5, chart.target_label, 10.5,
+                    "#c0392b", ChartCanvas::Anchor::end, true, false, true);
+    }
+    // A label sits beside its line, away from the neighbouring marker. Both charts fall from
+    // left to right, so above-right and below-left of a line are where they leave room: labels
+    // to the right of their line hang from the top, labels to the left stand on the axis.
     std::stable_sort(sorted.begin(), sorted.end(),
                      [](const auto* a, const auto* b) { return a->x < b->x; });
-    int previousSide = 0;
-    int row = 0;
+    int rowsRight = 0;
+    int rowsLeft = 0;
     for (std::size_t i = 0; i < sorted.size(); ++i) {
         const double x = px(sorted[i]->x);
-        int side = x > kLeft + plotWidth * 0.6 ? -1 : 1;
-        if (i == 0 && sorted.size() > 1 && x - kLeft > 150) {
-            side = -1;
+        // about 6.5 pixels per character at the labels' size
+        const double labelWidth = 6.5 * static_cast<double>(sorted[i]->label.size()) + 8;
+        const bool roomRight = x + labelWidth < kLeft + plotWidth;
+        const bool roomLeft = x - labelWidth > kLeft;
+        bool right = roomRight || !roomLeft;
+        if (i == 0 && sorted.size() > 1 && roomLeft) {
+            right = false;
         }
-        row = i > 0 && side == previousSide ? row + 1 : 0;
-        previousSide = side;
-        canvas.line(x, kTop, x, bottomY, sorted[i]->color, 1.5, true);
-        canvas.text(x + side * 5, kTop + 12 + row * 14, sorted[i]->label, 10.5, sorted[i]->color,
-                    side > 0 ? ChartCanvas::Anchor::start : ChartCanvas::Anchor::end, true, false);
+        const double y = right ? kTop + 12 + 14 * rowsRight++ : bottomY - 6 - 14 * rowsLeft++;
+        canvas.text(right ? x + 5 : x - 5, y, sorted[i]->label, 10.5, sorted[i]->color,
+                    right ? ChartCanvas::Anchor::start : ChartCanvas::Anchor::end, true, false,
+                    true);
     }
 
     canvas.line(kLeft, kTop, kLeft, bottomY, kAxisColor, 1, false);
     canvas.line(kLeft, bottomY, kLeft + plotWidth, bottomY, kAxisColor, 1, false);
     canvas.text(kLeft + plotWidth / 2, height - 8, chart.x_label, 11, kTextColor,
-                ChartCanvas::Anchor::middle, false, false);
+                ChartCanvas::Anchor::middle, false, false, false);
     canvas.text(14, kTop + plotHeight / 2, chart.y_label, 11, kTextColor,
-                ChartCanvas::Anchor::middle, false, true);
+                ChartCanvas::Anchor::middle, false, true, false);
 }
 
 namespace {
@@ -207,7 +216,7 @@ public:
                   const std::string& color) override {
         svg += "<rect x=\"" + coordinate(x) + "\" y=\"" + coordinate(y) + "\" width=\"" +
                coordinate(width) + "\" height=\"" + coordinate(height) + "\" fill=\"" + color +
-               "\"/>";
+               "\" shape-rendering=\"crispEdges\"/>";
     }
     void line(double x1, double y1, double x2, double y2, const std::string& color, double width,
               bool dashed) override {
@@ -226,11 +235,12 @@ public:
         svg += "\"/>";
     }
     void text(double x, double y, const std::string& content, double size, const std::string& color,
-              Anchor anchor, bool bold, bool vertical) override {
+              Anchor anchor, bool bold, bool vertical, bool halo) override {
         static const char* const kAnchors[] = {"start", "middle", "end"};
         svg += "<text x=\"" + coordinate(x) + "\" y=\"" + coordinate(y) + "\" font-size=\"" +
                coordinate(size) + "\" fill=\"" + color + "\" text-anchor=\"" +
                kAnchors[static_cast<int>(anchor)] + "\"" + (bold ? " font-weight=\"bold\"" : "") +
+               (halo ? " stroke=\"#ffffff\" stroke-width=\"3\" paint-order=\"stroke\"" : "") +
                (vertical ? " transform=\"rotate(-90 " + coordinate(x) + " " + coordinate(y) + ")\""
                          : "") +
                ">" + htmlEscape(content) + "</text>";

@@ -49,8 +49,10 @@ public:
                       double width, bool dashed) = 0;
     virtual void polyline(const std::vector<ChartPoint>& points, const std::string& color,
                           double width) = 0;
+    // halo: a white outline under the glyphs, so a label stays legible across lines and bars
     virtual void text(double x, double y, const std::string& text, double size,
-                      const std::string& color, Anchor anchor, bool bold, bool vertical) = 0;
+                      const std::string& color, Anchor anchor, bool bold, bool vertical,
+                      bool halo) = 0;
 };
 
 void drawChart(ChartCanvas& canvas, const Chart& chart, double width, double height);

@@ -38,6 +38,7 @@ table.data{border-collapse:collapse;width:100%;margin:8px 0 4px;font-size:14px}
 table.data th{background:#eef1f5;text-align:left;font-weight:bold;padding:6px 8px;border-bottom:2px solid #c5cdd6}
 table.data td{padding:5px 8px;border-bottom:1px solid #e3e7ec}
 table.data td.num,table.data th.num{text-align:right;font-variant-numeric:tabular-nums}
+table.data td.num{white-space:nowrap}
 td.over{color:#c0392b;font-weight:bold}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:16px}
 figure.chart{margin:0}
@@ -48,13 +49,13 @@ footer{margin-top:36px;color:#5f6b7a;font-size:12px;border-top:1px solid #d5dbe2
 
 const char* const kPageCss = R"(
 body{font-family:"DejaVu Sans";font-size:9pt;color:#1f2933}
-h1{font-size:20pt;color:#1f3a5f;margin-top:0;margin-bottom:2pt}
-h2{font-size:13pt;color:#1f3a5f;margin-top:16pt;margin-bottom:6pt}
-h3{font-size:10.5pt;margin-top:10pt;margin-bottom:4pt}
-p{margin-top:3pt;margin-bottom:5pt}
-table.data{font-size:8.5pt}
-.kicker{color:#5f6b7a;font-size:8pt}
-.meta{color:#5f6b7a;font-size:8.5pt}
+h1{font-size:20pt;color:#1f3a5f;margin-top:0px;margin-bottom:2px}
+h2{font-size:13pt;color:#1f3a5f;margin-top:20px;margin-bottom:8px}
+h3{font-size:10.5pt;margin-top:14px;margin-bottom:6px}
+p{margin-top:4px;margin-bottom:7px}
+table.data{font-size:8.5pt;margin-top:4px;margin-bottom:6px}
+.kicker{color:#5f6b7a;font-size:8pt;margin-bottom:0px}
+.meta{color:#5f6b7a;font-size:8.5pt;margin-top:0px;margin-bottom:10px}
 .question{color:#3e4c59;font-style:italic}
 .answer{font-size:11.5pt;font-weight:bold}
 .verdictok{color:#1b7f5a;font-weight:bold}
@@ -242,6 +243,22 @@ void answerSection(Html& h, const SizingResult& result, const Fleet& fleet) {
                      " · </span>" + answer + "</p>\n";
         }
     }
+    if (result.pool) {
+        std::string failing;
+        for (const PoolDown& down : result.pool->n_plus_one) {
+            if (!down.unservable.empty() || down.overflow_risk[0] > result.target_risk ||
+                down.overflow_risk[1] > result.target_risk) {
+                failing += (failing.empty() ? "" : ", ") + htmlEscape(down.down);
+            }
+        }
+        h << "<p>N+1: " +
+                 (failing.empty()
+                      ? std::string("with any single appliance down, the others still meet the "
+                                    "target.")
+                      : "the pool misses the target with one of these appliances down: " + failing +
+                            " (see N+1 below).") +
+                 "</p>\n";
+    }
     h.closeBox();
 }
 
@@ -259,8 +276,10 @@ void unservableSection(Html& h, const SizingResult& result) {
     h.openBox("bad");
     h << "<p><b>" + std::to_string(lines.size()) +
              (lines.size() == 1 ? " cluster can" : " clusters can") +
-             " never be served, whatever the odds:</b> its active footprint does not fit beside "
-             "the other clusters' standby footprints. No overall risk figure can make up for "
+             " never be served, whatever the odds:</b> " +
+             (lines.size() == 1 ? "its active footprint does" : "their active footprints do") +
+             " not fit beside the other clusters' standby footprints. No overall risk figure can "
+             "make up for "
              "this; give the appliance more capacity or move the cluster elsewhere.</p>\n<ul>";
     for (const std::string& line : lines) {
         h << "<li>" + line + "</li>";
@@ -355,12 +374,12 @@ void savingsSection(Html& h, const SizingResult& result) {
 
     const bool single = result.appliances.size() == 1;
     std::vector<Html::Column> header{{"Policy", false, 34},
-                                     {"Usable memory", true, 0},
-                                     {"Saving", true, 0},
-                                     {"Usable vCPUs", true, 0},
-                                     {"Saving", true, 0}};
+                                     {"Usable memory", true, 12},
+                                     {"Saving", true, 15},
+                                     {"Usable vCPUs", true, 11},
+                                     {"Saving", true, 15}};
     if (single) {
-        header.push_back({"Overflow risk (memory / vCPUs)", true});
+        header.push_back({"Overflow risk (memory / vCPUs)", true, 13});
     }
     h.openTable(header);
     const auto riskCell = [&](const std::array<std::int64_t, kResourceCount>& capacity) {
@@ -450,10 +469,11 @@ void applianceSection(Html& h, const SizingResult& result, const ApplianceResult
     h.closeTable();
     const JointRisk& any = a.overflow_risk_any;
     std::string joint = "<p>Overflow risk of memory <i>or</i> vCPUs: <b>" +
-                        formatProbability(any.value) + "</b> (" + oneIn(any.value) + "), ";
+                        formatProbability(any.value) + "</b>" +
+                        (any.value > 0 ? " (" + oneIn(any.value) + ")" : "") + ", ";
     if (any.method == "montecarlo") {
         joint += "estimated by rare-event Monte Carlo from " + withThousands(any.samples) +
-                 " samples, 95 % interval " + formatProbability(any.lower) + " to " +
+                 " samples, 95% interval " + formatProbability(any.lower) + " to " +
                  formatProbability(any.upper) + ".</p>\n";
     } else {
         joint += "computed exactly over both resources together.</p>\n";
@@ -507,14 +527,14 @@ void clusterSection(Html& h, const SizingResult& result, const Fleet& fleet,
     });
     h << "<p>Risk when active: the chance that the appliance overflows while that cluster is "
          "failed over onto it. Values above the target are in red.</p>\n";
-    h.openTable({{"Cluster", false},
-                 {"Group", false},
-                 {"Priority", true},
-                 {"Standby", true},
-                 {"Active", true},
-                 {"Failover probability", true},
-                 {"Risk when active (memory)", true},
-                 {"Risk when active (vCPUs)", true}});
+    h.openTable({{"Cluster", false, 12},
+                 {"Group", false, 9},
+                 {"Priority", true, 9},
+                 {"Standby", true, 14},
+                 {"Active", true, 15},
+                 {"Failover probability", true, 13},
+                 {"Risk when active (memory)", true, 14},
+                 {"Risk when active (vCPUs)", true, 14}});
     for (const ClusterFigures* c : order) {
         const auto spec = specs.find(c->name);
         const bool known = spec != specs.end();
@@ -620,7 +640,7 @@ void methodSection(Html& h, const SizingResult& result) {
     para("Memory or vCPUs.",
          "The overflow risk of memory or vCPUs (either one overflowing) is computed exactly over "
          "the joint distribution of both resources where that is small enough, otherwise "
-         "estimated by rare-event Monte Carlo with a 95 % interval.");
+         "estimated by rare-event Monte Carlo with a 95% interval.");
     para("Baselines.",
          "No overbooking reserves every standby node at its active footprint. \"Tolerate k\" "
          "reserves all standby footprints plus the k largest growths to active, like vSphere HA "

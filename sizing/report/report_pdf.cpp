@@ -52,7 +52,7 @@ public:
         painter_.drawPolyline(polygon);
     }
     void text(double x, double y, const std::string& content, double size, const std::string& color,
-              Anchor anchor, bool bold, bool vertical) override {
+              Anchor anchor, bool bold, bool vertical, bool halo) override {
         QFont font(kFontFamily);
         // size is in pixels of the chart; at kDpi a point is 4/3 pixel
         font.setPointSizeF(size * 72.0 / kDpi);
@@ -68,6 +68,12 @@ public:
         painter_.translate(x, y);
         if (vertical) {
             painter_.rotate(-90);
+        }
+        if (halo) {
+            QPainterPath outline;
+            outline.addText(QPointF(-shift, 0), font, text);
+            painter_.strokePath(outline,
+                                QPen(Qt::white, 3, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
         }
         painter_.drawText(QPointF(-shift, 0), text);
         painter_.restore();

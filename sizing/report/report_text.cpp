@@ -105,7 +105,7 @@ std::string formatAmount(Resource resource, std::int64_t amount) {
 std::string formatPercent(double fraction) {
     char buffer[32];
     const double percent = fraction * 100;
-    std::snprintf(buffer, sizeof buffer, std::abs(percent) >= 10 ? "%.0f %%" : "%.1f %%", percent);
+    std::snprintf(buffer, sizeof buffer, std::abs(percent) >= 10 ? "%.0f%%" : "%.1f%%", percent);
     return buffer;
 }
 

@@ -24,7 +24,7 @@ std::string oneIn(double probability);
 // An amount of one resource: "412 GiB", "412.5 GiB", "512 MiB", "148 vCPUs", "1 vCPU".
 std::string formatAmount(Resource resource, std::int64_t amount);
 
-// A share in percent with no decimals above 10 %, one below: "62 %", "4.5 %".
+// A share in percent with no decimals above 10 %, one below: "62%", "4.5%".
 std::string formatPercent(double fraction);
 
 // "memory" or "vCPUs", as a sentence names a resource.

@@ -218,9 +218,13 @@ void TestReport::nPlusOneResultsAppearOnlyForAPool() {
     const QString pool = html(testing::poolCase());
     const qsizetype section = pool.indexOf("<h2>N+1: the pool with one appliance down</h2>");
     QVERIFY(section > 0);
-    QVERIFY(pool.indexOf("<td>pna-2</td><td class=\"num over\" align=\"right\">8.4e-3</td>", section) >
-            section);
+    QVERIFY(pool.indexOf("<td>pna-2</td><td class=\"num over\" align=\"right\">8.4e-3</td>",
+                         section) > section);
     QVERIFY(pool.indexOf("dwh needs 96 GiB of memory when active", section) > section);
+    const qsizetype answer = pool.indexOf(
+        "N+1: the pool misses the target with one of these appliances down: pna-1, pna-2");
+    QVERIFY(answer > 0);
+    QVERIFY(answer < section);
     QVERIFY(!html(testing::proposedApplianceCase()).contains("N+1"));
 }
 
