@@ -182,8 +182,16 @@ Result<Transaction> Database::transaction() {
         return Error{"database_read_only",
                      "a reader connection cannot change the database; use the writer", path_};
     }
+    return begin("BEGIN IMMEDIATE");
+}
+
+Result<Transaction> Database::snapshot() {
+    return begin("BEGIN DEFERRED");
+}
+
+Result<Transaction> Database::begin(const char* statement) {
     if (transactionDepth_ == 0) {
-        if (auto begun = execute(connection(), "BEGIN IMMEDIATE"); !begun) {
+        if (auto begun = execute(connection(), statement); !begun) {
             return begun.error();
         }
         ++transactionDepth_;

@@ -69,6 +69,10 @@ public:
     // repository call inside the core's own transaction joins it. Roll back unless committed.
     Result<Transaction> transaction();
 
+    // A read snapshot on any connection: the reads inside it see one committed state of the
+    // database (BEGIN DEFERRED, or a savepoint when nested). Commit or drop it to end it.
+    Result<Transaction> snapshot();
+
     // PRAGMA quick_check (fast, O(size) without index cross-checks) and integrity_check (full).
     Result<CheckReport> quickCheck() const;
     Result<CheckReport> integrityCheck() const;
@@ -90,6 +94,7 @@ private:
           role_(role),
           path_(std::move(path)) {}
     Result<CheckReport> check(const char* pragma) const;
+    Result<Transaction> begin(const char* statement);
 
     // Declared before the connection so that it is released only after the connection has
     // closed (members are destroyed in reverse order): the next writer finds a closed file.

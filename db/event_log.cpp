@@ -146,6 +146,10 @@ Result<EventPage> EventLog::page(const EventQuery& query) const {
     EventPage page;
     page.next = since;
 
+    auto snapshot = database_.snapshot();
+    if (!snapshot) {
+        return snapshot.error();
+    }
     auto oldest = oldestId();
     if (!oldest) {
         return oldest.error();
@@ -179,6 +183,9 @@ Result<EventPage> EventLog::page(const EventQuery& query) const {
     page.events = std::move(*events);
     if (!page.events.empty()) {
         page.next = page.events.back().id;
+    }
+    if (auto ended = snapshot->commit(); !ended) {
+        return ended.error();
     }
     return page;
 }

@@ -60,6 +60,8 @@ public:
     // Returns their ids, consecutive, in order.
     Result<std::vector<Id>> append(const std::vector<DBEvent>& events);
 
+    // One page, read from one snapshot (so truncated and the events agree even while
+    // retention runs on the writer).
     Result<EventPage> page(const EventQuery& query) const;
     Result<std::int64_t> count(const EventFilter& filter = {}) const;
     // The oldest and newest kept ids; nullopt while the log is empty.

@@ -47,6 +47,8 @@ private slots:
     void sinceOlderThanTheOldestKeptIsTruncated();
     void emptiedLogStillReportsTruncationAndKeepsCountingIds();
     void compactionKeepsFailoverStatistics();
+    void timesFormatAsTheApiWritesThem_data();
+    void timesFormatAsTheApiWritesThem();
 
 private:
     std::unique_ptr<QTemporaryDir> dir_;
@@ -292,6 +294,20 @@ void TestEventLog::compactionKeepsFailoverStatistics() {
     QCOMPARE((*after)->activeMs, std::int64_t{3000});
     QCOMPARE((*after)->observedMttrHours, (*before)->observedMttrHours);
     QCOMPARE((*after)->observedMtbfHours, (*before)->observedMtbfHours);
+}
+
+void TestEventLog::timesFormatAsTheApiWritesThem_data() {
+    QTest::addColumn<qint64>("time");
+    QTest::addColumn<QString>("text");
+    QTest::newRow("epoch") << qint64{0} << "1970-01-01T00:00:00.000Z";
+    QTest::newRow("API.md's example") << qint64{1795670252123} << "2026-11-26T05:17:32.123Z";
+    QTest::newRow("before the epoch") << qint64{-1} << "1969-12-31T23:59:59.999Z";
+}
+
+void TestEventLog::timesFormatAsTheApiWritesThem() {
+    QFETCH(qint64, time);
+    QFETCH(QString, text);
+    QCOMPARE(QString::fromStdString(formatTime(time)), text);
 }
 
 QTEST_GUILESS_MAIN(TestEventLog)
