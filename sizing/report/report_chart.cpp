@@ -158,7 +158,18 @@ void drawChart(ChartCanvas& canvas, const Chart& chart, double width, double hei
                 k + 1 < chart.points.size() ? px(chart.points[k + 1].x) : kLeft + plotWidth;
             add(next, y);
         }
-        canvas.polyline(curve, kSeriesColor, 2);
+        // A long distribution puts many steps into one pixel column; the column's first and
+        // last point draw the same picture, so the SVG and PDF stay small for any length.
+        std::vector<ChartPoint> drawn;
+        for (const ChartPoint& p : curve) {
+            if (drawn.size() >= 2 && std::abs(p.x - drawn.back().x) < 0.5 &&
+                std::abs(p.x - drawn[drawn.size() - 2].x) < 0.5) {
+                drawn.back() = p;
+            } else {
+                drawn.push_back(p);
+            }
+        }
+        canvas.polyline(drawn, kSeriesColor, 2);
     }
 
     // Lines first, labels after, so no line crosses a label.

@@ -62,6 +62,7 @@ private slots:
     void nPlusOneResultsAppearOnlyForAPool();
     void htmlIsSelfContained();
     void chartsReachTheRareTailOnALogScale();
+    void chartsStaySmallForLongDistributions();
     void generatedAtAppearsOnlyWhenGiven();
     void htmlIsReproducibleAndMatchesGoldenFile();
     void pdfCarriesTheAnswerAndEveryClusterOnA4Pages();
@@ -250,6 +251,24 @@ void TestReport::chartsReachTheRareTailOnALogScale() {
     QVERIFY(page.contains(QString::fromStdString(
         ">capacity " +
         formatAmount(Resource::memory_mib, a.figures(Resource::memory_mib).capacity) + "</text>")));
+}
+
+void TestReport::chartsStaySmallForLongDistributions() {
+    auto sample = testing::proposedApplianceCase();
+    // as many points as the engine resolves before it quantizes, every one with its own tail
+    DemandDistribution& memory = sample.result.appliances.front().resources[0].distribution;
+    memory.unit = 1;
+    memory.probability.assign(std::size_t{1} << 17, 0.0);
+    for (std::size_t k = 0; k < memory.probability.size(); ++k) {
+        memory.probability[k] = std::exp(-static_cast<double>(k) / 3000.0) / 3000.0;
+    }
+    const QString page = html(sample);
+    QVERIFY2(page.size() < 600'000, qPrintable(QString::number(page.size())));
+    QTemporaryDir dir;
+    const QString path = dir.filePath("long.pdf");
+    QVERIFY(writeReport(sample.result, sample.fleet, ReportFormat::pdf, path.toStdString()).ok());
+    QVERIFY2(QFileInfo(path).size() < 1'000'000,
+             qPrintable(QString::number(QFileInfo(path).size())));
 }
 
 void TestReport::generatedAtAppearsOnlyWhenGiven() {
