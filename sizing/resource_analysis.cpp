@@ -127,7 +127,8 @@ struct RangeBound {
 
 // Upper bounds on the indices the requirement searches can reach, so one truncation limit
 // serves the whole analysis and every lookup below it is exact.
-RangeBound boundRequiredRange(const ResourceModel& model, const GridModel& grid, double epsilon) {
+RangeBound boundRequiredRange(const ResourceModel& model, const GridModel& grid, double epsilon,
+                              bool per_cluster) {
     RangeBound bound;
     bound.grouped_member.assign(model.members.size(), -1);
     const std::int64_t cap = grid.total;
@@ -164,7 +165,7 @@ RangeBound boundRequiredRange(const ResourceModel& model, const GridModel& grid,
     double x2 = lo + kGolden * (hi - lo);
     std::int64_t f1 = indexAt(x1);
     std::int64_t f2 = indexAt(x2);
-    for (int iteration = 0; iteration < 24; ++iteration) {
+    for (int iteration = 0; iteration < 16; ++iteration) {
         if (f1 <= f2) {
             hi = x2;
             x2 = x1;
@@ -181,7 +182,7 @@ RangeBound boundRequiredRange(const ResourceModel& model, const GridModel& grid,
     }
     const double best_log_theta = f1 <= f2 ? x1 : x2;
     bound.fleet = std::min(f1, f2);
-    if (model.groups.empty()) {
+    if (model.groups.empty() || !per_cluster) {
         return bound;
     }
     // Given X_i = 1 the group is on with q = p_g / P(X_i = 1); otherwise i alone is on.
@@ -190,7 +191,7 @@ RangeBound boundRequiredRange(const ResourceModel& model, const GridModel& grid,
             bound.grouped_member[i] = cap;
         }
     }
-    for (int step = -6; step <= 6; ++step) {
+    for (int step = -3; step <= 3; ++step) {
         const double theta = std::exp(best_log_theta + 0.5 * step);
         const Cumulants c = cumulantsAt(model, grid, theta);
         for (std::size_t g = 0; g < model.groups.size(); ++g) {
@@ -282,14 +283,14 @@ std::int64_t smallestQualifying(const Risk& risk, double epsilon, std::int64_t h
 
 GridResult analyzeGrid(const ResourceModel& model, const GridModel& grid,
                        std::optional<std::int64_t> budget, double epsilon, bool per_cluster) {
-    const RangeBound bound = boundRequiredRange(model, grid, epsilon);
+    const RangeBound bound = boundRequiredRange(model, grid, epsilon, per_cluster);
     const std::optional<std::int64_t> budget_index =
         budget ? std::optional<std::int64_t>(*budget < 0 ? -1 : *budget / grid.unit) : std::nullopt;
     std::int64_t limit = bound.fleet + 1;
     if (budget_index) {
         limit = std::max(limit, *budget_index + 1);
     }
-    for (std::size_t i = 0; i < model.members.size(); ++i) {
+    for (std::size_t i = 0; per_cluster && i < model.members.size(); ++i) {
         if (bound.grouped_member[i] >= 0) {
             limit = std::max(limit, bound.grouped_member[i] - grid.d[i] + 1);
         }
@@ -306,14 +307,14 @@ GridResult analyzeGrid(const ResourceModel& model, const GridModel& grid,
     }
 
     GridResult result;
-    const TailView full_tail(full);
+    const TailTable full_tail = TailTable::of(full);
     if (budget_index) {
         result.overflow_risk = full_tail(*budget_index);
         result.expected_shortfall =
             *budget < 0 ? full.expectedExcessOver(grid.unit, 0) - static_cast<double>(*budget)
                         : full.expectedExcessOver(grid.unit, *budget);
     }
-    result.required_index = std::min(full_tail.smallestIndexWithTailAtMost(epsilon), grid.total);
+    result.required_index = full_tail.smallestIndexWithTailAtMost(epsilon, 0, grid.total);
     result.required_index_per_cluster = result.required_index;
 
     if (per_cluster && !model.members.empty()) {
@@ -321,72 +322,84 @@ GridResult analyzeGrid(const ResourceModel& model, const GridModel& grid,
         if (want_risk) {
             result.risk_when_active.assign(model.members.size(), 0.0);
         }
-        TruncatedDistribution without(limit);
-        auto recordMember = [&](std::size_t i, auto&& risk_at) {
-            const std::int64_t needed = smallestQualifying(risk_at, epsilon, grid.total);
-            result.required_index_per_cluster = std::max(result.required_index_per_cluster, needed);
-            if (want_risk) {
-                result.risk_when_active[i] = risk_at(*budget_index);
+        // Removing a cluster that is failed over most of the time is unstable: rebuild the
+        // others' distribution instead (rare: such a failure model draws a warning).
+        auto rebuiltWithout = [&](std::size_t left_out, const TruncatedDistribution* start,
+                                  const std::vector<std::size_t>& members) {
+            TruncatedDistribution others = start ? *start : TruncatedDistribution(limit);
+            for (const auto j : members) {
+                if (j != left_out) {
+                    others.addBernoulli(model.members[j].p_own, grid.d[j]);
+                }
             }
+            if (!start) {
+                for (std::size_t g = 0; g < model.groups.size(); ++g) {
+                    addGroup(others, model, grid, g);
+                }
+            }
+            return TailTable::of(others);
         };
+        const std::int64_t m_star = result.required_index;
         for (const auto i : grid.ungrouped) {
             const double p = model.members[i].p_own;
-            if (p < 0.5) {
-                full.removeBernoulliInto(p, grid.d[i], without);
-            } else {
-                // Removing a cluster that is failed over most of the time is unstable; rebuild.
-                without = TruncatedDistribution(limit);
-                for (const auto j : grid.ungrouped) {
-                    if (j != i) {
-                        without.addBernoulli(model.members[j].p_own, grid.d[j]);
-                    }
-                }
-                for (std::size_t g = 0; g < model.groups.size(); ++g) {
-                    addGroup(without, model, grid, g);
-                }
-            }
-            const TailView others(without);
             const std::int64_t d = grid.d[i];
-            const std::int64_t needed =
-                d + std::min(others.smallestIndexWithTailAtMost(epsilon), grid.total - d);
+            std::optional<TailTable> rebuilt;
+            if (p >= 0.5) {
+                rebuilt = rebuiltWithout(i, nullptr, grid.ungrouped);
+            }
+            auto others = [&](std::int64_t j) {
+                return rebuilt ? (*rebuilt)(j) : full_tail.tailWithout(p, d, j);
+            };
+            // Removing a cluster lowers the tail, by at most one shift of d: the others'
+            // requirement lies in [m* − d, m*].
+            const std::int64_t own = smallestQualifying(
+                [&](std::int64_t j) { return others(j + std::max<std::int64_t>(m_star - d, 0)); },
+                epsilon, std::min(d, m_star));
+            const std::int64_t needed = d + std::max<std::int64_t>(m_star - d, 0) + own;
             result.required_index_per_cluster = std::max(result.required_index_per_cluster, needed);
             if (want_risk) {
                 result.risk_when_active[i] = others(*budget_index - d);
             }
         }
         if (!model.groups.empty()) {
-            forEachGroupLeftOut(
-                ungrouped, model, grid, 0, model.groups.size(),
-                [&](std::size_t g, const TruncatedDistribution& rest) {
-                    const auto& group = model.groups[g];
-                    const TailView rest_tail(rest);
-                    TruncatedDistribution members_off = rest;
-                    for (const auto i : group.members) {
-                        members_off.addBernoulli(model.members[i].p_own, grid.d[i]);
+            auto analyzeGroupMembers = [&](std::size_t g, const TruncatedDistribution& rest) {
+                const auto& group = model.groups[g];
+                const TailTable rest_tail = TailTable::of(rest);
+                TruncatedDistribution members_off = rest;
+                for (const auto i : group.members) {
+                    members_off.addBernoulli(model.members[i].p_own, grid.d[i]);
+                }
+                const TailTable members_off_tail = TailTable::of(members_off);
+                const std::int64_t all_on = grid.group_delta[g];
+                for (const auto i : group.members) {
+                    const double p_i = model.members[i].p_own;
+                    const std::int64_t d = grid.d[i];
+                    std::optional<TailTable> rebuilt;
+                    if (p_i >= 0.5) {
+                        rebuilt = rebuiltWithout(i, &rest, group.members);
                     }
-                    const std::int64_t all_on = grid.group_delta[g];
-                    for (const auto i : group.members) {
-                        const double p_i = model.members[i].p_own;
-                        if (p_i < 0.5) {
-                            members_off.removeBernoulliInto(p_i, grid.d[i], without);
-                        } else {
-                            without = rest;
-                            for (const auto j : group.members) {
-                                if (j != i) {
-                                    without.addBernoulli(model.members[j].p_own, grid.d[j]);
-                                }
-                            }
-                        }
-                        const TailView others(without);
-                        const double p_any = group.p + p_i - group.p * p_i;
-                        const double q = p_any > 0 ? group.p / p_any : 0.0;
-                        const std::int64_t d = grid.d[i];
-                        recordMember(i, [&](std::int64_t m) {
-                            return std::min(1.0,
-                                            q * rest_tail(m - all_on) + (1 - q) * others(m - d));
-                        });
+                    auto group_others = [&](std::int64_t j) {
+                        return rebuilt ? (*rebuilt)(j) : members_off_tail.tailWithout(p_i, d, j);
+                    };
+                    // Given X_i = 1 the group is on with q = p_g / P(X_i = 1),
+                    // and then all of its members are; otherwise i alone is,
+                    // beside the others.
+                    const double p_any = group.p + p_i - group.p * p_i;
+                    const double q = p_any > 0 ? group.p / p_any : 0.0;
+                    auto risk_at = [&](std::int64_t m) {
+                        return std::min(1.0,
+                                        q * rest_tail(m - all_on) + (1 - q) * group_others(m - d));
+                    };
+                    const std::int64_t needed = smallestQualifying(risk_at, epsilon, grid.total);
+                    result.required_index_per_cluster =
+                        std::max(result.required_index_per_cluster, needed);
+                    if (want_risk) {
+                        result.risk_when_active[i] = risk_at(*budget_index);
                     }
-                });
+                }
+            };
+            forEachGroupLeftOut(ungrouped, model, grid, 0, model.groups.size(),
+                                analyzeGroupMembers);
         }
     }
     result.distribution = std::move(full);
@@ -480,7 +493,7 @@ ResourceAnalysis analyzeResource(const ResourceModel& model,
     std::int64_t needed_points = exact_points;
     if (needed_points > options.max_points) {
         const GridModel probe = makeGrid(model, unit, Rounding::up);
-        const RangeBound bound = boundRequiredRange(model, probe, epsilon);
+        const RangeBound bound = boundRequiredRange(model, probe, epsilon, options.per_cluster);
         needed_points = bound.fleet;
         for (std::size_t i = 0; i < model.members.size(); ++i) {
             if (bound.grouped_member[i] >= 0) {

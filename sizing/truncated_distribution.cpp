@@ -55,46 +55,6 @@ void TruncatedDistribution::mixWith(const TruncatedDistribution& other, double w
     support_ = top;
 }
 
-void TruncatedDistribution::removeBernoulliInto(double p, std::int64_t d,
-                                                TruncatedDistribution& out) const {
-    assert(out.limit_ == limit_);
-    assert(p < 0.5);
-    out.support_ = support_;
-    out.beyond_excess_ = 0;  // not recoverable without cancellation; shortfall uses the full K
-    if (p <= 0.0 || d <= 0) {
-        std::copy(mass_.begin(), mass_.end(), out.mass_.begin());
-        out.beyond_ = beyond_;
-        out.beyond_excess_ = beyond_excess_;
-        return;
-    }
-    const double q = 1.0 - p;
-    const double inverse_q = 1.0 / q;
-    const double* f = mass_.data();
-    double* g = out.mass_.data();
-    const std::int64_t first = std::min(d, support_ + 1);
-    for (std::int64_t k = 0; k < first; ++k) {
-        g[k] = f[k] * inverse_q;
-    }
-    // Blocks of d points depend only on the block before them, so each block's loop is free of
-    // loop-carried dependencies (and vectorizes).
-    for (std::int64_t start = d; start <= support_; start += d) {
-        const std::int64_t end = std::min(start + d, support_ + 1);
-        double* __restrict block = g + start;
-        const double* __restrict previous = g + start - d;
-        const double* __restrict full = f + start;
-        for (std::int64_t j = 0; j < end - start; ++j) {
-            block[j] = std::max(0.0, (full[j] - p * previous[j]) * inverse_q);
-        }
-    }
-    std::fill(g + support_ + 1, g + limit_ + 1, 0.0);
-    // f.beyond = g.beyond + p · Σ_{k > limit − d} g[k].
-    double crossing = 0;
-    for (std::int64_t k = std::max<std::int64_t>(limit_ - d + 1, 0); k <= support_; ++k) {
-        crossing += g[k];
-    }
-    out.beyond_ = std::max(0.0, beyond_ - p * crossing);
-}
-
 double TruncatedDistribution::expectedExcessOver(std::int64_t unit, std::int64_t budget) const {
     const auto u = static_cast<double>(unit);
     const auto b = static_cast<double>(budget);
@@ -113,60 +73,57 @@ double TruncatedDistribution::expectedExcessOver(std::int64_t unit, std::int64_t
 
 namespace understudy::sizing {
 
-TailView::TailView(const TruncatedDistribution& distribution) : distribution_(distribution) {
-    const std::int64_t points = distribution.support_ + 1;
-    const std::int64_t blocks = (points + kBlock - 1) / kBlock;
-    suffix_.assign(static_cast<std::size_t>(blocks) + 1, 0.0);
-    suffix_.back() = distribution.beyond_;
-    const double* m = distribution.mass_.data();
-    for (std::int64_t b = blocks - 1; b >= 0; --b) {
-        const std::int64_t start = b * kBlock;
-        const std::int64_t end = std::min(points, start + kBlock);
-        double sum = 0;
-        for (std::int64_t k = start; k < end; ++k) {
-            sum += m[k];
-        }
-        suffix_[static_cast<std::size_t>(b)] = suffix_[static_cast<std::size_t>(b) + 1] + sum;
+TailTable TailTable::of(const TruncatedDistribution& distribution) {
+    TailTable table;
+    table.tail.resize(static_cast<std::size_t>(distribution.limit()) + 1);
+    table.above = std::clamp(distribution.beyond(), 0.0, 1.0);
+    double above = distribution.beyond();
+    const auto& mass = distribution.mass();
+    for (std::size_t j = table.tail.size(); j-- > 0;) {
+        table.tail[j] = std::clamp(above, 0.0, 1.0);
+        above += mass[j];
     }
+    return table;
 }
 
-double TailView::operator()(std::int64_t j) const {
+double TailTable::tailWithout(double p, std::int64_t d, std::int64_t j) const {
+    assert(p < 0.5);
     if (j < 0) {
         return 1.0;
     }
-    if (j >= distribution_.support_) {
-        return std::clamp(distribution_.beyond_, 0.0, 1.0);
+    if (p <= 0.0 || d <= 0) {
+        return (*this)(j);
     }
-    const std::int64_t block = (j + 1) / kBlock;
-    const std::int64_t block_end = std::min(distribution_.support_ + 1, (block + 1) * kBlock);
-    double tail = suffix_[static_cast<std::size_t>(block) + 1];
-    const double* m = distribution_.mass_.data();
-    for (std::int64_t k = j + 1; k < block_end; ++k) {
-        tail += m[k];
+    const double a = p / (1.0 - p);
+    const double remainder_factor = 1.0 / (1.0 - a);
+    double sum = 0;
+    double power = 1;  // a^k
+    double sign = 1;
+    for (std::int64_t index = j; index >= 0; index -= d) {
+        sum += sign * power * (*this)(index);
+        power *= a;
+        sign = -sign;
+        // What the remaining terms can add is below a^k / (1 − a) (each tail is at most 1).
+        if (power * remainder_factor <= 1e-18 * std::abs(sum) || power == 0.0) {
+            return std::clamp(sum / (1.0 - p), 0.0, 1.0);
+        }
     }
-    return std::clamp(tail, 0.0, 1.0);
+    // The series reached below zero, where T' = 1: add the closing term exactly.
+    return std::clamp(sum / (1.0 - p) + sign * power, 0.0, 1.0);
 }
 
-std::int64_t TailView::smallestIndexWithTailAtMost(double epsilon) const {
-    if (distribution_.beyond_ > epsilon) {
-        return distribution_.limit_ + 1;
+std::int64_t TailTable::smallestIndexWithTailAtMost(double epsilon, std::int64_t lo,
+                                                    std::int64_t hi) const {
+    lo = std::max<std::int64_t>(lo, 0);
+    while (lo < hi) {
+        const std::int64_t mid = lo + (hi - lo) / 2;
+        if ((*this)(mid) <= epsilon) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
     }
-    // suffix_[b] = P(K > b·kBlock − 1). The lowest b ≥ 1 with suffix_[b] ≤ ε puts the answer
-    // in block b − 1; the last entry is the folded tail, which meets ε here.
-    std::size_t b = suffix_.size() - 1;
-    while (b > 1 && suffix_[b - 1] <= epsilon) {
-        --b;
-    }
-    const std::int64_t block_last = static_cast<std::int64_t>(b) * kBlock - 1;
-    std::int64_t j = std::min(block_last, distribution_.support_);
-    double tail = block_last < distribution_.support_ ? suffix_[b] : distribution_.beyond_;
-    const double* m = distribution_.mass_.data();
-    // tail = P(K > j); step down while P(K > j − 1) = tail + m[j] still meets ε.
-    while (j > 0 && tail + m[j] <= epsilon) {
-        tail += m[j];
-        --j;
-    }
-    return j;
+    return hi;
 }
 
 }  // namespace understudy::sizing

@@ -30,16 +30,10 @@ public:
     void shift(std::int64_t d) { addBernoulli(1.0, d); }
     // This ← (1 − w)·this + w·other, for the two branches of a common-cause group.
     void mixWith(const TruncatedDistribution& other, double w);
-    // Writes into out the distribution of K' where K = K' + d·X, X ~ Bernoulli(p) independent
-    // of K': the distribution without one cluster. Recurses upward in k, which damps rounding
-    // errors by p / (1 − p) per step: only valid for p < 1/2 (callers recompute otherwise).
-    void removeBernoulliInto(double p, std::int64_t d, TruncatedDistribution& out) const;
-
     // E[max(0, unit·K − budget)] for budget ≥ 0, from the resolved points and the folded tail.
     double expectedExcessOver(std::int64_t unit, std::int64_t budget) const;
 
 private:
-    friend class TailView;
     std::int64_t limit_;
     std::int64_t support_ = 0;
     std::vector<double> mass_;
@@ -47,23 +41,31 @@ private:
     double beyond_excess_ = 0;
 };
 
-// Tail probabilities of one distribution, answered in O(block) each after one vectorizable
-// pass of block sums: the per-cluster analysis asks a few tails of each of thousands of
-// distributions, where a full suffix table (a serial chain of additions) would dominate.
-class TailView {
-public:
-    explicit TailView(const TruncatedDistribution& distribution);
-    // P(K > j): 1 below zero; above the limit, the folded tail (an upper bound, exact 0 when
-    // the limit covers the whole support).
-    double operator()(std::int64_t j) const;
-    // The smallest j ≥ 0 with P(K > j) ≤ epsilon; limit + 1 when the folded tail is above it.
-    std::int64_t smallestIndexWithTailAtMost(double epsilon) const;
+// P(K > j) for j in [0, size), and an upper bound (the last entry, or the folded tail) above.
+// The per-cluster analysis works on tails directly: removing one cluster from the fleet's
+// tails is one vectorizable pass, and every figure it needs is then a lookup.
+struct TailTable {
+    std::vector<double> tail;
+    double above = 0;  // what lookups past the table answer
 
-private:
-    static constexpr std::int64_t kBlock = 256;
-    const TruncatedDistribution& distribution_;
-    // suffix_[b] = P(K ≥ b·kBlock), the folded tail included; suffix_.back() = P(K > limit).
-    std::vector<double> suffix_;
+    static TailTable of(const TruncatedDistribution& distribution);
+    double operator()(std::int64_t j) const {
+        if (j < 0) {
+            return 1.0;
+        }
+        return static_cast<std::size_t>(j) < tail.size() ? tail[static_cast<std::size_t>(j)]
+                                                         : above;
+    }
+    // P(K' > j) where K = K' + d·X, X ~ Bernoulli(p) independent of K': unrolling
+    // (1 − p)·T'(j) = T(j) − p·T'(j − d) gives the alternating series
+    // T'(j) = Σ_k (−a)^k T(j − kd) / (1 − p) + (−a)^(K+1), a = p / (1 − p), K = ⌊j/d⌋,
+    // whose terms shrink by a per step: a few terms give full precision for the small p of
+    // failover probabilities, so a cluster's figures cost O(1) lookups, not a deconvolution.
+    // Only for p < 1/2 (callers rebuild the distribution otherwise).
+    double tailWithout(double p, std::int64_t d, std::int64_t j) const;
+    // The smallest j in [lo, hi] with P(K > j) ≤ epsilon (hi when none is).
+    std::int64_t smallestIndexWithTailAtMost(double epsilon, std::int64_t lo,
+                                             std::int64_t hi) const;
 };
 
 }  // namespace understudy::sizing
