@@ -22,7 +22,7 @@ struct Clause {
     std::string sql;
     std::vector<Parameter> parameters;
 
-    void add(std::string condition, Parameter parameter) {
+    void add(std::string_view condition, Parameter parameter) {
         sql += sql.empty() ? "WHERE " : " AND ";
         sql += condition;
         parameters.push_back(std::move(parameter));

@@ -21,6 +21,7 @@ namespace {
 
 std::vector<DBEvent> someEvents(int count, const std::string& details = "{}") {
     std::vector<DBEvent> events;
+    events.reserve(static_cast<std::size_t>(count));
     for (int i = 0; i < count; ++i) {
         events.push_back(DBEvent{0, 1000 + i, "takeover.requested", "erp", "erp-passive", details});
     }
@@ -295,7 +296,7 @@ void TestDatabase::integrityCheckReportsDamage() {
         auto writer = openWriter(dir);
         US_REQUIRE_OK(EventLog(*writer).append(someEvents(2000, R"({"reason": "padding"})")));
     }
-    writeBytes(path, 4096 * 3, randomBytes(2 * 4096, 5));
+    writeBytes(path, qint64{4096} * 3, randomBytes(2 * 4096, 5));
     OpenOptions unchecked;
     unchecked.verifyAtOpen = false;
     auto writer = Database::openWriter(path.toStdString(), unchecked);
@@ -395,7 +396,7 @@ void TestDatabase::readerReadsConsistentSnapshotsWhileTheWriterWritesFromAnother
     appender.join();
     QVERIFY2(writerError.empty(), writerError.c_str());
     QVERIFY2(readerError.empty(), readerError.c_str());
-    QCOMPARE(next, Id{kBatches * kBatchSize});
+    QCOMPARE(next, Id{kBatches} * kBatchSize);
     QVERIFY(readsWhileWriting > 0);
 }
 

@@ -119,6 +119,7 @@ void TestEventLog::rejectsUnknownKindsAndDetailsThatAreNotObjects() {
 void TestEventLog::pagesOldestFirstFromSince() {
     EventLog log(*database_);
     std::vector<DBEvent> events;
+    events.reserve(250);
     for (int i = 0; i < 250; ++i) {
         events.push_back(makeEvent("probe.failed", i));
     }
