@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <future>
 #include <limits>
 #include <map>
 #include <numeric>
@@ -63,17 +64,37 @@ ApplianceResult analyzeAppliance(const Fleet& fleet, const ApplianceSpec& spec, 
     std::array<double, kResourceCount> risk_lower{};
     std::array<double, kResourceCount> risk_upper{};
     std::array<std::vector<double>, kResourceCount> risk_when_active;
+    std::array<ResourceAnalysisOptions, kResourceCount> analysis_options;
     for (const Resource resource : kResources) {
         const std::size_t r = index(resource);
         models[r] = ResourceModel::build(clusters, fleet.groups, resource);
         capacity[r] = usableCapacity(spec, fleet.cpu_overcommit, resource);
-        report(options, std::string("sizing ") + resourceName(resource) + " on " + spec.name +
-                            ": " + std::to_string(clusters.size()) + " clusters");
-        ResourceAnalysisOptions analysis_options;
-        analysis_options.capacity = capacity[r];
-        analysis_options.target_risk = fleet.target_risk;
-        analysis_options.max_points = options.max_points;
-        const ResourceAnalysis analysis = analyzeResource(models[r], analysis_options);
+        analysis_options[r].capacity = capacity[r];
+        analysis_options[r].target_risk = fleet.target_risk;
+        analysis_options[r].max_points = options.max_points;
+    }
+    report(options, "sizing " + spec.name + ": " + std::to_string(clusters.size()) +
+                        " clusters, memory and vCPUs");
+    // Memory (the larger grid) on a second thread; vCPUs and any sampling on this one. Each
+    // computation is deterministic on its own, so the result does not depend on scheduling.
+    std::future<ResourceAnalysis> memory_analysis = std::async(
+        std::launch::async, [&] { return analyzeResource(models[0], analysis_options[0]); });
+    std::array<ResourceAnalysis, kResourceCount> analyses;
+    analyses[1] = analyzeResource(models[1], analysis_options[1]);
+    const std::array<const ResourceModel*, kResourceCount> model_pointers{&models[0], &models[1]};
+    JointRiskOptions joint_options;
+    joint_options.samples = options.samples;
+    joint_options.seed = options.seed;
+    joint_options.force_montecarlo = options.method == Method::montecarlo;
+    std::optional<MonteCarloEstimate> estimate;
+    if (jointRiskNeedsSampling(model_pointers, capacity, joint_options)) {
+        estimate = estimateByMonteCarlo(model_pointers, capacity, options.samples, options.seed);
+    }
+    analyses[0] = memory_analysis.get();
+
+    for (const Resource resource : kResources) {
+        const std::size_t r = index(resource);
+        const ResourceAnalysis& analysis = analyses[r];
         ResourceFigures& figures = result.resources[r];
         figures.capacity = capacity[r];
         figures.standby_total = models[r].standbyTotal();
@@ -93,34 +114,22 @@ ApplianceResult analyzeAppliance(const Fleet& fleet, const ApplianceSpec& spec, 
             figures.overflow_risk_upper = analysis.overflow_risk_upper;
         }
         risk_when_active[r] = analysis.risk_when_active;
-    }
-
-    const std::array<const ResourceModel*, kResourceCount> model_pointers{&models[0], &models[1]};
-    JointRiskOptions joint_options;
-    joint_options.samples = options.samples;
-    joint_options.seed = options.seed;
-    if (options.method == Method::montecarlo) {
-        exact = false;
-        const MonteCarloEstimate estimate =
-            estimateByMonteCarlo(model_pointers, capacity, options.samples, options.seed);
-        for (std::size_t r = 0; r < kResourceCount; ++r) {
-            ResourceFigures& figures = result.resources[r];
-            figures.overflow_risk = estimate.risk[r];
+        if (options.method == Method::montecarlo) {
+            // The cross-check replaces the risks at the capacity; requirements stay exact.
+            exact = false;
+            figures.overflow_risk = estimate->risk[r];
             figures.overflow_risk_lower =
-                std::max(0.0, estimate.risk[r] - estimate.risk_half_width[r]);
+                std::max(0.0, estimate->risk[r] - estimate->risk_half_width[r]);
             figures.overflow_risk_upper =
-                std::min(1.0, estimate.risk[r] + estimate.risk_half_width[r]);
-            figures.expected_shortfall = estimate.shortfall[r];
+                std::min(1.0, estimate->risk[r] + estimate->risk_half_width[r]);
+            figures.expected_shortfall = estimate->shortfall[r];
             risk_lower[r] = *figures.overflow_risk_lower;
             risk_upper[r] = *figures.overflow_risk_upper;
         }
-        joint_options.force_montecarlo = true;
+        figures.meets_target = figures.overflow_risk <= fleet.target_risk;
     }
-    for (std::size_t r = 0; r < kResourceCount; ++r) {
-        result.resources[r].meets_target = result.resources[r].overflow_risk <= fleet.target_risk;
-    }
-    result.overflow_risk_any =
-        jointOverflowRisk(model_pointers, capacity, risk_lower, risk_upper, joint_options);
+    result.overflow_risk_any = jointOverflowRisk(model_pointers, capacity, risk_lower, risk_upper,
+                                                 joint_options, estimate ? &*estimate : nullptr);
     result.unservable = findUnservable(clusters, capacity);
     for (std::size_t i = 0; i < clusters.size(); ++i) {
         ClusterFigures figures;

@@ -385,7 +385,7 @@ JointRisk jointOverflowRisk(const std::array<const ResourceModel*, kResourceCoun
                             const std::array<std::int64_t, kResourceCount>& capacities,
                             const std::array<double, kResourceCount>& risk_lower,
                             const std::array<double, kResourceCount>& risk_upper,
-                            const JointRiskOptions& options) {
+                            const JointRiskOptions& options, const MonteCarloEstimate* estimate) {
     const double lower_bound = std::max(risk_lower[0], risk_lower[1]);
     const double upper_bound = std::min(1.0, risk_upper[0] + risk_upper[1]);
     JointRisk joint;
@@ -401,14 +401,7 @@ JointRisk jointOverflowRisk(const std::array<const ResourceModel*, kResourceCoun
         joint = {1.0, "exact", 1.0, 1.0, 0};
         return joint;
     }
-    // Points beyond the total delta can never be reached: the box stops there.
-    std::array<std::int64_t, 2> reach{};
-    for (std::size_t r = 0; r < kResourceCount; ++r) {
-        reach[r] = std::min(budgets[r], models[r]->deltaTotal()) / units[r] + 1;
-    }
-    const double work = static_cast<double>(reach[0]) * static_cast<double>(reach[1]) *
-                        static_cast<double>(std::max<std::size_t>(models[0]->members.size(), 1));
-    if (!options.force_montecarlo && work <= static_cast<double>(options.max_exact_work)) {
+    if (!jointRiskNeedsSampling(models, capacities, options)) {
         std::array<std::int64_t, 2> clipped{};
         for (std::size_t r = 0; r < kResourceCount; ++r) {
             clipped[r] = std::min(budgets[r], models[r]->deltaTotal());
@@ -419,16 +412,36 @@ JointRisk jointOverflowRisk(const std::array<const ResourceModel*, kResourceCoun
         joint.upper = joint.value;
         return joint;
     }
-    const MonteCarloEstimate estimate =
-        estimateByMonteCarlo(models, capacities, options.samples, options.seed);
+    const MonteCarloEstimate sampled =
+        estimate ? *estimate
+                 : estimateByMonteCarlo(models, capacities, options.samples, options.seed);
     joint.method = "montecarlo";
-    joint.samples = estimate.samples;
+    joint.samples = sampled.samples;
     joint.lower =
-        std::clamp(estimate.risk_any - estimate.risk_any_half_width, lower_bound, upper_bound);
+        std::clamp(sampled.risk_any - sampled.risk_any_half_width, lower_bound, upper_bound);
     joint.upper =
-        std::clamp(estimate.risk_any + estimate.risk_any_half_width, lower_bound, upper_bound);
-    joint.value = std::clamp(estimate.risk_any, joint.lower, joint.upper);
+        std::clamp(sampled.risk_any + sampled.risk_any_half_width, lower_bound, upper_bound);
+    joint.value = std::clamp(sampled.risk_any, joint.lower, joint.upper);
     return joint;
+}
+
+bool jointRiskNeedsSampling(const std::array<const ResourceModel*, kResourceCount>& models,
+                            const std::array<std::int64_t, kResourceCount>& capacities,
+                            const JointRiskOptions& options) {
+    if (options.force_montecarlo) {
+        return true;
+    }
+    // Points beyond the total delta can never be reached: the box stops there.
+    double work = static_cast<double>(std::max<std::size_t>(models[0]->members.size(), 1));
+    for (std::size_t r = 0; r < kResourceCount; ++r) {
+        const std::int64_t budget = capacities[r] - models[r]->standbyTotal();
+        if (budget < 0) {
+            return false;  // certain overflow: nothing to sample
+        }
+        const std::int64_t reach = std::min(budget, models[r]->deltaTotal());
+        work *= static_cast<double>(reach / commonUnit(*models[r]) + 1);
+    }
+    return work > static_cast<double>(options.max_exact_work);
 }
 
 }  // namespace understudy::sizing

@@ -13,7 +13,7 @@ struct JointRiskOptions {
     // Exact when members × box cells stays within this much work.
     std::int64_t max_exact_work = 200'000'000;
     bool force_montecarlo = false;
-    std::int64_t samples = 50'000;
+    std::int64_t samples = 20'000;
     std::uint64_t seed = 1;
 };
 
@@ -36,10 +36,18 @@ MonteCarloEstimate estimateByMonteCarlo(
 // The per-resource overflow risks (lower and upper bounds; equal when exact) bound the joint
 // risk from below (their maximum) and above (their sum, the union bound); a Monte Carlo
 // interval is clipped to them.
+// A Monte Carlo estimate made beforehand (for example while the per-resource analysis ran on
+// another thread) is used instead of sampling again when given.
 JointRisk jointOverflowRisk(const std::array<const ResourceModel*, kResourceCount>& models,
                             const std::array<std::int64_t, kResourceCount>& capacities,
                             const std::array<double, kResourceCount>& risk_lower,
                             const std::array<double, kResourceCount>& risk_upper,
+                            const JointRiskOptions& options,
+                            const MonteCarloEstimate* estimate = nullptr);
+
+// Whether jointOverflowRisk will sample (the exact box is too large, or sampling is forced).
+bool jointRiskNeedsSampling(const std::array<const ResourceModel*, kResourceCount>& models,
+                            const std::array<std::int64_t, kResourceCount>& capacities,
                             const JointRiskOptions& options);
 
 }  // namespace understudy::sizing
