@@ -276,19 +276,21 @@ const QString& metadataNamespace() {
     return uri;
 }
 
-Node metadataNode(const NodeMetadata& metadata) {
-    const QString prefix = QString::fromLatin1(kMetadataPrefix) + u':';
+Node metadataNode(const NodeMetadata& metadata, bool qualified) {
+    const QString prefix = qualified ? QString::fromLatin1(kMetadataPrefix) + u':' : QString();
+    const QString uri = qualified ? metadataNamespace() : QString();
     Node node = elementNode(prefix + QStringLiteral("node"));
-    node.namespace_uri = metadataNamespace();
-    node.namespace_declarations.emplace_back(QString::fromLatin1(kMetadataPrefix),
-                                             metadataNamespace());
+    node.namespace_uri = uri;
+    if (qualified) {
+        node.namespace_declarations.emplace_back(QString::fromLatin1(kMetadataPrefix), uri);
+    }
     node.attributes = {{QStringLiteral("cluster"), QString::fromStdString(metadata.cluster)},
                        {QStringLiteral("node"), QString::fromStdString(metadata.node)},
                        {QStringLiteral("memory_mode"),
                         QString::fromLatin1(sizing::memoryModeName(metadata.memory_mode))}};
     const auto footprint = [&](const char* name, const sizing::Footprint& value) {
         Node child = elementNode(prefix + QString::fromLatin1(name));
-        child.namespace_uri = metadataNamespace();
+        child.namespace_uri = uri;
         child.attributes = {{QStringLiteral("vcpus"), number(value.vcpus)},
                             {QStringLiteral("memory_mib"), number(value.memory_mib)}};
         return child;
@@ -360,7 +362,7 @@ void applyMetadata(Node& domain, const NodeMetadata& metadata) {
     const auto first = std::find_if(children.begin(), children.end(), ours);
     const auto position = std::distance(children.begin(), first);
     std::erase_if(children, ours);
-    children.insert(children.begin() + position, metadataNode(metadata));
+    children.insert(children.begin() + position, metadataNode(metadata, true));
 }
 
 std::optional<std::int64_t> integerAttribute(const Node& node, QStringView name) {
@@ -486,9 +488,9 @@ Result<std::string> renderDomainXml(const DomainTemplate& domain_template, const
     return out.toStdString();
 }
 
-std::string formatNodeMetadata(const NodeMetadata& metadata) {
+std::string formatNodeMetadata(const NodeMetadata& metadata, MetadataForm form) {
     QString out;
-    write(metadataNode(metadata), 0, out);
+    write(metadataNode(metadata, form == MetadataForm::qualified), 0, out);
     return out.toStdString();
 }
 
@@ -504,7 +506,11 @@ Result<NodeMetadata> parseNodeMetadata(std::string_view xml, const std::string& 
                          "; re-adopt the domain so the service writes it again",
                      where};
     };
-    if (node.namespace_uri != metadataNamespace() || node.local_name != u"node") {
+    // virDomainGetMetadata returns the element stripped of its namespace: the caller chose it.
+    const auto ours = [](const Node& element) {
+        return element.namespace_uri.isEmpty() || element.namespace_uri == metadataNamespace();
+    };
+    if (!ours(node) || node.local_name != u"node") {
         return invalid("is not a <node> element in namespace " + std::string(kMetadataNamespace));
     }
     NodeMetadata metadata;
@@ -527,7 +533,7 @@ Result<NodeMetadata> parseNodeMetadata(std::string_view xml, const std::string& 
     bool have_standby = false;
     bool have_active = false;
     for (const Node& child : node.children) {
-        if (child.is_text || child.namespace_uri != metadataNamespace()) {
+        if (child.is_text || !ours(child)) {
             continue;
         }
         const bool is_standby = child.local_name == u"standby";

@@ -43,10 +43,13 @@ Result<DomainTemplate> loadDomainTemplate(const std::string& path);
 
 Result<std::string> renderDomainXml(const DomainTemplate& domain_template, const DomainSpec& spec);
 
-// The metadata element alone, as given to virDomainSetMetadata.
-std::string formatNodeMetadata(const NodeMetadata& metadata);
-// Reads the element back, in whichever form libvirt returns it. `where` names the domain for
-// error messages.
+// The metadata element alone: qualified (prefix and namespace declaration, as inside a domain's
+// <metadata>), or bare, as virDomainSetMetadata wants it (libvirt adds the namespace itself).
+enum class MetadataForm { qualified, bare };
+std::string formatNodeMetadata(const NodeMetadata& metadata,
+                               MetadataForm form = MetadataForm::qualified);
+// Reads the element back: qualified, or bare as virDomainGetMetadata returns it. `where` names
+// the domain for error messages.
 Result<NodeMetadata> parseNodeMetadata(std::string_view xml, const std::string& where);
 
 }  // namespace understudy::appliance

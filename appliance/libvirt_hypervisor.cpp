@@ -3,6 +3,8 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include <QAbstractEventDispatcher>
+#include <QCoreApplication>
 #include <QLoggingCategory>
 
 #include <array>
@@ -283,7 +285,12 @@ struct LibvirtHypervisor::State : std::enable_shared_from_this<State> {
     // A call that failed because the transport died starts the reconnection.
     Error failure(const LibvirtConnection& on, const std::string& action, const std::string& domain,
                   const std::string& advice = {}) {
-        const LibvirtError error = lastLibvirtError();
+        return failure(on, lastLibvirtError(), action, domain, advice);
+    }
+
+    // For a caller that had to ask libvirt something else first (which resets the error).
+    Error failure(const LibvirtConnection& on, const LibvirtError& error, const std::string& action,
+                  const std::string& domain, const std::string& advice = {}) {
         Classified classified = classify(error.code);
         std::string what_to_do = advice.empty() ? classified.advice : advice;
         if (!on.alive()) {
@@ -523,6 +530,20 @@ struct LibvirtHypervisor::State : std::enable_shared_from_this<State> {
 
 Result<std::unique_ptr<LibvirtHypervisor>> LibvirtHypervisor::open(
     const std::string& uri, LibvirtHypervisorOptions options) {
+    // libvirt's default event loop iterates GLib's default main context; Qt's GLib event
+    // dispatcher owns that context on the main thread, so libvirt's thread would wait for it
+    // forever: no events, and a hang when the loop is stopped.
+    if (const QCoreApplication* application = QCoreApplication::instance()) {
+        const QAbstractEventDispatcher* dispatcher =
+            QAbstractEventDispatcher::instance(application->thread());
+        if (dispatcher && dispatcher->inherits("QEventDispatcherGlib")) {
+            return Error{"unsupported_environment",
+                         "cannot run libvirt's event loop beside Qt's GLib event dispatcher (both "
+                         "need GLib's default main context); set QT_NO_GLIB=1 before the "
+                         "application object is created",
+                         uri};
+        }
+    }
     auto state = std::make_shared<State>(uri, options);
     // Before the first connection: drivers bind their event delivery at open.
     state->loop = EventLoop::acquire();
@@ -745,9 +766,10 @@ Status LibvirtHypervisor::setVcpusLive(const std::string& name, int vcpus) {
     }
     if (virDomainSetVcpusFlags(domain, static_cast<unsigned int>(vcpus), VIR_DOMAIN_AFFECT_LIVE) !=
         0) {
+        const LibvirtError error = lastLibvirtError();
         const int max = virDomainGetVcpusFlags(
             domain, combine(VIR_DOMAIN_AFFECT_LIVE, VIR_DOMAIN_VCPU_MAXIMUM));
-        return state_->failure(*handle->connection, action, name,
+        return state_->failure(*handle->connection, error, action, name,
                                max > 0 ? "the domain must be running, and its maximum is " +
                                              std::to_string(max) + " vCPUs (the active footprint)"
                                        : "the domain must be running");
@@ -867,7 +889,7 @@ Status LibvirtHypervisor::setMetadata(const std::string& name, const NodeMetadat
     if (virDomainIsActive(domain) == 1) {
         flags |= VIR_DOMAIN_AFFECT_LIVE;
     }
-    const std::string xml = formatNodeMetadata(metadata);
+    const std::string xml = formatNodeMetadata(metadata, MetadataForm::bare);
     if (virDomainSetMetadata(domain, VIR_DOMAIN_METADATA_ELEMENT, xml.c_str(), kMetadataPrefix,
                              kMetadataNamespace, flags) != 0) {
         return state_->failure(*handle->connection, action, name);
