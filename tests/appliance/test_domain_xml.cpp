@@ -52,7 +52,9 @@ private slots:
     void namesTheMissingTemplateFile();
     void metadataSurvivesARoundTrip_data();
     void metadataSurvivesARoundTrip();
+    void readsMetadataInLibvirtsOwnFormatting_data();
     void readsMetadataInLibvirtsOwnFormatting();
+    void writesBareMetadataForTheLibvirtApi();
     void rejectsMetadataItCannotTrust_data();
     void rejectsMetadataItCannotTrust();
 };
@@ -208,22 +210,44 @@ void TestDomainXml::metadataSurvivesARoundTrip() {
     QVERIFY(*parsed == metadata);
 }
 
-// virDomainGetMetadata hands the element back reformatted by libxml2: double quotes, its own
-// indentation.
+void TestDomainXml::readsMetadataInLibvirtsOwnFormatting_data() {
+    QTest::addColumn<QString>("xml");
+    // virDomainGetMetadata hands the element back stripped of its namespace (the caller named
+    // it), reformatted by libxml2: double quotes, its own indentation.
+    QTest::newRow("from virDomainGetMetadata")
+        << "<node cluster=\"erp\" node=\"erp-passive\" memory_mode=\"reserved\">\n"
+           "  <standby vcpus=\"1\" memory_mib=\"2048\"/>\n"
+           "  <active vcpus=\"8\" memory_mib=\"32768\"/>\n"
+           "</node>";
+    // Inside a domain's <metadata> (virsh dumpxml) it keeps its prefix and namespace.
+    QTest::newRow("from the domain XML")
+        << "<understudy:node xmlns:understudy=\"urn:understudy:passive-node:1\" cluster=\"erp\" "
+           "node=\"erp-passive\" memory_mode=\"reserved\">\n"
+           "      <understudy:standby vcpus=\"1\" memory_mib=\"2048\"/>\n"
+           "      <understudy:active vcpus=\"8\" memory_mib=\"32768\"/>\n"
+           "    </understudy:node>";
+}
+
 void TestDomainXml::readsMetadataInLibvirtsOwnFormatting() {
-    const std::string from_libvirt =
-        "<understudy:node xmlns:understudy=\"urn:understudy:passive-node:1\" cluster=\"erp\" "
-        "node=\"erp-passive\" memory_mode=\"reserved\">\n"
-        "  <understudy:standby vcpus=\"1\" memory_mib=\"2048\"/>\n"
-        "  <understudy:active vcpus=\"8\" memory_mib=\"32768\"/>\n"
-        "</understudy:node>";
-    auto parsed = parseNodeMetadata(from_libvirt, "domain 'erp-passive'");
+    QFETCH(QString, xml);
+    auto parsed = parseNodeMetadata(xml.toStdString(), "domain 'erp-passive'");
     QVERIFY2(parsed.ok(), failure(parsed).c_str());
     QCOMPARE(parsed->cluster, std::string("erp"));
     QCOMPARE(parsed->node, std::string("erp-passive"));
     QVERIFY(parsed->memory_mode == sizing::MemoryMode::reserved);
     QVERIFY((parsed->standby == sizing::Footprint{1, 2048}));
     QVERIFY((parsed->active == sizing::Footprint{8, 32768}));
+}
+
+void TestDomainXml::writesBareMetadataForTheLibvirtApi() {
+    const std::string bare = formatNodeMetadata(
+        NodeMetadata{"erp", "erp-passive", {1, 2048}, {8, 32768}, sizing::MemoryMode::balloon},
+        MetadataForm::bare);
+    QCOMPARE(QString::fromStdString(bare),
+             QStringLiteral("<node cluster='erp' node='erp-passive' memory_mode='balloon'>\n"
+                            "  <standby vcpus='1' memory_mib='2048'/>\n"
+                            "  <active vcpus='8' memory_mib='32768'/>\n"
+                            "</node>\n"));
 }
 
 void TestDomainXml::rejectsMetadataItCannotTrust_data() {

@@ -1,5 +1,7 @@
 #include <QtTest>
 
+#include <cstdio>
+#include <cstring>
 #include <functional>
 #include <mutex>
 
@@ -118,6 +120,7 @@ private slots:
     void saysTheTestDriverHasNoSchedulerCap();
     void reconnectsWithBackoffAndDeliversEventsAgain();
     void failsCallsWhileDisconnected();
+    void refusesToRunBesideQtsGlibDispatcher();
 };
 
 void TestLibvirtHypervisor::readsHostCapacity_data() {
@@ -527,7 +530,40 @@ void TestLibvirtHypervisor::failsCallsWhileDisconnected() {
              QStringLiteral("hypervisor_unavailable"));
 }
 
+namespace {
+
+constexpr const char* kOpenBesideGlib = "--open-beside-glib";
+
+// The child process of refusesToRunBesideQtsGlibDispatcher: an application with Qt's default
+// dispatcher, which opens a hypervisor and prints the error code it gets.
+int openBesideGlib(int argc, char** argv) {
+    QCoreApplication application(argc, argv);
+    auto opened = LibvirtHypervisor::open("test:///default");
+    std::fputs(opened.ok() ? "opened" : opened.error().code.c_str(), stdout);
+    return 0;
+}
+
+}  // namespace
+
+// Qt's GLib dispatcher owns GLib's default main context, which libvirt's event loop iterates:
+// the two together would hang at the first event or at close, so open() says so instead.
+void TestLibvirtHypervisor::refusesToRunBesideQtsGlibDispatcher() {
+    QProcess child;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.remove(QStringLiteral("QT_NO_GLIB"));
+    child.setProcessEnvironment(environment);
+    child.start(QCoreApplication::applicationFilePath(), {QString::fromLatin1(kOpenBesideGlib)});
+    QVERIFY(child.waitForFinished(30000));
+    QCOMPARE(child.exitCode(), 0);
+    const QString answer = QString::fromUtf8(child.readAllStandardOutput());
+    // Debian's Qt is built with GLib and uses it unless QT_NO_GLIB is set.
+    QCOMPARE(answer, QStringLiteral("unsupported_environment"));
+}
+
 int main(int argc, char** argv) {
+    if (argc == 2 && std::strcmp(argv[1], kOpenBesideGlib) == 0) {
+        return openBesideGlib(argc, argv);
+    }
     // LibvirtHypervisor::open refuses to run beside Qt's GLib dispatcher (see there).
     qputenv("QT_NO_GLIB", "1");
     QCoreApplication application(argc, argv);
