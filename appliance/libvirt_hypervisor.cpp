@@ -260,6 +260,7 @@ struct LibvirtHypervisor::State : std::enable_shared_from_this<State> {
     std::shared_ptr<LibvirtConnection> connection;         // empty while lost
     std::vector<std::shared_ptr<LibvirtConnection>> dead;  // closed by the reconnect thread
     std::string lost_reason;
+    std::optional<ConnectionEvent> pending_loss;  // reported by the reconnect thread
     int failed_attempts = 0;
     std::chrono::milliseconds delay;
     Clock::time_point next_attempt;
@@ -302,8 +303,9 @@ struct LibvirtHypervisor::State : std::enable_shared_from_this<State> {
                      where(domain)};
     }
 
+    // Any thread may find the connection dead; the reconnect thread closes it, reports it and
+    // reconnects, so connection events reach the handlers from that one thread, in order.
     void markLost(virConnectPtr raw, const std::string& reason) {
-        std::chrono::milliseconds first_delay{};
         {
             const std::lock_guard lock(mutex);
             if (stopping || !connection || connection->get() != raw) {
@@ -314,12 +316,11 @@ struct LibvirtHypervisor::State : std::enable_shared_from_this<State> {
             lost_reason = reason;
             failed_attempts = 0;
             delay = options.initial_backoff;
-            first_delay = delay;
             next_attempt = Clock::now() + delay;
+            pending_loss = ConnectionEvent{ConnectionState::lost, uri, reason, 0, delay};
         }
         wake.notify_all();
         qCWarning(lcLibvirt, "%s: connection lost: %s", uri.c_str(), reason.c_str());
-        sink->deliver(ConnectionEvent{ConnectionState::lost, uri, reason, 0, first_delay});
     }
 
     Result<std::shared_ptr<LibvirtConnection>> connect() {
@@ -362,6 +363,14 @@ struct LibvirtHypervisor::State : std::enable_shared_from_this<State> {
     void reconnectLoop() {
         std::unique_lock lock(mutex);
         while (!stopping) {
+            if (pending_loss) {
+                const ConnectionEvent event = std::move(*pending_loss);
+                pending_loss.reset();
+                lock.unlock();
+                sink->deliver(event);
+                lock.lock();
+                continue;
+            }
             if (!dead.empty()) {
                 auto closing = std::move(dead);
                 dead.clear();

@@ -4,9 +4,8 @@
 // takes a reference to the current connection under a short lock and makes its libvirt calls
 // without holding any lock. Domain events arrive on libvirt's event-loop thread (one per
 // process, shared by every LibvirtHypervisor: libvirt's default event implementation is
-// process-wide); connection events on this object's reconnect thread, or on the thread whose
-// call found the connection dead. Handlers are never run concurrently, may call back into this
-// object, and must not destroy it.
+// process-wide); connection events, in order, on this object's reconnect thread. Handlers are
+// never run concurrently, may call back into this object, and must not destroy it.
 //
 // Connection loss. A remote transport that dies (keepalive, close callback, or a call failing
 // on a dead connection) is reported as ConnectionState::lost; the reconnect thread then retries
