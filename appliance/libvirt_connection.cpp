@@ -61,7 +61,9 @@ LibvirtConnection::~LibvirtConnection() {
         virConnectDomainEventDeregisterAny(connection_, id);
     }
     if (close_callback_) {
+        // Once this returns no close callback runs (libvirt holds its lock while calling one).
         virConnectUnregisterCloseCallback(connection_, close_callback_);
+        free_close_opaque_(close_opaque_);
     }
     virConnectClose(connection_);
 }
@@ -89,12 +91,16 @@ Status LibvirtConnection::registerDomainEvent(int event_id, DomainEventCallback 
 
 Status LibvirtConnection::registerCloseCallback(CloseCallback callback, void* opaque,
                                                 FreeCallback free_opaque) {
-    if (virConnectRegisterCloseCallback(connection_, callback, opaque, free_opaque) != 0) {
+    // The opaque pointer is ours to free: drivers without close callbacks (test, local) accept
+    // the registration but keep nothing, so libvirt would never call a free function.
+    if (virConnectRegisterCloseCallback(connection_, callback, opaque, nullptr) != 0) {
         const std::string message = lastLibvirtError().message;
         free_opaque(opaque);
         return Error{"hypervisor_error", "cannot watch the connection for loss: " + message, uri_};
     }
     close_callback_ = callback;
+    close_opaque_ = opaque;
+    free_close_opaque_ = free_opaque;
     return Done{};
 }
 

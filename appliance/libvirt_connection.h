@@ -67,6 +67,8 @@ private:
     bool keep_alive_active_;
     std::vector<int> domain_event_callbacks_;
     CloseCallback close_callback_ = nullptr;
+    void* close_opaque_ = nullptr;
+    FreeCallback free_close_opaque_ = nullptr;
 };
 
 }  // namespace understudy::appliance
