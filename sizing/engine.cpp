@@ -251,17 +251,6 @@ struct LoadTracker {
         }
         return true;
     }
-    // The least slack over resources after adding c (negative: something would not fit).
-    double slack(const Contribution& c) const {
-        double least = std::numeric_limits<double>::infinity();
-        for (std::size_t r = 0; r < kResourceCount; ++r) {
-            const auto used = standby[r] + c.standby[r] + std::max(largest_delta[r], c.delta[r]);
-            least =
-                std::min(least, static_cast<double>(capacity[r] - used) /
-                                    static_cast<double>(std::max<std::int64_t>(capacity[r], 1)));
-        }
-        return least;
-    }
     // Standard deviations of headroom after adding c, worst resource: higher is safer.
     double safety(const Contribution& c, const std::string& group) const {
         double worst = std::numeric_limits<double>::infinity();
@@ -330,7 +319,7 @@ std::vector<std::vector<std::size_t>> placeGreedily(const Fleet& fleet,
         double best_score = -std::numeric_limits<double>::infinity();
         for (std::size_t a = 0; a < appliances.size(); ++a) {
             const bool fits = trackers[a].fits(c);
-            const double score = fits ? trackers[a].safety(c, cluster.group) : trackers[a].slack(c);
+            const double score = trackers[a].safety(c, cluster.group);
             if ((fits && !best_fits) || (fits == best_fits && score > best_score)) {
                 best = a;
                 best_fits = fits;

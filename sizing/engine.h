@@ -32,7 +32,8 @@ SizingResult size(const Fleet& fleet, const SizingOptions& options = {});
 
 // Where the clusters go on several appliances: for each appliance, indices into
 // fleet.clusters. Deterministic; respects capacity where it can and otherwise puts a cluster
-// where it violates least (the analysis then reports it unservable).
+// where the most standard deviations of headroom are left (the analysis then reports it
+// unservable).
 std::vector<std::vector<std::size_t>> proposePlacement(const Fleet& fleet);
 
 }  // namespace understudy::sizing

@@ -168,6 +168,7 @@ private slots:
     void monteCarloAgreesWithExactWithinItsInterval_data();
     void monteCarloAgreesWithExactWithinItsInterval();
     void placementKeepsEveryClusterAndIsDeterministic();
+    void placementSpreadsAnOverloadedFleetEvenly();
     void resultsAreReproducibleBitForBit();
 };
 
@@ -562,6 +563,29 @@ void TestEngine::placementKeepsEveryClusterAndIsDeterministic() {
     for (std::size_t a = 0; a < 3; ++a) {
         const double before = first.appliances[a == 0 ? 1 : 0].resources[0].overflow_risk;
         QVERIFY(first.pool->n_plus_one[a].overflow_risk[0] >= before);
+    }
+}
+
+void TestEngine::placementSpreadsAnOverloadedFleetEvenly() {
+    // 30 identical clusters on 3 identical appliances that cannot even hold all standby
+    // footprints: no appliance may be left light while another overflows.
+    Fleet fleet;
+    for (int i = 0; i < 30; ++i) {
+        fleet.clusters.push_back({"c" + std::to_string(i),
+                                  500,
+                                  1000,
+                                  10,
+                                  "",
+                                  {1, 1024},
+                                  {4, 8192},
+                                  MemoryMode::balloon});
+    }
+    for (int a = 1; a <= 3; ++a) {
+        fleet.appliances.push_back({"pna-" + std::to_string(a), 8, 8192, 0, 0});
+    }
+    const SizingResult result = size(fleet);
+    for (const auto& appliance : result.appliances) {
+        QCOMPARE(appliance.clusters.size(), std::size_t(10));
     }
 }
 
