@@ -95,8 +95,9 @@ Status HttpServer::listen() {
                          .toStdString(),
                      ""};
     }
-    qCInfo(lcApi).noquote() << "API listening on" << (tls_ ? "https://" : "http://")
-                            << options_.address.toString() << ":" << port();
+    qCInfo(lcApi).noquote() << QStringLiteral("API listening on %1://%2:%3")
+                                   .arg(tls_ ? "https" : "http", options_.address.toString())
+                                   .arg(port());
     return Done{};
 }
 
@@ -163,12 +164,14 @@ void HttpServer::finished(const QByteArray& method, const QString& path, const Q
     ++counts_[key];
     // The path and status only: headers (Authorization), query values and bodies are never
     // logged, so no token can reach the log.
-    const QString line = QStringLiteral("%1 %2 -> %3%4 in %5 ms from %6")
-                             .arg(QString::fromLatin1(method), path)
-                             .arg(response.status)
-                             .arg(response.error.isEmpty() ? QString() : ' ' + response.error)
-                             .arg(seconds * 1000.0, 0, 'f', 1)
-                             .arg(peer.toString());
+    const QString line =
+        QStringLiteral("%1 %2 -> %3%4 in %5 ms from %6")
+            .arg(method.isEmpty() ? QStringLiteral("-") : QString::fromLatin1(method),
+                 path.isEmpty() ? QStringLiteral("-") : path)
+            .arg(response.status)
+            .arg(response.error.isEmpty() ? QString() : ' ' + response.error)
+            .arg(seconds * 1000.0, 0, 'f', 1)
+            .arg(peer.toString());
     if (response.status >= 500) {
         qCWarning(lcApi).noquote() << line;
     } else if (response.status >= 400) {
