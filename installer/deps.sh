@@ -11,6 +11,8 @@ packages=(
   libvirt-dev qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-httpserver-dev
   qt6-websockets-dev libqt6sql6-sqlite libsqlite3-dev libboost1.81-dev nlohmann-json3-dev
   libbenchmark-dev
+  # self-signed certificates for the API server's TLS tests
+  openssl
   # headless GUI tests, screenshots and report rendering
   xvfb xauth fonts-dejavu-core poppler-utils
 )
