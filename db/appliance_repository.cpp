@@ -14,6 +14,12 @@ DBAppliance read(const Statement& row) {
                        row.integer(3), row.integer(4), row.real(5)};
 }
 
+// Binds the columns an insert, an upsert and an update share, in the order all three name them.
+void bindWritable(Statement& statement, const DBAppliance& appliance) {
+    statement.bindAll(appliance.name, appliance.uri, appliance.reserveMemoryMib,
+                      appliance.reserveVcpus, appliance.cpuOvercommit);
+}
+
 }  // namespace
 
 Result<Id> ApplianceRepository::insert(const DBAppliance& appliance) {
@@ -24,15 +30,8 @@ Result<Id> ApplianceRepository::insert(const DBAppliance& appliance) {
     if (!statement) {
         return statement.error();
     }
-    statement->bind(1, appliance.name)
-        .bind(2, appliance.uri)
-        .bind(3, appliance.reserveMemoryMib)
-        .bind(4, appliance.reserveVcpus)
-        .bind(5, appliance.cpuOvercommit);
-    if (auto done = statement->run(); !done) {
-        return done.error();
-    }
-    return lastInsertId(database_.connection());
+    bindWritable(*statement, appliance);
+    return statement->insert();
 }
 
 Result<Id> ApplianceRepository::upsert(const DBAppliance& appliance) {
@@ -45,12 +44,8 @@ Result<Id> ApplianceRepository::upsert(const DBAppliance& appliance) {
     if (!statement) {
         return statement.error();
     }
-    statement->bind(1, appliance.name)
-        .bind(2, appliance.uri)
-        .bind(3, appliance.reserveMemoryMib)
-        .bind(4, appliance.reserveVcpus)
-        .bind(5, appliance.cpuOvercommit);
-    auto id = first<Id>(*statement, [](const Statement& row) { return row.integer(0); });
+    bindWritable(*statement, appliance);
+    auto id = first<Id>(*statement, leadingInteger);
     if (!id) {
         return id.error();
     }
@@ -68,65 +63,28 @@ Status ApplianceRepository::update(const DBAppliance& appliance) {
     if (!statement) {
         return statement.error();
     }
-    statement->bind(1, appliance.name)
-        .bind(2, appliance.uri)
-        .bind(3, appliance.reserveMemoryMib)
-        .bind(4, appliance.reserveVcpus)
-        .bind(5, appliance.cpuOvercommit)
-        .bind(6, appliance.id);
-    if (auto done = statement->run(); !done) {
-        return done;
-    }
-    if (changedRows(database_.connection()) == 0) {
-        return Error{"not_found", "no appliance with id " + std::to_string(appliance.id),
-                     database_.path()};
-    }
-    return Done{};
+    bindWritable(*statement, appliance);
+    statement->bind(6, appliance.id);
+    return requireChanged(statement->change(), "appliance", appliance.id, database_.path());
 }
 
 Status ApplianceRepository::remove(Id id) {
-    auto statement =
-        Statement::prepare(database_.connection(), "DELETE FROM appliances WHERE id = ?");
-    if (!statement) {
-        return statement.error();
-    }
-    statement->bind(1, id);
-    if (auto done = statement->run(); !done) {
-        return done;
-    }
-    if (changedRows(database_.connection()) == 0) {
-        return Error{"not_found", "no appliance with id " + std::to_string(id), database_.path()};
-    }
-    return Done{};
+    return removeById(database_.connection(), "appliances", "appliance", id, database_.path());
 }
 
 Result<std::optional<DBAppliance>> ApplianceRepository::byId(Id id) const {
-    auto statement =
-        Statement::prepare(database_.connection(), std::string(kColumns) + "WHERE id = ?");
-    if (!statement) {
-        return statement.error();
-    }
-    statement->bind(1, id);
-    return first<DBAppliance>(*statement, read);
+    return queryFirst<DBAppliance>(database_.connection(), std::string(kColumns) + "WHERE id = ?",
+                                   read, id);
 }
 
 Result<std::optional<DBAppliance>> ApplianceRepository::byName(std::string_view name) const {
-    auto statement =
-        Statement::prepare(database_.connection(), std::string(kColumns) + "WHERE name = ?");
-    if (!statement) {
-        return statement.error();
-    }
-    statement->bind(1, name);
-    return first<DBAppliance>(*statement, read);
+    return queryFirst<DBAppliance>(database_.connection(), std::string(kColumns) + "WHERE name = ?",
+                                   read, name);
 }
 
 Result<std::vector<DBAppliance>> ApplianceRepository::list() const {
-    auto statement =
-        Statement::prepare(database_.connection(), std::string(kColumns) + "ORDER BY name");
-    if (!statement) {
-        return statement.error();
-    }
-    return collect<DBAppliance>(*statement, read);
+    return queryAll<DBAppliance>(database_.connection(), std::string(kColumns) + "ORDER BY name",
+                                 read);
 }
 
 }  // namespace understudy::db

@@ -64,24 +64,21 @@ Result<Id> ClusterRepository::insert(const DBCluster& cluster) {
     }
     bindWritable(*statement, cluster);
     statement->bind(14, cluster.registeredAt);
-    if (auto done = statement->run(); !done) {
-        return done.error();
+    auto id = statement->insert();
+    if (!id) {
+        return id.error();
     }
-    const Id id = lastInsertId(database_.connection());
-    auto stats =
-        Statement::prepare(database_.connection(),
-                           "INSERT INTO cluster_stats (cluster_id, observed_since) VALUES (?, ?)");
-    if (!stats) {
+    if (auto stats =
+            insertRow(database_.connection(),
+                      "INSERT INTO cluster_stats (cluster_id, observed_since) VALUES (?, ?)", *id,
+                      cluster.registeredAt);
+        !stats) {
         return stats.error();
-    }
-    stats->bind(1, id).bind(2, cluster.registeredAt);
-    if (auto done = stats->run(); !done) {
-        return done.error();
     }
     if (auto committed = transaction->commit(); !committed) {
         return committed.error();
     }
-    return id;
+    return *id;
 }
 
 Status ClusterRepository::update(const DBCluster& cluster) {
@@ -95,85 +92,38 @@ Status ClusterRepository::update(const DBCluster& cluster) {
     }
     bindWritable(*statement, cluster);
     statement->bind(14, cluster.id);
-    if (auto done = statement->run(); !done) {
-        return done;
-    }
-    if (changedRows(database_.connection()) == 0) {
-        return Error{"not_found", "no cluster with id " + std::to_string(cluster.id),
-                     database_.path()};
-    }
-    return Done{};
+    return requireChanged(statement->change(), "cluster", cluster.id, database_.path());
 }
 
 Status ClusterRepository::setTokenHash(Id id, const std::string& tokenHash) {
-    auto statement = Statement::prepare(database_.connection(),
-                                        "UPDATE clusters SET token_hash = ? WHERE id = ?");
-    if (!statement) {
-        return statement.error();
-    }
-    statement->bind(1, tokenHash).bind(2, id);
-    if (auto done = statement->run(); !done) {
-        return done;
-    }
-    if (changedRows(database_.connection()) == 0) {
-        return Error{"not_found", "no cluster with id " + std::to_string(id), database_.path()};
-    }
-    return Done{};
+    return requireChanged(change(database_.connection(),
+                                 "UPDATE clusters SET token_hash = ? WHERE id = ?", tokenHash, id),
+                          "cluster", id, database_.path());
 }
 
 Status ClusterRepository::remove(Id id) {
-    auto statement =
-        Statement::prepare(database_.connection(), "DELETE FROM clusters WHERE id = ?");
-    if (!statement) {
-        return statement.error();
-    }
-    statement->bind(1, id);
-    if (auto done = statement->run(); !done) {
-        return done;
-    }
-    if (changedRows(database_.connection()) == 0) {
-        return Error{"not_found", "no cluster with id " + std::to_string(id), database_.path()};
-    }
-    return Done{};
+    return removeById(database_.connection(), "clusters", "cluster", id, database_.path());
 }
 
 Result<std::optional<DBCluster>> ClusterRepository::byId(Id id) const {
-    auto statement =
-        Statement::prepare(database_.connection(), std::string(kColumns) + "WHERE id = ?");
-    if (!statement) {
-        return statement.error();
-    }
-    statement->bind(1, id);
-    return first<DBCluster>(*statement, read);
+    return queryFirst<DBCluster>(database_.connection(), std::string(kColumns) + "WHERE id = ?",
+                                 read, id);
 }
 
 Result<std::optional<DBCluster>> ClusterRepository::byName(std::string_view name) const {
-    auto statement =
-        Statement::prepare(database_.connection(), std::string(kColumns) + "WHERE name = ?");
-    if (!statement) {
-        return statement.error();
-    }
-    statement->bind(1, name);
-    return first<DBCluster>(*statement, read);
+    return queryFirst<DBCluster>(database_.connection(), std::string(kColumns) + "WHERE name = ?",
+                                 read, name);
 }
 
 Result<std::vector<DBCluster>> ClusterRepository::list() const {
-    auto statement =
-        Statement::prepare(database_.connection(), std::string(kColumns) + "ORDER BY name");
-    if (!statement) {
-        return statement.error();
-    }
-    return collect<DBCluster>(*statement, read);
+    return queryAll<DBCluster>(database_.connection(), std::string(kColumns) + "ORDER BY name",
+                               read);
 }
 
 Result<std::vector<DBCluster>> ClusterRepository::listByAppliance(Id applianceId) const {
-    auto statement = Statement::prepare(
-        database_.connection(), std::string(kColumns) + "WHERE appliance_id = ? ORDER BY name");
-    if (!statement) {
-        return statement.error();
-    }
-    statement->bind(1, applianceId);
-    return collect<DBCluster>(*statement, read);
+    return queryAll<DBCluster>(database_.connection(),
+                               std::string(kColumns) + "WHERE appliance_id = ? ORDER BY name", read,
+                               applianceId);
 }
 
 }  // namespace understudy::db

@@ -10,17 +10,30 @@ namespace {
 
 constexpr double kMsPerHour = 3'600'000.0;
 
-Status requireChanged(Database& database, Id clusterId) {
-    if (changedRows(database.connection()) > 0) {
+DBClusterStats read(const Statement& row) {
+    DBClusterStats stats;
+    stats.clusterId = row.integer(0);
+    stats.failovers = row.integer(1);
+    stats.completedFailovers = row.integer(2);
+    stats.activeMs = row.integer(3);
+    stats.lastFailover = row.optionalInteger(4);
+    stats.activeSince = row.optionalInteger(5);
+    stats.observedSince = row.integer(6);
+    return stats;
+}
+
+// An update of a cluster's statistics that changed nothing either found the row in another
+// state (no failover to start or end: fine) or found no row at all (not_found).
+Status requireStats(const Database& database, const Result<std::int64_t>& changed, Id clusterId) {
+    if (!changed) {
+        return changed.error();
+    }
+    if (*changed > 0) {
         return Done{};
     }
-    auto statement = Statement::prepare(database.connection(),
-                                        "SELECT 1 FROM cluster_stats WHERE cluster_id = ?");
-    if (!statement) {
-        return statement.error();
-    }
-    statement->bind(1, clusterId);
-    auto row = statement->step();
+    auto row = queryFirst<bool>(
+        database.connection(), "SELECT 1 FROM cluster_stats WHERE cluster_id = ?",
+        [](const Statement&) { return true; }, clusterId);
     if (!row) {
         return row.error();
     }
@@ -34,56 +47,32 @@ Status requireChanged(Database& database, Id clusterId) {
 }  // namespace
 
 Status ClusterStatsRepository::recordTakeover(Id clusterId, TimeMs time) {
-    auto statement = Statement::prepare(
-        database_.connection(),
-        "UPDATE cluster_stats SET failovers = failovers + 1, last_failover = ?1, active_since = "
-        "?1 WHERE cluster_id = ?2 AND active_since IS NULL");
-    if (!statement) {
-        return statement.error();
-    }
-    statement->bind(1, time).bind(2, clusterId);
-    if (auto done = statement->run(); !done) {
-        return done;
-    }
-    return requireChanged(database_, clusterId);
+    return requireStats(
+        database_,
+        change(database_.connection(),
+               "UPDATE cluster_stats SET failovers = failovers + 1, last_failover = ?1, "
+               "active_since = ?1 WHERE cluster_id = ?2 AND active_since IS NULL",
+               time, clusterId),
+        clusterId);
 }
 
 Status ClusterStatsRepository::recordRelease(Id clusterId, TimeMs time) {
-    auto statement = Statement::prepare(
-        database_.connection(),
-        "UPDATE cluster_stats SET completed_failovers = completed_failovers + 1, active_ms = "
-        "active_ms + max(0, ?1 - active_since), active_since = NULL WHERE cluster_id = ?2 AND "
-        "active_since IS NOT NULL");
-    if (!statement) {
-        return statement.error();
-    }
-    statement->bind(1, time).bind(2, clusterId);
-    if (auto done = statement->run(); !done) {
-        return done;
-    }
-    return requireChanged(database_, clusterId);
+    return requireStats(
+        database_,
+        change(database_.connection(),
+               "UPDATE cluster_stats SET completed_failovers = completed_failovers + 1, active_ms "
+               "= active_ms + max(0, ?1 - active_since), active_since = NULL WHERE cluster_id = "
+               "?2 AND active_since IS NOT NULL",
+               time, clusterId),
+        clusterId);
 }
 
 Result<std::optional<DBClusterStats>> ClusterStatsRepository::get(Id clusterId, TimeMs now) const {
-    auto statement = Statement::prepare(
+    auto stats = queryFirst<DBClusterStats>(
         database_.connection(),
         "SELECT cluster_id, failovers, completed_failovers, active_ms, last_failover, "
-        "active_since, observed_since FROM cluster_stats WHERE cluster_id = ?");
-    if (!statement) {
-        return statement.error();
-    }
-    statement->bind(1, clusterId);
-    auto stats = first<DBClusterStats>(*statement, [](const Statement& row) {
-        DBClusterStats result;
-        result.clusterId = row.integer(0);
-        result.failovers = row.integer(1);
-        result.completedFailovers = row.integer(2);
-        result.activeMs = row.integer(3);
-        result.lastFailover = row.optionalInteger(4);
-        result.activeSince = row.optionalInteger(5);
-        result.observedSince = row.integer(6);
-        return result;
-    });
+        "active_since, observed_since FROM cluster_stats WHERE cluster_id = ?",
+        read, clusterId);
     if (!stats || !*stats) {
         return stats;
     }

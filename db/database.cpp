@@ -106,21 +106,15 @@ Result<std::unique_ptr<Database>> Database::openWriter(const std::string& path,
     }
     // WAL lets readers work while the writer commits; synchronous=FULL makes every commit
     // durable before it returns (an answer given is never lost, PRODUCT.md "Service").
-    {
-        auto mode = Statement::prepare(raw, "PRAGMA journal_mode=WAL");
-        if (!mode) {
-            return mode.error();
-        }
-        auto row = mode->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!*row || mode->text(0) != "wal") {
-            return Error{"database_unavailable",
-                         "the database could not be switched to write-ahead logging; put it on "
-                         "a local file system that supports shared memory",
-                         path};
-        }
+    auto mode = queryFirst<std::string>(raw, "PRAGMA journal_mode=WAL", leadingText);
+    if (!mode) {
+        return mode.error();
+    }
+    if (mode->value_or("") != "wal") {
+        return Error{"database_unavailable",
+                     "the database could not be switched to write-ahead logging; put it on a "
+                     "local file system that supports shared memory",
+                     path};
     }
     std::string pragmas = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;";
     if (options.maxPageCount) {
@@ -169,12 +163,8 @@ int Database::schemaVersion() const {
 }
 
 std::string Database::journalMode() const {
-    auto statement = Statement::prepare(connection(), "PRAGMA journal_mode");
-    if (!statement) {
-        return {};
-    }
-    auto row = statement->step();
-    return row && *row ? statement->text(0) : std::string();
+    auto mode = queryFirst<std::string>(connection(), "PRAGMA journal_mode", leadingText);
+    return mode ? mode->value_or("") : std::string();
 }
 
 Result<Transaction> Database::transaction() {

@@ -80,15 +80,12 @@ Status validate(const DBEvent& event, const std::string& where) {
 }
 
 Result<std::optional<Id>> singleId(const Database& database, std::string_view sql) {
-    auto statement = Statement::prepare(database.connection(), sql);
-    if (!statement) {
-        return statement.error();
+    auto id = queryFirst<std::optional<Id>>(
+        database.connection(), sql, [](const Statement& row) { return row.optionalInteger(0); });
+    if (!id) {
+        return id.error();
     }
-    auto row = statement->step();
-    if (!row) {
-        return row.error();
-    }
-    return *row ? statement->optionalInteger(0) : std::nullopt;
+    return id->value_or(std::nullopt);
 }
 
 }  // namespace
@@ -198,8 +195,7 @@ Result<std::int64_t> EventLog::count(const EventFilter& filter) const {
         return statement.error();
     }
     clause.bind(*statement);
-    auto total =
-        first<std::int64_t>(*statement, [](const Statement& row) { return row.integer(0); });
+    auto total = first<std::int64_t>(*statement, leadingInteger);
     if (!total) {
         return total.error();
     }
@@ -221,13 +217,9 @@ Result<std::int64_t> EventLog::compact(const RetentionPolicy& policy) {
     }
     std::optional<Id> deleteThrough;
     if (policy.maxEvents) {
-        auto statement = Statement::prepare(
-            database_.connection(), "SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?");
-        if (!statement) {
-            return statement.error();
-        }
-        statement->bind(1, std::max<std::int64_t>(*policy.maxEvents, 0));
-        auto id = first<Id>(*statement, [](const Statement& row) { return row.integer(0); });
+        auto id = queryFirst<Id>(database_.connection(),
+                                 "SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?",
+                                 leadingInteger, std::max<std::int64_t>(*policy.maxEvents, 0));
         if (!id) {
             return id.error();
         }
@@ -236,14 +228,10 @@ Result<std::int64_t> EventLog::compact(const RetentionPolicy& policy) {
     if (policy.maxAgeMs) {
         // Only the oldest run of old events goes: scanning from the oldest id up to the first
         // event young enough to keep keeps the ids consecutive even if the clock once jumped.
-        auto statement = Statement::prepare(
-            database_.connection(),
-            "SELECT id FROM events NOT INDEXED WHERE time >= ? ORDER BY id LIMIT 1");
-        if (!statement) {
-            return statement.error();
-        }
-        statement->bind(1, policy.now - *policy.maxAgeMs);
-        auto keep = first<Id>(*statement, [](const Statement& row) { return row.integer(0); });
+        auto keep =
+            queryFirst<Id>(database_.connection(),
+                           "SELECT id FROM events NOT INDEXED WHERE time >= ? ORDER BY id LIMIT 1",
+                           leadingInteger, policy.now - *policy.maxAgeMs);
         if (!keep) {
             return keep.error();
         }
@@ -262,15 +250,11 @@ Result<std::int64_t> EventLog::compact(const RetentionPolicy& policy) {
     if (!deleteThrough || *deleteThrough <= 0) {
         return std::int64_t{0};
     }
-    auto statement = Statement::prepare(database_.connection(), "DELETE FROM events WHERE id <= ?");
-    if (!statement) {
-        return statement.error();
+    auto removed =
+        change(database_.connection(), "DELETE FROM events WHERE id <= ?", *deleteThrough);
+    if (!removed) {
+        return removed;
     }
-    statement->bind(1, *deleteThrough);
-    if (auto done = statement->run(); !done) {
-        return done.error();
-    }
-    const std::int64_t removed = changedRows(database_.connection());
     if (auto committed = transaction->commit(); !committed) {
         return committed.error();
     }

@@ -6,32 +6,39 @@
 
 namespace understudy::db {
 
+namespace {
+
+DBGrant read(const Statement& row) {
+    DBGrant grant;
+    grant.id = row.integer(0);
+    grant.nodeId = row.integer(1);
+    grant.memoryMib = row.integer(2);
+    grant.vcpus = row.integer(3);
+    grant.partial = row.integer(4) != 0;
+    grant.grantedAt = row.integer(5);
+    grant.releasedAt = row.optionalInteger(6);
+    return grant;
+}
+
+}  // namespace
+
 Result<Id> GrantRepository::open(const DBGrant& grant) {
     auto transaction = database_.transaction();
     if (!transaction) {
         return transaction.error();
     }
-    auto statement =
-        Statement::prepare(database_.connection(),
-                           "INSERT INTO grants (node_id, memory_mib, vcpus, partial, granted_at) "
-                           "VALUES (?, ?, ?, ?, ?)");
-    if (!statement) {
-        return statement.error();
-    }
-    statement->bind(1, grant.nodeId)
-        .bind(2, grant.memoryMib)
-        .bind(3, grant.vcpus)
-        .bind(4, grant.partial)
-        .bind(5, grant.grantedAt);
-    if (auto done = statement->run(); !done) {
-        Error error = done.error();
+    auto id = insertRow(database_.connection(),
+                        "INSERT INTO grants (node_id, memory_mib, vcpus, partial, granted_at) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        grant.nodeId, grant.memoryMib, grant.vcpus, grant.partial, grant.grantedAt);
+    if (!id) {
+        Error error = id.error();
         if (error.code == "conflict") {
             error.message = "node " + std::to_string(grant.nodeId) +
                             " already holds an open grant; release it first";
         }
         return error;
     }
-    const Id id = lastInsertId(database_.connection());
     if (!grant.preemptedNodeIds.empty()) {
         auto preempted =
             Statement::prepare(database_.connection(),
@@ -41,7 +48,7 @@ Result<Id> GrantRepository::open(const DBGrant& grant) {
         }
         for (const Id node : grant.preemptedNodeIds) {
             preempted->reset();
-            preempted->bind(1, id).bind(2, node);
+            preempted->bindAll(*id, node);
             if (auto done = preempted->run(); !done) {
                 return done.error();
             }
@@ -50,59 +57,32 @@ Result<Id> GrantRepository::open(const DBGrant& grant) {
     if (auto committed = transaction->commit(); !committed) {
         return committed.error();
     }
-    return id;
+    return *id;
 }
 
 Result<bool> GrantRepository::release(Id nodeId, TimeMs releasedAt) {
-    auto statement = Statement::prepare(
-        database_.connection(),
-        "UPDATE grants SET released_at = max(?, granted_at) WHERE node_id = ? AND released_at "
-        "IS NULL");
-    if (!statement) {
-        return statement.error();
+    auto changed = change(database_.connection(),
+                          "UPDATE grants SET released_at = max(?, granted_at) WHERE node_id = ? "
+                          "AND released_at IS NULL",
+                          releasedAt, nodeId);
+    if (!changed) {
+        return changed.error();
     }
-    statement->bind(1, releasedAt).bind(2, nodeId);
-    if (auto done = statement->run(); !done) {
-        return done.error();
-    }
-    return changedRows(database_.connection()) > 0;
+    return *changed > 0;
 }
 
 Result<std::int64_t> GrantRepository::pruneReleasedBefore(TimeMs time) {
-    auto statement =
-        Statement::prepare(database_.connection(),
-                           "DELETE FROM grants WHERE released_at IS NOT NULL AND released_at < ?");
-    if (!statement) {
-        return statement.error();
-    }
-    statement->bind(1, time);
-    if (auto done = statement->run(); !done) {
-        return done.error();
-    }
-    return changedRows(database_.connection());
+    return change(database_.connection(),
+                  "DELETE FROM grants WHERE released_at IS NOT NULL AND released_at < ?", time);
 }
 
 Result<std::vector<DBGrant>> GrantRepository::query(std::string_view where, Id parameter,
                                                     int limit) const {
-    auto statement = Statement::prepare(
+    auto grants = queryAll<DBGrant>(
         database_.connection(),
         "SELECT id, node_id, memory_mib, vcpus, partial, granted_at, released_at FROM grants " +
-            std::string(where) + " LIMIT ?2");
-    if (!statement) {
-        return statement.error();
-    }
-    statement->bind(1, parameter).bind(2, limit);
-    auto grants = collect<DBGrant>(*statement, [](const Statement& row) {
-        DBGrant grant;
-        grant.id = row.integer(0);
-        grant.nodeId = row.integer(1);
-        grant.memoryMib = row.integer(2);
-        grant.vcpus = row.integer(3);
-        grant.partial = row.integer(4) != 0;
-        grant.grantedAt = row.integer(5);
-        grant.releasedAt = row.optionalInteger(6);
-        return grant;
-    });
+            std::string(where) + " LIMIT ?2",
+        read, parameter, limit);
     if (!grants || grants->empty()) {
         return grants;
     }
@@ -116,7 +96,7 @@ Result<std::vector<DBGrant>> GrantRepository::query(std::string_view where, Id p
     for (auto& grant : *grants) {
         preempted->reset();
         preempted->bind(1, grant.id);
-        auto nodes = collect<Id>(*preempted, [](const Statement& row) { return row.integer(0); });
+        auto nodes = collect<Id>(*preempted, leadingInteger);
         if (!nodes) {
             return nodes.error();
         }
@@ -126,19 +106,11 @@ Result<std::vector<DBGrant>> GrantRepository::query(std::string_view where, Id p
 }
 
 Result<std::optional<DBGrant>> GrantRepository::openFor(Id nodeId) const {
-    auto grants = query("WHERE node_id = ?1 AND released_at IS NULL", nodeId, 1);
-    if (!grants) {
-        return grants.error();
-    }
-    return grants->empty() ? std::optional<DBGrant>() : std::optional<DBGrant>(grants->front());
+    return firstOf(query("WHERE node_id = ?1 AND released_at IS NULL", nodeId, 1));
 }
 
 Result<std::optional<DBGrant>> GrantRepository::byId(Id id) const {
-    auto grants = query("WHERE id = ?1", id, 1);
-    if (!grants) {
-        return grants.error();
-    }
-    return grants->empty() ? std::optional<DBGrant>() : std::optional<DBGrant>(grants->front());
+    return firstOf(query("WHERE id = ?1", id, 1));
 }
 
 Result<std::vector<DBGrant>> GrantRepository::listOpen() const {

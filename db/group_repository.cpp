@@ -16,35 +16,17 @@ DBGroup read(const Statement& row) {
 }  // namespace
 
 Result<Id> GroupRepository::insert(const DBGroup& group) {
-    auto statement = Statement::prepare(
-        database_.connection(),
-        "INSERT INTO cluster_groups (name, mtbf_hours, mttr_hours) VALUES (?, ?, ?)");
-    if (!statement) {
-        return statement.error();
-    }
-    statement->bind(1, group.name).bind(2, group.mtbfHours).bind(3, group.mttrHours);
-    if (auto done = statement->run(); !done) {
-        return done.error();
-    }
-    return lastInsertId(database_.connection());
+    return insertRow(database_.connection(),
+                     "INSERT INTO cluster_groups (name, mtbf_hours, mttr_hours) VALUES (?, ?, ?)",
+                     group.name, group.mtbfHours, group.mttrHours);
 }
 
 Status GroupRepository::update(const DBGroup& group) {
-    auto statement = Statement::prepare(
-        database_.connection(),
-        "UPDATE cluster_groups SET name = ?, mtbf_hours = ?, mttr_hours = ? WHERE id = ?");
-    if (!statement) {
-        return statement.error();
-    }
-    statement->bind(1, group.name).bind(2, group.mtbfHours).bind(3, group.mttrHours);
-    statement->bind(4, group.id);
-    if (auto done = statement->run(); !done) {
-        return done;
-    }
-    if (changedRows(database_.connection()) == 0) {
-        return Error{"not_found", "no group with id " + std::to_string(group.id), database_.path()};
-    }
-    return Done{};
+    return requireChanged(
+        change(database_.connection(),
+               "UPDATE cluster_groups SET name = ?, mtbf_hours = ?, mttr_hours = ? WHERE id = ?",
+               group.name, group.mtbfHours, group.mttrHours, group.id),
+        "group", group.id, database_.path());
 }
 
 Status GroupRepository::remove(Id id) {
@@ -63,58 +45,32 @@ Status GroupRepository::remove(Id id) {
                          "); move them out of the group first",
                      database_.path()};
     }
-    auto statement =
-        Statement::prepare(database_.connection(), "DELETE FROM cluster_groups WHERE id = ?");
-    if (!statement) {
-        return statement.error();
-    }
-    statement->bind(1, id);
-    if (auto done = statement->run(); !done) {
-        return done;
-    }
-    if (changedRows(database_.connection()) == 0) {
-        return Error{"not_found", "no group with id " + std::to_string(id), database_.path()};
+    if (auto removed =
+            removeById(database_.connection(), "cluster_groups", "group", id, database_.path());
+        !removed) {
+        return removed;
     }
     return transaction->commit();
 }
 
 Result<std::optional<DBGroup>> GroupRepository::byId(Id id) const {
-    auto statement =
-        Statement::prepare(database_.connection(), std::string(kColumns) + "WHERE id = ?");
-    if (!statement) {
-        return statement.error();
-    }
-    statement->bind(1, id);
-    return first<DBGroup>(*statement, read);
+    return queryFirst<DBGroup>(database_.connection(), std::string(kColumns) + "WHERE id = ?", read,
+                               id);
 }
 
 Result<std::optional<DBGroup>> GroupRepository::byName(std::string_view name) const {
-    auto statement =
-        Statement::prepare(database_.connection(), std::string(kColumns) + "WHERE name = ?");
-    if (!statement) {
-        return statement.error();
-    }
-    statement->bind(1, name);
-    return first<DBGroup>(*statement, read);
+    return queryFirst<DBGroup>(database_.connection(), std::string(kColumns) + "WHERE name = ?",
+                               read, name);
 }
 
 Result<std::vector<DBGroup>> GroupRepository::list() const {
-    auto statement =
-        Statement::prepare(database_.connection(), std::string(kColumns) + "ORDER BY name");
-    if (!statement) {
-        return statement.error();
-    }
-    return collect<DBGroup>(*statement, read);
+    return queryAll<DBGroup>(database_.connection(), std::string(kColumns) + "ORDER BY name", read);
 }
 
 Result<std::vector<std::string>> GroupRepository::members(Id id) const {
-    auto statement = Statement::prepare(
-        database_.connection(), "SELECT name FROM clusters WHERE group_id = ? ORDER BY name");
-    if (!statement) {
-        return statement.error();
-    }
-    statement->bind(1, id);
-    return collect<std::string>(*statement, [](const Statement& row) { return row.text(0); });
+    return queryAll<std::string>(
+        database_.connection(), "SELECT name FROM clusters WHERE group_id = ? ORDER BY name",
+        [](const Statement& row) { return row.text(0); }, id);
 }
 
 }  // namespace understudy::db

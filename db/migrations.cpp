@@ -136,15 +136,11 @@ int latestSchemaVersion() {
 }
 
 Result<int> readSchemaVersion(sqlite3* connection) {
-    auto statement = Statement::prepare(connection, "PRAGMA user_version");
-    if (!statement) {
-        return statement.error();
+    auto version = queryFirst<std::int64_t>(connection, "PRAGMA user_version", leadingInteger);
+    if (!version) {
+        return version.error();
     }
-    auto row = statement->step();
-    if (!row) {
-        return row.error();
-    }
-    return static_cast<int>(statement->integer(0));
+    return static_cast<int>(version->value_or(0));
 }
 
 Status applyMigrations(sqlite3* connection, int target) {

@@ -46,10 +46,7 @@ Result<Id> NodeRepository::insert(const DBNode& node) {
         return statement.error();
     }
     bindWritable(*statement, node);
-    if (auto done = statement->run(); !done) {
-        return done.error();
-    }
-    return lastInsertId(database_.connection());
+    return statement->insert();
 }
 
 Status NodeRepository::update(const DBNode& node) {
@@ -62,27 +59,17 @@ Status NodeRepository::update(const DBNode& node) {
     }
     bindWritable(*statement, node);
     statement->bind(9, node.id);
-    if (auto done = statement->run(); !done) {
-        return done;
-    }
-    if (changedRows(database_.connection()) == 0) {
-        return Error{"not_found", "no node with id " + std::to_string(node.id), database_.path()};
-    }
-    return Done{};
+    return requireChanged(statement->change(), "node", node.id, database_.path());
 }
 
 Result<bool> NodeRepository::setState(Id id, NodeState state, TimeMs since) {
-    auto statement =
-        Statement::prepare(database_.connection(),
-                           "UPDATE nodes SET state = ?1, since = ?2 WHERE id = ?3 AND state <> ?1");
-    if (!statement) {
-        return statement.error();
+    auto changed = change(database_.connection(),
+                          "UPDATE nodes SET state = ?1, since = ?2 WHERE id = ?3 AND state <> ?1",
+                          nodeStateName(state), since, id);
+    if (!changed) {
+        return changed.error();
     }
-    statement->bind(1, nodeStateName(state)).bind(2, since).bind(3, id);
-    if (auto done = statement->run(); !done) {
-        return done.error();
-    }
-    if (changedRows(database_.connection()) > 0) {
+    if (*changed > 0) {
         return true;
     }
     auto existing = byId(id);
@@ -96,67 +83,32 @@ Result<bool> NodeRepository::setState(Id id, NodeState state, TimeMs since) {
 }
 
 Status NodeRepository::remove(Id id) {
-    auto statement = Statement::prepare(database_.connection(), "DELETE FROM nodes WHERE id = ?");
-    if (!statement) {
-        return statement.error();
-    }
-    statement->bind(1, id);
-    if (auto done = statement->run(); !done) {
-        return done;
-    }
-    if (changedRows(database_.connection()) == 0) {
-        return Error{"not_found", "no node with id " + std::to_string(id), database_.path()};
-    }
-    return Done{};
+    return removeById(database_.connection(), "nodes", "node", id, database_.path());
 }
 
 Result<std::optional<DBNode>> NodeRepository::byId(Id id) const {
-    auto statement =
-        Statement::prepare(database_.connection(), std::string(kColumns) + "WHERE id = ?");
-    if (!statement) {
-        return statement.error();
-    }
-    statement->bind(1, id);
-    return first<DBNode>(*statement, read);
+    return queryFirst<DBNode>(database_.connection(), std::string(kColumns) + "WHERE id = ?", read,
+                              id);
 }
 
 Result<std::optional<DBNode>> NodeRepository::byName(std::string_view name) const {
-    auto statement =
-        Statement::prepare(database_.connection(), std::string(kColumns) + "WHERE name = ?");
-    if (!statement) {
-        return statement.error();
-    }
-    statement->bind(1, name);
-    return first<DBNode>(*statement, read);
+    return queryFirst<DBNode>(database_.connection(), std::string(kColumns) + "WHERE name = ?",
+                              read, name);
 }
 
 Result<std::optional<DBNode>> NodeRepository::byCluster(Id clusterId) const {
-    auto statement =
-        Statement::prepare(database_.connection(), std::string(kColumns) + "WHERE cluster_id = ?");
-    if (!statement) {
-        return statement.error();
-    }
-    statement->bind(1, clusterId);
-    return first<DBNode>(*statement, read);
+    return queryFirst<DBNode>(database_.connection(),
+                              std::string(kColumns) + "WHERE cluster_id = ?", read, clusterId);
 }
 
 Result<std::vector<DBNode>> NodeRepository::list() const {
-    auto statement =
-        Statement::prepare(database_.connection(), std::string(kColumns) + "ORDER BY name");
-    if (!statement) {
-        return statement.error();
-    }
-    return collect<DBNode>(*statement, read);
+    return queryAll<DBNode>(database_.connection(), std::string(kColumns) + "ORDER BY name", read);
 }
 
 Result<std::vector<DBNode>> NodeRepository::listByAppliance(Id applianceId) const {
-    auto statement = Statement::prepare(
-        database_.connection(), std::string(kColumns) + "WHERE appliance_id = ? ORDER BY name");
-    if (!statement) {
-        return statement.error();
-    }
-    statement->bind(1, applianceId);
-    return collect<DBNode>(*statement, read);
+    return queryAll<DBNode>(database_.connection(),
+                            std::string(kColumns) + "WHERE appliance_id = ? ORDER BY name", read,
+                            applianceId);
 }
 
 }  // namespace understudy::db

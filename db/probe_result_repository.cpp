@@ -30,56 +30,36 @@ Result<Id> ProbeResultRepository::record(const DBProbeResult& result, int keepPe
     if (!transaction) {
         return transaction.error();
     }
-    auto statement = Statement::prepare(
+    auto id = insertRow(
         database_.connection(),
-        "INSERT INTO probe_results (cluster_id, time, ok, output) VALUES (?, ?, ?, ?)");
-    if (!statement) {
-        return statement.error();
+        "INSERT INTO probe_results (cluster_id, time, ok, output) VALUES (?, ?, ?, ?)",
+        result.clusterId, result.time, result.ok, bounded(result.output, kMaxProbeOutputBytes));
+    if (!id) {
+        return id.error();
     }
-    statement->bind(1, result.clusterId)
-        .bind(2, result.time)
-        .bind(3, result.ok)
-        .bind(4, bounded(result.output, kMaxProbeOutputBytes));
-    if (auto done = statement->run(); !done) {
-        return done.error();
-    }
-    const Id id = lastInsertId(database_.connection());
-    auto prune = Statement::prepare(
-        database_.connection(),
-        "DELETE FROM probe_results WHERE cluster_id = ?1 AND id <= (SELECT id FROM "
-        "probe_results WHERE cluster_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)");
-    if (!prune) {
-        return prune.error();
-    }
-    prune->bind(1, result.clusterId).bind(2, std::max(keepPerCluster, 1));
-    if (auto done = prune->run(); !done) {
-        return done.error();
+    if (auto pruned =
+            change(database_.connection(),
+                   "DELETE FROM probe_results WHERE cluster_id = ?1 AND id <= (SELECT id FROM "
+                   "probe_results WHERE cluster_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+                   result.clusterId, std::max(keepPerCluster, 1));
+        !pruned) {
+        return pruned.error();
     }
     if (auto committed = transaction->commit(); !committed) {
         return committed.error();
     }
-    return id;
+    return *id;
 }
 
 Result<std::optional<DBProbeResult>> ProbeResultRepository::latest(Id clusterId) const {
-    auto results = recent(clusterId, 1);
-    if (!results) {
-        return results.error();
-    }
-    return results->empty() ? std::optional<DBProbeResult>()
-                            : std::optional<DBProbeResult>(results->front());
+    return firstOf(recent(clusterId, 1));
 }
 
 Result<std::vector<DBProbeResult>> ProbeResultRepository::recent(Id clusterId, int limit) const {
-    auto statement =
-        Statement::prepare(database_.connection(),
-                           "SELECT id, cluster_id, time, ok, output FROM probe_results "
-                           "WHERE cluster_id = ? ORDER BY id DESC LIMIT ?");
-    if (!statement) {
-        return statement.error();
-    }
-    statement->bind(1, clusterId).bind(2, limit);
-    return collect<DBProbeResult>(*statement, read);
+    return queryAll<DBProbeResult>(database_.connection(),
+                                   "SELECT id, cluster_id, time, ok, output FROM probe_results "
+                                   "WHERE cluster_id = ? ORDER BY id DESC LIMIT ?",
+                                   read, clusterId, limit);
 }
 
 }  // namespace understudy::db

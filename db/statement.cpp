@@ -137,6 +137,20 @@ Status Statement::run() {
     }
 }
 
+Result<std::int64_t> Statement::change() {
+    if (auto done = run(); !done) {
+        return done.error();
+    }
+    return changedRows(connection_);
+}
+
+Result<std::int64_t> Statement::insert() {
+    if (auto done = run(); !done) {
+        return done.error();
+    }
+    return lastInsertId(connection_);
+}
+
 void Statement::reset() {
     sqlite3_reset(statement_.get());
     sqlite3_clear_bindings(statement_.get());
@@ -196,6 +210,25 @@ std::int64_t changedRows(sqlite3* connection) {
 
 std::int64_t lastInsertId(sqlite3* connection) {
     return sqlite3_last_insert_rowid(connection);
+}
+
+Status requireChanged(const Result<std::int64_t>& changed, std::string_view noun, std::int64_t id,
+                      const std::string& where) {
+    if (!changed) {
+        return changed.error();
+    }
+    if (*changed == 0) {
+        return Error{"not_found", "no " + std::string(noun) + " with id " + std::to_string(id),
+                     where};
+    }
+    return Done{};
+}
+
+Status removeById(sqlite3* connection, std::string_view table, std::string_view noun,
+                  std::int64_t id, const std::string& where) {
+    return requireChanged(
+        change(connection, "DELETE FROM " + std::string(table) + " WHERE id = ?", id), noun, id,
+        where);
 }
 
 }  // namespace understudy::db

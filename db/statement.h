@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "sizing/result.h"
@@ -56,11 +57,22 @@ public:
     Statement& bind(int index, const std::optional<T>& value) {
         return value ? bind(index, *value) : bindNull(index);
     }
+    // Binds values to the parameters from 1 on, in order (?1, ?2, ... or plain ?s).
+    template <typename... Values>
+    Statement& bindAll(const Values&... values) {
+        [[maybe_unused]] int index = 0;
+        (bind(++index, values), ...);
+        return *this;
+    }
 
     // Runs one step. True while a row is available, false when done; errors carry the code.
     Result<bool> step();
     // Runs a statement that returns no rows, or whose rows are not needed.
     Status run();
+    // Runs an UPDATE or DELETE; the number of rows it changed.
+    Result<std::int64_t> change();
+    // Runs an INSERT; the rowid of the row it added.
+    Result<std::int64_t> insert();
     // Makes the statement reusable with new bindings (batch inserts).
     void reset();
 
@@ -113,5 +125,86 @@ Result<std::optional<T>> first(Statement& statement, Map map) {
     }
     return std::optional<T>(map(statement));
 }
+
+// The first column of a row as an integer: the map for queries of one id or one count.
+inline std::int64_t leadingInteger(const Statement& row) {
+    return row.integer(0);
+}
+
+// The first column of a row as text: the map for pragmas that answer with one word.
+inline std::string leadingText(const Statement& row) {
+    return row.text(0);
+}
+
+// The first of the rows, if there is one: a lookup through a query shared with a listing.
+template <typename T>
+Result<std::optional<T>> firstOf(Result<std::vector<T>> rows) {
+    if (!rows) {
+        return rows.error();
+    }
+    if (rows->empty()) {
+        return std::optional<T>();
+    }
+    return std::optional<T>(std::move(rows->front()));
+}
+
+// The shapes every repository repeats: prepare sql, bind values to its parameters in order,
+// then collect the rows, take the first, count the changes or the new rowid. A failure to
+// prepare or to step comes back as the error, unchanged.
+template <typename... Values>
+Result<Statement> prepareBound(sqlite3* connection, std::string_view sql, const Values&... values) {
+    auto statement = Statement::prepare(connection, sql);
+    if (statement) {
+        statement->bindAll(values...);
+    }
+    return statement;
+}
+
+template <typename T, typename Map, typename... Values>
+Result<std::vector<T>> queryAll(sqlite3* connection, std::string_view sql, Map map,
+                                const Values&... values) {
+    auto statement = prepareBound(connection, sql, values...);
+    if (!statement) {
+        return statement.error();
+    }
+    return collect<T>(*statement, map);
+}
+
+template <typename T, typename Map, typename... Values>
+Result<std::optional<T>> queryFirst(sqlite3* connection, std::string_view sql, Map map,
+                                    const Values&... values) {
+    auto statement = prepareBound(connection, sql, values...);
+    if (!statement) {
+        return statement.error();
+    }
+    return first<T>(*statement, map);
+}
+
+template <typename... Values>
+Result<std::int64_t> change(sqlite3* connection, std::string_view sql, const Values&... values) {
+    auto statement = prepareBound(connection, sql, values...);
+    if (!statement) {
+        return statement.error();
+    }
+    return statement->change();
+}
+
+template <typename... Values>
+Result<std::int64_t> insertRow(sqlite3* connection, std::string_view sql, const Values&... values) {
+    auto statement = prepareBound(connection, sql, values...);
+    if (!statement) {
+        return statement.error();
+    }
+    return statement->insert();
+}
+
+// An update or delete of one row by id that changed nothing found no such row: not_found,
+// "no <noun> with id <id>", at where (the database's path).
+Status requireChanged(const Result<std::int64_t>& changed, std::string_view noun, std::int64_t id,
+                      const std::string& where);
+
+// Deletes the row of table with this id; not_found as requireChanged says when there is none.
+Status removeById(sqlite3* connection, std::string_view table, std::string_view noun,
+                  std::int64_t id, const std::string& where);
 
 }  // namespace understudy::db
