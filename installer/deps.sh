@@ -13,6 +13,8 @@ packages=(
   libbenchmark-dev
   # self-signed certificates for the API server's TLS tests
   openssl
+  # real-hypervisor tests: libvirtd with QEMU (software emulation) and a guest kernel + busybox initramfs
+  libvirt-daemon-system qemu-system-x86 linux-image-amd64 busybox-static cpio
   # headless GUI tests, screenshots and report rendering
   xvfb xauth fonts-dejavu-core poppler-utils
 )
