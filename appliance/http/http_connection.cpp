@@ -1,8 +1,11 @@
 #include "appliance/http/http_connection.h"
 
+#include <QSslSocket>
 #include <QTcpSocket>
 #include <QUrlQuery>
 #include <algorithm>
+
+#include <sys/socket.h>
 
 #include "appliance/http/api_log.h"
 #include "appliance/http/http_server.h"
@@ -16,6 +19,8 @@ namespace {
 constexpr qint64 kSocketReadBuffer = 64 * 1024;
 // A chunk-size line is a hex number and optional extensions; nothing legitimate is longer.
 constexpr qsizetype kMaxChunkLine = 1024;
+// How much of a refused request is dropped before the connection is reset, in bodies.
+constexpr qint64 kMaxDiscardFactor = 4;
 
 bool isTokenChar(char c) {
     // RFC 9110 5.6.2 tchar
@@ -124,8 +129,19 @@ void HttpConnection::onTimeout() {
 }
 
 void HttpConnection::onReadyRead() {
+    if (lingering_ && !torn_down_) {
+        // Dropped unparsed, and only up to kMaxDiscardFactor bodies: clients that report an
+        // answer only after their upload (QNetworkAccessManager does) then still see the 413
+        // for bodies a few times the limit; beyond that the connection is reset.
+        discarded_ += socket_->skip(socket_->bytesAvailable());
+        if (discarded_ > kMaxDiscardFactor * std::max<qint64>(server_->options().max_body_bytes,
+                                                              kSocketReadBuffer)) {
+            abort();
+        }
+        return;
+    }
     if (torn_down_ || state_ == State::Closing) {
-        return;  // the rest of a refused request is never read
+        return;
     }
     buffer_.append(socket_->readAll());
     if (state_ == State::Waiting) {
@@ -479,12 +495,12 @@ void HttpConnection::respond(quint64 serial, const HttpResponse& response) {
 void HttpConnection::refuse(const HttpResponse& response) {
     keep_alive_ = false;
     const double seconds = secondsSinceStart();
-    write(response, true);
+    write(response, true, true);
     server_->finished(request_.method, request_.path, QStringLiteral("(refused)"), peer_, response,
                       seconds);
 }
 
-void HttpConnection::write(const HttpResponse& response, bool close) {
+void HttpConnection::write(const HttpResponse& response, bool close, bool linger) {
     QByteArray out = "HTTP/1.1 " + QByteArray::number(response.status) + ' ' +
                      reasonPhrase(response.status) + "\r\n";
     for (const auto& [name, value] : response.headers) {
@@ -512,7 +528,29 @@ void HttpConnection::write(const HttpResponse& response, bool close) {
         // A client that does not read the answer cannot hold the socket open: the timer
         // aborts what disconnectFromHost could not flush.
         timer_.start();
-        socket_->disconnectFromHost();
+        if (linger) {
+            lingering_ = true;
+            connect(socket_, &QTcpSocket::bytesWritten, this, &HttpConnection::onBytesWritten);
+            // Qt may already hold input it will not announce again: drop it too.
+            QMetaObject::invokeMethod(this, &HttpConnection::onReadyRead, Qt::QueuedConnection);
+        } else {
+            socket_->disconnectFromHost();
+        }
+    }
+}
+
+void HttpConnection::onBytesWritten() {
+    if (torn_down_ || half_closed_ || socket_->bytesToWrite() > 0) {
+        return;
+    }
+    half_closed_ = true;
+    // The refusal is out while the client may still be sending the request. Closing now would
+    // make the kernel reset the connection over the unread input, and a reset makes the
+    // client's kernel drop the answer it has not read yet. So: FIN after the answer (plain TCP;
+    // TLS has no half-close), drop what still arrives, and close when the client does, when
+    // the read timeout ends, or when it sends more than kMaxDiscardFactor bodies.
+    if (qobject_cast<QSslSocket*>(socket_) == nullptr) {
+        ::shutdown(static_cast<int>(socket_->socketDescriptor()), SHUT_WR);
     }
 }
 

@@ -53,7 +53,8 @@ private:
     bool readFraming();
     void dispatch();
     void refuse(const HttpResponse& response);
-    void write(const HttpResponse& response, bool close);
+    void write(const HttpResponse& response, bool close, bool linger = false);
+    void onBytesWritten();
     void waitForRequest();
     void onTimeout();
     void teardown();
@@ -81,6 +82,9 @@ private:
     bool keep_alive_ = true;
     bool processing_ = false;
     bool torn_down_ = false;
+    bool lingering_ = false;  // a refusal is out or going out; input is dropped
+    bool half_closed_ = false;
+    qint64 discarded_ = 0;
     quint64 serial_ = 0;
     std::vector<std::function<void()>> gone_callbacks_;
     QTimer timer_;

@@ -9,6 +9,14 @@
 #include <memory>
 #include <optional>
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cerrno>
+#include <cstring>
+
 #include "appliance/http/http_server.h"
 
 using namespace understudy::http;
@@ -232,6 +240,9 @@ private slots:
                        tls_dir_.filePath("key.pem"), "-out", tls_dir_.filePath("cert.pem")});
         QVERIFY2(openssl.waitForFinished(kWaitMs), "openssl did not finish");
         QVERIFY2(openssl.exitCode() == 0, openssl.readAllStandardError().constData());
+        QFile garbage(tls_dir_.filePath("garbage.pem"));
+        QVERIFY(garbage.open(QIODevice::WriteOnly));
+        garbage.write("-----BEGIN NOTHING-----\nbm90aGluZw==\n-----END NOTHING-----\n");
     }
 
     void cleanup() {
@@ -374,6 +385,53 @@ private slots:
         QCOMPARE(answer->json()["limit"], nlohmann::json(1048576));
         QCOMPARE(answer->headers.value("connection"), QByteArray("close"));
         QVERIFY(client.waitClosed());
+    }
+
+    void clientUploadingTooMuchStillReadsThe413() {
+        QVERIFY(startServer());
+        // QNetworkAccessManager reports an answer only once its upload is done: the server
+        // drops the rest of a refused body (up to a bound) instead of resetting the connection.
+        const Answer answer = request("POST", "/api/v1/echo", QByteArray(3 << 20, ' '));
+        QCOMPARE(answer.status, 413);
+        QCOMPARE(answer.error(), QString("payload_too_large"));
+    }
+
+    void refusedBodyIsNotDrainedWithoutBound() {
+        HttpServerOptions options;
+        options.max_body_bytes = 1024;
+        QVERIFY(startServer(options));
+        // A plain POSIX socket that never reads: a Qt socket would close on the server's FIN
+        // and hide whether the server itself ends the connection.
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        QVERIFY(fd >= 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(server_->port());
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        QCOMPARE(::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+        QCOMPARE(::fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+        const QByteArray head = "POST /api/v1/echo HTTP/1.1\r\nContent-Length: 104857600\r\n\r\n";
+        QCOMPARE(::send(fd, head.constData(), static_cast<std::size_t>(head.size()), MSG_NOSIGNAL),
+                 static_cast<ssize_t>(head.size()));
+        const QByteArray block(64 * 1024, 'x');
+        qint64 sent = 0;
+        int failure = 0;
+        const bool ended = QTest::qWaitFor(
+            [&] {
+                const ssize_t written = ::send(
+                    fd, block.constData(), static_cast<std::size_t>(block.size()), MSG_NOSIGNAL);
+                if (written > 0) {
+                    sent += written;
+                } else if (written < 0 && errno != EAGAIN) {
+                    failure = errno;
+                }
+                return failure != 0;
+            },
+            kWaitMs);
+        ::close(fd);
+        QVERIFY(ended);
+        QVERIFY2(failure == ECONNRESET || failure == EPIPE, strerror(failure));
+        QVERIFY(sent < 104857600);
     }
 
     void chunkedBodyAboveTheLimitIsRefusedWhileItStreams() {
@@ -679,8 +737,7 @@ private slots:
         const QString cert = tls_dir_.filePath("cert.pem");
         const QString key = tls_dir_.filePath("key.pem");
         const QString missing = tls_dir_.filePath("missing.pem");
-        const QString garbage = QString::fromUtf8(qgetenv("UNDERSTUDY_SOURCE_DIR")) +
-                                "/tests/appliance/http/test_http_server.cpp";
+        const QString garbage = tls_dir_.filePath("garbage.pem");
         QTest::newRow("certificate missing") << missing << key << missing;
         QTest::newRow("certificate not PEM") << garbage << key << "no PEM certificate";
         QTest::newRow("key missing") << cert << missing << missing;
