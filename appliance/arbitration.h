@@ -57,6 +57,9 @@ struct Headroom {
 // taking-over, active, releasing, drifted. Preempted (saved), fenced (off), stopped and missing
 // nodes hold nothing.
 bool holdsStandby(db::NodeState state);
+// Which states may ask for a takeover: every state that holds its standby footprint. Preempted,
+// fenced, stopped and missing nodes cannot (the caller answers 409 conflict with the state).
+bool canTakeOver(db::NodeState state);
 Headroom computeHeadroom(const ApplianceView& appliance);
 
 enum class ContentionStep { headroom, preempt, partial_cpu, deny };
@@ -95,6 +98,8 @@ struct TakeoverDecision {
 // The takeover of `node` (which must be in `appliance`), following the policy's order. A node
 // that already holds a grant gets that grant back (idempotent). Memory is never granted
 // beyond usable memory; preemption picks lower-priority standby nodes, lowest priority first.
+// A node that is not in `appliance` or cannot take over in its state (canTakeOver) gets neither
+// a grant nor a denial (granted false, denial empty): the caller refuses those before asking.
 TakeoverDecision decideTakeover(const ApplianceView& appliance, const std::string& node,
                                 const ArbitrationPolicy& policy);
 
