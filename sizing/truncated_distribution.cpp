@@ -10,7 +10,12 @@ TruncatedDistribution::TruncatedDistribution(std::int64_t limit)
     mass_[0] = 1.0;
 }
 
-void TruncatedDistribution::addBernoulli(double p, std::int64_t d) {
+// The convolution kernels are most of the engine's time: cloned for AVX2 where the CPU has it
+// (4 doubles a step instead of 2). Without FMA contraction both clones perform the same IEEE
+// operations in the same order, so the results stay identical bit for bit.
+#define UNDERSTUDY_VECTOR_KERNEL __attribute__((target_clones("avx2", "default")))
+
+UNDERSTUDY_VECTOR_KERNEL void TruncatedDistribution::addBernoulli(double p, std::int64_t d) {
     if (p <= 0.0 || d <= 0) {
         return;
     }
@@ -42,7 +47,8 @@ void TruncatedDistribution::addBernoulli(double p, std::int64_t d) {
     support_ = new_support;
 }
 
-void TruncatedDistribution::mixWith(const TruncatedDistribution& other, double w) {
+UNDERSTUDY_VECTOR_KERNEL void TruncatedDistribution::mixWith(const TruncatedDistribution& other,
+                                                             double w) {
     assert(other.limit_ == limit_);
     const double keep = 1.0 - w;
     const std::int64_t top = std::max(support_, other.support_);
