@@ -1,0 +1,251 @@
+// The appliance core: the library understudyd wraps. It owns the passive nodes on one or more
+// appliances: registration with admission control, takeover and release under contention,
+// power and fencing of exactly one node's domain, reconciliation with libvirt, and the
+// read-only views (headroom, nodes, readiness, what-if).
+//
+// Threads. Every operation that touches an appliance's hypervisor runs on that appliance's
+// worker, one at a time, in the order asked: that order is the appliance's lock. Inventory
+// changes (registration, cluster and group changes, removal) run on one more worker, which
+// hands the libvirt part to the appliance workers. The database writer is shared by the workers
+// under a mutex that is never held across a libvirt call. Operations are callable from any
+// thread and answer through futures, so the API's event loop never waits; the read-only views
+// answer at once from a database reader and the hypervisor state cached at the last operation
+// or reconciliation.
+//
+// Outcomes and errors. An admission refusal or a takeover denial is a decision, answered as a
+// value (RegistrationOutcome::accepted, TakeoverOutcome::granted). Failures are errors with the
+// API's codes: not_found, conflict (for an operation impossible in the node's state, Error::where
+// holds that state's name, e.g. "fenced"), invalid_field (Error::where names the field),
+// hypervisor_unavailable, database_unavailable, and libvirt's own codes.
+#pragma once
+
+#include <array>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <QFuture>
+#include <QObject>
+
+#include "appliance/arbitration.h"
+#include "appliance/core_config.h"
+#include "appliance/hypervisor.h"
+#include "db/records.h"
+#include "sizing/fleet.h"
+#include "sizing/result.h"
+#include "sizing/sizing_result.h"
+
+namespace understudy::appliance {
+
+class LibvirtHypervisor;
+
+struct ClusterRegistration {
+    sizing::ClusterSpec spec;
+    db::FailureModel failure_model = db::FailureModel::Declared;
+    std::string appliance;   // empty: where the worst resulting risk is lowest
+    std::string node;        // empty: <cluster>-passive
+    std::string domain;      // adopt this existing domain; empty: define one from the template
+    std::string token_hash;  // the service makes the token; only its hash is stored
+};
+
+// One cluster, or a fleet file's groups and clusters: registered all or nothing.
+struct RegistrationRequest {
+    std::vector<sizing::GroupSpec> groups;
+    std::vector<ClusterRegistration> clusters;
+};
+
+struct ApplianceAdmission {
+    std::string appliance;
+    AdmissionDecision decision;
+};
+
+struct RegisteredCluster {
+    std::string cluster;
+    std::string node;
+    std::string appliance;
+    std::string domain;
+    bool defined_by_service = false;
+};
+
+// accepted false: refused by admission (API 409 admission_refused), nothing registered; the
+// refusing appliances' decisions say why. Under admission = warn, warnings name what broke.
+struct RegistrationOutcome {
+    bool accepted = false;
+    std::vector<ApplianceAdmission> admissions;
+    std::vector<RegisteredCluster> clusters;
+    std::vector<std::string> warnings;
+};
+
+// A PATCH of a cluster: what is set changes.
+struct ClusterChange {
+    std::optional<int> priority;
+    std::optional<double> mtbf_hours;
+    std::optional<double> mttr_hours;
+    std::optional<std::string> group;  // "" leaves every group
+    std::optional<sizing::Footprint> standby;
+    std::optional<sizing::Footprint> active;
+    std::optional<sizing::MemoryMode> memory_mode;
+    std::optional<db::FailureModel> failure_model;
+};
+
+struct GroupChange {
+    std::optional<double> mtbf_hours;
+    std::optional<double> mttr_hours;
+};
+
+struct ChangeOutcome {
+    bool accepted = false;
+    std::vector<ApplianceAdmission> admissions;
+    std::vector<std::string> warnings;
+};
+
+struct GrantView {
+    sizing::Footprint footprint;  // the whole footprint granted, standby included
+    bool partial = false;
+    std::vector<std::string> preempted;
+    db::TimeMs granted_at = 0;
+};
+
+// granted false: denied (API 409 takeover_denied) with the denial; nothing changed but the
+// takeover.requested and takeover.denied events.
+struct TakeoverOutcome {
+    std::string node;
+    bool granted = false;
+    std::optional<GrantView> grant;
+    std::optional<Denial> denial;
+};
+
+enum class PowerAction { on, off, reboot, status };
+enum class PowerState { on, off };
+const char* powerActionName(PowerAction action);
+
+struct ApplianceStatus {
+    std::string name;
+    std::string uri;
+    bool connected = false;
+    std::string last_error;  // why it is disconnected
+    double cpu_overcommit = 1.0;
+    Headroom headroom;
+    std::array<double, sizing::kResourceCount> overflow_risk{};
+};
+
+struct ClusterStatus {
+    sizing::ClusterSpec spec;
+    db::FailureModel failure_model = db::FailureModel::Declared;
+    std::string appliance;
+    std::string node;
+    std::string domain;
+    db::TimeMs registered_at = 0;
+};
+
+struct NodeStatus {
+    std::string name;
+    std::string cluster;
+    std::string appliance;
+    std::string domain;
+    db::NodeState state = db::NodeState::Standby;
+    sizing::Footprint standby;
+    sizing::Footprint active;
+    // What libvirt reported at the last operation or reconciliation; empty when the domain is
+    // not running or the appliance is disconnected.
+    std::optional<sizing::Footprint> current;
+    db::TimeMs since = 0;
+    std::optional<GrantView> grant;
+    bool defined_by_service = false;
+};
+
+struct Readiness {
+    bool ready = false;  // could take over at its full active footprint now
+    bool partial_cpu = false;
+    std::vector<std::string> would_preempt;
+    std::string reason;
+    std::optional<Denial> denial;
+};
+
+struct WhatIfAddition {
+    sizing::ClusterSpec spec;
+    std::string appliance;  // empty: where the worst resulting risk is lowest
+};
+
+struct WhatIfRequest {
+    std::vector<std::string> fail;  // clusters
+    std::vector<WhatIfAddition> add;
+    std::vector<std::string> remove;  // clusters
+    // Host capacity per appliance name (before its reserve), instead of what libvirt reports.
+    std::map<std::string, sizing::Footprint> capacity;
+};
+
+struct WhatIfOutcome {
+    std::vector<WhatIfTakeover> takeovers;
+    // Each appliance sized on its own with the clusters placed on it (pool: null).
+    sizing::SizingResult sizing;
+};
+
+class ApplianceCore : public QObject {
+    Q_OBJECT
+
+public:
+    // Opens the database writer, records the configured appliances, connects to each (an
+    // appliance that cannot be reached is "disconnected" and retried, not fatal) and reconciles
+    // before it returns. `default_template` is used by appliances that name no template.
+    static Result<std::unique_ptr<ApplianceCore>> open(const CoreConfig& config,
+                                                       const std::string& database_path,
+                                                       const std::string& default_template);
+    ~ApplianceCore() override;
+    ApplianceCore(const ApplianceCore&) = delete;
+    ApplianceCore& operator=(const ApplianceCore&) = delete;
+
+    const CoreConfig& config() const;
+
+    // Inventory.
+    QFuture<Result<RegistrationOutcome>> registerClusters(RegistrationRequest request);
+    QFuture<Result<ChangeOutcome>> changeCluster(std::string cluster, ClusterChange change);
+    QFuture<Status> removeCluster(std::string cluster);
+    QFuture<Status> rotateToken(std::string cluster, std::string token_hash);
+    QFuture<Result<ChangeOutcome>> createGroup(sizing::GroupSpec group);
+    QFuture<Result<ChangeOutcome>> changeGroup(std::string group, GroupChange change);
+    QFuture<Status> removeGroup(std::string group);
+    // Events of the service's own (service.started, probe.*, hook.failed): one transaction.
+    QFuture<Result<db::Id>> appendEvents(std::vector<db::DBEvent> events);
+
+    // Nodes.
+    QFuture<Result<TakeoverOutcome>> takeover(std::string node);
+    QFuture<Status> release(std::string node);
+    QFuture<Result<PowerState>> power(std::string node, PowerAction action);
+    // Reconciles one appliance, or all with an empty name; answers once done.
+    QFuture<Status> reconcile(std::string appliance = {});
+
+    // Read-only views: they change nothing and never wait for libvirt.
+    Result<std::vector<ApplianceStatus>> appliances() const;
+    Result<std::vector<ClusterStatus>> clusters() const;
+    Result<std::vector<NodeStatus>> nodes() const;
+    Result<NodeStatus> node(const std::string& name) const;
+    Result<std::vector<sizing::GroupSpec>> groups() const;
+    Result<Readiness> readiness(const std::string& node) const;
+    Result<WhatIfOutcome> whatIf(const WhatIfRequest& request) const;
+    // The live fleet as the sizing engine sees it, one appliance at a time (GET /sizing).
+    Result<sizing::SizingResult> liveSizing() const;
+    // The newest event id, 0 while the log is empty.
+    Result<db::Id> lastEventId() const;
+    std::string databasePath() const;
+
+    // The appliance's own hypervisor connection, for tests that change a domain "behind the
+    // core's back" or drop the connection; null for an unknown or never-connected appliance.
+    LibvirtHypervisor* hypervisorForTest(const std::string& appliance) const;
+
+signals:
+    // After every commit that appended events, from whichever thread committed it.
+    void eventsAppended(qint64 lastId);
+
+public:
+    struct Impl;
+
+private:
+    explicit ApplianceCore(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace understudy::appliance

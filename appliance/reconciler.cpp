@@ -1,0 +1,69 @@
+#include "appliance/reconciler.h"
+
+namespace understudy::appliance {
+
+namespace {
+
+std::string footprintText(const sizing::Footprint& footprint) {
+    return std::to_string(footprint.memory_mib) + " MiB/" + std::to_string(footprint.vcpus) +
+           " vCPUs";
+}
+
+}  // namespace
+
+bool expectsRunning(db::NodeState state) {
+    switch (state) {
+        case db::NodeState::Standby:
+        case db::NodeState::TakingOver:
+        case db::NodeState::Active:
+        case db::NodeState::Releasing:
+        case db::NodeState::Drifted:
+            return true;
+        case db::NodeState::Preempted:
+        case db::NodeState::Fenced:
+        case db::NodeState::Stopped:
+        case db::NodeState::Missing:
+            return false;
+    }
+    return false;
+}
+
+std::vector<std::string> differences(const ExpectedDomain& expected,
+                                     const ObservedDomain& observed) {
+    std::vector<std::string> found;
+    const DomainInfo& info = observed.info;
+    if (!info.owned || !info.metadata) {
+        found.push_back("metadata: the domain no longer carries Understudy's metadata");
+    } else if (*info.metadata != expected.metadata) {
+        const NodeMetadata& has = *info.metadata;
+        const NodeMetadata& want = expected.metadata;
+        if (has.cluster != want.cluster || has.node != want.node) {
+            found.push_back("metadata: the domain belongs to node '" + has.node + "' of cluster '" +
+                            has.cluster + "', not '" + want.node + "' of '" + want.cluster + "'");
+        } else {
+            found.push_back("metadata: footprints " + footprintText(has.standby) + " → " +
+                            footprintText(has.active) + ", expected " +
+                            footprintText(want.standby) + " → " + footprintText(want.active));
+        }
+    }
+    const bool running = info.active();
+    if (expectsRunning(expected.state) != running) {
+        found.push_back(std::string("running: expected ") +
+                        (expectsRunning(expected.state) ? "running" : "shut off") + ", found " +
+                        domainStateName(info.state));
+        return found;
+    }
+    if (running && observed.live) {
+        if (!NodeLifecycle::memoryMatches(info.memory_kib, expected.live.memory_mib)) {
+            found.push_back("memory: expected " + std::to_string(expected.live.memory_mib) +
+                            " MiB, found " + std::to_string(info.memoryMib()) + " MiB");
+        }
+        if (observed.live->vcpus != expected.live.vcpus) {
+            found.push_back("vcpus: expected " + std::to_string(expected.live.vcpus) + ", found " +
+                            std::to_string(observed.live->vcpus));
+        }
+    }
+    return found;
+}
+
+}  // namespace understudy::appliance
