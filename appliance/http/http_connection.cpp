@@ -16,7 +16,7 @@ namespace {
 
 // Bounds what Qt buffers per socket, so a client pushing data we are not reading (a refused
 // body, data during a long-poll) stalls in TCP flow control instead of filling memory.
-constexpr qint64 kSocketReadBuffer = 64 * 1024;
+constexpr qint64 kSocketReadBuffer = qint64{64} * 1024;
 // A chunk-size line is a hex number and optional extensions; nothing legitimate is longer.
 constexpr qsizetype kMaxChunkLine = 1024;
 // How much of a refused request is dropped before the connection is reset, in bodies.

@@ -26,10 +26,11 @@ HttpServer::~HttpServer() {
 }
 
 void HttpServer::route(const QByteArray& method, const QString& pattern, Handler handler) {
-    router_.add(method, pattern,
-                [handler = std::move(handler)](const HttpRequest& request, Responder responder) {
-                    responder.send(handler(request));
-                });
+    router_.add(
+        method, pattern,
+        [handler = std::move(handler)](const HttpRequest& request, const Responder& responder) {
+            responder.send(handler(request));
+        });
 }
 
 void HttpServer::routeDeferred(const QByteArray& method, const QString& pattern,
@@ -127,7 +128,8 @@ void HttpServer::acceptConnections() {
     }
 }
 
-void HttpServer::dispatch(HttpConnection* connection, HttpRequest request, Responder responder) {
+void HttpServer::dispatch(HttpConnection* connection, HttpRequest request,
+                          const Responder& responder) {
     Router::Match match = router_.match(request.method, request.raw_path);
     if (match.handler == nullptr) {
         connection->pending_.route = QStringLiteral("(unmatched)");

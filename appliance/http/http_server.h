@@ -125,7 +125,7 @@ public:
 private:
     friend class HttpConnection;
     void acceptConnections();
-    void dispatch(HttpConnection* connection, HttpRequest request, Responder responder);
+    void dispatch(HttpConnection* connection, HttpRequest request, const Responder& responder);
     void finished(const QByteArray& method, const QString& path, const QString& route,
                   const QHostAddress& peer, const HttpResponse& response, double seconds);
     void connectionClosed() { --connections_; }

@@ -12,7 +12,7 @@ Responder::State::~State() {
     }
 }
 
-void Responder::send(HttpResponse response) const {
+void Responder::send(const HttpResponse& response) const {
     if (state_->answered) {
         return;
     }

@@ -19,7 +19,7 @@ class HttpConnection;
 // queued signal or QMetaObject::invokeMethod first.
 class Responder {
 public:
-    void send(HttpResponse response) const;
+    void send(const HttpResponse& response) const;
     bool isAnswered() const;
     // True while the request waits for this answer on an open connection.
     bool isClientWaiting() const;

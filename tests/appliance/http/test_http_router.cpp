@@ -11,7 +11,7 @@ private:
     Router router_;
 
     static Router::Handler noop() {
-        return [](const HttpRequest&, Responder) {};
+        return [](const HttpRequest&, const Responder&) {};
     }
 
 private slots:

@@ -187,11 +187,12 @@ private:
             throw std::runtime_error("broken invariant in the test handler");
         });
         server.routeDeferred("GET", "/api/v1/events",
-                             [this](const HttpRequest&, Responder responder) {
+                             [this](const HttpRequest&, const Responder& responder) {
                                  responder.whenClientGone([this] { ++gone_; });
                                  held_ = responder;
                              });
-        server.routeDeferred("GET", "/api/v1/forgotten", [](const HttpRequest&, Responder) {});
+        server.routeDeferred("GET", "/api/v1/forgotten",
+                             [](const HttpRequest&, const Responder&) {});
         const auto status = server.listen();
         if (!status) {
             qWarning() << status.error().describe().c_str();
@@ -413,7 +414,7 @@ private slots:
         const QByteArray head = "POST /api/v1/echo HTTP/1.1\r\nContent-Length: 104857600\r\n\r\n";
         QCOMPARE(::send(fd, head.constData(), static_cast<std::size_t>(head.size()), MSG_NOSIGNAL),
                  static_cast<ssize_t>(head.size()));
-        const QByteArray block(64 * 1024, 'x');
+        const QByteArray block(qsizetype{64} * 1024, 'x');
         qint64 sent = 0;
         int failure = 0;
         const bool ended = QTest::qWaitFor(
@@ -502,7 +503,8 @@ private slots:
         QVERIFY(startServer());
         RawClient client;
         QVERIFY(client.connectTo(server_->port()));
-        client.send("GET /api/v1/nodes HTTP/1.1\r\nX-Big: " + QByteArray(40 * 1024, 'b'));
+        client.send("GET /api/v1/nodes HTTP/1.1\r\nX-Big: " +
+                    QByteArray(qsizetype{40} * 1024, 'b'));
         const auto answer = client.answer();
         QVERIFY(answer);
         QCOMPARE(answer->status, 431);
@@ -582,6 +584,34 @@ private slots:
         QVERIFY(slow.waitClosed());
         QVERIFY(sent < head.size());
         QVERIFY(slow.unread().isEmpty());  // dropped, not answered
+    }
+
+    void idleConnectionIsClosedAfterTheReadTimeout() {
+        HttpServerOptions options;
+        options.read_timeout = 300ms;
+        QVERIFY(startServer(options));
+        RawClient client;
+        QVERIFY(client.connectTo(server_->port()));
+        client.send(get("/api/v1/nodes"));
+        QVERIFY(client.answer());
+        QVERIFY(client.waitClosed());  // kept alive, then idle for longer than the timeout
+        QVERIFY(QTest::qWaitFor([&] { return server_->connectionCount() == 0; }, kWaitMs));
+    }
+
+    void connectionsAboveTheLimitAreClosedAtAccept() {
+        HttpServerOptions options;
+        options.max_connections = 1;
+        QVERIFY(startServer(options));
+        RawClient first;
+        QVERIFY(first.connectTo(server_->port()));
+        QVERIFY(QTest::qWaitFor([&] { return server_->connectionCount() == 1; }, kWaitMs));
+        RawClient second;
+        QVERIFY(second.connectTo(server_->port()));
+        QVERIFY(second.waitClosed());
+        first.send(get("/api/v1/nodes"));
+        const auto answer = first.answer();
+        QVERIFY(answer);
+        QCOMPARE(answer->status, 200);
     }
 
     void keepAliveServesTwoRequestsOnOneConnection() {
