@@ -362,13 +362,16 @@ public:
     const Entry* value(std::string_view key) {
         const Entry* entry = error_ ? nullptr : find(key);
         if (entry != nullptr && entry->value.empty()) {
-            fail(*entry, "is empty; give a value or leave the key out for its default");
+            fail(*entry, required_keys_.count(key) != 0
+                             ? "is empty; give a value"
+                             : "is empty; give a value or leave the key out for its default");
             return nullptr;
         }
         return entry;
     }
 
     void required(std::string_view key, const std::string& example) {
+        required_keys_.emplace(key);
         if (!error_ && find(key) == nullptr) {
             error_ = configError(source_, section_.line,
                                  section_.title() + ": missing key " + std::string(key) +
@@ -446,6 +449,7 @@ private:
     const RawSection& section_;
     const std::string& source_;
     std::optional<Error> error_;
+    std::set<std::string, std::less<>> required_keys_;
 };
 
 std::optional<Error> readService(SectionReader& reader, ServiceSection& service) {
@@ -541,12 +545,17 @@ std::optional<Error> readProbe(SectionReader& reader, ProbeSection& probe) {
     reader.integer("interval_s", 2, kMaxIntervalSeconds, probe.interval_s);
     reader.integer("timeout_s", 1, kMaxTimeoutSeconds, probe.timeout_s);
     if (!reader.error() && probe.timeout_s >= probe.interval_s) {
-        const Entry* timeout = reader.find("timeout_s");
-        reader.fail(timeout != nullptr ? *timeout : *reader.find("interval_s"),
-                    "the timeout (" + std::to_string(probe.timeout_s) +
-                        " s) must be shorter than the interval (" +
-                        std::to_string(probe.interval_s) +
-                        " s), so probes of one cluster never overlap");
+        // One of the two is written: with both at their defaults the timeout is shorter.
+        const Entry* at = reader.find("timeout_s");
+        if (at == nullptr) {
+            at = reader.find("interval_s");
+        }
+        if (at != nullptr) {
+            reader.fail(*at, "the timeout (" + std::to_string(probe.timeout_s) +
+                                 " s) must be shorter than the interval (" +
+                                 std::to_string(probe.interval_s) +
+                                 " s), so probes of one cluster never overlap");
+        }
     }
     return reader.error();
 }

@@ -197,6 +197,7 @@ private slots:
     void parsesTheCommandLine();
     void rejectsABadCommandLineNamingTheOption_data();
     void rejectsABadCommandLineNamingTheOption();
+    void helpNamesEveryOption();
     void loadsTheNamedOrTheDefaultFile();
     void readsTheAdminTokenFile_data();
     void readsTheAdminTokenFile();
@@ -541,7 +542,7 @@ void TestServiceConfig::rejectsABadValueNamingFileLineAndKey_data() {
     QTest::newRow("probe without command") << "[probe.erp]\ninterval_s = 30\n"
                                            << 1 << "[probe.erp]: missing key command";
     QTest::newRow("probe command blank")
-        << at3("[probe.erp]", "command =  ") << 3 << "[probe.erp] command: is empty";
+        << at3("[probe.erp]", "command =  ") << 3 << "[probe.erp] command: is empty; give a value";
     QTest::newRow("probe command relative")
         << at3("[probe.erp]", "command = bin/check erp") << 3
         << "[probe.erp] command: program 'bin/check' is a relative path";
@@ -900,6 +901,15 @@ void TestServiceConfig::rejectsABadCommandLineNamingTheOption() {
     QVERIFY2(text.startsWith(option + ": "), qPrintable(text));
     QVERIFY2(text.contains(message), qPrintable(text));
     QVERIFY2(text.endsWith("; see understudyd --help"), qPrintable(text));
+}
+
+void TestServiceConfig::helpNamesEveryOption() {
+    const QString help = QString::fromStdString(commandLineHelp());
+    for (const char* option :
+         {"--config FILE", "--demo", "--listen ADDR:PORT", "--database PATH", "--help", "--version",
+          "127.0.0.1:8470", kDefaultConfigPath, kAdminTokenEnvironment}) {
+        QVERIFY2(help.contains(QLatin1String(option)), option);
+    }
 }
 
 void TestServiceConfig::loadsTheNamedOrTheDefaultFile() {
