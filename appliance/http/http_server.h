@@ -87,6 +87,9 @@ struct RequestObservation {
     double seconds = 0;  // from the request's first byte to its answer being written
 };
 
+// Serves from the event loop of the thread it lives in: create it there (or moveToThread it
+// before listen()) and call listen(), close() and the Responders there. Register every route
+// before listen().
 class HttpServer : public QObject {
     Q_OBJECT
 

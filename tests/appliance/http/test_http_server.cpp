@@ -6,6 +6,7 @@
 #include <QSslSocket>
 #include <QTcpSocket>
 #include <QTemporaryDir>
+#include <atomic>
 #include <memory>
 #include <optional>
 
@@ -816,6 +817,37 @@ private slots:
         QVERIFY2(!log.contains(kToken) && !log.contains("wrong-7d1e") &&
                      !log.contains("Bearer", Qt::CaseInsensitive),
                  qPrintable(log));
+    }
+
+    void handlersRunOnTheThreadTheServerLivesIn() {
+        QThread thread;
+        thread.start();
+        HttpServerOptions options;
+        options.port = 0;
+        auto* server = new HttpServer(options);
+        std::atomic<QThread*> seen = nullptr;
+        server->route("GET", "/api/v1/where", [&seen](const HttpRequest&) {
+            seen = QThread::currentThread();
+            return HttpResponse::json(200, nlohmann::json::object());
+        });
+        server->moveToThread(&thread);
+        quint16 port = 0;
+        QMetaObject::invokeMethod(
+            server, [&] { port = server->listen().ok() ? server->port() : 0; },
+            Qt::BlockingQueuedConnection);
+        QVERIFY(port != 0);
+
+        QNetworkReply* reply = nam_.get(
+            QNetworkRequest(QUrl(QStringLiteral("http://127.0.0.1:%1/api/v1/where").arg(port))));
+        QVERIFY(QTest::qWaitFor([&] { return reply->isFinished(); }, kWaitMs));
+        QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        QCOMPARE(seen.load(), &thread);
+        reply->deleteLater();
+
+        QMetaObject::invokeMethod(
+            server, [server] { delete server; }, Qt::BlockingQueuedConnection);
+        thread.quit();
+        QVERIFY(thread.wait(kWaitMs));
     }
 
     void requestsAreCountedPerRouteAndStatusAndObserved() {
