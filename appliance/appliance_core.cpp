@@ -1062,7 +1062,9 @@ Status ApplianceCore::Impl::reconcile(Slot& slot) {
     }
     sizing::Footprint foreign;
     for (const DomainInfo& info : *domains) {
-        if (info.active() && ours.count(info.name) == 0) {
+        // Foreign means without Understudy's metadata (PRODUCT.md): a domain of ours that has
+        // no row yet is one being registered right now, not someone else's load.
+        if (info.active() && ours.count(info.name) == 0 && !info.owned) {
             foreign.memory_mib += info.memoryMib();
             foreign.vcpus += info.vcpus;
         }

@@ -576,7 +576,7 @@ void TestApplianceCore::readinessAndWhatIfChangeNothing() {
     const db::Id before = *core->lastEventId();
     auto ready = core->readiness("top-passive");
     QVERIFY2(ready.ok(), failure(ready));
-    QVERIFY(ready->ready);
+    QVERIFY2(ready->ready, ready->reason.c_str());
     const std::vector<std::string> victims{"low-passive"};
     QCOMPARE(ready->would_preempt, victims);
 
