@@ -87,6 +87,7 @@ public:
     };
     using FailureSink = std::function<void(const Failure&)>;
 
+    // `runner` must outlive the hook runner.
     HookRunner(ProcessRunner& runner, Options options, QObject* parent = nullptr);
     explicit HookRunner(ProcessRunner& runner, QObject* parent = nullptr)
         : HookRunner(runner, Options{}, parent) {}

@@ -81,6 +81,7 @@ public:
     // (it still runs: the cluster may be registered later).
     using ClusterCheck = std::function<bool(const std::string& cluster)>;
 
+    // `runner` must outlive the scheduler.
     ProbeScheduler(ProcessRunner& runner, Options options, QObject* parent = nullptr);
     explicit ProbeScheduler(ProcessRunner& runner, QObject* parent = nullptr)
         : ProbeScheduler(runner, Options{}, parent) {}
