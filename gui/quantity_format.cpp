@@ -25,4 +25,26 @@ QString formatRisk(double probability) {
     return QString::number(probability, 'e', 1);
 }
 
+QString formatVcpus(std::int64_t vcpus) {
+    return vcpus == 1 ? QStringLiteral("1 vCPU") : QStringLiteral("%1 vCPUs").arg(vcpus);
+}
+
+QString formatQuantity(sizing::Resource resource, std::int64_t amount) {
+    return resource == sizing::Resource::memory_mib ? formatMemoryMib(amount) : formatVcpus(amount);
+}
+
+QString resourceTitle(sizing::Resource resource) {
+    return resource == sizing::Resource::memory_mib ? QStringLiteral("Memory")
+                                                    : QStringLiteral("vCPUs");
+}
+
+QString formatHours(double hours) {
+    constexpr double kHoursPerYear = 8760.0;
+    const QString text = QStringLiteral("%1 h").arg(hours, 0, 'g', 6);
+    if (hours >= kHoursPerYear) {
+        return QStringLiteral("%1 (%2 y)").arg(text).arg(hours / kHoursPerYear, 0, 'g', 3);
+    }
+    return text;
+}
+
 }  // namespace understudy::gui

@@ -4,11 +4,21 @@
 #include <QString>
 #include <cstdint>
 
+#include "sizing/fleet.h"
+
 namespace understudy::gui {
 
 // 512 → "512 MiB", 32768 → "32 GiB", 1572864 → "1.5 TiB".
 QString formatMemoryMib(std::int64_t mib);
 // 0.00012 → "1.2e-04", 0 → "0", values ≥ 0.001 as percentages ("0.35 %").
 QString formatRisk(double probability);
+// 1 → "1 vCPU", 248 → "248 vCPUs".
+QString formatVcpus(std::int64_t vcpus);
+// The amount of one resource in its unit: memory as formatMemoryMib, vCPUs as formatVcpus.
+QString formatQuantity(sizing::Resource resource, std::int64_t amount);
+// "Memory" or "vCPUs", for headings and axis titles.
+QString resourceTitle(sizing::Resource resource);
+// 8760 → "8760 h (1 y)", 24 → "24 h"; hours as entered, with years where they help.
+QString formatHours(double hours);
 
 }  // namespace understudy::gui

@@ -1,0 +1,50 @@
+// "Add a cluster" for the what-if: a small form whose values are checked by the same rules as
+// the fleet parser (validateFleet). The dialog stays open with the error beside the offending
+// field until the cluster is accepted; nothing changes before that.
+#pragma once
+
+#include <QDialog>
+#include <functional>
+#include <vector>
+
+#include "sizing/fleet.h"
+#include "sizing/result.h"
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QSpinBox;
+
+namespace understudy::gui {
+
+class AddClusterDialog : public QDialog {
+    Q_OBJECT
+public:
+    // `add` tries to add the cluster and says why not; the dialog closes when it succeeds.
+    AddClusterDialog(const std::vector<sizing::GroupSpec>& groups,
+                     std::function<Status(const sizing::ClusterSpec&)> add,
+                     QWidget* parent = nullptr);
+
+    sizing::ClusterSpec cluster() const;
+    QLabel* errorLabel() const { return error_; }
+    void accept() override;
+
+private:
+    QWidget* fieldFor(const std::string& where) const;
+
+    std::function<Status(const sizing::ClusterSpec&)> add_;
+    QLineEdit* name_ = nullptr;
+    QSpinBox* priority_ = nullptr;
+    QDoubleSpinBox* mtbf_ = nullptr;
+    QDoubleSpinBox* mttr_ = nullptr;
+    QComboBox* group_ = nullptr;
+    QComboBox* memoryMode_ = nullptr;
+    QSpinBox* standbyVcpus_ = nullptr;
+    QDoubleSpinBox* standbyMemory_ = nullptr;
+    QSpinBox* activeVcpus_ = nullptr;
+    QDoubleSpinBox* activeMemory_ = nullptr;
+    QLabel* error_ = nullptr;
+};
+
+}  // namespace understudy::gui

@@ -1,0 +1,60 @@
+#include "gui/verdict.h"
+
+#include <QObject>
+#include <QStringList>
+
+#include "gui/quantity_format.h"
+
+namespace understudy::gui {
+
+using sizing::Resource;
+
+VerdictText judge(const sizing::SizingResult& result) {
+    const double target = result.target_risk;
+    std::size_t unservable = 0;
+    bool over = false;
+    bool thin = false;
+    bool clusterOver = false;
+    QStringList risks;
+    for (const sizing::ApplianceResult& appliance : result.appliances) {
+        unservable += appliance.unservable.size();
+        QStringList parts;
+        for (const Resource resource : sizing::kResources) {
+            const sizing::ResourceFigures& figures = appliance.figures(resource);
+            over = over || !figures.meets_target;
+            thin = thin || figures.overflow_risk > target / 2;
+            clusterOver = clusterOver || figures.capacity < figures.required_capacity_per_cluster;
+            parts << QStringLiteral("%1 %2").arg(resourceTitle(resource).toLower(),
+                                                 formatRisk(figures.overflow_risk));
+        }
+        const QString prefix = result.appliances.size() > 1
+                                   ? QString::fromStdString(appliance.spec.name) + ": "
+                                   : QString();
+        risks << prefix + parts.join(QStringLiteral(", "));
+    }
+    VerdictText text;
+    text.detail = QObject::tr("Overflow risk %1 against a target of %2")
+                      .arg(risks.join(QStringLiteral("; ")), formatRisk(target));
+    if (unservable > 0) {
+        text.verdict = Verdict::critical;
+        text.headline =
+            over ? QObject::tr("Does not meet the target, %n cluster(s) unservable", nullptr,
+                               static_cast<int>(unservable))
+                 : QObject::tr("%n cluster(s) unservable", nullptr, static_cast<int>(unservable));
+    } else if (over) {
+        text.verdict = Verdict::critical;
+        text.headline = QObject::tr("Does not meet the target");
+    } else if (clusterOver) {
+        text.verdict = Verdict::warning;
+        text.headline = QObject::tr("Meets the target, but not for every cluster when active");
+    } else if (thin) {
+        text.verdict = Verdict::warning;
+        text.headline = QObject::tr("Meets the target, with little margin");
+    } else {
+        text.verdict = Verdict::ok;
+        text.headline = QObject::tr("Meets the target");
+    }
+    return text;
+}
+
+}  // namespace understudy::gui

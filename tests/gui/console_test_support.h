@@ -1,0 +1,38 @@
+// Shared by the console's GUI tests: settings kept in a temporary folder, the sample fleet, and
+// waiting for the what-if's answer.
+#pragma once
+
+#include <QApplication>
+#include <QSettings>
+#include <QStyleFactory>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "gui/main_window.h"
+#include "gui/sizing_runner.h"
+
+namespace understudy::gui::testing {
+
+inline QString sampleFleetPath() {
+    return qEnvironmentVariable("UNDERSTUDY_SOURCE_DIR") +
+           QStringLiteral("/examples/sample-fleet.json");
+}
+
+// QSettings of the console go to `dir`, never to the user's own configuration.
+inline void isolateSettings(const QTemporaryDir& dir) {
+    QApplication::setOrganizationName(QStringLiteral("Understudy"));
+    QApplication::setApplicationName(QStringLiteral("understudy-console"));
+    QSettings::setDefaultFormat(QSettings::IniFormat);
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir.path());
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, dir.path());
+    QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+}
+
+// True once the runner is idle and the views show its newest answer.
+inline bool showsLatestResult(const MainWindow& window) {
+    const auto snapshot = window.snapshot();
+    return !window.runner()->busy() && snapshot &&
+           snapshot->generation == window.runner()->latestGeneration();
+}
+
+}  // namespace understudy::gui::testing
