@@ -93,9 +93,8 @@ ClustersView::ClustersView(QWidget* parent) : QWidget(parent) {
         outcomePanel_);
     approximation->setObjectName(QStringLiteral("approximationNote"));
     approximation->setWordWrap(true);
-    QPalette muted = approximation->palette();
-    muted.setColor(QPalette::WindowText, muted.color(QPalette::PlaceholderText));
-    approximation->setPalette(muted);
+    // A role, not a colour: it follows the palette when View > Dark palette switches it.
+    approximation->setForegroundRole(QPalette::PlaceholderText);
     outcomes_ = new QTableWidget(0, 5, outcomePanel_);
     outcomes_->setObjectName(QStringLiteral("takeoverOutcomes"));
     outcomes_->setHorizontalHeaderLabels(
@@ -203,7 +202,7 @@ void ClustersView::setTakeovers(const std::vector<OfflineTakeover>& takeovers) {
         ++row;
     }
     outcomes_->resizeColumnsToContents();
-    outcomes_->horizontalHeader()->setStretchLastSection(true);
+    outcomes_->horizontalHeader()->setSectionResizeMode(4, QHeaderView::Stretch);
 }
 
 std::set<std::string> ClustersView::selectedClusters() const {

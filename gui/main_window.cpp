@@ -5,6 +5,7 @@
 #include <QCloseEvent>
 #include <QDir>
 #include <QDockWidget>
+#include <QElapsedTimer>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHeaderView>
@@ -34,7 +35,7 @@
 #include "gui/what_if_panel.h"
 #include "sizing/fleet_file.h"
 
-Q_LOGGING_CATEGORY(lcConsole, "understudy.console")
+Q_LOGGING_CATEGORY(lcConsole, "understudy.console", QtInfoMsg)
 
 namespace understudy::gui {
 
@@ -335,6 +336,8 @@ void MainWindow::recompute(bool now) {
 }
 
 void MainWindow::showSnapshot(std::shared_ptr<const SizingSnapshot> snapshot) {
+    QElapsedTimer shown;
+    shown.start();
     if (pinProposal_ && snapshot->error.isEmpty() && !snapshot->result.appliances.empty() &&
         snapshot->result.appliances.front().proposed) {
         pinProposal_ = false;
@@ -355,10 +358,14 @@ void MainWindow::showSnapshot(std::shared_ptr<const SizingSnapshot> snapshot) {
                                                  .arg(snapshot_->fleet.clusters.size())
                                                  .arg(snapshot_->milliseconds));
     updateActions();
+    qCDebug(lcConsole) << "showed generation" << snapshot_->generation << "in" << shown.elapsed()
+                       << "ms on the UI thread";
     emit resultShown();
 }
 
 void MainWindow::whatIfEdited() {
+    QElapsedTimer timer;
+    timer.start();
     sizing::Fleet edited = fleet_;
     whatIf_->applyTo(edited);
     const Status valid = sizing::validateFleet(edited, "what-if");
@@ -374,6 +381,7 @@ void MainWindow::whatIfEdited() {
     fleet_ = std::move(edited);
     setModified(true);
     recompute(false);
+    qCDebug(lcConsole) << "applied a what-if edit in" << timer.elapsed() << "ms on the UI thread";
 }
 
 Status MainWindow::addCluster(const sizing::ClusterSpec& cluster) {

@@ -10,7 +10,7 @@
 #include "sizing/report/report_writer.h"
 #include "sizing/result_csv.h"
 
-Q_LOGGING_CATEGORY(lcExport, "understudy.console.export")
+Q_LOGGING_CATEGORY(lcExport, "understudy.console.export", QtInfoMsg)
 
 namespace understudy::gui {
 

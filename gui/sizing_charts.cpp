@@ -85,17 +85,46 @@ struct LogRange {
 QLogValueAxis* probabilityAxis(const QString& title, const LogRange& range,
                                const QPalette& palette) {
     auto* axis = new QLogValueAxis;
-    axis->setBase(10.0);
+    // A tick per decade up to eight decades, then every second or third one, so the labels
+    // never crowd into ellipses.
+    const double decades = std::log10(range.high / range.low);
+    axis->setBase(decades > 16.0 ? 1000.0 : decades > 8.0 ? 100.0 : 10.0);
     axis->setLabelFormat(QStringLiteral("%.0e"));
     axis->setTitleText(title);
     axis->setRange(range.low, range.high);
-    axis->setMinorTickCount(-1);
+    // Minor ticks between decades only where a major tick is one decade; with wider steps
+    // they would fill the plot with lines.
+    axis->setMinorTickCount(axis->base() > 10.0 ? 0 : -1);
     styleAxis(axis, palette);
     return axis;
 }
 
 double decadeBelow(double value) {
     return std::pow(10.0, std::floor(std::log10(std::max(value, kLowestShownProbability))));
+}
+
+// A value axis from low to high with ticks at 1, 2 or 5 × 10^n, anchored at zero, so the
+// labels read as round numbers.
+QValueAxis* roundedAxis(double low, double high, const QString& title, const QPalette& palette) {
+    auto* axis = new QValueAxis;
+    const double raw = (high - low) / 5.0;
+    const double magnitude = std::pow(10.0, std::floor(std::log10(std::max(raw, 1e-9))));
+    double step = magnitude;
+    for (const double factor : {1.0, 2.0, 5.0, 10.0}) {
+        step = factor * magnitude;
+        if (step >= raw) {
+            break;
+        }
+    }
+    step = std::max(step, 1.0);
+    axis->setRange(low, high);
+    axis->setTickType(QValueAxis::TicksDynamic);
+    axis->setTickAnchor(0.0);
+    axis->setTickInterval(step);
+    axis->setLabelFormat(QStringLiteral("%.0f"));
+    axis->setTitleText(title);
+    styleAxis(axis, palette);
+    return axis;
 }
 
 }  // namespace
@@ -120,7 +149,7 @@ QChart* makeCapacityChart(const sizing::ApplianceResult& appliance,
          requiredColor(figures.required_capacity)},
         {QObject::tr("Required, every cluster"), figures.required_capacity_per_cluster,
          requiredColor(figures.required_capacity_per_cluster)},
-        {QObject::tr("Tolerate %1 failover(s)").arg(baselines.tolerate_k),
+        {QObject::tr("Tolerate %n failover(s)", nullptr, baselines.tolerate_k),
          baselines.tolerate_k_capacity[index], kBaseline},
         {QObject::tr("No overbooking"), baselines.no_overbooking[index], kNoOverbooking},
     };
@@ -152,12 +181,7 @@ QChart* makeCapacityChart(const sizing::ApplianceResult& appliance,
     categoryAxis->setGridLineVisible(false);
     chart->addAxis(categoryAxis, Qt::AlignLeft);
     series->attachAxis(categoryAxis);
-    auto* valueAxis = new QValueAxis;
-    valueAxis->setRange(0.0, largest * 1.05);
-    valueAxis->setTitleText(axisTitle(resource));
-    valueAxis->setLabelFormat(QStringLiteral("%.0f"));
-    valueAxis->applyNiceNumbers();
-    styleAxis(valueAxis, palette);
+    QValueAxis* valueAxis = roundedAxis(0.0, largest * 1.05, axisTitle(resource), palette);
     chart->addAxis(valueAxis, Qt::AlignBottom);
     series->attachAxis(valueAxis);
     chart->legend()->setVisible(false);
@@ -170,7 +194,13 @@ QChart* makeRiskCurveChart(const sizing::ResourceFigures& figures, double target
         QObject::tr("%1: overflow risk by capacity").arg(resourceTitle(resource)), palette);
     const sizing::DemandDistribution& distribution = figures.distribution;
     const std::vector<double> tail = distribution.tailProbabilities();
-    const LogRange range{std::min(decadeBelow(target) / 1000.0, 1e-6), 1.0};
+    // Down to the risk at the usable capacity or two decades below the target, whichever is
+    // lower, so both the target line and where the appliance stands are on the chart.
+    double lowest = std::min(target / 100.0, 1e-6);
+    if (figures.overflow_risk > 0) {
+        lowest = std::min(lowest, figures.overflow_risk / 10.0);
+    }
+    const LogRange range{std::max(decadeBelow(lowest), 1e-15), 1.0};
 
     auto* curve = markerLine(QObject::tr("P(demand > capacity)"), kCurve, Qt::SolidLine);
     double xMax = chartUnits(resource, static_cast<double>(figures.capacity));
@@ -214,11 +244,7 @@ QChart* makeRiskCurveChart(const sizing::ResourceFigures& figures, double target
     requiredLine->append(requiredX, range.low);
     requiredLine->append(requiredX, range.high);
 
-    auto* xAxis = new QValueAxis;
-    xAxis->setRange(xMin, xMax);
-    xAxis->setTitleText(axisTitle(resource));
-    xAxis->setLabelFormat(QStringLiteral("%.0f"));
-    styleAxis(xAxis, palette);
+    QValueAxis* xAxis = roundedAxis(xMin, xMax, axisTitle(resource), palette);
     chart->addAxis(xAxis, Qt::AlignBottom);
     QLogValueAxis* yAxis = probabilityAxis(QObject::tr("Overflow risk"), range, palette);
     chart->addAxis(yAxis, Qt::AlignLeft);
@@ -270,11 +296,7 @@ QChart* makeDistributionChart(const sizing::ResourceFigures& figures, Resource r
     capacityLine->append(capacityX, range.low);
     capacityLine->append(capacityX, range.high);
 
-    auto* xAxis = new QValueAxis;
-    xAxis->setRange(xMin, xMax);
-    xAxis->setTitleText(axisTitle(resource));
-    xAxis->setLabelFormat(QStringLiteral("%.0f"));
-    styleAxis(xAxis, palette);
+    QValueAxis* xAxis = roundedAxis(xMin, xMax, axisTitle(resource), palette);
     chart->addAxis(xAxis, Qt::AlignBottom);
     QLogValueAxis* yAxis = probabilityAxis(QObject::tr("Probability"), range, palette);
     chart->addAxis(yAxis, Qt::AlignLeft);

@@ -5,7 +5,7 @@
 
 #include "sizing/engine.h"
 
-Q_LOGGING_CATEGORY(lcSizingRunner, "understudy.console.sizing")
+Q_LOGGING_CATEGORY(lcSizingRunner, "understudy.console.sizing", QtInfoMsg)
 
 namespace understudy::gui {
 

@@ -11,6 +11,7 @@
 #include <QTabWidget>
 #include <QVBoxLayout>
 #include <QtCharts/QChartView>
+#include <cmath>
 
 #include "gui/quantity_format.h"
 #include "gui/sizing_charts.h"
@@ -62,6 +63,21 @@ QLabel* figureLabel(const QString& text, bool header = false) {
         label->setFont(font);
     }
     return label;
+}
+
+// Expected shortfall is a mean, often far below one unit: tiny values in scientific notation.
+QString formatShortfall(Resource resource, double shortfall) {
+    const QString unit =
+        resource == Resource::memory_mib ? QStringLiteral("MiB") : QStringLiteral("vCPUs");
+    if (shortfall <= 0) {
+        return QStringLiteral("0 %1").arg(unit);
+    }
+    if (shortfall < 1.0) {
+        return QStringLiteral("%1 %2").arg(QString::number(shortfall, 'e', 1), unit);
+    }
+    return resource == Resource::memory_mib
+               ? formatMemoryMib(static_cast<std::int64_t>(std::llround(shortfall)))
+               : QStringLiteral("%1 vCPUs").arg(shortfall, 0, 'f', 1);
 }
 
 void replaceChart(QChartView* view, QChart* chart) {
@@ -247,17 +263,14 @@ void SizingView::fillFigures(const sizing::ApplianceResult& appliance) {
                              formatRisk(*figures.overflow_risk_upper));
         }
         risk += figures.meets_target ? tr("  ✓ meets") : tr("  ✗ over target");
-        const QStringList cells = {
-            resourceTitle(resource),
-            formatQuantity(resource, figures.capacity),
-            formatQuantity(resource, figures.standby_total),
-            formatQuantity(resource, figures.required_capacity),
-            formatQuantity(resource, figures.required_capacity_per_cluster),
-            tr("%1 : 1").arg(ratio, 0, 'f', 2),
-            risk,
-            resource == Resource::memory_mib
-                ? formatMemoryMib(static_cast<std::int64_t>(figures.expected_shortfall))
-                : QString::number(figures.expected_shortfall, 'g', 3) + tr(" vCPUs")};
+        const QStringList cells = {resourceTitle(resource),
+                                   formatQuantity(resource, figures.capacity),
+                                   formatQuantity(resource, figures.standby_total),
+                                   formatQuantity(resource, figures.required_capacity),
+                                   formatQuantity(resource, figures.required_capacity_per_cluster),
+                                   tr("%1 : 1").arg(ratio, 0, 'f', 2),
+                                   risk,
+                                   formatShortfall(resource, figures.expected_shortfall)};
         for (int column = 0; column < cells.size(); ++column) {
             QLabel* label = figureLabel(cells[column], column == 0);
             if (column == 6) {
@@ -295,8 +308,14 @@ void SizingView::showAppliance(int index) {
             .arg(appliance.clusters.size()));
     fillFigures(appliance);
     if (!appliance.unservable.empty()) {
+        // A few lines at a glance; a badly undersized fleet can have thousands, which belong
+        // in the table (Clusters, "Needs attention only"), not in a label.
+        constexpr std::size_t kShown = 6;
         QStringList lines;
         for (const sizing::Unservable& entry : appliance.unservable) {
+            if (static_cast<std::size_t>(lines.size()) == kShown) {
+                break;
+            }
             lines << tr("<b>%1</b>: %2 needs %3 when active, only %4 available beside the "
                         "others' standby footprints")
                          .arg(QString::fromStdString(entry.cluster).toHtmlEscaped(),
@@ -304,8 +323,13 @@ void SizingView::showAppliance(int index) {
                               formatQuantity(entry.resource, entry.needed),
                               formatQuantity(entry.resource, entry.available));
         }
-        unservableText_->setText(tr("<b>Unservable clusters</b> — no risk figure covers "
-                                    "them:<br>%1")
+        if (appliance.unservable.size() > kShown) {
+            lines << tr("… and %1 more: Clusters view (Ctrl+2), \"Needs attention only\"")
+                         .arg(appliance.unservable.size() - kShown);
+        }
+        unservableText_->setText(tr("<b>%n unservable cluster(s)</b> — no risk figure covers "
+                                    "them:<br>%1",
+                                    nullptr, static_cast<int>(appliance.unservable.size()))
                                      .arg(lines.join(QStringLiteral("<br>"))));
         unservableBox_->show();
     } else {

@@ -24,8 +24,9 @@ VerdictText judge(const sizing::SizingResult& result) {
             over = over || !figures.meets_target;
             thin = thin || figures.overflow_risk > target / 2;
             clusterOver = clusterOver || figures.capacity < figures.required_capacity_per_cluster;
-            parts << QStringLiteral("%1 %2").arg(resourceTitle(resource).toLower(),
-                                                 formatRisk(figures.overflow_risk));
+            parts << QStringLiteral("%1 %2").arg(
+                resource == Resource::memory_mib ? QObject::tr("memory") : QObject::tr("vCPUs"),
+                formatRisk(figures.overflow_risk));
         }
         const QString prefix = result.appliances.size() > 1
                                    ? QString::fromStdString(appliance.spec.name) + ": "

@@ -123,9 +123,8 @@ WhatIfPanel::WhatIfPanel(QWidget* parent) : QWidget(parent) {
                                "them with Ctrl+S."),
                             this);
     note->setWordWrap(true);
-    QPalette muted = note->palette();
-    muted.setColor(QPalette::WindowText, muted.color(QPalette::PlaceholderText));
-    note->setPalette(muted);
+    // A role, not a colour: it follows the palette when View > Dark palette switches it.
+    note->setForegroundRole(QPalette::PlaceholderText);
     layout->addWidget(note);
     layout->addStretch(1);
 
