@@ -1,7 +1,6 @@
 #include "gui/console_palette.h"
 
 #include <QApplication>
-#include <QStyle>
 
 namespace understudy::gui {
 
@@ -42,7 +41,10 @@ QPalette darkPalette() {
 }
 
 void applyPalette(bool dark) {
-    QApplication::setPalette(dark ? darkPalette() : QApplication::style()->standardPalette());
+    // The palette the desktop gave the application, captured before the first switch, so that
+    // "light" means the user's own theme rather than a hard-coded one.
+    static const QPalette original = QApplication::palette();
+    QApplication::setPalette(dark ? darkPalette() : original);
 }
 
 }  // namespace understudy::gui

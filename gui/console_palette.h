@@ -7,7 +7,7 @@
 namespace understudy::gui {
 
 QPalette darkPalette();
-// Applies the dark palette or the style's standard one to the whole application.
+// Applies the dark palette, or the one the application started with, to the whole application.
 void applyPalette(bool dark);
 
 }  // namespace understudy::gui

@@ -427,7 +427,8 @@ void MainWindow::removeSelectedClusters() {
     }
     setModified(true);
     statusBar()->showMessage(
-        tr("Removed %n cluster(s) from the what-if", nullptr, static_cast<int>(names.size())),
+        tr("Removed %1 from the what-if")
+            .arg(countOf(static_cast<std::int64_t>(names.size()), tr("cluster"))),
         5000);
     recompute(true);
 }
@@ -550,6 +551,7 @@ Status MainWindow::exportReport(const QString& path) {
         exportProgress_->setAutoReset(false);
         exportProgress_->setAutoClose(false);
         connect(exportProgress_, &QProgressDialog::canceled, this, [this] {
+            exportProgress_->hide();
             exporter_->cancel();
             statusBar()->showMessage(tr("Export cancelled; nothing was written"), 5000);
         });

@@ -38,6 +38,10 @@ QString resourceTitle(sizing::Resource resource) {
                                                     : QStringLiteral("vCPUs");
 }
 
+QString countOf(std::int64_t count, const QString& noun) {
+    return QStringLiteral("%1 %2%3").arg(count).arg(noun).arg(count == 1 ? "" : "s");
+}
+
 QString formatHours(double hours) {
     constexpr double kHoursPerYear = 8760.0;
     const QString text = QStringLiteral("%1 h").arg(hours, 0, 'g', 6);

@@ -1,11 +1,14 @@
 #include "gui/sizing_charts.h"
 
+#include <QFont>
+#include <QFontMetricsF>
 #include <QtCharts/QBarCategoryAxis>
 #include <QtCharts/QBarSet>
 #include <QtCharts/QHorizontalStackedBarSeries>
 #include <QtCharts/QLegendMarker>
 #include <QtCharts/QLineSeries>
 #include <QtCharts/QLogValueAxis>
+#include <QtCharts/QScatterSeries>
 #include <QtCharts/QValueAxis>
 #include <algorithm>
 #include <cmath>
@@ -149,7 +152,7 @@ QChart* makeCapacityChart(const sizing::ApplianceResult& appliance,
          requiredColor(figures.required_capacity)},
         {QObject::tr("Required, every cluster"), figures.required_capacity_per_cluster,
          requiredColor(figures.required_capacity_per_cluster)},
-        {QObject::tr("Tolerate %n failover(s)", nullptr, baselines.tolerate_k),
+        {QObject::tr("Tolerate %1").arg(countOf(baselines.tolerate_k, QObject::tr("failover"))),
          baselines.tolerate_k_capacity[index], kBaseline},
         {QObject::tr("No overbooking"), baselines.no_overbooking[index], kNoOverbooking},
     };
@@ -264,7 +267,14 @@ QChart* makeDistributionChart(const sizing::ResourceFigures& figures, Resource r
     const std::size_t size = distribution.probability.size();
     const std::size_t bucket = std::max<std::size_t>(1, size / kMaxCurvePoints);
 
-    auto* mass = markerLine(QObject::tr("P(demand = d)"), kCurve, Qt::SolidLine);
+    // Demand takes discrete values: dots, since a line between them would suggest a density
+    // and zigzag across the decades.
+    auto* mass = new QScatterSeries;
+    mass->setName(QObject::tr("P(demand = d)"));
+    mass->setColor(kCurve);
+    mass->setBorderColor(kCurve);
+    mass->setMarkerShape(QScatterSeries::MarkerShapeCircle);
+    mass->setMarkerSize(QFontMetricsF(QFont()).height() * 0.4);
     double smallest = 1.0;
     double xMax = chartUnits(resource, static_cast<double>(figures.capacity));
     const double xMin = chartUnits(resource, static_cast<double>(distribution.base));
@@ -300,7 +310,7 @@ QChart* makeDistributionChart(const sizing::ResourceFigures& figures, Resource r
     chart->addAxis(xAxis, Qt::AlignBottom);
     QLogValueAxis* yAxis = probabilityAxis(QObject::tr("Probability"), range, palette);
     chart->addAxis(yAxis, Qt::AlignLeft);
-    for (QLineSeries* series : {mass, capacityLine}) {
+    for (QXYSeries* series : std::initializer_list<QXYSeries*>{mass, capacityLine}) {
         chart->addSeries(series);
         series->attachAxis(xAxis);
         series->attachAxis(yAxis);

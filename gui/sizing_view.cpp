@@ -327,10 +327,10 @@ void SizingView::showAppliance(int index) {
             lines << tr("… and %1 more: Clusters view (Ctrl+2), \"Needs attention only\"")
                          .arg(appliance.unservable.size() - kShown);
         }
-        unservableText_->setText(tr("<b>%n unservable cluster(s)</b> — no risk figure covers "
-                                    "them:<br>%1",
-                                    nullptr, static_cast<int>(appliance.unservable.size()))
-                                     .arg(lines.join(QStringLiteral("<br>"))));
+        unservableText_->setText(
+            tr("<b>%1 unservable</b> — no risk figure covers them:<br>%2")
+                .arg(countOf(static_cast<std::int64_t>(appliance.unservable.size()), tr("cluster")),
+                     lines.join(QStringLiteral("<br>"))));
         unservableBox_->show();
     } else {
         unservableBox_->hide();

@@ -38,10 +38,10 @@ VerdictText judge(const sizing::SizingResult& result) {
                       .arg(risks.join(QStringLiteral("; ")), formatRisk(target));
     if (unservable > 0) {
         text.verdict = Verdict::critical;
-        text.headline =
-            over ? QObject::tr("Does not meet the target, %n cluster(s) unservable", nullptr,
-                               static_cast<int>(unservable))
-                 : QObject::tr("%n cluster(s) unservable", nullptr, static_cast<int>(unservable));
+        const QString clusters =
+            countOf(static_cast<std::int64_t>(unservable), QObject::tr("cluster"));
+        text.headline = over ? QObject::tr("Does not meet the target, %1 unservable").arg(clusters)
+                             : QObject::tr("%1 unservable").arg(clusters);
     } else if (over) {
         text.verdict = Verdict::critical;
         text.headline = QObject::tr("Does not meet the target");

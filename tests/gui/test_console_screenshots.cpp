@@ -8,6 +8,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -76,6 +77,14 @@ void TestConsoleScreenshots::savesTheMainViews() {
     waitForResult(window);
     save(&window, QStringLiteral("sizing-over-target-light.png"));
 
+    // So little memory that the largest clusters can never fit: they must stand out.
+    const double proposed = memory->value() / 0.6;
+    memory->setValue(proposed * 0.35);
+    waitForResult(window);
+    save(&window, QStringLiteral("sizing-unservable-light.png"));
+    memory->setValue(proposed * 0.6);
+    waitForResult(window);
+
     window.views()->setCurrentWidget(window.clustersView());
     QTableView* table = window.clustersView()->table();
     const QAbstractItemModel* model = table->model();
@@ -99,6 +108,11 @@ void TestConsoleScreenshots::savesTheMainViews() {
     window.findChild<QAction*>(QStringLiteral("revertAction"))->trigger();
     waitForResult(window);
     save(&window, QStringLiteral("sizing-dark.png"));
+    auto* curves = window.sizingView()->findChild<QTabWidget*>(QStringLiteral("curveTabs"));
+    QVERIFY(curves != nullptr);
+    curves->setCurrentIndex(1);
+    save(&window, QStringLiteral("distribution-dark.png"));
+    curves->setCurrentIndex(0);
     window.findChild<QAction*>(QStringLiteral("darkPaletteAction"))->trigger();
 
     window.findChild<QAction*>(QStringLiteral("addClusterAction"))->trigger();

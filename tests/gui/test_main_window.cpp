@@ -241,6 +241,7 @@ void TestMainWindow::cancellingAnExportLeavesNoFile() {
     QVERIFY(cancelButton != nullptr);
     QTest::mouseClick(cancelButton, Qt::LeftButton);
     QVERIFY(!window_->exporter()->running());
+    QVERIFY(!window_->exportProgress()->isVisible());
     QTRY_VERIFY_WITH_TIMEOUT(window_->exporter()->workerIdle(), 30000);
     // The worker's answer is delivered through the event loop; let it arrive.
     QCoreApplication::processEvents();
