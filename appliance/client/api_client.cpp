@@ -12,7 +12,7 @@
 
 namespace understudy::client {
 
-Q_LOGGING_CATEGORY(lcClient, "understudy.client")
+Q_LOGGING_CATEGORY(lcClient, "understudy.client", QtWarningMsg)
 
 namespace {
 
