@@ -77,6 +77,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     scroll->setWidget(whatIf_);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
+    // Tab goes from control to control, not to the scroll area around them.
+    scroll->setFocusPolicy(Qt::NoFocus);
     whatIfDock_ = new QDockWidget(tr("What-if"), this);
     whatIfDock_->setObjectName(QStringLiteral("whatIfDock"));
     whatIfDock_->setWidget(scroll);

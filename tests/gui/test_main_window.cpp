@@ -48,6 +48,9 @@ private slots:
     void aBadFleetFileIsReportedAndNothingIsComputed();
     void everyMainActionHasItsOwnShortcut();
     void thePaletteAndWindowGeometryAreRemembered();
+    void quickEditsShowOnlyTheNewestAnswer();
+    void aServiceUrlIsAcknowledgedWithoutAFakeConnection();
+    void tabMovesThroughTheWhatIfControlsInOrder();
 
 private:
     void openSample();
@@ -372,6 +375,57 @@ void TestMainWindow::thePaletteAndWindowGeometryAreRemembered() {
     again.findChild<QAction*>(QStringLiteral("darkPaletteAction"))->trigger();
     QVERIFY(QApplication::palette().color(QPalette::Window) !=
             darkPalette().color(QPalette::Window));
+}
+
+void TestMainWindow::quickEditsShowOnlyTheNewestAnswer() {
+    openSample();
+    QList<double> shownTargets;
+    connect(window_.get(), &MainWindow::resultShown, this,
+            [&] { shownTargets << window_->snapshot()->result.target_risk; });
+    RiskSpinBox* target = window_->whatIfPanel()->targetRisk();
+    target->setFocus();
+    // A debounce no busy machine outlasts between two key presses.
+    window_->runner()->setDebounceInterval(1000);
+    // Five steps down, faster than the debounce: 1e-4 → 1e-9.
+    for (int step = 0; step < 5; ++step) {
+        QTest::keyClick(target, Qt::Key_Down);
+    }
+    QCOMPARE(target->value(), 1e-9);
+    QTRY_VERIFY_WITH_TIMEOUT(showsLatestResult(*window_) && !shownTargets.isEmpty(), 20000);
+    QCOMPARE(shownTargets, QList<double>{1e-9});
+    QCOMPARE(window_->snapshot()->fleet.target_risk, 1e-9);
+}
+
+void TestMainWindow::aServiceUrlIsAcknowledgedWithoutAFakeConnection() {
+    window_->setServiceUrl(QStringLiteral("http://127.0.0.1:8470"));
+    auto* note = window_->findChild<QLabel*>(QStringLiteral("onlineNote"));
+    QVERIFY(note != nullptr);
+    QVERIFY(note->text().contains(QStringLiteral("Online mode comes with the service")));
+    QVERIFY(note->text().contains(QStringLiteral("http://127.0.0.1:8470")));
+    QVERIFY(!window_->snapshot());
+}
+
+void TestMainWindow::tabMovesThroughTheWhatIfControlsInOrder() {
+    openSample();
+    QWidget* target = window_->whatIfPanel()->targetRisk();
+    target->setFocus();
+    QTRY_VERIFY(target->hasFocus());
+    // The appliance chooser is disabled with one appliance, so Tab passes it by.
+    const QStringList expected = {
+        QStringLiteral("tolerateK"),       QStringLiteral("applianceVcpus"),
+        QStringLiteral("applianceMemory"), QStringLiteral("reserveVcpus"),
+        QStringLiteral("reserveMemory"),   QStringLiteral("cpuOvercommit")};
+    QStringList visited;
+    for (int i = 0; i < expected.size(); ++i) {
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+        QWidget* focus = QApplication::focusWidget();
+        // A spin box's focus sits in its line edit.
+        while (focus != nullptr && focus->objectName().isEmpty()) {
+            focus = focus->parentWidget();
+        }
+        visited << (focus != nullptr ? focus->objectName() : QString());
+    }
+    QCOMPARE(visited, expected);
 }
 
 QTEST_MAIN(TestMainWindow)
