@@ -1,0 +1,527 @@
+// Decoding the API's JSON (API.md "Resources and their JSON") from fixtures written from the
+// contract's examples: every field lands where it belongs, fields a newer service adds are
+// ignored, and a wrong shape is an error that names the JSON path.
+#include <QtTest>
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include "appliance/client/api_error.h"
+#include "appliance/client/api_json.h"
+
+using namespace understudy::client;
+
+namespace {
+
+QByteArray fixture(const QString& name) {
+    QFile file(qEnvironmentVariable("UNDERSTUDY_SOURCE_DIR") +
+               QStringLiteral("/tests/appliance/data/api/") + name);
+    if (!file.open(QIODevice::ReadOnly)) {
+        qFatal("cannot read fixture %s", qPrintable(file.fileName()));
+    }
+    return file.readAll();
+}
+
+template <typename T>
+T decodedFixture(const QString& name) {
+    auto result = decodeBody<T>(fixture(name));
+    if (!result) {
+        qFatal("%s: %s", qPrintable(name), qPrintable(result.error().message));
+    }
+    return std::move(result).value();
+}
+
+template <typename T>
+std::vector<T> decodedList(const QString& name, const QString& collection) {
+    auto result = decodeListBody<T>(fixture(name), collection);
+    if (!result) {
+        qFatal("%s: %s", qPrintable(name), qPrintable(result.error().message));
+    }
+    return std::move(result).value();
+}
+
+// Decodes a body as the resource a fixture holds; gives the error message or "".
+QString decodeProblem(const QString& kind, const QByteArray& body) {
+    const auto problem = [](const auto& result) {
+        return result ? QString() : result.error().message;
+    };
+    if (kind == QLatin1String("appliances")) {
+        return problem(decodeListBody<Appliance>(body, kind));
+    }
+    if (kind == QLatin1String("groups")) {
+        return problem(decodeListBody<Group>(body, kind));
+    }
+    if (kind == QLatin1String("clusters")) {
+        return problem(decodeListBody<Cluster>(body, kind));
+    }
+    if (kind == QLatin1String("nodes")) {
+        return problem(decodeListBody<Node>(body, kind));
+    }
+    if (kind == QLatin1String("registration")) {
+        return problem(decodeBody<Registration>(body));
+    }
+    if (kind == QLatin1String("events")) {
+        return problem(decodeBody<EventPage>(body));
+    }
+    if (kind == QLatin1String("readiness")) {
+        return problem(decodeBody<Readiness>(body));
+    }
+    if (kind == QLatin1String("stats")) {
+        return problem(decodeBody<ClusterStats>(body));
+    }
+    if (kind == QLatin1String("takeover")) {
+        return problem(decodeBody<TakeoverGrant>(body));
+    }
+    if (kind == QLatin1String("power")) {
+        return problem(decodeBody<PowerState>(body));
+    }
+    if (kind == QLatin1String("health")) {
+        return problem(decodeBody<Health>(body));
+    }
+    if (kind == QLatin1String("sizing")) {
+        return problem(decodeBody<Sizing>(body));
+    }
+    if (kind == QLatin1String("what-if")) {
+        return problem(decodeBody<WhatIfAnswer>(body));
+    }
+    if (kind == QLatin1String("denial")) {
+        return problem(
+            fromJson<Denial>(QJsonDocument::fromJson(body).object().value("denial"), "denial"));
+    }
+    if (kind == QLatin1String("refusal")) {
+        return problem(fromJson<AdmissionRefusal>(QJsonDocument::fromJson(body).object()));
+    }
+    qFatal("unknown kind %s", qPrintable(kind));
+}
+
+// Every object in the document gains fields no version of the API has.
+QJsonValue withUnknownFields(const QJsonValue& value) {
+    if (value.isObject()) {
+        QJsonObject object;
+        const QJsonObject original = value.toObject();
+        for (auto it = original.begin(); it != original.end(); ++it) {
+            object.insert(it.key(), withUnknownFields(it.value()));
+        }
+        object.insert(QStringLiteral("added_in_v9"), QJsonObject{{"nested", QJsonArray{1, "x"}}});
+        object.insert(QStringLiteral("zz_flag"), true);
+        return object;
+    }
+    if (value.isArray()) {
+        QJsonArray array;
+        for (const QJsonValue& element : value.toArray()) {
+            array.append(withUnknownFields(element));
+        }
+        return array;
+    }
+    return value;
+}
+
+// Replaces (or with an undefined value, removes) the value at a path such as
+// "nodes.1.standby.vcpus".
+QJsonValue replaced(const QJsonValue& root, QStringList path, const QJsonValue& replacement) {
+    if (path.isEmpty()) {
+        return replacement;
+    }
+    const QString step = path.takeFirst();
+    if (root.isArray()) {
+        QJsonArray array = root.toArray();
+        const auto index = step.toLongLong();
+        array[index] = replaced(array[index], path, replacement);
+        return array;
+    }
+    QJsonObject object = root.toObject();
+    if (path.isEmpty() && replacement.isUndefined()) {
+        object.remove(step);
+    } else {
+        object.insert(step, replaced(object.value(step), path, replacement));
+    }
+    return object;
+}
+
+QByteArray toBody(const QJsonValue& value) {
+    return value.isArray() ? QJsonDocument(value.toArray()).toJson()
+                           : QJsonDocument(value.toObject()).toJson();
+}
+
+}  // namespace
+
+class TestApiClientJson : public QObject {
+    Q_OBJECT
+
+private slots:
+    void decodesAppliancesWithBothResources() {
+        const auto list = decodedList<Appliance>("appliances.json", "appliances");
+        QCOMPARE(list.size(), std::size_t{1});
+        const Appliance& a = list[0];
+        QCOMPARE(a.name, QStringLiteral("pna-1"));
+        QCOMPARE(a.uri, QStringLiteral("test:///usr/share/understudy/demo-appliance.xml"));
+        QVERIFY(a.connected);
+        QCOMPARE(a.cpu_overcommit, 4.0);
+        QCOMPARE(a.memory_mib.capacity, 245760);
+        QCOMPARE(a.memory_mib.foreign, 0);
+        QCOMPARE(a.memory_mib.standby_committed, 20480);
+        QCOMPARE(a.memory_mib.granted, 30720);
+        QCOMPARE(a.memory_mib.free, 194560);
+        QCOMPARE(a.memory_mib.overbooking_ratio, 1.75);
+        QCOMPARE(a.memory_mib.overflow_risk, 1.2e-07);
+        QCOMPARE(a.vcpus.capacity, 248);
+        QCOMPARE(a.vcpus.foreign, 2);
+        QCOMPARE(a.vcpus.free, 229);
+        QCOMPARE(a.vcpus.overbooking_ratio, 0.35);
+        QCOMPARE(a.vcpus.overflow_risk, 0.0);
+    }
+
+    void decodesGroupsWithTheirMembers() {
+        const auto list = decodedList<Group>("groups.json", "groups");
+        QCOMPARE(list.size(), std::size_t{2});
+        QCOMPARE(list[0].name, QStringLiteral("rack-a"));
+        QCOMPARE(list[0].mtbf_hours, 43800.0);
+        QCOMPARE(list[0].mttr_hours, 6.0);
+        QCOMPARE(list[0].members, (QStringList{"erp", "crm"}));
+        QCOMPARE(list[1].mtbf_hours, 87600.5);
+        QCOMPARE(list[1].mttr_hours, 2.25);
+        QVERIFY(list[1].members.isEmpty());
+    }
+
+    void decodesClustersWithNullGroupAndDomain() {
+        const auto list = decodedList<Cluster>("clusters.json", "clusters");
+        QCOMPARE(list.size(), std::size_t{2});
+        const Cluster& erp = list[0];
+        QCOMPARE(erp.name, QStringLiteral("erp"));
+        QCOMPARE(erp.priority, 900);
+        QCOMPARE(erp.mtbf_hours, 8760.0);
+        QCOMPARE(erp.mttr_hours, 24.0);
+        QCOMPARE(erp.group, QStringLiteral("rack-a"));
+        QCOMPARE(erp.standby.vcpus, 1);
+        QCOMPARE(erp.standby.memory_mib, 2048);
+        QCOMPARE(erp.active.vcpus, 8);
+        QCOMPARE(erp.active.memory_mib, 32768);
+        QCOMPARE(erp.memory_mode, QStringLiteral("balloon"));
+        QCOMPARE(erp.failure_model, QStringLiteral("declared"));
+        QCOMPARE(erp.appliance, QStringLiteral("pna-1"));
+        QCOMPARE(erp.node, QStringLiteral("erp-passive"));
+        QCOMPARE(erp.domain, QStringLiteral("erp-passive"));
+        QVERIFY(!erp.token);
+        const Cluster& crm = list[1];
+        QVERIFY(crm.group.isEmpty());
+        QVERIFY(crm.domain.isEmpty());
+        QCOMPARE(crm.memory_mode, QStringLiteral("reserved"));
+        QCOMPARE(crm.failure_model, QStringLiteral("observed"));
+    }
+
+    void decodesARegistrationWithItsTokenAndWarnings() {
+        const auto single = decodedFixture<Registration>("cluster_registered.json");
+        QCOMPARE(single.clusters.size(), std::size_t{1});
+        QCOMPARE(single.clusters[0].name, QStringLiteral("web"));
+        QVERIFY(single.clusters[0].group.isEmpty());
+        QCOMPARE(single.clusters[0].token, std::optional<QString>("c0ffee-token-web"));
+        QCOMPARE(single.warnings.size(), 1);
+
+        QJsonObject fleet{
+            {"clusters",
+             QJsonDocument::fromJson(fixture("clusters.json")).object().value("clusters")}};
+        auto many = decodeBody<Registration>(QJsonDocument(fleet).toJson());
+        QVERIFY(many);
+        QCOMPARE(many->clusters.size(), std::size_t{2});
+        QVERIFY(many->warnings.isEmpty());
+    }
+
+    void decodesNodesWithCurrentAndGrant() {
+        const auto list = decodedList<Node>("nodes.json", "nodes");
+        QCOMPARE(list.size(), std::size_t{2});
+        const Node& crm = list[0];
+        QCOMPARE(crm.name, QStringLiteral("crm-passive"));
+        QCOMPARE(crm.cluster, QStringLiteral("crm"));
+        QCOMPARE(crm.appliance, QStringLiteral("pna-1"));
+        QCOMPARE(crm.domain, QStringLiteral("crm-passive"));
+        QCOMPARE(crm.state, QStringLiteral("active"));
+        QCOMPARE(crm.standby.memory_mib, 4096);
+        QCOMPARE(crm.active.vcpus, 4);
+        QCOMPARE(crm.current.vcpus, 4);
+        QCOMPARE(crm.current.memory_mib, 16384);
+        QCOMPARE(crm.since, QDateTime(QDate(2026, 11, 26), QTime(5, 17, 32, 123), Qt::UTC));
+        QVERIFY(crm.grant);
+        QCOMPARE(crm.grant->memory_mib, 12288);
+        QCOMPARE(crm.grant->vcpus, 2);
+        QVERIFY(!crm.grant->partial);
+        QVERIFY(!list[1].grant);
+        QCOMPARE(list[1].current.vcpus, 1);
+    }
+
+    void decodesAnEventPage() {
+        const auto page = decodedFixture<EventPage>("events.json");
+        QCOMPARE(page.events.size(), std::size_t{3});
+        QCOMPARE(page.next, 43);
+        QVERIFY(page.truncated);
+        const Event& granted = page.events[1];
+        QCOMPARE(granted.id, 42);
+        QCOMPARE(granted.kind, QStringLiteral("takeover.granted"));
+        QCOMPARE(granted.cluster, std::optional<QString>("crm"));
+        QCOMPARE(granted.node, std::optional<QString>("crm-passive"));
+        QCOMPARE(granted.details.value("memory_mib").toInt(), 12288);
+        QCOMPARE(granted.time.toString(Qt::ISODateWithMs),
+                 QStringLiteral("2026-11-26T05:17:32.123Z"));
+        QVERIFY(!page.events[2].cluster);
+        QVERIFY(!page.events[2].node);
+    }
+
+    void decodesReadinessStatsTakeoverPowerAndHealth() {
+        const auto readiness = decodedFixture<Readiness>("readiness.json");
+        QVERIFY(!readiness.ready);
+        QVERIFY(readiness.partial_cpu);
+        QCOMPARE(readiness.would_preempt, QStringList{"web-passive"});
+        QCOMPARE(readiness.reason, QStringLiteral("memory only with preemption"));
+
+        const auto stats = decodedFixture<ClusterStats>("stats.json");
+        QCOMPARE(stats.failovers, 3);
+        QCOMPARE(stats.active_hours, 51.5);
+        QCOMPARE(stats.last_failover, QDateTime(QDate(2026, 11, 20), QTime(10, 0), Qt::UTC));
+        QCOMPARE(stats.observed_mtbf_hours, std::optional<double>(2900.25));
+        QVERIFY(!stats.observed_mttr_hours);
+        QVERIFY(stats.last_probe);
+        QVERIFY(stats.last_probe->ok);
+        QCOMPARE(stats.last_probe->output, QStringLiteral("Status: ON"));
+
+        const auto takeover = decodedFixture<TakeoverGrant>("takeover.json");
+        QCOMPARE(takeover.node, QStringLiteral("erp-passive"));
+        QCOMPARE(takeover.grant.memory_mib, 30720);
+        QCOMPARE(takeover.grant.vcpus, 7);
+        QVERIFY(takeover.grant.partial);
+        QCOMPARE(takeover.grant.preempted, QStringList{"web-passive"});
+
+        QCOMPARE(decodedFixture<PowerState>("power.json").power, QStringLiteral("off"));
+
+        const auto health = decodedFixture<Health>("health.json");
+        QCOMPARE(health.status, QStringLiteral("degraded"));
+        QCOMPARE(health.version, QStringLiteral("0.1.0"));
+        QCOMPARE(health.database, QStringLiteral("ok"));
+        QCOMPARE(health.appliances.size(), std::size_t{2});
+        QVERIFY(!health.appliances[1].connected);
+    }
+
+    void decodesSizingAndWhatIf() {
+        const auto sizing = decodedFixture<Sizing>("sizing.json");
+        QCOMPARE(sizing.method, QStringLiteral("exact"));
+        QVERIFY(sizing.exact);
+        QCOMPARE(sizing.target_risk, 0.0001);
+        QCOMPARE(sizing.appliances.size(), std::size_t{1});
+        QCOMPARE(sizing.appliances[0].memory_mib.capacity, 507904);
+        QCOMPARE(sizing.appliances[0].memory_mib.required_capacity, 32768);
+        QVERIFY(sizing.appliances[0].vcpus.meets_target);
+        QCOMPARE(sizing.appliances[0].clusters[0].failover_probability, 0.002869);
+        QVERIFY(sizing.raw.contains("baselines"));
+
+        const auto what_if = decodedFixture<WhatIfAnswer>("what_if.json");
+        QCOMPARE(what_if.takeovers.size(), std::size_t{2});
+        QCOMPARE(what_if.takeovers[0].outcome, QStringLiteral("preempts"));
+        QVERIFY(!what_if.takeovers[0].denial);
+        QVERIFY(what_if.takeovers[1].denial);
+        QCOMPARE(what_if.takeovers[1].denial->resource, QStringLiteral("vcpus"));
+        QCOMPARE(what_if.takeovers[1].denial->needed, 4);
+        QCOMPARE(what_if.sizing.method, QStringLiteral("exact"));
+    }
+
+    void decodesATakeoverDenialFromTheErrorBody() {
+        const ApiError error = ApiError::fromResponse(409, fixture("takeover_denied.json"));
+        QCOMPARE(error.status, 409);
+        QCOMPARE(error.code, QStringLiteral("takeover_denied"));
+        QVERIFY(error.message.startsWith("erp-passive cannot grow"));
+        QVERIFY(error.denial);
+        QCOMPARE(error.denial->resource, QStringLiteral("memory_mib"));
+        QCOMPARE(error.denial->needed, 30720);
+        QCOMPARE(error.denial->free, 8192);
+        QCOMPARE(error.denial->holders.size(), std::size_t{1});
+        QCOMPARE(error.denial->holders[0].node, QStringLiteral("crm-passive"));
+        QCOMPARE(error.denial->holders[0].priority, 950);
+        QCOMPARE(error.denial->holders[0].holds, 16384);
+        QVERIFY(error.denial->preemptable.isEmpty());
+        QCOMPARE(error.denial->tried, (QStringList{"headroom", "preempt", "partial_cpu"}));
+        QVERIFY(!error.refusal);
+    }
+
+    void decodesAnAdmissionRefusalFromTheErrorBody() {
+        const ApiError error = ApiError::fromResponse(409, fixture("admission_refused.json"));
+        QCOMPARE(error.code, QStringLiteral("admission_refused"));
+        QVERIFY(error.refusal);
+        QCOMPARE(error.refusal->appliance, QStringLiteral("pna-1"));
+        QCOMPARE(error.refusal->overflow_risk.memory_mib, 0.0032);
+        QCOMPARE(error.refusal->overflow_risk.vcpus, 0.0);
+        QCOMPARE(error.refusal->target_risk, 0.0001);
+        QCOMPARE(error.refusal->unservable.size(), std::size_t{1});
+        QCOMPARE(error.refusal->unservable[0].cluster, QStringLiteral("big"));
+        QCOMPARE(error.refusal->unservable[0].needed, 524288);
+        QCOMPARE(error.refusal->unservable[0].available, 225280);
+    }
+
+    void keepsTheExtraFieldsOfOtherErrors_data() {
+        QTest::addColumn<int>("status");
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<QByteArray>("retryAfter");
+        QTest::addColumn<QString>("code");
+        QTest::addColumn<QString>("field");
+        QTest::addColumn<QString>("state");
+        QTest::addColumn<qint64>("limit");
+        QTest::addColumn<QString>("id");
+        QTest::addColumn<int>("retryAfterS");
+        QTest::newRow("invalid_field")
+            << 400
+            << QByteArray(
+                   R"({"error":"invalid_field","message":"m","field":"clusters[3].standby.memory_mib"})")
+            << QByteArray() << "invalid_field"
+            << "clusters[3].standby.memory_mib"
+            << "" << qint64{-1} << "" << -1;
+        QTest::newRow("conflict with state")
+            << 409 << QByteArray(R"({"error":"conflict","message":"m","state":"fenced"})")
+            << QByteArray() << "conflict"
+            << ""
+            << "fenced" << qint64{-1} << "" << -1;
+        QTest::newRow("payload_too_large")
+            << 413 << QByteArray(R"({"error":"payload_too_large","message":"m","limit":1048576})")
+            << QByteArray() << "payload_too_large"
+            << ""
+            << "" << qint64{1048576} << "" << -1;
+        QTest::newRow("internal with id")
+            << 500 << QByteArray(R"({"error":"internal","message":"m","id":"a1b2"})")
+            << QByteArray() << "internal"
+            << ""
+            << "" << qint64{-1} << "a1b2" << -1;
+        QTest::newRow("503 with Retry-After")
+            << 503 << QByteArray(R"({"error":"database_unavailable","message":"m"})")
+            << QByteArray("7") << "database_unavailable"
+            << ""
+            << "" << qint64{-1} << "" << 7;
+        QTest::newRow("not an error object")
+            << 502 << QByteArray("<html>Bad Gateway</html>") << QByteArray() << "http_502"
+            << ""
+            << "" << qint64{-1} << "" << -1;
+    }
+    void keepsTheExtraFieldsOfOtherErrors() {
+        QFETCH(int, status);
+        QFETCH(QByteArray, body);
+        QFETCH(QByteArray, retryAfter);
+        QFETCH(QString, code);
+        QFETCH(QString, field);
+        QFETCH(QString, state);
+        QFETCH(qint64, limit);
+        QFETCH(QString, id);
+        QFETCH(int, retryAfterS);
+        const ApiError error = ApiError::fromResponse(status, body, retryAfter);
+        QCOMPARE(error.status, status);
+        QCOMPARE(error.code, code);
+        QVERIFY(!error.message.isEmpty());
+        QCOMPARE(error.field, field);
+        QCOMPARE(error.state, state);
+        QCOMPARE(error.limit.value_or(-1), limit);
+        QCOMPARE(error.id, id);
+        QCOMPARE(error.retry_after_s.value_or(-1), retryAfterS);
+    }
+
+    void ignoresFieldsANewerServiceAdds_data() {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QString>("kind");
+        const std::pair<const char*, const char*> rows[] = {
+            {"appliances.json", "appliances"},
+            {"groups.json", "groups"},
+            {"clusters.json", "clusters"},
+            {"cluster_registered.json", "registration"},
+            {"nodes.json", "nodes"},
+            {"events.json", "events"},
+            {"readiness.json", "readiness"},
+            {"stats.json", "stats"},
+            {"takeover.json", "takeover"},
+            {"power.json", "power"},
+            {"health.json", "health"},
+            {"sizing.json", "sizing"},
+            {"what_if.json", "what-if"},
+            {"takeover_denied.json", "denial"},
+            {"admission_refused.json", "refusal"}};
+        for (const auto& [file, kind] : rows) {
+            QTest::newRow(file) << file << kind;
+        }
+    }
+    void ignoresFieldsANewerServiceAdds() {
+        QFETCH(QString, file);
+        QFETCH(QString, kind);
+        const QByteArray original = fixture(file);
+        QCOMPARE(decodeProblem(kind, original), QString());
+        const QByteArray extended =
+            toBody(withUnknownFields(QJsonDocument::fromJson(original).object()));
+        QVERIFY(extended.contains("added_in_v9"));
+        QCOMPARE(decodeProblem(kind, extended), QString());
+    }
+
+    void namesThePathOfAWrongShape_data() {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<QString>("path");
+        QTest::addColumn<QJsonValue>("replacement");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("string for a number")
+            << "nodes.json"
+            << "nodes"
+            << "nodes.1.standby.vcpus" << QJsonValue("1")
+            << "nodes[1].standby.vcpus is a string, expected a number";
+        QTest::newRow("missing field")
+            << "appliances.json"
+            << "appliances"
+            << "appliances.0.resources.memory_mib.free" << QJsonValue(QJsonValue::Undefined)
+            << "appliances[0].resources.memory_mib.free is missing";
+        QTest::newRow("fraction for a whole number")
+            << "events.json"
+            << "events"
+            << "events.2.id" << QJsonValue(43.5) << "events[2].id 43.5, expected a whole number";
+        QTest::newRow("not a time") << "events.json"
+                                    << "events"
+                                    << "events.0.time" << QJsonValue("yesterday")
+                                    << "events[0].time is \"yesterday\", expected an ISO 8601 time";
+        QTest::newRow("object for a list") << "clusters.json"
+                                           << "clusters"
+                                           << "clusters" << QJsonValue(QJsonObject())
+                                           << "expected an object with the array \"clusters\"";
+        QTest::newRow("number in a name list")
+            << "takeover.json"
+            << "takeover"
+            << "grant.preempted" << QJsonValue(QJsonArray{"a", 2})
+            << "grant.preempted[1] is a number, expected a string";
+        QTest::newRow("null for a flag") << "health.json"
+                                         << "health"
+                                         << "appliances.1.connected" << QJsonValue()
+                                         << "appliances[1].connected is null, expected a boolean";
+        QTest::newRow("array for an object") << "stats.json"
+                                             << "stats"
+                                             << "last_probe" << QJsonValue(QJsonArray{})
+                                             << "last_probe is an array, expected an object";
+        QTest::newRow("holder without holds")
+            << "takeover_denied.json"
+            << "denial"
+            << "denial.holders.0.holds" << QJsonValue(QJsonValue::Undefined)
+            << "denial.holders[0].holds is missing";
+    }
+    void namesThePathOfAWrongShape() {
+        QFETCH(QString, file);
+        QFETCH(QString, kind);
+        QFETCH(QString, path);
+        QFETCH(QJsonValue, replacement);
+        QFETCH(QString, expected);
+        const QJsonValue original = QJsonDocument::fromJson(fixture(file)).object();
+        const QByteArray broken =
+            toBody(replaced(original, path.split(QLatin1Char('.')), replacement));
+        const QString problem = decodeProblem(kind, broken);
+        QVERIFY2(problem.contains(expected), qPrintable(problem));
+        QVERIFY2(problem.contains("compatible versions"), qPrintable(problem));
+    }
+
+    void refusesAnswersThatAreNotJson() {
+        auto result = decodeBody<Health>("<html>It works!</html>");
+        QVERIFY(!result);
+        QCOMPARE(result.error().code, QString::fromLatin1(kBadResponse));
+        QVERIFY(result.error().message.contains("not JSON"));
+        auto array = decodeBody<Health>("[1, 2]");
+        QVERIFY(!array);
+        QVERIFY(array.error().message.contains("the answer is an array, expected an object"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestApiClientJson)
+#include "test_api_client_json.moc"
