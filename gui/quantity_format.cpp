@@ -42,13 +42,4 @@ QString countOf(std::int64_t count, const QString& noun) {
     return QStringLiteral("%1 %2%3").arg(count).arg(noun).arg(count == 1 ? "" : "s");
 }
 
-QString formatHours(double hours) {
-    constexpr double kHoursPerYear = 8760.0;
-    const QString text = QStringLiteral("%1 h").arg(hours, 0, 'g', 6);
-    if (hours >= kHoursPerYear) {
-        return QStringLiteral("%1 (%2 y)").arg(text).arg(hours / kHoursPerYear, 0, 'g', 3);
-    }
-    return text;
-}
-
 }  // namespace understudy::gui

@@ -20,7 +20,5 @@ QString formatQuantity(sizing::Resource resource, std::int64_t amount);
 QString resourceTitle(sizing::Resource resource);
 // 1, "cluster" → "1 cluster"; 3 → "3 clusters" (English plural by adding "s").
 QString countOf(std::int64_t count, const QString& noun);
-// 8760 → "8760 h (1 y)", 24 → "24 h"; hours as entered, with years where they help.
-QString formatHours(double hours);
 
 }  // namespace understudy::gui

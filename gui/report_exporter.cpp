@@ -90,7 +90,6 @@ void ReportExporter::cancel() {
     if (running_) {
         cancelled_ = true;
         running_ = false;
-        emit cancelled(QString());
     }
 }
 

@@ -36,7 +36,6 @@ public:
 signals:
     // ok false: message says what failed on which path and what to do.
     void finished(bool ok, const QString& path, const QString& message);
-    void cancelled(const QString& path);
 
 private:
     void done(quint64 job, const QString& temporary, const QString& path, const QString& error);

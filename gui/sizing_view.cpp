@@ -80,6 +80,36 @@ QString formatShortfall(Resource resource, double shortfall) {
                : QStringLiteral("%1 vCPUs").arg(shortfall, 0, 'f', 1);
 }
 
+// What overbooking saves, the planner's headline: the capacity the target needs (every
+// cluster's risk when active included, as the engine's proposal) against reserving every node
+// at its active footprint, over the whole pool.
+QString savingsSentence(const sizing::SizingResult& result) {
+    QStringList needed;
+    QStringList reserved;
+    QStringList saved;
+    for (const Resource resource : sizing::kResources) {
+        std::int64_t need = 0;
+        for (const sizing::ApplianceResult& appliance : result.appliances) {
+            const sizing::ResourceFigures& figures = appliance.figures(resource);
+            need += std::max(figures.required_capacity, figures.required_capacity_per_cluster);
+        }
+        const std::int64_t reserve =
+            result.baselines.no_overbooking[static_cast<std::size_t>(resource)];
+        needed << formatQuantity(resource, need);
+        reserved << formatQuantity(resource, reserve);
+        saved << (reserve > 0
+                      ? QStringLiteral("%1 %").arg(100.0 * static_cast<double>(reserve - need) /
+                                                       static_cast<double>(reserve),
+                                                   0, 'f', 0)
+                      : QStringLiteral("—"));
+    }
+    const QString separator = QObject::tr(" and ");
+    return QObject::tr(
+               "Needed for the target: <b>%1</b>; with no overbooking: %2 (overbooking "
+               "saves %3).")
+        .arg(needed.join(separator), reserved.join(separator), saved.join(separator));
+}
+
 void replaceChart(QChartView* view, QChart* chart) {
     QChart* old = view->chart();
     view->setChart(chart);
@@ -144,6 +174,7 @@ SizingView::SizingView(QWidget* parent) : QWidget(parent) {
     figures_->setContentsMargins(0, 0, 0, 0);
     figures_->setHorizontalSpacing(figuresFrame->fontMetrics().averageCharWidth() * 4);
     layout->addWidget(figuresFrame);
+    layout->addSpacing(fontMetrics().height() / 2);
 
     auto* capacityRow = new QHBoxLayout;
     for (int i = 0; i < 2; ++i) {
@@ -305,7 +336,8 @@ void SizingView::showAppliance(int index) {
                  formatVcpus(spec.vcpus), formatMemoryMib(spec.memory_mib),
                  formatVcpus(spec.reserve_vcpus), formatMemoryMib(spec.reserve_memory_mib))
             .arg(snapshot_->result.cpu_overcommit, 0, 'g', 3)
-            .arg(appliance.clusters.size()));
+            .arg(appliance.clusters.size()) +
+        QStringLiteral("<br>") + savingsSentence(snapshot_->result));
     fillFigures(appliance);
     if (!appliance.unservable.empty()) {
         // A few lines at a glance; a badly undersized fleet can have thousands, which belong

@@ -11,6 +11,9 @@ private slots:
     void memoryReadsInTheLargestWholeUnit();
     void smallRisksReadInScientificNotation_data();
     void smallRisksReadInScientificNotation();
+    void quantitiesCarryTheirUnit_data();
+    void quantitiesCarryTheirUnit();
+    void countsReadInPlainEnglish();
 };
 
 void TestQuantityFormat::memoryReadsInTheLargestWholeUnit_data() {
@@ -40,6 +43,28 @@ void TestQuantityFormat::smallRisksReadInScientificNotation() {
     QFETCH(double, risk);
     QFETCH(QString, text);
     QCOMPARE(formatRisk(risk), text);
+}
+
+void TestQuantityFormat::quantitiesCarryTheirUnit_data() {
+    QTest::addColumn<int>("resource");
+    QTest::addColumn<qint64>("amount");
+    QTest::addColumn<QString>("text");
+    QTest::newRow("one vCPU") << 1 << qint64(1) << "1 vCPU";
+    QTest::newRow("vCPUs") << 1 << qint64(248) << "248 vCPUs";
+    QTest::newRow("memory") << 0 << qint64(2048) << "2 GiB";
+}
+
+void TestQuantityFormat::quantitiesCarryTheirUnit() {
+    QFETCH(int, resource);
+    QFETCH(qint64, amount);
+    QFETCH(QString, text);
+    QCOMPARE(formatQuantity(static_cast<understudy::sizing::Resource>(resource), amount), text);
+}
+
+void TestQuantityFormat::countsReadInPlainEnglish() {
+    QCOMPARE(countOf(1, QStringLiteral("cluster")), QStringLiteral("1 cluster"));
+    QCOMPARE(countOf(3, QStringLiteral("cluster")), QStringLiteral("3 clusters"));
+    QCOMPARE(countOf(0, QStringLiteral("failover")), QStringLiteral("0 failovers"));
 }
 
 QTEST_MAIN(TestQuantityFormat)
