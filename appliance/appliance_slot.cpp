@@ -1,0 +1,55 @@
+#include "appliance/appliance_slot.h"
+
+#include "appliance/core_support.h"
+
+namespace understudy::appliance {
+
+bool ApplianceSlot::usableNow() const {
+    const std::lock_guard lock(mutex);
+    return connected && hypervisor != nullptr;
+}
+
+Status ApplianceSlot::requireConnected() const {
+    const std::lock_guard lock(mutex);
+    if (!connected || !hypervisor) {
+        return unavailable(config.name, last_error);
+    }
+    return Done{};
+}
+
+void ApplianceSlot::remember(const std::string& domain, std::chrono::milliseconds confirm_timeout) {
+    auto info = hypervisor->domainInfo(domain);
+    std::optional<sizing::Footprint> live;
+    if (info && info->active()) {
+        auto footprint = lifecycle(confirm_timeout).live(*info);
+        if (footprint) {
+            live = sizing::Footprint{footprint->vcpus, footprint->memory_mib};
+        }
+    }
+    const std::lock_guard lock(mutex);
+    if (live) {
+        current[domain] = *live;
+    } else {
+        current.erase(domain);
+    }
+}
+
+Result<std::string> ApplianceSlot::defineFromTemplate(const std::string& domain,
+                                                      const std::string& uuid,
+                                                      const NodeMetadata& metadata) {
+    if (!domain_template) {
+        return Error{"invalid_config", template_error, config.name};
+    }
+    const DomainSpec spec{domain, uuid, metadata, cpu_method == CpuCapMethod::scheduler_quota};
+    auto xml = renderDomainXml(*domain_template, spec);
+    if (!xml) {
+        return xml.error();
+    }
+    auto defined = hypervisor->defineDomain(*xml);
+    if (!defined) {
+        return defined.error();
+    }
+    return defined->uuid;
+}
+
+}  // namespace understudy::appliance

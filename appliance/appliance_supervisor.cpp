@@ -1,0 +1,332 @@
+#include "appliance/appliance_supervisor.h"
+
+#include <QLoggingCategory>
+#include <QUuid>
+
+#include <set>
+
+#include "appliance/core_support.h"
+#include "appliance/node_inventory.h"
+#include "appliance/reconciler.h"
+#include "db/node_repository.h"
+
+namespace understudy::appliance {
+
+namespace {
+
+Q_LOGGING_CATEGORY(lcSupervisor, "understudy.appliance")
+
+using nlohmann::json;
+
+}  // namespace
+
+void ApplianceSupervisor::scheduleReconcile(ApplianceSlot& slot) {
+    if (slot.reconcile_queued.exchange(true)) {
+        return;
+    }
+    const bool queued = slot.worker->post([this, &slot] {
+        Status reconciled = reconcile(slot);
+        if (!reconciled) {
+            qCWarning(lcSupervisor, "%s: reconciliation failed: %s", slot.config.name.c_str(),
+                      reconciled.error().describe().c_str());
+        }
+    });
+    if (!queued) {
+        slot.reconcile_queued = false;
+    }
+}
+
+void ApplianceSupervisor::attachHandlers(ApplianceSlot& slot) {
+    slot.hypervisor->setEventHandlers(
+        [this, &slot](const DomainEvent& change) {
+            // Balloon changes follow our own takeovers and releases; lifecycle events may be
+            // someone else's hand on a domain.
+            if (change.type != DomainEventType::balloon_changed) {
+                scheduleReconcile(slot);
+            }
+        },
+        [this, &slot](const ConnectionEvent& change) {
+            slot.worker->post([this, &slot, change] { onConnectionEvent(slot, change); });
+        });
+}
+
+void ApplianceSupervisor::onConnectionEvent(ApplianceSlot& slot, const ConnectionEvent& change) {
+    bool was_connected = false;
+    const bool now_connected = change.state == ConnectionState::connected;
+    {
+        const std::lock_guard lock(slot.mutex);
+        was_connected = slot.connected;
+        slot.connected = now_connected;
+        if (!now_connected) {
+            slot.last_error = change.reason;
+            slot.current.clear();
+        } else {
+            slot.last_error.clear();
+        }
+    }
+    if (was_connected == now_connected) {
+        return;
+    }
+    const char* kind = now_connected ? "hypervisor.connected" : "hypervisor.disconnected";
+    json details = {{"appliance", slot.config.name}, {"uri", slot.config.uri}};
+    if (now_connected) {
+        details["failed_attempts"] = change.failed_attempts;
+    } else {
+        details["reason"] = change.reason;
+    }
+    Status logged =
+        context_.store->commitEvents({makeEvent(kind, std::nullopt, std::nullopt, details)});
+    if (!logged) {
+        qCWarning(lcSupervisor, "%s: cannot record %s: %s", slot.config.name.c_str(), kind,
+                  logged.error().describe().c_str());
+    }
+    if (now_connected) {
+        Status reconciled = reconcile(slot);
+        if (!reconciled) {
+            qCWarning(lcSupervisor, "%s: reconciliation after reconnecting failed: %s",
+                      slot.config.name.c_str(), reconciled.error().describe().c_str());
+        }
+    }
+}
+
+void ApplianceSupervisor::connect(ApplianceSlot& slot) {
+    auto opened = LibvirtHypervisor::open(slot.config.uri);
+    if (!opened) {
+        bool first = false;
+        {
+            const std::lock_guard lock(slot.mutex);
+            first = slot.last_error.empty();
+            slot.last_error = opened.error().message;
+        }
+        qCWarning(lcSupervisor, "%s: cannot connect to %s: %s; retrying in %lld ms",
+                  slot.config.name.c_str(), slot.config.uri.c_str(), opened.error().message.c_str(),
+                  static_cast<long long>(context_.config.policy.connect_retry.count()));
+        if (first) {
+            Status logged = context_.store->commitEvents(
+                {makeEvent("hypervisor.disconnected", std::nullopt, std::nullopt,
+                           {{"appliance", slot.config.name},
+                            {"uri", slot.config.uri},
+                            {"reason", opened.error().message}})});
+            if (!logged) {
+                qCWarning(lcSupervisor, "cannot record the disconnection: %s",
+                          logged.error().describe().c_str());
+            }
+        }
+        slot.worker->postAfter(context_.config.policy.connect_retry,
+                               [this, &slot] { connect(slot); });
+        return;
+    }
+    bool retried = false;
+    {
+        const std::lock_guard lock(slot.mutex);
+        slot.hypervisor = std::move(*opened);
+        retried = !slot.last_error.empty();
+    }
+    auto scheduler = slot.hypervisor->supportsSchedulerCap();
+    slot.cpu_method =
+        scheduler && *scheduler ? CpuCapMethod::scheduler_quota : CpuCapMethod::live_vcpus;
+    attachHandlers(slot);
+    {
+        const std::lock_guard lock(slot.mutex);
+        slot.connected = true;
+        slot.last_error.clear();
+    }
+    if (retried) {
+        Status logged = context_.store->commitEvents({makeEvent(
+            "hypervisor.connected", std::nullopt, std::nullopt,
+            {{"appliance", slot.config.name}, {"uri", slot.config.uri}, {"failed_attempts", 1}})});
+        if (!logged) {
+            qCWarning(lcSupervisor, "cannot record the connection: %s",
+                      logged.error().describe().c_str());
+        }
+    }
+    Status reconciled = reconcile(slot);
+    if (!reconciled) {
+        qCWarning(lcSupervisor, "%s: first reconciliation failed: %s", slot.config.name.c_str(),
+                  reconciled.error().describe().c_str());
+    }
+}
+
+Status ApplianceSupervisor::reconcile(ApplianceSlot& slot) {
+    slot.reconcile_queued = false;
+    if (!slot.hypervisor || !slot.hypervisor->connected()) {
+        return Done{};
+    }
+    auto host = slot.hypervisor->hostCapacity();
+    if (!host) {
+        return host.error();
+    }
+    auto domains = slot.hypervisor->listDomains();
+    if (!domains) {
+        return domains.error();
+    }
+    auto inventory = context_.store->read(
+        [&](db::Database& database) { return ApplianceInventory::load(database, slot.id); });
+    if (!inventory) {
+        return inventory.error();
+    }
+    NodeLifecycle lifecycle = slot.lifecycle(context_.confirmTimeout());
+
+    std::map<std::string, const DomainInfo*> by_name;
+    for (const DomainInfo& info : *domains) {
+        by_name[info.name] = &info;
+    }
+    std::set<std::string> ours;
+    for (const NodeRow& row : inventory->rows) {
+        ours.insert(row.node.domain);
+    }
+    sizing::Footprint foreign;
+    for (const DomainInfo& info : *domains) {
+        // Foreign means without Understudy's metadata (PRODUCT.md): a domain of ours that has
+        // no row yet is one being registered right now, not someone else's load.
+        if (info.active() && ours.count(info.name) == 0 && !info.owned) {
+            foreign.memory_mib += info.memoryMib();
+            foreign.vcpus += info.vcpus;
+        }
+    }
+    {
+        const std::lock_guard lock(slot.mutex);
+        slot.usable.memory_mib = host->memory_mib - slot.config.reserve_memory_mib;
+        slot.usable.vcpus =
+            static_cast<std::int64_t>(static_cast<double>(host->cpus - slot.config.reserve_vcpus) *
+                                      slot.config.cpu_overcommit);
+        slot.foreign = foreign;
+    }
+
+    struct Change {
+        const NodeRow* row = nullptr;
+        db::NodeState next = db::NodeState::Standby;
+        bool close_grant = false;
+        std::optional<std::string> uuid;
+        db::DBEvent recorded;
+    };
+    std::vector<Change> changes;
+    std::map<std::string, sizing::Footprint> current;
+    for (const NodeRow& row : inventory->rows) {
+        const db::NodeState state = row.node.state;
+        const std::string was(db::nodeStateName(state));
+        auto found = by_name.find(row.node.domain);
+        if (found == by_name.end()) {
+            if (slot.config.recreate_missing) {
+                const std::string uuid = row.node.uuid.value_or(
+                    QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString());
+                auto defined = slot.defineFromTemplate(row.node.domain, uuid, row.metadata());
+                const bool runs = expectsRunning(state) || state == db::NodeState::Missing;
+                const db::NodeState next =
+                    state == db::NodeState::Missing || state == db::NodeState::Drifted
+                        ? db::NodeState::Standby
+                        : state;
+                const sizing::Footprint live = next == db::NodeState::Standby
+                                                   ? row.spec().effectiveStandby()
+                                                   : row.expectedLive();
+                Status started = defined ? Status(Done{}) : Status(defined.error());
+                if (started && runs) {
+                    started = lifecycle.startAt(row.node.domain, live, row.cluster.active.vcpus);
+                }
+                if (started) {
+                    qCInfo(lcSupervisor, "%s: re-defined missing domain %s of node %s at %s",
+                           slot.config.name.c_str(), row.node.domain.c_str(), row.node.name.c_str(),
+                           runs ? "its footprint" : "rest");
+                    if (runs) {
+                        current[row.node.domain] = live;
+                    }
+                    changes.push_back({&row, next, false,
+                                       defined ? std::optional(*defined) : std::nullopt,
+                                       makeEvent("node.recreated", row.cluster.name, row.node.name,
+                                                 {{"appliance", slot.config.name},
+                                                  {"domain", row.node.domain},
+                                                  {"was", was},
+                                                  {"running", runs},
+                                                  {"footprint", footprintJson(live)}})});
+                    continue;
+                }
+                qCWarning(lcSupervisor, "%s: cannot re-define missing domain %s: %s",
+                          slot.config.name.c_str(), row.node.domain.c_str(),
+                          started.error().describe().c_str());
+            }
+            if (state != db::NodeState::Missing) {
+                changes.push_back({&row, db::NodeState::Missing, row.grant.has_value(),
+                                   std::nullopt,
+                                   makeEvent("node.missing", row.cluster.name, row.node.name,
+                                             {{"appliance", slot.config.name},
+                                              {"domain", row.node.domain},
+                                              {"was", was}})});
+            }
+            continue;
+        }
+        const DomainInfo& info = *found->second;
+        ObservedDomain observed{info, std::nullopt};
+        if (info.active()) {
+            auto live = lifecycle.live(info);
+            if (!live) {
+                return live.error();
+            }
+            observed.live = *live;
+            current[row.node.domain] = sizing::Footprint{live->vcpus, live->memory_mib};
+        }
+        const bool unsettled = state == db::NodeState::Missing || state == db::NodeState::Drifted;
+        ExpectedDomain expected{unsettled ? db::NodeState::Standby : state, row.metadata(),
+                                unsettled ? row.spec().effectiveStandby() : row.expectedLive()};
+        const std::vector<std::string> differing = differences(expected, observed);
+        if (unsettled && differing.empty()) {
+            changes.push_back({&row, db::NodeState::Standby, false, std::nullopt,
+                               makeEvent("node.drifted", row.cluster.name, row.node.name,
+                                         {{"appliance", slot.config.name},
+                                          {"domain", row.node.domain},
+                                          {"was", was},
+                                          {"resolved", true},
+                                          {"differences", json::array()}})});
+        } else if (!differing.empty() && state != db::NodeState::Drifted) {
+            changes.push_back({&row, db::NodeState::Drifted, row.grant.has_value(), std::nullopt,
+                               makeEvent("node.drifted", row.cluster.name, row.node.name,
+                                         {{"appliance", slot.config.name},
+                                          {"domain", row.node.domain},
+                                          {"was", was},
+                                          {"resolved", false},
+                                          {"differences", differing}})});
+        }
+    }
+    {
+        const std::lock_guard lock(slot.mutex);
+        slot.current = std::move(current);
+    }
+    if (changes.empty()) {
+        return Done{};
+    }
+    for (const Change& change : changes) {
+        qCWarning(lcSupervisor, "%s: node %s: %s %s", slot.config.name.c_str(),
+                  change.row->node.name.c_str(), change.recorded.kind.c_str(),
+                  change.recorded.details.c_str());
+    }
+    auto committed = context_.store->commit([&](db::Database& database, auto& events) -> Status {
+        const db::TimeMs now = db::nowMs();
+        for (const Change& change : changes) {
+            if (change.close_grant) {
+                Status closed =
+                    closeGrant(database, change.row->node.id, change.row->cluster.id, now);
+                if (!closed) {
+                    return closed;
+                }
+            }
+            if (change.uuid && change.uuid != change.row->node.uuid) {
+                db::DBNode updated = change.row->node;
+                updated.uuid = change.uuid;
+                Status rewritten = db::NodeRepository(database).update(updated);
+                if (!rewritten) {
+                    return rewritten;
+                }
+            }
+            if (Status moved = moveNode(database, change.row->node.id, change.next, now); !moved) {
+                return moved;
+            }
+            events.push_back(change.recorded);
+        }
+        return Done{};
+    });
+    if (!committed) {
+        return committed.error();
+    }
+    return Done{};
+}
+
+}  // namespace understudy::appliance
