@@ -96,7 +96,7 @@ QVariant ClusterTableModel::display(const Row& row, int column) const {
             return formatRisk(row.figures.risk_when_active[1]);
         case Status:
             if (!row.unservable.isEmpty()) {
-                return tr("Unservable: %1").arg(row.unservable);
+                return tr("Unservable");
             }
             return row.overTarget ? tr("Over target when active") : tr("OK");
         default:

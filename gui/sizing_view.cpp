@@ -12,6 +12,8 @@
 #include <QVBoxLayout>
 #include <QtCharts/QChartView>
 #include <cmath>
+#include <set>
+#include <string>
 
 #include "gui/quantity_format.h"
 #include "gui/sizing_charts.h"
@@ -110,6 +112,40 @@ QString savingsSentence(const sizing::SizingResult& result) {
         .arg(needed.join(separator), reserved.join(separator), saved.join(separator));
 }
 
+std::int64_t unservableClusters(const sizing::ApplianceResult& appliance) {
+    std::set<std::string> names;
+    for (const sizing::Unservable& entry : appliance.unservable) {
+        names.insert(entry.cluster);
+    }
+    return static_cast<std::int64_t>(names.size());
+}
+
+// PRODUCT.md's pool answer: each appliance down in turn, its clusters re-placed on the rest.
+QString poolSentence(const sizing::SizingResult& result) {
+    if (!result.pool || result.pool->n_plus_one.empty()) {
+        return {};
+    }
+    QStringList lines;
+    for (const sizing::PoolDown& down : result.pool->n_plus_one) {
+        std::set<std::string> names;
+        for (const sizing::Unservable& entry : down.unservable) {
+            names.insert(entry.cluster);
+        }
+        const bool ok = names.empty() && down.overflow_risk[0] <= result.target_risk &&
+                        down.overflow_risk[1] <= result.target_risk;
+        lines << QObject::tr("%1 %2 down: risk memory %3, vCPUs %4%5")
+                     .arg(ok ? QStringLiteral("✓") : QStringLiteral("✗"),
+                          QString::fromStdString(down.down).toHtmlEscaped(),
+                          formatRisk(down.overflow_risk[0]), formatRisk(down.overflow_risk[1]),
+                          names.empty() ? QString()
+                                        : QObject::tr(", %1 unservable")
+                                              .arg(countOf(static_cast<std::int64_t>(names.size()),
+                                                           QObject::tr("cluster"))));
+    }
+    return QObject::tr("<b>N+1</b> (each appliance down, its clusters re-placed): ") +
+           lines.join(QStringLiteral("; "));
+}
+
 void replaceChart(QChartView* view, QChart* chart) {
     QChart* old = view->chart();
     view->setChart(chart);
@@ -160,6 +196,7 @@ SizingView::SizingView(QWidget* parent) : QWidget(parent) {
 
     auto* applianceRow = new QHBoxLayout;
     applianceLabel_ = new QLabel(this);
+    applianceLabel_->setWordWrap(true);
     applianceLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     applianceCombo_ = new QComboBox(this);
     applianceCombo_->setObjectName(QStringLiteral("applianceCombo"));
@@ -337,32 +374,37 @@ void SizingView::showAppliance(int index) {
                  formatVcpus(spec.reserve_vcpus), formatMemoryMib(spec.reserve_memory_mib))
             .arg(snapshot_->result.cpu_overcommit, 0, 'g', 3)
             .arg(appliance.clusters.size()) +
-        QStringLiteral("<br>") + savingsSentence(snapshot_->result));
+        QStringLiteral("<br>") + savingsSentence(snapshot_->result) +
+        (snapshot_->result.pool ? QStringLiteral("<br>") + poolSentence(snapshot_->result)
+                                : QString()));
     fillFigures(appliance);
     if (!appliance.unservable.empty()) {
         // A few lines at a glance; a badly undersized fleet can have thousands, which belong
         // in the table (Clusters, "Needs attention only"), not in a label.
         constexpr std::size_t kShown = 6;
         QStringList lines;
+        std::set<std::string> shown;
         for (const sizing::Unservable& entry : appliance.unservable) {
             if (static_cast<std::size_t>(lines.size()) == kShown) {
                 break;
             }
+            shown.insert(entry.cluster);
             lines << tr("<b>%1</b>: %2 needs %3 when active, only %4 available beside the "
                         "others' standby footprints")
                          .arg(QString::fromStdString(entry.cluster).toHtmlEscaped(),
-                              resourceTitle(entry.resource).toLower(),
+                              entry.resource == Resource::memory_mib ? tr("memory") : tr("vCPUs"),
                               formatQuantity(entry.resource, entry.needed),
                               formatQuantity(entry.resource, entry.available));
         }
-        if (appliance.unservable.size() > kShown) {
+        const std::int64_t more =
+            unservableClusters(appliance) - static_cast<std::int64_t>(shown.size());
+        if (more > 0) {
             lines << tr("… and %1 more: Clusters view (Ctrl+2), \"Needs attention only\"")
-                         .arg(appliance.unservable.size() - kShown);
+                         .arg(countOf(more, tr("cluster")));
         }
-        unservableText_->setText(
-            tr("<b>%1 unservable</b> — no risk figure covers them:<br>%2")
-                .arg(countOf(static_cast<std::int64_t>(appliance.unservable.size()), tr("cluster")),
-                     lines.join(QStringLiteral("<br>"))));
+        unservableText_->setText(tr("<b>%1 unservable</b> — no risk figure covers them:<br>%2")
+                                     .arg(countOf(unservableClusters(appliance), tr("cluster")),
+                                          lines.join(QStringLiteral("<br>"))));
         unservableBox_->show();
     } else {
         unservableBox_->hide();

@@ -2,6 +2,8 @@
 
 #include <QObject>
 #include <QStringList>
+#include <set>
+#include <string>
 
 #include "gui/quantity_format.h"
 
@@ -17,7 +19,12 @@ VerdictText judge(const sizing::SizingResult& result) {
     bool clusterOver = false;
     QStringList risks;
     for (const sizing::ApplianceResult& appliance : result.appliances) {
-        unservable += appliance.unservable.size();
+        // One entry per cluster and resource: a cluster short of both counts once.
+        std::set<std::string> names;
+        for (const sizing::Unservable& entry : appliance.unservable) {
+            names.insert(entry.cluster);
+        }
+        unservable += names.size();
         QStringList parts;
         for (const Resource resource : sizing::kResources) {
             const sizing::ResourceFigures& figures = appliance.figures(resource);
