@@ -107,9 +107,10 @@ QString savingsSentence(const sizing::SizingResult& result) {
     }
     const QString separator = QObject::tr(" and ");
     return QObject::tr(
-               "Needed for the target: <b>%1</b>; with no overbooking: %2 (overbooking "
-               "saves %3).")
-        .arg(needed.join(separator), reserved.join(separator), saved.join(separator));
+               "%1 for the target: <b>%2</b>; with no overbooking: %3 (overbooking "
+               "saves %4).")
+        .arg(result.appliances.size() > 1 ? QObject::tr("The pool needs") : QObject::tr("Needed"),
+             needed.join(separator), reserved.join(separator), saved.join(separator));
 }
 
 std::int64_t unservableClusters(const sizing::ApplianceResult& appliance) {
@@ -399,8 +400,9 @@ void SizingView::showAppliance(int index) {
         const std::int64_t more =
             unservableClusters(appliance) - static_cast<std::int64_t>(shown.size());
         if (more > 0) {
-            lines << tr("… and %1 more: Clusters view (Ctrl+2), \"Needs attention only\"")
-                         .arg(countOf(more, tr("cluster")));
+            lines << tr("… and %1 more %2: Clusters view (Ctrl+2), \"Needs attention only\"")
+                         .arg(more)
+                         .arg(more == 1 ? tr("cluster") : tr("clusters"));
         }
         unservableText_->setText(tr("<b>%1 unservable</b> — no risk figure covers them:<br>%2")
                                      .arg(countOf(unservableClusters(appliance), tr("cluster")),
