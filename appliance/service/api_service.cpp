@@ -1,0 +1,1438 @@
+#include "appliance/service/api_service.h"
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <algorithm>
+#include <set>
+
+#include "appliance/http/api_log.h"
+#include "appliance/service/openapi.h"
+#include "appliance/service/service_json.h"
+#include "db/cluster_repository.h"
+#include "db/cluster_stats_repository.h"
+#include "db/probe_result_repository.h"
+#include "sizing/fleet_file.h"
+#include "sizing/result_json.h"
+
+namespace understudy::service {
+
+using http::HttpRequest;
+using http::HttpResponse;
+using http::Responder;
+using In = nlohmann::json;
+
+namespace {
+
+const QString kApi = QStringLiteral("/api/v1");
+
+HttpResponse jsonAnswer(int status, const Json& document) {
+    return HttpResponse::bytes(status, QByteArray::fromStdString(document.dump()),
+                               "application/json");
+}
+
+QString q(const std::string& text) {
+    return QString::fromStdString(text);
+}
+
+Error invalid(const std::string& field, const std::string& message) {
+    return Error{"invalid_field", message, field};
+}
+
+std::string join(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+}
+
+// Core errors carry API.md's codes; conflicts carry the node state in `where` when a state is
+// the reason, and a field path otherwise.
+HttpResponse errorAnswer(const Error& error) {
+    const QString message = q(error.message);
+    if (error.code == "invalid_field") {
+        return http::errors::invalidField(q(error.where), message);
+    }
+    if (error.code == "malformed_json") {
+        return http::errors::malformedJson(message);
+    }
+    if (error.code == "not_found") {
+        return http::errors::notFound(message);
+    }
+    if (error.code == "conflict") {
+        if (db::parseNodeState(error.where)) {
+            return http::errors::conflict(message, q(error.where));
+        }
+        return http::errors::conflict(message);
+    }
+    if (error.code == "hypervisor_unavailable") {
+        return http::errors::hypervisorUnavailable(message, 5);
+    }
+    if (error.code.starts_with("database_")) {
+        return http::errors::databaseUnavailable(message, 5);
+    }
+    return http::errors::internal(q(error.code + ": " + error.describe()));
+}
+
+Status onlyKeys(const In& object, const std::string& path,
+                std::initializer_list<std::string_view> keys) {
+    for (const auto& [key, value] : object.items()) {
+        if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+            return invalid(join(path, key), "unknown field '" + key + "'; remove it");
+        }
+    }
+    return Done{};
+}
+
+Result<std::int64_t> wholeNumber(const In& value, const std::string& field, std::int64_t min,
+                                 std::int64_t max) {
+    std::int64_t number = 0;
+    if (value.is_number_integer()) {
+        number = value.get<std::int64_t>();
+    } else if (value.is_number_float()) {
+        const double real = value.get<double>();
+        if (real != static_cast<double>(static_cast<std::int64_t>(real))) {
+            return invalid(field, field + " must be a whole number");
+        }
+        number = static_cast<std::int64_t>(real);
+    } else {
+        return invalid(field, field + " must be a number");
+    }
+    if (number < min || number > max) {
+        return invalid(field, field + " must be " + std::to_string(min) + " to " +
+                                  std::to_string(max) + ", got " + std::to_string(number));
+    }
+    return number;
+}
+
+Result<double> realNumber(const In& value, const std::string& field, double min, bool min_open) {
+    if (!value.is_number()) {
+        return invalid(field, field + " must be a number");
+    }
+    const double number = value.get<double>();
+    if (!(min_open ? number > min : number >= min) || !std::isfinite(number)) {
+        return invalid(field, field + " must be " + (min_open ? "above " : "at least ") +
+                                  QByteArray::number(min).toStdString());
+    }
+    return number;
+}
+
+Result<std::string> text(const In& value, const std::string& field) {
+    if (!value.is_string()) {
+        return invalid(field, field + " must be a string");
+    }
+    return value.get<std::string>();
+}
+
+Result<sizing::Footprint> footprint(const In& value, const std::string& field) {
+    if (!value.is_object()) {
+        return invalid(field, field + " must be an object {\"vcpus\", \"memory_mib\"}");
+    }
+    if (Status keys = onlyKeys(value, field, {"vcpus", "memory_mib"}); !keys) {
+        return keys.error();
+    }
+    for (const char* key : {"vcpus", "memory_mib"}) {
+        if (!value.contains(key)) {
+            return invalid(join(field, key), join(field, key) + " is missing");
+        }
+    }
+    auto vcpus = wholeNumber(value["vcpus"], join(field, "vcpus"), 1, sizing::kMaxVcpus);
+    if (!vcpus) {
+        return vcpus.error();
+    }
+    auto memory =
+        wholeNumber(value["memory_mib"], join(field, "memory_mib"), 1, sizing::kMaxMemoryMib);
+    if (!memory) {
+        return memory.error();
+    }
+    return sizing::Footprint{*vcpus, *memory};
+}
+
+Result<std::vector<std::string>> names(const In& value, const std::string& field) {
+    if (!value.is_array()) {
+        return invalid(field, field + " must be an array of names");
+    }
+    std::vector<std::string> made;
+    for (std::size_t i = 0; i < value.size(); ++i) {
+        auto name = text(value[i], field + "[" + std::to_string(i) + "]");
+        if (!name) {
+            return name.error();
+        }
+        made.push_back(*name);
+    }
+    return made;
+}
+
+Result<db::FailureModel> failureModel(const In& value, const std::string& field) {
+    auto name = text(value, field);
+    if (!name) {
+        return name.error();
+    }
+    auto model = db::parseFailureModel(*name);
+    if (!model) {
+        return invalid(field, field + " must be declared or observed, got '" + *name + "'");
+    }
+    return *model;
+}
+
+// A body that must be empty or an empty object (takeover, release, token rotation).
+std::optional<HttpResponse> noBody(const HttpRequest& request) {
+    if (request.body.trimmed().isEmpty()) {
+        return std::nullopt;
+    }
+    http::JsonBody body = http::parseJsonBody(request);
+    if (!body.ok()) {
+        return body.refusal();
+    }
+    if (Status keys = onlyKeys(body.document(), "", {}); !keys) {
+        return errorAnswer(keys.error());
+    }
+    return std::nullopt;
+}
+
+// A core error about "clusters[0].x" in a one-cluster request is about "x" of the body.
+Error forSingleCluster(Error error) {
+    const std::string prefix = "clusters[0].";
+    if (error.where.starts_with(prefix)) {
+        error.where = error.where.substr(prefix.size());
+    } else if (error.where == "clusters[0]") {
+        error.where.clear();
+    }
+    return error;
+}
+
+HttpResponse refusalAnswer(const std::vector<appliance::ApplianceAdmission>& admissions,
+                           const std::string& what) {
+    for (const appliance::ApplianceAdmission& admission : admissions) {
+        if (!admission.decision.accepted) {
+            std::string message = what + " was refused: " + admission.decision.reason;
+            if (admission.decision.reason.empty()) {
+                message = what + " would raise appliance '" + admission.appliance +
+                          "''s overflow risk above the target " +
+                          std::to_string(admission.decision.target_risk) +
+                          "; add capacity or shrink the change";
+            }
+            return http::errors::admissionRefused(
+                q(message), nlohmann::json::parse(admissionRefusalJson(admission).dump()));
+        }
+    }
+    return http::errors::internal(q(what + ": refused without a refusing appliance"));
+}
+
+}  // namespace
+
+ApiService::ApiService(appliance::ApplianceCore& core, http::HttpServer& server, Options options,
+                       QObject* parent)
+    : QObject(parent),
+      core_(core),
+      server_(server),
+      options_(std::move(options)),
+      auth_(options_.admin_token) {
+    registerRoutes();
+    connect(&core_, &appliance::ApplianceCore::eventsAppended, this, &ApiService::onEventsAppended,
+            Qt::QueuedConnection);
+}
+
+ApiService::~ApiService() = default;
+
+Status ApiService::open() {
+    auto reader = db::Database::openReader(core_.databasePath());
+    if (!reader) {
+        return reader.error();
+    }
+    reader_ = std::move(*reader);
+    return Done{};
+}
+
+void ApiService::setLastProbe(const std::string& cluster, LastProbe probe) {
+    last_probes_[cluster] = std::move(probe);
+}
+
+void ApiService::add(const char* method, const QString& pattern,
+                     http::HttpServer::Handler handler) {
+    routes_.push_back({method, pattern});
+    server_.route(method, pattern, std::move(handler));
+}
+
+void ApiService::addDeferred(const char* method, const QString& pattern,
+                             http::HttpServer::DeferredHandler handler) {
+    routes_.push_back({method, pattern});
+    server_.routeDeferred(method, pattern, std::move(handler));
+}
+
+void ApiService::registerRoutes() {
+    auto sync = [this](HttpResponse (ApiService::*handler)(const HttpRequest&)) {
+        return [this, handler](const HttpRequest& request) { return (this->*handler)(request); };
+    };
+    auto deferred = [this](void (ApiService::*handler)(const HttpRequest&, const Responder&)) {
+        return [this, handler](const HttpRequest& request, Responder responder) {
+            (this->*handler)(request, responder);
+        };
+    };
+    add("GET", kApi + "/health", sync(&ApiService::health));
+    add("GET", kApi + "/appliances", sync(&ApiService::appliances));
+    add("GET", kApi + "/appliances/{name}", sync(&ApiService::appliance));
+    add("GET", kApi + "/groups", sync(&ApiService::groups));
+    addDeferred("POST", kApi + "/groups", deferred(&ApiService::createGroup));
+    add("GET", kApi + "/groups/{name}", sync(&ApiService::group));
+    addDeferred("PATCH", kApi + "/groups/{name}", deferred(&ApiService::changeGroup));
+    addDeferred("DELETE", kApi + "/groups/{name}", deferred(&ApiService::removeGroup));
+    add("GET", kApi + "/clusters", sync(&ApiService::clusters));
+    addDeferred("POST", kApi + "/clusters", deferred(&ApiService::registerClusters));
+    add("GET", kApi + "/clusters/{name}", sync(&ApiService::cluster));
+    addDeferred("PATCH", kApi + "/clusters/{name}", deferred(&ApiService::changeCluster));
+    addDeferred("DELETE", kApi + "/clusters/{name}", deferred(&ApiService::removeCluster));
+    addDeferred("POST", kApi + "/clusters/{name}/token", deferred(&ApiService::rotateToken));
+    add("GET", kApi + "/clusters/{name}/stats", sync(&ApiService::clusterStats));
+    add("GET", kApi + "/nodes", sync(&ApiService::nodes));
+    add("GET", kApi + "/nodes/{name}", sync(&ApiService::node));
+    add("GET", kApi + "/nodes/{name}/readiness", sync(&ApiService::readiness));
+    addDeferred("POST", kApi + "/nodes/{name}/takeover", deferred(&ApiService::takeover));
+    addDeferred("POST", kApi + "/nodes/{name}/release", deferred(&ApiService::release));
+    addDeferred("POST", kApi + "/nodes/{name}/power", deferred(&ApiService::power));
+    addDeferred("GET", kApi + "/events", deferred(&ApiService::events));
+    add("GET", kApi + "/sizing", sync(&ApiService::sizing));
+    add("POST", kApi + "/sizing/what-if", sync(&ApiService::whatIf));
+    add("GET", kApi + "/backup", sync(&ApiService::backup));
+    add("GET", kApi + "/openapi.json", sync(&ApiService::openApi));
+    add("GET", QStringLiteral("/metrics"), sync(&ApiService::metrics));
+}
+
+// ---- authentication ----
+
+Caller ApiService::identify(const HttpRequest& request) {
+    return auth_.identify(request.bearerToken(), [this] {
+        std::map<std::string, std::string> hashes;
+        if (!reader_) {
+            return hashes;
+        }
+        auto clusters = db::ClusterRepository(*reader_).list();
+        if (clusters) {
+            for (const db::DBCluster& cluster : *clusters) {
+                hashes[cluster.name] = cluster.tokenHash;
+            }
+        }
+        return hashes;
+    });
+}
+
+std::optional<HttpResponse> ApiService::requireAdmin(const HttpRequest& request) {
+    const Caller caller = identify(request);
+    if (caller.isAdmin()) {
+        return std::nullopt;
+    }
+    if (caller.kind == Caller::Kind::cluster) {
+        return http::errors::forbidden(
+            QStringLiteral("a cluster token may act only on its own cluster and node; use the "
+                           "admin token for %1")
+                .arg(request.route));
+    }
+    return http::errors::unauthorized();
+}
+
+std::optional<HttpResponse> ApiService::requireCluster(const HttpRequest& request,
+                                                       const std::string& cluster) {
+    const Caller caller = identify(request);
+    if (caller.isAdmin() || (caller.kind == Caller::Kind::cluster && caller.cluster == cluster)) {
+        return std::nullopt;
+    }
+    if (caller.kind == Caller::Kind::cluster) {
+        return http::errors::forbidden(
+            QStringLiteral("this token belongs to cluster '%1', not '%2'; use that cluster's "
+                           "token or the admin token")
+                .arg(q(caller.cluster), q(cluster)));
+    }
+    return http::errors::unauthorized();
+}
+
+std::optional<HttpResponse> ApiService::requireNode(const HttpRequest& request,
+                                                    const std::string& node) {
+    const Caller caller = identify(request);
+    if (caller.isAdmin()) {
+        return std::nullopt;
+    }
+    if (caller.kind != Caller::Kind::cluster) {
+        return http::errors::unauthorized();
+    }
+    auto found = core_.node(node);
+    if (found && found->cluster == caller.cluster) {
+        return std::nullopt;
+    }
+    return http::errors::forbidden(
+        QStringLiteral("this token belongs to cluster '%1', whose node is not '%2'; use the "
+                       "node of that cluster or the admin token")
+            .arg(q(caller.cluster), q(node)));
+}
+
+template <typename T, typename Answer>
+void ApiService::whenDone(QFuture<T> future, const Responder& responder, Answer answer) {
+    ++in_flight_;
+    future.then(this, [this, responder, answer = std::move(answer)](T result) mutable {
+        responder.send(answer(std::move(result)));
+        if (--in_flight_ == 0) {
+            emit idle();
+        }
+    });
+}
+
+std::optional<appliance::ClusterStatus> ApiService::findCluster(const std::string& name,
+                                                                Error* error) const {
+    auto clusters = core_.clusters();
+    if (!clusters) {
+        if (error != nullptr) {
+            *error = clusters.error();
+        }
+        return std::nullopt;
+    }
+    for (appliance::ClusterStatus& cluster : *clusters) {
+        if (cluster.spec.name == name) {
+            return std::move(cluster);
+        }
+    }
+    if (error != nullptr) {
+        *error = Error{"not_found", "there is no cluster named '" + name + "'; check the name", ""};
+    }
+    return std::nullopt;
+}
+
+// ---- health, appliances ----
+
+HttpResponse ApiService::health(const HttpRequest& request) {
+    const bool full = request.queryItem(QStringLiteral("check")) == QStringLiteral("full");
+    if (request.hasQueryItem(QStringLiteral("check")) && !full) {
+        return http::errors::invalidField(QStringLiteral("check"),
+                                          QStringLiteral("check must be 'full' when given"));
+    }
+    if (full) {
+        if (auto refused = requireAdmin(request)) {
+            return *refused;
+        }
+    }
+    auto appliances = core_.appliances();
+    if (!appliances) {
+        return errorAnswer(appliances.error());
+    }
+    bool degraded = false;
+    Json list = Json::array();
+    for (const appliance::ApplianceStatus& status : *appliances) {
+        Json one;
+        one["name"] = status.name;
+        one["connected"] = status.connected;
+        list.push_back(std::move(one));
+        degraded = degraded || !status.connected;
+    }
+    Json made;
+    made["status"] = "ok";
+    made["version"] = options_.version;
+    made["database"] = "ok";
+    made["appliances"] = std::move(list);
+    if (full) {
+        auto check = reader_->quickCheck();
+        if (!check) {
+            return errorAnswer(check.error());
+        }
+        Json quick;
+        quick["ok"] = check->ok;
+        quick["problems"] = check->problems;
+        made["quick_check"] = std::move(quick);
+        if (!check->ok) {
+            made["database"] = "damaged";
+            degraded = true;
+        }
+    }
+    if (degraded) {
+        made["status"] = "degraded";
+    }
+    return jsonAnswer(200, made);
+}
+
+HttpResponse ApiService::appliances(const HttpRequest& request) {
+    if (auto refused = requireAdmin(request)) {
+        return *refused;
+    }
+    auto appliances = core_.appliances();
+    if (!appliances) {
+        return errorAnswer(appliances.error());
+    }
+    Json list = Json::array();
+    for (const appliance::ApplianceStatus& status : *appliances) {
+        list.push_back(applianceJson(status));
+    }
+    Json made;
+    made["appliances"] = std::move(list);
+    return jsonAnswer(200, made);
+}
+
+HttpResponse ApiService::appliance(const HttpRequest& request) {
+    if (auto refused = requireAdmin(request)) {
+        return *refused;
+    }
+    const std::string name = request.capture(QStringLiteral("name")).toStdString();
+    auto appliances = core_.appliances();
+    if (!appliances) {
+        return errorAnswer(appliances.error());
+    }
+    for (const appliance::ApplianceStatus& status : *appliances) {
+        if (status.name == name) {
+            return jsonAnswer(200, applianceJson(status));
+        }
+    }
+    return http::errors::notFound(
+        QStringLiteral("there is no appliance named '%1'; GET /api/v1/appliances lists them")
+            .arg(q(name)));
+}
+
+// ---- groups ----
+
+namespace {
+
+std::map<std::string, std::vector<std::string>> membersByGroup(
+    const std::vector<appliance::ClusterStatus>& clusters) {
+    std::map<std::string, std::vector<std::string>> made;
+    for (const appliance::ClusterStatus& cluster : clusters) {
+        if (!cluster.spec.group.empty()) {
+            made[cluster.spec.group].push_back(cluster.spec.name);
+        }
+    }
+    return made;
+}
+
+}  // namespace
+
+HttpResponse ApiService::groups(const HttpRequest& request) {
+    if (auto refused = requireAdmin(request)) {
+        return *refused;
+    }
+    auto groups = core_.groups();
+    auto clusters = core_.clusters();
+    if (!groups || !clusters) {
+        return errorAnswer(!groups ? groups.error() : clusters.error());
+    }
+    auto members = membersByGroup(*clusters);
+    Json list = Json::array();
+    for (const sizing::GroupSpec& group : *groups) {
+        list.push_back(groupJson(group, members[group.name]));
+    }
+    Json made;
+    made["groups"] = std::move(list);
+    return jsonAnswer(200, made);
+}
+
+HttpResponse ApiService::group(const HttpRequest& request) {
+    if (auto refused = requireAdmin(request)) {
+        return *refused;
+    }
+    const std::string name = request.capture(QStringLiteral("name")).toStdString();
+    auto groups = core_.groups();
+    auto clusters = core_.clusters();
+    if (!groups || !clusters) {
+        return errorAnswer(!groups ? groups.error() : clusters.error());
+    }
+    for (const sizing::GroupSpec& group : *groups) {
+        if (group.name == name) {
+            return jsonAnswer(200, groupJson(group, membersByGroup(*clusters)[name]));
+        }
+    }
+    return http::errors::notFound(
+        QStringLiteral("there is no group named '%1'; GET /api/v1/groups lists them").arg(q(name)));
+}
+
+void ApiService::createGroup(const HttpRequest& request, const Responder& responder) {
+    if (auto refused = requireAdmin(request)) {
+        return responder.send(*refused);
+    }
+    http::JsonBody body = http::parseJsonBody(request);
+    if (!body.ok()) {
+        return responder.send(body.refusal());
+    }
+    auto group = sizing::groupFromJson(body.document(), "");
+    if (!group) {
+        return responder.send(errorAnswer(group.error()));
+    }
+    whenDone(core_.createGroup(*group), responder,
+             [spec = *group](Result<appliance::ChangeOutcome> outcome) {
+                 if (!outcome) {
+                     Error error = outcome.error();
+                     if (error.code == "conflict") {
+                         error.where.clear();
+                     }
+                     return errorAnswer(error);
+                 }
+                 if (!outcome->accepted) {
+                     return refusalAnswer(outcome->admissions,
+                                          "creating group '" + spec.name + "'");
+                 }
+                 Json made = groupJson(spec, {});
+                 if (!outcome->warnings.empty()) {
+                     made["warnings"] = outcome->warnings;
+                 }
+                 return jsonAnswer(201, made);
+             });
+}
+
+void ApiService::changeGroup(const HttpRequest& request, const Responder& responder) {
+    if (auto refused = requireAdmin(request)) {
+        return responder.send(*refused);
+    }
+    const std::string name = request.capture(QStringLiteral("name")).toStdString();
+    http::JsonBody body = http::parseJsonBody(request);
+    if (!body.ok()) {
+        return responder.send(body.refusal());
+    }
+    const In& document = body.document();
+    if (Status keys = onlyKeys(document, "", {"mtbf_hours", "mttr_hours"}); !keys) {
+        return responder.send(errorAnswer(keys.error()));
+    }
+    appliance::GroupChange change;
+    if (document.contains("mtbf_hours")) {
+        auto value = realNumber(document["mtbf_hours"], "mtbf_hours", 0, true);
+        if (!value) {
+            return responder.send(errorAnswer(value.error()));
+        }
+        change.mtbf_hours = *value;
+    }
+    if (document.contains("mttr_hours")) {
+        auto value = realNumber(document["mttr_hours"], "mttr_hours", 0, false);
+        if (!value) {
+            return responder.send(errorAnswer(value.error()));
+        }
+        change.mttr_hours = *value;
+    }
+    whenDone(core_.changeGroup(name, change), responder,
+             [this, name](Result<appliance::ChangeOutcome> outcome) {
+                 if (!outcome) {
+                     return errorAnswer(outcome.error());
+                 }
+                 if (!outcome->accepted) {
+                     return refusalAnswer(outcome->admissions, "changing group '" + name + "'");
+                 }
+                 auto groups = core_.groups();
+                 auto clusters = core_.clusters();
+                 if (!groups || !clusters) {
+                     return errorAnswer(!groups ? groups.error() : clusters.error());
+                 }
+                 for (const sizing::GroupSpec& group : *groups) {
+                     if (group.name == name) {
+                         Json made = groupJson(group, membersByGroup(*clusters)[name]);
+                         if (!outcome->warnings.empty()) {
+                             made["warnings"] = outcome->warnings;
+                         }
+                         return jsonAnswer(200, made);
+                     }
+                 }
+                 return http::errors::notFound(q("group '" + name + "' is gone"));
+             });
+}
+
+void ApiService::removeGroup(const HttpRequest& request, const Responder& responder) {
+    if (auto refused = requireAdmin(request)) {
+        return responder.send(*refused);
+    }
+    const std::string name = request.capture(QStringLiteral("name")).toStdString();
+    whenDone(core_.removeGroup(name), responder, [](const Status& removed) {
+        return removed ? HttpResponse::noContent() : errorAnswer(removed.error());
+    });
+}
+
+// ---- clusters ----
+
+HttpResponse ApiService::clusters(const HttpRequest& request) {
+    const Caller caller = identify(request);
+    if (caller.kind != Caller::Kind::admin && caller.kind != Caller::Kind::cluster) {
+        return http::errors::unauthorized();
+    }
+    auto clusters = core_.clusters();
+    if (!clusters) {
+        return errorAnswer(clusters.error());
+    }
+    Json list = Json::array();
+    for (const appliance::ClusterStatus& cluster : *clusters) {
+        // A cluster token sees its own cluster only.
+        if (caller.isAdmin() || cluster.spec.name == caller.cluster) {
+            list.push_back(clusterJson(cluster));
+        }
+    }
+    Json made;
+    made["clusters"] = std::move(list);
+    return jsonAnswer(200, made);
+}
+
+HttpResponse ApiService::cluster(const HttpRequest& request) {
+    const std::string name = request.capture(QStringLiteral("name")).toStdString();
+    if (auto refused = requireCluster(request, name)) {
+        return *refused;
+    }
+    Error error;
+    auto found = findCluster(name, &error);
+    return found ? jsonAnswer(200, clusterJson(*found)) : errorAnswer(error);
+}
+
+namespace {
+
+struct ParsedRegistration {
+    appliance::RegistrationRequest request;
+    std::vector<std::string> tokens;  // per cluster, in order
+    std::vector<std::string> warnings;
+    bool fleet = false;
+};
+
+Result<appliance::ClusterRegistration> registrationFromJson(
+    const In& value, const std::string& path, const std::vector<std::string>& appliances) {
+    auto spec =
+        sizing::clusterFromJson(value, path, {"failure_model", "appliance", "node", "domain"});
+    if (!spec) {
+        return spec.error();
+    }
+    appliance::ClusterRegistration made;
+    made.spec = *spec;
+    if (value.contains("failure_model")) {
+        auto model = failureModel(value["failure_model"], join(path, "failure_model"));
+        if (!model) {
+            return model.error();
+        }
+        made.failure_model = *model;
+    }
+    if (value.contains("appliance") && !value["appliance"].is_null()) {
+        auto name = text(value["appliance"], join(path, "appliance"));
+        if (!name) {
+            return name.error();
+        }
+        if (!name->empty() &&
+            std::find(appliances.begin(), appliances.end(), *name) == appliances.end()) {
+            return invalid(join(path, "appliance"),
+                           "there is no appliance '" + *name +
+                               "'; name one of the configured appliances or leave it out");
+        }
+        made.appliance = *name;
+    }
+    for (const char* key : {"node", "domain"}) {
+        if (value.contains(key) && !value[key].is_null()) {
+            auto name = text(value[key], join(path, key));
+            if (!name) {
+                return name.error();
+            }
+            (std::string_view(key) == "node" ? made.node : made.domain) = *name;
+        }
+    }
+    return made;
+}
+
+}  // namespace
+
+void ApiService::registerClusters(const HttpRequest& request, const Responder& responder) {
+    if (auto refused = requireAdmin(request)) {
+        return responder.send(*refused);
+    }
+    http::JsonBody body = http::parseJsonBody(request);
+    if (!body.ok()) {
+        return responder.send(body.refusal());
+    }
+    const In& document = body.document();
+    std::vector<std::string> appliance_names;
+    for (const appliance::ApplianceConfig& config : core_.config().appliances) {
+        appliance_names.push_back(config.name);
+    }
+    ParsedRegistration parsed;
+    parsed.fleet = document.contains("clusters");
+    if (parsed.fleet) {
+        if (Status keys = onlyKeys(document, "",
+                                   {"clusters", "groups", "target_risk", "cpu_overcommit",
+                                    "tolerate_k", "appliances"});
+            !keys) {
+            return responder.send(errorAnswer(keys.error()));
+        }
+        for (const char* ignored : {"target_risk", "cpu_overcommit", "tolerate_k", "appliances"}) {
+            if (document.contains(ignored)) {
+                parsed.warnings.push_back(std::string("the fleet's '") + ignored +
+                                          "' was ignored: the service's configuration decides it");
+            }
+        }
+        if (!document["clusters"].is_array()) {
+            return responder.send(
+                errorAnswer(invalid("clusters", "clusters must be an array of cluster objects")));
+        }
+        if (document.contains("groups")) {
+            const In& groups = document["groups"];
+            if (!groups.is_array()) {
+                return responder.send(
+                    errorAnswer(invalid("groups", "groups must be an array of group objects")));
+            }
+            for (std::size_t i = 0; i < groups.size(); ++i) {
+                auto group = sizing::groupFromJson(groups[i], "groups[" + std::to_string(i) + "]");
+                if (!group) {
+                    return responder.send(errorAnswer(group.error()));
+                }
+                parsed.request.groups.push_back(*group);
+            }
+        }
+        const In& clusters = document["clusters"];
+        for (std::size_t i = 0; i < clusters.size(); ++i) {
+            auto registration = registrationFromJson(
+                clusters[i], "clusters[" + std::to_string(i) + "]", appliance_names);
+            if (!registration) {
+                return responder.send(errorAnswer(registration.error()));
+            }
+            parsed.request.clusters.push_back(std::move(*registration));
+        }
+    } else {
+        auto registration = registrationFromJson(document, "", appliance_names);
+        if (!registration) {
+            return responder.send(errorAnswer(registration.error()));
+        }
+        parsed.request.clusters.push_back(std::move(*registration));
+    }
+    for (appliance::ClusterRegistration& registration : parsed.request.clusters) {
+        parsed.tokens.push_back(generateToken());
+        registration.token_hash = hashToken(parsed.tokens.back());
+    }
+    const bool fleet = parsed.fleet;
+    auto tokens = parsed.tokens;
+    auto warnings = parsed.warnings;
+    whenDone(
+        core_.registerClusters(std::move(parsed.request)), responder,
+        [this, fleet, tokens, warnings](Result<appliance::RegistrationOutcome> outcome) {
+            if (!outcome) {
+                return errorAnswer(fleet ? outcome.error() : forSingleCluster(outcome.error()));
+            }
+            if (!outcome->accepted) {
+                return refusalAnswer(outcome->admissions, fleet
+                                                              ? std::string("registering the fleet")
+                                                              : "registering the cluster");
+            }
+            auto clusters = core_.clusters();
+            if (!clusters) {
+                return errorAnswer(clusters.error());
+            }
+            Json list = Json::array();
+            for (std::size_t i = 0; i < outcome->clusters.size(); ++i) {
+                const auto& registered = outcome->clusters[i];
+                for (const appliance::ClusterStatus& status : *clusters) {
+                    if (status.spec.name == registered.cluster) {
+                        Json one = clusterJson(status);
+                        one["token"] = i < tokens.size() ? tokens[i] : std::string();
+                        list.push_back(std::move(one));
+                    }
+                }
+            }
+            std::vector<std::string> all_warnings = warnings;
+            all_warnings.insert(all_warnings.end(), outcome->warnings.begin(),
+                                outcome->warnings.end());
+            Json made;
+            if (fleet) {
+                made["clusters"] = std::move(list);
+            } else if (!list.empty()) {
+                made = list[0];
+            }
+            if (!all_warnings.empty()) {
+                made["warnings"] = all_warnings;
+            }
+            return jsonAnswer(201, made);
+        });
+}
+
+void ApiService::changeCluster(const HttpRequest& request, const Responder& responder) {
+    if (auto refused = requireAdmin(request)) {
+        return responder.send(*refused);
+    }
+    const std::string name = request.capture(QStringLiteral("name")).toStdString();
+    http::JsonBody body = http::parseJsonBody(request);
+    if (!body.ok()) {
+        return responder.send(body.refusal());
+    }
+    const In& document = body.document();
+    for (const char* fixed : {"name", "appliance", "node", "domain", "token"}) {
+        if (document.contains(fixed)) {
+            return responder.send(errorAnswer(
+                invalid(fixed, std::string(fixed) +
+                                   " cannot be changed; remove the cluster and register it anew")));
+        }
+    }
+    if (Status keys = onlyKeys(document, "",
+                               {"priority", "mtbf_hours", "mttr_hours", "group", "standby",
+                                "active", "memory_mode", "failure_model"});
+        !keys) {
+        return responder.send(errorAnswer(keys.error()));
+    }
+    appliance::ClusterChange change;
+    auto fail = [&](const Error& error) { responder.send(errorAnswer(error)); };
+    if (document.contains("priority")) {
+        auto value = wholeNumber(document["priority"], "priority", 0, sizing::kMaxPriority);
+        if (!value) {
+            return fail(value.error());
+        }
+        change.priority = static_cast<int>(*value);
+    }
+    if (document.contains("mtbf_hours")) {
+        auto value = realNumber(document["mtbf_hours"], "mtbf_hours", 0, true);
+        if (!value) {
+            return fail(value.error());
+        }
+        change.mtbf_hours = *value;
+    }
+    if (document.contains("mttr_hours")) {
+        auto value = realNumber(document["mttr_hours"], "mttr_hours", 0, false);
+        if (!value) {
+            return fail(value.error());
+        }
+        change.mttr_hours = *value;
+    }
+    if (document.contains("group")) {
+        if (document["group"].is_null()) {
+            change.group = std::string();
+        } else {
+            auto value = text(document["group"], "group");
+            if (!value) {
+                return fail(value.error());
+            }
+            if (!value->empty()) {
+                auto groups = core_.groups();
+                if (!groups) {
+                    return fail(groups.error());
+                }
+                if (std::none_of(groups->begin(), groups->end(),
+                                 [&](const sizing::GroupSpec& g) { return g.name == *value; })) {
+                    return fail(invalid("group", "there is no group '" + *value +
+                                                     "'; create it first with POST /groups"));
+                }
+            }
+            change.group = *value;
+        }
+    }
+    for (const char* key : {"standby", "active"}) {
+        if (document.contains(key)) {
+            auto value = footprint(document[key], key);
+            if (!value) {
+                return fail(value.error());
+            }
+            (std::string_view(key) == "standby" ? change.standby : change.active) = *value;
+        }
+    }
+    if (document.contains("memory_mode")) {
+        auto value = text(document["memory_mode"], "memory_mode");
+        if (!value) {
+            return fail(value.error());
+        }
+        if (*value == "balloon") {
+            change.memory_mode = sizing::MemoryMode::balloon;
+        } else if (*value == "reserved") {
+            change.memory_mode = sizing::MemoryMode::reserved;
+        } else {
+            return fail(invalid("memory_mode",
+                                "memory_mode must be balloon or reserved, got '" + *value + "'"));
+        }
+    }
+    if (document.contains("failure_model")) {
+        auto value = failureModel(document["failure_model"], "failure_model");
+        if (!value) {
+            return fail(value.error());
+        }
+        change.failure_model = *value;
+    }
+    whenDone(core_.changeCluster(name, change), responder,
+             [this, name](Result<appliance::ChangeOutcome> outcome) {
+                 if (!outcome) {
+                     return errorAnswer(outcome.error());
+                 }
+                 if (!outcome->accepted) {
+                     return refusalAnswer(outcome->admissions, "changing cluster '" + name + "'");
+                 }
+                 Error error;
+                 auto found = findCluster(name, &error);
+                 if (!found) {
+                     return errorAnswer(error);
+                 }
+                 Json made = clusterJson(*found);
+                 if (!outcome->warnings.empty()) {
+                     made["warnings"] = outcome->warnings;
+                 }
+                 return jsonAnswer(200, made);
+             });
+}
+
+void ApiService::removeCluster(const HttpRequest& request, const Responder& responder) {
+    if (auto refused = requireAdmin(request)) {
+        return responder.send(*refused);
+    }
+    const std::string name = request.capture(QStringLiteral("name")).toStdString();
+    whenDone(core_.removeCluster(name), responder, [this](const Status& removed) {
+        auth_.forgetClusterTokens();
+        return removed ? HttpResponse::noContent() : errorAnswer(removed.error());
+    });
+}
+
+void ApiService::rotateToken(const HttpRequest& request, const Responder& responder) {
+    if (auto refused = requireAdmin(request)) {
+        return responder.send(*refused);
+    }
+    if (auto refused = noBody(request)) {
+        return responder.send(*refused);
+    }
+    const std::string name = request.capture(QStringLiteral("name")).toStdString();
+    std::string token = generateToken();
+    whenDone(core_.rotateToken(name, hashToken(token)), responder,
+             [this, token](const Status& rotated) {
+                 // The old token must stop working at once, also where it was remembered.
+                 auth_.forgetClusterTokens();
+                 if (!rotated) {
+                     return errorAnswer(rotated.error());
+                 }
+                 Json made;
+                 made["token"] = token;
+                 return jsonAnswer(200, made);
+             });
+}
+
+HttpResponse ApiService::clusterStats(const HttpRequest& request) {
+    const std::string name = request.capture(QStringLiteral("name")).toStdString();
+    if (auto refused = requireCluster(request, name)) {
+        return *refused;
+    }
+    auto cluster = db::ClusterRepository(*reader_).byName(name);
+    if (!cluster) {
+        return errorAnswer(cluster.error());
+    }
+    if (!*cluster) {
+        return http::errors::notFound(
+            q("there is no cluster named '" + name + "'; check the name"));
+    }
+    const db::Id id = (*cluster)->id;
+    auto stats = db::ClusterStatsRepository(*reader_).get(id, db::nowMs());
+    auto probe = db::ProbeResultRepository(*reader_).latest(id);
+    if (!stats || !probe) {
+        return errorAnswer(!stats ? stats.error() : probe.error());
+    }
+    Json made;
+    const auto optional = [](const std::optional<double>& value) {
+        return value ? Json(*value) : Json(nullptr);
+    };
+    if (*stats) {
+        const db::DBClusterStats& s = **stats;
+        made["failovers"] = s.failovers;
+        made["active_hours"] = static_cast<double>(s.activeMs) / 3.6e6;
+        made["last_failover"] = timeJson(s.lastFailover);
+        made["observed_mtbf_hours"] = optional(s.observedMtbfHours);
+        made["observed_mttr_hours"] = optional(s.observedMttrHours);
+    } else {
+        made["failovers"] = 0;
+        made["active_hours"] = 0.0;
+        made["last_failover"] = nullptr;
+        made["observed_mtbf_hours"] = nullptr;
+        made["observed_mttr_hours"] = nullptr;
+    }
+    Json last = nullptr;
+    if (*probe) {
+        last = Json::object();
+        last["time"] = db::formatTime((*probe)->time);
+        last["ok"] = (*probe)->ok;
+        last["output"] = (*probe)->output;
+    } else if (auto kept = last_probes_.find(name); kept != last_probes_.end()) {
+        last = Json::object();
+        last["time"] = db::formatTime(kept->second.time);
+        last["ok"] = kept->second.ok;
+        last["output"] = kept->second.output;
+    }
+    made["last_probe"] = std::move(last);
+    return jsonAnswer(200, made);
+}
+
+// ---- nodes ----
+
+HttpResponse ApiService::nodes(const HttpRequest& request) {
+    const Caller caller = identify(request);
+    if (caller.kind != Caller::Kind::admin && caller.kind != Caller::Kind::cluster) {
+        return http::errors::unauthorized();
+    }
+    auto nodes = core_.nodes();
+    if (!nodes) {
+        return errorAnswer(nodes.error());
+    }
+    Json list = Json::array();
+    for (const appliance::NodeStatus& node : *nodes) {
+        if (caller.isAdmin() || node.cluster == caller.cluster) {
+            list.push_back(nodeJson(node));
+        }
+    }
+    Json made;
+    made["nodes"] = std::move(list);
+    return jsonAnswer(200, made);
+}
+
+HttpResponse ApiService::node(const HttpRequest& request) {
+    const std::string name = request.capture(QStringLiteral("name")).toStdString();
+    if (auto refused = requireNode(request, name)) {
+        return *refused;
+    }
+    auto node = core_.node(name);
+    return node ? jsonAnswer(200, nodeJson(*node)) : errorAnswer(node.error());
+}
+
+HttpResponse ApiService::readiness(const HttpRequest& request) {
+    const std::string name = request.capture(QStringLiteral("name")).toStdString();
+    if (auto refused = requireNode(request, name)) {
+        return *refused;
+    }
+    auto readiness = core_.readiness(name);
+    return readiness ? jsonAnswer(200, readinessJson(*readiness)) : errorAnswer(readiness.error());
+}
+
+void ApiService::takeover(const HttpRequest& request, const Responder& responder) {
+    const std::string name = request.capture(QStringLiteral("name")).toStdString();
+    if (auto refused = requireNode(request, name)) {
+        return responder.send(*refused);
+    }
+    if (auto refused = noBody(request)) {
+        return responder.send(*refused);
+    }
+    QElapsedTimer clock;
+    clock.start();
+    whenDone(core_.takeover(name), responder,
+             [this, clock](Result<appliance::TakeoverOutcome> outcome) {
+                 if (!outcome) {
+                     return errorAnswer(outcome.error());
+                 }
+                 if (!outcome->granted || !outcome->grant) {
+                     if (!outcome->denial) {
+                         return http::errors::internal(
+                             q("takeover of '" + outcome->node + "' neither granted nor denied"));
+                     }
+                     const appliance::Denial& denial = *outcome->denial;
+                     const QString message =
+                         QStringLiteral(
+                             "takeover of '%1' denied: it needs %2 more %3 and %4 "
+                             "are free; release a holder or add capacity")
+                             .arg(q(outcome->node))
+                             .arg(denial.needed)
+                             .arg(QString::fromLatin1(sizing::resourceName(denial.resource)))
+                             .arg(denial.free);
+                     return http::errors::takeoverDenied(
+                         message, nlohmann::json::parse(denialJson(denial).dump()));
+                 }
+                 takeover_latency_.observe(static_cast<double>(clock.nsecsElapsed()) / 1e9);
+                 const appliance::GrantView& grant = *outcome->grant;
+                 Json granted;
+                 granted["memory_mib"] = grant.footprint.memory_mib;
+                 granted["vcpus"] = grant.footprint.vcpus;
+                 granted["partial"] = grant.partial;
+                 granted["preempted"] = grant.preempted;
+                 Json made;
+                 made["node"] = outcome->node;
+                 made["grant"] = std::move(granted);
+                 return jsonAnswer(200, made);
+             });
+}
+
+void ApiService::release(const HttpRequest& request, const Responder& responder) {
+    const std::string name = request.capture(QStringLiteral("name")).toStdString();
+    if (auto refused = requireNode(request, name)) {
+        return responder.send(*refused);
+    }
+    if (auto refused = noBody(request)) {
+        return responder.send(*refused);
+    }
+    whenDone(core_.release(name), responder, [name](const Status& released) {
+        if (!released) {
+            return errorAnswer(released.error());
+        }
+        Json made;
+        made["node"] = name;
+        return jsonAnswer(200, made);
+    });
+}
+
+void ApiService::power(const HttpRequest& request, const Responder& responder) {
+    const std::string name = request.capture(QStringLiteral("name")).toStdString();
+    if (auto refused = requireNode(request, name)) {
+        return responder.send(*refused);
+    }
+    http::JsonBody body = http::parseJsonBody(request);
+    if (!body.ok()) {
+        return responder.send(body.refusal());
+    }
+    const In& document = body.document();
+    if (Status keys = onlyKeys(document, "", {"action"}); !keys) {
+        return responder.send(errorAnswer(keys.error()));
+    }
+    if (!document.contains("action")) {
+        return responder.send(
+            errorAnswer(invalid("action", "action is missing; give on, off, reboot or status")));
+    }
+    auto action_name = text(document["action"], "action");
+    if (!action_name) {
+        return responder.send(errorAnswer(action_name.error()));
+    }
+    std::optional<appliance::PowerAction> action;
+    for (auto candidate : {appliance::PowerAction::on, appliance::PowerAction::off,
+                           appliance::PowerAction::reboot, appliance::PowerAction::status}) {
+        if (*action_name == appliance::powerActionName(candidate)) {
+            action = candidate;
+        }
+    }
+    if (!action) {
+        return responder.send(errorAnswer(invalid(
+            "action", "action must be on, off, reboot or status, got '" + *action_name + "'")));
+    }
+    whenDone(core_.power(name, *action), responder, [](Result<appliance::PowerState> state) {
+        if (!state) {
+            return errorAnswer(state.error());
+        }
+        Json made;
+        made["power"] = *state == appliance::PowerState::on ? "on" : "off";
+        return jsonAnswer(200, made);
+    });
+}
+
+// ---- events ----
+
+namespace {
+
+Json pageJson(const db::EventPage& page) {
+    Json list = Json::array();
+    for (const db::DBEvent& event : page.events) {
+        list.push_back(eventJson(event));
+    }
+    Json made;
+    made["events"] = std::move(list);
+    made["next"] = page.next;
+    made["truncated"] = page.truncated;
+    return made;
+}
+
+Result<std::int64_t> queryNumber(const HttpRequest& request, const QString& key, std::int64_t min,
+                                 std::int64_t fallback) {
+    if (!request.hasQueryItem(key)) {
+        return fallback;
+    }
+    bool ok = false;
+    const qlonglong value = request.queryItem(key).toLongLong(&ok);
+    if (!ok || value < min) {
+        return invalid(
+            key.toStdString(),
+            key.toStdString() + " must be a whole number of at least " + std::to_string(min));
+    }
+    return static_cast<std::int64_t>(value);
+}
+
+}  // namespace
+
+void ApiService::events(const HttpRequest& request, const Responder& responder) {
+    if (auto refused = requireAdmin(request)) {
+        return responder.send(*refused);
+    }
+    for (const auto& [key, value] : request.query) {
+        static const QStringList known{QStringLiteral("since"), QStringLiteral("limit"),
+                                       QStringLiteral("wait"),  QStringLiteral("cluster"),
+                                       QStringLiteral("node"),  QStringLiteral("kind")};
+        if (!known.contains(key)) {
+            return responder.send(http::errors::invalidField(
+                key, QStringLiteral("unknown query parameter '%1'; use since, limit, wait, "
+                                    "cluster, node or kind")
+                         .arg(key)));
+        }
+    }
+    auto since = queryNumber(request, QStringLiteral("since"), 0, 0);
+    auto limit = queryNumber(request, QStringLiteral("limit"), 1, db::kDefaultEventPage);
+    auto wait = queryNumber(request, QStringLiteral("wait"), 0, 0);
+    for (const auto* number : {&since, &limit, &wait}) {
+        if (!*number) {
+            return responder.send(errorAnswer(number->error()));
+        }
+    }
+    db::EventQuery query;
+    query.since = *since;
+    query.limit = static_cast<int>(std::min<std::int64_t>(*limit, db::kMaxEventPage));
+    if (request.hasQueryItem(QStringLiteral("cluster"))) {
+        query.filter.cluster = request.queryItem(QStringLiteral("cluster")).toStdString();
+    }
+    if (request.hasQueryItem(QStringLiteral("node"))) {
+        query.filter.node = request.queryItem(QStringLiteral("node")).toStdString();
+    }
+    if (request.hasQueryItem(QStringLiteral("kind"))) {
+        query.filter.kindPrefix = request.queryItem(QStringLiteral("kind")).toStdString();
+    }
+    auto page = db::EventLog(*reader_).page(query);
+    if (!page) {
+        return responder.send(errorAnswer(page.error()));
+    }
+    const std::int64_t wait_s = std::min<std::int64_t>(*wait, options_.max_wait_s);
+    if (!page->events.empty() || wait_s == 0 || stop_waiting_) {
+        return responder.send(jsonAnswer(200, pageJson(*page)));
+    }
+    const std::uint64_t id = next_waiter_++;
+    auto timer = std::make_unique<QTimer>();
+    timer->setSingleShot(true);
+    connect(timer.get(), &QTimer::timeout, this, [this, id] { answerWaiter(id); });
+    timer->start(std::chrono::seconds(wait_s));
+    waiters_.emplace(id, Waiter{query, responder, std::move(timer)});
+    responder.whenClientGone([this, id] { waiters_.erase(id); });
+}
+
+void ApiService::answerWaiter(std::uint64_t id) {
+    auto found = waiters_.find(id);
+    if (found == waiters_.end()) {
+        return;
+    }
+    Waiter waiter = std::move(found->second);
+    waiters_.erase(found);
+    auto page = db::EventLog(*reader_).page(waiter.query);
+    waiter.responder.send(page ? jsonAnswer(200, pageJson(*page)) : errorAnswer(page.error()));
+}
+
+void ApiService::onEventsAppended() {
+    std::vector<std::uint64_t> ready;
+    for (const auto& [id, waiter] : waiters_) {
+        auto page = db::EventLog(*reader_).page(waiter.query);
+        if (!page || !page->events.empty()) {
+            ready.push_back(id);
+        }
+    }
+    for (std::uint64_t id : ready) {
+        answerWaiter(id);
+    }
+}
+
+void ApiService::stopWaiting() {
+    stop_waiting_ = true;
+    std::vector<std::uint64_t> all;
+    for (const auto& entry : waiters_) {
+        all.push_back(entry.first);
+    }
+    for (std::uint64_t id : all) {
+        answerWaiter(id);
+    }
+}
+
+// ---- sizing, backup, openapi, metrics ----
+
+HttpResponse ApiService::sizing(const HttpRequest& request) {
+    if (auto refused = requireAdmin(request)) {
+        return *refused;
+    }
+    auto result = core_.liveSizing();
+    if (!result) {
+        return errorAnswer(result.error());
+    }
+    return jsonAnswer(200, sizing::resultToJson(*result));
+}
+
+HttpResponse ApiService::whatIf(const HttpRequest& request) {
+    if (auto refused = requireAdmin(request)) {
+        return *refused;
+    }
+    http::JsonBody body = http::parseJsonBody(request);
+    if (!body.ok()) {
+        return body.refusal();
+    }
+    const In& document = body.document();
+    if (Status keys = onlyKeys(document, "", {"fail", "add", "remove", "capacity"}); !keys) {
+        return errorAnswer(keys.error());
+    }
+    appliance::WhatIfRequest what_if;
+    auto clusters = core_.clusters();
+    if (!clusters) {
+        return errorAnswer(clusters.error());
+    }
+    auto known = [&](const std::string& name) {
+        return std::any_of(clusters->begin(), clusters->end(),
+                           [&](const appliance::ClusterStatus& c) { return c.spec.name == name; });
+    };
+    for (const char* key : {"fail", "remove"}) {
+        if (!document.contains(key)) {
+            continue;
+        }
+        auto list = names(document[key], key);
+        if (!list) {
+            return errorAnswer(list.error());
+        }
+        for (std::size_t i = 0; i < list->size(); ++i) {
+            if (!known((*list)[i])) {
+                return errorAnswer(invalid(std::string(key) + "[" + std::to_string(i) + "]",
+                                           "there is no cluster '" + (*list)[i] + "'"));
+            }
+        }
+        (std::string_view(key) == "fail" ? what_if.fail : what_if.remove) = *list;
+    }
+    std::vector<std::string> appliance_names;
+    for (const appliance::ApplianceConfig& config : core_.config().appliances) {
+        appliance_names.push_back(config.name);
+    }
+    if (document.contains("add")) {
+        const In& add = document["add"];
+        if (!add.is_array()) {
+            return errorAnswer(invalid("add", "add must be an array of cluster objects"));
+        }
+        for (std::size_t i = 0; i < add.size(); ++i) {
+            auto registration =
+                registrationFromJson(add[i], "add[" + std::to_string(i) + "]", appliance_names);
+            if (!registration) {
+                return errorAnswer(registration.error());
+            }
+            what_if.add.push_back({registration->spec, registration->appliance});
+        }
+    }
+    if (document.contains("capacity")) {
+        const In& capacity = document["capacity"];
+        if (!capacity.is_object()) {
+            return errorAnswer(
+                invalid("capacity", "capacity must be an object {APPLIANCE: {memory_mib, vcpus}}"));
+        }
+        for (const auto& [name, value] : capacity.items()) {
+            const std::string field = "capacity." + name;
+            if (std::find(appliance_names.begin(), appliance_names.end(), name) ==
+                appliance_names.end()) {
+                return errorAnswer(invalid(field, "there is no appliance '" + name + "'"));
+            }
+            auto size = footprint(value, field);
+            if (!size) {
+                return errorAnswer(size.error());
+            }
+            what_if.capacity[name] = *size;
+        }
+    }
+    auto outcome = core_.whatIf(what_if);
+    if (!outcome) {
+        return errorAnswer(outcome.error());
+    }
+    return jsonAnswer(200, whatIfJson(*outcome));
+}
+
+HttpResponse ApiService::backup(const HttpRequest& request) {
+    if (auto refused = requireAdmin(request)) {
+        return *refused;
+    }
+    QTemporaryDir folder;
+    if (!folder.isValid()) {
+        return http::errors::internal(QStringLiteral("cannot create a temporary folder: ") +
+                                      folder.errorString());
+    }
+    const QString path = folder.filePath(QStringLiteral("backup.db"));
+    Status copied = reader_->backupTo(path.toStdString());
+    if (!copied) {
+        return errorAnswer(copied.error());
+    }
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        return http::errors::internal(QStringLiteral("cannot read the backup: ") +
+                                      file.errorString());
+    }
+    return HttpResponse::bytes(200, file.readAll(), "application/vnd.sqlite3")
+        .withHeader("Content-Disposition", "attachment; filename=\"understudy-backup.db\"");
+}
+
+HttpResponse ApiService::openApi(const HttpRequest&) {
+    return jsonAnswer(200, openApiDocument(options_.version));
+}
+
+HttpResponse ApiService::metrics(const HttpRequest&) {
+    MetricsInput input;
+    auto appliances = core_.appliances();
+    auto nodes = core_.nodes();
+    if (!appliances || !nodes) {
+        return errorAnswer(!appliances ? appliances.error() : nodes.error());
+    }
+    input.appliances = std::move(*appliances);
+    input.nodes = std::move(*nodes);
+    input.takeover_latency = &takeover_latency_;
+    input.requests = server_.requestCounts();
+    auto last = core_.lastEventId();
+    input.last_event_id = last ? *last : 0;
+    return HttpResponse::bytes(200, renderMetrics(input),
+                               "text/plain; version=0.0.4; charset=utf-8");
+}
+
+}  // namespace understudy::service

@@ -1,0 +1,435 @@
+#include "appliance/service/daemon.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QLoggingCategory>
+#include <QSocketNotifier>
+#include <cerrno>
+#include <nlohmann/json.hpp>
+
+#include "db/event_log.h"
+#include "sizing/fleet_file.h"
+
+namespace understudy::service {
+
+namespace {
+
+Q_LOGGING_CATEGORY(lcDaemon, "understudy.service")
+
+int signal_pipe[2] = {-1, -1};
+
+extern "C" void onPosixSignal(int number) {
+    const int saved = errno;
+    const auto byte = static_cast<unsigned char>(number);
+    [[maybe_unused]] const ssize_t written = ::write(signal_pipe[1], &byte, 1);
+    errno = saved;
+}
+
+appliance::CoreConfig coreConfig(const appliance::ServiceConfig& config) {
+    appliance::CoreConfig made;
+    made.policy.target_risk = config.policy.target_risk;
+    made.policy.admission = config.policy.admission;
+    made.policy.contention = config.policy.contention;
+    made.policy.restore_preempted = config.policy.restore_preempted;
+    for (const appliance::ApplianceSection& section : config.appliances) {
+        appliance::ApplianceConfig appliance;
+        appliance.name = section.name;
+        appliance.uri = section.uri;
+        appliance.reserve_memory_mib = section.reserve_memory_mib;
+        appliance.reserve_vcpus = section.reserve_vcpus;
+        appliance.cpu_overcommit = section.cpu_overcommit;
+        appliance.domain_template = section.domain_template;
+        appliance.recreate_missing = section.recreate_missing;
+        made.appliances.push_back(std::move(appliance));
+    }
+    return made;
+}
+
+QHostAddress hostAddress(const std::string& host) {
+    if (host == "localhost") {
+        return QHostAddress(QHostAddress::LocalHost);
+    }
+    return QHostAddress(QString::fromStdString(host));
+}
+
+}  // namespace
+
+std::string shippedFile(const std::string& name) {
+    QStringList folders;
+    folders << QCoreApplication::applicationDirPath() + QStringLiteral("/../share/understudy");
+#ifdef UNDERSTUDY_INSTALL_DATADIR
+    folders << QStringLiteral(UNDERSTUDY_INSTALL_DATADIR);
+#endif
+#ifdef UNDERSTUDY_SOURCE_DATADIR
+    folders << QStringLiteral(UNDERSTUDY_SOURCE_DATADIR);
+#endif
+    for (const QString& folder : folders) {
+        const QFileInfo file(folder + u'/' + QString::fromStdString(name));
+        if (file.isFile()) {
+            return QDir::cleanPath(file.absoluteFilePath()).toStdString();
+        }
+    }
+    return {};
+}
+
+Status registerDemoFleet(appliance::ApplianceCore& core, const std::string& fleet_file) {
+    auto clusters = core.clusters();
+    if (!clusters) {
+        return clusters.error();
+    }
+    if (!clusters->empty()) {
+        qCInfo(lcDaemon, "the database holds %zu clusters: keeping them, no sample fleet",
+               clusters->size());
+        return Done{};
+    }
+    auto fleet = sizing::loadFleetFile(fleet_file);
+    if (!fleet) {
+        return fleet.error();
+    }
+    appliance::RegistrationRequest request;
+    request.groups = fleet->groups;
+    for (const sizing::ClusterSpec& spec : fleet->clusters) {
+        appliance::ClusterRegistration registration;
+        registration.spec = spec;
+        // The demo prints no cluster token (tokens never reach a log): rotate one through the
+        // API (POST /clusters/NAME/token) to act as that cluster.
+        registration.token_hash = hashToken(generateToken());
+        request.clusters.push_back(std::move(registration));
+    }
+    auto outcome = core.registerClusters(std::move(request)).result();
+    if (!outcome) {
+        return outcome.error();
+    }
+    if (!outcome->accepted) {
+        return Error{"admission_refused",
+                     "the sample fleet does not fit the demo appliance; check " + fleet_file, ""};
+    }
+    qCInfo(lcDaemon, "registered the sample fleet of %zu clusters from %s",
+           outcome->clusters.size(), fleet_file.c_str());
+    return Done{};
+}
+
+Daemon::Daemon(appliance::CommandLine command_line, appliance::ServiceConfig config,
+               appliance::AdminToken admin_token, QObject* parent)
+    : QObject(parent),
+      command_line_(std::move(command_line)),
+      config_(std::move(config)),
+      admin_token_(std::move(admin_token)),
+      systemd_(SystemdNotifier::fromEnvironment()) {}
+
+Daemon::~Daemon() {
+    // Children and long-polls first, the core (and its database writer) last.
+    hooks_.reset();
+    probes_.reset();
+    runner_.reset();
+    api_.reset();
+    server_.reset();
+    reader_.reset();
+    core_.reset();
+}
+
+Status Daemon::start() {
+    if (config_.temporary_database && config_.service.database.empty()) {
+        temporary_ = std::make_unique<QTemporaryDir>(QDir::tempPath() +
+                                                     QStringLiteral("/understudy-demo-XXXXXX"));
+        if (!temporary_->isValid()) {
+            return Error{"io",
+                         "cannot create the demo's temporary folder: " +
+                             temporary_->errorString().toStdString(),
+                         ""};
+        }
+        config_.service.database =
+            temporary_->filePath(QStringLiteral("understudy.db")).toStdString();
+        qCInfo(lcDaemon, "demo database in %s (removed at exit)", qPrintable(temporary_->path()));
+    }
+    const std::string shipped_template = shippedFile("passive-node.xml");
+    auto core = appliance::ApplianceCore::open(coreConfig(config_), config_.service.database,
+                                               shipped_template);
+    if (!core) {
+        return core.error();
+    }
+    core_ = std::move(*core);
+    qCInfo(lcDaemon, "database %s, %zu appliance(s) from %s", config_.service.database.c_str(),
+           config_.appliances.size(), config_.source.c_str());
+
+    if (config_.demo) {
+        const std::string fleet = shippedFile("demo-fleet.json");
+        if (fleet.empty()) {
+            return Error{"io", "the demo's sample fleet demo-fleet.json is not installed", ""};
+        }
+        if (Status registered = registerDemoFleet(*core_, fleet); !registered) {
+            return registered;
+        }
+    }
+
+    http::HttpServerOptions options;
+    options.address = hostAddress(config_.service.listen.host);
+    options.port = config_.service.listen.port;
+    options.max_body_bytes = config_.service.max_body_bytes;
+    options.tls_certificate = QString::fromStdString(config_.service.tls_certificate);
+    options.tls_key = QString::fromStdString(config_.service.tls_key);
+    server_ = std::make_unique<http::HttpServer>(options);
+    ApiService::Options api_options;
+    api_options.admin_token = admin_token_.value;
+    api_options.version = UNDERSTUDY_VERSION;
+    api_ = std::make_unique<ApiService>(*core_, *server_, api_options);
+    if (Status opened = api_->open(); !opened) {
+        return opened;
+    }
+    auto reader = db::Database::openReader(config_.service.database);
+    if (!reader) {
+        return reader.error();
+    }
+    reader_ = std::move(*reader);
+    auto last = core_->lastEventId();
+    hooks_dispatched_ = last ? *last : 0;
+
+    runner_ = std::make_unique<appliance::ProcessRunner>();
+    probes_ = std::make_unique<appliance::ProbeScheduler>(*runner_);
+    hooks_ = std::make_unique<appliance::HookRunner>(*runner_);
+    probes_->setClusterCheck([this](const std::string& cluster) {
+        auto clusters = core_->clusters();
+        return clusters && std::any_of(clusters->begin(), clusters->end(),
+                                       [&](const auto& c) { return c.spec.name == cluster; });
+    });
+    probes_->setResultSink([this](const appliance::ProbeResult& result) {
+        api_->setLastProbe(result.cluster, LastProbe{result.time, result.ok, result.output});
+    });
+    probes_->setTransitionSink(
+        [this](const appliance::ProbeResult& result, appliance::ProbeTransition transition) {
+            db::DBEvent event;
+            event.time = db::nowMs();
+            event.kind = transition == appliance::ProbeTransition::Failed ? "probe.failed"
+                                                                          : "probe.recovered";
+            event.cluster = result.cluster;
+            event.details = appliance::probeEventDetails(result);
+            core_->appendEvents({event});
+        });
+    hooks_->setFailureSink([this](const appliance::HookRunner::Failure& failure) {
+        db::DBEvent event;
+        event.time = db::nowMs();
+        event.kind = "hook.failed";
+        event.cluster = failure.event.cluster;
+        event.node = failure.event.node;
+        event.details = appliance::hookFailedDetails(failure);
+        core_->appendEvents({event});
+    });
+    connect(core_.get(), &appliance::ApplianceCore::eventsAppended, this, &Daemon::dispatchHooks,
+            Qt::QueuedConnection);
+    if (Status probes = configureProbes(config_); !probes) {
+        return probes;
+    }
+    if (Status hooks = configureHooks(config_); !hooks) {
+        return hooks;
+    }
+
+    if (Status listening = server_->listen(); !listening) {
+        return listening;
+    }
+    const QString scheme = server_->isTls() ? QStringLiteral("https") : QStringLiteral("http");
+    qCInfo(lcDaemon, "listening on %s://%s", qPrintable(scheme),
+           config_.service.listen.toString().c_str());
+    if (admin_token_.generated) {
+        // Printed once, on stdout only (never through the log): the demo's user needs it.
+        std::printf("Admin token (shown once): %s\n", admin_token_.value.c_str());
+        std::fflush(stdout);
+    }
+    nlohmann::json details = {{"version", UNDERSTUDY_VERSION},
+                              {"listen", config_.service.listen.toString()},
+                              {"pid", static_cast<long long>(::getpid())},
+                              {"demo", config_.demo}};
+    appendServiceEvent("service.started", details.dump());
+
+    systemd_.notify("READY=1\nSTATUS=serving on " +
+                    QByteArray::fromStdString(config_.service.listen.toString()));
+    if (auto ping = systemd_.watchdogPingInterval()) {
+        connect(&watchdog_, &QTimer::timeout, this, [this] { systemd_.notify("WATCHDOG=1"); });
+        watchdog_.start(*ping);
+    }
+    return Done{};
+}
+
+void Daemon::appendServiceEvent(const std::string& kind, const std::string& details) {
+    db::DBEvent event;
+    event.time = db::nowMs();
+    event.kind = kind;
+    event.details = details;
+    auto appended = core_->appendEvents({event}).result();
+    if (!appended) {
+        qCWarning(lcDaemon, "could not log %s: %s", kind.c_str(),
+                  appended.error().describe().c_str());
+    }
+}
+
+Status Daemon::configureProbes(const appliance::ServiceConfig& config) {
+    std::vector<appliance::ProbeConfig> probes;
+    for (const appliance::ProbeSection& section : config.probes) {
+        auto probe = appliance::makeProbeConfig(section.cluster, section.command,
+                                                section.interval_s, section.timeout_s);
+        if (!probe) {
+            return probe.error();
+        }
+        probes.push_back(*probe);
+    }
+    return probes_->configure(probes);
+}
+
+Status Daemon::configureHooks(const appliance::ServiceConfig& config) {
+    std::vector<appliance::HookConfig> hooks;
+    for (const appliance::HookSection& section : config.hooks) {
+        appliance::HookConfig hook;
+        hook.name = section.name;
+        hook.command = section.command;
+        hook.events = section.events;
+        hook.timeout = std::chrono::seconds(section.timeout_s);
+        hooks.push_back(std::move(hook));
+    }
+    return hooks_->configure(hooks);
+}
+
+void Daemon::dispatchHooks() {
+    if (!hooks_ || !reader_ || hooks_->hooks().empty()) {
+        auto last = core_ ? core_->lastEventId() : Result<db::Id>(db::Id{0});
+        if (last) {
+            hooks_dispatched_ = std::max(hooks_dispatched_, *last);
+        }
+        return;
+    }
+    for (;;) {
+        db::EventQuery query;
+        query.since = hooks_dispatched_;
+        query.limit = db::kMaxEventPage;
+        auto page = db::EventLog(*reader_).page(query);
+        if (!page) {
+            qCWarning(lcDaemon, "hooks: cannot read new events: %s",
+                      page.error().describe().c_str());
+            return;
+        }
+        for (const db::DBEvent& event : page->events) {
+            hooks_->dispatch(event);
+        }
+        hooks_dispatched_ = page->next;
+        if (page->events.size() < static_cast<std::size_t>(db::kMaxEventPage)) {
+            return;
+        }
+    }
+}
+
+Status Daemon::handleSignals() {
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, signal_pipe) != 0) {
+        return Error{"io", std::string("cannot create the signal pipe: ") + std::strerror(errno),
+                     ""};
+    }
+    ::fcntl(signal_pipe[1], F_SETFL, O_NONBLOCK);
+    auto* notifier = new QSocketNotifier(signal_pipe[0], QSocketNotifier::Read, this);
+    connect(notifier, &QSocketNotifier::activated, this, &Daemon::onSignal);
+    struct sigaction action {};
+    action.sa_handler = onPosixSignal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    for (int number : {SIGTERM, SIGINT, SIGHUP}) {
+        if (::sigaction(number, &action, nullptr) != 0) {
+            return Error{"io", std::string("cannot handle signal: ") + std::strerror(errno), ""};
+        }
+    }
+    ::signal(SIGPIPE, SIG_IGN);
+    return Done{};
+}
+
+void Daemon::onSignal() {
+    unsigned char number = 0;
+    if (::read(signal_pipe[0], &number, 1) != 1) {
+        return;
+    }
+    if (number == SIGHUP) {
+        reload();
+    } else {
+        qCInfo(lcDaemon, "%s: shutting down", number == SIGTERM ? "SIGTERM" : "SIGINT");
+        shutDown();
+    }
+}
+
+void Daemon::shutDown() {
+    if (shutting_down_) {
+        return;
+    }
+    shutting_down_ = true;
+    systemd_.notify("STOPPING=1");
+    watchdog_.stop();
+    if (!api_) {
+        QCoreApplication::exit(0);
+        return;
+    }
+    api_->stopWaiting();
+    if (api_->inFlight() == 0) {
+        finishShutDown();
+        return;
+    }
+    qCInfo(lcDaemon, "waiting for %d operation(s) in flight", api_->inFlight());
+    connect(api_.get(), &ApiService::idle, this, &Daemon::finishShutDown);
+    drain_deadline_.setSingleShot(true);
+    connect(&drain_deadline_, &QTimer::timeout, this, [this] {
+        qCWarning(lcDaemon, "operations still in flight after 30 s; stopping anyway");
+        finishShutDown();
+    });
+    drain_deadline_.start(std::chrono::seconds(30));
+}
+
+void Daemon::finishShutDown() {
+    drain_deadline_.stop();
+    disconnect(api_.get(), &ApiService::idle, this, &Daemon::finishShutDown);
+    hooks_.reset();
+    probes_.reset();
+    runner_.reset();
+    server_->close();
+    appendServiceEvent("service.stopped", "{}");
+    api_.reset();
+    server_.reset();
+    reader_.reset();
+    core_.reset();
+    qCInfo(lcDaemon, "stopped");
+    QCoreApplication::exit(0);
+}
+
+void Daemon::reload() {
+    qCInfo(lcDaemon, "SIGHUP: reloading the configuration");
+    auto fresh = appliance::loadEffectiveConfig(command_line_, shippedFile("demo-appliance.xml"));
+    if (!fresh) {
+        qCWarning(lcDaemon, "reload refused, still running on the old configuration: %s",
+                  fresh.error().describe().c_str());
+        return;
+    }
+    if (Status probes = configureProbes(*fresh); !probes) {
+        qCWarning(lcDaemon, "probes not reloaded: %s", probes.error().describe().c_str());
+    } else {
+        config_.probes = fresh->probes;
+        qCInfo(lcDaemon, "probes reloaded: %zu", fresh->probes.size());
+    }
+    if (Status hooks = configureHooks(*fresh); !hooks) {
+        qCWarning(lcDaemon, "hooks not reloaded: %s", hooks.error().describe().c_str());
+    } else {
+        config_.hooks = fresh->hooks;
+        qCInfo(lcDaemon, "hooks reloaded: %zu", fresh->hooks.size());
+    }
+    // The core reads its policy and appliances once, at open; changing them live would change
+    // admission decisions under requests already in flight.
+    if (!(fresh->policy == config_.policy)) {
+        qCWarning(lcDaemon,
+                  "[policy] changed but was not reloaded (target_risk, admission, "
+                  "contention, restore_preempted apply at the next restart)");
+    }
+    if (!(fresh->appliances == config_.appliances)) {
+        qCWarning(lcDaemon, "[appliance.*] changed but was not reloaded; restart to apply");
+    }
+    if (!(fresh->service == config_.service) && !config_.temporary_database) {
+        qCWarning(lcDaemon, "[service] changed but was not reloaded; restart to apply");
+    }
+}
+
+}  // namespace understudy::service

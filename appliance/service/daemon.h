@@ -1,0 +1,79 @@
+// understudyd as a whole: the configuration turned into the appliance core, the HTTP server and
+// its API, health probes and event hooks; the demo's sample fleet; signals (SIGTERM/SIGINT:
+// graceful shutdown, SIGHUP: reload what is safe) and systemd's notify protocol. main() only
+// parses the command line and runs this.
+#pragma once
+
+#include <QObject>
+#include <QStringList>
+#include <QTemporaryDir>
+#include <QTimer>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "appliance/appliance_core.h"
+#include "appliance/hook_runner.h"
+#include "appliance/http/http_server.h"
+#include "appliance/probe_scheduler.h"
+#include "appliance/process_runner.h"
+#include "appliance/service/api_service.h"
+#include "appliance/service/systemd_notify.h"
+#include "appliance/service_config.h"
+#include "db/database.h"
+
+namespace understudy::service {
+
+// Files Understudy ships (demo-appliance.xml, passive-node.xml, demo-fleet.json): looked up in
+// the install location first (<prefix>/share/understudy beside the binary, then the configured
+// data directory), then in the source tree the binary was built from.
+std::string shippedFile(const std::string& name);
+
+// The demo's sample fleet into an empty database (a database with clusters keeps them).
+Status registerDemoFleet(appliance::ApplianceCore& core, const std::string& fleet_file);
+
+class Daemon : public QObject {
+    Q_OBJECT
+
+public:
+    Daemon(appliance::CommandLine command_line, appliance::ServiceConfig config,
+           appliance::AdminToken admin_token, QObject* parent = nullptr);
+    ~Daemon() override;
+
+    // Opens everything and starts serving; an error means the service cannot run.
+    Status start();
+    // Installs the SIGTERM/SIGINT/SIGHUP handlers (a self-pipe into the event loop).
+    Status handleSignals();
+    // Graceful shutdown: stop waiting long-polls, let in-flight operations answer, log
+    // service.stopped, close the server, the core and the database, then quit the event loop.
+    void shutDown();
+    // SIGHUP: re-reads the configuration and applies probes and hooks; logs what needs a restart.
+    void reload();
+
+private:
+    void onSignal();
+    void finishShutDown();
+    void dispatchHooks();
+    void appendServiceEvent(const std::string& kind, const std::string& details);
+    Status configureProbes(const appliance::ServiceConfig& config);
+    Status configureHooks(const appliance::ServiceConfig& config);
+
+    appliance::CommandLine command_line_;
+    appliance::ServiceConfig config_;
+    appliance::AdminToken admin_token_;
+    std::unique_ptr<QTemporaryDir> temporary_;
+    std::unique_ptr<appliance::ApplianceCore> core_;
+    std::unique_ptr<http::HttpServer> server_;
+    std::unique_ptr<ApiService> api_;
+    std::unique_ptr<appliance::ProcessRunner> runner_;
+    std::unique_ptr<appliance::ProbeScheduler> probes_;
+    std::unique_ptr<appliance::HookRunner> hooks_;
+    std::unique_ptr<db::Database> reader_;
+    db::Id hooks_dispatched_ = 0;
+    SystemdNotifier systemd_;
+    QTimer watchdog_;
+    QTimer drain_deadline_;
+    bool shutting_down_ = false;
+};
+
+}  // namespace understudy::service
