@@ -16,10 +16,12 @@
 #include <QMessageBox>
 #include <QProgressDialog>
 #include <QSaveFile>
+#include <QScreen>
 #include <QScrollArea>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QStyle>
 #include <QTabWidget>
 #include <QTableView>
 #include <QToolBar>
@@ -130,9 +132,16 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     darkAction_->setChecked(dark);
     applyPalette(dark);
     if (!restoreGeometry(settings.value(QStringLiteral("geometry")).toByteArray())) {
-        resize(fontMetrics().averageCharWidth() * 200, fontMetrics().height() * 52);
+        // First start: most of the screen, so charts and the what-if panel both read well.
+        const QRect available = screen()->availableGeometry();
+        resize(available.width() * 9 / 10, available.height() * 9 / 10);
     }
-    restoreState(settings.value(QStringLiteral("windowState")).toByteArray());
+    if (!restoreState(settings.value(QStringLiteral("windowState")).toByteArray())) {
+        resizeDocks(
+            {whatIfDock_},
+            {whatIf_->sizeHint().width() + style()->pixelMetric(QStyle::PM_ScrollBarExtent)},
+            Qt::Horizontal);
+    }
     clustersView_->table()->horizontalHeader()->restoreState(
         settings.value(QStringLiteral("clusterColumns")).toByteArray());
     updateTitle();
