@@ -17,6 +17,8 @@ packages=(
   libvirt-daemon-system qemu-system-x86 linux-image-amd64 busybox-static cpio
   # headless GUI tests, screenshots and report rendering
   xvfb xauth fonts-dejavu-core poppler-utils
+  # cluster agents: OCF shell functions and ocf-tester, Pacemaker's offline tools, fence-agents' metadata to compare with
+  resource-agents pacemaker-cli-utils fence-agents
 )
 
 missing=()
