@@ -75,7 +75,7 @@ struct ApplianceCore::Impl {
     InventoryChanges changes{context, provisioner, operations};
     CoreViews views{context};
 
-    // Runs `work` on the appliance the node lives on.
+    // Runs `work` exclusively on the appliance the node lives on.
     template <typename R, typename F>
     QFuture<R> onOwner(const std::string& node, F work) {
         auto owner = views.ownerOf(node);
@@ -83,7 +83,7 @@ struct ApplianceCore::Impl {
             return readyFuture(R(owner.error()));
         }
         ApplianceSlot* slot = *owner;
-        return slot->worker->submit([slot, work = std::move(work)]() -> R { return work(*slot); });
+        return slot->exclusive([slot, work = std::move(work)]() -> R { return work(*slot); });
     }
 };
 
@@ -93,6 +93,14 @@ ApplianceCore::ApplianceCore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)
 
 ApplianceCore::~ApplianceCore() {
     impl_->inventory_worker->stop();
+    // Exclusive work runs once nothing is in flight: the takeovers under way finish first.
+    std::vector<QFuture<Status>> quiet;
+    for (const auto& slot : impl_->context.appliances) {
+        quiet.push_back(slot->exclusive([]() -> Status { return Done{}; }));
+    }
+    for (QFuture<Status>& future : quiet) {
+        future.waitForFinished();
+    }
     for (const auto& slot : impl_->context.appliances) {
         slot->worker->stop();
     }
@@ -160,7 +168,7 @@ Result<std::unique_ptr<ApplianceCore>> ApplianceCore::open(const CoreConfig& con
     std::vector<QFuture<Status>> connecting;
     for (const auto& slot : raw->context.appliances) {
         ApplianceSlot* target = slot.get();
-        connecting.push_back(target->worker->submit([raw, target]() -> Status {
+        connecting.push_back(target->exclusive([raw, target]() -> Status {
             raw->supervisor.connect(*target);
             return Done{};
         }));
@@ -242,9 +250,11 @@ QFuture<Result<db::Id>> ApplianceCore::appendEvents(std::vector<db::DBEvent> eve
 }
 
 QFuture<Result<TakeoverOutcome>> ApplianceCore::takeover(std::string node) {
-    Impl* impl = impl_.get();
-    return impl->onOwner<Result<TakeoverOutcome>>(
-        node, [impl, node](ApplianceSlot& slot) { return impl->operations.takeover(slot, node); });
+    auto owner = impl_->views.ownerOf(node);
+    if (!owner) {
+        return readyFuture(Result<TakeoverOutcome>(owner.error()));
+    }
+    return impl_->operations.takeover(**owner, node);
 }
 
 QFuture<Status> ApplianceCore::release(std::string node) {
@@ -267,14 +277,14 @@ QFuture<Status> ApplianceCore::reconcile(std::string appliance) {
         if (!slot) {
             return readyFuture(Status(notFound("appliance", appliance)));
         }
-        return slot->worker->submit([impl, slot] { return impl->supervisor.reconcile(*slot); });
+        return slot->exclusive([impl, slot] { return impl->supervisor.reconcile(*slot); });
     }
     return impl->inventory_worker->submit([impl]() -> Status {
         std::vector<QFuture<Status>> running;
         for (const auto& slot : impl->context.appliances) {
             ApplianceSlot* target = slot.get();
-            running.push_back(target->worker->submit(
-                [impl, target] { return impl->supervisor.reconcile(*target); }));
+            running.push_back(
+                target->exclusive([impl, target] { return impl->supervisor.reconcile(*target); }));
         }
         std::optional<Error> failure;
         for (QFuture<Status>& future : running) {

@@ -24,7 +24,7 @@ void ApplianceSupervisor::scheduleReconcile(ApplianceSlot& slot) {
     if (slot.reconcile_queued.exchange(true)) {
         return;
     }
-    const bool queued = slot.worker->post([this, &slot] {
+    const bool queued = slot.postExclusive([this, &slot] {
         Status reconciled = reconcile(slot);
         if (!reconciled) {
             qCWarning(lcSupervisor, "%s: reconciliation failed: %s", slot.config.name.c_str(),
@@ -46,7 +46,7 @@ void ApplianceSupervisor::attachHandlers(ApplianceSlot& slot) {
             }
         },
         [this, &slot](const ConnectionEvent& change) {
-            slot.worker->post([this, &slot, change] { onConnectionEvent(slot, change); });
+            slot.postExclusive([this, &slot, change] { onConnectionEvent(slot, change); });
         });
 }
 
@@ -112,8 +112,8 @@ void ApplianceSupervisor::connect(ApplianceSlot& slot) {
                           logged.error().describe().c_str());
             }
         }
-        slot.worker->postAfter(context_.config.policy.connect_retry,
-                               [this, &slot] { connect(slot); });
+        slot.postExclusiveAfter(context_.config.policy.connect_retry,
+                                [this, &slot] { connect(slot); });
         return;
     }
     bool retried = false;
@@ -147,7 +147,7 @@ void ApplianceSupervisor::connect(ApplianceSlot& slot) {
     }
 }
 
-Status ApplianceSupervisor::reconcile(ApplianceSlot& slot) {
+Status ApplianceSupervisor::compare(ApplianceSlot& slot) {
     slot.reconcile_queued = false;
     if (!slot.hypervisor || !slot.hypervisor->connected()) {
         return Done{};
@@ -293,6 +293,7 @@ Status ApplianceSupervisor::reconcile(ApplianceSlot& slot) {
     if (changes.empty()) {
         return Done{};
     }
+    slot.model_stale = true;
     for (const Change& change : changes) {
         qCWarning(lcSupervisor, "%s: node %s: %s %s", slot.config.name.c_str(),
                   change.row->node.name.c_str(), change.recorded.kind.c_str(),
@@ -327,6 +328,15 @@ Status ApplianceSupervisor::reconcile(ApplianceSlot& slot) {
         return committed.error();
     }
     return Done{};
+}
+
+Status ApplianceSupervisor::reconcile(ApplianceSlot& slot) {
+    Status reconciled = compare(slot);
+    // Rebuilt here, with nothing in flight, so that the next decision finds it ready.
+    if (Status refreshed = slot.refreshModel(*context_.store); !refreshed && reconciled) {
+        return refreshed;
+    }
+    return reconciled;
 }
 
 }  // namespace understudy::appliance

@@ -20,6 +20,8 @@ public:
     void scheduleReconcile(ApplianceSlot& slot);
 
 private:
+    // Compares the books with libvirt and records what differs.
+    Status compare(ApplianceSlot& slot);
     void attachHandlers(ApplianceSlot& slot);
     void onConnectionEvent(ApplianceSlot& slot, const ConnectionEvent& change);
 

@@ -169,7 +169,7 @@ Result<RegistrationOutcome> ClusterRegistrar::registerClusters(const Registratio
         }
         batches.emplace_back(
             concerned,
-            concerned->worker->submit(
+            concerned->exclusive(
                 [this, concerned, indices, &request,
                  &node_names]() -> Result<std::vector<std::pair<std::size_t, ProvisionedNode>>> {
                     std::vector<std::pair<std::size_t, ProvisionedNode>> done;
@@ -202,8 +202,8 @@ Result<RegistrationOutcome> ClusterRegistrar::registerClusters(const Registratio
     auto undoAll = [&] {
         for (const auto& [concerned, done] : provisioned) {
             auto batch = done;
-            concerned->worker
-                ->submit([this, concerned, batch]() -> Status {
+            concerned
+                ->exclusive([this, concerned, batch]() -> Status {
                     for (const auto& [index, made] : batch) {
                         provisioner_.unprovision(*concerned, made);
                     }
@@ -293,6 +293,7 @@ Result<RegistrationOutcome> ClusterRegistrar::registerClusters(const Registratio
                                     made.defined_by_service});
     }
     for (const ViewChange& change : changes) {
+        change.slot->model_stale = true;
         supervisor_.scheduleReconcile(*change.slot);
     }
     return outcome;

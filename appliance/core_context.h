@@ -23,6 +23,14 @@ struct CoreContext {
     ArbitrationPolicy policy() const { return ArbitrationPolicy{config.policy.contention}; }
     std::chrono::milliseconds confirmTimeout() const { return config.policy.confirm_timeout; }
 
+    // After a change made outside the appliances' own operations (inventory, groups): every
+    // model is rebuilt from the books before its next decision.
+    void markModelsStale() const {
+        for (const auto& candidate : appliances) {
+            candidate->model_stale = true;
+        }
+    }
+
     ApplianceSlot* slot(const std::string& name) const {
         for (const auto& candidate : appliances) {
             if (candidate->config.name == name) {

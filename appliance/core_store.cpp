@@ -1,17 +1,21 @@
 #include "appliance/core_store.h"
 
+#include <future>
+
 #include "db/event_log.h"
 
 namespace understudy::appliance {
 
 Result<std::unique_ptr<CoreStore>> CoreStore::open(const std::string& path,
                                                    EventsListener listener) {
-    std::unique_ptr<CoreStore> store(new CoreStore(path, std::move(listener)));
+    std::unique_ptr<CoreStore> store(new CoreStore(path));
     auto writer = db::Database::openWriter(path);
     if (!writer) {
         return writer.error();
     }
     store->writer_ = std::move(*writer);
+    store->queue_ =
+        std::make_unique<CommitQueue>(*store->writer_, store->writer_mutex_, std::move(listener));
     auto reader = db::Database::openReader(path);
     if (!reader) {
         return reader.error();
@@ -22,39 +26,20 @@ Result<std::unique_ptr<CoreStore>> CoreStore::open(const std::string& path,
 
 CoreStore::~CoreStore() = default;
 
-Result<db::Id> CoreStore::commitChange(const Change& change) {
-    db::Id last = 0;
-    {
-        const std::lock_guard lock(writer_mutex_);
-        auto transaction = writer_->transaction();
-        if (!transaction) {
-            return transaction.error();
-        }
-        std::vector<db::DBEvent> events;
-        Status changed = change(*writer_, events);
-        if (!changed) {
-            return changed.error();
-        }
-        if (!events.empty()) {
-            auto ids = db::EventLog(*writer_).append(events);
-            if (!ids) {
-                return ids.error();
-            }
-            last = ids->back();
-        }
-        Status committed = transaction->commit();
-        if (!committed) {
-            return committed.error();
-        }
-    }
-    if (last != 0 && listener_) {
-        listener_(last);
-    }
-    return last;
+Result<db::Id> CoreStore::commitChange(Change change) {
+    std::promise<Result<db::Id>> done;
+    std::future<Result<db::Id>> outcome = done.get_future();
+    commitAsync(std::move(change),
+                [&done](Result<db::Id> committed) { done.set_value(std::move(committed)); });
+    return outcome.get();
 }
 
-Status CoreStore::commit(const Change& change) {
-    auto committed = commitChange(change);
+void CoreStore::commitAsync(Change change, Completion completion) {
+    queue_->submit(std::move(change), std::move(completion));
+}
+
+Status CoreStore::commit(Change change) {
+    auto committed = commitChange(std::move(change));
     if (!committed) {
         return committed.error();
     }
@@ -62,9 +47,10 @@ Status CoreStore::commit(const Change& change) {
 }
 
 Status CoreStore::commitEvents(std::vector<db::DBEvent> events) {
-    return commit([&](db::Database&, std::vector<db::DBEvent>& out) -> Status {
-        out = std::move(events);
-        return Done{};
+    // Copied, not moved: a batch with a failing change runs its changes a second time.
+    return commit([events = std::move(events)](db::Database&, std::vector<db::DBEvent>& out) {
+        out.insert(out.end(), events.begin(), events.end());
+        return Status(Done{});
     });
 }
 
@@ -82,9 +68,9 @@ Result<db::Id> CoreStore::appendEvents(std::vector<db::DBEvent> events) {
             event.time = db::nowMs();
         }
     }
-    return commitChange([&](db::Database&, std::vector<db::DBEvent>& out) -> Status {
-        out = std::move(events);
-        return Done{};
+    return commitChange([events = std::move(events)](db::Database&, std::vector<db::DBEvent>& out) {
+        out.insert(out.end(), events.begin(), events.end());
+        return Status(Done{});
     });
 }
 

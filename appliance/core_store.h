@@ -1,6 +1,8 @@
-// The core's way into the database: one writer shared by the workers, and one reader for the
-// read-only views. Every change goes through commit(): the change and the events recording it in
-// one transaction, durable before commit() returns, then announced to the listener.
+// The core's way into the database: one writer, whose transactions a commit queue owns (group
+// commit: the changes of all workers queued at one moment share one transaction and one fsync),
+// and one reader for the read-only views. Every change goes through commit() or commitAsync():
+// the change and the events recording it in one transaction, durable before its caller hears
+// of it, and announced to the listener.
 #pragma once
 
 #include <functional>
@@ -10,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "appliance/commit_queue.h"
 #include "db/database.h"
 #include "db/records.h"
 #include "sizing/result.h"
@@ -18,10 +21,10 @@ namespace understudy::appliance {
 
 class CoreStore {
 public:
-    // Makes a change inside the commit's transaction and collects the events that record it.
-    using Change = std::function<Status(db::Database&, std::vector<db::DBEvent>&)>;
+    using Change = CommitQueue::Change;
+    using Completion = CommitQueue::Completion;
     // Told the newest event id after every commit that appended events.
-    using EventsListener = std::function<void(db::Id)>;
+    using EventsListener = CommitQueue::EventsListener;
 
     static Result<std::unique_ptr<CoreStore>> open(const std::string& path,
                                                    EventsListener listener);
@@ -32,12 +35,15 @@ public:
     const std::string& path() const { return path_; }
 
     // Runs `change` and appends its events in one transaction; returns once it is on disk.
-    Status commit(const Change& change);
+    // Never call it on the commit thread (from a completion).
+    Status commit(Change change);
+    // Queues `change`; `completion` runs on the commit thread once it is on disk or has failed.
+    void commitAsync(Change change, Completion completion);
     Status commitEvents(std::vector<db::DBEvent> events);
     // Appends events (stamped now when their time is 0) in one transaction; the last one's id.
     Result<db::Id> appendEvents(std::vector<db::DBEvent> events);
 
-    // Reads through the writer's connection: what the last commit left.
+    // Reads through the writer's connection, between commits: what the last commit left.
     template <typename F>
     auto read(F work) -> decltype(work(std::declval<db::Database&>())) {
         const std::lock_guard lock(writer_mutex_);
@@ -57,15 +63,14 @@ public:
 
 private:
     // commit(), answering the id of the last event appended (0 when none).
-    Result<db::Id> commitChange(const Change& change);
+    Result<db::Id> commitChange(Change change);
 
-    CoreStore(std::string path, EventsListener listener) noexcept
-        : path_(std::move(path)), listener_(std::move(listener)) {}
+    explicit CoreStore(std::string path) noexcept : path_(std::move(path)) {}
 
     std::string path_;
-    EventsListener listener_;
     std::mutex writer_mutex_;  // never held across a libvirt call
     std::unique_ptr<db::Database> writer_;
+    std::unique_ptr<CommitQueue> queue_;  // after the writer: stops before it closes
     mutable std::mutex reader_mutex_;
     std::unique_ptr<db::Database> reader_;
 };

@@ -153,8 +153,8 @@ Result<ChangeOutcome> InventoryChanges::changeCluster(const std::string& name,
     }
     const std::optional<NodeRow> row = loaded->row;
     Status applied =
-        owner->worker
-            ->submit([&]() -> Status {
+        owner
+            ->exclusive([&]() -> Status {
                 if (footprint_changed && row) {
                     if (Status connected = owner->requireConnected(); !connected) {
                         return connected;
@@ -182,7 +182,7 @@ Result<ChangeOutcome> InventoryChanges::changeCluster(const std::string& name,
                         }
                     }
                 }
-                return context_.store->commit([&](db::Database& database, auto& events) -> Status {
+                return commitChange([&](db::Database& database, auto& events) -> Status {
                     Status rewritten = db::ClusterRepository(database).update(updated);
                     if (!rewritten) {
                         return rewritten;
@@ -250,22 +250,21 @@ Status InventoryChanges::removeCluster(const std::string& name) {
                 }
             }
         }
-        auto committed =
-            context_.store->commit([&](db::Database& database, auto& events) -> Status {
-                Status gone = db::ClusterRepository(database).remove(removed.id);
-                if (!gone) {
-                    return gone;
-                }
-                json details = {{"appliance", owner ? owner->config.name : std::string()},
-                                {"undefined", undefined}};
-                std::optional<std::string> node_name;
-                if (*row) {
-                    node_name = (*row)->node.name;
-                    details["domain"] = (*row)->node.domain;
-                }
-                events.push_back(makeEvent("cluster.removed", name, node_name, details));
-                return Done{};
-            });
+        auto committed = commitChange([&](db::Database& database, auto& events) -> Status {
+            Status gone = db::ClusterRepository(database).remove(removed.id);
+            if (!gone) {
+                return gone;
+            }
+            json details = {{"appliance", owner ? owner->config.name : std::string()},
+                            {"undefined", undefined}};
+            std::optional<std::string> node_name;
+            if (*row) {
+                node_name = (*row)->node.name;
+                details["domain"] = (*row)->node.domain;
+            }
+            events.push_back(makeEvent("cluster.removed", name, node_name, details));
+            return Done{};
+        });
         if (committed && owner && owner->usableNow()) {
             operations_.restorePreempted(*owner);
         }
@@ -274,7 +273,7 @@ Status InventoryChanges::removeCluster(const std::string& name) {
     if (!owner) {
         return work();
     }
-    return owner->worker->submit(work).result();
+    return owner->exclusive(work).result();
 }
 
 Result<ChangeOutcome> InventoryChanges::changeGroup(const std::string& name,
@@ -346,7 +345,7 @@ Result<ChangeOutcome> InventoryChanges::changeGroup(const std::string& name,
         }
         return ChangeOutcome{false, admission.admissions, {}};
     }
-    auto committed = context_.store->commit([&](db::Database& database, auto& events) -> Status {
+    auto committed = commitChange([&](db::Database& database, auto& events) -> Status {
         Status rewritten = db::GroupRepository(database).update(updated);
         if (!rewritten) {
             return rewritten;
@@ -362,8 +361,14 @@ Result<ChangeOutcome> InventoryChanges::changeGroup(const std::string& name,
     return ChangeOutcome{true, admission.admissions, admission.warnings};
 }
 
+Status InventoryChanges::commitChange(CoreStore::Change change) {
+    Status committed = context_.store->commit(std::move(change));
+    context_.markModelsStale();
+    return committed;
+}
+
 Status InventoryChanges::rotateToken(const std::string& cluster, const std::string& token_hash) {
-    return context_.store->commit([&](db::Database& database, auto& events) -> Status {
+    return commitChange([&](db::Database& database, auto& events) -> Status {
         auto found = db::ClusterRepository(database).byName(cluster);
         if (!found) {
             return found.error();
@@ -389,7 +394,7 @@ Result<ChangeOutcome> InventoryChanges::createGroup(const sizing::GroupSpec& gro
         !valid) {
         return valid.error();
     }
-    Status inserted = context_.store->commit([&](db::Database& database, auto&) -> Status {
+    Status inserted = commitChange([&](db::Database& database, auto&) -> Status {
         auto id = db::GroupRepository(database).insert(
             db::DBGroup{0, group.name, group.mtbf_hours, group.mttr_hours});
         if (!id) {
@@ -405,7 +410,7 @@ Result<ChangeOutcome> InventoryChanges::createGroup(const sizing::GroupSpec& gro
 }
 
 Status InventoryChanges::removeGroup(const std::string& name) {
-    return context_.store->commit([&](db::Database& database, auto&) -> Status {
+    return commitChange([&](db::Database& database, auto&) -> Status {
         auto found = db::GroupRepository(database).byName(name);
         if (!found) {
             return found.error();

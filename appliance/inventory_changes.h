@@ -26,6 +26,9 @@ public:
     Status removeGroup(const std::string& name);
 
 private:
+    // Commits, then has the appliances' models rebuilt.
+    Status commitChange(CoreStore::Change change);
+
     CoreContext& context_;
     NodeProvisioner& provisioner_;
     NodeOperations& operations_;

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "appliance/appliance_slot.h"
 #include "appliance/core_support.h"
 #include "db/cluster_repository.h"
 #include "db/cluster_stats_repository.h"
@@ -52,6 +53,13 @@ auto findRow(Rows& rows, const std::string& node) -> decltype(&rows.front()) {
 }
 
 }  // namespace
+
+void NodeRow::moveTo(db::NodeState state, db::TimeMs now) {
+    if (node.state != state) {
+        node.state = state;
+        node.since = now;
+    }
+}
 
 const NodeRow* ApplianceInventory::find(const std::string& node) const {
     return findRow(rows, node);

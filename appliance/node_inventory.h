@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "appliance/appliance_core.h"
-#include "appliance/appliance_slot.h"
 #include "appliance/arbitration.h"
 #include "appliance/hypervisor.h"
 #include "db/database.h"
@@ -19,6 +18,8 @@
 #include "sizing/result.h"
 
 namespace understudy::appliance {
+
+struct ApplianceSlot;
 
 // A stored cluster as the sizing model has it; `group` is its group's name.
 sizing::ClusterSpec clusterSpec(const db::DBCluster& cluster, const std::string& group);
@@ -34,6 +35,8 @@ struct NodeRow {
     NodeMetadata metadata() const;
     // What the running domain should hold now.
     sizing::Footprint expectedLive() const;
+    // The model's side of moveNode(): `since` changes only when the state does.
+    void moveTo(db::NodeState state, db::TimeMs now);
 };
 
 struct ApplianceInventory {

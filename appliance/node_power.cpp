@@ -24,15 +24,14 @@ Result<PowerState> NodePower::power(ApplianceSlot& slot, const std::string& name
     if (Status connected = slot.requireConnected(); !connected) {
         return connected.error();
     }
-    auto found =
-        context_.store->read([&](db::Database& database) { return loadNode(database, name); });
-    if (!found) {
-        return found.error();
+    if (Status ready = slot.refreshModel(*context_.store); !ready) {
+        return ready.error();
     }
-    if (!*found) {
+    const NodeRow* found = slot.model.find(name);
+    if (!found) {
         return notFound("node", name);
     }
-    const NodeRow row = **found;
+    const NodeRow row = *found;
     const std::string& domain = row.node.domain;
     auto info = slot.hypervisor->domainInfo(domain);
     if (!info) {
@@ -87,8 +86,8 @@ Result<PowerState> NodePower::power(ApplianceSlot& slot, const std::string& name
         return done.error();
     }
     const std::string kind = std::string("fence.") + powerActionName(action);
-    auto recorded = context_.store->commit([&](db::Database& database, auto& events) -> Status {
-        const db::TimeMs now = db::nowMs();
+    const db::TimeMs now = db::nowMs();
+    Status recorded = context_.store->commit([&](db::Database& database, auto& events) -> Status {
         if (close_grant) {
             if (Status closed = closeGrant(database, row.node.id, row.cluster.id, now); !closed) {
                 return closed;
@@ -108,6 +107,13 @@ Result<PowerState> NodePower::power(ApplianceSlot& slot, const std::string& name
     });
     if (!recorded) {
         return recorded.error();
+    }
+    NodeRow& changed = *slot.model.find(name);
+    if (close_grant) {
+        changed.grant.reset();
+    }
+    if (next) {
+        changed.moveTo(*next, now);
     }
     if (action == PowerAction::off) {
         operations_.restorePreempted(slot);

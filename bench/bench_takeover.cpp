@@ -1,8 +1,9 @@
 // Takeover latency under load: 1,000 passive nodes over 4 test-driver appliances, then 100
 // takeovers requested at once (25 per appliance, from one thread, as the API's event loop would
 // ask). Prints request→granted latency (median, p99, max) and decisions per second, for several
-// rounds (each round releases everything again). Every grant is durable (two SQLite commits
-// with synchronous=FULL) and confirmed from libvirt before it counts.
+// rounds (each round releases everything again). Every grant is durable (its reservation and its
+// grant are each committed with synchronous=FULL, in group commits shared with the other
+// takeovers in flight) and confirmed from libvirt before it counts.
 //
 //   bench/bench_takeover [rounds]
 #include <QCoreApplication>
