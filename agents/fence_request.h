@@ -19,6 +19,9 @@ struct FenceRequest {
     std::string token_file;  // token_file, or password_script's output, or password itself
     std::string password;
     std::string password_script;
+    int power_timeout_s = 20;  // bounds each call to the service, as fence-agents' option does
+    bool help = false;
+    bool version = false;
     // Options we do not know are ignored with a warning, as fence-agents do, because the
     // fencer passes its own (nodename, port_as_ip, ...).
     std::vector<std::string> warnings;
@@ -30,5 +33,10 @@ const char* fenceActionName(FenceAction action);
 // Reads name=value lines; '#' starts a comment line, blank lines are skipped. A line without
 // '=' or a bad value for a known option is an error naming the line.
 Result<FenceRequest> parseFenceStdin(std::istream& in);
+
+// Reads fence-agents' command line: "--name=value", "--name value" and the short options
+// (-o action, -n plug, -p password, -S password script, -h, -V). Unknown options are errors
+// here: a person typed them.
+Result<FenceRequest> parseFenceCommandLine(const std::vector<std::string>& arguments);
 
 }  // namespace understudy::agents

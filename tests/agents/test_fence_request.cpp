@@ -12,6 +12,10 @@ private slots:
     void ignoresUnknownOptionsWithAWarning();
     void rejectsALineWithoutEquals();
     void rejectsAnUnknownActionNamingTheLine();
+    void readsTheCommandLine_data();
+    void readsTheCommandLine();
+    void rejectsBadCommandLines_data();
+    void rejectsBadCommandLines();
 };
 
 void TestFenceRequest::readsTheFencersNameValueLines() {
@@ -50,6 +54,64 @@ void TestFenceRequest::rejectsAnUnknownActionNamingTheLine() {
     QVERIFY(!request.ok());
     QCOMPARE(QString::fromStdString(request.error().where), QStringLiteral("stdin:2: action"));
     QVERIFY(request.error().message.find("explode") != std::string::npos);
+}
+
+void TestFenceRequest::readsTheCommandLine_data() {
+    QTest::addColumn<QStringList>("arguments");
+    QTest::newRow("long options with =")
+        << QStringList{"--action=off", "--plug=erp-passive", "--url=http://pna-1:8470",
+                       "--token-file=/etc/t", "--power-timeout=7"};
+    QTest::newRow("long options with a value")
+        << QStringList{"--action",          "off",          "--plug", "erp-passive",     "--url",
+                       "http://pna-1:8470", "--token-file", "/etc/t", "--power-timeout", "7"};
+    QTest::newRow("short options") << QStringList{"-o",
+                                                  "off",
+                                                  "-n",
+                                                  "erp-passive",
+                                                  "--url",
+                                                  "http://pna-1:8470",
+                                                  "--token-file",
+                                                  "/etc/t",
+                                                  "--power-timeout",
+                                                  "7"};
+}
+
+void TestFenceRequest::readsTheCommandLine() {
+    QFETCH(QStringList, arguments);
+    std::vector<std::string> words;
+    for (const QString& argument : arguments) {
+        words.push_back(argument.toStdString());
+    }
+    auto request = parseFenceCommandLine(words);
+    QVERIFY2(request.ok(), request.ok() ? "" : request.error().describe().c_str());
+    QVERIFY(request->action == FenceAction::off);
+    QCOMPARE(QString::fromStdString(request->plug), QStringLiteral("erp-passive"));
+    QCOMPARE(QString::fromStdString(request->url), QStringLiteral("http://pna-1:8470"));
+    QCOMPARE(QString::fromStdString(request->token_file), QStringLiteral("/etc/t"));
+    QCOMPARE(request->power_timeout_s, 7);
+}
+
+void TestFenceRequest::rejectsBadCommandLines_data() {
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("unknown option") << QStringList{"--colour=red"} << "unknown option";
+    QTest::newRow("missing value") << QStringList{"--plug"} << "needs a value";
+    QTest::newRow("unknown action") << QStringList{"-o", "explode"} << "unknown action";
+    QTest::newRow("timeout not a number") << QStringList{"--power-timeout", "soon"} << "soon";
+    QTest::newRow("timeout zero") << QStringList{"--power-timeout=0"} << "from 1 to 3600";
+}
+
+void TestFenceRequest::rejectsBadCommandLines() {
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, message);
+    std::vector<std::string> words;
+    for (const QString& argument : arguments) {
+        words.push_back(argument.toStdString());
+    }
+    auto request = parseFenceCommandLine(words);
+    QVERIFY(!request.ok());
+    QVERIFY2(QString::fromStdString(request.error().describe()).contains(message),
+             request.error().describe().c_str());
 }
 
 QTEST_GUILESS_MAIN(TestFenceRequest)
