@@ -336,6 +336,22 @@ private slots:
         EXPECT_EXIT(runAgent("readiness", "monitor", env), kOcfNotRunning);
     }
 
+    // A fenced node holds no grant: not running, stop succeeds, start fails with the reason.
+    void aFencedNodeIsNotRunningAndCannotStart() {
+        EXPECT_EXIT(service_->admin({"power", "dwh-passive", "off"}), 0);
+        QCOMPARE(service_->nodeState("dwh-passive"), QStringLiteral("fenced"));
+        EXPECT_EXIT(takeover("monitor"), kOcfNotRunning);
+        const Run stop = takeover("stop");
+        EXPECT_EXIT(stop, kOcfSuccess);
+        QVERIFY2(stop.err.contains("fenced"), qPrintable(stop.describe()));
+        const Run start = takeover("start");
+        EXPECT_EXIT(start, kOcfErrGeneric);
+        QVERIFY2(start.err.contains("ocf-exit-reason:") && start.err.contains("fenced"),
+                 qPrintable(start.describe()));
+        EXPECT_EXIT(service_->admin({"power", "dwh-passive", "on"}), 0);
+        QCOMPARE(service_->nodeState("dwh-passive"), QStringLiteral("standby"));
+    }
+
     void readinessCountsAnUnreachableServiceAsNotReady() {
         const QProcessEnvironment up = agentEnvironment("dwh-passive", dwh_token_, service_->url());
         EXPECT_EXIT(runAgent("readiness", "start", up), kOcfSuccess);
