@@ -22,6 +22,16 @@ void answerWith(const NodeOperations::TakeoverAnswer& answer, Result<TakeoverOut
     answer->finish();
 }
 
+// Answers from the appliance's worker, as every other operation does, so that a caller's
+// continuation never runs on (and holds up) the commit thread.
+void answerOnWorker(ApplianceSlot& slot, const NodeOperations::TakeoverAnswer& answer,
+                    Result<TakeoverOutcome> outcome) {
+    auto shared = std::make_shared<Result<TakeoverOutcome>>(std::move(outcome));
+    if (!slot.worker->post([answer, shared] { answerWith(answer, std::move(*shared)); })) {
+        answerWith(answer, std::move(*shared));
+    }
+}
+
 }  // namespace
 
 // One takeover between its reservation and its answer.
@@ -97,12 +107,12 @@ bool NodeOperations::beginTakeover(ApplianceSlot& slot, const std::string& name,
                 events.insert(events.end(), logged.begin(), logged.end());
                 return Done{};
             },
-            [answer, name, denial](Result<db::Id> committed) {
-                if (!committed) {
-                    answerWith(answer, committed.error());
-                } else {
-                    answerWith(answer, TakeoverOutcome{name, false, std::nullopt, denial});
-                }
+            [&slot, answer, name, denial](Result<db::Id> committed) {
+                Result<TakeoverOutcome> outcome = committed
+                                                      ? Result<TakeoverOutcome>(TakeoverOutcome{
+                                                            name, false, std::nullopt, denial})
+                                                      : Result<TakeoverOutcome>(committed.error());
+                answerOnWorker(slot, answer, std::move(outcome));
             });
         return false;
     }
@@ -250,14 +260,19 @@ void NodeOperations::applyTakeover(ApplianceSlot& slot, const std::shared_ptr<Pe
                 });
                 return;
             }
-            answerWith(pending->answer, TakeoverOutcome{pending->name, true, view, std::nullopt});
-            slot.worker->post([&slot, pending] {
+            const bool posted = slot.worker->post([&slot, pending, view] {
                 if (NodeRow* granted_row = slot.model.find(pending->name);
                     granted_row && granted_row->grant) {
                     granted_row->grant->id = pending->grant_id;
                 }
+                answerWith(pending->answer,
+                           TakeoverOutcome{pending->name, true, view, std::nullopt});
                 slot.finishPipelined(pending->held);
             });
+            if (!posted) {
+                answerWith(pending->answer,
+                           TakeoverOutcome{pending->name, true, view, std::nullopt});
+            }
         });
 }
 

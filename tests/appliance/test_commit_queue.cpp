@@ -73,6 +73,10 @@ private:
     bool open_ = false;
 };
 
+std::string databaseIn(const QTemporaryDir& dir) {
+    return dir.filePath(QStringLiteral("queue.db")).toStdString();
+}
+
 struct Outcomes {
     std::mutex mutex;
     std::vector<std::pair<std::string, Result<db::Id>>> heard;
@@ -98,7 +102,7 @@ private slots:
 
 void CommitQueueTest::aFailingChangeIsRefusedAloneAndTheOthersCommit() {
     QTemporaryDir dir;
-    const std::string path = dir.filePath(QStringLiteral("queue.db")).toStdString();
+    const std::string path = databaseIn(dir);
     auto writer = db::Database::openWriter(path);
     QVERIFY(writer);
     std::mutex database_mutex;
@@ -142,7 +146,7 @@ void CommitQueueTest::aFailingChangeIsRefusedAloneAndTheOthersCommit() {
 
 void CommitQueueTest::eventsGetConsecutiveIdsInTheOrderQueued() {
     QTemporaryDir dir;
-    const std::string path = dir.filePath(QStringLiteral("queue.db")).toStdString();
+    const std::string path = databaseIn(dir);
     auto writer = db::Database::openWriter(path);
     QVERIFY(writer);
     std::mutex database_mutex;
@@ -178,7 +182,7 @@ void CommitQueueTest::eventsGetConsecutiveIdsInTheOrderQueued() {
 
 void CommitQueueTest::aCallerHearsOnlyOnceItsChangeIsReadableElsewhere() {
     QTemporaryDir dir;
-    const std::string path = dir.filePath(QStringLiteral("queue.db")).toStdString();
+    const std::string path = databaseIn(dir);
     auto writer = db::Database::openWriter(path);
     QVERIFY(writer);
     auto reader = db::Database::openReader(path);
