@@ -6,11 +6,13 @@
 // Threads. Every operation that touches an appliance's hypervisor runs on that appliance's
 // worker, one at a time, in the order asked: that order is the appliance's lock. Inventory
 // changes (registration, cluster and group changes, removal) run on one more worker, which
-// hands the libvirt part to the appliance workers. The database writer is shared by the workers
-// under a mutex that is never held across a libvirt call. Operations are callable from any
-// thread and answer through futures, so the API's event loop never waits; the read-only views
-// answer at once from a database reader and the hypervisor state cached at the last operation
-// or reconciliation.
+// hands the libvirt part to the appliance workers. Takeovers are decided on an in-memory model
+// of the appliance and pipelined on its worker; every change is committed by one commit thread
+// that batches the workers' changes into one transaction (group commit), and nothing is
+// answered before its commit. No lock is held across a libvirt call. Operations are callable
+// from any thread and answer through futures, so the API's event loop never waits; the
+// read-only views answer at once from a database reader and the hypervisor state cached at the
+// last operation or reconciliation.
 //
 // Outcomes and errors. An admission refusal or a takeover denial is a decision, answered as a
 // value (RegistrationOutcome::accepted, TakeoverOutcome::granted). Failures are errors with the
