@@ -724,11 +724,16 @@ void Ctl::printEvent(const client::Event& e) {
         object.insert(QStringLiteral("details"), e.details);
         out_ << compact(object) << '\n';
     } else {
-        out_ << QStringLiteral("%1  %2  %3  %4  %5  %6\n")
-                    .arg(QString::number(e.id).rightJustified(6), timeText(e.time),
-                         e.kind.leftJustified(23), e.cluster.value_or(QStringLiteral("-")),
-                         e.node.value_or(QStringLiteral("-")),
-                         e.details.isEmpty() ? QString() : compact(e.details));
+        QString line = QStringLiteral("%1  %2  %3  %4  %5  %6")
+                           .arg(QString::number(e.id).rightJustified(6), timeText(e.time),
+                                e.kind.leftJustified(23),
+                                e.cluster.value_or(QStringLiteral("-")).leftJustified(12),
+                                e.node.value_or(QStringLiteral("-")).leftJustified(20),
+                                e.details.isEmpty() ? QString() : compact(e.details));
+        while (line.endsWith(QLatin1Char(' '))) {
+            line.chop(1);
+        }
+        out_ << line << '\n';
     }
     out_.flush();
 }

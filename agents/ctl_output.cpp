@@ -68,7 +68,7 @@ QString formatRisk(double risk) {
 }
 
 QString formatHours(double hours) {
-    return QString::number(hours, 'g', 10);
+    return QString::number(hours, 'g', 6);
 }
 
 QString yesNo(bool value) {

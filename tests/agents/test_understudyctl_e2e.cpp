@@ -1,0 +1,404 @@
+// understudyctl against a real `understudyd --demo` on a free loopback port, with its own
+// database in a temporary folder: every command once, and each exit code caused for real.
+#include <QtTest>
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QThread>
+
+namespace {
+
+constexpr int kWaitMs = 30000;
+constexpr char kAdminToken[] = "admin-e2e-3b9c51f07a";
+
+struct Run {
+    int exit_code = -1;
+    QString out;
+    QString err;
+
+    QJsonObject json() const { return QJsonDocument::fromJson(out.toUtf8()).object(); }
+};
+
+void writeFile(const QString& path, const QByteArray& content) {
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        qFatal("cannot write %s", qPrintable(path));
+    }
+    file.write(content);
+}
+
+quint16 freePort() {
+    QTcpServer probe;
+    if (!probe.listen(QHostAddress::LocalHost, 0)) {
+        qFatal("cannot bind a loopback port");
+    }
+    return probe.serverPort();
+}
+
+QString describe(const Run& run) {
+    return QStringLiteral("exit %1\nstdout:\n%2\nstderr:\n%3")
+        .arg(run.exit_code)
+        .arg(run.out, run.err);
+}
+
+}  // namespace
+
+#define EXPECT_EXIT(run, code) QVERIFY2((run).exit_code == (code), qPrintable(describe(run)))
+
+class TestUnderstudyctlE2e : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir dir_;
+    QProcess service_;
+    QString url_;
+    QString appliance_;
+
+    QString path(const QString& name) const { return dir_.filePath(name); }
+
+    Run ctl(const QStringList& arguments, const QString& token_file = {}) {
+        QProcessEnvironment env;
+        env.insert("HOME", path("home"));
+        env.insert("PATH", qEnvironmentVariable("PATH"));
+        env.insert("UNDERSTUDY_URL", url_);
+        QProcess process;
+        process.setProcessEnvironment(env);
+        process.setWorkingDirectory(dir_.path());
+        process.start(
+            QStringLiteral(UNDERSTUDYCTL),
+            QStringList{"--token-file", token_file.isEmpty() ? path("admin.token") : token_file} +
+                arguments);
+        Run run;
+        if (!process.waitForFinished(kWaitMs)) {
+            process.kill();
+            process.waitForFinished();
+            run.err = QStringLiteral("understudyctl did not finish");
+            return run;
+        }
+        run.exit_code = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+        run.out = QString::fromUtf8(process.readAllStandardOutput());
+        run.err = QString::fromUtf8(process.readAllStandardError());
+        return run;
+    }
+
+    QString nodeState(const QString& node) {
+        const Run run = ctl({"--json", "nodes", node});
+        return run.exit_code == 0 ? run.json().value("state").toString() : run.err;
+    }
+
+private slots:
+    void initTestCase() {
+        QVERIFY(QDir().mkpath(path("home")));
+        writeFile(path("admin.token"), QByteArray(kAdminToken) + "\n");
+        writeFile(path("wrong.token"), "not-a-token-the-service-knows\n");
+        const quint16 port = freePort();
+        url_ = QStringLiteral("http://127.0.0.1:%1").arg(port);
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("UNDERSTUDY_ADMIN_TOKEN", kAdminToken);
+        service_.setProcessEnvironment(env);
+        service_.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        const QString daemon = qEnvironmentVariable("UNDERSTUDYD_UNDER_TEST", UNDERSTUDYD);
+        service_.start(daemon, {"--demo", "--listen", QStringLiteral("127.0.0.1:%1").arg(port),
+                                "--database", path("understudy.db")});
+        QVERIFY2(service_.waitForStarted(kWaitMs), qPrintable(service_.errorString()));
+        // Ready once /health answers: `understudyctl check` exits 0.
+        QDeadlineTimer deadline(kWaitMs);
+        Run check;
+        while (!deadline.hasExpired() && service_.state() == QProcess::Running) {
+            check = ctl({"--timeout", "2", "check"});
+            if (check.exit_code == 0) {
+                break;
+            }
+            QThread::msleep(100);
+        }
+        EXPECT_EXIT(check, 0);
+        const Run appliances = ctl({"--json", "appliances"});
+        EXPECT_EXIT(appliances, 0);
+        appliance_ = appliances.json()["appliances"].toArray()[0].toObject()["name"].toString();
+        QVERIFY(!appliance_.isEmpty());
+    }
+
+    void cleanupTestCase() {
+        if (service_.state() == QProcess::Running) {
+            service_.terminate();
+            if (!service_.waitForFinished(kWaitMs)) {
+                service_.kill();
+                service_.waitForFinished();
+            }
+        }
+    }
+
+    void statusShowsHealthAndHeadroom() {
+        const Run run = ctl({"status"});
+        EXPECT_EXIT(run, 0);
+        QVERIFY2(run.out.contains(QRegularExpression("status +ok")), qPrintable(run.out));
+        QVERIFY2(run.out.contains(QRegularExpression(appliance_ + " +yes +memory +256 GiB")),
+                 qPrintable(run.out));
+        const Run json = ctl({"--json", "status"});
+        EXPECT_EXIT(json, 0);
+        QCOMPARE(json.json()["status"].toString(), QStringLiteral("ok"));
+    }
+
+    void appliancesByNameAndUnknownIsNotFound() {
+        const Run one = ctl({"appliances", appliance_});
+        EXPECT_EXIT(one, 0);
+        QVERIFY2(one.out.contains("uri") && one.out.contains("test://"), qPrintable(one.out));
+        const Run missing = ctl({"appliances", "no-such-appliance"});
+        EXPECT_EXIT(missing, 4);
+        QVERIFY2(missing.err.contains("HTTP 404, not_found"), qPrintable(missing.err));
+    }
+
+    void clustersListShowAndJson() {
+        const Run list = ctl({"clusters"});
+        EXPECT_EXIT(list, 0);
+        QVERIFY2(list.out.contains(QRegularExpression("\\berp +900 +rack-a")),
+                 qPrintable(list.out));
+        const Run show = ctl({"clusters", "show", "erp"});
+        EXPECT_EXIT(show, 0);
+        QVERIFY2(show.out.contains(QRegularExpression("active +16 vCPUs, 64 GiB")),
+                 qPrintable(show.out));
+        const Run json = ctl({"--json", "clusters", "show", "erp"});
+        EXPECT_EXIT(json, 0);
+        QCOMPARE(json.json()["priority"].toInt(), 900);
+    }
+
+    void clustersAddSetStatsAndRemove() {
+        writeFile(path("new.json"), R"({"name": "e2e-app", "priority": 420, "mtbf_hours": 8760,
+            "mttr_hours": 8, "standby": {"vcpus": 1, "memory_mib": 1024},
+            "active": {"vcpus": 2, "memory_mib": 4096}})");
+        const Run added = ctl({"clusters", "add", "new.json"});
+        EXPECT_EXIT(added, 0);
+        QVERIFY2(added.out.contains(QRegularExpression("token +\\S+ +\\(shown this once")),
+                 qPrintable(added.out));
+        QVERIFY2(added.out.contains(QRegularExpression("node +e2e-app-passive")),
+                 qPrintable(added.out));
+
+        const Run changed = ctl({"clusters", "set", "e2e-app", "priority=430", "mttr_hours=6"});
+        EXPECT_EXIT(changed, 0);
+        QVERIFY2(changed.out.contains(QRegularExpression("priority +430")),
+                 qPrintable(changed.out));
+        const Run shown = ctl({"--json", "clusters", "show", "e2e-app"});
+        QCOMPARE(shown.json()["mttr_hours"].toDouble(), 6.0);
+
+        const Run stats = ctl({"clusters", "stats", "e2e-app"});
+        EXPECT_EXIT(stats, 0);
+        QVERIFY2(stats.out.contains(QRegularExpression("failovers +0")), qPrintable(stats.out));
+
+        const Run removed = ctl({"clusters", "remove", "e2e-app"});
+        EXPECT_EXIT(removed, 0);
+        EXPECT_EXIT(ctl({"clusters", "show", "e2e-app"}), 4);
+    }
+
+    void aFleetFileIsRegisteredAllOrNothing() {
+        writeFile(path("fleet.csv"),
+                  "name,priority,mtbf_hours,mttr_hours,group,standby_vcpus,standby_memory_mib,"
+                  "active_vcpus,active_memory_mib\n"
+                  "e2e-a,300,8760,4,,1,512,2,2048\n"
+                  "e2e-b,310,8760,4,,1,512,2,2048\n");
+        const Run added = ctl({"--json", "clusters", "add", "fleet.csv"});
+        EXPECT_EXIT(added, 0);
+        QCOMPARE(added.json()["clusters"].toArray().size(), 2);
+        EXPECT_EXIT(ctl({"clusters", "remove", "e2e-a"}), 0);
+        EXPECT_EXIT(ctl({"clusters", "remove", "e2e-b"}), 0);
+    }
+
+    void aRefusedAdmissionExitsWith1AndShowsTheRisks() {
+        writeFile(path("huge.json"), R"({"name": "e2e-huge", "priority": 100, "mtbf_hours": 100,
+            "mttr_hours": 100, "standby": {"vcpus": 1, "memory_mib": 1024},
+            "active": {"vcpus": 4, "memory_mib": 307200}})");
+        const Run refused = ctl({"clusters", "add", "huge.json"});
+        EXPECT_EXIT(refused, 1);
+        QVERIFY2(refused.err.contains("admission_refused"), qPrintable(refused.err));
+        QVERIFY2(
+            refused.err.contains(QRegularExpression("memory_mib +\\S+ +1.00e-04 +over target")),
+            qPrintable(refused.err));
+        QVERIFY2(refused.err.contains(QRegularExpression("e2e-huge +memory_mib +300 GiB")),
+                 qPrintable(refused.err));
+        EXPECT_EXIT(ctl({"clusters", "show", "e2e-huge"}), 4);
+    }
+
+    void invalidInputTheServiceRefusesExitsWith2() {
+        const Run run = ctl({"clusters", "set", "mail", "group=no-such-group"});
+        EXPECT_EXIT(run, 2);
+        QVERIFY2(run.err.contains("HTTP 400"), qPrintable(run.err));
+    }
+
+    void groupsAddListAndRemove() {
+        writeFile(path("group.json"),
+                  R"({"name": "e2e-rack", "mtbf_hours": 40000, "mttr_hours": 3})");
+        EXPECT_EXIT(ctl({"groups", "add", "group.json"}), 0);
+        const Run list = ctl({"groups"});
+        EXPECT_EXIT(list, 0);
+        QVERIFY2(list.out.contains(QRegularExpression("e2e-rack +40000 +3")), qPrintable(list.out));
+        QVERIFY2(list.out.contains(QRegularExpression("rack-a .*(crm, erp|erp, crm)")),
+                 qPrintable(list.out));
+        EXPECT_EXIT(ctl({"groups", "remove", "e2e-rack"}), 0);
+        // A group with members cannot go: a conflict, refused by the service.
+        const Run busy = ctl({"groups", "remove", "rack-a"});
+        EXPECT_EXIT(busy, 1);
+        QVERIFY2(busy.err.contains("conflict"), qPrintable(busy.err));
+    }
+
+    void nodesReadinessTakeoverAndRelease() {
+        const Run list = ctl({"nodes"});
+        EXPECT_EXIT(list, 0);
+        QVERIFY2(list.out.contains(
+                     QRegularExpression("ldap-passive +ldap +" + appliance_ + " +standby")),
+                 qPrintable(list.out));
+        const Run ready = ctl({"readiness", "ldap-passive"});
+        EXPECT_EXIT(ready, 0);
+        QVERIFY2(ready.out.contains(QRegularExpression("ready +yes")), qPrintable(ready.out));
+
+        const Run granted = ctl({"takeover", "ldap-passive", "--wait", "20"});
+        EXPECT_EXIT(granted, 0);
+        QVERIFY2(granted.out.contains("granted ldap-passive: 2 vCPUs, 4 GiB"),
+                 qPrintable(granted.out));
+        QCOMPARE(nodeState("ldap-passive"), QStringLiteral("active"));
+        const Run shown = ctl({"nodes", "ldap-passive"});
+        QVERIFY2(shown.out.contains(QRegularExpression("grant +2 vCPUs, 4 GiB")),
+                 qPrintable(shown.out));
+
+        const Run released = ctl({"release", "ldap-passive"});
+        EXPECT_EXIT(released, 0);
+        QVERIFY2(released.out.contains("released ldap-passive"), qPrintable(released.out));
+        QCOMPARE(nodeState("ldap-passive"), QStringLiteral("standby"));
+
+        const Run stats = ctl({"--json", "clusters", "stats", "ldap"});
+        EXPECT_EXIT(stats, 0);
+        QCOMPARE(stats.json()["failovers"].toInt(), 1);
+    }
+
+    void powerStatus() {
+        const Run run = ctl({"power", "mail-passive", "status"});
+        EXPECT_EXIT(run, 0);
+        QCOMPARE(run.out, QStringLiteral("on\n"));
+    }
+
+    void anUnknownNodeIsNotFound() {
+        const Run run = ctl({"takeover", "ghost-passive"});
+        EXPECT_EXIT(run, 4);
+        QVERIFY2(run.err.contains("not_found"), qPrintable(run.err));
+    }
+
+    void eventsWithFilters() {
+        EXPECT_EXIT(ctl({"takeover", "monitoring-passive"}), 0);
+        EXPECT_EXIT(ctl({"release", "monitoring-passive"}), 0);
+        const Run all = ctl({"events"});
+        EXPECT_EXIT(all, 0);
+        QVERIFY2(all.out.contains("takeover.granted") && all.out.contains("release"),
+                 qPrintable(all.out));
+        const Run takeovers =
+            ctl({"--json", "events", "--kind", "takeover", "--cluster", "monitoring"});
+        EXPECT_EXIT(takeovers, 0);
+        const QJsonArray events = takeovers.json()["events"].toArray();
+        QVERIFY(events.size() >= 2);
+        qint64 previous = 0;
+        for (const QJsonValue& event : events) {
+            QVERIFY(event["kind"].toString().startsWith("takeover."));
+            QCOMPARE(event["cluster"].toString(), QStringLiteral("monitoring"));
+            QVERIFY(event["id"].toInteger() > previous);
+            previous = event["id"].toInteger();
+        }
+        const Run later = ctl({"--json", "events", "--since", QString::number(previous)});
+        EXPECT_EXIT(later, 0);
+        for (const QJsonValue& event : later.json()["events"].toArray()) {
+            QVERIFY(event["id"].toInteger() > previous);
+        }
+    }
+
+    void followPrintsEventsAsTheyHappen() {
+        const Run last = ctl({"--json", "events"});
+        const qint64 since = last.json()["next"].toInteger();
+        QProcessEnvironment env;
+        env.insert("HOME", path("home"));
+        env.insert("UNDERSTUDY_URL", url_);
+        QProcess follower;
+        follower.setProcessEnvironment(env);
+        follower.start(QStringLiteral(UNDERSTUDYCTL),
+                       {"--token-file", path("admin.token"), "--json", "events", "--follow",
+                        "--since", QString::number(since), "--cluster", "files"});
+        QVERIFY(follower.waitForStarted(kWaitMs));
+        EXPECT_EXIT(ctl({"takeover", "files-passive"}), 0);
+        QByteArray lines;
+        QDeadlineTimer deadline(kWaitMs);
+        while (!lines.contains("takeover.granted") && !deadline.hasExpired()) {
+            follower.waitForReadyRead(200);
+            lines += follower.readAllStandardOutput();
+        }
+        follower.terminate();
+        follower.waitForFinished(kWaitMs);
+        EXPECT_EXIT(ctl({"release", "files-passive"}), 0);
+        QVERIFY2(lines.contains("takeover.requested") && lines.contains("takeover.granted"),
+                 lines.constData());
+        for (const QByteArray& line : lines.trimmed().split('\n')) {
+            const QJsonObject event = QJsonDocument::fromJson(line).object();
+            QCOMPARE(event["cluster"].toString(), QStringLiteral("files"));
+            QVERIFY(event["id"].toInteger() > since);
+        }
+    }
+
+    void sizingInEachFormat() {
+        const Run table = ctl({"sizing"});
+        EXPECT_EXIT(table, 0);
+        QVERIFY2(table.out.contains("target risk 1.00e-04"), qPrintable(table.out));
+        QVERIFY2(table.out.contains("MEETS TARGET"), qPrintable(table.out));
+        const Run csv = ctl({"sizing", "--format", "csv"});
+        EXPECT_EXIT(csv, 0);
+        QVERIFY(csv.out.startsWith("appliance,cluster,failover_probability"));
+        QVERIFY2(csv.out.contains(",erp,"), qPrintable(csv.out));
+        const Run json = ctl({"--json", "sizing"});
+        EXPECT_EXIT(json, 0);
+        QVERIFY(json.json().contains("baselines"));
+    }
+
+    void whatIfChangesNothing() {
+        const Run run = ctl({"what-if", "--fail", "erp", "crm", "--remove", "mail"});
+        EXPECT_EXIT(run, 0);
+        QVERIFY2(run.out.contains(QRegularExpression("erp-passive +(granted|partial|preempts)")),
+                 qPrintable(run.out));
+        QCOMPARE(nodeState("erp-passive"), QStringLiteral("standby"));
+        EXPECT_EXIT(ctl({"clusters", "show", "mail"}), 0);
+    }
+
+    void backupWritesASqliteDatabase() {
+        const Run run = ctl({"backup", "copy.db"});
+        EXPECT_EXIT(run, 0);
+        QFile copy(path("copy.db"));
+        QVERIFY(copy.open(QIODevice::ReadOnly));
+        QCOMPARE(copy.read(16), QByteArray("SQLite format 3\0", 16));
+        QVERIFY2(run.out.contains(QStringLiteral("wrote %1 bytes").arg(copy.size())),
+                 qPrintable(run.out));
+    }
+
+    void aWrongTokenIsNotAllowed() {
+        const Run run = ctl({"nodes"}, path("wrong.token"));
+        EXPECT_EXIT(run, 3);
+        QVERIFY2(run.err.contains("unauthorized") && run.err.contains("--token-file"),
+                 qPrintable(run.err));
+        QVERIFY(!run.err.contains("not-a-token-the-service-knows"));
+    }
+
+    void aClusterTokenReachesOnlyItsOwnNode() {
+        const Run rotated = ctl({"clusters", "rotate-token", "web"});
+        EXPECT_EXIT(rotated, 0);
+        writeFile(path("web.token"), rotated.out.toUtf8());
+        EXPECT_EXIT(ctl({"nodes", "web-passive"}, path("web.token")), 0);
+        EXPECT_EXIT(ctl({"readiness", "web-passive"}, path("web.token")), 0);
+        const Run other = ctl({"nodes", "erp-passive"}, path("web.token"));
+        EXPECT_EXIT(other, 3);
+        EXPECT_EXIT(ctl({"appliances"}, path("web.token")), 3);
+        // status falls back to the health links when headroom is admin-only.
+        const Run status = ctl({"status"}, path("web.token"));
+        EXPECT_EXIT(status, 0);
+        QVERIFY2(status.out.contains(QRegularExpression(appliance_ + " +yes")),
+                 qPrintable(status.out));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestUnderstudyctlE2e)
+#include "test_understudyctl_e2e.moc"
