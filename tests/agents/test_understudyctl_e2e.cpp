@@ -398,6 +398,27 @@ private slots:
         QVERIFY2(status.out.contains(QRegularExpression(appliance_ + " +yes")),
                  qPrintable(status.out));
     }
+
+    // Last: it fills the appliance. The big nodes take everything but a few GiB, so web's
+    // takeover (22 GiB more) is denied with the holders listed.
+    void aTakeoverDenialExitsWith1AndNamesTheHolders() {
+        const QStringList big{"erp-passive", "dwh-passive", "billing-passive", "crm-passive"};
+        for (const QString& node : big) {
+            EXPECT_EXIT(ctl({"takeover", node}), 0);
+        }
+        const Run denied = ctl({"takeover", "web-passive"});
+        EXPECT_EXIT(denied, 1);
+        QVERIFY2(denied.err.contains("takeover_denied"), qPrintable(denied.err));
+        QVERIFY2(denied.err.contains(QRegularExpression("resource +memory_mib")),
+                 qPrintable(denied.err));
+        QVERIFY2(denied.err.contains(QRegularExpression("needed +22 GiB")), qPrintable(denied.err));
+        QVERIFY2(denied.err.contains(QRegularExpression("dwh-passive +dwh +300 +active +88 GiB")),
+                 qPrintable(denied.err));
+        QCOMPARE(nodeState("web-passive"), QStringLiteral("standby"));
+        for (const QString& node : big) {
+            EXPECT_EXIT(ctl({"release", node}), 0);
+        }
+    }
 };
 
 QTEST_GUILESS_MAIN(TestUnderstudyctlE2e)
