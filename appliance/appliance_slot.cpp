@@ -12,80 +12,23 @@ Error stoppingError(const std::string& appliance) {
 }
 
 bool ApplianceSlot::postExclusive(std::function<void()> task) {
-    return worker->post([this, task = std::move(task)]() mutable {
-        admit(Held{{}, [task = std::move(task)] {
-                       task();
-                       return false;
-                   }});
-    });
+    return worker->post([this, task = std::move(task)]() mutable { gate.admit(std::move(task)); });
 }
 
 bool ApplianceSlot::postExclusiveAfter(std::chrono::milliseconds delay,
                                        std::function<void()> task) {
-    return worker->postAfter(delay, [this, task = std::move(task)]() mutable {
-        admit(Held{{}, [task = std::move(task)] {
-                       task();
-                       return false;
-                   }});
-    });
+    return worker->postAfter(
+        delay, [this, task = std::move(task)]() mutable { gate.admit(std::move(task)); });
 }
 
 bool ApplianceSlot::postPipelined(std::string node, std::function<bool()> begin) {
     return worker->post([this, node = std::move(node), begin = std::move(begin)]() mutable {
-        admit(Held{std::move(node), std::move(begin)});
+        gate.admit(std::move(node), std::move(begin));
     });
 }
 
-void ApplianceSlot::admit(Held held) {
-    held_.push_back(std::move(held));
-    drain();
-}
-
-void ApplianceSlot::drain() {
-    while (!held_.empty()) {
-        Held& next = held_.front();
-        const bool exclusive = next.node.empty();
-        // A stale model is rebuilt only with nothing in flight, so that no reservation is lost.
-        const bool blocked =
-            exclusive ? in_flight_ != 0
-                      : busy_.count(next.node) != 0 || (model_stale.load() && in_flight_ != 0);
-        if (blocked) {
-            return;
-        }
-        Held running = std::move(next);
-        held_.pop_front();
-        if (exclusive) {
-            running.run();
-            continue;
-        }
-        // Counted after it began: while it decides, in_flight_ counts the others only.
-        busy_.insert(running.node);
-        if (running.run()) {
-            ++in_flight_;
-        } else {
-            busy_.erase(busy_.find(running.node));
-        }
-    }
-}
-
-void ApplianceSlot::holdNodes(const std::vector<std::string>& nodes) {
-    for (const std::string& node : nodes) {
-        busy_.insert(node);
-    }
-}
-
-void ApplianceSlot::finishPipelined(const std::vector<std::string>& nodes) {
-    --in_flight_;
-    for (const std::string& node : nodes) {
-        if (auto found = busy_.find(node); found != busy_.end()) {
-            busy_.erase(found);
-        }
-    }
-    drain();
-}
-
 Status ApplianceSlot::refreshModel(CoreStore& store) {
-    if (in_flight_ == 0 && model_stale.exchange(false)) {
+    if (gate.quiet() && model_stale.exchange(false)) {
         auto loaded = store.read(
             [&](db::Database& database) { return ApplianceInventory::load(database, id); });
         if (!loaded) {

@@ -14,13 +14,11 @@
 
 #include <atomic>
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -34,6 +32,7 @@
 #include "appliance/libvirt_hypervisor.h"
 #include "appliance/node_inventory.h"
 #include "appliance/node_lifecycle.h"
+#include "appliance/work_gate.h"
 #include "db/records.h"
 #include "sizing/fleet.h"
 #include "sizing/result.h"
@@ -93,10 +92,7 @@ struct ApplianceSlot {
     // answers whether it left work in flight, which must end with finishPipelined().
     bool postPipelined(std::string node, std::function<bool()> begin);
     // On the worker: work on these nodes is no longer in flight.
-    void finishPipelined(const std::vector<std::string>& nodes);
-    // On the worker: marks more nodes as in flight with a pipelined takeover (its victims).
-    void holdNodes(const std::vector<std::string>& nodes);
-    bool nodeInFlight(const std::string& node) const { return busy_.count(node) != 0; }
+    void finishPipelined(const std::vector<std::string>& nodes) { gate.finish(nodes); }
     // On the worker, with nothing in flight: rebuilds the model if it is stale. Continuations
     // never rebuild it: that would drop the reservations in flight.
     Status refreshModel(CoreStore& store);
@@ -105,18 +101,8 @@ struct ApplianceSlot {
     Result<std::string> defineFromTemplate(const std::string& domain, const std::string& uuid,
                                            const NodeMetadata& metadata);
 
-private:
-    struct Held {
-        std::string node;  // empty: exclusive
-        std::function<bool()> run;
-    };
-    void admit(Held held);
-    void drain();
-
-    // On the worker only.
-    int in_flight_ = 0;
-    std::multiset<std::string> busy_;
-    std::deque<Held> held_;
+    // On the worker only: which work may begin (exclusive, pipelined, waiting).
+    WorkGate gate{[this] { return model_stale.load(); }};
 };
 
 template <typename F>

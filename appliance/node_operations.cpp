@@ -149,7 +149,7 @@ bool NodeOperations::beginTakeover(ApplianceSlot& slot, const std::string& name,
     row->grant->memoryMib = decision.grant.memory_mib;
     row->grant->vcpus = decision.grant.vcpus;
     row->grant->partial = decision.partial;
-    slot.holdNodes(decision.preempt);
+    slot.gate.hold(decision.preempt);
     const db::Id node_id = row->node.id;
     const db::DBEvent requested = makeEvent("takeover.requested", cluster, name,
                                             {{"appliance", slot.config.name},
@@ -334,7 +334,7 @@ void NodeOperations::restorePreempted(ApplianceSlot& slot, const std::vector<std
         const NodeRow* found = slot.model.find(name);
         // A node another takeover in flight is preempting stays down.
         if (!found ||
-            (slot.nodeInFlight(name) && std::find(own.begin(), own.end(), name) == own.end())) {
+            (slot.gate.inFlight(name) && std::find(own.begin(), own.end(), name) == own.end())) {
             continue;
         }
         const NodeRow row = *found;
