@@ -107,9 +107,16 @@ AddClusterDialog::AddClusterDialog(const std::vector<sizing::GroupSpec>& groups,
     error_->setStyleSheet(QStringLiteral("color: #d93f3f; font-weight: bold;"));
     error_->hide();
     layout->addWidget(error_);
+    note_ = new QLabel(this);
+    note_->setObjectName(QStringLiteral("addClusterNote"));
+    note_->setWordWrap(true);
+    note_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    note_->hide();
+    layout->addWidget(note_);
 
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
-    buttons->button(QDialogButtonBox::Ok)->setText(tr("Add to what-if"));
+    ok_ = buttons->button(QDialogButtonBox::Ok);
+    ok_->setText(tr("Add to what-if"));
     connect(buttons, &QDialogButtonBox::accepted, this, &AddClusterDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &AddClusterDialog::reject);
     layout->addWidget(buttons);
@@ -150,14 +157,49 @@ QWidget* AddClusterDialog::fieldFor(const std::string& where) const {
     return nullptr;
 }
 
+AddClusterDialog::AddClusterDialog(const std::vector<sizing::GroupSpec>& groups,
+                                   std::function<void(const sizing::ClusterSpec&)> submit,
+                                   const QString& title, QWidget* parent)
+    : AddClusterDialog(groups, std::function<Status(const sizing::ClusterSpec&)>(), parent) {
+    submit_ = std::move(submit);
+    setWindowTitle(title);
+    ok_->setText(tr("Check admission"));
+}
+
+void AddClusterDialog::showNote(const QString& note, const QString& okText) {
+    ok_->setEnabled(true);
+    ok_->setText(okText);
+    note_->setText(note);
+    note_->setVisible(!note.isEmpty());
+}
+
+void AddClusterDialog::finishAdd(const Status& result) {
+    ok_->setEnabled(true);
+    if (result) {
+        error_->hide();
+        QDialog::accept();
+        return;
+    }
+    showError(result.error());
+}
+
 void AddClusterDialog::accept() {
+    if (submit_) {
+        error_->hide();
+        ok_->setEnabled(false);
+        submit_(cluster());
+        return;
+    }
     const Status added = add_(cluster());
     if (added) {
         error_->hide();
         QDialog::accept();
         return;
     }
-    const Error& error = added.error();
+    showError(added.error());
+}
+
+void AddClusterDialog::showError(const Error& error) {
     QWidget* field = fieldFor(error.where);
     QString fieldName;
     if (field != nullptr) {
@@ -168,9 +210,11 @@ void AddClusterDialog::accept() {
         }
         field->setFocus();
     }
-    error_->setText(tr("Not added — %1%2. Correct the value and press Add again.")
-                        .arg(fieldName.isEmpty() ? QString() : fieldName + QStringLiteral(" "),
-                             QString::fromStdString(error.message)));
+    const QString field_text = fieldName.isEmpty() ? QString() : fieldName + QStringLiteral(" ");
+    const QString message = QString::fromStdString(error.message);
+    error_->setText(submit_ ? tr("Not registered — %1%2").arg(field_text, message)
+                            : tr("Not added — %1%2. Correct the value and press Add again.")
+                                  .arg(field_text, message));
     error_->show();
 }
 

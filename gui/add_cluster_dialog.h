@@ -14,6 +14,7 @@ class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
+class QPushButton;
 class QSpinBox;
 
 namespace understudy::gui {
@@ -25,6 +26,15 @@ public:
     AddClusterDialog(const std::vector<sizing::GroupSpec>& groups,
                      std::function<Status(const sizing::ClusterSpec&)> add,
                      QWidget* parent = nullptr);
+    // For an add that needs the service: `submit` starts it and the caller answers later with
+    // showNote() (the dialog stays open, e.g. with an admission preview) or finishAdd().
+    AddClusterDialog(const std::vector<sizing::GroupSpec>& groups,
+                     std::function<void(const sizing::ClusterSpec&)> submit, const QString& title,
+                     QWidget* parent = nullptr);
+    void finishAdd(const Status& result);
+    // Shown above the buttons while the dialog waits for the next press of `okText`.
+    void showNote(const QString& note, const QString& okText);
+    QLabel* noteLabel() const { return note_; }
 
     sizing::ClusterSpec cluster() const;
     QLabel* errorLabel() const { return error_; }
@@ -32,8 +42,12 @@ public:
 
 private:
     QWidget* fieldFor(const std::string& where) const;
+    void showError(const Error& error);
 
     std::function<Status(const sizing::ClusterSpec&)> add_;
+    std::function<void(const sizing::ClusterSpec&)> submit_;
+    QPushButton* ok_ = nullptr;
+    QLabel* note_ = nullptr;
     QLineEdit* name_ = nullptr;
     QSpinBox* priority_ = nullptr;
     QDoubleSpinBox* mtbf_ = nullptr;

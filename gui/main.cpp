@@ -20,7 +20,9 @@ int main(int argc, char** argv) {
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption url(QStringLiteral("url"),
-                                 QStringLiteral("The understudyd service to connect to."),
+                                 QStringLiteral("The understudyd service to connect to (the "
+                                                "admin token from UNDERSTUDY_TOKEN, else the "
+                                                "remembered one, else asked for)."),
                                  QStringLiteral("URL"));
     parser.addOption(url);
     parser.addPositionalArgument(QStringLiteral("FLEET_FILE"),
@@ -32,10 +34,10 @@ int main(int argc, char** argv) {
     }
 
     understudy::gui::MainWindow window;
+    window.show();
     if (parser.isSet(url)) {
         window.setServiceUrl(parser.value(url));
     }
-    window.show();
     if (!parser.positionalArguments().isEmpty()) {
         (void)window.openFleet(parser.positionalArguments().front());
     } else if (!parser.isSet(url)) {

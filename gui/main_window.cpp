@@ -30,10 +30,15 @@
 #include "gui/add_cluster_dialog.h"
 #include "gui/clusters_view.h"
 #include "gui/console_palette.h"
+#include "gui/dashboard_view.h"
+#include "gui/event_log_view.h"
+#include "gui/nodes_view.h"
 #include "gui/offline_arbitration.h"
+#include "gui/online_console.h"
 #include "gui/quantity_format.h"
 #include "gui/risk_spin_box.h"
 #include "gui/sizing_view.h"
+#include "gui/timeline_view.h"
 #include "gui/what_if_panel.h"
 #include "sizing/fleet_file.h"
 
@@ -71,6 +76,20 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     clustersView_ = new ClustersView(views_);
     views_->addTab(sizingView_, tr("&Sizing"));
     views_->addTab(clustersView_, tr("&Clusters"));
+    online_ = new OnlineConsole(this);
+    const std::pair<QWidget*, QString> onlineTabs[] = {{online_->dashboard(), tr("&Dashboard")},
+                                                       {online_->nodes(), tr("&Nodes")},
+                                                       {online_->timeline(), tr("&Timeline")},
+                                                       {online_->events(), tr("&Events")}};
+    int tabKey = Qt::Key_3;
+    for (const auto& [tab, title] : onlineTabs) {
+        views_->addTab(tab, title);
+        auto* show = newAction(this, "", title, QKeySequence(Qt::CTRL | tabKey++),
+                               tr("Show the %1 view").arg(QString(title).remove(u'&')));
+        show->setObjectName(tab->objectName() + QStringLiteral("TabAction"));
+        connect(show, &QAction::triggered, this, [this, tab] { views_->setCurrentWidget(tab); });
+        onlineTabActions_ << show;
+    }
     setCentralWidget(views_);
 
     whatIf_ = new WhatIfPanel;
@@ -100,6 +119,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     statusBar()->addWidget(modeLabel_);
     statusBar()->addWidget(verdictLabel_, 1);
     statusBar()->addPermanentWidget(computeLabel_);
+    statusBar()->addPermanentWidget(online_->stateLabel());
+    connect(online_, &OnlineConsole::message, statusBar(), &QStatusBar::showMessage);
+    connect(online_->connection(), &ServiceConnection::stateChanged, this, [this] {
+        if (online_->connection()->state() == ConnectionState::connected && !open_) {
+            modeLabel_->setText(tr("Online"));
+        }
+    });
 
     connect(runner_, &SizingRunner::computed, this, &MainWindow::showSnapshot);
     connect(runner_, &SizingRunner::busyChanged, this, [this](bool busy) {
@@ -231,13 +257,15 @@ void MainWindow::createActions() {
         QMessageBox::about(
             this, tr("About understudy-console"),
             tr("<b>understudy-console</b><p>Sizes and watches passive-node appliances. Offline "
-               "mode sizes a fleet file in-process; online mode (the live views of understudyd) "
-               "comes with the service.</p>"));
+               "mode sizes a fleet file in-process; online mode (File › Connect…) shows an "
+               "understudyd's appliances, nodes and events live.</p>"));
     });
 }
 
 void MainWindow::createMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addActions({online_->connectAction(), online_->disconnectAction()});
+    file->addSeparator();
     file->addActions({openAction_, saveAction_, saveAsAction_});
     file->addSeparator();
     file->addAction(exportAction_);
@@ -249,8 +277,12 @@ void MainWindow::createMenus() {
     whatIf->addActions({failAction_, clearFailAction_});
     whatIf->addSeparator();
     whatIf->addActions({revertAction_, recomputeAction_});
+    QMenu* service = menuBar()->addMenu(tr("Se&rvice"));
+    service->addActions(online_->serviceActions());
     QMenu* view = menuBar()->addMenu(tr("&View"));
-    view->addActions({sizingTabAction_, clustersTabAction_, filterAction_});
+    view->addActions({sizingTabAction_, clustersTabAction_});
+    view->addActions(onlineTabActions_);
+    view->addAction(filterAction_);
     QAction* dockToggle = whatIfDock_->toggleViewAction();
     dockToggle->setObjectName(QStringLiteral("whatIfPanelAction"));
     dockToggle->setShortcut(QKeySequence(Qt::Key_F9));
@@ -271,23 +303,31 @@ void MainWindow::createMenus() {
 }
 
 QList<QAction*> MainWindow::mainActions() const {
-    return {openAction_,
-            saveAction_,
-            saveAsAction_,
-            exportAction_,
-            quitAction_,
-            addClusterAction_,
-            removeClustersAction_,
-            failAction_,
-            clearFailAction_,
-            revertAction_,
-            recomputeAction_,
-            filterAction_,
-            darkAction_,
-            sizingTabAction_,
-            clustersTabAction_,
-            whatIfFocusAction_,
-            whatIfDock_->toggleViewAction()};
+    QList<QAction*> actions{openAction_,
+                            saveAction_,
+                            saveAsAction_,
+                            exportAction_,
+                            quitAction_,
+                            addClusterAction_,
+                            removeClustersAction_,
+                            failAction_,
+                            clearFailAction_,
+                            revertAction_,
+                            recomputeAction_,
+                            filterAction_,
+                            darkAction_,
+                            sizingTabAction_,
+                            clustersTabAction_,
+                            whatIfFocusAction_,
+                            whatIfDock_->toggleViewAction(),
+                            online_->connectAction()};
+    actions << onlineTabActions_;
+    for (QAction* action : online_->serviceActions()) {
+        if (!action->shortcut().isEmpty()) {
+            actions << action;
+        }
+    }
+    return actions;
 }
 
 Status MainWindow::openFleet(const QString& path) {
@@ -328,11 +368,7 @@ void MainWindow::reopenLastFile() {
 }
 
 void MainWindow::setServiceUrl(const QString& url) {
-    const QString note =
-        tr("Online mode comes with the service: %1 is not contacted yet.").arg(url);
-    auto* label = new QLabel(note);
-    label->setObjectName(QStringLiteral("onlineNote"));
-    statusBar()->addPermanentWidget(label);
+    online_->startWith(url);
 }
 
 void MainWindow::recompute(bool now) {

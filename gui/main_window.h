@@ -1,7 +1,7 @@
 // understudy-console's main window. Offline mode: a fleet file opened without any service,
-// sized in-process for the what-if (PRODUCT.md, "Console"). The views sit in a tab widget so
-// the online views (dashboard, nodes, timeline, events) slot in beside Sizing and Clusters
-// once the console talks to understudyd through the API client.
+// sized in-process for the what-if (PRODUCT.md, "Console"). Online mode (OnlineConsole): the
+// live views of an understudyd (dashboard, nodes, timeline, events) in tabs beside Sizing and
+// Clusters, through the API client only.
 #pragma once
 
 #include <QMainWindow>
@@ -22,6 +22,7 @@ class QDockWidget;
 namespace understudy::gui {
 
 class ClustersView;
+class OnlineConsole;
 class SizingView;
 class WhatIfPanel;
 
@@ -39,7 +40,8 @@ public:
     Status exportReport(const QString& path);
     // Adds a cluster to the what-if when the fleet rules accept it; nothing changes otherwise.
     Status addCluster(const sizing::ClusterSpec& cluster);
-    // Online mode comes with the service: for now the URL is only acknowledged.
+    // Online mode: connects to the service at `url` (token from UNDERSTUDY_TOKEN, else the
+    // remembered one, else the connection dialog).
     void setServiceUrl(const QString& url);
     // Reopens the file of the last session, if there was one and it still exists.
     void reopenLastFile();
@@ -51,6 +53,7 @@ public:
     SizingView* sizingView() const { return sizingView_; }
     ClustersView* clustersView() const { return clustersView_; }
     WhatIfPanel* whatIfPanel() const { return whatIf_; }
+    OnlineConsole* online() const { return online_; }
     QTabWidget* views() const { return views_; }
     SizingRunner* runner() const { return runner_; }
     ReportExporter* exporter() const { return exporter_; }
@@ -94,6 +97,8 @@ private:
     SizingView* sizingView_ = nullptr;
     ClustersView* clustersView_ = nullptr;
     WhatIfPanel* whatIf_ = nullptr;
+    OnlineConsole* online_ = nullptr;
+    QList<QAction*> onlineTabActions_;
     QDockWidget* whatIfDock_ = nullptr;
     QProgressDialog* exportProgress_ = nullptr;
     QLabel* modeLabel_ = nullptr;

@@ -19,6 +19,8 @@ packages=(
   xvfb xauth fonts-dejavu-core poppler-utils
   # cluster agents: OCF shell functions and ocf-tester, Pacemaker's offline tools, fence-agents' metadata to compare with
   resource-agents pacemaker-cli-utils fence-agents
+  # the console keeps its admin token in the desktop's keyring
+  qtkeychain-qt6-dev
 )
 
 missing=()

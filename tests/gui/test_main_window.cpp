@@ -16,7 +16,9 @@
 #include "console_test_support.h"
 #include "gui/add_cluster_dialog.h"
 #include "gui/clusters_view.h"
+#include "gui/connect_dialog.h"
 #include "gui/console_palette.h"
+#include "gui/online_console.h"
 #include "gui/risk_spin_box.h"
 #include "gui/sizing_view.h"
 #include "gui/what_if_panel.h"
@@ -49,7 +51,7 @@ private slots:
     void everyMainActionHasItsOwnShortcut();
     void thePaletteAndWindowGeometryAreRemembered();
     void quickEditsShowOnlyTheNewestAnswer();
-    void aServiceUrlIsAcknowledgedWithoutAFakeConnection();
+    void aServiceUrlWithoutATokenAsksForOneBeforeConnecting();
     void tabMovesThroughTheWhatIfControlsInOrder();
 
 private:
@@ -396,12 +398,20 @@ void TestMainWindow::quickEditsShowOnlyTheNewestAnswer() {
     QCOMPARE(window_->snapshot()->fleet.target_risk, 1e-9);
 }
 
-void TestMainWindow::aServiceUrlIsAcknowledgedWithoutAFakeConnection() {
+void TestMainWindow::aServiceUrlWithoutATokenAsksForOneBeforeConnecting() {
+    qunsetenv("UNDERSTUDY_TOKEN");
+    qputenv("UNDERSTUDY_CONSOLE_NO_KEYRING", "1");
     window_->setServiceUrl(QStringLiteral("http://127.0.0.1:8470"));
-    auto* note = window_->findChild<QLabel*>(QStringLiteral("onlineNote"));
-    QVERIFY(note != nullptr);
-    QVERIFY(note->text().contains(QStringLiteral("Online mode comes with the service")));
-    QVERIFY(note->text().contains(QStringLiteral("http://127.0.0.1:8470")));
+    ConnectDialog* dialog = nullptr;
+    QTRY_VERIFY((dialog = window_->findChild<ConnectDialog*>()) != nullptr);
+    QCOMPARE(dialog->url(), QUrl(QStringLiteral("http://127.0.0.1:8470")));
+    QVERIFY(dialog->token().isEmpty());
+    QCOMPARE(window_->online()->connection()->state(), ConnectionState::disconnected);
+    // Connecting without a token is not offered.
+    dialog->accept();
+    QVERIFY(dialog->isVisible());
+    QVERIFY(dialog->findChild<QLabel*>(QStringLiteral("connectError"))->isVisible());
+    dialog->reject();
     QVERIFY(!window_->snapshot());
 }
 

@@ -1,0 +1,66 @@
+// The live nodes of the service, one row each: node, cluster, appliance, state (colour, icon
+// and word), standby / active / current footprints, grant, since. Updated in place when the
+// set of nodes is unchanged, so selection and sorting survive the refresh after each event.
+#pragma once
+
+#include <QAbstractTableModel>
+#include <QSortFilterProxyModel>
+#include <vector>
+
+#include "appliance/client/api_types.h"
+
+namespace understudy::gui {
+
+class NodeTableModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Column {
+        Name,
+        Cluster,
+        Appliance,
+        State,
+        Standby,
+        Active,
+        Current,
+        Grant,
+        Since,
+        ColumnCount
+    };
+    enum Role { SortRole = Qt::UserRole + 1, StateRole, NameRole };
+
+    explicit NodeTableModel(QObject* parent = nullptr);
+    void setNodes(const std::vector<client::Node>& nodes);
+    const client::Node* node(const QString& name) const;
+    const std::vector<client::Node>& nodes() const { return nodes_; }
+    void setDark(bool dark) { dark_ = dark; }
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+
+private:
+    std::vector<client::Node> nodes_;
+    bool dark_ = false;
+};
+
+// Text over node, cluster and appliance; and one state, or all.
+class NodeFilterProxy : public QSortFilterProxyModel {
+    Q_OBJECT
+public:
+    explicit NodeFilterProxy(QObject* parent = nullptr);
+    void setState(const QString& state);
+    void setText(const QString& text);
+
+protected:
+    bool filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const override;
+
+private:
+    QString state_;
+    QString text_;
+};
+
+// "4 vCPUs · 16 GiB"
+QString footprintText(const client::Footprint& footprint);
+
+}  // namespace understudy::gui

@@ -1,0 +1,99 @@
+// The console's link to one understudyd, through the API client only: connects (with steps a
+// progress dialog can show, and cancel), keeps a copy of the live fleet (appliances, clusters,
+// nodes, the sizing target) and of the recent event log, follows GET /events by long-polling,
+// and refreshes the copy within a moment of each event. A lost service is retried with
+// backoff (1, 2, 4 … 30 s) and the state says so; a refused token is not retried.
+#pragma once
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+#include <QUrl>
+#include <deque>
+#include <vector>
+
+#include "appliance/client/api_client.h"
+
+namespace understudy::gui {
+
+enum class ConnectionState { disconnected, connecting, connected, reconnecting, failed };
+
+struct LiveFleet {
+    std::vector<client::Appliance> appliances;
+    std::vector<client::Cluster> clusters;
+    std::vector<client::Node> nodes;
+    double target_risk = 0;  // 0 until the first GET /sizing
+    bool sized = false;
+};
+
+class ServiceConnection : public QObject {
+    Q_OBJECT
+public:
+    // How many events the console keeps in memory (the newest), and loads when it connects.
+    static constexpr int kKeptEvents = 20000;
+    static constexpr int kInitialEvents = 5000;
+    static constexpr int kConnectSteps = 4;
+
+    explicit ServiceConnection(QObject* parent = nullptr);
+    ~ServiceConnection() override;
+
+    void connectTo(const QUrl& url, const QByteArray& token);
+    // Stops connecting or following; keeps what was loaded on screen.
+    void disconnectFromService();
+
+    ConnectionState state() const { return state_; }
+    // "Connected to URL", "Reconnecting in 4 s — unreachable: …", "Failed: …".
+    QString stateText() const;
+    QString lastError() const { return lastError_; }
+    int connectStep() const { return step_; }
+    QUrl url() const { return url_; }
+    client::ApiClient* client() const { return client_; }
+
+    const LiveFleet& fleet() const { return fleet_; }
+    const std::deque<client::Event>& events() const { return events_; }
+    qint64 lastEventId() const { return lastEventId_; }
+
+    // Fetches the fleet again now (after an action the views should show at once).
+    void refresh();
+
+signals:
+    void stateChanged();
+    void fleetChanged();
+    // `count` events were appended at the end of events(); `dropped` were removed from its front.
+    void eventsAppended(int count, int dropped);
+    void eventsReset();
+
+private:
+    void beginConnect();
+    void loadFleet(bool initial);
+    void findNewestEvent(qint64 low, qint64 high, bool growing);
+    void loadRecentEvents(qint64 since);
+    void startFollowing();
+    void appendEvents(const std::vector<client::Event>& events);
+    void scheduleRefresh();
+    void lost(const client::ApiError& error);
+    void setState(ConnectionState state);
+    bool current(quint64 generation) const { return generation == generation_; }
+
+    QPointer<client::ApiClient> client_;
+    client::EventFollower* follower_ = nullptr;
+    QUrl url_;
+    QByteArray token_;
+    ConnectionState state_ = ConnectionState::disconnected;
+    QString lastError_;
+    int step_ = 0;
+    quint64 generation_ = 0;  // answers to an older connection attempt are dropped
+    int backoffSeconds_ = 0;
+    QTimer reconnectTimer_;
+    QElapsedTimer reconnectClock_;
+    QTimer refreshTimer_;
+    bool refreshing_ = false;
+    bool refreshAgain_ = false;
+
+    LiveFleet fleet_;
+    std::deque<client::Event> events_;
+    qint64 lastEventId_ = 0;
+};
+
+}  // namespace understudy::gui
