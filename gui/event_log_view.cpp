@@ -5,7 +5,6 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QJsonArray>
-#include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
 #include <QStyle>
@@ -16,25 +15,38 @@
 
 namespace understudy::gui {
 
+namespace {
+
+// Plain words rather than JSON: strings without quotes, objects as {key=value, …}.
+QString valueText(const QJsonValue& value) {
+    if (value.isString()) {
+        return value.toString();
+    }
+    if (value.isDouble()) {
+        return QString::number(value.toDouble(), 'g', 12);
+    }
+    if (value.isBool()) {
+        return value.toBool() ? QStringLiteral("true") : QStringLiteral("false");
+    }
+    if (value.isArray()) {
+        QStringList items;
+        for (const QJsonValue& item : value.toArray()) {
+            items << valueText(item);
+        }
+        return QStringLiteral("[%1]").arg(items.join(QStringLiteral(", ")));
+    }
+    if (value.isObject()) {
+        return QStringLiteral("{%1}").arg(eventDetailsText(value.toObject()));
+    }
+    return QStringLiteral("null");
+}
+
+}  // namespace
+
 QString eventDetailsText(const QJsonObject& details) {
     QStringList parts;
     for (auto it = details.begin(); it != details.end(); ++it) {
-        const QJsonValue value = it.value();
-        QString text;
-        if (value.isString()) {
-            text = value.toString();
-        } else if (value.isDouble()) {
-            text = QString::number(value.toDouble(), 'g', 12);
-        } else if (value.isBool()) {
-            text = value.toBool() ? QStringLiteral("true") : QStringLiteral("false");
-        } else if (value.isNull()) {
-            text = QStringLiteral("null");
-        } else {
-            text = QString::fromUtf8(
-                value.isArray() ? QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact)
-                                : QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact));
-        }
-        parts << QStringLiteral("%1=%2").arg(it.key(), text);
+        parts << QStringLiteral("%1=%2").arg(it.key(), valueText(it.value()));
     }
     return parts.join(QStringLiteral(", "));
 }
@@ -227,12 +239,22 @@ EventLogView::EventLogView(ServiceConnection* connection, QWidget* parent) : QWi
     table_->verticalHeader()->hide();
     table_->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     table_->horizontalHeader()->setStretchLastSection(true);
-    const int chars = fontMetrics().averageCharWidth();
-    table_->setColumnWidth(EventTableModel::Id, chars * 8);
-    table_->setColumnWidth(EventTableModel::Time, chars * 26);
-    table_->setColumnWidth(EventTableModel::Kind, chars * 26);
-    table_->setColumnWidth(EventTableModel::Cluster, chars * 16);
-    table_->setColumnWidth(EventTableModel::Node, chars * 22);
+    const QFontMetrics metrics = table_->fontMetrics();
+    const int padding = 24;
+    const int icon = style()->pixelMetric(QStyle::PM_SmallIconSize) + 6;
+    table_->setColumnWidth(EventTableModel::Id,
+                           metrics.horizontalAdvance(QStringLiteral("00000000")) + padding);
+    table_->setColumnWidth(
+        EventTableModel::Time,
+        metrics.horizontalAdvance(QStringLiteral("2026-12-31 23:59:59.999")) + padding);
+    table_->setColumnWidth(
+        EventTableModel::Kind,
+        metrics.horizontalAdvance(QStringLiteral("hypervisor.disconnected")) + icon + padding);
+    table_->setColumnWidth(EventTableModel::Cluster,
+                           metrics.horizontalAdvance(QStringLiteral("monitoring-eu")) + padding);
+    table_->setColumnWidth(
+        EventTableModel::Node,
+        metrics.horizontalAdvance(QStringLiteral("monitoring-eu-passive")) + padding);
     layout->addWidget(table_, 1);
 
     connect(kind_, &QComboBox::currentIndexChanged, this, &EventLogView::applyFilters);

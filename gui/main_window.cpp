@@ -124,6 +124,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(online_->connection(), &ServiceConnection::stateChanged, this, [this] {
         if (online_->connection()->state() == ConnectionState::connected && !open_) {
             modeLabel_->setText(tr("Online"));
+            // The what-if works on a fleet file; online without one it would only be empty.
+            whatIfDock_->hide();
+            if (views_->currentWidget() == sizingView_ ||
+                views_->currentWidget() == clustersView_) {
+                views_->setCurrentWidget(online_->dashboard());
+            }
         }
     });
 

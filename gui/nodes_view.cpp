@@ -14,6 +14,7 @@
 #include <QTableView>
 #include <QToolBar>
 #include <QVBoxLayout>
+#include <algorithm>
 
 #include "gui/api_error_text.h"
 #include "gui/online_style.h"
@@ -143,7 +144,8 @@ NodesView::NodesView(ServiceConnection* connection, QWidget* parent)
     table_->setAlternatingRowColors(true);
     table_->verticalHeader()->hide();
     table_->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 8);
-    table_->horizontalHeader()->setStretchLastSection(true);
+    table_->horizontalHeader()->setStretchLastSection(false);
+    table_->horizontalHeader()->setResizeContentsPrecision(200);
     table_->setContextMenuPolicy(Qt::ActionsContextMenu);
     table_->addActions({takeOverAction_, releaseAction_, fenceAction_});
     layout->addWidget(table_, 1);
@@ -173,10 +175,17 @@ NodesView::NodesView(ServiceConnection* connection, QWidget* parent)
 
 void NodesView::update() {
     model_->setDark(palette().color(QPalette::Base).lightness() < 128);
-    const bool first = model_->rowCount() == 0;
+    const int before = model_->rowCount();
     model_->setNodes(connection_->fleet().nodes);
-    if (first && model_->rowCount() > 0) {
+    if (before != model_->rowCount()) {
         table_->resizeColumnsToContents();
+        // Footprints grow at a takeover: leave room for a large one.
+        const int footprint =
+            table_->fontMetrics().horizontalAdvance(QStringLiteral("+128 vCPUs · 1024 GiB")) + 24;
+        for (int column : {NodeTableModel::Standby, NodeTableModel::Active, NodeTableModel::Current,
+                           NodeTableModel::Grant}) {
+            table_->setColumnWidth(column, std::max(table_->columnWidth(column), footprint));
+        }
     }
     updateActions();
 }

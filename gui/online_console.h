@@ -9,6 +9,7 @@
 #include <QUrl>
 
 #include "appliance/client/api_client.h"
+#include "gui/add_cluster_dialog.h"
 #include "gui/service_connection.h"
 #include "sizing/fleet.h"
 
@@ -20,7 +21,6 @@ class QTimer;
 
 namespace understudy::gui {
 
-class AddClusterDialog;
 class DashboardView;
 class EventLogView;
 class NodesView;

@@ -14,6 +14,7 @@
 #include <map>
 
 #include "gui/online_style.h"
+#include "gui/quantity_format.h"
 
 namespace understudy::gui {
 
@@ -163,7 +164,8 @@ void TimelineCanvas::paintEvent(QPaintEvent*) {
 
     // Ticks: about one per 120 px, at round times.
     const qint64 spanMs = std::max<qint64>(1, from_.msecsTo(to_));
-    const qint64 steps[] = {60'000,    300'000,    900'000,    1'800'000, 3'600'000,
+    const qint64 steps[] = {1'000,     2'000,      5'000,      10'000,    30'000,
+                            60'000,    300'000,    900'000,    1'800'000, 3'600'000,
                             7'200'000, 21'600'000, 43'200'000, 86'400'000};
     const double wanted = static_cast<double>(spanMs) / std::max(1.0, (width() - left) / 120.0);
     qint64 step = steps[std::size(steps) - 1];
@@ -184,6 +186,7 @@ void TimelineCanvas::paintEvent(QPaintEvent*) {
         painter.setPen(palette.color(QPalette::WindowText));
         const QString label = time.toString(step >= 86'400'000    ? QStringLiteral("MMM d")
                                             : spanMs > 86'400'000 ? QStringLiteral("d HH:mm")
+                                            : step < 60'000       ? QStringLiteral("HH:mm:ss")
                                                                   : QStringLiteral("HH:mm"));
         painter.drawText(QRectF(x - 50, 0, 100, lane), Qt::AlignCenter, label);
     }
@@ -284,12 +287,13 @@ TimelineView::TimelineView(ServiceConnection* connection, QWidget* parent)
     auto* bar = new QHBoxLayout;
     window_ = new QComboBox(this);
     window_->setObjectName(QStringLiteral("timelineWindow"));
+    window_->addItem(tr("Fit to the activity"), 0);
     window_->addItem(tr("Last 15 minutes"), 15 * 60);
     window_->addItem(tr("Last hour"), 3600);
     window_->addItem(tr("Last 6 hours"), 6 * 3600);
     window_->addItem(tr("Last 24 hours"), 24 * 3600);
     window_->addItem(tr("Last 7 days"), 7 * 24 * 3600);
-    window_->setCurrentIndex(1);
+    window_->setCurrentIndex(2);
     auto* label = new QLabel(tr("&Window"), this);
     label->setBuddy(window_);
     bar->addWidget(label);
@@ -323,16 +327,30 @@ TimelineView::TimelineView(ServiceConnection* connection, QWidget* parent)
 
 void TimelineView::rebuild() {
     const QDateTime now = QDateTime::currentDateTimeUtc();
-    const QDateTime start = now.addSecs(-window_->currentData().toInt());
+    const int seconds = window_->currentData().toInt();
+    QDateTime start = now.addSecs(seconds > 0 ? -seconds : -7 * 24 * 3600);
     timeline_ = buildTimeline(connection_->events(), connection_->fleet().nodes, start);
+    if (seconds == 0) {
+        // From the first activity held, with a margin so the first bar does not touch the axis.
+        QDateTime first = now;
+        for (const ActiveSpan& span : timeline_.spans) {
+            first = std::min(first, span.from);
+        }
+        for (const FenceMark& mark : timeline_.fences) {
+            first = std::min(first, mark.time);
+        }
+        const qint64 span = std::max<qint64>(10'000, first.msecsTo(now));
+        start = now.addMSecs(-span - span / 20);
+    }
     int activeNow = 0;
     for (const ActiveSpan& span : timeline_.spans) {
         activeNow += span.to.isValid() ? 0 : 1;
     }
-    summary_->setText(tr("%1 takeovers in the window, %2 active now, %3 fencings")
-                          .arg(timeline_.spans.size())
-                          .arg(activeNow)
-                          .arg(timeline_.fences.size()));
+    summary_->setText(
+        tr("%1 in the window, %2 active now, %3")
+            .arg(countOf(static_cast<qint64>(timeline_.spans.size()), tr("takeover")))
+            .arg(activeNow)
+            .arg(countOf(static_cast<qint64>(timeline_.fences.size()), tr("fencing"))));
     canvas_->setTimeline(timeline_, start, now);
 }
 
