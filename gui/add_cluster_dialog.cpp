@@ -9,6 +9,7 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <cmath>
 
 #include "sizing/fleet_file.h"
@@ -135,6 +136,22 @@ sizing::ClusterSpec AddClusterDialog::cluster() const {
     cluster.memory_mode = memoryMode_->currentIndex() == 1 ? sizing::MemoryMode::reserved
                                                            : sizing::MemoryMode::balloon;
     return cluster;
+}
+
+void AddClusterDialog::setCluster(const sizing::ClusterSpec& cluster) {
+    name_->setText(QString::fromStdString(cluster.name));
+    name_->setReadOnly(true);
+    priority_->setValue(cluster.priority);
+    mtbf_->setValue(cluster.mtbf_hours);
+    mttr_->setValue(cluster.mttr_hours);
+    const int group = group_->findData(QString::fromStdString(cluster.group));
+    group_->setCurrentIndex(std::max(0, group));
+    standbyVcpus_->setValue(static_cast<int>(cluster.standby.vcpus));
+    standbyMemory_->setValue(static_cast<double>(cluster.standby.memory_mib) / 1024.0);
+    activeVcpus_->setValue(static_cast<int>(cluster.active.vcpus));
+    activeMemory_->setValue(static_cast<double>(cluster.active.memory_mib) / 1024.0);
+    memoryMode_->setCurrentIndex(cluster.memory_mode == sizing::MemoryMode::reserved ? 1 : 0);
+    priority_->setFocus();
 }
 
 QWidget* AddClusterDialog::fieldFor(const std::string& where) const {

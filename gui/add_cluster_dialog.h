@@ -37,6 +37,8 @@ public:
     QLabel* noteLabel() const { return note_; }
 
     sizing::ClusterSpec cluster() const;
+    // Fills the form from an existing cluster, whose name then stays as it is (editing).
+    void setCluster(const sizing::ClusterSpec& cluster);
     QLabel* errorLabel() const { return error_; }
     void accept() override;
 

@@ -128,6 +128,9 @@ OnlineConsole::OnlineConsole(QMainWindow* window)
     removeAction_ = serviceAction(this, "removeClusterAction", tr("Re&move cluster…"), {},
                                   tr("Remove the selected node's cluster from the service"));
     connect(removeAction_, &QAction::triggered, this, [this] { removeCluster(selectedCluster()); });
+    editAction_ = serviceAction(this, "editClusterAction", tr("&Change cluster…"), {},
+                                tr("Change the selected node's cluster, through admission"));
+    connect(editAction_, &QAction::triggered, this, [this] { editCluster(selectedCluster()); });
     rotateAction_ = serviceAction(this, "rotateTokenAction", tr("Rotate &token…"), {},
                                   tr("Give the selected node's cluster a new token"));
     connect(rotateAction_, &QAction::triggered, this, [this] { rotateToken(selectedCluster()); });
@@ -162,6 +165,7 @@ void OnlineConsole::updateActions() {
                                   connection_->state() != ConnectionState::failed);
     registerAction_->setEnabled(online);
     removeAction_->setEnabled(online && selected);
+    editAction_->setEnabled(online && selected);
     rotateAction_->setEnabled(online && selected);
     detailsAction_->setEnabled(online && selected);
 }
@@ -264,9 +268,22 @@ void OnlineConsole::connectTo(const QUrl& url, const QByteArray& token, bool rem
 }
 
 void OnlineConsole::registerCluster() {
-    if (connection_->state() != ConnectionState::connected) {
-        return;
+    if (connection_->state() == ConnectionState::connected) {
+        openClusterDialog(tr("Register a cluster with %1").arg(connection_->url().host()), {});
     }
+}
+
+void OnlineConsole::editCluster(const QString& name) {
+    const auto& clusters = connection_->fleet().clusters;
+    const auto found = std::find_if(clusters.begin(), clusters.end(),
+                                    [&](const client::Cluster& c) { return c.name == name; });
+    if (connection_->state() == ConnectionState::connected && found != clusters.end()) {
+        openClusterDialog(tr("Change cluster %1").arg(name), *found);
+    }
+}
+
+void OnlineConsole::openClusterDialog(const QString& title,
+                                      const std::optional<client::Cluster>& editing) {
     std::vector<sizing::GroupSpec> groups;
     QStringList seen;
     for (const client::Cluster& cluster : connection_->fleet().clusters) {
@@ -278,11 +295,27 @@ void OnlineConsole::registerCluster() {
         }
     }
     previewed_.reset();
+    editing_ = editing ? editing->name : QString();
     auto* dialog = new AddClusterDialog(
-        groups, [this](const sizing::ClusterSpec& cluster) { submitCluster(cluster); },
-        tr("Register a cluster with %1").arg(connection_->url().host()), window_);
-    dialog->setObjectName(QStringLiteral("registerClusterDialog"));
+        groups, [this](const sizing::ClusterSpec& cluster) { submitCluster(cluster); }, title,
+        window_);
+    dialog->setObjectName(editing ? QStringLiteral("editClusterDialog")
+                                  : QStringLiteral("registerClusterDialog"));
     dialog->setAttribute(Qt::WA_DeleteOnClose);
+    if (editing) {
+        sizing::ClusterSpec spec;
+        spec.name = editing->name.toStdString();
+        spec.priority = editing->priority;
+        spec.mtbf_hours = editing->mtbf_hours;
+        spec.mttr_hours = editing->mttr_hours;
+        spec.group = editing->group.toStdString();
+        spec.standby = {editing->standby.vcpus, editing->standby.memory_mib};
+        spec.active = {editing->active.vcpus, editing->active.memory_mib};
+        spec.memory_mode = editing->memory_mode == QLatin1String("reserved")
+                               ? sizing::MemoryMode::reserved
+                               : sizing::MemoryMode::balloon;
+        dialog->setCluster(spec);
+    }
     registerDialog_ = dialog;
     dialog->open();
 }
@@ -301,6 +334,29 @@ void OnlineConsole::submitCluster(const sizing::ClusterSpec& cluster) {
         return Error{error.code.toStdString(), (verb + describeApiError(error)).toStdString(),
                      where};
     };
+    if (previewed_ && *previewed_ == cluster && !editing_.isEmpty()) {
+        QJsonObject changes = clusterJson(cluster);
+        changes.remove(QStringLiteral("name"));
+        client->call<client::Cluster>(
+            client::api::changeCluster(editing_, changes), this,
+            [this, dialog, name, failure](client::ApiResult<client::Cluster> answer) {
+                if (dialog == nullptr) {
+                    return;
+                }
+                if (!answer) {
+                    previewed_.reset();
+                    dialog->showNote({}, tr("Check admission"));
+                    dialog->finishAdd(failure(answer.error(), answer.error().refusal
+                                                                  ? tr("admission refused it. ")
+                                                                  : QString()));
+                    return;
+                }
+                dialog->finishAdd(Done{});
+                emit message(tr("Changed %1").arg(name), 10000);
+                connection_->refresh();
+            });
+        return;
+    }
     if (previewed_ && *previewed_ == cluster) {
         client->call<client::Registration>(
             client::api::registerClusters(clusterJson(cluster)), this,
@@ -329,6 +385,9 @@ void OnlineConsole::submitCluster(const sizing::ClusterSpec& cluster) {
     }
     client::WhatIfRequest request;
     request.add.append(clusterJson(cluster));
+    if (!editing_.isEmpty()) {
+        request.remove << editing_;
+    }
     client->call<client::WhatIfAnswer>(
         client::api::whatIf(request), this,
         [this, dialog, cluster, name, failure](client::ApiResult<client::WhatIfAnswer> answer) {

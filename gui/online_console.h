@@ -39,6 +39,8 @@ public:
     void connectTo(const QUrl& url, const QByteArray& token, bool remember);
     void showConnectDialog();
     void registerCluster();
+    // The same form, filled in; previewed through the what-if, then PATCH /clusters/{name}.
+    void editCluster(const QString& cluster);
     void removeCluster(const QString& cluster);
     void rotateToken(const QString& cluster);
     void showClusterDetails(const QString& cluster);
@@ -64,6 +66,7 @@ private:
     void updateActions();
     QString selectedCluster() const;
     void submitCluster(const sizing::ClusterSpec& cluster);
+    void openClusterDialog(const QString& title, const std::optional<client::Cluster>& editing);
 
     QMainWindow* window_;
     ServiceConnection* connection_;
@@ -77,11 +80,13 @@ private:
     QTimer* countdown_ = nullptr;
     QPointer<AddClusterDialog> registerDialog_;
     std::optional<sizing::ClusterSpec> previewed_;
+    QString editing_;  // the cluster being edited; empty when registering
 
     QAction* connectAction_ = nullptr;
     QAction* disconnectAction_ = nullptr;
     QAction* registerAction_ = nullptr;
     QAction* removeAction_ = nullptr;
+    QAction* editAction_ = nullptr;
     QAction* rotateAction_ = nullptr;
     QAction* detailsAction_ = nullptr;
 };

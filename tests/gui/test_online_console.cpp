@@ -13,6 +13,7 @@
 #include <QProgressDialog>
 #include <QPushButton>
 #include <QRadioButton>
+#include <QSpinBox>
 #include <QTableView>
 #include <QTcpServer>
 #include <QTemporaryDir>
@@ -80,6 +81,7 @@ private slots:
     void releasingFromTheTableReturnsTheNodeToStandby();
     void aRegistrationAdmissionRefusesIsShownWithWhyAndAddsNothing();
     void aRegistrationAdmissionAcceptsAddsTheNodeAndShowsItsTokenOnce();
+    void changingAClusterPreviewsAdmissionThenChangesIt();
     void fencingNeedsTheNodesNameTyped();
     void theEventLogFiltersByKindAndSearches();
     void aRefusedTokenFailsWithoutRetrying();
@@ -301,6 +303,35 @@ void TestOnlineConsole::aRegistrationAdmissionAcceptsAddsTheNodeAndShowsItsToken
     QVERIFY(
         press(window_.get(), QStringLiteral("confirmRemoveCluster"), QMessageBox::DestructiveRole));
     QTRY_COMPARE_WITH_TIMEOUT(online->nodes()->model()->rowCount(), nodesBefore, kWaitMs);
+}
+
+void TestOnlineConsole::changingAClusterPreviewsAdmissionThenChangesIt() {
+    connectWindow();
+    OnlineConsole* online = window_->online();
+    const understudy::client::Cluster before = online->connection()->fleet().clusters.front();
+    online->nodes()->selectNode(before.node);
+    online->findChild<QAction*>(QStringLiteral("editClusterAction"))->trigger();
+    AddClusterDialog* dialog = online->registerDialog();
+    QVERIFY(dialog != nullptr);
+    QCOMPARE(dialog->cluster().name, before.name.toStdString());
+    QCOMPARE(dialog->cluster().priority, before.priority);
+    const int priority = before.priority == 1000 ? 999 : before.priority + 1;
+    dialog->findChild<QSpinBox*>(QStringLiteral("clusterPriority"))->setValue(priority);
+    QMetaObject::invokeMethod(dialog, "accept");
+    QTRY_VERIFY_WITH_TIMEOUT(dialog->noteLabel()->isVisible(), kWaitMs);
+    QVERIFY2(dialog->noteLabel()->text().contains(QStringLiteral("accepted")),
+             qPrintable(dialog->noteLabel()->text()));
+    QCOMPARE(online->connection()->fleet().clusters.front().priority, before.priority);
+    QMetaObject::invokeMethod(dialog, "accept");
+    auto priorityNow = [&] {
+        for (const auto& cluster : online->connection()->fleet().clusters) {
+            if (cluster.name == before.name) {
+                return cluster.priority;
+            }
+        }
+        return -1;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(priorityNow(), priority, kWaitMs);
 }
 
 void TestOnlineConsole::fencingNeedsTheNodesNameTyped() {

@@ -1,0 +1,294 @@
+// understudy-console online against a large service: 5,000 nodes (make_fleet.py, 5,000
+// clusters, admission = warn on a test-driver host twice the fleet's appliance) and 1,000,000
+// events (written into its database beside it). Prints: console start to
+// the first full paint of the connected views; how long after a burst of 1,000 live events the
+// console holds all of them and the refreshed fleet; and the longest the UI thread was busy
+// (a 1 ms timer measures the largest gap between its ticks). Runs offscreen; takes ~3 minutes.
+//   build/<dir>/bench/bench_console_online
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QFile>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QProcess>
+#include <QSettings>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QThread>
+#include <QTimer>
+#include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "gui/dashboard_view.h"
+#include "gui/event_log_view.h"
+#include "gui/main_window.h"
+#include "gui/node_table_model.h"
+#include "gui/nodes_view.h"
+#include "gui/online_console.h"
+
+namespace {
+
+using understudy::gui::ConnectionState;
+using understudy::gui::MainWindow;
+
+const QByteArray kToken = "bench-console-admin-token-0123456789";
+constexpr int kClusters = 5000;
+constexpr qint64 kEvents = 1'000'000;
+
+struct Http {
+    QNetworkAccessManager manager;
+    quint16 port = 0;
+    QByteArray body;
+    int request(const QByteArray& method, const QString& path, const QByteArray& data = {}) {
+        QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(port).arg(path)));
+        request.setRawHeader("Authorization", "Bearer " + kToken);
+        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
+        request.setTransferTimeout(120000);
+        QNetworkReply* reply = manager.sendCustomRequest(request, method, data);
+        QEventLoop loop;
+        QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+        loop.exec();
+        body = reply->readAll();
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        reply->deleteLater();
+        return status;
+    }
+};
+
+bool run(QProcess& process, const QString& program, const QStringList& arguments,
+         QByteArray* output = nullptr) {
+    process.start(program, arguments);
+    if (!process.waitForFinished(600000) || process.exitCode() != 0) {
+        std::fprintf(stderr, "%s failed: %s\n", qPrintable(program),
+                     process.readAllStandardError().constData());
+        return false;
+    }
+    if (output != nullptr) {
+        *output = process.readAllStandardOutput();
+    }
+    return true;
+}
+
+bool startService(QProcess& service, Http& http, const QString& config) {
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("understudy.*=false"));
+    environment.insert(QStringLiteral("QT_NO_GLIB"), QStringLiteral("1"));
+    service.setProcessEnvironment(environment);
+    service.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    service.start(QStringLiteral(UNDERSTUDYD_PATH), {QStringLiteral("--config"), config});
+    if (!service.waitForStarted()) {
+        return false;
+    }
+    for (int tries = 0; tries < 1200; ++tries) {
+        if (http.request("GET", QStringLiteral("/api/v1/health")) == 200) {
+            return true;
+        }
+        QThread::msleep(100);
+    }
+    return false;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    qputenv("QT_QPA_PLATFORM", "offscreen");
+    qputenv("UNDERSTUDY_CONSOLE_NO_KEYRING", "1");
+    qputenv("QT_LOGGING_RULES", "understudy.*.info=false");
+    QApplication application(argc, argv);
+    QTemporaryDir dir;
+    QSettings::setDefaultFormat(QSettings::IniFormat);
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir.path());
+
+    QProcess maker;
+    QByteArray fleetText;
+    if (!run(maker, QStringLiteral("python3"),
+             {QStringLiteral(UNDERSTUDY_MAKE_FLEET), QStringLiteral("--clusters"),
+              QString::number(kClusters), QStringLiteral("--appliances"), QStringLiteral("1")},
+             &fleetText)) {
+        return 1;
+    }
+    const nlohmann::json fleet = nlohmann::json::parse(fleetText.toStdString());
+    const nlohmann::json appliance = fleet["appliances"][0];
+    const QString host = dir.filePath(QStringLiteral("host.xml"));
+    QFile hostFile(host);
+    hostFile.open(QIODevice::WriteOnly);
+    hostFile.write(QStringLiteral("<node><cpu><mhz>2400</mhz><model>x86_64</model><active>%1"
+                                  "</active><nodes>1</nodes><sockets>1</sockets><cores>%1</cores>"
+                                  "<threads>1</threads></cpu><memory>%2</memory></node>\n")
+                       .arg(2 * appliance["vcpus"].get<int>())
+                       .arg(2 * appliance["memory_mib"].get<qint64>() * 1024)
+                       .toUtf8());
+    hostFile.close();
+    const QString tokenPath = dir.filePath(QStringLiteral("admin.token"));
+    QFile token(tokenPath);
+    token.open(QIODevice::WriteOnly);
+    token.write(kToken + "\n");
+    token.close();
+    token.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    Http http;
+    {
+        QTcpServer probe;
+        probe.listen(QHostAddress::LocalHost, 0);
+        http.port = probe.serverPort();
+    }
+    const QString database = dir.filePath(QStringLiteral("bench.db"));
+    const QString config = dir.filePath(QStringLiteral("understudyd.conf"));
+    QFile configFile(config);
+    configFile.open(QIODevice::WriteOnly);
+    configFile.write(
+        QStringLiteral("[service]\nlisten = 127.0.0.1:%1\ndatabase = %2\nadmin_token_file = %3\n"
+                       "max_body_bytes = 67108864\n\n[policy]\nadmission = warn\n\n"
+                       "[appliance.pna-1]\nuri = test://%4\ncpu_overcommit = %5\n"
+                       "domain_template = %6/appliance/data/passive-node.xml\n")
+            .arg(http.port)
+            .arg(database, tokenPath, host)
+            .arg(fleet["cpu_overcommit"].get<double>())
+            .arg(QStringLiteral(UNDERSTUDY_SOURCE_DIR))
+            .toUtf8());
+    configFile.close();
+
+    QProcess service;
+    if (!startService(service, http, config)) {
+        std::fprintf(stderr, "understudyd did not start\n");
+        return 1;
+    }
+    nlohmann::json body;
+    body["groups"] = fleet["groups"];
+    body["clusters"] = fleet["clusters"];
+    QElapsedTimer clock;
+    clock.start();
+    if (http.request("POST", QStringLiteral("/api/v1/clusters"),
+                     QByteArray::fromStdString(body.dump())) != 201) {
+        std::fprintf(stderr, "registering the fleet: %s\n", http.body.left(300).constData());
+        return 1;
+    }
+    std::fprintf(stderr, "registered %d clusters in %lld ms\n", kClusters, clock.elapsed());
+
+    // A million takeover/release events over the last days, on the fleet's own nodes.
+    const QString sql =
+        QStringLiteral(
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < %1) "
+            "INSERT INTO events (time, kind, cluster, node, details) "
+            "SELECT %2 - (%1 - x) * 500, CASE x %% 3 WHEN 0 THEN 'takeover.requested' WHEN 1 "
+            "THEN 'takeover.granted' ELSE 'release' END, cl.name, n.name, "
+            "'{\"appliance\":\"pna-1\"}' FROM c JOIN nodes n ON n.id = 1 + ((x / 3) %% %3) "
+            "JOIN clusters cl ON cl.id = n.cluster_id;")
+            .arg(kEvents)
+            .arg(QDateTime::currentMSecsSinceEpoch() - 60000)
+            .arg(kClusters)
+            .replace(QStringLiteral("%%"), QStringLiteral("%"));
+    QProcess sqlite;
+    clock.restart();
+    // Into the running service's database (restarting it would lose the test driver's
+    // domains, which live only in its process).
+    if (!run(sqlite, QStringLiteral("sqlite3"),
+             {QStringLiteral("-cmd"), QStringLiteral(".timeout 60000"), database, sql})) {
+        return 1;
+    }
+    std::fprintf(stderr, "wrote %lld events in %lld ms\n", kEvents, clock.elapsed());
+
+    // The UI thread's longest busy stretch, measured by a 1 ms timer's largest gap.
+    qint64 worstGap = 0;
+    QElapsedTimer gap;
+    QTimer tick;
+    tick.setInterval(1);
+    QObject::connect(&tick, &QTimer::timeout,
+                     [&] { worstGap = std::max(worstGap, gap.restart()); });
+
+    clock.restart();
+    MainWindow window;
+    window.resize(1600, 1000);
+    window.show();
+    auto* online = window.online();
+    gap.start();
+    tick.start();
+    online->connectTo(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(http.port)), kToken, false);
+    auto waitFor = [&](const std::function<bool()>& done, int timeoutMs) {
+        QElapsedTimer waited;
+        waited.start();
+        while (!done() && waited.elapsed() < timeoutMs) {
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+        }
+        return done();
+    };
+    if (!waitFor(
+            [&] {
+                return online->connection()->state() == ConnectionState::connected &&
+                       online->nodes()->model()->rowCount() == kClusters;
+            },
+            120000)) {
+        std::fprintf(stderr, "the console did not connect: %s\n",
+                     qPrintable(online->connection()->stateText()));
+        return 1;
+    }
+    for (QWidget* view :
+         {static_cast<QWidget*>(online->dashboard()), static_cast<QWidget*>(online->nodes()),
+          static_cast<QWidget*>(online->events())}) {
+        window.views()->setCurrentWidget(view);
+        window.repaint();
+    }
+    const qint64 firstPaint = clock.elapsed();
+    const qint64 connectGap = worstGap;
+    std::printf(
+        "console start to first full paint (5,000 nodes, %lld events in the service, "
+        "%zu loaded): %lld ms; longest UI-thread stall meanwhile: %lld ms\n",
+        kEvents, online->connection()->events().size(), firstPaint, connectGap);
+
+    // A burst of 1,000 live events: takeovers and releases as fast as the service takes them,
+    // from another thread with its own connection.
+    worstGap = 0;
+    gap.restart();
+    const qint64 before = online->connection()->lastEventId();
+    std::vector<QString> nodes;
+    for (const auto& node : online->connection()->fleet().nodes) {
+        nodes.push_back(node.name);
+    }
+    qint64 lastId = 0;
+    qint64 burstMs = 0;
+    QThread* burst = QThread::create([&] {
+        Http client;
+        client.port = http.port;
+        QElapsedTimer took;
+        took.start();
+        std::size_t next = 0;
+        qint64 id = before;
+        while (id - before < 1000) {
+            const QString node = nodes[next++ % nodes.size()];
+            client.request("POST", QStringLiteral("/api/v1/nodes/%1/takeover").arg(node), "{}");
+            client.request("POST", QStringLiteral("/api/v1/nodes/%1/release").arg(node), "{}");
+            client.request("GET", QStringLiteral("/api/v1/events?since=%1&limit=1000").arg(id));
+            id = nlohmann::json::parse(client.body.toStdString())["next"].get<qint64>();
+            if (client.body.contains("\"events\":[]")) {
+                break;
+            }
+        }
+        lastId = id;
+        burstMs = took.elapsed();
+    });
+    bool refreshedAfter = false;
+    QElapsedTimer sinceDone;
+    QObject::connect(online->connection(), &understudy::gui::ServiceConnection::fleetChanged,
+                     &window, [&] {
+                         if (lastId != 0 && online->connection()->lastEventId() >= lastId) {
+                             refreshedAfter = true;
+                         }
+                     });
+    burst->start();
+    waitFor([&] { return burst->isFinished(); }, 300000);
+    sinceDone.start();
+    waitFor([&] { return online->connection()->lastEventId() >= lastId && refreshedAfter; }, 60000);
+    const qint64 lag = sinceDone.elapsed();
+    std::printf(
+        "burst of %lld live events (%lld ms on the service): all in the console and the "
+        "fleet refreshed %lld ms after the last; longest UI-thread stall during the "
+        "burst: %lld ms\n",
+        lastId - before, burstMs, lag, worstGap);
+    burst->wait();
+    delete burst;
+    online->connection()->disconnectFromService();
+    service.terminate();
+    service.waitForFinished(60000);
+    return 0;
+}
