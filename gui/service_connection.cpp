@@ -1,6 +1,8 @@
 #include "gui/service_connection.h"
 
+#include <QCoreApplication>
 #include <QLoggingCategory>
+#include <QThreadPool>
 #include <algorithm>
 #include <memory>
 
@@ -29,6 +31,35 @@ bool changesClusters(const QString& kind) {
 
 }  // namespace
 
+template <typename T>
+void ServiceConnection::fetch(const client::ApiCall<T>& call,
+                              std::function<void(ApiResult<T>)> done) {
+    QPointer<ServiceConnection> self(this);
+    client_->send(
+        call.request, this,
+        [self, decode = call.decode,
+         done = std::move(done)](ApiResult<client::ApiResponse> answer) mutable {
+            if (!answer) {
+                done(ApiResult<T>(answer.error()));
+                return;
+            }
+            auto response = std::make_shared<client::ApiResponse>(std::move(answer.value()));
+            QThreadPool::globalInstance()->start([self, decode, response, done]() mutable {
+                auto decoded = std::make_shared<ApiResult<T>>(decode(*response));
+                // Posted to the application object, which outlives any connection, and run
+                // only if this connection still exists then.
+                QMetaObject::invokeMethod(
+                    QCoreApplication::instance(),
+                    [self, decoded, done]() mutable {
+                        if (self != nullptr) {
+                            done(std::move(*decoded));
+                        }
+                    },
+                    Qt::QueuedConnection);
+            });
+        });
+}
+
 ServiceConnection::ServiceConnection(QObject* parent) : QObject(parent) {
     reconnectTimer_.setSingleShot(true);
     connect(&reconnectTimer_, &QTimer::timeout, this, &ServiceConnection::beginConnect);
@@ -45,6 +76,7 @@ void ServiceConnection::connectTo(const QUrl& url, const QByteArray& token) {
     url_ = url;
     token_ = token;
     fleet_ = {};
+    clustersStale_ = true;
     events_.clear();
     lastEventId_ = 0;
     emit eventsReset();
@@ -162,12 +194,15 @@ void ServiceConnection::loadFleet(bool initial) {
     }
     refreshing_ = true;
     const quint64 generation = generation_;
+    const bool clusters = initial || clustersStale_;
+    clustersStale_ = false;
     struct Pending {
-        int left = 3;
+        int left = 0;
         std::optional<ApiError> error;
         LiveFleet fleet;
     };
     auto pending = std::make_shared<Pending>();
+    pending->left = clusters ? 3 : 2;
     pending->fleet = fleet_;
     auto done = [this, generation, initial, pending] {
         if (!current(generation) || --pending->left > 0) {
@@ -175,6 +210,7 @@ void ServiceConnection::loadFleet(bool initial) {
         }
         refreshing_ = false;
         if (pending->error) {
+            clustersStale_ = true;
             lost(*pending->error);
             return;
         }
@@ -196,38 +232,39 @@ void ServiceConnection::loadFleet(bool initial) {
             pending->error = error;
         }
     };
-    client_->call<std::vector<client::Appliance>>(
-        client::api::appliances(), this,
+    fetch<std::vector<client::Appliance>>(
+        client::api::appliances(),
         [pending, done, fail](ApiResult<std::vector<client::Appliance>> answer) {
             answer ? void(pending->fleet.appliances = std::move(answer.value()))
                    : fail(answer.error());
             done();
         });
-    client_->call<std::vector<client::Cluster>>(
-        client::api::clusters(), this,
-        [pending, done, fail](ApiResult<std::vector<client::Cluster>> answer) {
-            answer ? void(pending->fleet.clusters = std::move(answer.value()))
-                   : fail(answer.error());
-            done();
-        });
-    client_->call<std::vector<client::Node>>(
-        client::api::nodes(), this,
-        [pending, done, fail](ApiResult<std::vector<client::Node>> answer) {
+    if (clusters) {
+        fetch<std::vector<client::Cluster>>(
+            client::api::clusters(),
+            [pending, done, fail](ApiResult<std::vector<client::Cluster>> answer) {
+                answer ? void(pending->fleet.clusters = std::move(answer.value()))
+                       : fail(answer.error());
+                done();
+            });
+    }
+    fetch<std::vector<client::Node>>(
+        client::api::nodes(), [pending, done, fail](ApiResult<std::vector<client::Node>> answer) {
             answer ? void(pending->fleet.nodes = std::move(answer.value())) : fail(answer.error());
             done();
         });
     // The target comes with the sizing; it is not needed to show the fleet, so it does not
     // hold the connection up, and a failure only leaves the target unknown.
     if (initial || !fleet_.sized) {
-        client_->call<client::Sizing>(client::api::sizing(), this,
-                                      [this, generation](ApiResult<client::Sizing> answer) {
-                                          if (!current(generation) || !answer) {
-                                              return;
-                                          }
-                                          fleet_.target_risk = answer->target_risk;
-                                          fleet_.sized = true;
-                                          emit fleetChanged();
-                                      });
+        fetch<client::Sizing>(client::api::sizing(),
+                              [this, generation](ApiResult<client::Sizing> answer) {
+                                  if (!current(generation) || !answer) {
+                                      return;
+                                  }
+                                  fleet_.target_risk = answer->target_risk;
+                                  fleet_.sized = true;
+                                  emit fleetChanged();
+                              });
     }
 }
 
@@ -269,22 +306,22 @@ void ServiceConnection::loadRecentEvents(qint64 since) {
     client::EventQuery query;
     query.since = std::max(since, lastEventId_);
     query.limit = kEventPage;
-    client_->call<client::EventPage>(client::api::events(query), this,
-                                     [this, generation](ApiResult<client::EventPage> page) {
-                                         if (!current(generation)) {
-                                             return;
-                                         }
-                                         if (!page) {
-                                             lost(page.error());
-                                             return;
-                                         }
-                                         appendEvents(page->events);
-                                         if (static_cast<int>(page->events.size()) == kEventPage) {
-                                             loadRecentEvents(page->next);
-                                             return;
-                                         }
-                                         startFollowing();
-                                     });
+    fetch<client::EventPage>(client::api::events(query),
+                             [this, generation](ApiResult<client::EventPage> page) {
+                                 if (!current(generation)) {
+                                     return;
+                                 }
+                                 if (!page) {
+                                     lost(page.error());
+                                     return;
+                                 }
+                                 appendEvents(page->events);
+                                 if (static_cast<int>(page->events.size()) == kEventPage) {
+                                     loadRecentEvents(page->next);
+                                     return;
+                                 }
+                                 startFollowing();
+                             });
 }
 
 void ServiceConnection::startFollowing() {
@@ -304,6 +341,7 @@ void ServiceConnection::startFollowing() {
                         [](const client::Event& event) { return changesClusters(event.kind); });
         if (clusters) {
             fleet_.sized = false;
+            clustersStale_ = true;
         }
         scheduleRefresh();
     };

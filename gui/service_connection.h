@@ -75,6 +75,10 @@ private:
     void lost(const client::ApiError& error);
     void setState(ConnectionState state);
     bool current(quint64 generation) const { return generation == generation_; }
+    // Like ApiClient::call, but the answer is decoded on a pool thread: a 5,000-node list takes
+    // tens of milliseconds to read, which the UI thread must not spend.
+    template <typename T>
+    void fetch(const client::ApiCall<T>& call, std::function<void(client::ApiResult<T>)> done);
 
     QPointer<client::ApiClient> client_;
     client::EventFollower* follower_ = nullptr;
@@ -90,6 +94,7 @@ private:
     QTimer refreshTimer_;
     bool refreshing_ = false;
     bool refreshAgain_ = false;
+    bool clustersStale_ = true;  // refetch clusters only after events that change them
 
     LiveFleet fleet_;
     std::deque<client::Event> events_;
