@@ -115,7 +115,7 @@ bool startService() {
     made->process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.insert(QStringLiteral("QT_LOGGING_RULES"),
-                       QStringLiteral("understudy.*.info=false"));
+                       QStringLiteral("understudy.api.info=false"));
     made->process.setProcessEnvironment(environment);
     made->process.start(QStringLiteral(UNDERSTUDYD_PATH), {QStringLiteral("--config"), config});
     if (!made->process.waitForStarted()) {
@@ -135,8 +135,12 @@ bool startService() {
                      made->last_body.left(400).constData());
         return false;
     }
-    for (const auto& cluster : nlohmann::json::parse(made->last_body.toStdString())["clusters"]) {
+    const nlohmann::json registered = nlohmann::json::parse(made->last_body.toStdString());
+    for (const auto& cluster : registered["clusters"]) {
         made->nodes.push_back(QString::fromStdString(cluster["node"].get<std::string>()));
+    }
+    if (made->nodes.size() < 100) {
+        return false;
     }
     std::fprintf(stderr, "service with %zu nodes, RSS %ld KiB\n", made->nodes.size(),
                  made->rssKib());

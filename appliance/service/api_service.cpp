@@ -391,6 +391,22 @@ std::optional<appliance::ClusterStatus> ApiService::findCluster(const std::strin
     return std::nullopt;
 }
 
+Result<std::vector<appliance::ApplianceStatus>> ApiService::applianceViews() {
+    auto last = core_.lastEventId();
+    if (!last) {
+        return last.error();
+    }
+    if (!appliance_cache_ || *last != appliance_cache_event_) {
+        auto fresh = core_.appliances();
+        if (!fresh) {
+            return fresh.error();
+        }
+        appliance_cache_ = std::move(*fresh);
+        appliance_cache_event_ = *last;
+    }
+    return *appliance_cache_;
+}
+
 // ---- health, appliances ----
 
 HttpResponse ApiService::health(const HttpRequest& request) {
@@ -404,7 +420,7 @@ HttpResponse ApiService::health(const HttpRequest& request) {
             return *refused;
         }
     }
-    auto appliances = core_.appliances();
+    auto appliances = applianceViews();
     if (!appliances) {
         return errorAnswer(appliances.error());
     }
@@ -446,7 +462,7 @@ HttpResponse ApiService::appliances(const HttpRequest& request) {
     if (auto refused = requireAdmin(request)) {
         return *refused;
     }
-    auto appliances = core_.appliances();
+    auto appliances = applianceViews();
     if (!appliances) {
         return errorAnswer(appliances.error());
     }
@@ -464,7 +480,7 @@ HttpResponse ApiService::appliance(const HttpRequest& request) {
         return *refused;
     }
     const std::string name = request.capture(QStringLiteral("name")).toStdString();
-    auto appliances = core_.appliances();
+    auto appliances = applianceViews();
     if (!appliances) {
         return errorAnswer(appliances.error());
     }
@@ -1420,7 +1436,7 @@ HttpResponse ApiService::openApi(const HttpRequest&) {
 
 HttpResponse ApiService::metrics(const HttpRequest&) {
     MetricsInput input;
-    auto appliances = core_.appliances();
+    auto appliances = applianceViews();
     auto nodes = core_.nodes();
     if (!appliances || !nodes) {
         return errorAnswer(!appliances ? appliances.error() : nodes.error());

@@ -129,6 +129,11 @@ private:
     http::HttpResponse openApi(const http::HttpRequest& request);
     http::HttpResponse metrics(const http::HttpRequest& request);
 
+    // The appliances' views, recomputed only when the event log has grown: every change to
+    // inventory, grants, hypervisor connection or reconciliation appends an event, and the live
+    // overflow risk (the exact engine over the appliance's fleet) is too costly per request.
+    Result<std::vector<appliance::ApplianceStatus>> applianceViews();
+
     std::optional<appliance::ClusterStatus> findCluster(const std::string& name,
                                                         Error* error = nullptr) const;
 
@@ -144,6 +149,8 @@ private:
     int in_flight_ = 0;
     LatencyHistogram takeover_latency_;
     std::map<std::string, LastProbe> last_probes_;
+    std::optional<std::vector<appliance::ApplianceStatus>> appliance_cache_;
+    db::Id appliance_cache_event_ = -1;
 };
 
 }  // namespace understudy::service
