@@ -357,6 +357,7 @@ Status MainWindow::openFleet(const QString& path) {
     whatIf_->setFleet(fleet_);
     whatIf_->showProblem({});
     whatIf_->setEnabled(true);
+    whatIfDock_->show();
     setModified(false);
     modeLabel_->setText(tr("Offline — %1").arg(QFileInfo(path_).fileName()));
     QSettings settings = consoleSettings();
