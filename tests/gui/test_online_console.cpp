@@ -7,8 +7,10 @@
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
 #include <QFile>
+#include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QMessageBox>
 #include <QProgressDialog>
 #include <QPushButton>
@@ -82,6 +84,8 @@ private slots:
     void aRegistrationAdmissionRefusesIsShownWithWhyAndAddsNothing();
     void aRegistrationAdmissionAcceptsAddsTheNodeAndShowsItsTokenOnce();
     void changingAClusterPreviewsAdmissionThenChangesIt();
+    void rotatingATokenIsConfirmedAndShowsTheNewTokenOnce();
+    void clusterDetailsShowItsHistoryAndStats();
     void fencingNeedsTheNodesNameTyped();
     void theEventLogFiltersByKindAndSearches();
     void aRefusedTokenFailsWithoutRetrying();
@@ -332,6 +336,64 @@ void TestOnlineConsole::changingAClusterPreviewsAdmissionThenChangesIt() {
         return -1;
     };
     QTRY_COMPARE_WITH_TIMEOUT(priorityNow(), priority, kWaitMs);
+}
+
+void TestOnlineConsole::rotatingATokenIsConfirmedAndShowsTheNewTokenOnce() {
+    connectWindow();
+    OnlineConsole* online = window_->online();
+    const understudy::client::Cluster cluster = online->connection()->fleet().clusters.front();
+    online->nodes()->selectNode(cluster.node);
+    online->findChild<QAction*>(QStringLiteral("rotateTokenAction"))->trigger();
+    // Cancelling changes nothing and shows no token.
+    QVERIFY(press(window_.get(), QStringLiteral("confirmRotateToken"), QMessageBox::RejectRole));
+    QTest::qWait(300);
+    QVERIFY(window_->findChild<QLineEdit*>(QStringLiteral("newToken")) == nullptr);
+    online->findChild<QAction*>(QStringLiteral("rotateTokenAction"))->trigger();
+    QVERIFY(
+        press(window_.get(), QStringLiteral("confirmRotateToken"), QMessageBox::DestructiveRole));
+    QLineEdit* token = nullptr;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (token = window_->findChild<QLineEdit*>(QStringLiteral("newToken"))) != nullptr, kWaitMs);
+    QVERIFY(token->text().size() >= 16);
+    QVERIFY(token->isReadOnly());
+    QTRY_VERIFY_WITH_TIMEOUT(
+        std::any_of(
+            online->connection()->events().begin(), online->connection()->events().end(),
+            [&](const understudy::client::Event& event) {
+                return event.kind == QLatin1String("token.rotated") &&
+                       event.cluster.value_or(QString()) == cluster.name &&
+                       !QJsonDocument(event.details).toJson().contains(token->text().toUtf8());
+            }),
+        kWaitMs);
+}
+
+void TestOnlineConsole::clusterDetailsShowItsHistoryAndStats() {
+    connectWindow();
+    OnlineConsole* online = window_->online();
+    const QString node = standbyNode();
+    const QString cluster = online->nodes()->model()->node(node)->cluster;
+    online->nodes()->takeOver(node);
+    QTRY_COMPARE_WITH_TIMEOUT(online->nodes()->model()->node(node)->state, QStringLiteral("active"),
+                              kWaitMs);
+    online->nodes()->release(node);
+    QTRY_COMPARE_WITH_TIMEOUT(online->nodes()->model()->node(node)->state,
+                              QStringLiteral("standby"), kWaitMs);
+    online->nodes()->selectNode(node);
+    online->findChild<QAction*>(QStringLiteral("clusterDetailsAction"))->trigger();
+    QDialog* details = nullptr;
+    QTRY_VERIFY((details = window_->findChild<QDialog*>(QStringLiteral("clusterDetails"))) !=
+                nullptr);
+    auto* stats = details->findChild<QLabel*>(QStringLiteral("clusterStats"));
+    QTRY_VERIFY_WITH_TIMEOUT(stats->text().contains(QStringLiteral("failover")), kWaitMs);
+    QVERIFY2(!stats->text().startsWith(QStringLiteral("0 failovers")), qPrintable(stats->text()));
+    auto* history = details->findChild<QListWidget*>(QStringLiteral("clusterHistory"));
+    QVERIFY(!history->findItems(QStringLiteral("takeover.granted"), Qt::MatchContains).isEmpty());
+    QVERIFY(!history->findItems(QStringLiteral("release"), Qt::MatchContains).isEmpty());
+    for (int row = 0; row < history->count(); ++row) {
+        QVERIFY(!history->item(row)->text().isEmpty());
+    }
+    QVERIFY(details->windowTitle().contains(cluster));
+    details->reject();
 }
 
 void TestOnlineConsole::fencingNeedsTheNodesNameTyped() {
