@@ -27,6 +27,8 @@ public:
     void takeOver(const QString& node);
     void release(const QString& node);
     void power(const QString& node, client::PowerAction action);
+    // Under the table: "OK — …" or "Critical — …", in colour and words.
+    void showOutcome(bool ok, const QString& text);
 
     QTableView* table() const { return table_; }
     NodeTableModel* model() const { return model_; }
@@ -47,7 +49,6 @@ private:
     void confirmTakeOver();
     void confirmRelease();
     void confirmFence();
-    void showOutcome(bool ok, const QString& text);
 
     ServiceConnection* connection_;
     NodeTableModel* model_ = nullptr;

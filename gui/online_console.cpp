@@ -140,6 +140,12 @@ OnlineConsole::OnlineConsole(QMainWindow* window)
     connect(detailsAction_, &QAction::triggered, this,
             [this] { showClusterDetails(selectedCluster()); });
 
+    whatIfAction_ = serviceAction(this, "whatIfFailAction", tr("What if it &failed now?"),
+                                  QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_W),
+                                  tr("Ask the service what a failover of the selected node's "
+                                     "cluster would get now; changes nothing"));
+    connect(whatIfAction_, &QAction::triggered, this, [this] { whatIfFailed(selectedCluster()); });
+
     connect(connection_, &ServiceConnection::stateChanged, this, &OnlineConsole::updateState);
     connect(nodes_, &NodesView::message, this,
             [this](const QString& text) { emit message(text, 10000); });
@@ -168,6 +174,7 @@ void OnlineConsole::updateActions() {
     editAction_->setEnabled(online && selected);
     rotateAction_->setEnabled(online && selected);
     detailsAction_->setEnabled(online && selected);
+    whatIfAction_->setEnabled(online && selected);
 }
 
 void OnlineConsole::updateState() {
@@ -496,6 +503,45 @@ void OnlineConsole::rotateToken(const QString& cluster) {
             });
     });
     box->open();
+}
+
+void OnlineConsole::whatIfFailed(const QString& cluster) {
+    client::ApiClient* client = connection_->client();
+    if (cluster.isEmpty() || client == nullptr) {
+        return;
+    }
+    client::WhatIfRequest request;
+    request.fail << cluster;
+    client->call<client::WhatIfAnswer>(
+        client::api::whatIf(request), this,
+        [this, cluster](client::ApiResult<client::WhatIfAnswer> answer) {
+            if (!answer) {
+                nodes_->showOutcome(
+                    false,
+                    tr("What-if for %1 failed: %2").arg(cluster, describeApiError(answer.error())));
+                return;
+            }
+            QStringList lines;
+            bool ok = true;
+            for (const client::WhatIfTakeover& takeover : answer->takeovers) {
+                QString line = tr("If %1 failed now, %2 would be %3")
+                                   .arg(cluster, takeover.node, takeover.outcome);
+                if (!takeover.preempted.isEmpty()) {
+                    line +=
+                        tr(", preempting %1").arg(takeover.preempted.join(QStringLiteral(", ")));
+                }
+                if (takeover.denial) {
+                    line += QStringLiteral(". ") + describeDenial(*takeover.denial);
+                }
+                ok = ok && takeover.outcome != QLatin1String("denied");
+                lines << line + QLatin1Char('.');
+            }
+            if (lines.isEmpty()) {
+                lines << tr("The service names no takeover for %1.").arg(cluster);
+            }
+            nodes_->showOutcome(
+                ok, tr("What-if (nothing changed): %1").arg(lines.join(QLatin1Char(' '))));
+        });
 }
 
 void OnlineConsole::showClusterDetails(const QString& name) {

@@ -44,6 +44,8 @@ public:
     void removeCluster(const QString& cluster);
     void rotateToken(const QString& cluster);
     void showClusterDetails(const QString& cluster);
+    // The service's what-if: what a failover of `cluster` now would get; changes nothing.
+    void whatIfFailed(const QString& cluster);
 
     ServiceConnection* connection() const { return connection_; }
     TokenStore* tokens() const { return tokens_; }
@@ -89,6 +91,7 @@ private:
     QAction* editAction_ = nullptr;
     QAction* rotateAction_ = nullptr;
     QAction* detailsAction_ = nullptr;
+    QAction* whatIfAction_ = nullptr;
 };
 
 // A fleet-file cluster as the JSON body of POST /clusters.

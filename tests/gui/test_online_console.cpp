@@ -84,6 +84,7 @@ private slots:
     void aRegistrationAdmissionRefusesIsShownWithWhyAndAddsNothing();
     void aRegistrationAdmissionAcceptsAddsTheNodeAndShowsItsTokenOnce();
     void changingAClusterPreviewsAdmissionThenChangesIt();
+    void askingWhatIfAClusterFailedChangesNothing();
     void rotatingATokenIsConfirmedAndShowsTheNewTokenOnce();
     void clusterDetailsShowItsHistoryAndStats();
     void fencingNeedsTheNodesNameTyped();
@@ -336,6 +337,22 @@ void TestOnlineConsole::changingAClusterPreviewsAdmissionThenChangesIt() {
         return -1;
     };
     QTRY_COMPARE_WITH_TIMEOUT(priorityNow(), priority, kWaitMs);
+}
+
+void TestOnlineConsole::askingWhatIfAClusterFailedChangesNothing() {
+    connectWindow();
+    OnlineConsole* online = window_->online();
+    const QString node = standbyNode();
+    online->nodes()->selectNode(node);
+    const qint64 events = online->connection()->lastEventId();
+    online->findChild<QAction*>(QStringLiteral("whatIfFailAction"))->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(online->nodes()->outcome()->text().contains(QStringLiteral("What-if")),
+                             kWaitMs);
+    const QString text = online->nodes()->outcome()->text();
+    QVERIFY2(text.contains(node) && text.contains(QStringLiteral("granted")), qPrintable(text));
+    QTest::qWait(500);
+    QCOMPARE(online->nodes()->model()->node(node)->state, QStringLiteral("standby"));
+    QCOMPARE(online->connection()->lastEventId(), events);
 }
 
 void TestOnlineConsole::rotatingATokenIsConfirmedAndShowsTheNewTokenOnce() {
