@@ -1,5 +1,7 @@
 #include "appliance/reconciler.h"
 
+#include "appliance/arbitration.h"
+
 namespace understudy::appliance {
 
 namespace {
@@ -11,21 +13,9 @@ std::string footprintText(const sizing::Footprint& footprint) {
 
 }  // namespace
 
+// A node whose state holds its standby footprint on the host is one whose domain runs.
 bool expectsRunning(db::NodeState state) {
-    switch (state) {
-        case db::NodeState::Standby:
-        case db::NodeState::TakingOver:
-        case db::NodeState::Active:
-        case db::NodeState::Releasing:
-        case db::NodeState::Drifted:
-            return true;
-        case db::NodeState::Preempted:
-        case db::NodeState::Fenced:
-        case db::NodeState::Stopped:
-        case db::NodeState::Missing:
-            return false;
-    }
-    return false;
+    return holdsStandby(state);
 }
 
 std::vector<std::string> differences(const ExpectedDomain& expected,
