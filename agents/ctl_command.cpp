@@ -584,7 +584,7 @@ void Ctl::printNode(const client::Node& n) {
         {QStringLiteral("domain"), orDash(n.domain)},
         {QStringLiteral("state"), n.state},
         {QStringLiteral("since"), timeText(n.since)},
-        {QStringLiteral("current"), footprint(n.current)},
+        {QStringLiteral("current"), n.current ? footprint(*n.current) : QStringLiteral("—")},
         {QStringLiteral("standby"), footprint(n.standby)},
         {QStringLiteral("active"), footprint(n.active)}};
     if (n.grant) {
@@ -613,7 +613,8 @@ int Ctl::nodes(const QStringList& args) {
                          QStringLiteral("CURRENT"), QStringLiteral("STANDBY"),
                          QStringLiteral("ACTIVE"), QStringLiteral("SINCE")});
             for (const client::Node& n : list) {
-                table.addRow({n.name, n.cluster, n.appliance, n.state, footprint(n.current),
+                table.addRow({n.name, n.cluster, n.appliance, n.state,
+                              n.current ? footprint(*n.current) : QStringLiteral("—"),
                               footprint(n.standby), footprint(n.active), timeText(n.since)});
             }
             out_ << table.render();

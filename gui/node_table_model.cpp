@@ -50,8 +50,7 @@ void NodeTableModel::setNodes(const std::vector<client::Node>& nodes) {
         client::Node& was = nodes_[row];
         const bool changed = now.state != was.state || now.since != was.since ||
                              now.cluster != was.cluster || now.appliance != was.appliance ||
-                             now.current.vcpus != was.current.vcpus ||
-                             now.current.memory_mib != was.current.memory_mib ||
+                             now.current != was.current ||
                              now.active.memory_mib != was.active.memory_mib ||
                              now.active.vcpus != was.active.vcpus ||
                              now.standby.memory_mib != was.standby.memory_mib ||
@@ -142,7 +141,7 @@ QVariant NodeTableModel::data(const QModelIndex& index, int role) const {
                 case Active:
                     return footprintText(node.active);
                 case Current:
-                    return footprintText(node.current);
+                    return node.current ? footprintText(*node.current) : QStringLiteral("—");
                 case Grant:
                     return node.grant ? QStringLiteral("+%1").arg(footprintText(
                                             {node.grant->vcpus, node.grant->memory_mib}))
@@ -159,7 +158,7 @@ QVariant NodeTableModel::data(const QModelIndex& index, int role) const {
                 case Active:
                     return sortSize(node.active);
                 case Current:
-                    return sortSize(node.current);
+                    return node.current ? sortSize(*node.current) : qint64{-1};
                 case Grant:
                     return node.grant ? node.grant->memory_mib : qint64{-1};
                 case Since:

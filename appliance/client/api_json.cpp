@@ -283,7 +283,9 @@ Node readNode(Reader& r) {
     n.state = r.text("state");
     n.standby = readFootprint(r.object("standby"));
     n.active = readFootprint(r.object("active"));
-    n.current = readFootprint(r.object("current"));
+    if (r.isPresent("current")) {
+        n.current = readFootprint(r.object("current"));
+    }
     n.since = r.nullableTime("since");
     if (r.isPresent("grant")) {
         n.grant = readGrant(r.object("grant"));

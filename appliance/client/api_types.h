@@ -43,6 +43,7 @@ struct Group {
 struct Footprint {
     qint64 vcpus = 0;
     qint64 memory_mib = 0;
+    friend bool operator==(const Footprint&, const Footprint&) = default;
 };
 
 struct Cluster {
@@ -83,7 +84,8 @@ struct Node {
     QString state;
     Footprint standby;
     Footprint active;
-    Footprint current;
+    // What libvirt reports now; absent (null on the wire) while the domain is missing.
+    std::optional<Footprint> current;
     QDateTime since;
     std::optional<Grant> grant;  // while active
 };

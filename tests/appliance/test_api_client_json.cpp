@@ -238,15 +238,30 @@ private slots:
         QCOMPARE(crm.state, QStringLiteral("active"));
         QCOMPARE(crm.standby.memory_mib, 4096);
         QCOMPARE(crm.active.vcpus, 4);
-        QCOMPARE(crm.current.vcpus, 4);
-        QCOMPARE(crm.current.memory_mib, 16384);
+        QVERIFY(crm.current.has_value());
+        QCOMPARE(crm.current->vcpus, 4);
+        QCOMPARE(crm.current->memory_mib, 16384);
         QCOMPARE(crm.since, QDateTime(QDate(2026, 11, 26), QTime(5, 17, 32, 123), Qt::UTC));
         QVERIFY(crm.grant);
         QCOMPARE(crm.grant->memory_mib, 12288);
         QCOMPARE(crm.grant->vcpus, 2);
         QVERIFY(!crm.grant->partial);
         QVERIFY(!list[1].grant);
-        QCOMPARE(list[1].current.vcpus, 1);
+        QCOMPARE(list[1].current->vcpus, 1);
+    }
+
+    void decodesAMissingNodeWithoutCurrent() {
+        // A node whose domain is missing has nothing libvirt could report: `current` is null.
+        QJsonObject node = QJsonDocument::fromJson(fixture("nodes.json"))
+                               .object()["nodes"]
+                               .toArray()[1]
+                               .toObject();
+        node["state"] = QStringLiteral("missing");
+        node["current"] = QJsonValue::Null;
+        const auto decoded = fromJson<Node>(node);
+        QVERIFY2(decoded, decoded ? "" : qPrintable(decoded.error().message));
+        QVERIFY(!decoded->current.has_value());
+        QCOMPARE(decoded->state, QStringLiteral("missing"));
     }
 
     void decodesAnEventPage() {
