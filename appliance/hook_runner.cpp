@@ -7,6 +7,8 @@
 #include <cctype>
 #include <memory>
 
+#include "appliance/service_config.h"
+
 namespace understudy::appliance {
 namespace {
 
@@ -113,7 +115,10 @@ Result<HookConfig> makeHookConfig(const std::string& name, const std::string& co
                      "The hook has no command; set command to the program to run on events.",
                      where + ": command"};
     }
-    if (timeout_s < 1 || timeout_s > 3600) {
+    if (auto problem = commandProblem(command)) {
+        return Error{"invalid_field", "The hook's command " + *problem + ".", where + ": command"};
+    }
+    if (timeout_s < 1 || timeout_s > kMaxCommandTimeoutSeconds) {
         return Error{
             "invalid_field",
             "timeout_s must be between 1 and 3600 seconds; got " + std::to_string(timeout_s) + ".",

@@ -54,8 +54,9 @@ bool isValidEventPattern(std::string_view pattern);
 bool eventPatternMatches(std::string_view pattern, std::string_view kind);
 // Splits a comma-separated `events =` value ("takeover.*, fence.*") and validates each pattern.
 Result<std::vector<std::string>> parseEventPatterns(std::string_view list, std::string_view where);
-// Validates the values of a `[hook.NAME]` section (a command, 1 ≤ timeout_s ≤ 3600, at least
-// one valid pattern) and converts them; errors name `hook.NAME: key`.
+// Validates the values of a `[hook.NAME]` section by the config's rules (service_config.h: a
+// command whose program is an absolute path, 1 ≤ timeout_s ≤ 3600, at least one valid pattern) and
+// converts them; errors name `hook.NAME: key`.
 Result<HookConfig> makeHookConfig(const std::string& name, const std::string& command,
                                   std::string_view events, long long timeout_s);
 

@@ -5,6 +5,8 @@
 #include <QLoggingCategory>
 #include <algorithm>
 
+#include "appliance/service_config.h"
+
 namespace understudy::appliance {
 namespace {
 
@@ -32,6 +34,9 @@ Result<ProbeConfig> makeProbeConfig(const std::string& cluster, const std::strin
                           "The probe has no command; set command to the program that checks "
                           "the cluster's active node (e.g. a fence agent's status action).");
     }
+    if (auto problem = commandProblem(command)) {
+        return probeError(cluster, "command", "The probe's command " + *problem + ".");
+    }
     if (interval_s < 1) {
         return probeError(
             cluster, "interval_s",
@@ -48,11 +53,17 @@ Result<ProbeConfig> makeProbeConfig(const std::string& cluster, const std::strin
                               ") must be less than interval_s (" + std::to_string(interval_s) +
                               "), so that one run ends before the next is due.");
     }
-    constexpr long long kMaxSeconds = 7LL * 24 * 3600;
-    if (interval_s > kMaxSeconds) {
+    if (interval_s > kMaxProbeIntervalSeconds) {
         return probeError(cluster, "interval_s",
-                          "interval_s must be at most a week (" + std::to_string(kMaxSeconds) +
-                              " s); got " + std::to_string(interval_s) + ".");
+                          "interval_s must be at most a day (" +
+                              std::to_string(kMaxProbeIntervalSeconds) + " s); got " +
+                              std::to_string(interval_s) + ".");
+    }
+    if (timeout_s > kMaxCommandTimeoutSeconds) {
+        return probeError(cluster, "timeout_s",
+                          "timeout_s must be at most an hour (" +
+                              std::to_string(kMaxCommandTimeoutSeconds) + " s); got " +
+                              std::to_string(timeout_s) + ".");
     }
     return ProbeConfig{cluster, command, std::chrono::seconds(interval_s),
                        std::chrono::seconds(timeout_s)};

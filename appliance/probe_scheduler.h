@@ -32,8 +32,9 @@ struct ProbeConfig {
     bool operator==(const ProbeConfig&) const = default;
 };
 
-// Validates the values of a `[probe.CLUSTER]` section (interval_s ≥ 1, 1 ≤ timeout_s <
-// interval_s, a command) and converts them; errors name `probe.CLUSTER: key`.
+// Validates the values of a `[probe.CLUSTER]` section by the config's rules (service_config.h:
+// a command whose program is an absolute path, 1 ≤ timeout_s < interval_s ≤ a day, timeout_s
+// at most an hour) and converts them; errors name `probe.CLUSTER: key`.
 Result<ProbeConfig> makeProbeConfig(const std::string& cluster, const std::string& command,
                                     long long interval_s, long long timeout_s);
 

@@ -29,8 +29,8 @@ constexpr char kConfigCode[] = "invalid_config";
 constexpr char kOptionCode[] = "invalid_option";
 constexpr char kSectionsList[] =
     "the sections are [service], [policy], [appliance.NAME], [probe.CLUSTER] and [hook.NAME]";
-constexpr std::int64_t kMaxIntervalSeconds = 86400;
-constexpr std::int64_t kMaxTimeoutSeconds = 3600;
+constexpr std::int64_t kMaxIntervalSeconds = kMaxProbeIntervalSeconds;
+constexpr std::int64_t kMaxTimeoutSeconds = kMaxCommandTimeoutSeconds;
 constexpr std::size_t kMaxQuotedLength = 80;
 
 std::string_view trim(std::string_view text) {
@@ -164,21 +164,6 @@ std::optional<std::string> eventPatternProblem(std::string_view pattern) {
     return quotedValue(pattern) +
            " is not an event kind; give kinds of API.md such as takeover.granted or release, "
            "prefix patterns such as takeover.*, or * for every event";
-}
-
-// Why a probe or hook command cannot be run, or nothing.
-std::optional<std::string> commandProblem(std::string_view command) {
-    const QStringList arguments = QProcess::splitCommand(
-        QString::fromUtf8(command.data(), static_cast<qsizetype>(command.size())));
-    if (arguments.isEmpty() || arguments.front().isEmpty()) {
-        return "must name a program to run, e.g. /usr/sbin/fence_ipmilan --action=status";
-    }
-    const QString& program = arguments.front();
-    if (program.contains(u'/') && !QDir::isAbsolutePath(program)) {
-        return "program " + quotedValue(program.toStdString()) +
-               " is a relative path; give an absolute path or a bare name found in PATH";
-    }
-    return std::nullopt;
 }
 
 std::optional<std::string> libvirtUriProblem(std::string_view uri) {
@@ -599,6 +584,22 @@ bool isTokenText(std::string_view token) {
 }
 
 }  // namespace
+
+std::optional<std::string> commandProblem(std::string_view command) {
+    const QStringList arguments = QProcess::splitCommand(
+        QString::fromUtf8(command.data(), static_cast<qsizetype>(command.size())));
+    if (arguments.isEmpty() || arguments.front().isEmpty()) {
+        return "must name a program to run, e.g. /usr/sbin/fence_ipmilan --action=status";
+    }
+    const QString& program = arguments.front();
+    if (!QDir::isAbsolutePath(program)) {
+        return "program " + quotedValue(program.toStdString()) +
+               " is not an absolute path; give the program's full path (e.g. /usr/sbin/" +
+               QFileInfo(program).fileName().toStdString() +
+               "), since the service does not run with your shell's PATH";
+    }
+    return std::nullopt;
+}
 
 std::string ListenAddress::toString() const {
     const bool ipv6 = host.find(':') != std::string::npos;

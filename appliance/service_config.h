@@ -11,8 +11,8 @@
 //   before the first section are errors.
 // - `key = value`, both trimmed. `;` or `#` starts a comment at the start of a line, and after
 //   a header or a value when preceded by a blank (`tls_key =   ; unset` is empty), so a value
-//   cannot contain a blank followed by `;` or `#`. Commands are never run through a shell, so
-//   this costs nothing there.
+//   cannot contain a blank followed by `;` or `#` (a command that needs a shell's `;` writes it
+//   without the blank before it, `a; b`).
 // - An empty value means "unset" only for tls_certificate and tls_key; every other key must
 //   have a value when it is written at all (leave a key out to get its default).
 // - Booleans: true/false, yes/no, on/off, 1/0 (any case). Integers are plain decimal.
@@ -31,9 +31,12 @@
 // - A hook's events are required (`*` for all); each item is an event kind of API.md, a
 //   prefix pattern `PREFIX.*` matching at least one kind, or `*`.
 // - A probe's timeout_s must be below its interval_s, so probes of one cluster never overlap.
-// - Commands are split into arguments as QProcess::splitCommand does; the program is a bare
-//   name (looked up in PATH) or an absolute path. Whether it exists is checked when it runs
-//   (a failing probe or hook is an event, not a reason to refuse to start).
+// - Commands run as `/bin/sh -c COMMAND` (appliance/process_runner.h). Their first word, split
+//   as QProcess::splitCommand does, is the program and must be an absolute path: the service
+//   runs with systemd's minimal PATH, so a bare name would find a different program (or none)
+//   than the administrator's shell did. Probes and hooks check it with commandProblem, the
+//   one place this rule lives. Whether the program exists is checked when it runs (a failing
+//   probe or hook is an event, not a reason to refuse to start).
 // - `--demo` without `--config` uses the embedded demo config (demoConfig) and ignores the
 //   default config file, so a demo never touches a real appliance. `--demo --config FILE`
 //   takes everything from FILE and adds the demo appliance only if FILE has none.
@@ -70,6 +73,12 @@ inline constexpr std::size_t kMaxAdminTokenFileBytes = 4096;
 inline constexpr std::size_t kMinAdminTokenLength = 16;
 inline constexpr char kDemoApplianceName[] = "demo";
 inline constexpr char kAdminTokenEnvironment[] = "UNDERSTUDY_ADMIN_TOKEN";
+inline constexpr std::int64_t kMaxProbeIntervalSeconds = 86400;
+inline constexpr std::int64_t kMaxCommandTimeoutSeconds = 3600;
+
+// Why the command of a probe or hook cannot be configured (rule above), or nothing: the text
+// completes "command: ...", e.g. "program 'bin/check' is a relative path; ...".
+std::optional<std::string> commandProblem(std::string_view command);
 
 struct ListenAddress {
     // A dotted IPv4 address, an IPv6 address without its brackets, or "localhost".

@@ -124,19 +124,23 @@ private slots:
         QTest::addColumn<int>("patterns");
         QTest::newRow("product example") << "/usr/local/bin/notify-admin"
                                          << "takeover.*, fence.*" << 10 << "" << 2;
-        QTest::newRow("one pattern") << "logger x"
+        QTest::newRow("one pattern") << "/usr/bin/logger x"
                                      << " * " << 1 << "" << 1;
+        QTest::newRow("bare program name") << "logger x"
+                                           << "*" << 10 << "hook.notify: command" << 0;
+        QTest::newRow("relative program") << "bin/notify"
+                                          << "*" << 10 << "hook.notify: command" << 0;
         QTest::newRow("no command") << ""
                                     << "*" << 10 << "hook.notify: command" << 0;
-        QTest::newRow("timeout zero") << "x"
+        QTest::newRow("timeout zero") << "/bin/x"
                                       << "*" << 0 << "hook.notify: timeout_s" << 0;
-        QTest::newRow("timeout above an hour") << "x"
+        QTest::newRow("timeout above an hour") << "/bin/x"
                                                << "*" << 3601 << "hook.notify: timeout_s" << 0;
-        QTest::newRow("no events") << "x"
+        QTest::newRow("no events") << "/bin/x"
                                    << "" << 10 << "hook.notify: events" << 0;
-        QTest::newRow("trailing comma") << "x"
+        QTest::newRow("trailing comma") << "/bin/x"
                                         << "release," << 10 << "hook.notify: events" << 0;
-        QTest::newRow("unknown kind") << "x"
+        QTest::newRow("unknown kind") << "/bin/x"
                                       << "release, takeover" << 10 << "hook.notify: events" << 0;
     }
 

@@ -45,14 +45,26 @@ private slots:
         QTest::addColumn<int>("timeout");
         QTest::addColumn<QString>("where");  // empty: valid
 
-        QTest::newRow("valid") << "fence_x --action=status" << 30 << 10 << "";
-        QTest::newRow("shortest") << "true" << 2 << 1 << "";
+        QTest::newRow("valid") << "/usr/sbin/fence_x --action=status" << 30 << 10 << "";
+        QTest::newRow("shortest") << "/bin/true" << 2 << 1 << "";
+        QTest::newRow("longest") << "/bin/true" << 86400 << 3600 << "";
+        QTest::newRow("quoted program with a blank")
+            << "\"/opt/my tools/check\" erp" << 30 << 10 << "";
         QTest::newRow("no command") << "  " << 30 << 10 << "probe.erp: command";
-        QTest::newRow("interval zero") << "true" << 0 << 10 << "probe.erp: interval_s";
-        QTest::newRow("timeout zero") << "true" << 30 << 0 << "probe.erp: timeout_s";
-        QTest::newRow("timeout equals interval") << "true" << 30 << 30 << "probe.erp: timeout_s";
-        QTest::newRow("timeout above interval") << "true" << 10 << 30 << "probe.erp: timeout_s";
-        QTest::newRow("interval of a year") << "true" << 31536000 << 10 << "probe.erp: interval_s";
+        QTest::newRow("bare program name")
+            << "fence_x --action=status" << 30 << 10 << "probe.erp: command";
+        QTest::newRow("relative program") << "bin/check erp" << 30 << 10 << "probe.erp: command";
+        QTest::newRow("only quotes") << "\"\"" << 30 << 10 << "probe.erp: command";
+        QTest::newRow("interval zero") << "/bin/true" << 0 << 10 << "probe.erp: interval_s";
+        QTest::newRow("timeout zero") << "/bin/true" << 30 << 0 << "probe.erp: timeout_s";
+        QTest::newRow("timeout equals interval")
+            << "/bin/true" << 30 << 30 << "probe.erp: timeout_s";
+        QTest::newRow("timeout above interval")
+            << "/bin/true" << 10 << 30 << "probe.erp: timeout_s";
+        QTest::newRow("timeout above an hour")
+            << "/bin/true" << 7200 << 3601 << "probe.erp: timeout_s";
+        QTest::newRow("interval above a day")
+            << "/bin/true" << 86401 << 10 << "probe.erp: interval_s";
     }
 
     void configValuesAreValidated() {

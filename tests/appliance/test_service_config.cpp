@@ -397,9 +397,6 @@ void TestServiceConfig::acceptsEveryValueFormTheDialectAllows_data() {
     QTest::newRow("recreate_missing on")
         << appliance("recreate_missing = yes") << "appliance.recreate_missing"
         << "true";
-    QTest::newRow("bare program name") << "[probe.erp]\ncommand = fence_ipmilan --action=status\n"
-                                       << "probe.command"
-                                       << "fence_ipmilan --action=status";
     QTest::newRow("quoted program with a blank")
         << "[probe.erp]\ncommand = \"/opt/my tools/check\" erp\n"
         << "probe.command"
@@ -545,7 +542,14 @@ void TestServiceConfig::rejectsABadValueNamingFileLineAndKey_data() {
         << at3("[probe.erp]", "command =  ") << 3 << "[probe.erp] command: is empty; give a value";
     QTest::newRow("probe command relative")
         << at3("[probe.erp]", "command = bin/check erp") << 3
-        << "[probe.erp] command: program 'bin/check' is a relative path";
+        << "[probe.erp] command: program 'bin/check' is not an absolute path; give the "
+           "program's full path (e.g. /usr/sbin/check)";
+    QTest::newRow("probe command bare name")
+        << at3("[probe.erp]", "command = fence_ipmilan --action=status") << 3
+        << "[probe.erp] command: program 'fence_ipmilan' is not an absolute path";
+    QTest::newRow("hook command bare name")
+        << at3("[hook.h]\nevents = *", "command = notify-admin") << 4
+        << "[hook.h] command: program 'notify-admin' is not an absolute path";
     QTest::newRow("probe command only quotes")
         << at3("[probe.erp]", "command = \"\"") << 3 << "[probe.erp] command: must name a program";
     QTest::newRow("probe interval too short") << probe + "\n\ninterval_s = 1\n"
