@@ -123,7 +123,22 @@ Result<std::unique_ptr<Database>> Database::openWriter(const std::string& path,
     if (auto configured = execute(raw, pragmas); !configured) {
         return configured.error();
     }
-    if (auto migrated = applyMigrations(raw); !migrated) {
+    // A database written by an older program is copied, whole and consistent, before it is
+    // migrated: a migration that goes wrong, or a downgrade, can start again from the copy.
+    std::string backup;
+    if (*version > 0 && *version < latestSchemaVersion()) {
+        backup = path + ".pre-v" + std::to_string(latestSchemaVersion()) + ".bak";
+        if (auto copied = database->backupTo(backup); !copied) {
+            Error error = copied.error();
+            error.message =
+                "could not copy the database before migrating it from schema version " +
+                std::to_string(*version) + ": " + error.message +
+                "; nothing was migrated: make room next to the database and start again";
+            qCWarning(lcDb, "refusing to migrate: %s", error.describe().c_str());
+            return error;
+        }
+    }
+    if (auto migrated = applyMigrations(raw, latestSchemaVersion(), backup); !migrated) {
         qCWarning(lcDb, "migration failed: %s", migrated.error().describe().c_str());
         return migrated.error();
     }

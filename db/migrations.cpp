@@ -1,5 +1,7 @@
 #include "db/migrations.h"
 
+#include <algorithm>
+#include <chrono>
 #include <string>
 
 #include "db/logging.h"
@@ -120,10 +122,44 @@ CREATE TABLE cluster_stats (
 );
 )sql";
 
+// Version 2: the schema's own history, so an administrator can tell after an upgrade when the
+// database was migrated, from which version, and where the copy taken before it went.
+// from_version is the version the database had when that run of migrations started (0: a new
+// database); backup is NULL when nothing was copied (a new database has nothing to keep).
+constexpr std::string_view kSchemaV2 = R"sql(
+CREATE TABLE schema_history (
+    version INTEGER PRIMARY KEY,
+    from_version INTEGER NOT NULL CHECK (from_version >= 0 AND from_version < version),
+    applied_at INTEGER NOT NULL,
+    backup TEXT CHECK (backup IS NULL OR backup <> '')
+);
+)sql";
+
+// Migrations from this version on record themselves in schema_history.
+constexpr int kHistorySince = 2;
+
 const std::vector<Migration> kMigrations = {
     {1, "the first schema: inventory, grants, probe results, event log, failover statistics",
      kSchemaV1},
+    {2, "schema history: when each migration ran, from which version, and its backup", kSchemaV2},
 };
+
+Status recordMigration(sqlite3* connection, int version, int fromVersion,
+                       const std::string& backup) {
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+    const std::optional<std::string> backupPath =
+        backup.empty() ? std::nullopt : std::optional<std::string>(backup);
+    auto inserted = change(connection,
+                           "INSERT INTO schema_history (version, from_version, applied_at, backup) "
+                           "VALUES (?, ?, ?, ?)",
+                           version, fromVersion, now, backupPath);
+    if (!inserted) {
+        return inserted.error();
+    }
+    return Done{};
+}
 
 }  // namespace
 
@@ -132,7 +168,13 @@ const std::vector<Migration>& migrations() {
 }
 
 int latestSchemaVersion() {
+#ifdef UNDERSTUDY_SCHEMA_PREVIOUS_ONLY
+    // Only in the installer test's stand-in for the previous release (tests/installer/): a
+    // program that writes the schema one version below the latest, to upgrade from.
+    return std::max(1, kMigrations.back().version - 1);
+#else
     return kMigrations.back().version;
+#endif
 }
 
 Result<int> readSchemaVersion(sqlite3* connection) {
@@ -143,11 +185,12 @@ Result<int> readSchemaVersion(sqlite3* connection) {
     return static_cast<int>(version->value_or(0));
 }
 
-Status applyMigrations(sqlite3* connection, int target) {
+Status applyMigrations(sqlite3* connection, int target, const std::string& backup) {
     auto current = readSchemaVersion(connection);
     if (!current) {
         return current.error();
     }
+    const int fromVersion = *current;
     for (const auto& migration : kMigrations) {
         if (migration.version <= *current || migration.version > target) {
             continue;
@@ -160,6 +203,9 @@ Status applyMigrations(sqlite3* connection, int target) {
         std::string sql(migration.sql);
         sql += "\nPRAGMA user_version = " + std::to_string(migration.version) + ";";
         Status applied = execute(connection, sql);
+        if (applied && migration.version >= kHistorySince) {
+            applied = recordMigration(connection, migration.version, fromVersion, backup);
+        }
         if (applied) {
             // Foreign keys are off while migrating (a table rebuild needs that); prove the
             // result consistent before committing it.

@@ -4,6 +4,7 @@
 // databases in the field were written by the old ones.
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -26,8 +27,11 @@ int latestSchemaVersion();
 
 // Applies, in order, each migration above the database's version up to target (the latest by
 // default), each in its own transaction with the foreign keys checked before it commits.
-// Used at open; tests use target to write databases of an old version.
-Status applyMigrations(sqlite3* connection, int target = latestSchemaVersion());
+// Used at open; tests use target to write databases of an old version. Each migration from
+// version 2 on is recorded in schema_history with backup, the copy of the database taken
+// before this run (empty: none).
+Status applyMigrations(sqlite3* connection, int target = latestSchemaVersion(),
+                       const std::string& backup = {});
 
 // PRAGMA user_version of the connection's main database.
 Result<int> readSchemaVersion(sqlite3* connection);
