@@ -1,5 +1,7 @@
 #include "appliance/service/metrics.h"
 
+#include <QLocale>
+#include <cmath>
 #include <string>
 
 namespace understudy::service {
@@ -32,8 +34,16 @@ std::string label(const std::string& value) {
     return escaped;
 }
 
+// The shortest text that reads back as the same double ("0.1", not "0.10000000000000001"), so
+// bucket bounds read as written.
 std::string number(double value) {
-    return QByteArray::number(value, 'g', 17).toStdString();
+    if (std::isnan(value)) {
+        return "NaN";
+    }
+    if (std::isinf(value)) {
+        return value > 0 ? "+Inf" : "-Inf";
+    }
+    return QByteArray::number(value, 'g', QLocale::FloatingPointShortest).toStdString();
 }
 
 class Writer {

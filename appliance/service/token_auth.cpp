@@ -11,6 +11,17 @@ namespace understudy::service {
 namespace {
 
 constexpr std::string_view kScheme = "sha256";
+constexpr std::size_t kSaltBytes = 16;
+constexpr std::size_t kDigestBytes = 32;
+
+// Lower-case hex of exactly `bytes` bytes, as hashToken writes it. QByteArray::fromHex skips
+// what is not hex, so a stored hash is checked before it is decoded: a damaged one must fail
+// to match rather than match with a shorter salt.
+bool isHex(std::string_view text, std::size_t bytes) {
+    return text.size() == 2 * bytes && std::all_of(text.begin(), text.end(), [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+           });
+}
 
 QByteArray randomBytes(std::size_t count) {
     std::vector<quint32> words((count + 3) / 4);
@@ -34,7 +45,7 @@ std::string generateToken() {
 }
 
 std::string hashToken(std::string_view token) {
-    const QByteArray salt = randomBytes(16);
+    const QByteArray salt = randomBytes(kSaltBytes);
     return std::string(kScheme) + "$" + salt.toHex().toStdString() + "$" +
            saltedDigest(salt, token).toHex().toStdString();
 }
@@ -50,6 +61,9 @@ bool tokenMatches(std::string_view token, std::string_view stored_hash) {
     }
     const std::string_view salt_hex = stored_hash.substr(first + 1, second - first - 1);
     const std::string_view digest_hex = stored_hash.substr(second + 1);
+    if (!isHex(salt_hex, kSaltBytes) || !isHex(digest_hex, kDigestBytes)) {
+        return false;
+    }
     const QByteArray salt =
         QByteArray::fromHex(QByteArray(salt_hex.data(), static_cast<qsizetype>(salt_hex.size())));
     const std::string computed = saltedDigest(salt, token).toHex().toStdString();

@@ -18,7 +18,8 @@ namespace understudy::service {
 std::string generateToken();
 // "sha256$<salt hex>$<digest hex>" of a new random 16-byte salt and the token.
 std::string hashToken(std::string_view token);
-// Whether `token` matches a hash made by hashToken; false for any other format.
+// Whether `token` matches a hash made by hashToken; false for any other format (another scheme,
+// a salt or digest of the wrong length or not lower-case hex), compared in constant time.
 bool tokenMatches(std::string_view token, std::string_view stored_hash);
 // Equality whose time depends only on the lengths, not on where the inputs differ.
 bool constantTimeEquals(std::string_view a, std::string_view b);
