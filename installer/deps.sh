@@ -21,6 +21,9 @@ packages=(
   resource-agents pacemaker-cli-utils fence-agents
   # the console keeps its admin token in the desktop's keyring
   qtkeychain-qt6-dev
+  # the Debian packages: cpack's dependency scan (dpkg-shlibdeps), their checks (lintian, the
+  # unit's systemd-analyze verify), and what they depend on beyond shared libraries
+  dpkg-dev lintian systemd adduser qt6-qpa-plugins
 )
 
 missing=()
