@@ -28,6 +28,11 @@ Result<LiveFootprint> NodeLifecycle::live(const DomainInfo& info) {
 
 Status NodeLifecycle::apply(const std::string& domain, const sizing::Footprint& target,
                             std::int64_t active_vcpus) {
+    return applyWithin(domain, target, active_vcpus, confirm_timeout_);
+}
+
+Status NodeLifecycle::applyWithin(const std::string& domain, const sizing::Footprint& target,
+                                  std::int64_t active_vcpus, std::chrono::milliseconds timeout) {
     auto info = hypervisor_.domainInfo(domain);
     if (!info) {
         return info.error();
@@ -52,7 +57,7 @@ Status NodeLifecycle::apply(const std::string& domain, const sizing::Footprint& 
             return cpu;
         }
     }
-    return confirm(domain, target);
+    return confirm(domain, target, timeout);
 }
 
 Status NodeLifecycle::startAt(const std::string& domain, const sizing::Footprint& target,
@@ -61,22 +66,39 @@ Status NodeLifecycle::startAt(const std::string& domain, const sizing::Footprint
     if (!info) {
         return info.error();
     }
+    bool booted = false;
     if (!info->active()) {
         Status started = hypervisor_.start(domain);
         if (!started) {
             return started;
         }
+        // A restored guest comes back with its saved balloon at once; a booted one reports its
+        // whole <memory> until its balloon driver has loaded.
+        booted = !info->has_managed_save;
     }
-    return apply(domain, target, active_vcpus);
+    return applyWithin(domain, target, active_vcpus, booted ? boot_timeout_ : confirm_timeout_);
 }
 
-Status NodeLifecycle::confirm(const std::string& domain, const sizing::Footprint& target) {
-    const auto deadline = std::chrono::steady_clock::now() + confirm_timeout_;
+Status NodeLifecycle::confirm(const std::string& domain, const sizing::Footprint& target,
+                              std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::chrono::milliseconds pause{5};
     for (;;) {
         auto info = hypervisor_.domainInfo(domain);
         if (!info) {
             return info.error();
+        }
+        if (!info->active()) {
+            // Stopped behind our back (destroyed, crashed): waiting cannot help, and an inactive
+            // domain reports its definition's footprint, not a balloon that is slow.
+            return Error{"hypervisor_failed",
+                         "domain '" + domain + "' is " + domainStateName(info->state) +
+                             " (not running) while waiting for it to reach " +
+                             std::to_string(target.memory_mib) + " MiB and " +
+                             std::to_string(target.vcpus) +
+                             " vCPUs; it was stopped outside Understudy: check the host's log, "
+                             "then power the node on",
+                         hypervisor_.uri()};
         }
         auto now = live(*info);
         if (!now) {
@@ -91,7 +113,7 @@ Status NodeLifecycle::confirm(const std::string& domain, const sizing::Footprint
                 "hypervisor_failed",
                 "domain '" + domain + "' did not reach " + std::to_string(target.memory_mib) +
                     " MiB and " + std::to_string(target.vcpus) + " vCPUs within " +
-                    std::to_string(confirm_timeout_.count()) + " ms (it reports " +
+                    std::to_string(timeout.count()) + " ms (it reports " +
                     std::to_string(info->memoryMib()) + " MiB and " + std::to_string(now->vcpus) +
                     " vCPUs); check the guest's balloon driver",
                 hypervisor_.uri()};

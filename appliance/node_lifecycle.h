@@ -4,6 +4,7 @@
 // driver). Every change is confirmed from what libvirt reports before it counts as done.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -25,9 +26,15 @@ struct LiveFootprint {
 
 class NodeLifecycle {
 public:
+    // `boot_timeout` bounds the wait for a domain startAt() boots (its balloon inflates only
+    // once the guest's driver runs); never shorter than `confirm_timeout`.
     NodeLifecycle(Hypervisor& hypervisor, CpuCapMethod method,
-                  std::chrono::milliseconds confirm_timeout)
-        : hypervisor_(hypervisor), method_(method), confirm_timeout_(confirm_timeout) {}
+                  std::chrono::milliseconds confirm_timeout,
+                  std::chrono::milliseconds boot_timeout = std::chrono::milliseconds{0})
+        : hypervisor_(hypervisor),
+          method_(method),
+          confirm_timeout_(confirm_timeout),
+          boot_timeout_(std::max(confirm_timeout, boot_timeout)) {}
 
     CpuCapMethod method() const { return method_; }
 
@@ -46,11 +53,15 @@ public:
     static bool memoryMatches(std::int64_t memory_kib, std::int64_t target_mib);
 
 private:
-    Status confirm(const std::string& domain, const sizing::Footprint& target);
+    Status applyWithin(const std::string& domain, const sizing::Footprint& target,
+                       std::int64_t active_vcpus, std::chrono::milliseconds timeout);
+    Status confirm(const std::string& domain, const sizing::Footprint& target,
+                   std::chrono::milliseconds timeout);
 
     Hypervisor& hypervisor_;
     CpuCapMethod method_;
     std::chrono::milliseconds confirm_timeout_;
+    std::chrono::milliseconds boot_timeout_;
 };
 
 }  // namespace understudy::appliance

@@ -651,14 +651,35 @@ QString QemuAppliance::domainXml(const GuestSpec& spec, const QString& name) con
              QString::number(spec.status_period_s, 'g', 3), serialLogPath(name).toHtmlEscaped());
 }
 
+QString QemuAppliance::uniqueGuestName() {
+    const QString name =
+        QStringLiteral("%1%2-%3").arg(kDomainPrefix).arg(getpid()).arg(next_guest_++);
+    QFile::remove(serialLogPath(name));
+    return name;
+}
+
+Status QemuAppliance::adopt(const QString& name) {
+    if (connection_ == nullptr) {
+        return fixtureError(QStringLiteral("adopt before start(): no connection"));
+    }
+    if (domains_.count(name) != 0) {
+        return Done{};
+    }
+    virDomainPtr domain = virDomainLookupByName(connection_, name.toUtf8().constData());
+    if (domain == nullptr) {
+        return fixtureError(
+            QStringLiteral("cannot adopt domain %1: %2").arg(name, libvirtMessage()), options_.uri);
+    }
+    domains_[name] = domain;
+    serial_[name].path = serialLogPath(name);
+    return Done{};
+}
+
 Result<QString> QemuAppliance::defineGuest(const GuestSpec& spec) {
     if (connection_ == nullptr) {
         return fixtureError(QStringLiteral("defineGuest before start(): no connection"));
     }
-    const QString name =
-        spec.name.isEmpty()
-            ? QStringLiteral("%1%2-%3").arg(kDomainPrefix).arg(getpid()).arg(next_guest_++)
-            : spec.name;
+    const QString name = spec.name.isEmpty() ? uniqueGuestName() : spec.name;
     if (domains_.count(name) != 0) {
         return fixtureError(
             QStringLiteral("guest %1 is already defined by this fixture").arg(name));

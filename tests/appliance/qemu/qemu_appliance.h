@@ -118,6 +118,12 @@ public:
     // Defines (does not start) a guest; returns its name. The fixture owns the domain handle
     // and undefines the domain at stop().
     Result<QString> defineGuest(const GuestSpec& spec);
+    // A fresh test-domain name ("understudy-test-<pid>-<n>", swept away once this process is
+    // gone) for a domain someone else defines, e.g. the appliance core from its template.
+    QString uniqueGuestName();
+    // Takes an existing domain into this fixture's care: stop() destroys and undefines it like
+    // the ones it defined, and its serial log is read from serialLogPath(name).
+    Status adopt(const QString& name);
     // The handle of a domain defined through this fixture, or nullptr.
     _virDomain* domain(const QString& name) const;
     QString serialLogPath(const QString& name) const;
