@@ -193,7 +193,7 @@ LibvirtHypervisor* ApplianceCore::hypervisorForTest(const std::string& appliance
         return nullptr;
     }
     const std::lock_guard lock(found->mutex);
-    return found->hypervisor.get();
+    return dynamic_cast<LibvirtHypervisor*>(found->hypervisor.get());
 }
 
 QFuture<Result<RegistrationOutcome>> ApplianceCore::registerClusters(RegistrationRequest request) {

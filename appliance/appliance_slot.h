@@ -53,7 +53,7 @@ struct ApplianceSlot {
     std::atomic<bool> reconcile_queued{false};
 
     // Written on the worker only (under `mutex`, for the test accessor).
-    std::unique_ptr<LibvirtHypervisor> hypervisor;
+    std::unique_ptr<Hypervisor> hypervisor;
     CpuCapMethod cpu_method = CpuCapMethod::live_vcpus;
 
     // The cache the read-only views use.

@@ -18,6 +18,18 @@ Q_LOGGING_CATEGORY(lcSupervisor, "understudy.appliance")
 
 using nlohmann::json;
 
+Result<std::unique_ptr<Hypervisor>> openHypervisor(const CoreConfig& config,
+                                                   const ApplianceConfig& appliance) {
+    if (config.open_hypervisor) {
+        return config.open_hypervisor(appliance);
+    }
+    auto real = LibvirtHypervisor::open(appliance.uri);
+    if (!real) {
+        return real.error();
+    }
+    return std::unique_ptr<Hypervisor>(std::move(*real));
+}
+
 }  // namespace
 
 void ApplianceSupervisor::scheduleReconcile(ApplianceSlot& slot) {
@@ -90,7 +102,7 @@ void ApplianceSupervisor::onConnectionEvent(ApplianceSlot& slot, const Connectio
 }
 
 void ApplianceSupervisor::connect(ApplianceSlot& slot) {
-    auto opened = LibvirtHypervisor::open(slot.config.uri);
+    auto opened = openHypervisor(context_.config, slot.config);
     if (!opened) {
         bool first = false;
         {

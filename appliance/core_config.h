@@ -5,10 +5,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "appliance/arbitration.h"
+#include "appliance/hypervisor.h"
 
 namespace understudy::appliance {
 
@@ -37,9 +40,16 @@ struct ApplianceConfig {
     bool recreate_missing = false;
 };
 
+// Opens an appliance's hypervisor connection. Empty: LibvirtHypervisor::open(uri). Fault tests
+// wrap the real connection in a decorator that fails, delays or cuts calls where libvirt's test
+// driver cannot.
+using HypervisorOpener =
+    std::function<Result<std::unique_ptr<Hypervisor>>(const ApplianceConfig& appliance)>;
+
 struct CoreConfig {
     CorePolicy policy;
     std::vector<ApplianceConfig> appliances;
+    HypervisorOpener open_hypervisor;
 };
 
 }  // namespace understudy::appliance
