@@ -154,6 +154,7 @@ Result<std::unique_ptr<ApplianceCore>> ApplianceCore::open(const CoreConfig& con
         slot->worker = std::make_unique<ApplianceWorker>("appliance " + appliance.name);
         const std::string path =
             appliance.domain_template.empty() ? default_template : appliance.domain_template;
+        slot->boot_timeout = config.policy.boot_timeout;
         auto loaded = loadDomainTemplate(path);
         if (loaded) {
             slot->domain_template = std::move(*loaded);

@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -51,6 +52,7 @@ struct ApplianceSlot {
     std::optional<DomainTemplate> domain_template;
     std::string template_error;
     std::atomic<bool> reconcile_queued{false};
+    std::chrono::milliseconds boot_timeout{0};  // CorePolicy::boot_timeout
 
     // Written on the worker only (under `mutex`, for the test accessor).
     std::unique_ptr<Hypervisor> hypervisor;
@@ -63,6 +65,9 @@ struct ApplianceSlot {
     sizing::Footprint usable;
     sizing::Footprint foreign;
     std::map<std::string, sizing::Footprint> current;  // running owned domains, by name
+    // Domains of drifted nodes: a balloon change may be what settles them (a guest booted
+    // behind the core's back reaches its standby memory only once its balloon driver runs).
+    std::set<std::string> unsettled;
 
     // The inventory as committed plus the reservations of the takeovers in flight; on the
     // worker only. Rebuilt from the database when marked stale (by changes made elsewhere:
@@ -72,7 +77,7 @@ struct ApplianceSlot {
     std::optional<Error> model_error;  // why the last rebuild failed
 
     NodeLifecycle lifecycle(std::chrono::milliseconds timeout) const {
-        return NodeLifecycle(*hypervisor, cpu_method, timeout);
+        return NodeLifecycle(*hypervisor, cpu_method, timeout, boot_timeout);
     }
     bool usableNow() const;
     // hypervisor_unavailable while disconnected.

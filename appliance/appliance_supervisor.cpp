@@ -3,6 +3,7 @@
 #include <QLoggingCategory>
 #include <QUuid>
 
+#include <algorithm>
 #include <set>
 
 #include "appliance/core_support.h"
@@ -51,9 +52,14 @@ void ApplianceSupervisor::scheduleReconcile(ApplianceSlot& slot) {
 void ApplianceSupervisor::attachHandlers(ApplianceSlot& slot) {
     slot.hypervisor->setEventHandlers(
         [this, &slot](const DomainEvent& change) {
-            // Balloon changes follow our own takeovers and releases; lifecycle events may be
-            // someone else's hand on a domain.
-            if (change.type != DomainEventType::balloon_changed) {
+            // Balloon changes follow our own takeovers and releases, unless they settle a
+            // drifted node; lifecycle events may be someone else's hand on a domain.
+            bool awaited = false;
+            if (change.type == DomainEventType::balloon_changed) {
+                const std::lock_guard lock(slot.mutex);
+                awaited = slot.unsettled.count(change.domain) != 0;
+            }
+            if (change.type != DomainEventType::balloon_changed || awaited) {
                 scheduleReconcile(slot);
             }
         },
@@ -298,9 +304,18 @@ Status ApplianceSupervisor::compare(ApplianceSlot& slot) {
                                           {"differences", differing}})});
         }
     }
+    std::set<std::string> unsettled;
+    for (const NodeRow& row : inventory->rows) {
+        auto change = std::find_if(changes.begin(), changes.end(),
+                                   [&](const Change& candidate) { return candidate.row == &row; });
+        if ((change != changes.end() ? change->next : row.node.state) == db::NodeState::Drifted) {
+            unsettled.insert(row.node.domain);
+        }
+    }
     {
         const std::lock_guard lock(slot.mutex);
         slot.current = std::move(current);
+        slot.unsettled = std::move(unsettled);
     }
     if (changes.empty()) {
         return Done{};

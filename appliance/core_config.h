@@ -24,6 +24,10 @@ struct CorePolicy {
     // How long a takeover or release waits for libvirt to report the new footprint (a real
     // balloon takes a moment to deflate) before it is rolled back as failed.
     std::chrono::milliseconds confirm_timeout{5000};
+    // How long a node that is booted (not restored from a managed save) may take to reach its
+    // standby memory: libvirt reports the whole <memory> until the guest's balloon driver has
+    // loaded, late in its boot, and only then the balloon inflates to <currentMemory>.
+    std::chrono::milliseconds boot_timeout{120000};
     // How often an appliance whose first connection failed is tried again.
     std::chrono::milliseconds connect_retry{5000};
 };
