@@ -15,6 +15,8 @@
 #include "appliance/node_power.h"
 #include "appliance/node_provisioner.h"
 #include "db/appliance_repository.h"
+#include "db/cluster_repository.h"
+#include "db/probe_result_repository.h"
 #include "sizing/fleet_file.h"
 
 namespace understudy::appliance {
@@ -154,7 +156,6 @@ Result<std::unique_ptr<ApplianceCore>> ApplianceCore::open(const CoreConfig& con
         slot->worker = std::make_unique<ApplianceWorker>("appliance " + appliance.name);
         const std::string path =
             appliance.domain_template.empty() ? default_template : appliance.domain_template;
-        slot->boot_timeout = config.policy.boot_timeout;
         auto loaded = loadDomainTemplate(path);
         if (loaded) {
             slot->domain_template = std::move(*loaded);
@@ -248,6 +249,42 @@ QFuture<Result<db::Id>> ApplianceCore::appendEvents(std::vector<db::DBEvent> eve
     Impl* impl = impl_.get();
     return impl->inventory_worker->submit(
         [impl, events = std::move(events)] { return impl->context.store->appendEvents(events); });
+}
+
+QFuture<Result<bool>> ApplianceCore::recordProbeResult(std::string cluster, db::TimeMs time,
+                                                       bool ok, std::string output,
+                                                       std::vector<db::DBEvent> events) {
+    // Straight to the commit queue: a probe touches no appliance, so it waits for no worker.
+    auto promise = std::make_shared<QPromise<Result<bool>>>();
+    QFuture<Result<bool>> future = promise->future();
+    promise->start();
+    auto stored = std::make_shared<bool>(false);
+    impl_->context.store->commitAsync(
+        [cluster = std::move(cluster), time, ok, output = std::move(output),
+         events = std::move(events),
+         stored](db::Database& database, std::vector<db::DBEvent>& out) -> Status {
+            // A batch with a failing change runs its changes again: start from scratch.
+            *stored = false;
+            auto found = db::ClusterRepository(database).byName(cluster);
+            if (!found) {
+                return found.error();
+            }
+            if (*found) {
+                auto recorded = db::ProbeResultRepository(database).record(
+                    db::DBProbeResult{0, (*found)->id, time, ok, output});
+                if (!recorded) {
+                    return recorded.error();
+                }
+                *stored = true;
+            }
+            out.insert(out.end(), events.begin(), events.end());
+            return Done{};
+        },
+        [promise, stored](Result<db::Id> committed) {
+            promise->addResult(committed ? Result<bool>(*stored) : Result<bool>(committed.error()));
+            promise->finish();
+        });
+    return future;
 }
 
 QFuture<Result<TakeoverOutcome>> ApplianceCore::takeover(std::string node) {

@@ -212,6 +212,11 @@ public:
     QFuture<Status> removeGroup(std::string group);
     // Events of the service's own (service.started, probe.*, hook.failed): one transaction.
     QFuture<Result<db::Id>> appendEvents(std::vector<db::DBEvent> events);
+    // A health probe's result for a cluster, with the events it causes (probe.failed or
+    // probe.recovered on a transition), in one transaction. Answers whether the result was
+    // stored: false when no such cluster is registered (the events are appended anyway).
+    QFuture<Result<bool>> recordProbeResult(std::string cluster, db::TimeMs time, bool ok,
+                                            std::string output, std::vector<db::DBEvent> events);
 
     // Nodes.
     QFuture<Result<TakeoverOutcome>> takeover(std::string node);

@@ -151,6 +151,9 @@ Status ProbeScheduler::add(const ProbeConfig& config) {
         probe.timer->setTimerType(Qt::CoarseTimer);
         const std::string cluster = config.cluster;
         connect(probe.timer.get(), &QTimer::timeout, this, [this, cluster] { runProbe(cluster); });
+        if (last_known_) {
+            probe.stats.last_ok = last_known_(cluster);
+        }
         qCInfo(lcProbe).noquote() << "probe of cluster" << QString::fromStdString(cluster)
                                   << "every" << config.interval.count() << "ms";
     } else {
@@ -273,6 +276,7 @@ void ProbeScheduler::onResult(const std::string& cluster, ProcessRunner::RunId r
                                   << "recovered";
     }
     probe.stats.last_ok = outcome.ok;
+    outcome.transition = transition;
 
     // The sinks may reconfigure us: nothing of `probe` is used after them.
     if (result_sink_) {

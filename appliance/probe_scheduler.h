@@ -2,8 +2,9 @@
 // a configured command (a fence agent's status action, say) run every interval with a timeout.
 // Every result goes to a sink (the service stores it with db::ProbeResultRepository); only
 // transitions become events: probe.failed when a probe fails after succeeding (or as its first
-// result: an active node down at service start is news), probe.recovered when it succeeds
-// after failing. Lives on a Qt thread; the children run on ProcessRunner's worker, so a hung
+// result, when nothing older is known: an active node found down is news), probe.recovered when
+// it succeeds after failing. "Before" includes the stored result from before a restart
+// (setLastKnown). Lives on a Qt thread; the children run on ProcessRunner's worker, so a hung
 // probe holds up nothing but its own next run.
 #pragma once
 
@@ -38,6 +39,8 @@ struct ProbeConfig {
 Result<ProbeConfig> makeProbeConfig(const std::string& cluster, const std::string& command,
                                     long long interval_s, long long timeout_s);
 
+enum class ProbeTransition { Failed, Recovered };
+
 struct ProbeResult {
     std::string cluster;
     // When the run started.
@@ -51,9 +54,9 @@ struct ProbeResult {
     std::optional<int> signal;
     // describe() of the run: "exited with status 2".
     std::string summary;
+    // Set when this result changes the probe's state (see above).
+    std::optional<ProbeTransition> transition;
 };
-
-enum class ProbeTransition { Failed, Recovered };
 
 // The details object of a probe.failed / probe.recovered event, as JSON text (never a token:
 // the command line is not in it, since it may carry credentials).
@@ -73,7 +76,7 @@ public:
         // Runs not started because the previous one was still running.
         std::uint64_t skipped = 0;
         bool running = false;
-        // Unknown until the first result.
+        // Unknown until the first result, or the stored one (setLastKnown).
         std::optional<bool> last_ok;
     };
     using ResultSink = std::function<void(const ProbeResult&)>;
@@ -81,6 +84,10 @@ public:
     // Answers whether a cluster is registered; a probe for one that is not is a logged warning
     // (it still runs: the cluster may be registered later).
     using ClusterCheck = std::function<bool(const std::string& cluster)>;
+    // The state a probe had before this scheduler knew it (the newest stored result, from
+    // before a restart): nullopt when none. A probe still failing after a restart is then no
+    // news, and one that recovered meanwhile is.
+    using LastKnown = std::function<std::optional<bool>(const std::string& cluster)>;
 
     // `runner` must outlive the scheduler.
     ProbeScheduler(ProcessRunner& runner, Options options, QObject* parent = nullptr);
@@ -92,6 +99,7 @@ public:
     void setResultSink(ResultSink sink) { result_sink_ = std::move(sink); }
     void setTransitionSink(TransitionSink sink) { transition_sink_ = std::move(sink); }
     void setClusterCheck(ClusterCheck check) { cluster_check_ = std::move(check); }
+    void setLastKnown(LastKnown last_known) { last_known_ = std::move(last_known); }
 
     // Replaces the whole set (start-up, SIGHUP reload), after validating all of it: nothing
     // changes on an error. Probes that stay keep their state (no repeated probe.failed) and,
@@ -127,6 +135,7 @@ private:
     ResultSink result_sink_;
     TransitionSink transition_sink_;
     ClusterCheck cluster_check_;
+    LastKnown last_known_;
 };
 
 }  // namespace understudy::appliance

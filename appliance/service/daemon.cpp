@@ -13,7 +13,9 @@
 #include <cerrno>
 #include <nlohmann/json.hpp>
 
+#include "db/cluster_repository.h"
 #include "db/event_log.h"
+#include "db/probe_result_repository.h"
 #include "sizing/fleet_file.h"
 
 namespace understudy::service {
@@ -198,19 +200,8 @@ Status Daemon::start() {
         return clusters && std::any_of(clusters->begin(), clusters->end(),
                                        [&](const auto& c) { return c.spec.name == cluster; });
     });
-    probes_->setResultSink([this](const appliance::ProbeResult& result) {
-        api_->setLastProbe(result.cluster, LastProbe{result.time, result.ok, result.output});
-    });
-    probes_->setTransitionSink(
-        [this](const appliance::ProbeResult& result, appliance::ProbeTransition transition) {
-            db::DBEvent event;
-            event.time = db::nowMs();
-            event.kind = transition == appliance::ProbeTransition::Failed ? "probe.failed"
-                                                                          : "probe.recovered";
-            event.cluster = result.cluster;
-            event.details = appliance::probeEventDetails(result);
-            core_->appendEvents({event});
-        });
+    probes_->setLastKnown([this](const std::string& cluster) { return storedProbeState(cluster); });
+    probes_->setResultSink([this](const appliance::ProbeResult& result) { storeProbe(result); });
     hooks_->setFailureSink([this](const appliance::HookRunner::Failure& failure) {
         db::DBEvent event;
         event.time = db::nowMs();
@@ -253,6 +244,40 @@ Status Daemon::start() {
         watchdog_.start(*ping);
     }
     return Done{};
+}
+
+std::optional<bool> Daemon::storedProbeState(const std::string& cluster) const {
+    auto found = db::ClusterRepository(*reader_).byName(cluster);
+    if (!found || !*found) {
+        return std::nullopt;
+    }
+    auto latest = db::ProbeResultRepository(*reader_).latest((*found)->id);
+    if (!latest || !*latest) {
+        return std::nullopt;
+    }
+    return (*latest)->ok;
+}
+
+void Daemon::storeProbe(const appliance::ProbeResult& result) {
+    api_->setLastProbe(result.cluster, LastProbe{result.time, result.ok, result.output});
+    std::vector<db::DBEvent> events;
+    if (result.transition) {
+        db::DBEvent event;
+        event.time = db::nowMs();
+        event.kind = *result.transition == appliance::ProbeTransition::Failed ? "probe.failed"
+                                                                              : "probe.recovered";
+        event.cluster = result.cluster;
+        event.details = appliance::probeEventDetails(result);
+        events.push_back(std::move(event));
+    }
+    const std::string cluster = result.cluster;
+    core_->recordProbeResult(cluster, result.time, result.ok, result.output, std::move(events))
+        .then(this, [cluster](Result<bool> stored) {
+            if (!stored) {
+                qCWarning(lcDaemon, "the probe result of cluster %s was not stored: %s",
+                          cluster.c_str(), stored.error().describe().c_str());
+            }
+        });
 }
 
 void Daemon::appendServiceEvent(const std::string& kind, const std::string& details) {

@@ -55,6 +55,10 @@ private:
     void finishShutDown();
     void dispatchHooks();
     void appendServiceEvent(const std::string& kind, const std::string& details);
+    // The newest stored probe result of a cluster: ok or not, nullopt when none.
+    std::optional<bool> storedProbeState(const std::string& cluster) const;
+    // Stores a probe's result with its transition's event, and shows it at once.
+    void storeProbe(const appliance::ProbeResult& result);
     Status configureProbes(const appliance::ServiceConfig& config);
     Status configureHooks(const appliance::ServiceConfig& config);
 

@@ -157,6 +157,56 @@ private slots:
         QCOMPARE(transitions, std::vector<ProbeTransition>{ProbeTransition::Failed});
     }
 
+    void theStoredStateDecidesTheFirstTransition_data() {
+        QTest::addColumn<int>("stored");  // -1: nothing stored, 0: failed, 1: ok
+        QTest::addColumn<QString>("command");
+        QTest::addColumn<int>("transition");  // -1: none, else a ProbeTransition
+        QTest::newRow("failing, stored failed") << 0 << "exit 2" << -1;
+        QTest::newRow("failing, stored ok")
+            << 1 << "exit 2" << static_cast<int>(ProbeTransition::Failed);
+        QTest::newRow("failing, nothing stored")
+            << -1 << "exit 2" << static_cast<int>(ProbeTransition::Failed);
+        QTest::newRow("ok, stored failed")
+            << 0 << "exit 0" << static_cast<int>(ProbeTransition::Recovered);
+        QTest::newRow("ok, stored ok") << 1 << "exit 0" << -1;
+        QTest::newRow("ok, nothing stored") << -1 << "exit 0" << -1;
+    }
+
+    void theStoredStateDecidesTheFirstTransition() {
+        QFETCH(int, stored);
+        QFETCH(QString, command);
+        QFETCH(int, transition);
+        ProcessRunner runner;
+        ProbeScheduler scheduler(runner, fastKill());
+        std::vector<std::string> asked;
+        scheduler.setLastKnown([&](const std::string& cluster) -> std::optional<bool> {
+            asked.push_back(cluster);
+            return stored < 0 ? std::nullopt : std::optional<bool>(stored == 1);
+        });
+        std::vector<ProbeResult> results;
+        std::vector<ProbeTransition> transitions;
+        scheduler.setResultSink([&](const ProbeResult& result) {
+            results.push_back(result);
+            if (results.size() == 2) {
+                scheduler.remove("erp");
+            }
+        });
+        scheduler.setTransitionSink(
+            [&](const ProbeResult&, ProbeTransition reported) { transitions.push_back(reported); });
+        QVERIFY(scheduler.add(probe("erp", command.toStdString(), 150ms, 100ms)).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(results.size(), std::size_t{2}, 10000);
+        QCOMPARE(asked, std::vector<std::string>{"erp"});
+        if (transition < 0) {
+            QVERIFY(transitions.empty());
+            QVERIFY(!results[0].transition);
+        } else {
+            QCOMPARE(transitions.size(), std::size_t{1});
+            QVERIFY(transitions[0] == static_cast<ProbeTransition>(transition));
+            QVERIFY(results[0].transition == static_cast<ProbeTransition>(transition));
+        }
+        QVERIFY(!results[1].transition);  // the same result again is no news
+    }
+
     void aHungProbeDoesNotDelayAnother() {
         ProcessRunner runner;
         ProbeScheduler scheduler(runner, fastKill());
