@@ -154,6 +154,7 @@ Result<std::unique_ptr<ApplianceCore>> ApplianceCore::open(const CoreConfig& con
         slot->config = appliance;
         slot->id = id;
         slot->worker = std::make_unique<ApplianceWorker>("appliance " + appliance.name);
+        slot->boot_timeout = config.policy.boot_timeout;
         const std::string path =
             appliance.domain_template.empty() ? default_template : appliance.domain_template;
         auto loaded = loadDomainTemplate(path);
