@@ -29,8 +29,14 @@ expect_equal() { # what actual expected
     [ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"
 }
 
+if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+    exec sudo -n "$0" "$@"
+fi
 [ "$(id -u)" -eq 0 ] || fail "installing packages needs root (CI runs as root); run: sudo ctest -L installer"
-for tool in cpack dpkg-deb dpkg-shlibdeps apt-get lintian systemd-analyze setpriv python3 strip; do
+# One run at a time on this machine, whichever build folder it comes from.
+exec 9>/tmp/understudy-packages-test.lock
+flock -w 600 9 || fail "another installer test holds /tmp/understudy-packages-test.lock"
+for tool in cpack dpkg-deb dpkg-shlibdeps apt-get lintian systemd-analyze setpriv flock python3 strip; do
     command -v "$tool" >/dev/null || fail "$tool is missing: run installer/deps.sh"
 done
 # Installed, or removed with its config left.
@@ -53,6 +59,9 @@ cleanup() {
     if [ -n "$service_pid" ]; then
         kill "$service_pid" 2>/dev/null || true
         wait "$service_pid" 2>/dev/null || true
+    fi
+    if [ -d /run/systemd/system ]; then
+        systemctl stop understudyd.service 2>/dev/null || true
     fi
     local installed=()
     for package in "${packages[@]}"; do
@@ -201,26 +210,45 @@ grep -q "^uri = test:///usr/share/understudy/demo-appliance.xml" "$conf" || fail
 conf_sum=$(md5sum <"$conf")
 
 ctl() { /usr/bin/understudyctl --url "$url" --token-file /etc/understudy/admin.token "$@"; }
+# Under systemd when it is PID 1 (the unit itself: Type=notify, sandbox, user); otherwise
+# directly, as the unit would run it.
+under_systemd=false
+[ -d /run/systemd/system ] && under_systemd=true
 start_service() {
-    # As systemd would run it: the service's user and groups, the default config. setpriv
-    # execs the service itself, so the signals below reach it.
-    setpriv --reuid=understudy --regid=understudy --init-groups --reset-env \
-        /usr/sbin/understudyd >>"$work/service.log" 2>&1 &
-    service_pid=$!
+    if $under_systemd; then
+        systemctl start understudyd.service || {
+            journalctl -u understudyd.service -n 40 --no-pager >>"$work/service.log" 2>&1
+            fail "systemctl start understudyd failed"
+        }
+    else
+        # The unit's user and groups and default config. setpriv execs the service itself, so
+        # the signals below reach it.
+        setpriv --reuid=understudy --regid=understudy --init-groups --reset-env \
+            /usr/sbin/understudyd >>"$work/service.log" 2>&1 &
+        service_pid=$!
+    fi
     for _ in $(seq 1 150); do
         if ctl check >/dev/null 2>&1; then
             return 0
         fi
-        kill -0 "$service_pid" 2>/dev/null || fail "understudyd exited at start"
+        if ! $under_systemd; then
+            kill -0 "$service_pid" 2>/dev/null || fail "understudyd exited at start"
+        fi
         sleep 0.1
     done
     fail "understudyd did not answer on $url within 15 s"
 }
 stop_service() {
-    kill -TERM "$service_pid"
     local status=0
-    wait "$service_pid" || status=$?
-    service_pid=
+    if $under_systemd; then
+        systemctl stop understudyd.service
+        status=$(systemctl show -P ExecMainStatus understudyd.service)
+        journalctl -u understudyd.service --no-pager >>"$work/service.log" 2>&1 || true
+    else
+        kill -TERM "$service_pid"
+        wait "$service_pid" || status=$?
+        service_pid=
+    fi
     expect_equal "understudyd's exit status after SIGTERM" "$status" 0
 }
 # Read with immutable=1: no -wal or -shm files owned by root left beside the service's database.
