@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config git clang-format
+  # the fuzz preset: clang with libFuzzer and the sanitizers' runtime
+  clang-14 libclang-rt-14-dev
   # libraries
   libvirt-dev qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-httpserver-dev
   qt6-websockets-dev libqt6sql6-sqlite libsqlite3-dev libboost1.81-dev nlohmann-json3-dev

@@ -7,6 +7,7 @@
 
 #include "appliance/http/api_log.h"
 #include "appliance/service/openapi.h"
+#include "appliance/service/request_body.h"
 #include "appliance/service/service_json.h"
 #include "db/cluster_repository.h"
 #include "db/cluster_stats_repository.h"
@@ -19,7 +20,6 @@ namespace understudy::service {
 using http::HttpRequest;
 using http::HttpResponse;
 using http::Responder;
-using In = nlohmann::json;
 
 namespace {
 
@@ -36,10 +36,6 @@ QString q(const std::string& text) {
 
 Error invalid(const std::string& field, const std::string& message) {
     return Error{"invalid_field", message, field};
-}
-
-std::string join(const std::string& path, const std::string& key) {
-    return path.empty() ? key : path + "." + key;
 }
 
 // Core errors carry API.md's codes; conflicts carry the node state in `where` when a state is
@@ -70,107 +66,6 @@ HttpResponse errorAnswer(const Error& error) {
     return http::errors::internal(q(error.code + ": " + error.describe()));
 }
 
-Status onlyKeys(const In& object, const std::string& path,
-                std::initializer_list<std::string_view> keys) {
-    for (const auto& [key, value] : object.items()) {
-        if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
-            return invalid(join(path, key), "unknown field '" + key + "'; remove it");
-        }
-    }
-    return Done{};
-}
-
-Result<std::int64_t> wholeNumber(const In& value, const std::string& field, std::int64_t min,
-                                 std::int64_t max) {
-    std::int64_t number = 0;
-    if (value.is_number_integer()) {
-        number = value.get<std::int64_t>();
-    } else if (value.is_number_float()) {
-        const double real = value.get<double>();
-        if (real != static_cast<double>(static_cast<std::int64_t>(real))) {
-            return invalid(field, field + " must be a whole number");
-        }
-        number = static_cast<std::int64_t>(real);
-    } else {
-        return invalid(field, field + " must be a number");
-    }
-    if (number < min || number > max) {
-        return invalid(field, field + " must be " + std::to_string(min) + " to " +
-                                  std::to_string(max) + ", got " + std::to_string(number));
-    }
-    return number;
-}
-
-Result<double> realNumber(const In& value, const std::string& field, double min, bool min_open) {
-    if (!value.is_number()) {
-        return invalid(field, field + " must be a number");
-    }
-    const double number = value.get<double>();
-    if (!(min_open ? number > min : number >= min) || !std::isfinite(number)) {
-        return invalid(field, field + " must be " + (min_open ? "above " : "at least ") +
-                                  QByteArray::number(min).toStdString());
-    }
-    return number;
-}
-
-Result<std::string> text(const In& value, const std::string& field) {
-    if (!value.is_string()) {
-        return invalid(field, field + " must be a string");
-    }
-    return value.get<std::string>();
-}
-
-Result<sizing::Footprint> footprint(const In& value, const std::string& field) {
-    if (!value.is_object()) {
-        return invalid(field, field + " must be an object {\"vcpus\", \"memory_mib\"}");
-    }
-    if (Status keys = onlyKeys(value, field, {"vcpus", "memory_mib"}); !keys) {
-        return keys.error();
-    }
-    for (const char* key : {"vcpus", "memory_mib"}) {
-        if (!value.contains(key)) {
-            return invalid(join(field, key), join(field, key) + " is missing");
-        }
-    }
-    auto vcpus = wholeNumber(value["vcpus"], join(field, "vcpus"), 1, sizing::kMaxVcpus);
-    if (!vcpus) {
-        return vcpus.error();
-    }
-    auto memory =
-        wholeNumber(value["memory_mib"], join(field, "memory_mib"), 1, sizing::kMaxMemoryMib);
-    if (!memory) {
-        return memory.error();
-    }
-    return sizing::Footprint{*vcpus, *memory};
-}
-
-Result<std::vector<std::string>> names(const In& value, const std::string& field) {
-    if (!value.is_array()) {
-        return invalid(field, field + " must be an array of names");
-    }
-    std::vector<std::string> made;
-    for (std::size_t i = 0; i < value.size(); ++i) {
-        auto name = text(value[i], field + "[" + std::to_string(i) + "]");
-        if (!name) {
-            return name.error();
-        }
-        made.push_back(*name);
-    }
-    return made;
-}
-
-Result<db::FailureModel> failureModel(const In& value, const std::string& field) {
-    auto name = text(value, field);
-    if (!name) {
-        return name.error();
-    }
-    auto model = db::parseFailureModel(*name);
-    if (!model) {
-        return invalid(field, field + " must be declared or observed, got '" + *name + "'");
-    }
-    return *model;
-}
-
 // A body that must be empty or an empty object (takeover, release, token rotation).
 std::optional<HttpResponse> noBody(const HttpRequest& request) {
     if (request.body.trimmed().isEmpty()) {
@@ -180,8 +75,8 @@ std::optional<HttpResponse> noBody(const HttpRequest& request) {
     if (!body.ok()) {
         return body.refusal();
     }
-    if (Status keys = onlyKeys(body.document(), "", {}); !keys) {
-        return errorAnswer(keys.error());
+    if (Status empty = emptyObjectFromJson(body.document()); !empty) {
+        return errorAnswer(empty.error());
     }
     return std::nullopt;
 }
@@ -591,26 +486,11 @@ void ApiService::changeGroup(const HttpRequest& request, const Responder& respon
     if (!body.ok()) {
         return responder.send(body.refusal());
     }
-    const In& document = body.document();
-    if (Status keys = onlyKeys(document, "", {"mtbf_hours", "mttr_hours"}); !keys) {
-        return responder.send(errorAnswer(keys.error()));
+    auto change = groupChangeFromJson(body.document());
+    if (!change) {
+        return responder.send(errorAnswer(change.error()));
     }
-    appliance::GroupChange change;
-    if (document.contains("mtbf_hours")) {
-        auto value = realNumber(document["mtbf_hours"], "mtbf_hours", 0, true);
-        if (!value) {
-            return responder.send(errorAnswer(value.error()));
-        }
-        change.mtbf_hours = *value;
-    }
-    if (document.contains("mttr_hours")) {
-        auto value = realNumber(document["mttr_hours"], "mttr_hours", 0, false);
-        if (!value) {
-            return responder.send(errorAnswer(value.error()));
-        }
-        change.mttr_hours = *value;
-    }
-    whenDone(core_.changeGroup(name, change), responder,
+    whenDone(core_.changeGroup(name, *change), responder,
              [this, name](Result<appliance::ChangeOutcome> outcome) {
                  if (!outcome) {
                      return errorAnswer(outcome.error());
@@ -679,58 +559,6 @@ HttpResponse ApiService::cluster(const HttpRequest& request) {
     return found ? jsonAnswer(200, clusterJson(*found)) : errorAnswer(error);
 }
 
-namespace {
-
-struct ParsedRegistration {
-    appliance::RegistrationRequest request;
-    std::vector<std::string> tokens;  // per cluster, in order
-    std::vector<std::string> warnings;
-    bool fleet = false;
-};
-
-Result<appliance::ClusterRegistration> registrationFromJson(
-    const In& value, const std::string& path, const std::vector<std::string>& appliances) {
-    auto spec =
-        sizing::clusterFromJson(value, path, {"failure_model", "appliance", "node", "domain"});
-    if (!spec) {
-        return spec.error();
-    }
-    appliance::ClusterRegistration made;
-    made.spec = *spec;
-    if (value.contains("failure_model")) {
-        auto model = failureModel(value["failure_model"], join(path, "failure_model"));
-        if (!model) {
-            return model.error();
-        }
-        made.failure_model = *model;
-    }
-    if (value.contains("appliance") && !value["appliance"].is_null()) {
-        auto name = text(value["appliance"], join(path, "appliance"));
-        if (!name) {
-            return name.error();
-        }
-        if (!name->empty() &&
-            std::find(appliances.begin(), appliances.end(), *name) == appliances.end()) {
-            return invalid(join(path, "appliance"),
-                           "there is no appliance '" + *name +
-                               "'; name one of the configured appliances or leave it out");
-        }
-        made.appliance = *name;
-    }
-    for (const char* key : {"node", "domain"}) {
-        if (value.contains(key) && !value[key].is_null()) {
-            auto name = text(value[key], join(path, key));
-            if (!name) {
-                return name.error();
-            }
-            (std::string_view(key) == "node" ? made.node : made.domain) = *name;
-        }
-    }
-    return made;
-}
-
-}  // namespace
-
 void ApiService::registerClusters(const HttpRequest& request, const Responder& responder) {
     if (auto refused = requireAdmin(request)) {
         return responder.send(*refused);
@@ -739,66 +567,21 @@ void ApiService::registerClusters(const HttpRequest& request, const Responder& r
     if (!body.ok()) {
         return responder.send(body.refusal());
     }
-    const In& document = body.document();
     std::vector<std::string> appliance_names;
     for (const appliance::ApplianceConfig& config : core_.config().appliances) {
         appliance_names.push_back(config.name);
     }
-    ParsedRegistration parsed;
-    parsed.fleet = document.contains("clusters");
-    if (parsed.fleet) {
-        if (Status keys = onlyKeys(document, "",
-                                   {"clusters", "groups", "target_risk", "cpu_overcommit",
-                                    "tolerate_k", "appliances"});
-            !keys) {
-            return responder.send(errorAnswer(keys.error()));
-        }
-        for (const char* ignored : {"target_risk", "cpu_overcommit", "tolerate_k", "appliances"}) {
-            if (document.contains(ignored)) {
-                parsed.warnings.push_back(std::string("the fleet's '") + ignored +
-                                          "' was ignored: the service's configuration decides it");
-            }
-        }
-        if (!document["clusters"].is_array()) {
-            return responder.send(
-                errorAnswer(invalid("clusters", "clusters must be an array of cluster objects")));
-        }
-        if (document.contains("groups")) {
-            const In& groups = document["groups"];
-            if (!groups.is_array()) {
-                return responder.send(
-                    errorAnswer(invalid("groups", "groups must be an array of group objects")));
-            }
-            for (std::size_t i = 0; i < groups.size(); ++i) {
-                auto group = sizing::groupFromJson(groups[i], "groups[" + std::to_string(i) + "]");
-                if (!group) {
-                    return responder.send(errorAnswer(group.error()));
-                }
-                parsed.request.groups.push_back(*group);
-            }
-        }
-        const In& clusters = document["clusters"];
-        for (std::size_t i = 0; i < clusters.size(); ++i) {
-            auto registration = registrationFromJson(
-                clusters[i], "clusters[" + std::to_string(i) + "]", appliance_names);
-            if (!registration) {
-                return responder.send(errorAnswer(registration.error()));
-            }
-            parsed.request.clusters.push_back(std::move(*registration));
-        }
-    } else {
-        auto registration = registrationFromJson(document, "", appliance_names);
-        if (!registration) {
-            return responder.send(errorAnswer(registration.error()));
-        }
-        parsed.request.clusters.push_back(std::move(*registration));
+    auto body_value = registrationFromJson(body.document(), appliance_names);
+    if (!body_value) {
+        return responder.send(errorAnswer(body_value.error()));
     }
+    RegistrationBody& parsed = *body_value;
+    std::vector<std::string> tokens;
     for (appliance::ClusterRegistration& registration : parsed.request.clusters) {
-        parsed.tokens.push_back(generateToken());
-        registration.token_hash = hashToken(parsed.tokens.back());
+        tokens.push_back(generateToken());
+        registration.token_hash = hashToken(tokens.back());
     }
     const bool fleet = parsed.fleet;
-    auto tokens = parsed.tokens;
     auto warnings = parsed.warnings;
     whenDone(
         core_.registerClusters(std::move(parsed.request)), responder,
@@ -851,96 +634,23 @@ void ApiService::changeCluster(const HttpRequest& request, const Responder& resp
     if (!body.ok()) {
         return responder.send(body.refusal());
     }
-    const In& document = body.document();
-    for (const char* fixed : {"name", "appliance", "node", "domain", "token"}) {
-        if (document.contains(fixed)) {
-            return responder.send(errorAnswer(
-                invalid(fixed, std::string(fixed) +
-                                   " cannot be changed; remove the cluster and register it anew")));
+    auto change = clusterChangeFromJson(body.document());
+    if (!change) {
+        return responder.send(errorAnswer(change.error()));
+    }
+    if (change->group && !change->group->empty()) {
+        auto groups = core_.groups();
+        if (!groups) {
+            return responder.send(errorAnswer(groups.error()));
+        }
+        const std::string& group = *change->group;
+        if (std::none_of(groups->begin(), groups->end(),
+                         [&](const sizing::GroupSpec& g) { return g.name == group; })) {
+            return responder.send(errorAnswer(invalid(
+                "group", "there is no group '" + group + "'; create it first with POST /groups")));
         }
     }
-    if (Status keys = onlyKeys(document, "",
-                               {"priority", "mtbf_hours", "mttr_hours", "group", "standby",
-                                "active", "memory_mode", "failure_model"});
-        !keys) {
-        return responder.send(errorAnswer(keys.error()));
-    }
-    appliance::ClusterChange change;
-    auto fail = [&](const Error& error) { responder.send(errorAnswer(error)); };
-    if (document.contains("priority")) {
-        auto value = wholeNumber(document["priority"], "priority", 0, sizing::kMaxPriority);
-        if (!value) {
-            return fail(value.error());
-        }
-        change.priority = static_cast<int>(*value);
-    }
-    if (document.contains("mtbf_hours")) {
-        auto value = realNumber(document["mtbf_hours"], "mtbf_hours", 0, true);
-        if (!value) {
-            return fail(value.error());
-        }
-        change.mtbf_hours = *value;
-    }
-    if (document.contains("mttr_hours")) {
-        auto value = realNumber(document["mttr_hours"], "mttr_hours", 0, false);
-        if (!value) {
-            return fail(value.error());
-        }
-        change.mttr_hours = *value;
-    }
-    if (document.contains("group")) {
-        if (document["group"].is_null()) {
-            change.group = std::string();
-        } else {
-            auto value = text(document["group"], "group");
-            if (!value) {
-                return fail(value.error());
-            }
-            if (!value->empty()) {
-                auto groups = core_.groups();
-                if (!groups) {
-                    return fail(groups.error());
-                }
-                if (std::none_of(groups->begin(), groups->end(),
-                                 [&](const sizing::GroupSpec& g) { return g.name == *value; })) {
-                    return fail(invalid("group", "there is no group '" + *value +
-                                                     "'; create it first with POST /groups"));
-                }
-            }
-            change.group = *value;
-        }
-    }
-    for (const char* key : {"standby", "active"}) {
-        if (document.contains(key)) {
-            auto value = footprint(document[key], key);
-            if (!value) {
-                return fail(value.error());
-            }
-            (std::string_view(key) == "standby" ? change.standby : change.active) = *value;
-        }
-    }
-    if (document.contains("memory_mode")) {
-        auto value = text(document["memory_mode"], "memory_mode");
-        if (!value) {
-            return fail(value.error());
-        }
-        if (*value == "balloon") {
-            change.memory_mode = sizing::MemoryMode::balloon;
-        } else if (*value == "reserved") {
-            change.memory_mode = sizing::MemoryMode::reserved;
-        } else {
-            return fail(invalid("memory_mode",
-                                "memory_mode must be balloon or reserved, got '" + *value + "'"));
-        }
-    }
-    if (document.contains("failure_model")) {
-        auto value = failureModel(document["failure_model"], "failure_model");
-        if (!value) {
-            return fail(value.error());
-        }
-        change.failure_model = *value;
-    }
-    whenDone(core_.changeCluster(name, change), responder,
+    whenDone(core_.changeCluster(name, *change), responder,
              [this, name](Result<appliance::ChangeOutcome> outcome) {
                  if (!outcome) {
                      return errorAnswer(outcome.error());
@@ -1160,28 +870,9 @@ void ApiService::power(const HttpRequest& request, const Responder& responder) {
     if (!body.ok()) {
         return responder.send(body.refusal());
     }
-    const In& document = body.document();
-    if (Status keys = onlyKeys(document, "", {"action"}); !keys) {
-        return responder.send(errorAnswer(keys.error()));
-    }
-    if (!document.contains("action")) {
-        return responder.send(
-            errorAnswer(invalid("action", "action is missing; give on, off, reboot or status")));
-    }
-    auto action_name = text(document["action"], "action");
-    if (!action_name) {
-        return responder.send(errorAnswer(action_name.error()));
-    }
-    std::optional<appliance::PowerAction> action;
-    for (auto candidate : {appliance::PowerAction::on, appliance::PowerAction::off,
-                           appliance::PowerAction::reboot, appliance::PowerAction::status}) {
-        if (*action_name == appliance::powerActionName(candidate)) {
-            action = candidate;
-        }
-    }
+    auto action = powerActionFromJson(body.document());
     if (!action) {
-        return responder.send(errorAnswer(invalid(
-            "action", "action must be on, off, reboot or status, got '" + *action_name + "'")));
+        return responder.send(errorAnswer(action.error()));
     }
     whenDone(core_.power(name, *action), responder, [](Result<appliance::PowerState> state) {
         if (!state) {
@@ -1334,73 +1025,23 @@ HttpResponse ApiService::whatIf(const HttpRequest& request) {
     if (!body.ok()) {
         return body.refusal();
     }
-    const In& document = body.document();
-    if (Status keys = onlyKeys(document, "", {"fail", "add", "remove", "capacity"}); !keys) {
-        return errorAnswer(keys.error());
-    }
-    appliance::WhatIfRequest what_if;
     auto clusters = core_.clusters();
     if (!clusters) {
         return errorAnswer(clusters.error());
     }
-    auto known = [&](const std::string& name) {
-        return std::any_of(clusters->begin(), clusters->end(),
-                           [&](const appliance::ClusterStatus& c) { return c.spec.name == name; });
-    };
-    for (const char* key : {"fail", "remove"}) {
-        if (!document.contains(key)) {
-            continue;
-        }
-        auto list = names(document[key], key);
-        if (!list) {
-            return errorAnswer(list.error());
-        }
-        for (std::size_t i = 0; i < list->size(); ++i) {
-            if (!known((*list)[i])) {
-                return errorAnswer(invalid(std::string(key) + "[" + std::to_string(i) + "]",
-                                           "there is no cluster '" + (*list)[i] + "'"));
-            }
-        }
-        (std::string_view(key) == "fail" ? what_if.fail : what_if.remove) = *list;
+    std::vector<std::string> cluster_names;
+    for (const appliance::ClusterStatus& cluster : *clusters) {
+        cluster_names.push_back(cluster.spec.name);
     }
     std::vector<std::string> appliance_names;
     for (const appliance::ApplianceConfig& config : core_.config().appliances) {
         appliance_names.push_back(config.name);
     }
-    if (document.contains("add")) {
-        const In& add = document["add"];
-        if (!add.is_array()) {
-            return errorAnswer(invalid("add", "add must be an array of cluster objects"));
-        }
-        for (std::size_t i = 0; i < add.size(); ++i) {
-            auto registration =
-                registrationFromJson(add[i], "add[" + std::to_string(i) + "]", appliance_names);
-            if (!registration) {
-                return errorAnswer(registration.error());
-            }
-            what_if.add.push_back({registration->spec, registration->appliance});
-        }
+    auto what_if = whatIfFromJson(body.document(), cluster_names, appliance_names);
+    if (!what_if) {
+        return errorAnswer(what_if.error());
     }
-    if (document.contains("capacity")) {
-        const In& capacity = document["capacity"];
-        if (!capacity.is_object()) {
-            return errorAnswer(
-                invalid("capacity", "capacity must be an object {APPLIANCE: {memory_mib, vcpus}}"));
-        }
-        for (const auto& [name, value] : capacity.items()) {
-            const std::string field = "capacity." + name;
-            if (std::find(appliance_names.begin(), appliance_names.end(), name) ==
-                appliance_names.end()) {
-                return errorAnswer(invalid(field, "there is no appliance '" + name + "'"));
-            }
-            auto size = footprint(value, field);
-            if (!size) {
-                return errorAnswer(size.error());
-            }
-            what_if.capacity[name] = *size;
-        }
-    }
-    auto outcome = core_.whatIf(what_if);
+    auto outcome = core_.whatIf(*what_if);
     if (!outcome) {
         return errorAnswer(outcome.error());
     }
