@@ -91,6 +91,9 @@ struct ApplianceCore::Impl {
 
 ApplianceCore::ApplianceCore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
     impl_->core = this;
+    Impl* raw = impl_.get();
+    impl_->supervisor.setRestorer(
+        [raw](ApplianceSlot& slot) { raw->operations.restorePreempted(slot); });
 }
 
 ApplianceCore::~ApplianceCore() {

@@ -68,6 +68,11 @@ struct ApplianceSlot {
     // Domains of drifted nodes: a balloon change may be what settles them (a guest booted
     // behind the core's back reaches its standby memory only once its balloon driver runs).
     std::set<std::string> unsettled;
+    // Domains a registration is defining or adopting: they carry our metadata before their
+    // rows are committed, and are not orphans meanwhile.
+    std::set<std::string> registering;
+    // Orphans (our metadata, no row) already reported; on the worker only.
+    std::set<std::string> reported_orphans;
 
     // The inventory as committed plus the reservations of the takeovers in flight; on the
     // worker only. Rebuilt from the database when marked stale (by changes made elsewhere:

@@ -19,6 +19,22 @@ Q_LOGGING_CATEGORY(lcSupervisor, "understudy.appliance")
 
 using nlohmann::json;
 
+// Work in the books that no process is doing: reconciliation runs on the appliance's worker only
+// once nothing is in flight there, so a node still `taking-over` (or `releasing`) was reserved
+// by a process that died (SIGKILL, power loss) before it answered, or whose rollback could not
+// be recorded.
+//
+// Such a reservation is rolled back to the standby footprint, even when libvirt shows the
+// active footprint fully applied, rather than confirmed: its caller never heard a grant, so its
+// agent either asks again (and is then decided on today's capacity, which an idempotent
+// takeover answers in well under a second) or has given up; the decision was taken against
+// reservations of other takeovers of the dead process that are themselves being rolled back;
+// and a grant nobody holds would keep capacity from every other node until someone released
+// it. What libvirt showed is kept in the takeover.denied event (`found`, `grown`).
+bool unanswered(db::NodeState state) {
+    return state == db::NodeState::TakingOver || state == db::NodeState::Releasing;
+}
+
 Result<std::unique_ptr<Hypervisor>> openHypervisor(const CoreConfig& config,
                                                    const ApplianceConfig& appliance) {
     if (config.open_hypervisor) {
@@ -165,7 +181,7 @@ void ApplianceSupervisor::connect(ApplianceSlot& slot) {
     }
 }
 
-Status ApplianceSupervisor::compare(ApplianceSlot& slot) {
+Status ApplianceSupervisor::compare(ApplianceSlot& slot, bool& settled) {
     slot.reconcile_queued = false;
     if (!slot.hypervisor || !slot.hypervisor->connected()) {
         return Done{};
@@ -193,15 +209,40 @@ Status ApplianceSupervisor::compare(ApplianceSlot& slot) {
     for (const NodeRow& row : inventory->rows) {
         ours.insert(row.node.domain);
     }
+    std::set<std::string> registering;
+    {
+        const std::lock_guard lock(slot.mutex);
+        registering = slot.registering;
+    }
     sizing::Footprint foreign;
+    std::set<std::string> orphans;
     for (const DomainInfo& info : *domains) {
-        // Foreign means without Understudy's metadata (PRODUCT.md): a domain of ours that has
-        // no row yet is one being registered right now, not someone else's load.
-        if (info.active() && ours.count(info.name) == 0 && !info.owned) {
+        if (ours.count(info.name) != 0 || registering.count(info.name) != 0) {
+            continue;
+        }
+        // An orphan carries our metadata but has no row (its row was lost, or it belongs to a
+        // database this service does not use). It is reported, never touched: redefining,
+        // adopting or stopping it could run a passive node twice. What it holds is not
+        // available to passive nodes, so it counts as foreign load like any domain we do not own.
+        if (info.owned) {
+            orphans.insert(info.name);
+            if (slot.reported_orphans.count(info.name) == 0) {
+                qCWarning(lcSupervisor,
+                          "%s: domain %s carries Understudy's metadata (node '%s' of cluster "
+                          "'%s') but no node of this service's database uses it; it is left as "
+                          "it is and counted as foreign load: adopt it by registering its "
+                          "cluster with `domain` set, or remove its metadata or the domain",
+                          slot.config.name.c_str(), info.name.c_str(),
+                          info.metadata ? info.metadata->node.c_str() : "?",
+                          info.metadata ? info.metadata->cluster.c_str() : "?");
+            }
+        }
+        if (info.active()) {
             foreign.memory_mib += info.memoryMib();
             foreign.vcpus += info.vcpus;
         }
     }
+    slot.reported_orphans = std::move(orphans);
     {
         const std::lock_guard lock(slot.mutex);
         slot.usable.memory_mib = host->memory_mib - slot.config.reserve_memory_mib;
@@ -230,10 +271,11 @@ Status ApplianceSupervisor::compare(ApplianceSlot& slot) {
                     QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString());
                 auto defined = slot.defineFromTemplate(row.node.domain, uuid, row.metadata());
                 const bool runs = expectsRunning(state) || state == db::NodeState::Missing;
-                const db::NodeState next =
-                    state == db::NodeState::Missing || state == db::NodeState::Drifted
-                        ? db::NodeState::Standby
-                        : state;
+                const db::NodeState next = state == db::NodeState::Missing ||
+                                                   state == db::NodeState::Drifted ||
+                                                   unanswered(state)
+                                               ? db::NodeState::Standby
+                                               : state;
                 const sizing::Footprint live = next == db::NodeState::Standby
                                                    ? row.spec().effectiveStandby()
                                                    : row.expectedLive();
@@ -272,7 +314,27 @@ Status ApplianceSupervisor::compare(ApplianceSlot& slot) {
             }
             continue;
         }
-        const DomainInfo& info = *found->second;
+        DomainInfo info = *found->second;
+        // A reservation nobody was answered for (see unanswered()): back to the standby
+        // footprint, whatever libvirt shows of it, before the comparison.
+        std::optional<LiveFootprint> found_live;
+        if (unanswered(state) && info.active()) {
+            auto live = lifecycle.live(info);
+            if (live) {
+                found_live = *live;
+            }
+            const sizing::ClusterSpec spec = row.spec();
+            Status shrunk =
+                lifecycle.apply(row.node.domain, spec.effectiveStandby(), spec.active.vcpus);
+            if (!shrunk) {
+                qCWarning(lcSupervisor, "%s: cannot shrink %s back to standby: %s",
+                          slot.config.name.c_str(), row.node.name.c_str(),
+                          shrunk.error().describe().c_str());
+            }
+            if (auto now = slot.hypervisor->domainInfo(row.node.domain)) {
+                info = *now;
+            }
+        }
         ObservedDomain observed{info, std::nullopt};
         if (info.active()) {
             auto live = lifecycle.live(info);
@@ -283,10 +345,31 @@ Status ApplianceSupervisor::compare(ApplianceSlot& slot) {
             current[row.node.domain] = sizing::Footprint{live->vcpus, live->memory_mib};
         }
         const bool unsettled = state == db::NodeState::Missing || state == db::NodeState::Drifted;
-        ExpectedDomain expected{unsettled ? db::NodeState::Standby : state, row.metadata(),
-                                unsettled ? row.spec().effectiveStandby() : row.expectedLive()};
+        const bool as_standby = unsettled || unanswered(state);
+        ExpectedDomain expected{as_standby ? db::NodeState::Standby : state, row.metadata(),
+                                as_standby ? row.spec().effectiveStandby() : row.expectedLive()};
         const std::vector<std::string> differing = differences(expected, observed);
-        if (unsettled && differing.empty()) {
+        if (unanswered(state) && differing.empty()) {
+            const sizing::Footprint standby = row.spec().effectiveStandby();
+            const bool grown = found_live && (found_live->memory_mib > standby.memory_mib ||
+                                              found_live->vcpus > standby.vcpus);
+            json details = {{"appliance", slot.config.name},
+                            {"domain", row.node.domain},
+                            {"was", was},
+                            {"rolled_back", true},
+                            {"grown", grown},
+                            {"reason",
+                             "the service stopped before it answered this request; its reservation "
+                             "was rolled back to the standby footprint: ask again"}};
+            if (found_live) {
+                details["found"] = footprintJson({found_live->vcpus, found_live->memory_mib});
+            }
+            settled = true;
+            changes.push_back(
+                {&row, db::NodeState::Standby, row.grant.has_value(), std::nullopt,
+                 makeEvent(state == db::NodeState::TakingOver ? "takeover.denied" : "release",
+                           row.cluster.name, row.node.name, details)});
+        } else if (unsettled && differing.empty()) {
             changes.push_back({&row, db::NodeState::Standby, false, std::nullopt,
                                makeEvent("node.drifted", row.cluster.name, row.node.name,
                                          {{"appliance", slot.config.name},
@@ -358,10 +441,15 @@ Status ApplianceSupervisor::compare(ApplianceSlot& slot) {
 }
 
 Status ApplianceSupervisor::reconcile(ApplianceSlot& slot) {
-    Status reconciled = compare(slot);
+    bool settled = false;
+    Status reconciled = compare(slot, settled);
     // Rebuilt here, with nothing in flight, so that the next decision finds it ready.
     if (Status refreshed = slot.refreshModel(*context_.store); !refreshed && reconciled) {
         return refreshed;
+    }
+    // A rolled-back takeover may have preempted nodes before it died: they come back now.
+    if (settled && reconciled && restore_) {
+        restore_(slot);
     }
     return reconciled;
 }

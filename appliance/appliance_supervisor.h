@@ -4,6 +4,8 @@
 // Runs on the appliance's worker.
 #pragma once
 
+#include <functional>
+
 #include "appliance/appliance_slot.h"
 #include "appliance/core_context.h"
 #include "appliance/hypervisor.h"
@@ -18,14 +20,19 @@ public:
     Status reconcile(ApplianceSlot& slot);
     // Queues one reconciliation unless one is already waiting; from any thread.
     void scheduleReconcile(ApplianceSlot& slot);
+    // Restores preempted nodes (NodeOperations::restorePreempted); run after a reconciliation
+    // that rolled back a takeover a dead process had left reserved.
+    void setRestorer(std::function<void(ApplianceSlot&)> restore) { restore_ = std::move(restore); }
 
 private:
-    // Compares the books with libvirt and records what differs.
-    Status compare(ApplianceSlot& slot);
+    // Compares the books with libvirt and records what differs; `settled` tells whether an
+    // unanswered takeover or release was rolled back.
+    Status compare(ApplianceSlot& slot, bool& settled);
     void attachHandlers(ApplianceSlot& slot);
     void onConnectionEvent(ApplianceSlot& slot, const ConnectionEvent& change);
 
     CoreContext& context_;
+    std::function<void(ApplianceSlot&)> restore_;
 };
 
 }  // namespace understudy::appliance

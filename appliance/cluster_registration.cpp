@@ -1,5 +1,7 @@
 #include "appliance/cluster_registration.h"
 
+#include <QScopeGuard>
+
 #include <algorithm>
 #include <set>
 
@@ -154,6 +156,21 @@ Result<RegistrationOutcome> ClusterRegistrar::registerClusters(const Registratio
         }
         return RegistrationOutcome{false, admission.admissions, {}, {}};
     }
+
+    // Domains carrying our metadata before their rows are committed: not orphans (see
+    // ApplianceSlot::registering), until this registration has committed or undone them.
+    for (std::size_t i = 0; i < request.clusters.size(); ++i) {
+        const std::lock_guard lock(placed[i]->mutex);
+        placed[i]->registering.insert(
+            request.clusters[i].domain.empty() ? node_names[i] : request.clusters[i].domain);
+    }
+    const auto registered = qScopeGuard([&] {
+        for (std::size_t i = 0; i < request.clusters.size(); ++i) {
+            const std::lock_guard lock(placed[i]->mutex);
+            placed[i]->registering.erase(
+                request.clusters[i].domain.empty() ? node_names[i] : request.clusters[i].domain);
+        }
+    });
 
     // Define or adopt, then start at standby, on each appliance's worker.
     std::vector<std::pair<ApplianceSlot*,
