@@ -460,16 +460,50 @@ std::optional<int> Runner::connect(sizing::Fleet& fleet, ServicePlan& plan) {
             by_name[c.name.toStdString()] = &c;
         }
     }
-    for (const sizing::ClusterSpec& spec : fleet.clusters) {
+    auto groups = client_->callSync(client::api::groups());
+    if (!groups) {
+        return failApi(QStringLiteral("listing the groups"), groups.error());
+    }
+    // The service grants what it has registered, so its figures are the ones simulated.
+    QStringList differing;
+    std::set<std::string> group_names;
+    for (sizing::ClusterSpec& spec : fleet.clusters) {
         const client::Cluster& c = *by_name.at(spec.name);
-        if (c.mtbf_hours != spec.mtbf_hours || c.mttr_hours != spec.mttr_hours ||
-            c.standby != client::Footprint{spec.standby.vcpus, spec.standby.memory_mib} ||
-            c.active != client::Footprint{spec.active.vcpus, spec.active.memory_mib} ||
-            c.group.toStdString() != spec.group) {
-            progress(QStringLiteral("understudy-simulate: warning: cluster %1 differs between "
-                                    "%2 and the service; the file's figures are simulated")
-                         .arg(c.name, options_.fleet_file));
+        sizing::ClusterSpec served = spec;
+        served.priority = c.priority;
+        served.mtbf_hours = c.mtbf_hours;
+        served.mttr_hours = c.mttr_hours;
+        served.group = c.group.toStdString();
+        served.standby = {c.standby.vcpus, c.standby.memory_mib};
+        served.active = {c.active.vcpus, c.active.memory_mib};
+        served.memory_mode = c.memory_mode == QStringLiteral("reserved")
+                                 ? sizing::MemoryMode::reserved
+                                 : sizing::MemoryMode::balloon;
+        if (!(served == spec)) {
+            differing.append(c.name);
         }
+        spec = served;
+        if (!spec.group.empty()) {
+            group_names.insert(spec.group);
+        }
+    }
+    const std::vector<sizing::GroupSpec> file_groups = fleet.groups;
+    fleet.groups.clear();
+    for (const client::Group& g : *groups) {
+        if (group_names.count(g.name.toStdString()) != 0) {
+            fleet.groups.push_back({g.name.toStdString(), g.mtbf_hours, g.mttr_hours});
+            const auto same =
+                std::find(file_groups.begin(), file_groups.end(), fleet.groups.back());
+            if (same == file_groups.end()) {
+                differing.append(QStringLiteral("group ") + g.name);
+            }
+        }
+    }
+    if (!differing.isEmpty()) {
+        progress(QStringLiteral("understudy-simulate: warning: %1 and the service at %2 differ "
+                                "on %3; the service's figures are simulated")
+                     .arg(options_.fleet_file, settings_.url.toString(),
+                          differing.join(QStringLiteral(", "))));
     }
 
     auto nodes = client_->callSync(client::api::nodes());

@@ -8,9 +8,10 @@
 //   comes first; against a service at least one is required, --model-only requires --hours.
 // - Clusters map to the service's by name; one that is not registered is an error unless
 //   --register is given, which registers those missing (and the groups they need) all or
-//   nothing. Where a registered cluster's figures differ from the file's, the file's are
-//   simulated and a warning says so. A node that is not standby at the start is an error: the
-//   simulator must own every takeover of its nodes for its record to mean anything.
+//   nothing. Where a registered cluster's figures differ from the file's, the service's
+//   are simulated (they are what it grants) and a warning says so. A node that is not standby at
+//   the start is an error: the simulator must own every takeover of its nodes for its record to
+//   mean anything.
 // - The model's capacity against a service is each appliance's usable capacity minus what
 //   foreign domains and the standby footprints of clusters outside the fleet file hold; with
 //   --model-only it is the fleet file's appliances (several: the engine's proposed placement).
