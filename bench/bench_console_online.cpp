@@ -37,6 +37,43 @@ const QByteArray kToken = "bench-console-admin-token-0123456789";
 constexpr int kClusters = 5000;
 constexpr qint64 kEvents = 1'000'000;
 
+// Times every event the UI thread delivers, to name what held it when it stalled.
+class TimedApplication : public QApplication {
+public:
+    using QApplication::QApplication;
+    bool recording = false;
+    struct Slow {
+        qint64 ms;
+        QByteArray what;
+    };
+    std::vector<Slow> slow;
+
+    bool notify(QObject* receiver, QEvent* event) override {
+        if (!recording) {
+            return QApplication::notify(receiver, event);
+        }
+        QElapsedTimer took;
+        took.start();
+        const int type = event->type();
+        const QByteArray receiverName = receiver->metaObject()->className();
+        const bool delivered = QApplication::notify(receiver, event);
+        const qint64 ms = took.elapsed();
+        if (ms >= 15) {
+            slow.push_back({ms, receiverName + " event " + QByteArray::number(type)});
+        }
+        return delivered;
+    }
+    void report(const char* when) {
+        std::sort(slow.begin(), slow.end(),
+                  [](const Slow& a, const Slow& b) { return a.ms > b.ms; });
+        for (std::size_t index = 0; index < std::min<std::size_t>(8, slow.size()); ++index) {
+            std::fprintf(stderr, "  slow UI-thread event %s: %lld ms in %s\n", when, slow[index].ms,
+                         slow[index].what.constData());
+        }
+        slow.clear();
+    }
+};
+
 struct Http {
     QNetworkAccessManager manager;
     quint16 port = 0;
@@ -45,7 +82,8 @@ struct Http {
         QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(port).arg(path)));
         request.setRawHeader("Authorization", "Bearer " + kToken);
         request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
-        request.setTransferTimeout(120000);
+        // Registering 5,000 clusters takes minutes when the machine is busy.
+        request.setTransferTimeout(900000);
         QNetworkReply* reply = manager.sendCustomRequest(request, method, data);
         QEventLoop loop;
         QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
@@ -96,7 +134,7 @@ int main(int argc, char** argv) {
     qputenv("QT_QPA_PLATFORM", "offscreen");
     qputenv("UNDERSTUDY_CONSOLE_NO_KEYRING", "1");
     qputenv("QT_LOGGING_RULES", "understudy.*.info=false");
-    QApplication application(argc, argv);
+    TimedApplication application(argc, argv);
     QTemporaryDir dir;
     QSettings::setDefaultFormat(QSettings::IniFormat);
     QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir.path());
@@ -204,6 +242,7 @@ int main(int argc, char** argv) {
     auto* online = window.online();
     gap.start();
     tick.start();
+    application.recording = true;
     online->connectTo(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(http.port)), kToken, false);
     auto waitFor = [&](const std::function<bool()>& done, int timeoutMs) {
         QElapsedTimer waited;
@@ -235,6 +274,8 @@ int main(int argc, char** argv) {
         "console start to first full paint (5,000 nodes, %lld events in the service, "
         "%zu loaded): %lld ms; longest UI-thread stall meanwhile: %lld ms\n",
         kEvents, online->connection()->events().size(), firstPaint, connectGap);
+    std::fflush(stdout);
+    application.report("while connecting");
 
     // A burst of 1,000 live events: takeovers and releases as fast as the service takes them,
     // from another thread with its own connection.
@@ -285,6 +326,8 @@ int main(int argc, char** argv) {
         "fleet refreshed %lld ms after the last; longest UI-thread stall during the "
         "burst: %lld ms\n",
         lastId - before, burstMs, lag, worstGap);
+    std::fflush(stdout);
+    application.report("during the burst");
     burst->wait();
     delete burst;
     online->connection()->disconnectFromService();

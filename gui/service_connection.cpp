@@ -5,6 +5,7 @@
 #include <QThreadPool>
 #include <algorithm>
 #include <memory>
+#include <optional>
 
 Q_LOGGING_CATEGORY(lcConnection, "understudy.console.connection", QtInfoMsg)
 
@@ -91,11 +92,6 @@ void ServiceConnection::disconnectFromService() {
     refreshTimer_.stop();
     refreshing_ = false;
     refreshAgain_ = false;
-    if (follower_ != nullptr) {
-        follower_->stop();
-        follower_->deleteLater();
-        follower_ = nullptr;
-    }
     if (client_ != nullptr) {
         client_->deleteLater();
         client_ = nullptr;
@@ -131,11 +127,6 @@ void ServiceConnection::setState(ConnectionState state) {
 
 void ServiceConnection::beginConnect() {
     const quint64 generation = ++generation_;
-    if (follower_ != nullptr) {
-        follower_->stop();
-        follower_->deleteLater();
-        follower_ = nullptr;
-    }
     if (client_ != nullptr) {
         client_->deleteLater();
     }
@@ -196,14 +187,17 @@ void ServiceConnection::loadFleet(bool initial) {
     const quint64 generation = generation_;
     const bool clusters = initial || clustersStale_;
     clustersStale_ = false;
+    // Only what was fetched replaces the copy: the 5,000 clusters are not copied again on
+    // the UI thread after each event.
     struct Pending {
         int left = 0;
         std::optional<ApiError> error;
-        LiveFleet fleet;
+        std::vector<client::Appliance> appliances;
+        std::optional<std::vector<client::Cluster>> clusters;
+        std::vector<client::Node> nodes;
     };
     auto pending = std::make_shared<Pending>();
     pending->left = clusters ? 3 : 2;
-    pending->fleet = fleet_;
     auto done = [this, generation, initial, pending] {
         if (!current(generation) || --pending->left > 0) {
             return;
@@ -214,9 +208,11 @@ void ServiceConnection::loadFleet(bool initial) {
             lost(*pending->error);
             return;
         }
-        pending->fleet.target_risk = fleet_.target_risk;
-        pending->fleet.sized = fleet_.sized;
-        fleet_ = std::move(pending->fleet);
+        fleet_.appliances.swap(pending->appliances);
+        if (pending->clusters) {
+            fleet_.clusters.swap(*pending->clusters);
+        }
+        fleet_.nodes.swap(pending->nodes);
         emit fleetChanged();
         if (initial) {
             step_ = 2;
@@ -235,22 +231,20 @@ void ServiceConnection::loadFleet(bool initial) {
     fetch<std::vector<client::Appliance>>(
         client::api::appliances(),
         [pending, done, fail](ApiResult<std::vector<client::Appliance>> answer) {
-            answer ? void(pending->fleet.appliances = std::move(answer.value()))
-                   : fail(answer.error());
+            answer ? void(pending->appliances = std::move(answer.value())) : fail(answer.error());
             done();
         });
     if (clusters) {
         fetch<std::vector<client::Cluster>>(
             client::api::clusters(),
             [pending, done, fail](ApiResult<std::vector<client::Cluster>> answer) {
-                answer ? void(pending->fleet.clusters = std::move(answer.value()))
-                       : fail(answer.error());
+                answer ? void(pending->clusters = std::move(answer.value())) : fail(answer.error());
                 done();
             });
     }
     fetch<std::vector<client::Node>>(
         client::api::nodes(), [pending, done, fail](ApiResult<std::vector<client::Node>> answer) {
-            answer ? void(pending->fleet.nodes = std::move(answer.value())) : fail(answer.error());
+            answer ? void(pending->nodes = std::move(answer.value())) : fail(answer.error());
             done();
         });
     // The target comes with the sizing; it is not needed to show the fleet, so it does not
@@ -325,33 +319,48 @@ void ServiceConnection::loadRecentEvents(qint64 since) {
 }
 
 void ServiceConnection::startFollowing() {
-    client::EventQuery query;
-    query.since = lastEventId_;
-    query.limit = kEventPage;
-    query.wait_s = 25;
-    follower_ = new client::EventFollower(client_, query, this);
-    follower_->on_events = [this](const client::EventPage& page) {
-        if (page.truncated && !page.events.empty() && page.events.front().id > lastEventId_ + 1) {
-            qCInfo(lcConnection) << "events before" << page.events.front().id
-                                 << "were removed by retention before the console read them";
-        }
-        appendEvents(page.events);
-        const bool clusters =
-            std::any_of(page.events.begin(), page.events.end(),
-                        [](const client::Event& event) { return changesClusters(event.kind); });
-        if (clusters) {
-            fleet_.sized = false;
-            clustersStale_ = true;
-        }
-        scheduleRefresh();
-    };
-    follower_->on_error = [this](const ApiError& error) { lost(error); };
-    follower_->start();
     step_ = kConnectSteps;
     backoffSeconds_ = 0;
     lastError_.clear();
     qCInfo(lcConnection) << "connected; following events after" << lastEventId_;
     setState(ConnectionState::connected);
+    follow(generation_);
+}
+
+void ServiceConnection::follow(quint64 generation) {
+    if (!current(generation) || client_ == nullptr) {
+        return;
+    }
+    client::EventQuery query;
+    query.since = lastEventId_;
+    query.limit = kEventPage;
+    query.wait_s = kFollowWaitSeconds;
+    client::ApiCall<client::EventPage> call = client::api::events(query);
+    call.request.timeout = client_->options().timeout + std::chrono::seconds(kFollowWaitSeconds);
+    fetch<client::EventPage>(call, [this, generation](ApiResult<client::EventPage> page) {
+        if (!current(generation)) {
+            return;
+        }
+        if (!page) {
+            lost(page.error());
+            return;
+        }
+        if (page->truncated && !page->events.empty() &&
+            page->events.front().id > lastEventId_ + 1) {
+            qCInfo(lcConnection) << "events before" << page->events.front().id
+                                 << "were removed by retention before the console read them";
+        }
+        appendEvents(page->events);
+        if (std::any_of(page->events.begin(), page->events.end(),
+                        [](const client::Event& event) { return changesClusters(event.kind); })) {
+            fleet_.sized = false;
+            clustersStale_ = true;
+        }
+        if (!page->events.empty()) {
+            scheduleRefresh();
+        }
+        follow(generation);
+    });
 }
 
 void ServiceConnection::appendEvents(const std::vector<client::Event>& events) {
@@ -381,11 +390,6 @@ void ServiceConnection::lost(const ApiError& error) {
     refreshTimer_.stop();
     refreshing_ = false;
     refreshAgain_ = false;
-    if (follower_ != nullptr) {
-        follower_->stop();
-        follower_->deleteLater();
-        follower_ = nullptr;
-    }
     lastError_ = error.summary();
     qCWarning(lcConnection).noquote() << "lost the service:" << lastError_;
     if (refusedForGood(error)) {

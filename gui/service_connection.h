@@ -34,6 +34,7 @@ public:
     static constexpr int kKeptEvents = 20000;
     static constexpr int kInitialEvents = 5000;
     static constexpr int kConnectSteps = 4;
+    static constexpr int kFollowWaitSeconds = 25;
 
     explicit ServiceConnection(QObject* parent = nullptr);
     ~ServiceConnection() override;
@@ -70,6 +71,9 @@ private:
     void findNewestEvent(qint64 low, qint64 high, bool growing);
     void loadRecentEvents(qint64 since);
     void startFollowing();
+    // One long-poll of GET /events after lastEventId_; the answer is decoded off the UI
+    // thread (a page of 1,000 events takes tens of milliseconds to read) and polls again.
+    void follow(quint64 generation);
     void appendEvents(const std::vector<client::Event>& events);
     void scheduleRefresh();
     void lost(const client::ApiError& error);
@@ -81,7 +85,6 @@ private:
     void fetch(const client::ApiCall<T>& call, std::function<void(client::ApiResult<T>)> done);
 
     QPointer<client::ApiClient> client_;
-    client::EventFollower* follower_ = nullptr;
     QUrl url_;
     QByteArray token_;
     ConnectionState state_ = ConnectionState::disconnected;

@@ -2,8 +2,10 @@
 
 #include <QComboBox>
 #include <QHBoxLayout>
+#include <QHash>
 #include <QHelpEvent>
 #include <QLabel>
+#include <QPaintEvent>
 #include <QPainter>
 #include <QPainterPath>
 #include <QScrollArea>
@@ -11,7 +13,7 @@
 #include <QToolTip>
 #include <QVBoxLayout>
 #include <algorithm>
-#include <map>
+#include <utility>
 
 #include "gui/online_style.h"
 #include "gui/quantity_format.h"
@@ -40,14 +42,14 @@ QString durationText(qint64 seconds) {
 Timeline buildTimeline(const std::deque<client::Event>& events,
                        const std::vector<client::Node>& nodes, const QDateTime& from) {
     Timeline timeline;
-    std::map<QString, ActiveSpan> open;
+    QHash<QString, ActiveSpan> open;
     for (const client::Event& event : events) {
         if (!event.node) {
             continue;
         }
         const QString& node = *event.node;
         if (event.kind == QLatin1String("takeover.granted")) {
-            if (open.count(node) != 0) {
+            if (open.contains(node)) {
                 continue;  // already active: an idempotent repeat
             }
             ActiveSpan span;
@@ -59,7 +61,7 @@ Timeline buildTimeline(const std::deque<client::Event>& events,
         } else if (endsActive(event.kind)) {
             const auto found = open.find(node);
             if (found != open.end()) {
-                ActiveSpan span = found->second;
+                ActiveSpan span = found.value();
                 span.to = event.time;
                 span.endedBy = event.kind;
                 open.erase(found);
@@ -76,10 +78,10 @@ Timeline buildTimeline(const std::deque<client::Event>& events,
     // shows, from its `since`.
     for (const client::Node& node : nodes) {
         if (node.state != QLatin1String("active")) {
-            open.erase(node.name);
+            open.remove(node.name);
             continue;
         }
-        if (open.count(node.name) == 0) {
+        if (!open.contains(node.name)) {
             ActiveSpan span;
             span.node = node.name;
             span.cluster = node.cluster;
@@ -88,26 +90,40 @@ Timeline buildTimeline(const std::deque<client::Event>& events,
             open[node.name] = span;
         }
     }
-    for (auto& [name, span] : open) {
+    for (const ActiveSpan& span : std::as_const(open)) {
         timeline.spans.push_back(span);
     }
-    std::map<QString, QDateTime> firstSeen;
+    QHash<QString, QDateTime> firstSeen;
     for (const ActiveSpan& span : timeline.spans) {
-        auto [it, added] = firstSeen.emplace(span.node, span.from);
-        if (!added && span.from < it->second) {
-            it->second = span.from;
+        const auto found = firstSeen.find(span.node);
+        if (found == firstSeen.end()) {
+            firstSeen.insert(span.node, span.from);
+        } else if (span.from < found.value()) {
+            found.value() = span.from;
         }
     }
     for (const FenceMark& fence : timeline.fences) {
-        firstSeen.emplace(fence.node, fence.time);
+        if (!firstSeen.contains(fence.node)) {
+            firstSeen.insert(fence.node, fence.time);
+        }
     }
     std::vector<std::pair<QDateTime, QString>> order;
-    for (const auto& [name, time] : firstSeen) {
-        order.emplace_back(time, name);
+    for (auto it = firstSeen.cbegin(); it != firstSeen.cend(); ++it) {
+        order.emplace_back(it.value(), it.key());
     }
     std::sort(order.begin(), order.end());
+    QHash<QString, std::size_t> laneOf;
     for (const auto& [time, name] : order) {
+        laneOf.insert(name, static_cast<std::size_t>(timeline.lanes.size()));
         timeline.lanes << name;
+    }
+    timeline.laneSpans.resize(order.size());
+    timeline.laneFences.resize(order.size());
+    for (std::size_t index = 0; index < timeline.spans.size(); ++index) {
+        timeline.laneSpans[laneOf.value(timeline.spans[index].node)].push_back(index);
+    }
+    for (std::size_t index = 0; index < timeline.fences.size(); ++index) {
+        timeline.laneFences[laneOf.value(timeline.fences[index].node)].push_back(index);
     }
     return timeline;
 }
@@ -151,7 +167,7 @@ double TimelineCanvas::xOf(const QDateTime& time) const {
     return left + (width() - left - 16) * at / span;
 }
 
-void TimelineCanvas::paintEvent(QPaintEvent*) {
+void TimelineCanvas::paintEvent(QPaintEvent* event) {
     QPainter painter(this);
     painter.setRenderHint(QPainter::Antialiasing);
     const QPalette palette = this->palette();
@@ -199,19 +215,22 @@ void TimelineCanvas::paintEvent(QPaintEvent*) {
     }
     const QColor active = toneColor(Tone::warning);
     const QColor fence = toneColor(Tone::critical);
-    for (int index = 0; index < timeline_.lanes.size(); ++index) {
+    // Thousands of lanes sit in a scroll area: only those in the exposed rectangle are drawn.
+    const int firstLane = std::max(0, (event->rect().top() - top) / lane);
+    const int lastLane = std::min<int>(static_cast<int>(timeline_.lanes.size()) - 1,
+                                       (event->rect().bottom() - top) / lane);
+    for (int index = firstLane; index <= lastLane; ++index) {
         const QString& name = timeline_.lanes[index];
         const int y = top + index * lane;
+        const auto laneIndex = static_cast<std::size_t>(index);
         if (index % 2 == 1) {
             painter.fillRect(QRect(0, y, width(), lane), palette.brush(QPalette::AlternateBase));
         }
         painter.setPen(palette.color(QPalette::WindowText));
         painter.drawText(QRect(8, y, left - 12, lane), Qt::AlignVCenter | Qt::AlignLeft,
                          fontMetrics().elidedText(name, Qt::ElideMiddle, left - 12));
-        for (const ActiveSpan& span : timeline_.spans) {
-            if (span.node != name) {
-                continue;
-            }
+        for (const std::size_t spanIndex : timeline_.laneSpans[laneIndex]) {
+            const ActiveSpan& span = timeline_.spans[spanIndex];
             const double x0 = xOf(span.from);
             const double x1 = std::max(x0 + 3, xOf(span.to.isValid() ? span.to : to_));
             const QRectF bar(x0, y + 4, x1 - x0, lane - 8);
@@ -227,10 +246,8 @@ void TimelineCanvas::paintEvent(QPaintEvent*) {
                 painter.drawLine(QPointF(x1, y + 2), QPointF(x1, y + lane - 2));
             }
         }
-        for (const FenceMark& mark : timeline_.fences) {
-            if (mark.node != name) {
-                continue;
-            }
+        for (const std::size_t fenceIndex : timeline_.laneFences[laneIndex]) {
+            const FenceMark& mark = timeline_.fences[fenceIndex];
             const double x = xOf(mark.time);
             QPolygonF triangle;
             triangle << QPointF(x, y + 3) << QPointF(x - 6, y + lane - 3)
@@ -255,10 +272,11 @@ bool TimelineCanvas::event(QEvent* event) {
         return true;
     }
     const QString& name = timeline_.lanes[index];
-    for (const ActiveSpan& span : timeline_.spans) {
+    for (const std::size_t spanIndex : timeline_.laneSpans[static_cast<std::size_t>(index)]) {
+        const ActiveSpan& span = timeline_.spans[spanIndex];
         const double x0 = xOf(span.from);
         const double x1 = std::max(x0 + 3, xOf(span.to.isValid() ? span.to : to_));
-        if (span.node == name && help->pos().x() >= x0 - 2 && help->pos().x() <= x1 + 2) {
+        if (help->pos().x() >= x0 - 2 && help->pos().x() <= x1 + 2) {
             const QDateTime end = span.to.isValid() ? span.to : QDateTime::currentDateTimeUtc();
             QToolTip::showText(
                 help->globalPos(),
@@ -314,18 +332,48 @@ TimelineView::TimelineView(ServiceConnection* connection, QWidget* parent)
     scroll->setWidget(canvas_);
     layout->addWidget(scroll, 1);
 
+    pending_ = new QTimer(this);
+    pending_->setSingleShot(true);
+    pending_->setInterval(250);
+    connect(pending_, &QTimer::timeout, this, [this] {
+        if (isVisible()) {
+            rebuild();
+        }
+    });
     connect(window_, &QComboBox::currentIndexChanged, this, &TimelineView::rebuild);
-    connect(connection_, &ServiceConnection::fleetChanged, this, &TimelineView::rebuild);
-    connect(connection_, &ServiceConnection::eventsReset, this, &TimelineView::rebuild);
+    connect(connection_, &ServiceConnection::fleetChanged, this, &TimelineView::changed);
+    connect(connection_, &ServiceConnection::eventsReset, this, &TimelineView::changed);
     // Open spans grow with the clock.
     auto* clock = new QTimer(this);
     clock->setInterval(15000);
-    connect(clock, &QTimer::timeout, this, &TimelineView::rebuild);
+    connect(clock, &QTimer::timeout, this, &TimelineView::changed);
     clock->start();
     rebuild();
 }
 
+void TimelineView::changed() {
+    stale_ = true;
+    if (!pending_->isActive()) {
+        pending_->start();
+    }
+}
+
+void TimelineView::showEvent(QShowEvent* event) {
+    QWidget::showEvent(event);
+    if (stale_) {
+        rebuild();
+    }
+}
+
+void TimelineView::rebuildNow() {
+    if (stale_ || pending_->isActive()) {
+        pending_->stop();
+        rebuild();
+    }
+}
+
 void TimelineView::rebuild() {
+    stale_ = false;
     const QDateTime now = QDateTime::currentDateTimeUtc();
     const int seconds = window_->currentData().toInt();
     QDateTime start = now.addSecs(seconds > 0 ? -seconds : -7 * 24 * 3600);

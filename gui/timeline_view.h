@@ -13,6 +13,7 @@
 class QComboBox;
 class QLabel;
 class QScrollArea;
+class QTimer;
 
 namespace understudy::gui {
 
@@ -36,6 +37,9 @@ struct Timeline {
     std::vector<ActiveSpan> spans;
     std::vector<FenceMark> fences;
     QStringList lanes;  // node names, in the order drawn
+    // Per lane, the indexes of its spans and fences: painting walks only the visible lanes.
+    std::vector<std::vector<std::size_t>> laneSpans;
+    std::vector<std::vector<std::size_t>> laneFences;
 };
 Timeline buildTimeline(const std::deque<client::Event>& events,
                        const std::vector<client::Node>& nodes, const QDateTime& from);
@@ -67,13 +71,22 @@ public:
     explicit TimelineView(ServiceConnection* connection, QWidget* parent = nullptr);
 
     const Timeline& timeline() const { return timeline_; }
+    // Rebuilds now if a change is pending (tests; the view itself waits until it is shown).
+    void rebuildNow();
     QComboBox* windowChoice() const { return window_; }
     TimelineCanvas* canvas() const { return canvas_; }
 
+protected:
+    void showEvent(QShowEvent* event) override;
+
 private:
+    // After a change: rebuilt at most every 250 ms, and only while the view is visible.
+    void changed();
     void rebuild();
 
     ServiceConnection* connection_;
+    QTimer* pending_ = nullptr;
+    bool stale_ = true;
     QComboBox* window_ = nullptr;
     QLabel* summary_ = nullptr;
     TimelineCanvas* canvas_ = nullptr;

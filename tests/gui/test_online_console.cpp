@@ -199,6 +199,8 @@ void TestOnlineConsole::aTakeoverFromTheTableShowsInTheTableChartTimelineAndLog(
     QVERIFY(model->index(row, NodeTableModel::Grant).data().toString().startsWith(u'+'));
     QTRY_VERIFY_WITH_TIMEOUT(
         card->shown(ApplianceCard::Granted, ApplianceCard::MemoryRow) > grantedBefore, kWaitMs);
+    // The timeline is drawn while it is shown.
+    window_->views()->setCurrentWidget(online->timeline());
     QTRY_VERIFY_WITH_TIMEOUT(online->timeline()->timeline().lanes.contains(node), kWaitMs);
     bool open = false;
     for (const ActiveSpan& span : online->timeline()->timeline().spans) {
@@ -235,6 +237,7 @@ void TestOnlineConsole::releasingFromTheTableReturnsTheNodeToStandby() {
     online->nodes()->releaseAction()->trigger();
     QVERIFY(press(window_.get(), QStringLiteral("confirmRelease"), QMessageBox::AcceptRole));
     QTRY_COMPARE_WITH_TIMEOUT(model->node(node)->state, QStringLiteral("standby"), kWaitMs);
+    window_->views()->setCurrentWidget(online->timeline());
     QTRY_VERIFY_WITH_TIMEOUT(
         [&] {
             for (const ActiveSpan& span : online->timeline()->timeline().spans) {
@@ -438,6 +441,7 @@ void TestOnlineConsole::fencingNeedsTheNodesNameTyped() {
     QTRY_VERIFY_WITH_TIMEOUT(online->nodes()->outcome()->text().contains(QStringLiteral("fenced")),
                              kWaitMs);
     QVERIFY(online->nodes()->outcome()->text().contains(node));
+    window_->views()->setCurrentWidget(online->timeline());
     QTRY_VERIFY_WITH_TIMEOUT(std::any_of(online->timeline()->timeline().fences.begin(),
                                          online->timeline()->timeline().fences.end(),
                                          [&](const FenceMark& mark) { return mark.node == node; }),
