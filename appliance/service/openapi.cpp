@@ -421,7 +421,11 @@ Json openApiDocument(const std::string& version) {
             operation["responses"]["403"] = errorResponse("A cluster token outside its scope");
             Json security = Json::object();
             security["bearer"] = Json::array();
-            operation["security"] = Json::array({security});
+            // "anyone (check=full: admin)": the token is optional, as OpenAPI writes it with an
+            // empty requirement beside the bearer one.
+            operation["security"] = op.who.starts_with("anyone")
+                                        ? Json::array({Json::object(), security})
+                                        : Json::array({security});
         }
         if (op.path.find('{') != std::string::npos) {
             operation["responses"]["404"] = errorResponse("No such resource");
