@@ -77,6 +77,9 @@ public:
                            QString::fromLatin1(kAdminToken));
         environment.insert(QStringLiteral("QT_LOGGING_RULES"),
                            QStringLiteral("understudy.api.info=false"));
+        for (const QString& key : extra_environment_.keys()) {
+            environment.insert(key, extra_environment_.value(key));
+        }
         process_.setProcessEnvironment(environment);
         output_.clear();
         process_.start(QStringLiteral(UNDERSTUDYD_PATH), args);
@@ -96,6 +99,10 @@ public:
             }
         }
         return false;
+    }
+    // Added to (or replacing) the environment start() sets, e.g. QT_LOGGING_RULES.
+    void setEnvironment(const QString& key, const QString& value) {
+        extra_environment_.insert(key, value);
     }
     void setPort(quint16 port) { port_ = port; }
     quint16 port() const { return port_; }
@@ -168,6 +175,7 @@ private:
     QString database_;
     QProcess process_;
     QByteArray output_;
+    QProcessEnvironment extra_environment_;
     quint16 port_ = 0;
     QNetworkAccessManager manager_;
 };
