@@ -775,6 +775,7 @@ int Runner::summarize(const sizing::Fleet& fleet, const FleetSimulation& simulat
                                 {"granted", record->granted},
                                 {"partial", record->partial},
                                 {"denied", record->denied},
+                                {"refused", record->refused},
                                 {"errors", record->errors},
                                 {"preemptions", record->preemptions},
                                 {"released", record->released},
@@ -844,11 +845,13 @@ int Runner::summarize(const sizing::Fleet& fleet, const FleetSimulation& simulat
     if (record) {
         out_ << QStringLiteral(
                     "\nTakeovers: %1 requested, %2 granted (%3 partial), %4 denied, "
-                    "%5 errors; %6 nodes preempted; %7 released\n")
+                    "%5 refused for the node's state, %6 errors; %7 nodes preempted; "
+                    "%8 released\n")
                     .arg(record->requested)
                     .arg(record->granted)
                     .arg(record->partial)
                     .arg(record->denied)
+                    .arg(record->refused)
                     .arg(record->errors)
                     .arg(record->preemptions)
                     .arg(record->released);

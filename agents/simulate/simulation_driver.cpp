@@ -240,7 +240,14 @@ void SimulationDriver::takeoverDone(std::size_t cluster, QProcess* process, int 
             ++record_.partial;
         }
     } else if (exit_code == 1) {
-        ++record_.denied;
+        // understudyctl's exit 1 is any 409: a denial for capacity, or a node that cannot
+        // take over in its state (preempted, fenced); only the first is a takeover.denied.
+        const QString reason = QString::fromUtf8(process->readAllStandardError());
+        if (reason.contains(QStringLiteral("takeover_denied"))) {
+            ++record_.denied;
+        } else {
+            ++record_.refused;
+        }
         c.denied = c.failed;
     } else {
         noteError(QStringLiteral("takeover %1").arg(nodes_[cluster]), process, exit_code);

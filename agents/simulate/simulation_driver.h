@@ -14,6 +14,8 @@
 //   denied and holds no grant; the time a request is merely on its way (process start, the
 //   service growing the VM) is reported apart, as the ungranted share, since at high time
 //   scales it is an artefact of the scaling, not of capacity.
+// - A takeover refused because of its node's state (its standby capacity was preempted) counts
+//   like a denial for the denied share: the failed-over cluster has no grant either way.
 // - A takeover that ended in an error (timeout, service failing) may still have been granted
 //   on the service's side, so such a node is released at the end as well.
 #pragma once
@@ -55,7 +57,8 @@ struct DriverRecord {
     std::uint64_t requested = 0;
     std::uint64_t granted = 0;
     std::uint64_t partial = 0;
-    std::uint64_t denied = 0;
+    std::uint64_t denied = 0;   // takeover_denied: no capacity
+    std::uint64_t refused = 0;  // other 409s: the node's state forbids it (preempted, fenced)
     std::uint64_t errors = 0;
     std::uint64_t released = 0;
     std::uint64_t preemptions = 0;  // nodes the service preempted for our grants

@@ -52,6 +52,122 @@ constexpr char kExtraFleet[] = R"({
   ]
 })";
 
+// Six clusters on a 24-CPU, 128 GiB test-driver host that overflows a few percent of the
+// time, registered under `admission = warn`: takeovers are denied and preempt for real.
+constexpr char kContendedFleet[] = R"({
+  "groups": [{"name": "rack-a", "mtbf_hours": 600, "mttr_hours": 60}],
+  "clusters": [
+    {"name": "erp", "priority": 900, "mtbf_hours": 200, "mttr_hours": 30, "group": "rack-a",
+     "standby": {"vcpus": 2, "memory_mib": 4096}, "active": {"vcpus": 8, "memory_mib": 49152}},
+    {"name": "crm", "priority": 800, "mtbf_hours": 300, "mttr_hours": 40, "group": "rack-a",
+     "standby": {"vcpus": 1, "memory_mib": 2048}, "active": {"vcpus": 4, "memory_mib": 32768}},
+    {"name": "billing", "priority": 950, "mtbf_hours": 150, "mttr_hours": 20,
+     "standby": {"vcpus": 2, "memory_mib": 4096}, "active": {"vcpus": 6, "memory_mib": 40960}},
+    {"name": "mail", "priority": 300, "mtbf_hours": 250, "mttr_hours": 25,
+     "standby": {"vcpus": 1, "memory_mib": 2048}, "active": {"vcpus": 4, "memory_mib": 16384}},
+    {"name": "web", "priority": 600, "mtbf_hours": 120, "mttr_hours": 24,
+     "standby": {"vcpus": 1, "memory_mib": 2048}, "active": {"vcpus": 4, "memory_mib": 24576}},
+    {"name": "dwh", "priority": 200, "mtbf_hours": 400, "mttr_hours": 60,
+     "standby": {"vcpus": 2, "memory_mib": 8192}, "active": {"vcpus": 8, "memory_mib": 65536}}
+  ]
+})";
+
+// understudyd with its own config (not --demo), stopped at the end of the test.
+class ConfiguredService {
+public:
+    ~ConfiguredService() {
+        if (process_.state() != QProcess::NotRunning) {
+            process_.terminate();
+            if (!process_.waitForFinished(10000)) {
+                process_.kill();
+                process_.waitForFinished();
+            }
+        }
+    }
+    QString url() const { return url_; }
+    QString tokenFile() const { return dir_ + QStringLiteral("/admin.token"); }
+
+    bool start(const QString& dir, QString& error) {
+        dir_ = dir;
+        writeFile(tokenFile(), QByteArray(kAdminToken) + "\n");
+        QFile(tokenFile()).setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+        writeFile(dir + QStringLiteral("/host.xml"),
+                  "<node><cpu><mhz>2400</mhz><model>x86_64</model><active>24</active><nodes>1"
+                  "</nodes><sockets>1</sockets><cores>24</cores><threads>1</threads></cpu>"
+                  "<memory>134217728</memory></node>\n");
+        const quint16 port = freePort();
+        url_ = urlOf(port);
+        writeFile(dir + QStringLiteral("/understudyd.conf"),
+                  QStringLiteral("[service]\nlisten = 127.0.0.1:%1\ndatabase = %2/understudy.db\n"
+                                 "admin_token_file = %3\n\n[policy]\nadmission = warn\n\n"
+                                 "[appliance.small]\nuri = test://%2/host.xml\n"
+                                 "cpu_overcommit = 1.0\ndomain_template = %4\n"
+                                 "recreate_missing = true\n")
+                      .arg(port)
+                      .arg(dir, tokenFile(),
+                           qEnvironmentVariable("UNDERSTUDY_SOURCE_DIR") +
+                               QStringLiteral("/appliance/data/passive-node.xml"))
+                      .toUtf8());
+        process_.setProcessChannelMode(QProcess::MergedChannels);
+        process_.setStandardOutputFile(dir + QStringLiteral("/understudyd.log"));
+        process_.start(QStringLiteral(UNDERSTUDYD),
+                       {QStringLiteral("--config"), dir + QStringLiteral("/understudyd.conf")});
+        if (!process_.waitForStarted(kHangMs)) {
+            error = process_.errorString();
+            return false;
+        }
+        QDeadlineTimer deadline(kHangMs);
+        while (!deadline.hasExpired() && process_.state() == QProcess::Running) {
+            if (admin({QStringLiteral("--timeout"), QStringLiteral("2"), QStringLiteral("status")})
+                    .exit_code == 0) {
+                return true;
+            }
+            QThread::msleep(100);
+        }
+        error = QStringLiteral("understudyd did not answer GET /health");
+        return false;
+    }
+
+    Run admin(const QStringList& arguments) const {
+        QProcessEnvironment env;
+        env.insert(QStringLiteral("PATH"), qEnvironmentVariable("PATH"));
+        env.insert(QStringLiteral("HOME"), dir_);
+        return runProgram(QStringLiteral(UNDERSTUDYCTL),
+                          QStringList{QStringLiteral("--url"), url_, QStringLiteral("--token-file"),
+                                      tokenFile()} +
+                              arguments,
+                          env);
+    }
+
+private:
+    QString dir_;
+    QString url_;
+    QProcess process_;
+};
+
+// Counts of each event kind in a service's whole log, read through understudyctl.
+template <typename Service>
+std::map<QString, qint64> eventCounts(const Service& service) {
+    std::map<QString, qint64> logged;
+    qint64 since = 0;
+    for (;;) {
+        const Run page = service.admin({QStringLiteral("--json"), QStringLiteral("events"),
+                                        QStringLiteral("--since"), QString::number(since)});
+        if (page.exit_code != 0) {
+            qWarning("reading the events failed: %s", qPrintable(page.describe()));
+            return {};
+        }
+        const QJsonArray events = page.json().value(QStringLiteral("events")).toArray();
+        if (events.isEmpty()) {
+            return logged;
+        }
+        for (const QJsonValue e : events) {
+            ++logged[e.toObject().value(QStringLiteral("kind")).toString()];
+        }
+        since = page.json().value(QStringLiteral("next")).toInteger();
+    }
+}
+
 QProcessEnvironment bareEnvironment(const QString& home) {
     QProcessEnvironment env;
     env.insert(QStringLiteral("PATH"), qEnvironmentVariable("PATH"));
@@ -267,7 +383,7 @@ private slots:
     void aRunAgainstTheServiceAgreesWithItsEventLogAndReleasesEverything() {
         const Run run = simulate(
             {QStringLiteral("--url"), service_.url(), QStringLiteral("--token-file"),
-             service_.adminTokenFile(), QStringLiteral("--wall"), QStringLiteral("20"),
+             service_.adminTokenFile(), QStringLiteral("--wall"), QStringLiteral("12"),
              QStringLiteral("--time-scale"), QStringLiteral("2e6"), QStringLiteral("--seed"),
              QStringLiteral("11"), QStringLiteral("--concurrency"), QStringLiteral("4"),
              QStringLiteral("--json"), demoFleet()},
@@ -283,7 +399,7 @@ private slots:
         QVERIFY2(count("granted") > 0, qPrintable(run.out));
         QCOMPARE(count("errors"), 0);
         QCOMPARE(count("released"), count("granted"));
-        QCOMPARE(count("requested"), count("granted") + count("denied"));
+        QCOMPARE(count("requested"), count("granted") + count("denied") + count("refused"));
         QVERIFY(summary.value(QStringLiteral("unreleased")).toArray().isEmpty());
         const QJsonObject grant_ms = takeovers.value(QStringLiteral("time_to_grant_ms")).toObject();
         QVERIFY(grant_ms.value(QStringLiteral("median")).toDouble() > 0);
@@ -291,22 +407,8 @@ private slots:
                 grant_ms.value(QStringLiteral("median")).toDouble());
 
         // The service's event log, read here: the whole demo fleet is the simulator's.
-        std::map<QString, qint64> logged;
-        qint64 since = 0;
-        for (;;) {
-            const Run page = service_.admin({QStringLiteral("--json"), QStringLiteral("events"),
-                                             QStringLiteral("--since"), QString::number(since)});
-            QVERIFY2(page.exit_code == 0, qPrintable(page.describe()));
-            const QJsonArray events = page.json().value(QStringLiteral("events")).toArray();
-            if (events.isEmpty()) {
-                break;
-            }
-            for (const QJsonValue e : events) {
-                ++logged[e.toObject().value(QStringLiteral("kind")).toString()];
-            }
-            since = page.json().value(QStringLiteral("next")).toInteger();
-        }
-        QCOMPARE(logged[QStringLiteral("takeover.requested")], count("requested"));
+        std::map<QString, qint64> logged = eventCounts(service_);
+        QCOMPARE(logged[QStringLiteral("takeover.requested")], count("granted") + count("denied"));
         QCOMPARE(logged[QStringLiteral("takeover.granted")], count("granted"));
         QCOMPARE(logged[QStringLiteral("takeover.denied")], count("denied"));
         QCOMPARE(logged[QStringLiteral("release")], count("released"));
@@ -336,6 +438,62 @@ private slots:
             QVERIFY2(state == QStringLiteral("standby"),
                      qPrintable(QJsonDocument(n.toObject()).toJson()));
         }
+    }
+
+    void deniedShareStaysWithinTheModelOverflowShareUnderContention() {
+        QTemporaryDir folder;
+        QVERIFY(folder.isValid());
+        ConfiguredService service;
+        QString error;
+        QVERIFY2(service.start(folder.path(), error), qPrintable(error));
+        const QString fleet = folder.filePath(QStringLiteral("contended.json"));
+        writeFile(fleet, kContendedFleet);
+
+        const Run run = simulate(
+            {QStringLiteral("--url"), service.url(), QStringLiteral("--token-file"),
+             service.tokenFile(), QStringLiteral("--register"), QStringLiteral("--wall"),
+             QStringLiteral("12"), QStringLiteral("--time-scale"), QStringLiteral("6e5"),
+             QStringLiteral("--seed"), QStringLiteral("4"), QStringLiteral("--concurrency"),
+             QStringLiteral("4"), QStringLiteral("--json"), QStringLiteral("--quiet"), fleet},
+            bareEnvironment(folder.path()));
+        QVERIFY2(run.exit_code == 0, qPrintable(run.describe()));
+        const QJsonObject summary = run.json();
+        const QJsonObject takeovers = summary.value(QStringLiteral("takeovers")).toObject();
+        const auto count = [&](const char* key) {
+            return takeovers.value(QLatin1String(key)).toInteger(-1);
+        };
+        const double overflow = summary.value(QStringLiteral("model_overflow_share"))
+                                    .toObject()
+                                    .value(QStringLiteral("share"))
+                                    .toDouble(-1);
+        const double denied = summary.value(QStringLiteral("denied_share")).toDouble(-1);
+        // The seed makes the model overflow in this run, so the service met contention.
+        QVERIFY2(overflow > 0, qPrintable(run.out));
+        QVERIFY2(count("denied") + count("refused") + count("preemptions") + count("partial") > 0,
+                 qPrintable(run.out));
+        QVERIFY2(denied >= 0 && denied <= overflow + 0.05, qPrintable(run.out));
+        QCOMPARE(count("errors"), 0);
+        QCOMPARE(count("released"), count("granted"));
+
+        std::map<QString, qint64> logged = eventCounts(service);
+        QCOMPARE(logged[QStringLiteral("takeover.requested")], count("granted") + count("denied"));
+        QCOMPARE(logged[QStringLiteral("takeover.granted")], count("granted"));
+        QCOMPARE(logged[QStringLiteral("takeover.denied")], count("denied"));
+        QCOMPARE(logged[QStringLiteral("release")], count("released"));
+        QCOMPARE(logged[QStringLiteral("preempted")], count("preemptions"));
+
+        // Every node released; preempted ones come back once the capacity has returned.
+        QStringList states;
+        QDeadlineTimer deadline(kHangMs);
+        do {
+            states.clear();
+            const Run nodes = service.admin({QStringLiteral("--json"), QStringLiteral("nodes")});
+            for (const QJsonValue n : nodes.json().value(QStringLiteral("nodes")).toArray()) {
+                states.append(n.toObject().value(QStringLiteral("state")).toString());
+            }
+        } while (states.count(QStringLiteral("standby")) != 6 && !deadline.hasExpired() &&
+                 (QTest::qWait(200), true));
+        QCOMPARE(states.count(QStringLiteral("standby")), 6);
     }
 
     void registerAddsTheClustersTheServiceLacks() {
