@@ -309,6 +309,7 @@ Result<RegistrationOutcome> ClusterRegistrar::registerClusters(const Registratio
         outcome.clusters.push_back({made.cluster, made.node, placed[i]->config.name, made.domain,
                                     made.defined_by_service});
     }
+    context_.forgetNodeDirectory();
     for (const ViewChange& change : changes) {
         change.slot->model_stale = true;
         supervisor_.scheduleReconcile(*change.slot);

@@ -3,8 +3,13 @@
 // reference to it; the facade owns it.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "appliance/appliance_slot.h"
@@ -29,6 +34,23 @@ struct CoreContext {
         for (const auto& candidate : appliances) {
             candidate->model_stale = true;
         }
+        forgetNodeDirectory();
+    }
+
+    // Which appliance each node lives on (by appliance id), so that routing a request to its
+    // appliance's worker reads no database. Loaded from the books on first use and again after
+    // every inventory change (registration, removal), which forgets it.
+    struct NodeDirectory {
+        mutable std::shared_mutex mutex;
+        std::optional<std::unordered_map<std::string, db::Id>> owners;
+        std::uint64_t generation = 0;  // bumped by every forget
+    };
+    mutable NodeDirectory node_directory;
+
+    void forgetNodeDirectory() const {
+        const std::unique_lock lock(node_directory.mutex);
+        node_directory.owners.reset();
+        ++node_directory.generation;
     }
 
     ApplianceSlot* slot(const std::string& name) const {
