@@ -53,6 +53,7 @@ private slots:
     void clusterChangesGoThroughAdmission();
     void groupsAreCreatedChangedAndOnlyDeletedWhenEmpty();
     void emitsEventsAppendedAfterEachCommit();
+    void routesANodeToTheApplianceItWasRegisteredOnAgain();
 
 private:
     std::unique_ptr<ApplianceCore> open(std::vector<ApplianceConfig> appliances,
@@ -674,6 +675,46 @@ void TestApplianceCore::emitsEventsAppendedAfterEachCommit() {
     QVERIFY(core->takeover("erp-passive").result()->granted);
     QTRY_VERIFY(spy.count() >= 3);
     QCOMPARE(spy.last().at(0).toLongLong(), static_cast<qint64>(*core->lastEventId()));
+}
+
+// Requests find a node's appliance in memory: the directory must follow removal and a new
+// registration of the same name elsewhere, and an unknown name stays not_found.
+void TestApplianceCore::routesANodeToTheApplianceItWasRegisteredOnAgain() {
+    auto core = open({applianceConfig("pna-1", writeHost(*dir_, "host-1", 16, 65536)),
+                      applianceConfig("pna-2", writeHost(*dir_, "host-2", 16, 65536))});
+    QVERIFY(core);
+    auto first =
+        core->registerClusters({{}, {cluster("erp", 900, {1, 1024}, {4, 8192}, "pna-1")}}).result();
+    QVERIFY2(first.ok(), failure(first));
+    QVERIFY(first->accepted);
+    auto granted = core->takeover("erp-passive").result();
+    QVERIFY2(granted.ok(), failure(granted));
+    QVERIFY(granted->granted);
+    QVERIFY(core->release("erp-passive").result());
+    auto unknown = core->takeover("nobody-passive").result();
+    QVERIFY(!unknown);
+    QCOMPARE(unknown.error().code, std::string("not_found"));
+
+    QVERIFY(core->removeCluster("erp").result());
+    auto gone = core->release("erp-passive").result();
+    QVERIFY(!gone);
+    QCOMPARE(gone.error().code, std::string("not_found"));
+
+    auto second =
+        core->registerClusters({{}, {cluster("erp", 900, {1, 1024}, {4, 8192}, "pna-2")}}).result();
+    QVERIFY2(second.ok(), failure(second));
+    QVERIFY(second->accepted);
+    auto again = core->takeover("erp-passive").result();
+    QVERIFY2(again.ok(), failure(again));
+    QVERIFY(again->granted);
+    auto on_second = core->hypervisorForTest("pna-2")->domainInfo("erp-passive");
+    QVERIFY2(on_second.ok(), failure(on_second));
+    QCOMPARE(on_second->memoryMib(), std::int64_t(8192));
+    QVERIFY(!core->hypervisorForTest("pna-1")->domainInfo("erp-passive"));
+    QCOMPARE(core->node("erp-passive")->appliance, std::string("pna-2"));
+    auto still_unknown = core->power("nobody-passive", PowerAction::status).result();
+    QVERIFY(!still_unknown);
+    QCOMPARE(still_unknown.error().code, std::string("not_found"));
 }
 
 int main(int argc, char** argv) {

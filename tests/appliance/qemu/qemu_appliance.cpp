@@ -615,6 +615,9 @@ QString QemuAppliance::domainXml(const GuestSpec& spec, const QString& name) con
                                       .arg(spec.global_period_us)
                                       .arg(spec.global_quota_us)
                                 : QString();
+    // no_timer_check: on a loaded host the emulated guest's early check of the IO-APIC timer can
+    // fail, and the kernel panics ("IO-APIC + timer doesn't work"); every hypervisor guest
+    // skips it.
     return QStringLiteral(
                "<domain type='qemu'>\n"
                "  <name>%1</name>\n"
@@ -628,7 +631,7 @@ QString QemuAppliance::domainXml(const GuestSpec& spec, const QString& name) con
                "    <type arch='x86_64' machine='pc'>hvm</type>\n"
                "    <kernel>%6</kernel>\n"
                "    <initrd>%7</initrd>\n"
-               "    <cmdline>console=ttyS0 quiet understudy_period=%8</cmdline>\n"
+               "    <cmdline>console=ttyS0 quiet no_timer_check understudy_period=%8</cmdline>\n"
                "  </os>\n"
                "  <features><acpi/><apic/></features>\n"
                "  <clock offset='utc'/>\n"
