@@ -3,6 +3,8 @@
 #include <QLoggingCategory>
 #include <QPromise>
 
+#include <condition_variable>
+#include <mutex>
 #include <set>
 
 #include "appliance/appliance_supervisor.h"
@@ -187,6 +189,64 @@ Result<std::unique_ptr<ApplianceCore>> ApplianceCore::open(const CoreConfig& con
 
 const CoreConfig& ApplianceCore::config() const {
     return impl_->context.config;
+}
+
+Status ApplianceCore::setPolicy(const CorePolicy& policy, std::chrono::milliseconds patience) {
+    // A barrier: each parked worker counts itself and waits for the release.
+    struct Barrier {
+        std::mutex mutex;
+        std::condition_variable changed;
+        std::size_t parked = 0;
+        bool released = false;
+    };
+    auto barrier = std::make_shared<Barrier>();
+    const auto park = [barrier]() -> Status {
+        std::unique_lock lock(barrier->mutex);
+        ++barrier->parked;
+        barrier->changed.notify_all();
+        barrier->changed.wait(lock, [&] { return barrier->released; });
+        return Done{};
+    };
+    const auto release = [barrier] {
+        const std::lock_guard lock(barrier->mutex);
+        barrier->released = true;
+        barrier->changed.notify_all();
+    };
+    const auto deadline = std::chrono::steady_clock::now() + patience;
+    const auto parkedAll = [&](std::size_t count) {
+        std::unique_lock lock(barrier->mutex);
+        return barrier->changed.wait_until(lock, deadline,
+                                           [&] { return barrier->parked >= count; });
+    };
+    std::vector<QFuture<Status>> parked;
+    parked.push_back(impl_->inventory_worker->submit(park));
+    bool all = parkedAll(1);
+    if (all) {
+        for (const auto& slot : impl_->context.appliances) {
+            parked.push_back(slot->exclusive(park));
+        }
+        all = parkedAll(parked.size());
+    }
+    if (all) {
+        CorePolicy& current = impl_->context.config.policy;
+        current.target_risk = policy.target_risk;
+        current.admission = policy.admission;
+        current.contention = policy.contention;
+        current.restore_preempted = policy.restore_preempted;
+    }
+    // Workers not parked yet go through at once when their turn comes.
+    release();
+    if (!all) {
+        return Error{"busy",
+                     "the policy was not changed: the core's workers were still busy after " +
+                         std::to_string(patience.count()) +
+                         " ms (an appliance's libvirt connection may hang); try again",
+                     "policy"};
+    }
+    for (QFuture<Status>& future : parked) {
+        future.waitForFinished();
+    }
+    return Done{};
 }
 
 std::string ApplianceCore::databasePath() const {

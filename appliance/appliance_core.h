@@ -22,6 +22,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -201,6 +202,15 @@ public:
     ApplianceCore& operator=(const ApplianceCore&) = delete;
 
     const CoreConfig& config() const;
+    // Replaces the policy's target_risk, admission, contention and restore_preempted (SIGHUP).
+    // The core's workers read the policy without a lock, so it is written only while every one
+    // of them is parked: the inventory worker first (its work waits for the appliances'), then
+    // each appliance's worker once the work in flight on it has finished. Call it from the
+    // thread that reads the views (the API's), which waits meanwhile. When the workers are not
+    // all parked within `patience` (an appliance stuck in libvirt), nothing changes and the
+    // answer is a "busy" error.
+    Status setPolicy(const CorePolicy& policy,
+                     std::chrono::milliseconds patience = std::chrono::seconds(10));
 
     // Inventory.
     QFuture<Result<RegistrationOutcome>> registerClusters(RegistrationRequest request);

@@ -5,6 +5,7 @@
 #include <QUrlQuery>
 #include <algorithm>
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "appliance/http/api_log.h"
@@ -79,6 +80,32 @@ void HttpConnection::addGoneCallback(quint64 serial, std::function<void()> callb
 void HttpConnection::abort() {
     socket_->abort();
     teardown();
+}
+
+bool HttpConnection::hasUnreadInput() const {
+    if (socket_->bytesAvailable() > 0) {
+        return true;
+    }
+    // What the kernel holds but Qt has not read yet is a request that has arrived too.
+    int pending = 0;
+    const qintptr descriptor = socket_->socketDescriptor();
+    return descriptor >= 0 && ::ioctl(static_cast<int>(descriptor), FIONREAD, &pending) == 0 &&
+           pending > 0;
+}
+
+void HttpConnection::drain() {
+    if (torn_down_ || state_ == State::Closing) {
+        return;
+    }
+    keep_alive_ = false;
+    if (state_ == State::Head && buffer_.isEmpty() && !started_valid_ && !processing_ &&
+        !hasUnreadInput()) {
+        // Idle between requests: nothing to finish. A FIN, not a reset, so a client that sends
+        // its next request at this very moment sees the connection closed, not an error.
+        state_ = State::Closing;
+        timer_.start();
+        socket_->disconnectFromHost();
+    }
 }
 
 void HttpConnection::teardown() {
@@ -485,9 +512,10 @@ void HttpConnection::respond(quint64 serial, const HttpResponse& response) {
     }
     gone_callbacks_.clear();
     const double seconds = secondsSinceStart();
-    write(response, !keep_alive_);
+    const bool close = !keep_alive_ || server_->isDraining();
+    write(response, close);
     server_->finished(pending_.method, pending_.path, pending_.route, peer_, response, seconds);
-    if (keep_alive_ && !torn_down_) {
+    if (!close && !torn_down_) {
         waitForRequest();
     }
 }

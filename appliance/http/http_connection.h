@@ -35,6 +35,9 @@ public:
     void addGoneCallback(quint64 serial, std::function<void()> callback);
     // Closes at once, without an answer.
     void abort();
+    // The server is shutting down: closes the connection now if it is idle between requests,
+    // otherwise after answering the request in flight.
+    void drain();
 
 private:
     enum class State { Head, Body, ChunkSize, ChunkData, ChunkEnd, Trailers, Waiting, Closing };
@@ -58,6 +61,8 @@ private:
     void waitForRequest();
     void onTimeout();
     void teardown();
+    // Bytes of the client's that nobody has read yet, in Qt's buffer or the kernel's.
+    bool hasUnreadInput() const;
     double secondsSinceStart() const;
 
     friend class HttpServer;

@@ -102,13 +102,47 @@ Status HttpServer::listen() {
     return Done{};
 }
 
-void HttpServer::close() {
+void HttpServer::stopListening() {
     if (listener_) {
         listener_->close();
         delete listener_.data();
     }
+}
+
+void HttpServer::close() {
+    stopListening();
     for (HttpConnection* connection : findChildren<HttpConnection*>(Qt::FindDirectChildrenOnly)) {
         connection->abort();
+    }
+}
+
+void HttpServer::drain() {
+    const bool listening = isListening();
+    draining_ = true;
+    stopListening();
+    if (listening) {
+        qCInfo(lcApi).noquote() << "stopped listening; finishing the requests of" << connections_
+                                << "open connection(s)";
+    }
+    for (HttpConnection* connection : findChildren<HttpConnection*>(Qt::FindDirectChildrenOnly)) {
+        connection->drain();
+    }
+    connectionClosed(0);
+}
+
+void HttpServer::connectionClosed(int closed) {
+    connections_ -= closed;
+    if (draining_ && connections_ == 0) {
+        // Queued: the last connection is still tearing itself down, and a listener may delete
+        // this server.
+        QMetaObject::invokeMethod(
+            this,
+            [this] {
+                if (connections_ == 0) {
+                    emit drained();
+                }
+            },
+            Qt::QueuedConnection);
     }
 }
 

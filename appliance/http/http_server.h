@@ -110,6 +110,12 @@ public:
     Status listen();
     // Stops listening and closes every connection (pending responders become no-ops).
     void close();
+    // Graceful shutdown: stops listening at once (new connections are refused), closes idle
+    // keep-alive connections, and lets every connection with a request in flight (being read,
+    // handled or held as a long-poll) finish it; its answer then closes the connection.
+    // drained() follows once no connection is left (at once when none is open).
+    void drain();
+    bool isDraining() const { return draining_; }
     bool isListening() const;
     quint16 port() const;
     bool isTls() const { return tls_; }
@@ -125,18 +131,24 @@ public:
     static Result<QSslConfiguration> loadTlsConfiguration(const QString& certificate_file,
                                                           const QString& key_file);
 
+signals:
+    // While draining, the last connection has closed (its answer written out).
+    void drained();
+
 private:
     friend class HttpConnection;
     void acceptConnections();
     void dispatch(HttpConnection* connection, HttpRequest request, const Responder& responder);
     void finished(const QByteArray& method, const QString& path, const QString& route,
                   const QHostAddress& peer, const HttpResponse& response, double seconds);
-    void connectionClosed() { --connections_; }
+    void connectionClosed(int closed = 1);
+    void stopListening();
 
     HttpServerOptions options_;
     Router router_;
     QPointer<QTcpServer> listener_;
     bool tls_ = false;
+    bool draining_ = false;
     int connections_ = 0;
     std::map<RequestKey, quint64> counts_;
     std::function<void(const RequestObservation&)> observer_;

@@ -10,6 +10,7 @@
 #include <QFileInfo>
 #include <QLoggingCategory>
 #include <QSocketNotifier>
+#include <algorithm>
 #include <cerrno>
 #include <nlohmann/json.hpp>
 
@@ -213,11 +214,15 @@ Status Daemon::start() {
     });
     connect(core_.get(), &appliance::ApplianceCore::eventsAppended, this, &Daemon::dispatchHooks,
             Qt::QueuedConnection);
-    if (Status probes = configureProbes(config_); !probes) {
-        return probes;
+    auto probes = probeConfigs(config_);
+    if (!probes) {
+        return probes.error();
     }
-    if (Status hooks = configureHooks(config_); !hooks) {
-        return hooks;
+    if (Status configured = probes_->configure(*probes); !configured) {
+        return configured;
+    }
+    if (Status configured = hooks_->configure(hookConfigs(config_)); !configured) {
+        return configured;
     }
 
     if (Status listening = server_->listen(); !listening) {
@@ -292,7 +297,8 @@ void Daemon::appendServiceEvent(const std::string& kind, const std::string& deta
     }
 }
 
-Status Daemon::configureProbes(const appliance::ServiceConfig& config) {
+Result<std::vector<appliance::ProbeConfig>> Daemon::probeConfigs(
+    const appliance::ServiceConfig& config) {
     std::vector<appliance::ProbeConfig> probes;
     for (const appliance::ProbeSection& section : config.probes) {
         auto probe = appliance::makeProbeConfig(section.cluster, section.command,
@@ -302,10 +308,10 @@ Status Daemon::configureProbes(const appliance::ServiceConfig& config) {
         }
         probes.push_back(*probe);
     }
-    return probes_->configure(probes);
+    return probes;
 }
 
-Status Daemon::configureHooks(const appliance::ServiceConfig& config) {
+std::vector<appliance::HookConfig> Daemon::hookConfigs(const appliance::ServiceConfig& config) {
     std::vector<appliance::HookConfig> hooks;
     for (const appliance::HookSection& section : config.hooks) {
         appliance::HookConfig hook;
@@ -315,7 +321,7 @@ Status Daemon::configureHooks(const appliance::ServiceConfig& config) {
         hook.timeout = std::chrono::seconds(section.timeout_s);
         hooks.push_back(std::move(hook));
     }
-    return hooks_->configure(hooks);
+    return hooks;
 }
 
 void Daemon::dispatchHooks() {
@@ -391,24 +397,39 @@ void Daemon::shutDown() {
         QCoreApplication::exit(0);
         return;
     }
+    // New connections are refused from here on; what is in flight is answered: long-polls with
+    // what they have, operations once the core has done them.
+    connect(server_.get(), &http::HttpServer::drained, this, &Daemon::finishIfDrained);
+    connect(api_.get(), &ApiService::idle, this, &Daemon::finishIfDrained);
+    server_->drain();
     api_->stopWaiting();
-    if (api_->inFlight() == 0) {
-        finishShutDown();
-        return;
-    }
-    qCInfo(lcDaemon, "waiting for %d operation(s) in flight", api_->inFlight());
-    connect(api_.get(), &ApiService::idle, this, &Daemon::finishShutDown);
+    qCInfo(lcDaemon,
+           "no new connections; answering what is in flight (%d connection(s), %d "
+           "operation(s))",
+           server_->connectionCount(), api_->inFlight());
     drain_deadline_.setSingleShot(true);
     connect(&drain_deadline_, &QTimer::timeout, this, [this] {
-        qCWarning(lcDaemon, "operations still in flight after 30 s; stopping anyway");
+        qCWarning(lcDaemon,
+                  "%d operation(s) and %d connection(s) still open after 30 s; stopping anyway",
+                  api_->inFlight(), server_->connectionCount());
         finishShutDown();
     });
     drain_deadline_.start(std::chrono::seconds(30));
 }
 
+void Daemon::finishIfDrained() {
+    if (shutting_down_ && api_ && api_->inFlight() == 0 && server_->connectionCount() == 0) {
+        finishShutDown();
+    }
+}
+
 void Daemon::finishShutDown() {
+    if (!api_) {
+        return;
+    }
     drain_deadline_.stop();
-    disconnect(api_.get(), &ApiService::idle, this, &Daemon::finishShutDown);
+    disconnect(server_.get(), nullptr, this, nullptr);
+    disconnect(api_.get(), nullptr, this, nullptr);
     hooks_.reset();
     probes_.reset();
     runner_.reset();
@@ -422,39 +443,112 @@ void Daemon::finishShutDown() {
     QCoreApplication::exit(0);
 }
 
+namespace {
+
+std::string policyText(const appliance::PolicySection& policy) {
+    std::string contention;
+    for (appliance::ContentionStep step : policy.contention) {
+        contention +=
+            (contention.empty() ? "" : ", ") + std::string(appliance::contentionStepName(step));
+    }
+    return "target_risk = " + QByteArray::number(policy.target_risk).toStdString() +
+           ", admission = " +
+           (policy.admission == appliance::AdmissionMode::enforce ? "enforce" : "warn") +
+           ", contention = " + contention +
+           ", restore_preempted = " + (policy.restore_preempted ? "true" : "false");
+}
+
+// The settings a running service cannot take over, as "[section] key" for each that differs.
+std::vector<std::string> restartOnlyChanges(const appliance::ServiceConfig& running,
+                                            const appliance::ServiceConfig& fresh) {
+    std::vector<std::string> changed;
+    const appliance::ServiceSection& a = running.service;
+    const appliance::ServiceSection& b = fresh.service;
+    const auto check = [&changed](bool differs, const std::string& name) {
+        if (differs) {
+            changed.push_back(name);
+        }
+    };
+    check(a.listen != b.listen, "[service] listen");
+    // A demo's temporary database is the daemon's choice, not the file's.
+    check(!running.temporary_database && a.database != b.database, "[service] database");
+    check(a.admin_token_file != b.admin_token_file, "[service] admin_token_file");
+    check(a.tls_certificate != b.tls_certificate, "[service] tls_certificate");
+    check(a.tls_key != b.tls_key, "[service] tls_key");
+    check(a.max_body_bytes != b.max_body_bytes, "[service] max_body_bytes");
+    for (const appliance::ApplianceSection& was : running.appliances) {
+        const std::string section = "[appliance." + was.name + "]";
+        const auto now = std::find_if(fresh.appliances.begin(), fresh.appliances.end(),
+                                      [&](const auto& c) { return c.name == was.name; });
+        if (now == fresh.appliances.end()) {
+            changed.push_back(section + " (removed)");
+            continue;
+        }
+        check(was.uri != now->uri, section + " uri");
+        check(was.reserve_memory_mib != now->reserve_memory_mib, section + " reserve_memory_mib");
+        check(was.reserve_vcpus != now->reserve_vcpus, section + " reserve_vcpus");
+        check(was.cpu_overcommit != now->cpu_overcommit, section + " cpu_overcommit");
+        check(was.domain_template != now->domain_template, section + " domain_template");
+        check(was.recreate_missing != now->recreate_missing, section + " recreate_missing");
+    }
+    for (const appliance::ApplianceSection& now : fresh.appliances) {
+        if (std::none_of(running.appliances.begin(), running.appliances.end(),
+                         [&](const auto& c) { return c.name == now.name; })) {
+            changed.push_back("[appliance." + now.name + "] (added)");
+        }
+    }
+    return changed;
+}
+
+}  // namespace
+
 void Daemon::reload() {
-    qCInfo(lcDaemon, "SIGHUP: reloading the configuration");
-    auto fresh = appliance::loadEffectiveConfig(command_line_, shippedFile("demo-appliance.xml"));
-    if (!fresh) {
-        qCWarning(lcDaemon, "reload refused, still running on the old configuration: %s",
-                  fresh.error().describe().c_str());
+    if (shutting_down_) {
         return;
     }
-    if (Status probes = configureProbes(*fresh); !probes) {
-        qCWarning(lcDaemon, "probes not reloaded: %s", probes.error().describe().c_str());
+    qCInfo(lcDaemon, "SIGHUP: reloading the configuration from %s", config_.source.c_str());
+    const auto refuse = [](const Error& error) {
+        qCWarning(lcDaemon,
+                  "reload refused, nothing changed (still running on the configuration loaded "
+                  "before): %s",
+                  error.describe().c_str());
+    };
+    auto fresh = appliance::loadEffectiveConfig(command_line_, shippedFile("demo-appliance.xml"));
+    if (!fresh) {
+        return refuse(fresh.error());
+    }
+    // Everything that applies live is checked before any of it is applied: all or nothing.
+    auto probes = probeConfigs(*fresh);
+    if (!probes) {
+        return refuse(probes.error());
+    }
+    const std::vector<appliance::HookConfig> hooks = hookConfigs(*fresh);
+    if (!(fresh->policy == config_.policy)) {
+        // The only step that can still fail (a worker stuck in libvirt), so it goes first.
+        if (Status applied = core_->setPolicy(coreConfig(*fresh).policy); !applied) {
+            return refuse(applied.error());
+        }
+        qCInfo(lcDaemon, "[policy] reloaded: %s", policyText(fresh->policy).c_str());
+        config_.policy = fresh->policy;
+    }
+    if (Status configured = probes_->configure(*probes); !configured) {
+        qCWarning(lcDaemon, "probes not reloaded: %s", configured.error().describe().c_str());
     } else {
         config_.probes = fresh->probes;
-        qCInfo(lcDaemon, "probes reloaded: %zu", fresh->probes.size());
     }
-    if (Status hooks = configureHooks(*fresh); !hooks) {
-        qCWarning(lcDaemon, "hooks not reloaded: %s", hooks.error().describe().c_str());
+    if (Status configured = hooks_->configure(hooks); !configured) {
+        qCWarning(lcDaemon, "hooks not reloaded: %s", configured.error().describe().c_str());
     } else {
         config_.hooks = fresh->hooks;
-        qCInfo(lcDaemon, "hooks reloaded: %zu", fresh->hooks.size());
     }
-    // The core reads its policy and appliances once, at open; changing them live would change
-    // admission decisions under requests already in flight.
-    if (!(fresh->policy == config_.policy)) {
+    for (const std::string& setting : restartOnlyChanges(config_, *fresh)) {
         qCWarning(lcDaemon,
-                  "[policy] changed but was not reloaded (target_risk, admission, "
-                  "contention, restore_preempted apply at the next restart)");
+                  "%s changed in the file but cannot change while the service runs; keeping "
+                  "the running value until a restart",
+                  setting.c_str());
     }
-    if (!(fresh->appliances == config_.appliances)) {
-        qCWarning(lcDaemon, "[appliance.*] changed but was not reloaded; restart to apply");
-    }
-    if (!(fresh->service == config_.service) && !config_.temporary_database) {
-        qCWarning(lcDaemon, "[service] changed but was not reloaded; restart to apply");
-    }
+    qCInfo(lcDaemon, "configuration reloaded: %zu probe(s), %zu hook(s)", config_.probes.size(),
+           config_.hooks.size());
 }
 
 }  // namespace understudy::service

@@ -44,14 +44,20 @@ public:
     Status start();
     // Installs the SIGTERM/SIGINT/SIGHUP handlers (a self-pipe into the event loop).
     Status handleSignals();
-    // Graceful shutdown: stop waiting long-polls, let in-flight operations answer, log
-    // service.stopped, close the server, the core and the database, then quit the event loop.
+    // Graceful shutdown: stop listening at once, answer waiting long-polls, let in-flight
+    // requests and operations answer and their connections close (at most 30 s), log
+    // service.stopped, close the core and the database cleanly, then quit the event loop.
     void shutDown();
-    // SIGHUP: re-reads the configuration and applies probes and hooks; logs what needs a restart.
+    // SIGHUP: re-reads the configuration and applies [policy], probes and hooks, all or nothing
+    // (a file with an error changes nothing; the log names its line); settings that cannot
+    // change while running (listen, database, TLS, appliances) keep their running values, each
+    // named in a warning.
     void reload();
 
 private:
     void onSignal();
+    // Finishes the shutdown once nothing is in flight and every connection has closed.
+    void finishIfDrained();
     void finishShutDown();
     void dispatchHooks();
     void appendServiceEvent(const std::string& kind, const std::string& details);
@@ -59,8 +65,9 @@ private:
     std::optional<bool> storedProbeState(const std::string& cluster) const;
     // Stores a probe's result with its transition's event, and shows it at once.
     void storeProbe(const appliance::ProbeResult& result);
-    Status configureProbes(const appliance::ServiceConfig& config);
-    Status configureHooks(const appliance::ServiceConfig& config);
+    static Result<std::vector<appliance::ProbeConfig>> probeConfigs(
+        const appliance::ServiceConfig& config);
+    static std::vector<appliance::HookConfig> hookConfigs(const appliance::ServiceConfig& config);
 
     appliance::CommandLine command_line_;
     appliance::ServiceConfig config_;

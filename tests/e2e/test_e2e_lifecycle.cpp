@@ -2,10 +2,12 @@
 // survive a restart (with probe.failed / probe.recovered on transitions only), SIGHUP reloading
 // what is safe and refusing a broken file whole, and SIGTERM draining (new connections refused
 // at once while the requests in flight are answered).
+#include <QElapsedTimer>
 #include <QFile>
 #include <QTcpSocket>
 #include <QTest>
 #include <csignal>
+#include <optional>
 
 #include "tests/e2e/service_process.h"
 
@@ -31,10 +33,10 @@ public:
           port_(freePort()),
           service_(dir.filePath(QStringLiteral("lifecycle.db"))) {}
 
-    // `sections` follow a [service] section with the listen address.
-    bool writeConfig(const QByteArray& sections) {
+    // `sections` follow a [service] section with the listen address and `service_lines`.
+    bool writeConfig(const QByteArray& sections, const QByteArray& service_lines = {}) {
         return writeText(config_, "[service]\nlisten = 127.0.0.1:" + QByteArray::number(port_) +
-                                      "\n\n" + sections);
+                                      "\n" + service_lines + "\n" + sections);
     }
     bool start() {
         const bool started = service_.start({QStringLiteral("--demo"), QStringLiteral("--config"),
@@ -68,6 +70,53 @@ std::vector<std::string> kinds(const json& events) {
         made.push_back(event["kind"].get<std::string>());
     }
     return made;
+}
+
+std::int64_t lastEventId(ServiceProcess& service) {
+    std::int64_t next = 0;
+    for (;;) {
+        const json page =
+            service.getJson(QStringLiteral("/api/v1/events?limit=1000&since=%1").arg(next));
+        if (page["events"].empty()) {
+            return next;
+        }
+        next = page["next"].get<std::int64_t>();
+    }
+}
+
+// An HTTP answer read off a raw socket: status line, headers, Content-Length body.
+struct RawAnswer {
+    int status = 0;
+    QByteArray head;
+    QByteArray body;
+};
+
+std::optional<RawAnswer> readAnswer(QTcpSocket& socket) {
+    QByteArray buffer;
+    QElapsedTimer clock;
+    clock.start();
+    while (clock.elapsed() < 30000) {
+        socket.waitForReadyRead(100);
+        buffer += socket.readAll();
+        const qsizetype end = buffer.indexOf("\r\n\r\n");
+        if (end < 0) {
+            continue;
+        }
+        RawAnswer answer;
+        answer.head = buffer.left(end);
+        answer.status = answer.head.split(' ').value(1).toInt();
+        qsizetype length = 0;
+        for (const QByteArray& line : answer.head.split('\n')) {
+            if (line.toLower().startsWith("content-length:")) {
+                length = line.mid(15).trimmed().toLongLong();
+            }
+        }
+        if (buffer.size() >= end + 4 + length) {
+            answer.body = buffer.mid(end + 4, length);
+            return answer;
+        }
+    }
+    return std::nullopt;
 }
 
 }  // namespace
@@ -135,6 +184,142 @@ private slots:
                      (std::vector<std::string>{"probe.failed", "probe.recovered"}));
             QCOMPARE(demo.service().terminate(), 0);
         }
+    }
+
+    void sighupReloadsThePolicyAndABrokenFileChangesNothing() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        DemoWithConfig demo(dir);
+        ServiceProcess& service = demo.service();
+        QVERIFY(demo.writeConfig("[policy]\nadmission = enforce\n"));
+        QVERIFY2(demo.start(), service.output().constData());
+        // Beyond the demo appliance's risk target.
+        const auto huge = [](const QString& name) {
+            return QStringLiteral(
+                       "{\"name\": \"%1\", \"mtbf_hours\": 100, \"mttr_hours\": 100, "
+                       "\"standby\": {\"vcpus\": 1, \"memory_mib\": 512}, "
+                       "\"active\": {\"vcpus\": 60, \"memory_mib\": 250000}}")
+                .arg(name)
+                .toUtf8();
+        };
+        const Reply refused = service.post(QStringLiteral("/api/v1/clusters"), huge("huge1"));
+        QCOMPARE(refused.status, 409);
+        QCOMPARE(refused.error(), std::string("admission_refused"));
+
+        // admission = warn, and a [service] change that needs a restart.
+        QVERIFY(demo.writeConfig("[policy]\nadmission = warn\n", "max_body_bytes = 2048\n"));
+        demo.signal(SIGHUP);
+        QTRY_VERIFY_WITH_TIMEOUT(service.output().contains("configuration reloaded"), 15000);
+        QVERIFY2(service.output().contains("[policy] reloaded: target_risk = 0.0001, admission = "
+                                           "warn"),
+                 service.output().constData());
+        QVERIFY2(service.output().contains("[service] max_body_bytes changed in the file but "
+                                           "cannot change while the service runs"),
+                 service.output().constData());
+        // The running limit (1 MiB) still holds.
+        const QByteArray padded = "{\"fail\": [\"erp\"]" + QByteArray(4096, ' ') + "}";
+        QCOMPARE(service.post(QStringLiteral("/api/v1/sizing/what-if"), padded).status, 200);
+        // The next registration is accepted with the warning.
+        const Reply warned = service.post(QStringLiteral("/api/v1/clusters"), huge("huge1"));
+        QVERIFY2(warned.status == 201, warned.body.constData());
+        QVERIFY(!warned.document()["warnings"].empty());
+        const json events = service.getJson(
+            QStringLiteral("/api/v1/events?kind=admission.warned&limit=1000"))["events"];
+        QCOMPARE(events.size(), 1u);
+        JCOMPARE(events[0]["cluster"], "huge1");
+
+        // A broken file is refused whole, naming its line; the running policy stays (warn),
+        // and so does the rest of what the file would have changed (a probe).
+        const qsizetype before = service.output().size();
+        QVERIFY(
+            demo.writeConfig("[probe.erp]\ncommand = /bin/false\ninterval_s = 2\n"
+                             "timeout_s = 1\n\n[policy]\nadmission = strict\n"));
+        demo.signal(SIGHUP);
+        QTRY_VERIFY_WITH_TIMEOUT(service.output().mid(before).contains("reload refused"), 15000);
+        const QByteArray refusal = service.output().mid(before);
+        QVERIFY2(refusal.contains("understudyd.conf:10"), refusal.constData());
+        QVERIFY2(refusal.contains("admission"), refusal.constData());
+        QVERIFY(!refusal.contains("configuration reloaded"));
+        const Reply still = service.post(QStringLiteral("/api/v1/clusters"), huge("huge2"));
+        QVERIFY2(still.status == 201, still.body.constData());
+        // The health check after the refusal proves the probe was never started: a probe
+        // runs at once when configured, and its failure would be the cluster's last probe.
+        QCOMPARE(service.get(QStringLiteral("/api/v1/health")).status, 200);
+        JCOMPARE(lastProbe(service, "erp"), nullptr);
+        QCOMPARE(service.terminate(), 0);
+    }
+
+    void sigtermRefusesNewConnectionsAndFinishesTheRequestsInFlight() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        ServiceProcess service(dir.filePath(QStringLiteral("drain.db")));
+        QVERIFY2(service.start(), service.output().constData());
+        const std::int64_t last = lastEventId(service);
+        // In flight at the signal: a what-if whose body is half sent, and a held long-poll.
+        const QByteArray body = R"({"fail": ["erp", "crm"]})";
+        QTcpSocket slow;
+        slow.connectToHost(QHostAddress::LocalHost, service.port());
+        QVERIFY(slow.waitForConnected(10000));
+        slow.write(
+            "POST /api/v1/sizing/what-if HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "Authorization: Bearer " +
+            QByteArray(kAdminToken) + "\r\nContent-Type: application/json\r\n" +
+            "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body.left(10));
+        QVERIFY(slow.waitForBytesWritten(10000));
+        QTcpSocket poll;
+        poll.connectToHost(QHostAddress::LocalHost, service.port());
+        QVERIFY(poll.waitForConnected(10000));
+        poll.write("GET /api/v1/events?since=" + QByteArray::number(last) +
+                   "&wait=60 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                   QByteArray(kAdminToken) + "\r\n\r\n");
+        QVERIFY(poll.waitForBytesWritten(10000));
+        // The service has the long-poll once a request sent after it is answered.
+        QCOMPARE(service.get(QStringLiteral("/api/v1/health")).status, 200);
+
+        ::kill(static_cast<pid_t>(service.pid()), SIGTERM);
+        // The long-poll is answered at once with what it has: nothing newer.
+        const auto polled = readAnswer(poll);
+        QVERIFY(polled);
+        QCOMPARE(polled->status, 200);
+        const json page = json::parse(polled->body.toStdString());
+        JCOMPARE(page["events"], json::array());
+        JCOMPARE(page["next"], last);
+        // The listening socket is closed at once: a new connection is refused ...
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                QTcpSocket late;
+                late.connectToHost(QHostAddress::LocalHost, service.port());
+                late.waitForConnected(2000);
+                return late.error() == QAbstractSocket::ConnectionRefusedError;
+            }(),
+            10000);
+        QCOMPARE(service.process().state(), QProcess::Running);
+        // ... while the request in flight is still read and answered, and only then does the
+        // service stop, cleanly.
+        slow.write(body.mid(10));
+        QVERIFY(slow.waitForBytesWritten(10000));
+        const auto answered = readAnswer(slow);
+        QVERIFY(answered);
+        QVERIFY2(answered->status == 200, answered->body.constData());
+        QVERIFY(answered->head.toLower().contains("connection: close"));
+        QCOMPARE(json::parse(answered->body.toStdString())["takeovers"].size(), 2u);
+        QVERIFY(service.process().waitForFinished(30000));
+        QCOMPARE(service.process().exitStatus(), QProcess::NormalExit);
+        QCOMPARE(service.process().exitCode(), 0);
+        const QByteArray output = service.output();
+        QVERIFY2(output.contains("no new connections"), output.constData());
+        QVERIFY2(output.contains("understudy.service: stopped") || output.endsWith("stopped\n"),
+                 output.constData());
+
+        // The database was closed cleanly: service.stopped is its last event.
+        ServiceProcess again(dir.filePath(QStringLiteral("drain.db")));
+        QVERIFY2(again.start(), again.output().constData());
+        const json stopped =
+            again.getJson(QStringLiteral("/api/v1/events?kind=service.&limit=1000"))["events"];
+        QVERIFY(stopped.size() >= 3);
+        JCOMPARE(stopped[stopped.size() - 2]["kind"], "service.stopped");
+        JCOMPARE(stopped.back()["kind"], "service.started");
+        QCOMPARE(again.terminate(), 0);
     }
 };
 

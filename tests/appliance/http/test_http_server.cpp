@@ -716,6 +716,62 @@ private slots:
         QVERIFY(client.unread().isEmpty());
     }
 
+    void drainRefusesNewConnectionsAndFinishesWhatIsInFlight() {
+        QVERIFY(startServer());
+        const quint16 port = server_->port();
+        int drained = 0;
+        connect(server_.get(), &HttpServer::drained, this, [&drained] { ++drained; });
+        RawClient idle;
+        QVERIFY(idle.connectTo(port));
+        RawClient reading;  // half its body sent
+        QVERIFY(reading.connectTo(port));
+        RawClient polling;  // a long-poll held by its handler
+        QVERIFY(polling.connectTo(port));
+        polling.send(get("/api/v1/events?wait=30"));
+        QVERIFY(QTest::qWaitFor([&] { return held_.has_value(); }, kWaitMs));
+        reading.send("POST /api/v1/echo HTTP/1.1\r\nContent-Length: 14\r\n\r\n{\"a\": ");
+        QVERIFY(QTest::qWaitFor([&] { return server_->connectionCount() == 3; }, kWaitMs));
+
+        server_->drain();
+        QVERIFY(!server_->isListening());
+        // A new connection is refused at once, while the requests in flight go on.
+        RawClient late;
+        late.socket().connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(QTest::qWaitFor(
+            [&] { return late.socket().state() == QAbstractSocket::UnconnectedState; }, kWaitMs));
+        QCOMPARE(late.socket().error(), QAbstractSocket::ConnectionRefusedError);
+        // The idle keep-alive connection is closed without an answer.
+        QVERIFY(idle.waitClosed());
+        QVERIFY(idle.unread().isEmpty());
+        QCOMPARE(drained, 0);
+
+        reading.send("[1, 2] }");
+        const auto echoed = reading.answer();
+        QVERIFY(echoed);
+        QCOMPARE(echoed->status, 200);
+        QCOMPARE(echoed->json()["echo"]["a"], nlohmann::json({1, 2}));
+        QCOMPARE(echoed->headers.value("connection"), QByteArray("close"));
+        QVERIFY(reading.waitClosed());
+        QCOMPARE(drained, 0);
+
+        held_->send(HttpResponse::json(200, {{"events", nlohmann::json::array()}}));
+        const auto polled = polling.answer();
+        QVERIFY(polled);
+        QCOMPARE(polled->status, 200);
+        QCOMPARE(polled->headers.value("connection"), QByteArray("close"));
+        QVERIFY(polling.waitClosed());
+        QVERIFY(QTest::qWaitFor([&] { return drained == 1; }, kWaitMs));
+        QCOMPARE(server_->connectionCount(), 0);
+    }
+
+    void drainWithoutConnectionsIsDrainedAtOnce() {
+        QVERIFY(startServer());
+        int drained = 0;
+        connect(server_.get(), &HttpServer::drained, this, [&drained] { ++drained; });
+        server_->drain();
+        QVERIFY(QTest::qWaitFor([&] { return drained == 1; }, kWaitMs));
+    }
+
     void droppedResponderAnswersInternal() {
         QVERIFY(startServer());
         const Answer answer = request("GET", "/api/v1/forgotten");
