@@ -10,13 +10,9 @@
 set(UNDERSTUDY_PACKAGE_COMPONENTS understudy agents console)
 set(installer_dir ${PROJECT_SOURCE_DIR}/installer)
 
-# --- understudy: the appliance ---
+# --- understudy: the appliance (the simulator's rule is in agents/simulate/) ---
 install(TARGETS understudyd RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR} COMPONENT understudy)
 install(TARGETS understudy-size RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT understudy)
-if(TARGET understudy-simulate)
-  install(TARGETS understudy-simulate RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
-          COMPONENT understudy)
-endif()
 install(FILES ${PROJECT_SOURCE_DIR}/appliance/data/demo-appliance.xml
               ${PROJECT_SOURCE_DIR}/appliance/data/passive-node.xml
         DESTINATION ${CMAKE_INSTALL_DATADIR}/understudy COMPONENT understudy)

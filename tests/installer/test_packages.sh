@@ -103,7 +103,7 @@ expect_files() { # package file...
         grep -qx "$file" "$work/$package.files" || fail "$package lacks $file: $(cat "$work/$package.files")"
     done
 }
-expect_files understudy /usr/sbin/understudyd /usr/bin/understudy-size \
+expect_files understudy /usr/sbin/understudyd /usr/bin/understudy-size /usr/bin/understudy-simulate \
     /etc/understudy/understudyd.conf /lib/systemd/system/understudyd.service \
     /usr/share/understudy/demo-appliance.xml /usr/share/understudy/passive-node.xml \
     /usr/share/doc/understudy/copyright /usr/share/doc/understudy/changelog.gz
