@@ -23,6 +23,7 @@
 
 #include "gui/add_cluster_dialog.h"
 #include "gui/api_error_text.h"
+#include "gui/cluster_details_dialog.h"
 #include "gui/connect_dialog.h"
 #include "gui/dashboard_view.h"
 #include "gui/event_log_view.h"
@@ -551,75 +552,9 @@ void OnlineConsole::showClusterDetails(const QString& name) {
     if (found == clusters.end() || connection_->client() == nullptr) {
         return;
     }
-    const client::Cluster cluster = *found;
-    auto* dialog = new QDialog(window_);
-    dialog->setObjectName(QStringLiteral("clusterDetails"));
+    auto* dialog = new ClusterDetailsDialog(
+        connection_, *found, [this, name] { rotateToken(name); }, window_);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->setWindowTitle(tr("Cluster %1").arg(name));
-    auto* layout = new QVBoxLayout(dialog);
-    auto* form = new QFormLayout;
-    form->addRow(tr("Node"), new QLabel(tr("%1 on %2").arg(cluster.node, cluster.appliance)));
-    form->addRow(tr("Priority"), new QLabel(QString::number(cluster.priority)));
-    form->addRow(tr("Standby"), new QLabel(footprintText(cluster.standby)));
-    form->addRow(tr("Active"), new QLabel(footprintText(cluster.active)));
-    form->addRow(tr("Declared MTBF / MTTR"),
-                 new QLabel(tr("%1 h / %2 h").arg(cluster.mtbf_hours).arg(cluster.mttr_hours)));
-    form->addRow(tr("Failure model"), new QLabel(cluster.failure_model));
-    auto* stats = new QLabel(tr("Loading…"));
-    stats->setObjectName(QStringLiteral("clusterStats"));
-    stats->setWordWrap(true);
-    form->addRow(tr("History"), stats);
-    layout->addLayout(form);
-    auto* history = new QListWidget(dialog);
-    history->setObjectName(QStringLiteral("clusterHistory"));
-    const auto& events = connection_->events();
-    for (auto it = events.rbegin(); it != events.rend() && history->count() < 200; ++it) {
-        if (it->cluster && *it->cluster == name) {
-            auto* item = new QListWidgetItem(
-                toneIcon(eventTone(it->kind), dialog->style()),
-                QStringLiteral("%1  %2  %3")
-                    .arg(it->time.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")),
-                         it->kind, eventDetailsText(it->details)));
-            history->addItem(item);
-        }
-    }
-    layout->addWidget(new QLabel(tr("Recent events")));
-    layout->addWidget(history, 1);
-    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, dialog);
-    QPushButton* rotate = buttons->addButton(tr("Rotate &token…"), QDialogButtonBox::ActionRole);
-    connect(rotate, &QPushButton::clicked, this, [this, name] { rotateToken(name); });
-    connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
-    layout->addWidget(buttons);
-    dialog->resize(dialog->fontMetrics().averageCharWidth() * 100, 480);
-    connection_->client()->call<client::ClusterStats>(
-        client::api::clusterStats(name), stats,
-        [stats](client::ApiResult<client::ClusterStats> answer) {
-            if (!answer) {
-                stats->setText(describeApiError(answer.error()));
-                return;
-            }
-            const client::ClusterStats& s = *answer;
-            QStringList lines;
-            lines << tr("%1 failovers, %2 h active in all")
-                         .arg(s.failovers)
-                         .arg(s.active_hours, 0, 'f', 2);
-            lines << (s.last_failover.isValid() ? tr("last failover %1")
-                                                      .arg(s.last_failover.toLocalTime().toString(
-                                                          QStringLiteral("yyyy-MM-dd HH:mm")))
-                                                : tr("no failover yet"));
-            if (s.observed_mtbf_hours) {
-                lines << tr("observed MTBF %1 h, MTTR %2 h")
-                             .arg(*s.observed_mtbf_hours, 0, 'f', 1)
-                             .arg(s.observed_mttr_hours.value_or(0), 0, 'f', 1);
-            }
-            lines << (s.last_probe ? tr("last probe %1: %2 %3")
-                                         .arg(s.last_probe->time.toLocalTime().toString(
-                                                  QStringLiteral("HH:mm:ss")),
-                                              s.last_probe->ok ? tr("ok") : tr("FAILED"),
-                                              s.last_probe->output)
-                                   : tr("no probe yet"));
-            stats->setText(lines.join(QLatin1Char('\n')));
-        });
     dialog->open();
 }
 
