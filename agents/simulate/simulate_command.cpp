@@ -1,11 +1,15 @@
 #include "agents/simulate/simulate_command.h"
 
+#include <sys/socket.h>
+#include <unistd.h>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSocketNotifier>
 #include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -213,6 +217,61 @@ std::optional<UsageError> parse(const QStringList& args, Options& options) {
     }
     return std::nullopt;
 }
+
+// Where the signal handler writes a byte (the self-pipe trick): only async-signal-safe work in
+// the handler, the rest on the event loop.
+int g_interrupt_fd = -1;
+
+extern "C" void onInterrupt(int) {
+    const char byte = 1;
+    [[maybe_unused]] const ssize_t written = ::write(g_interrupt_fd, &byte, 1);
+}
+
+// While it lives, SIGINT and SIGTERM end the run cleanly (every node released) instead of
+// leaving grants behind; a second signal has its default effect.
+class InterruptWatch {
+public:
+    explicit InterruptWatch(std::function<void()> on_interrupt) {
+        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds_) != 0) {
+            return;
+        }
+        g_interrupt_fd = fds_[0];
+        notifier_ = std::make_unique<QSocketNotifier>(fds_[1], QSocketNotifier::Read);
+        QObject::connect(notifier_.get(), &QSocketNotifier::activated, notifier_.get(),
+                         [this, on_interrupt = std::move(on_interrupt)] {
+                             char byte = 0;
+                             [[maybe_unused]] const ssize_t got = ::read(fds_[1], &byte, 1);
+                             on_interrupt();
+                         });
+        struct sigaction action {};
+        action.sa_handler = onInterrupt;
+        sigemptyset(&action.sa_mask);
+        action.sa_flags = static_cast<int>(SA_RESETHAND);
+        sigaction(SIGINT, &action, &old_int_);
+        sigaction(SIGTERM, &action, &old_term_);
+        installed_ = true;
+    }
+    ~InterruptWatch() {
+        if (!installed_) {
+            return;
+        }
+        sigaction(SIGINT, &old_int_, nullptr);
+        sigaction(SIGTERM, &old_term_, nullptr);
+        notifier_.reset();
+        g_interrupt_fd = -1;
+        ::close(fds_[0]);
+        ::close(fds_[1]);
+    }
+    InterruptWatch(const InterruptWatch&) = delete;
+    InterruptWatch& operator=(const InterruptWatch&) = delete;
+
+private:
+    int fds_[2] = {-1, -1};
+    bool installed_ = false;
+    std::unique_ptr<QSocketNotifier> notifier_;
+    struct sigaction old_int_ {};
+    struct sigaction old_term_ {};
+};
 
 ordered_json jsonNumber(double value) {
     return std::isfinite(value) ? ordered_json(value) : ordered_json(nullptr);
@@ -685,7 +744,11 @@ int Runner::run() {
         driver_options.progress = [this](const QString& line) { progress(line); };
     }
     SimulationDriver driver(simulation, plan.nodes, driver_options);
-    const DriverRecord record = driver.run();
+    DriverRecord record;
+    {
+        const InterruptWatch watch([&driver] { driver.stop(); });
+        record = driver.run();
+    }
 
     // The service's own account of the run, for the simulator's record to be checked against.
     std::map<std::string, qint64> service_events;
@@ -771,6 +834,7 @@ int Runner::summarize(const sizing::Fleet& fleet, const FleetSimulation& simulat
     summary["clusters"] = clusters;
     if (record) {
         summary["wall_seconds"] = record->wall_s;
+        summary["interrupted"] = record->stopped;
         summary["takeovers"] = {{"requested", record->requested},
                                 {"granted", record->granted},
                                 {"partial", record->partial},

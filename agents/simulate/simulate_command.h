@@ -17,6 +17,9 @@
 //   --model-only it is the fleet file's appliances (several: the engine's proposed placement).
 // - The engine's risk shown beside each share is sizing::size() of that appliance's clusters at
 //   that capacity, so the two are comparable.
+// - SIGINT or SIGTERM ends a run against a service early, as its end would: every node taken
+//   over is released, the summary covers what was played (`"interrupted": true`), exit 0.
+//   A second signal has its default effect.
 // - Exit codes as understudyctl's: 0 done; 1 refused by the service (registration refused, a
 //   node not standby); 2 bad usage or input; 3 not allowed; 4 not found; 5 unreachable or
 //   failing (also when takeovers ended in errors or nodes could not be released).

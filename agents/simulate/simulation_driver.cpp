@@ -15,6 +15,8 @@ constexpr int kKeptErrorMessages = 5;
 constexpr double kSecondsPerHour = 3600.0;
 // After the end, how long releases may take beyond one takeover's wait before giving up.
 constexpr int kDrainMarginMs = 30000;
+// How far ahead of the wall clock the core may run, in wall milliseconds.
+constexpr std::int64_t kLookaheadMs = 1000;
 
 }  // namespace
 
@@ -61,7 +63,7 @@ DriverRecord SimulationDriver::run() {
         for (std::size_t i = 0; i < clusters_.size(); ++i) {
             kick(i);
         }
-        scheduleNext();
+        applyDue();
     });
     loop_.exec();
     mark();
@@ -74,19 +76,35 @@ DriverRecord SimulationDriver::run() {
     return record_;
 }
 
-void SimulationDriver::scheduleNext() {
+void SimulationDriver::applyDue() {
     if (draining_) {
         return;
     }
-    pending_ = simulation_.next(options_.end_hours);
-    const double due_hours = pending_ ? pending_->hours : options_.end_hours;
-    transition_timer_.start(
-        static_cast<int>(std::max<std::int64_t>(0, wallMsOf(due_hours) - clock_.elapsed())));
-}
-
-void SimulationDriver::applyDue() {
-    // Transitions closer together than the timer's resolution are applied in one go.
-    while (pending_ && wallMsOf(pending_->hours) <= clock_.elapsed()) {
+    for (;;) {
+        const qint64 elapsed = clock_.elapsed();
+        if (!pending_) {
+            // The core runs at most a little ahead of the wall clock, so that a run stopped
+            // early has simulated only what it played.
+            const double horizon =
+                std::min(options_.end_hours, static_cast<double>(elapsed + kLookaheadMs) / 1000.0 *
+                                                 options_.time_scale / kSecondsPerHour);
+            pending_ = simulation_.next(horizon);
+            if (!pending_) {
+                if (horizon >= options_.end_hours && wallMsOf(horizon) <= elapsed) {
+                    beginDrain();
+                    return;
+                }
+                transition_timer_.start(static_cast<int>(
+                    std::clamp<std::int64_t>(wallMsOf(horizon) - elapsed, 0, kLookaheadMs)));
+                return;
+            }
+        }
+        const std::int64_t due = wallMsOf(pending_->hours);
+        if (due > elapsed) {
+            transition_timer_.start(
+                static_cast<int>(std::min<std::int64_t>(due - elapsed, kLookaheadMs)));
+            return;
+        }
         mark();
         for (const auto& [cluster, failed] : pending_->changes) {
             clusters_[cluster].failed = failed;
@@ -95,15 +113,8 @@ void SimulationDriver::applyDue() {
             }
             kick(cluster);
         }
-        pending_ = simulation_.next(options_.end_hours);
+        pending_.reset();
     }
-    if (!pending_ && wallMsOf(options_.end_hours) <= clock_.elapsed()) {
-        beginDrain();
-        return;
-    }
-    const double due_hours = pending_ ? pending_->hours : options_.end_hours;
-    transition_timer_.start(
-        static_cast<int>(std::max<std::int64_t>(0, wallMsOf(due_hours) - clock_.elapsed())));
 }
 
 void SimulationDriver::mark() {
@@ -296,16 +307,29 @@ void SimulationDriver::retryDenied() {
     }
 }
 
+void SimulationDriver::stop() {
+    if (draining_) {
+        return;
+    }
+    record_.stopped = true;
+    beginDrain();
+}
+
 void SimulationDriver::beginDrain() {
     mark();
-    marked_hours_ = options_.end_hours;
+    if (!record_.stopped) {
+        marked_hours_ = options_.end_hours;
+    }
+    record_.end_hours = marked_hours_;
     draining_ = true;
     retry_timer_.stop();
     transition_timer_.stop();
     if (options_.progress) {
-        options_.progress(
-            QStringLiteral("understudy-simulate: end of the run reached; releasing "
-                           "every node taken over"));
+        options_.progress(record_.stopped ? QStringLiteral("understudy-simulate: interrupted; "
+                                                           "releasing every node taken over")
+                                          : QStringLiteral("understudy-simulate: end of the run "
+                                                           "reached; releasing every node taken "
+                                                           "over"));
     }
     drain_timer_.start(static_cast<int>(options_.wait_s * 1000.0) + kDrainMarginMs);
     for (std::size_t i = 0; i < clusters_.size(); ++i) {

@@ -68,6 +68,8 @@ struct DriverRecord {
     double wall_s = 0;
     QStringList error_messages;  // the first few
     QStringList unreleased;      // nodes that may still hold a grant at the end
+    bool stopped = false;        // ended by stop() before the planned end
+    double end_hours = 0;        // virtual time the run covered
 };
 
 class SimulationDriver : public QObject {
@@ -79,6 +81,8 @@ public:
 
     // Runs to the end and releases every node it took over; blocks in a local event loop.
     DriverRecord run();
+    // Ends the run now (an interrupt): no more transitions, every node released as at the end.
+    void stop();
 
 private:
     struct ClusterState {
@@ -94,7 +98,6 @@ private:
 
     double virtualNow() const;
     std::int64_t wallMsOf(double hours) const;
-    void scheduleNext();
     void applyDue();
     void mark();
     void kick(std::size_t cluster);

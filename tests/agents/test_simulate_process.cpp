@@ -496,6 +496,46 @@ private slots:
         QCOMPARE(states.count(QStringLiteral("standby")), 6);
     }
 
+    void anInterruptEndsTheRunAndReleasesEveryNode() {
+        const qint64 before = eventCounts(service_)[QStringLiteral("takeover.granted")];
+        QProcess process;
+        process.setProcessEnvironment(bareEnvironment(dir_.path()));
+        process.start(
+            QStringLiteral(UNDERSTUDY_SIMULATE),
+            {QStringLiteral("--url"), service_.url(), QStringLiteral("--token-file"),
+             service_.adminTokenFile(), QStringLiteral("--wall"), QStringLiteral("600"),
+             QStringLiteral("--time-scale"), QStringLiteral("4e6"), QStringLiteral("--seed"),
+             QStringLiteral("5"), QStringLiteral("--json"), demoFleet()});
+        QVERIFY(process.waitForStarted(kHangMs));
+        const qint64 granted_before = before;
+        // Once the first grant is in the service's log, the run is under way.
+        QDeadlineTimer deadline(kHangMs);
+        while (eventCounts(service_)[QStringLiteral("takeover.granted")] == granted_before &&
+               !deadline.hasExpired()) {
+            QTest::qWait(100);
+        }
+        process.terminate();
+        QVERIFY(process.waitForFinished(kHangMs));
+        const QString out = QString::fromUtf8(process.readAllStandardOutput());
+        const QString err = QString::fromUtf8(process.readAllStandardError());
+        QVERIFY2(process.exitStatus() == QProcess::NormalExit && process.exitCode() == 0,
+                 qPrintable(err));
+        QVERIFY2(err.contains(QStringLiteral("interrupted; releasing every node")),
+                 qPrintable(err));
+        const QJsonObject summary = QJsonDocument::fromJson(out.toUtf8()).object();
+        QCOMPARE(summary.value(QStringLiteral("interrupted")).toBool(), true);
+        const QJsonObject takeovers = summary.value(QStringLiteral("takeovers")).toObject();
+        QVERIFY(takeovers.value(QStringLiteral("granted")).toInteger() > 0);
+        QCOMPARE(takeovers.value(QStringLiteral("released")).toInteger(),
+                 takeovers.value(QStringLiteral("granted")).toInteger());
+        QVERIFY(summary.value(QStringLiteral("unreleased")).toArray().isEmpty());
+        const Run nodes = service_.admin({QStringLiteral("--json"), QStringLiteral("nodes")});
+        for (const QJsonValue n : nodes.json().value(QStringLiteral("nodes")).toArray()) {
+            QCOMPARE(n.toObject().value(QStringLiteral("state")).toString(),
+                     QStringLiteral("standby"));
+        }
+    }
+
     void registerAddsTheClustersTheServiceLacks() {
         const QString extra = dir_.filePath(QStringLiteral("extra.json"));
         const QStringList base{QStringLiteral("--url"),
