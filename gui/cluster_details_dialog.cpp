@@ -193,7 +193,7 @@ ClusterDetailsDialog::ClusterDetailsDialog(ServiceConnection* connection,
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     layout->addWidget(buttons);
-    resize(fontMetrics().averageCharWidth() * 150, fontMetrics().height() * 40);
+    resize(fontMetrics().averageCharWidth() * 190, fontMetrics().height() * 40);
 
     if (connection->client() != nullptr) {
         connection->client()->call<client::ClusterStats>(
@@ -220,9 +220,9 @@ void ClusterDetailsDialog::showStats(const client::ApiResult<client::ClusterStat
                                                stats.observed_mttr_hours
                                                    ? hoursText(*stats.observed_mttr_hours)
                                                    : tr("not known"))
-                           : tr("not known yet: it needs a few failovers"));
+                           : tr("not known yet (too few failovers)"));
     if (!stats.last_probe) {
-        probe_->setText(tr("none yet (no probe configured, or it has not run)"));
+        probe_->setText(tr("none yet (no probe configured, or not run yet)"));
         setTone(probe_, Tone::neutral);
         return;
     }

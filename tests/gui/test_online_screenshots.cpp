@@ -1,21 +1,34 @@
-// Saves PNGs of the console's online views (Dashboard, Nodes, Timeline, Events) against a real
-// `understudyd --demo` with some takeovers done, to the build folder's screenshots/, for people
-// to look at after a change. Runs offscreen: QWidget::grab() renders the real widgets.
+// Screenshots of the console's main views under a real X server (CTest runs it through
+// `xvfb-run -a`, QT_QPA_PLATFORM=xcb), taken with QScreen::grabWindow as a person would see
+// them: online against a real `understudyd --demo` with some takeovers done (Dashboard, Nodes
+// with the service's what-if for a cluster, Timeline, Events, a cluster's details), then
+// offline on the sample fleet (Sizing, the what-if with failovers, the dark palette). Saved to
+// the build folder's screenshots/, for people to look at after a change.
+#include <QAction>
 #include <QComboBox>
 #include <QDir>
+#include <QDoubleSpinBox>
 #include <QImage>
+#include <QLabel>
+#include <QScreen>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QWindow>
 #include <QtTest>
+#include <set>
 
 #include "console_test_support.h"
 #include "demo_service.h"
+#include "gui/clusters_view.h"
 #include "gui/dashboard_view.h"
 #include "gui/event_log_view.h"
+#include "gui/node_table_model.h"
 #include "gui/nodes_view.h"
 #include "gui/online_console.h"
+#include "gui/sizing_view.h"
 #include "gui/timeline_view.h"
+#include "gui/what_if_panel.h"
 
 using namespace understudy::gui;
 using namespace understudy::gui::testing;
@@ -25,6 +38,7 @@ class TestOnlineScreenshots : public QObject {
 private slots:
     void initTestCase();
     void savesTheOnlineViews();
+    void savesTheOfflineViews();
 
 private:
     void save(QWidget* widget, const QString& name);
@@ -38,18 +52,30 @@ void TestOnlineScreenshots::initTestCase() {
     QVERIFY(settingsDir_.isValid());
     isolateSettings(settingsDir_);
     qputenv("UNDERSTUDY_CONSOLE_NO_KEYRING", "1");
+    // The point is what an X server shows; offscreen would render without one.
+    QCOMPARE(QGuiApplication::platformName(), QStringLiteral("xcb"));
     out_ = QDir(QStringLiteral(UNDERSTUDY_SCREENSHOT_DIR));
     QVERIFY(out_.mkpath(QStringLiteral(".")));
     QVERIFY2(service_.start(), service_.output().constData());
 }
 
+// The window as the X server shows it, once painted.
 void TestOnlineScreenshots::save(QWidget* widget, const QString& name) {
-    QTest::qWait(100);
-    const QImage image = widget->grab().toImage();
+    QVERIFY(QTest::qWaitForWindowExposed(widget));
+    widget->repaint();
+    QTest::qWait(300);
+    QScreen* screen = widget->window()->windowHandle()->screen();
+    const QImage image = screen->grabWindow(widget->window()->winId()).toImage();
     QVERIFY(!image.isNull());
-    // A blank grab (nothing rendered) would have one colour throughout.
-    QVERIFY(image.pixel(image.width() / 2, image.height() / 2) != image.pixel(2, 2) ||
-            image.pixel(image.width() / 3, image.height() / 4) != image.pixel(2, 2));
+    QVERIFY2(image.width() >= widget->window()->width() * 9 / 10, qPrintable(name));
+    // Something was drawn: a grab of an unpainted window has a handful of colours at most.
+    std::set<QRgb> colours;
+    for (int y = 0; y < image.height(); y += 7) {
+        for (int x = 0; x < image.width(); x += 7) {
+            colours.insert(image.pixel(x, y));
+        }
+    }
+    QVERIFY2(colours.size() > 20, qPrintable(name));
     const QString path = out_.filePath(name);
     QVERIFY2(image.save(path), qPrintable(path));
     qInfo("saved %s", qPrintable(path));
@@ -70,7 +96,7 @@ void TestOnlineScreenshots::savesTheOnlineViews() {
     for (const auto& node : online->connection()->fleet().nodes) {
         nodes.push_back(node.name);
     }
-    QVERIFY(nodes.size() >= 4);
+    QVERIFY(nodes.size() >= 5);
     auto waitFor = [&](const QString& node, const QString& state) {
         QTRY_COMPARE_WITH_TIMEOUT(online->nodes()->model()->node(node)->state, state, 15000);
     };
@@ -88,16 +114,68 @@ void TestOnlineScreenshots::savesTheOnlineViews() {
     QTest::qWait(1500);
 
     window.views()->setCurrentWidget(online->dashboard());
+    QTRY_VERIFY_WITH_TIMEOUT(online->dashboard()->cardCount() > 0, 15000);
     save(&window, QStringLiteral("online-dashboard.png"));
+
+    // The service's what-if for a standby node's cluster, shown under the table.
     window.views()->setCurrentWidget(online->nodes());
-    online->nodes()->selectNode(nodes[1]);
+    online->nodes()->selectNode(nodes[4]);
+    online->whatIfFailed(online->nodes()->model()->node(nodes[4])->cluster);
+    QTRY_VERIFY_WITH_TIMEOUT(online->nodes()->outcome()->text().contains(QStringLiteral("What-if")),
+                             15000);
     save(&window, QStringLiteral("online-nodes.png"));
+
     window.views()->setCurrentWidget(online->timeline());
     online->timeline()->windowChoice()->setCurrentIndex(0);
+    QTRY_VERIFY_WITH_TIMEOUT(online->timeline()->timeline().lanes.size() >= 3, 15000);
     save(&window, QStringLiteral("online-timeline.png"));
     window.views()->setCurrentWidget(online->events());
     save(&window, QStringLiteral("online-events.png"));
+
+    online->nodes()->selectNode(nodes[0]);
+    online->showClusterDetails(online->nodes()->model()->node(nodes[0])->cluster);
+    QDialog* details = nullptr;
+    QTRY_VERIFY((details = window.findChild<QDialog*>(QStringLiteral("clusterDetails"))) !=
+                nullptr);
+    auto* failovers = details->findChild<QLabel*>(QStringLiteral("clusterFailovers"));
+    QTRY_VERIFY_WITH_TIMEOUT(failovers->text().toInt() >= 1, 15000);
+    save(details, QStringLiteral("online-cluster-details.png"));
+    details->reject();
     online->connection()->disconnectFromService();
+}
+
+void TestOnlineScreenshots::savesTheOfflineViews() {
+    MainWindow window;
+    window.resize(1600, 1000);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(window.openFleet(sampleFleetPath()).ok());
+    QTRY_VERIFY_WITH_TIMEOUT(showsLatestResult(window), 20000);
+    save(&window, QStringLiteral("offline-sizing.png"));
+
+    // The what-if: less memory than proposed, and four clusters failed over at once.
+    QDoubleSpinBox* memory = window.whatIfPanel()->applianceMemory();
+    memory->setValue(memory->value() * 0.6);
+    QTRY_VERIFY_WITH_TIMEOUT(showsLatestResult(window), 20000);
+    window.views()->setCurrentWidget(window.clustersView());
+    QTableView* table = window.clustersView()->table();
+    const QAbstractItemModel* model = table->model();
+    for (int row = 0; row < model->rowCount(); ++row) {
+        const QString name = model->index(row, 0).data().toString();
+        if (name == QLatin1String("erp") || name == QLatin1String("dwh") ||
+            name == QLatin1String("webshop") || name == QLatin1String("crm")) {
+            table->selectionModel()->select(
+                model->index(row, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
+        }
+    }
+    window.findChild<QAction*>(QStringLiteral("failAction"))->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(showsLatestResult(window), 20000);
+    save(&window, QStringLiteral("offline-what-if.png"));
+
+    window.findChild<QAction*>(QStringLiteral("darkPaletteAction"))->trigger();
+    window.views()->setCurrentWidget(window.sizingView());
+    save(&window, QStringLiteral("offline-sizing-dark.png"));
+    window.findChild<QAction*>(QStringLiteral("darkPaletteAction"))->trigger();
 }
 
 QTEST_MAIN(TestOnlineScreenshots)
