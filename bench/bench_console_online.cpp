@@ -3,7 +3,9 @@
 // events (written into its database beside it). Prints: console start to
 // the first full paint of the connected views; how long after a burst of 1,000 live events the
 // console holds all of them and the refreshed fleet; and the longest the UI thread was busy
-// (a 1 ms timer measures the largest gap between its ticks). Runs offscreen; takes ~3 minutes.
+// (a 1 ms timer measures the largest gap between its ticks), with the slowest UI-thread events
+// by receiver and event type. Runs offscreen; takes 3 to 15 minutes, mostly registering the
+// fleet (longer when the machine is busy).
 //   build/<dir>/bench/bench_console_online
 #include <QApplication>
 #include <QElapsedTimer>
