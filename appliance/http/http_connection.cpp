@@ -22,6 +22,9 @@ constexpr qint64 kSocketReadBuffer = qint64{64} * 1024;
 constexpr qsizetype kMaxChunkLine = 1024;
 // How much of a refused request is dropped before the connection is reset, in bodies.
 constexpr qint64 kMaxDiscardFactor = 4;
+// A streamed body is read in chunks of this size, and the next one is written only once less
+// than this much waits in the socket: the service holds at most about two chunks per download.
+constexpr qint64 kStreamChunk = qint64{64} * 1024;
 
 bool isTokenChar(char c) {
     // RFC 9110 5.6.2 tchar
@@ -171,7 +174,7 @@ void HttpConnection::onReadyRead() {
         return;
     }
     buffer_.append(socket_->readAll());
-    if (state_ == State::Waiting) {
+    if (state_ == State::Waiting || state_ == State::Streaming) {
         const auto& options = server_->options();
         if (buffer_.size() > options.max_request_line_bytes + options.max_header_bytes) {
             qCInfo(lcApi).noquote() << "closing the connection from" << peer_.toString()
@@ -210,6 +213,7 @@ void HttpConnection::processBuffer() {
                 progress = readTrailers();
                 break;
             case State::Waiting:
+            case State::Streaming:
             case State::Closing:
                 progress = false;
                 break;
@@ -515,7 +519,7 @@ void HttpConnection::respond(quint64 serial, const HttpResponse& response) {
     const bool close = !keep_alive_ || server_->isDraining();
     write(response, close);
     server_->finished(pending_.method, pending_.path, pending_.route, peer_, response, seconds);
-    if (!close && !torn_down_) {
+    if (!close && !torn_down_ && state_ != State::Streaming) {
         waitForRequest();
     }
 }
@@ -540,8 +544,10 @@ void HttpConnection::write(const HttpResponse& response, bool close, bool linger
         }
         out += name + ": " + value + "\r\n";
     }
+    const bool streamed = response.stream != nullptr;
     if (response.status != 204 && response.status != 304) {
-        out += "Content-Length: " + QByteArray::number(response.body.size()) + "\r\n";
+        out += "Content-Length: " +
+               QByteArray::number(streamed ? response.stream_size : response.body.size()) + "\r\n";
     }
     if (close) {
         out += "Connection: close\r\n";
@@ -549,6 +555,18 @@ void HttpConnection::write(const HttpResponse& response, bool close, bool linger
         out += "Connection: keep-alive\r\n";
     }
     out += "\r\n";
+    if (streamed) {
+        socket_->write(out);
+        state_ = State::Streaming;
+        stream_ = response.stream;
+        stream_left_ = response.stream_size;
+        stream_close_ = close;
+        stream_pump_ =
+            connect(socket_, &QTcpSocket::bytesWritten, this, &HttpConnection::pumpStream);
+        // From the event loop: the caller finishes its bookkeeping of the answer first.
+        QMetaObject::invokeMethod(this, &HttpConnection::pumpStream, Qt::QueuedConnection);
+        return;
+    }
     out += response.body;
     socket_->write(out);
     if (close) {
@@ -564,6 +582,37 @@ void HttpConnection::write(const HttpResponse& response, bool close, bool linger
         } else {
             socket_->disconnectFromHost();
         }
+    }
+}
+
+void HttpConnection::pumpStream() {
+    if (torn_down_ || state_ != State::Streaming) {
+        return;
+    }
+    // A client that stops reading is dropped after the read timeout, as a slow sender is.
+    timer_.start();
+    while (stream_left_ > 0 && socket_->bytesToWrite() < kStreamChunk) {
+        const QByteArray chunk = stream_->read(std::min(kStreamChunk, stream_left_));
+        if (chunk.isEmpty()) {
+            qCWarning(lcApi).noquote()
+                << "a streamed answer to" << peer_.toString() << "ended" << stream_left_
+                << "bytes early:" << stream_->errorString() << "; closing the connection";
+            abort();
+            return;
+        }
+        stream_left_ -= chunk.size();
+        socket_->write(chunk);
+    }
+    if (stream_left_ > 0) {
+        return;
+    }
+    disconnect(stream_pump_);
+    stream_.reset();
+    if (stream_close_ || !keep_alive_ || server_->isDraining()) {
+        state_ = State::Closing;
+        socket_->disconnectFromHost();
+    } else {
+        waitForRequest();
     }
 }
 

@@ -40,7 +40,18 @@ public:
     void drain();
 
 private:
-    enum class State { Head, Body, ChunkSize, ChunkData, ChunkEnd, Trailers, Waiting, Closing };
+    // Streaming: writing a streamed body (HttpResponse::stream) as the socket drains.
+    enum class State {
+        Head,
+        Body,
+        ChunkSize,
+        ChunkData,
+        ChunkEnd,
+        Trailers,
+        Waiting,
+        Streaming,
+        Closing
+    };
 
     void onReadyRead();
     void processBuffer();
@@ -58,6 +69,9 @@ private:
     void refuse(const HttpResponse& response);
     void write(const HttpResponse& response, bool close, bool linger = false);
     void onBytesWritten();
+    // Writes the next chunks of the streamed body while little is waiting in the socket; at its
+    // end, closes or waits for the next request.
+    void pumpStream();
     void waitForRequest();
     void onTimeout();
     void teardown();
@@ -92,6 +106,10 @@ private:
     qint64 discarded_ = 0;
     quint64 serial_ = 0;
     std::vector<std::function<void()>> gone_callbacks_;
+    std::shared_ptr<QIODevice> stream_;
+    qint64 stream_left_ = 0;
+    bool stream_close_ = false;
+    QMetaObject::Connection stream_pump_;
     QTimer timer_;
     QElapsedTimer started_;  // since the current request's first byte
     bool started_valid_ = false;

@@ -36,6 +36,16 @@ HttpResponse HttpResponse::bytes(int status, QByteArray body, QByteArray content
     return response;
 }
 
+HttpResponse HttpResponse::streamed(int status, std::shared_ptr<QIODevice> device, qint64 size,
+                                    QByteArray content_type) {
+    HttpResponse response;
+    response.status = status;
+    response.stream = std::move(device);
+    response.stream_size = size;
+    response.headers.append({"Content-Type", std::move(content_type)});
+    return response;
+}
+
 HttpResponse HttpResponse::noContent() {
     HttpResponse response;
     response.status = 204;

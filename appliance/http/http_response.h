@@ -3,7 +3,9 @@
 #pragma once
 
 #include <QByteArray>
+#include <QIODevice>
 #include <QString>
+#include <memory>
 #include <optional>
 #include <variant>
 
@@ -17,12 +19,19 @@ struct HttpResponse {
     int status = 200;
     HeaderList headers;  // besides Content-Length and Connection, which the server writes
     QByteArray body;
+    // Instead of `body`: `stream_size` bytes read from `stream` (open for reading) a chunk at a
+    // time as the client takes them, so a large download (GET /backup) never sits whole in
+    // memory. A device that ends early aborts the connection: the length was promised.
+    std::shared_ptr<QIODevice> stream;
+    qint64 stream_size = 0;
     // The `error` code of an error response, kept for logs and metrics.
     QString error;
 
     static HttpResponse json(int status, const nlohmann::json& document);
     static HttpResponse bytes(int status, QByteArray body, QByteArray content_type);
     static HttpResponse noContent();
+    static HttpResponse streamed(int status, std::shared_ptr<QIODevice> device, qint64 size,
+                                 QByteArray content_type);
     HttpResponse& withHeader(QByteArray name, QByteArray value);
     QByteArray header(QByteArrayView name) const;
 };

@@ -1,7 +1,10 @@
 #include "appliance/service/api_service.h"
 
 #include <QFile>
+#include <QFileInfo>
+#include <QPromise>
 #include <QTemporaryDir>
+#include <QThreadPool>
 #include <algorithm>
 #include <set>
 
@@ -184,7 +187,7 @@ void ApiService::registerRoutes() {
     addDeferred("GET", kApi + "/events", deferred(&ApiService::events));
     add("GET", kApi + "/sizing", sync(&ApiService::sizing));
     add("POST", kApi + "/sizing/what-if", sync(&ApiService::whatIf));
-    add("GET", kApi + "/backup", sync(&ApiService::backup));
+    addDeferred("GET", kApi + "/backup", deferred(&ApiService::backup));
     add("GET", kApi + "/openapi.json", sync(&ApiService::openApi));
     add("GET", QStringLiteral("/metrics"), sync(&ApiService::metrics));
 }
@@ -1048,27 +1051,50 @@ HttpResponse ApiService::whatIf(const HttpRequest& request) {
     return jsonAnswer(200, whatIfJson(*outcome));
 }
 
-HttpResponse ApiService::backup(const HttpRequest& request) {
+void ApiService::backup(const HttpRequest& request, const Responder& responder) {
     if (auto refused = requireAdmin(request)) {
-        return *refused;
+        return responder.send(*refused);
     }
-    QTemporaryDir folder;
-    if (!folder.isValid()) {
-        return http::errors::internal(QStringLiteral("cannot create a temporary folder: ") +
-                                      folder.errorString());
+    // The copy goes beside the database (the service's own folder, on disk: /tmp may be a
+    // tmpfs, i.e. memory), else into the temporary folder.
+    const QString database = QString::fromStdString(core_.databasePath());
+    auto folder = std::make_shared<QTemporaryDir>(QFileInfo(database).absolutePath() +
+                                                  QStringLiteral("/.backup-XXXXXX"));
+    if (!folder->isValid()) {
+        folder = std::make_shared<QTemporaryDir>();
     }
-    const QString path = folder.filePath(QStringLiteral("backup.db"));
-    Status copied = reader_->backupTo(path.toStdString());
-    if (!copied) {
-        return errorAnswer(copied.error());
+    if (!folder->isValid()) {
+        return responder.send(http::errors::internal(
+            QStringLiteral("cannot create a temporary folder for the backup: ") +
+            folder->errorString()));
     }
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        return http::errors::internal(QStringLiteral("cannot read the backup: ") +
-                                      file.errorString());
-    }
-    return HttpResponse::bytes(200, file.readAll(), "application/vnd.sqlite3")
-        .withHeader("Content-Disposition", "attachment; filename=\"understudy-backup.db\"");
+    const std::string path = folder->filePath(QStringLiteral("backup.db")).toStdString();
+    // SQLite's backup of a large database takes a while: on a pool thread, through a reader of
+    // its own, so the API's thread keeps serving.
+    auto promise = std::make_shared<QPromise<Status>>();
+    QFuture<Status> copied = promise->future();
+    promise->start();
+    QThreadPool::globalInstance()->start([promise, database = database.toStdString(), path] {
+        auto reader = db::Database::openReader(database);
+        promise->addResult(reader ? (*reader)->backupTo(path) : Status(reader.error()));
+        promise->finish();
+    });
+    whenDone(copied, responder, [folder, path](Status done) -> HttpResponse {
+        if (!done) {
+            return errorAnswer(done.error());
+        }
+        auto file = std::make_shared<QFile>(QString::fromStdString(path));
+        if (!file->open(QIODevice::ReadOnly)) {
+            return http::errors::internal(QStringLiteral("cannot read the backup: ") +
+                                          file->errorString());
+        }
+        const qint64 size = file->size();
+        // Unlinked now, read through the open file: nothing is left behind, however the
+        // download ends.
+        folder->remove();
+        return HttpResponse::streamed(200, std::move(file), size, "application/vnd.sqlite3")
+            .withHeader("Content-Disposition", "attachment; filename=\"understudy-backup.db\"");
+    });
 }
 
 HttpResponse ApiService::openApi(const HttpRequest&) {

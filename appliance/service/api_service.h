@@ -125,7 +125,8 @@ private:
     void events(const http::HttpRequest& request, const http::Responder& responder);
     http::HttpResponse sizing(const http::HttpRequest& request);
     http::HttpResponse whatIf(const http::HttpRequest& request);
-    http::HttpResponse backup(const http::HttpRequest& request);
+    // Streamed from a temporary copy (SQLite's backup API, on a pool thread), never held whole.
+    void backup(const http::HttpRequest& request, const http::Responder& responder);
     http::HttpResponse openApi(const http::HttpRequest& request);
     http::HttpResponse metrics(const http::HttpRequest& request);
 

@@ -9,6 +9,9 @@
 #include <csignal>
 #include <optional>
 
+#include "db/cluster_repository.h"
+#include "db/database.h"
+#include "db/event_log.h"
 #include "tests/e2e/service_process.h"
 
 using namespace understudy::e2e;
@@ -117,6 +120,20 @@ std::optional<RawAnswer> readAnswer(QTcpSocket& socket) {
         }
     }
     return std::nullopt;
+}
+
+// The peak resident memory of a process (VmHWM), in bytes; 0 when unknown.
+qint64 peakRss(qint64 pid) {
+    QFile status(QStringLiteral("/proc/%1/status").arg(pid));
+    if (!status.open(QIODevice::ReadOnly)) {
+        return 0;
+    }
+    for (const QByteArray& line : status.readAll().split('\n')) {
+        if (line.startsWith("VmHWM:")) {
+            return line.mid(6).trimmed().split(' ').value(0).toLongLong() * 1024;
+        }
+    }
+    return 0;
 }
 
 }  // namespace
@@ -247,6 +264,97 @@ private slots:
         QCOMPARE(service.get(QStringLiteral("/api/v1/health")).status, 200);
         JCOMPARE(lastProbe(service, "erp"), nullptr);
         QCOMPARE(service.terminate(), 0);
+    }
+
+    void aBackupOfALargeDatabaseIsStreamedAndComplete() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString database = dir.filePath(QStringLiteral("large.db"));
+        {
+            ServiceProcess first(database);
+            QVERIFY2(first.start(), first.output().constData());
+            QCOMPARE(first.terminate(), 0);
+        }
+        // 160 MiB of events, written while the service is stopped.
+        constexpr int kBigEvents = 160;
+        {
+            auto writer = understudy::db::Database::openWriter(database.toStdString());
+            QVERIFY2(writer, writer ? "" : writer.error().describe().c_str());
+            std::vector<understudy::db::DBEvent> events(kBigEvents);
+            for (understudy::db::DBEvent& event : events) {
+                event.time = understudy::db::nowMs();
+                event.kind = "service.started";
+                event.details = "{\"pad\": \"" + std::string(std::size_t{1} << 20, 'x') + "\"}";
+            }
+            QVERIFY(understudy::db::EventLog(**writer).append(events));
+        }
+        ServiceProcess service(database);
+        QVERIFY2(service.start(), service.output().constData());
+        const qint64 peak_before = peakRss(service.pid());
+        QVERIFY(peak_before > 0);
+
+        // Downloaded to a file a chunk at a time, so only the service's memory is measured.
+        const QString copy = dir.filePath(QStringLiteral("copy.db"));
+        QFile out(copy);
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        QTcpSocket socket;
+        socket.connectToHost(QHostAddress::LocalHost, service.port());
+        QVERIFY(socket.waitForConnected(10000));
+        socket.write("GET /api/v1/backup HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                     QByteArray(kAdminToken) + "\r\nConnection: close\r\n\r\n");
+        QByteArray head;
+        qint64 length = -1;
+        qint64 written = 0;
+        QElapsedTimer clock;
+        clock.start();
+        while ((length < 0 || written < length) && clock.elapsed() < 120000) {
+            socket.waitForReadyRead(1000);
+            QByteArray bytes = socket.readAll();
+            if (length < 0) {
+                head += bytes;
+                const qsizetype end = head.indexOf("\r\n\r\n");
+                if (end < 0) {
+                    continue;
+                }
+                bytes = head.mid(end + 4);
+                head.truncate(end);
+                QVERIFY2(head.startsWith("HTTP/1.1 200"), head.constData());
+                QVERIFY(head.contains("Content-Type: application/vnd.sqlite3"));
+                for (const QByteArray& line : head.split('\n')) {
+                    if (line.toLower().startsWith("content-length:")) {
+                        length = line.mid(15).trimmed().toLongLong();
+                    }
+                }
+                QVERIFY(length > 0);
+            }
+            written += out.write(bytes);
+        }
+        out.close();
+        QCOMPARE(written, length);
+        QVERIFY(length > qint64{kBigEvents} << 20);
+        // The service's peak memory grew by far less than the database it sent.
+        const qint64 growth = peakRss(service.pid()) - peak_before;
+        QVERIFY2(growth < length / 4, qPrintable(QStringLiteral("peak RSS grew by %1 KiB for a "
+                                                                "%2 KiB backup")
+                                                     .arg(growth >> 10)
+                                                     .arg(length >> 10)));
+        // No temporary copy is left beside the database.
+        QCOMPARE(QDir(dir.path())
+                     .entryList({QStringLiteral(".backup-*")}, QDir::AllEntries | QDir::Hidden),
+                 QStringList());
+        QCOMPARE(service.terminate(), 0);
+
+        // The copy is a sound database with the data.
+        auto reader = understudy::db::Database::openReader(copy.toStdString());
+        QVERIFY2(reader, reader ? "" : reader.error().describe().c_str());
+        auto check = (*reader)->integrityCheck();
+        QVERIFY(check && check->ok);
+        auto clusters = understudy::db::ClusterRepository(**reader).list();
+        QVERIFY(clusters);
+        QCOMPARE(clusters->size(), std::size_t{10});
+        auto latest = understudy::db::EventLog(**reader).latestId();
+        QVERIFY(latest && latest->has_value());
+        QVERIFY(**latest > kBigEvents);
     }
 
     void sigtermRefusesNewConnectionsAndFinishesTheRequestsInFlight() {

@@ -138,6 +138,32 @@ void captureLog(QtMsgType, const QMessageLogContext&, const QString& text) {
     capturedLog().append(text);
 }
 
+// `size` bytes of a repeating pattern, made as they are read: a large body that exists nowhere
+// in memory, whose reads show how far ahead of the client the server has read.
+class PatternDevice : public QIODevice {
+public:
+    explicit PatternDevice(qint64 size) : size_(size) { open(QIODevice::ReadOnly); }
+    static char byteAt(qint64 offset) { return static_cast<char>(offset % 251); }
+    qint64 size() const override { return size_; }
+    bool isSequential() const override { return false; }
+    qint64 served() const { return served_; }
+
+protected:
+    qint64 readData(char* data, qint64 max) override {
+        const qint64 count = std::min(max, size_ - served_);
+        for (qint64 i = 0; i < count; ++i) {
+            data[i] = byteAt(served_ + i);
+        }
+        served_ += count;
+        return count;
+    }
+    qint64 writeData(const char*, qint64) override { return -1; }
+
+private:
+    qint64 size_;
+    qint64 served_ = 0;
+};
+
 }  // namespace
 
 class TestHttpServer : public QObject {
@@ -770,6 +796,77 @@ private slots:
         connect(server_.get(), &HttpServer::drained, this, [&drained] { ++drained; });
         server_->drain();
         QVERIFY(QTest::qWaitFor([&] { return drained == 1; }, kWaitMs));
+    }
+
+    void aStreamedBodyIsReadOnlyAsTheClientTakesIt() {
+        QVERIFY(startServer());
+        static constexpr qint64 kSize = qint64{32} << 20;
+        PatternDevice* device = nullptr;
+        server_->route("GET", "/api/v1/download", [&device](const HttpRequest&) {
+            auto made = std::make_shared<PatternDevice>(kSize);
+            device = made.get();
+            return HttpResponse::streamed(200, made, kSize, "application/octet-stream");
+        });
+        RawClient client;
+        // The client reads nothing until told, and Qt buffers little for it.
+        client.socket().setReadBufferSize(64 * 1024);
+        QVERIFY(client.connectTo(server_->port()));
+        client.send(get("/api/v1/download"));
+        QVERIFY(
+            QTest::qWaitFor([&] { return device != nullptr && device->served() > 0; }, kWaitMs));
+        // Whatever the pace: at most the sockets' buffers and a chunk ahead of the client, far
+        // from the whole body.
+        QTest::qWait(200);
+        QVERIFY2(device->served() < kSize / 4, QByteArray::number(device->served()).constData());
+
+        // Then the client takes it all, byte for byte, on a connection that stays usable.
+        client.socket().setReadBufferSize(0);
+        QByteArray head;
+        qint64 received = 0;
+        bool intact = true;
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                QByteArray bytes = client.socket().readAll();
+                if (head.isEmpty() || !head.endsWith("\r\n\r\n")) {
+                    head += bytes;
+                    const qsizetype end = head.indexOf("\r\n\r\n");
+                    if (end < 0) {
+                        return false;
+                    }
+                    bytes = head.mid(end + 4);
+                    head.truncate(end + 4);
+                }
+                const char* data = bytes.constData();
+                for (qsizetype i = 0; intact && i < bytes.size(); ++i) {
+                    intact = data[i] == PatternDevice::byteAt(received + i);
+                }
+                received += bytes.size();
+                return received >= kSize;
+            },
+            60000));
+        QVERIFY(head.startsWith("HTTP/1.1 200"));
+        QVERIFY(head.contains("Content-Length: " + QByteArray::number(kSize) + "\r\n"));
+        QCOMPARE(received, kSize);
+        QVERIFY(intact);
+        client.send(get("/api/v1/nodes"));
+        const auto next = client.answer();
+        QVERIFY(next);
+        QCOMPARE(next->status, 200);
+    }
+
+    void aStreamEndingEarlyAbortsTheConnection() {
+        QVERIFY(startServer());
+        server_->route("GET", "/api/v1/short", [](const HttpRequest&) {
+            // Promises more than the device holds.
+            return HttpResponse::streamed(200, std::make_shared<PatternDevice>(1000), 5000,
+                                          "application/octet-stream");
+        });
+        RawClient client;
+        QVERIFY(client.connectTo(server_->port()));
+        client.send(get("/api/v1/short"));
+        QVERIFY(client.waitClosed());
+        // Never a complete answer of the promised length.
+        QVERIFY(!client.answer().has_value());
     }
 
     void droppedResponderAnswersInternal() {
