@@ -334,6 +334,8 @@ private slots:
         QVERIFY(length > qint64{kBigEvents} << 20);
         // The service's peak memory grew by far less than the database it sent.
         const qint64 growth = peakRss(service.pid()) - peak_before;
+        qInfo("backup of %lld KiB: the service's peak RSS grew by %lld KiB (from %lld KiB)",
+              length >> 10, growth >> 10, peak_before >> 10);
         QVERIFY2(growth < length / 4, qPrintable(QStringLiteral("peak RSS grew by %1 KiB for a "
                                                                 "%2 KiB backup")
                                                      .arg(growth >> 10)
