@@ -60,7 +60,12 @@ HttpResponse errorAnswer(const Error& error) {
         }
         return http::errors::conflict(message);
     }
-    if (error.code == "hypervisor_unavailable") {
+    // libvirt refusing or failing an operation is the hypervisor's state, not a bug of the
+    // service: the caller gets libvirt's message and a retry hint, as for a lost connection.
+    static const std::set<std::string> hypervisor_failures{
+        "hypervisor_unavailable", "hypervisor_error",   "hypervisor_failed", "timeout",
+        "permission_denied",      "invalid_domain_xml", "invalid_template"};
+    if (hypervisor_failures.contains(error.code)) {
         return http::errors::hypervisorUnavailable(message, 5);
     }
     if (error.code.starts_with("database_")) {

@@ -1,6 +1,7 @@
 // understudyd's error paths end to end: every row of API.md's error table that a client can
 // cause, with the JSON path in `field`, and after each failed request the inventory is what it
 // was (only the events API.md names may have been logged).
+#include <QFile>
 #include <QTest>
 
 #include "tests/e2e/service_process.h"
@@ -283,6 +284,53 @@ private slots:
                 s().post(QStringLiteral("/api/v1/nodes/%1-passive/release").arg(cluster)).status,
                 200);
         }
+    }
+
+    // libvirt refusing an operation (here: defining a domain from a template its schema
+    // rejects) is the hypervisor's state, not a bug: 503
+    // hypervisor_unavailable with libvirt's reason, and the registration changes nothing.
+    void aHypervisorRefusalIsAnsweredAs503NamingTheCause() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString shipped_template =
+            sourcePath(QStringLiteral("appliance/data/passive-node.xml"));
+        QFile shipped(shipped_template);
+        QVERIFY(shipped.open(QIODevice::ReadOnly));
+        QByteArray domain = shipped.readAll();
+        QVERIFY(domain.contains("<type>hvm</type>"));
+        domain.replace("<type>hvm</type>", "<type arch='no-such-arch'>hvm</type>");
+        const QString template_path = dir.filePath(QStringLiteral("passive-node.xml"));
+        QFile refused_template(template_path);
+        QVERIFY(refused_template.open(QIODevice::WriteOnly));
+        refused_template.write(domain);
+        refused_template.close();
+
+        const quint16 port = freePort();
+        const QString host = writeHost(dir.path(), 16, 65536);
+        const QString config_path = writeConfig(dir.path(), port, host, 4.0);
+        QFile config(config_path);
+        QVERIFY(config.open(QIODevice::ReadOnly));
+        QByteArray text = config.readAll();
+        config.close();
+        text.replace(shipped_template.toUtf8(), template_path.toUtf8());
+        QVERIFY(config.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        config.write(text);
+        config.close();
+
+        ServiceProcess service(dir.filePath(QStringLiteral("understudy.db")));
+        QVERIFY2(service.start({QStringLiteral("--config"), config_path}),
+                 service.output().constData());
+        service.setPort(port);
+
+        const json clusters_before = service.getJson(QStringLiteral("/api/v1/clusters"));
+        const Reply refused = service.post(QStringLiteral("/api/v1/clusters"), kCluster + "}");
+        QCOMPARE(refused.status, 503);
+        QCOMPARE(refused.error(), std::string("hypervisor_unavailable"));
+        const std::string message = refused.document()["message"].get<std::string>();
+        QVERIFY2(message.find("attribute arch") != std::string::npos, message.c_str());
+        QCOMPARE(service.getJson(QStringLiteral("/api/v1/clusters")).dump(),
+                 clusters_before.dump());
+        QCOMPARE(service.terminate(), 0);
     }
 };
 
