@@ -37,6 +37,7 @@
 #include "gui/online_console.h"
 #include "gui/quantity_format.h"
 #include "gui/risk_spin_box.h"
+#include "gui/service_what_if_view.h"
 #include "gui/sizing_view.h"
 #include "gui/timeline_view.h"
 #include "gui/what_if_panel.h"
@@ -107,10 +108,28 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
                              QDockWidget::DockWidgetFloatable);
     addDockWidget(Qt::LeftDockWidgetArea, whatIfDock_);
 
+    liveWhatIf_ = new LiveWhatIf(online_->connection(), this);
     createActions();
     createMenus();
-    whatIf_->addActions({addClusterAction_, removeClustersAction_, revertAction_},
-                        {failAction_, clearFailAction_});
+    whatIf_->addActions(
+        {addClusterAction_, addFromFileAction_, removeClustersAction_, revertAction_},
+        {failAction_, clearFailAction_});
+    serviceView_ = new ServiceWhatIfView(whatIf_);
+    serviceView_->hide();
+    whatIf_->addView(serviceView_);
+    connect(liveWhatIf_, &LiveWhatIf::asking, serviceView_, &ServiceWhatIfView::setAsking);
+    connect(liveWhatIf_, &LiveWhatIf::answered, this,
+            [this](quint64 generation, const client::WhatIfAnswer& answer) {
+                if (live_ && generation == liveWhatIf_->generation()) {
+                    serviceView_->setAnswer(answer);
+                }
+            });
+    connect(liveWhatIf_, &LiveWhatIf::failed, this,
+            [this](quint64 generation, const QString& message) {
+                if (live_ && generation == liveWhatIf_->generation()) {
+                    serviceView_->setFailed(message);
+                }
+            });
 
     modeLabel_ = new QLabel(tr("No fleet open"));
     verdictLabel_ = new QLabel;
@@ -122,6 +141,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     statusBar()->addPermanentWidget(online_->stateLabel());
     connect(online_, &OnlineConsole::message, statusBar(), &QStatusBar::showMessage);
     connect(online_->connection(), &ServiceConnection::stateChanged, this, [this] {
+        updateActions();
         if (online_->connection()->state() == ConnectionState::connected && !open_) {
             modeLabel_->setText(tr("Online"));
             // The what-if works on a fleet file; online without one it would only be empty.
@@ -257,6 +277,16 @@ void MainWindow::createActions() {
         whatIf_->targetRisk()->setFocus();
         whatIf_->targetRisk()->selectAll();
     });
+    liveWhatIfAction_ = newAction(
+        this, "liveWhatIfAction", tr("What-if on the &live fleet"),
+        QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L),
+        tr("Load the service's clusters, groups and appliances into the what-if: edits are "
+           "answered in-process and by the service's what-if; nothing changes on the service"));
+    connect(liveWhatIfAction_, &QAction::triggered, this, &MainWindow::loadLiveFleet);
+    addFromFileAction_ = newAction(this, "addFromFileAction", tr("Add clusters from &file…"),
+                                   QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_N),
+                                   tr("Add the clusters of a fleet file to the what-if"));
+    connect(addFromFileAction_, &QAction::triggered, this, &MainWindow::addFromFileDialog);
     aboutAction_ = newAction(this, "aboutAction", tr("&About"), QKeySequence::HelpContents,
                              tr("About understudy-console"));
     connect(aboutAction_, &QAction::triggered, this, [this] {
@@ -278,7 +308,10 @@ void MainWindow::createMenus() {
     file->addSeparator();
     file->addAction(quitAction_);
     QMenu* whatIf = menuBar()->addMenu(tr("&What-if"));
-    whatIf->addActions({whatIfFocusAction_, addClusterAction_, removeClustersAction_});
+    whatIf->addAction(liveWhatIfAction_);
+    whatIf->addSeparator();
+    whatIf->addActions(
+        {whatIfFocusAction_, addClusterAction_, addFromFileAction_, removeClustersAction_});
     whatIf->addSeparator();
     whatIf->addActions({failAction_, clearFailAction_});
     whatIf->addSeparator();
@@ -325,6 +358,8 @@ QList<QAction*> MainWindow::mainActions() const {
                             sizingTabAction_,
                             clustersTabAction_,
                             whatIfFocusAction_,
+                            liveWhatIfAction_,
+                            addFromFileAction_,
                             whatIfDock_->toggleViewAction(),
                             online_->connectAction()};
     actions << onlineTabActions_;
@@ -345,6 +380,7 @@ Status MainWindow::openFleet(const QString& path) {
                       .arg(message));
         return loaded.error();
     }
+    leaveLive();
     fileFleet_ = *loaded;
     fleet_ = fileFleet_;
     path_ = QFileInfo(path).absoluteFilePath();
@@ -378,6 +414,125 @@ void MainWindow::setServiceUrl(const QString& url) {
     online_->startWith(url);
 }
 
+void MainWindow::leaveLive() {
+    live_.reset();
+    liveWhatIf_->forget();
+    serviceView_->clear();
+    serviceView_->hide();
+    whatIf_->setLive(false, {});
+}
+
+void MainWindow::loadLiveFleet() {
+    if (online_->connection()->state() != ConnectionState::connected || !confirmDiscard()) {
+        return;
+    }
+    statusBar()->showMessage(tr("Loading the live fleet into the what-if…"));
+    liveWhatIf_->load([this](Result<LiveBaseline> loaded) {
+        if (!loaded) {
+            showError(tr("Cannot load the live fleet"),
+                      tr("%1\n\nThe what-if is unchanged.")
+                          .arg(QString::fromStdString(loaded.error().message)));
+            return;
+        }
+        leaveLive();
+        live_ = std::move(*loaded);
+        fileFleet_ = live_->fleet;
+        fleet_ = fileFleet_;
+        path_.clear();
+        open_ = true;
+        fileHasAppliance_ = true;
+        pinProposal_ = false;
+        capacityEdited_ = false;
+        failing_.clear();
+        snapshot_.reset();
+        QStringList foreign;
+        for (const LiveAppliance& appliance : live_->appliances) {
+            if (appliance.foreign.memory_mib > 0 || appliance.foreign.vcpus > 0) {
+                foreign << tr("%1: %2 and %3")
+                               .arg(QString::fromStdString(appliance.name),
+                                    formatMemoryMib(appliance.foreign.memory_mib),
+                                    formatVcpus(appliance.foreign.vcpus));
+            }
+        }
+        const QString host = online_->connection()->url().host();
+        whatIf_->setFleet(fleet_);
+        whatIf_->setLive(
+            true, tr("A what-if on the live fleet of %1: answered in-process at once, and by the "
+                     "service's what-if for the same failures, additions, removals and capacity. "
+                     "Nothing changes on the service. Capacity is the host's less what foreign "
+                     "domains hold (%2); the target is in-process only.")
+                      .arg(host, foreign.isEmpty() ? tr("none now")
+                                                   : foreign.join(QStringLiteral("; "))));
+        whatIf_->showProblem({});
+        whatIf_->setEnabled(true);
+        serviceView_->show();
+        whatIfDock_->show();
+        setModified(false);
+        modeLabel_->setText(tr("Online — what-if on the live fleet of %1").arg(host));
+        views_->setCurrentWidget(sizingView_);
+        statusBar()->showMessage(
+            tr("The live fleet is in the what-if: %1")
+                .arg(countOf(static_cast<std::int64_t>(fleet_.clusters.size()), tr("cluster"))),
+            5000);
+        qCInfo(lcConsole) << "what-if on the live fleet with" << fleet_.clusters.size()
+                          << "clusters";
+        recompute(true);
+    });
+}
+
+void MainWindow::askService() {
+    if (live_) {
+        liveWhatIf_->ask(liveWhatIfRequest(*live_, fleet_, failing_));
+    }
+}
+
+Status MainWindow::addClustersFromFile(const QString& path) {
+    Result<sizing::Fleet> loaded = sizing::loadFleetFile(QFile::encodeName(path).toStdString());
+    if (!loaded) {
+        return loaded.error();
+    }
+    sizing::Fleet candidate = fleet_;
+    for (const sizing::GroupSpec& group : loaded->groups) {
+        if (std::none_of(
+                candidate.groups.begin(), candidate.groups.end(),
+                [&](const sizing::GroupSpec& known) { return known.name == group.name; })) {
+            candidate.groups.push_back(group);
+        }
+    }
+    candidate.clusters.insert(candidate.clusters.end(), loaded->clusters.begin(),
+                              loaded->clusters.end());
+    Status valid = sizing::validateFleet(candidate, QFileInfo(path).fileName().toStdString());
+    if (!valid) {
+        return valid;
+    }
+    fleet_ = std::move(candidate);
+    setModified(true);
+    statusBar()->showMessage(
+        tr("Added %1 from %2 to the what-if")
+            .arg(countOf(static_cast<std::int64_t>(loaded->clusters.size()), tr("cluster")),
+                 QFileInfo(path).fileName()),
+        5000);
+    recompute(true);
+    return Done{};
+}
+
+void MainWindow::addFromFileDialog() {
+    if (!open_) {
+        return;
+    }
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Add clusters from a fleet file"), QFileInfo(path_).absolutePath(),
+        tr("Fleet files (*.json *.csv);;All files (*)"));
+    if (path.isEmpty()) {
+        return;
+    }
+    if (Status added = addClustersFromFile(path); !added) {
+        showError(
+            tr("Clusters not added"),
+            tr("%1\n\nNothing was added.").arg(QString::fromStdString(added.error().describe())));
+    }
+}
+
 void MainWindow::recompute(bool now) {
     if (!open_) {
         return;
@@ -387,6 +542,7 @@ void MainWindow::recompute(bool now) {
     } else {
         runner_->request(fleet_);
     }
+    askService();
 }
 
 void MainWindow::showSnapshot(std::shared_ptr<const SizingSnapshot> snapshot) {
@@ -497,20 +653,29 @@ void MainWindow::failSelectedClusters() {
     failing_ = names;
     views_->setCurrentWidget(clustersView_);
     updateTakeovers();
+    askService();
 }
 
 void MainWindow::clearFailovers() {
     failing_.clear();
     updateTakeovers();
+    askService();
 }
 
 void MainWindow::updateTakeovers() {
     if (!snapshot_ || !snapshot_->error.isEmpty()) {
         clustersView_->setTakeovers({});
+        if (live_) {
+            serviceView_->setInProcess(snapshot_, {}, live_->nodeOf);
+        }
         return;
     }
-    clustersView_->setTakeovers(
-        approximateTakeovers(snapshot_->fleet, snapshot_->result, failing_));
+    std::vector<OfflineTakeover> takeovers =
+        approximateTakeovers(snapshot_->fleet, snapshot_->result, failing_);
+    clustersView_->setTakeovers(takeovers);
+    if (live_) {
+        serviceView_->setInProcess(snapshot_, std::move(takeovers), live_->nodeOf);
+    }
     updateActions();
 }
 
@@ -665,7 +830,9 @@ void MainWindow::setModified(bool modified) {
 }
 
 void MainWindow::updateTitle() {
-    const QString name = path_.isEmpty() ? tr("no fleet") : QFileInfo(path_).fileName();
+    const QString name = !path_.isEmpty() ? QFileInfo(path_).fileName()
+                         : live_          ? tr("live fleet")
+                                          : tr("no fleet");
     setWindowTitle(QStringLiteral("%1%2 — understudy-console")
                        .arg(name, modified_ ? QStringLiteral(" (what-if, unsaved)") : QString()));
 }
@@ -677,6 +844,8 @@ void MainWindow::updateActions() {
     saveAsAction_->setEnabled(open_);
     exportAction_->setEnabled(haveResult);
     addClusterAction_->setEnabled(open_);
+    addFromFileAction_->setEnabled(open_);
+    liveWhatIfAction_->setEnabled(online_->connection()->state() == ConnectionState::connected);
     removeClustersAction_->setEnabled(open_ && selected);
     failAction_->setEnabled(haveResult && selected);
     clearFailAction_->setEnabled(!failing_.empty());
@@ -694,7 +863,8 @@ void MainWindow::showError(const QString& title, const QString& message) {
 }
 
 bool MainWindow::confirmDiscard() {
-    if (!modified_) {
+    // A what-if on the live fleet is scratch work: the service is the source of truth.
+    if (!modified_ || (live_ && path_.isEmpty())) {
         return true;
     }
     const auto answer = QMessageBox::question(

@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include "gui/live_what_if.h"
 #include "gui/report_exporter.h"
 #include "gui/sizing_runner.h"
 #include "sizing/fleet.h"
@@ -23,6 +24,7 @@ namespace understudy::gui {
 
 class ClustersView;
 class OnlineConsole;
+class ServiceWhatIfView;
 class SizingView;
 class WhatIfPanel;
 
@@ -45,6 +47,11 @@ public:
     void setServiceUrl(const QString& url);
     // Reopens the file of the last session, if there was one and it still exists.
     void reopenLastFile();
+    // Online mode: the service's clusters, groups and appliances become the what-if's fleet;
+    // each edit is answered in-process at once and asked of the service's what-if.
+    void loadLiveFleet();
+    // Adds the clusters (and groups it needs) of a fleet file to the what-if, all or nothing.
+    Status addClustersFromFile(const QString& path);
 
     // What the views show, for tests and the status bar.
     std::shared_ptr<const SizingSnapshot> snapshot() const { return snapshot_; }
@@ -54,6 +61,10 @@ public:
     ClustersView* clustersView() const { return clustersView_; }
     WhatIfPanel* whatIfPanel() const { return whatIf_; }
     OnlineConsole* online() const { return online_; }
+    // Set while the what-if works on the live fleet (loadLiveFleet()).
+    const std::optional<LiveBaseline>& liveBaseline() const { return live_; }
+    LiveWhatIf* liveWhatIf() const { return liveWhatIf_; }
+    ServiceWhatIfView* serviceWhatIf() const { return serviceView_; }
     QTabWidget* views() const { return views_; }
     SizingRunner* runner() const { return runner_; }
     ReportExporter* exporter() const { return exporter_; }
@@ -78,6 +89,9 @@ private:
     void updateTitle();
     void updateActions();
     void updateTakeovers();
+    void askService();
+    void leaveLive();
+    void addFromFileDialog();
     void removeSelectedClusters();
     void failSelectedClusters();
     void clearFailovers();
@@ -98,6 +112,8 @@ private:
     ClustersView* clustersView_ = nullptr;
     WhatIfPanel* whatIf_ = nullptr;
     OnlineConsole* online_ = nullptr;
+    LiveWhatIf* liveWhatIf_ = nullptr;
+    ServiceWhatIfView* serviceView_ = nullptr;
     QList<QAction*> onlineTabActions_;
     QDockWidget* whatIfDock_ = nullptr;
     QProgressDialog* exportProgress_ = nullptr;
@@ -122,6 +138,8 @@ private:
     QAction* clustersTabAction_ = nullptr;
     QAction* whatIfFocusAction_ = nullptr;
     QAction* aboutAction_ = nullptr;
+    QAction* liveWhatIfAction_ = nullptr;
+    QAction* addFromFileAction_ = nullptr;
 
     std::shared_ptr<const SizingSnapshot> snapshot_;
     sizing::Fleet fleet_;      // the what-if: the file's fleet with the console's edits
@@ -135,6 +153,7 @@ private:
     bool fileHasAppliance_ = false;
     bool capacityEdited_ = false;
     std::set<std::string> failing_;
+    std::optional<LiveBaseline> live_;  // the what-if started from the service's fleet
 };
 
 }  // namespace understudy::gui

@@ -91,6 +91,21 @@ void showTokenOnce(QWidget* parent, const QString& cluster, const QString& token
 
 }  // namespace
 
+sizing::ClusterSpec clusterSpec(const client::Cluster& cluster) {
+    sizing::ClusterSpec spec;
+    spec.name = cluster.name.toStdString();
+    spec.priority = cluster.priority;
+    spec.mtbf_hours = cluster.mtbf_hours;
+    spec.mttr_hours = cluster.mttr_hours;
+    spec.group = cluster.group.toStdString();
+    spec.standby = {cluster.standby.vcpus, cluster.standby.memory_mib};
+    spec.active = {cluster.active.vcpus, cluster.active.memory_mib};
+    spec.memory_mode = cluster.memory_mode == QLatin1String("reserved")
+                           ? sizing::MemoryMode::reserved
+                           : sizing::MemoryMode::balloon;
+    return spec;
+}
+
 QJsonObject clusterJson(const sizing::ClusterSpec& cluster) {
     const std::string text = sizing::clusterToJson(cluster).dump();
     return QJsonDocument::fromJson(QByteArray::fromStdString(text)).object();
@@ -311,18 +326,7 @@ void OnlineConsole::openClusterDialog(const QString& title,
                                   : QStringLiteral("registerClusterDialog"));
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     if (editing) {
-        sizing::ClusterSpec spec;
-        spec.name = editing->name.toStdString();
-        spec.priority = editing->priority;
-        spec.mtbf_hours = editing->mtbf_hours;
-        spec.mttr_hours = editing->mttr_hours;
-        spec.group = editing->group.toStdString();
-        spec.standby = {editing->standby.vcpus, editing->standby.memory_mib};
-        spec.active = {editing->active.vcpus, editing->active.memory_mib};
-        spec.memory_mode = editing->memory_mode == QLatin1String("reserved")
-                               ? sizing::MemoryMode::reserved
-                               : sizing::MemoryMode::balloon;
-        dialog->setCluster(spec);
+        dialog->setCluster(clusterSpec(*editing));
     }
     registerDialog_ = dialog;
     dialog->open();

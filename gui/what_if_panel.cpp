@@ -56,6 +56,7 @@ QToolButton* actionButton(QAction* action, QWidget* parent) {
 
 WhatIfPanel::WhatIfPanel(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
+    layout_ = layout;
 
     auto* policyBox = new QGroupBox(tr("Target"), this);
     auto* policyForm = new QFormLayout(policyBox);
@@ -101,7 +102,6 @@ WhatIfPanel::WhatIfPanel(QWidget* parent) : QWidget(parent) {
     overcommit_->setSingleStep(0.25);
     overcommit_->setDecimals(2);
     overcommit_->setSuffix(QStringLiteral(" ×"));
-    overcommit_->setToolTip(tr("vCPUs handed out per physical vCPU (the whole fleet's ratio)"));
     applianceForm->addRow(tr("CPU over&commit"), overcommit_);
     layout->addWidget(applianceBox_);
 
@@ -119,13 +119,13 @@ WhatIfPanel::WhatIfPanel(QWidget* parent) : QWidget(parent) {
     failButtons_ = new QVBoxLayout(failBox);
     layout->addWidget(failBox);
 
-    auto* note = new QLabel(tr("Edits are a what-if on the console's copy of the fleet; save "
-                               "them with Ctrl+S."),
-                            this);
-    note->setWordWrap(true);
+    note_ = new QLabel(this);
+    note_->setObjectName(QStringLiteral("whatIfNote"));
+    note_->setWordWrap(true);
     // A role, not a colour: it follows the palette when View > Dark palette switches it.
-    note->setForegroundRole(QPalette::PlaceholderText);
-    layout->addWidget(note);
+    note_->setForegroundRole(QPalette::PlaceholderText);
+    layout->addWidget(note_);
+    setLive(false, {});
     layout->addStretch(1);
 
     const auto changed = [this] { emit edited(); };
@@ -147,6 +147,25 @@ void WhatIfPanel::addActions(const QList<QAction*>& clusterActions,
     for (QAction* action : failActions) {
         failButtons_->addWidget(actionButton(action, this));
     }
+}
+
+void WhatIfPanel::addView(QWidget* view) {
+    layout_->insertWidget(layout_->indexOf(note_), view);
+}
+
+void WhatIfPanel::setLive(bool live, const QString& note) {
+    live_ = live;
+    note_->setText(live ? note
+                        : tr("Edits are a what-if on the console's copy of the fleet; save "
+                             "them with Ctrl+S."));
+    const QString why = tr("The service's configuration (understudyd.conf)");
+    reserveVcpus_->setToolTip(live ? why : QString());
+    reserveMemory_->setToolTip(live ? why : QString());
+    overcommit_->setToolTip(live ? why
+                                 : tr("vCPUs handed out per physical vCPU (the whole fleet's "
+                                      "ratio)"));
+    overcommit_->setEnabled(!live);
+    showAppliance(appliance_->currentIndex());
 }
 
 void WhatIfPanel::setFleet(const sizing::Fleet& fleet) {
@@ -183,6 +202,8 @@ void WhatIfPanel::showAppliance(int index) {
         return;
     }
     const sizing::ApplianceSpec& spec = shown_.appliances[static_cast<std::size_t>(index)];
+    reserveVcpus_->setEnabled(!live_);
+    reserveMemory_->setEnabled(!live_);
     applianceNote_->setText(spec.name == "proposed"
                                 ? tr("Starts from the engine's proposal, since the fleet names "
                                      "no appliance.")

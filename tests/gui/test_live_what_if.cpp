@@ -1,0 +1,341 @@
+// The what-if on the live fleet (online mode) against a real `understudyd --demo`: the
+// service's fleet loads into the what-if panel, the in-process engine and the service's
+// POST /sizing/what-if answer the same edits side by side and agree where they should (same
+// risks on the unedited fleet, a takeover granted by both, a denial with the service's reason
+// when capacity is cut), added and removed clusters move both sides' figures, and the service
+// is left exactly as it was.
+#include <QDoubleSpinBox>
+#include <QFile>
+#include <QLabel>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTreeWidget>
+#include <QtTest>
+#include <cmath>
+#include <memory>
+
+#include "appliance/client/api_client.h"
+#include "console_test_support.h"
+#include "demo_service.h"
+#include "gui/clusters_view.h"
+#include "gui/live_what_if.h"
+#include "gui/main_window.h"
+#include "gui/online_console.h"
+#include "gui/service_connection.h"
+#include "gui/service_what_if_view.h"
+#include "gui/what_if_panel.h"
+
+using namespace understudy;
+using namespace understudy::gui;
+using namespace understudy::gui::testing;
+
+namespace {
+
+constexpr int kWaitMs = 20000;
+
+bool sameRisk(double a, double b) {
+    return std::abs(a - b) <= 1e-9 * std::max({1e-300, std::abs(a), std::abs(b)}) ||
+           (a < 1e-300 && b < 1e-300);
+}
+
+// What GET /nodes says, in a form two reads can be compared with.
+QStringList nodesNow(const QUrl& url) {
+    client::ClientOptions options;
+    options.base_url = url;
+    options.token = kAdminToken;
+    client::ApiClient client(options);
+    auto nodes = client.callSync(client::api::nodes());
+    QStringList lines;
+    if (!nodes) {
+        lines << QStringLiteral("error: ") + nodes.error().summary();
+        return lines;
+    }
+    for (const client::Node& node : *nodes) {
+        lines << QStringLiteral("%1 %2 %3 %4 %5")
+                     .arg(node.name, node.state, node.appliance)
+                     .arg(node.current ? node.current->memory_mib : -1)
+                     .arg(node.grant ? node.grant->memory_mib : -1);
+    }
+    return lines;
+}
+
+const client::SizingAppliance* servedAppliance(const ServiceWhatIfView* view) {
+    return view->answer() && !view->answer()->sizing.appliances.empty()
+               ? &view->answer()->sizing.appliances.front()
+               : nullptr;
+}
+
+}  // namespace
+
+class TestLiveWhatIf : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void init();
+    void cleanup();
+    void theRequestCarriesFailuresAdditionsRemovalsAndHostCapacity();
+    void theLiveFleetLoadsAndBothEnginesAgreeOnItsRisk();
+    void aFailureTheServiceWouldGrantIsShownGrantedByBoth();
+    void cuttingCapacityShowsTheServicesDenialAndWhy();
+    void addingFromAFileAndRemovingMoveBothSidesFigures();
+
+private:
+    void loadLive();
+    // The views show the newest in-process result and the service's answer to the same edits.
+    bool settled() const;
+    void selectClusters(const QStringList& names);
+
+    QTemporaryDir settingsDir_;
+    DemoService service_;
+    std::unique_ptr<MainWindow> window_;
+};
+
+void TestLiveWhatIf::initTestCase() {
+    QVERIFY(settingsDir_.isValid());
+    isolateSettings(settingsDir_);
+    qunsetenv("UNDERSTUDY_TOKEN");
+    qputenv("UNDERSTUDY_CONSOLE_NO_KEYRING", "1");
+    QVERIFY2(service_.start(), service_.output().constData());
+}
+
+void TestLiveWhatIf::init() {
+    window_ = std::make_unique<MainWindow>();
+    window_->resize(1400, 900);
+    window_->show();
+    QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
+}
+
+void TestLiveWhatIf::cleanup() {
+    if (window_ != nullptr) {
+        window_->online()->connection()->disconnectFromService();
+    }
+    window_.reset();
+}
+
+bool TestLiveWhatIf::settled() const {
+    return showsLatestResult(*window_) && !window_->liveWhatIf()->waiting() &&
+           window_->serviceWhatIf()->hasAnswer();
+}
+
+void TestLiveWhatIf::loadLive() {
+    OnlineConsole* online = window_->online();
+    online->connectTo(service_.url(), kAdminToken, false);
+    QTRY_COMPARE_WITH_TIMEOUT(online->connection()->state(), ConnectionState::connected, kWaitMs);
+    QAction* live = window_->findChild<QAction*>(QStringLiteral("liveWhatIfAction"));
+    QVERIFY(live != nullptr && live->isEnabled());
+    live->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(window_->liveBaseline().has_value(), kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(settled(), kWaitMs);
+    QVERIFY(window_->serviceWhatIf()->isVisibleTo(window_.get()));
+}
+
+void TestLiveWhatIf::selectClusters(const QStringList& names) {
+    QTableView* table = window_->clustersView()->table();
+    window_->views()->setCurrentWidget(window_->clustersView());
+    table->clearSelection();
+    for (const QString& name : names) {
+        int row = -1;
+        for (int r = 0; r < table->model()->rowCount(); ++r) {
+            if (table->model()->index(r, 0).data().toString() == name) {
+                row = r;
+            }
+        }
+        QVERIFY2(row >= 0, qPrintable(name));
+        const QRect cell = table->visualRect(table->model()->index(row, 0));
+        QTest::mouseClick(table->viewport(), Qt::LeftButton, Qt::ControlModifier, cell.center());
+    }
+    QCOMPARE(window_->clustersView()->selectedClusters().size(),
+             static_cast<std::size_t>(names.size()));
+}
+
+void TestLiveWhatIf::theRequestCarriesFailuresAdditionsRemovalsAndHostCapacity() {
+    LiveBaseline baseline;
+    baseline.fleet.cpu_overcommit = 4.0;
+    sizing::ApplianceSpec host{"pna", 32, 65536, 2, 4096};
+    baseline.fleet.appliances = {host};
+    baseline.appliances = {{"pna", host, {6, 8192}, 4.0, true}};
+    sizing::ClusterSpec a{"a", 500,       8760,      24,
+                          "",  {1, 1024}, {4, 8192}, sizing::MemoryMode::balloon};
+    sizing::ClusterSpec b = a;
+    b.name = "b";
+    baseline.fleet.clusters = {a, b};
+
+    sizing::Fleet edited = baseline.fleet;
+    QVERIFY(sameRequest(liveWhatIfRequest(baseline, edited, {}), client::WhatIfRequest{}));
+
+    edited.clusters[1].priority = 900;  // b changed: removed and added again
+    sizing::ClusterSpec c = a;
+    c.name = "c";
+    edited.clusters.push_back(c);
+    edited.clusters.erase(edited.clusters.begin());  // a removed
+    edited.appliances[0].memory_mib = 32768;
+    edited.appliances[0].vcpus = 16;
+    const client::WhatIfRequest request = liveWhatIfRequest(baseline, edited, {"c", "a", "b"});
+    // a is gone and c is not registered: the service's what-if fails only b.
+    QCOMPARE(request.fail, QStringList{QStringLiteral("b")});
+    QCOMPARE(request.remove, (QStringList{QStringLiteral("a"), QStringLiteral("b")}));
+    QCOMPARE(request.add.size(), 2);
+    QCOMPARE(request.add[0].toObject()[QStringLiteral("name")].toString(), QStringLiteral("b"));
+    QCOMPARE(request.add[0].toObject()[QStringLiteral("priority")].toInt(), 900);
+    QCOMPARE(request.add[1].toObject()[QStringLiteral("name")].toString(), QStringLiteral("c"));
+    // The service takes its reserve and the foreign load (8 GiB, 6 vCPUs at 4× = 2 cores) off.
+    const QJsonObject capacity = request.capacity[QStringLiteral("pna")].toObject();
+    QCOMPARE(capacity[QStringLiteral("memory_mib")].toInteger(), 32768 + 8192);
+    QCOMPARE(capacity[QStringLiteral("vcpus")].toInteger(), 16 + 2);
+}
+
+void TestLiveWhatIf::theLiveFleetLoadsAndBothEnginesAgreeOnItsRisk() {
+    const QStringList before = nodesNow(service_.url());
+    loadLive();
+    const LiveFleet& live = window_->online()->connection()->fleet();
+    QCOMPARE(window_->fleet().clusters.size(), live.clusters.size());
+    QCOMPARE(window_->fleet().appliances.size(), live.appliances.size());
+    QCOMPARE(window_->clustersView()->table()->model()->rowCount(),
+             static_cast<int>(live.clusters.size()));
+    // The service's reserve and overcommit are its configuration: shown, not edited.
+    QVERIFY(
+        !window_->whatIfPanel()->findChild<QWidget*>(QStringLiteral("cpuOvercommit"))->isEnabled());
+    QVERIFY(window_->whatIfPanel()->applianceMemory()->isEnabled());
+    // The same fleet through the same exact engine: the same risks on both sides.
+    ServiceWhatIfView* view = window_->serviceWhatIf();
+    QVERIFY(view->answer()->takeovers.empty());
+    for (const sizing::ApplianceResult& appliance : window_->snapshot()->result.appliances) {
+        for (const sizing::Resource resource : sizing::kResources) {
+            const auto served =
+                view->serviceRisk(QString::fromStdString(appliance.spec.name), resource);
+            QVERIFY(served.has_value());
+            QVERIFY2(sameRisk(*served, appliance.figures(resource).overflow_risk),
+                     qPrintable(QStringLiteral("%1 vs %2")
+                                    .arg(*served)
+                                    .arg(appliance.figures(resource).overflow_risk)));
+        }
+    }
+    QVERIFY2(view->riskLabel()->text().contains(QStringLiteral("Risk: service")),
+             qPrintable(view->riskLabel()->text()));
+    QCOMPARE(nodesNow(service_.url()), before);
+}
+
+void TestLiveWhatIf::aFailureTheServiceWouldGrantIsShownGrantedByBoth() {
+    const QStringList before = nodesNow(service_.url());
+    const qint64 eventsBefore = [&] {
+        loadLive();
+        return window_->online()->connection()->lastEventId();
+    }();
+    const std::string node = window_->liveBaseline()->nodeOf.at("ldap");
+    const QString ldap = QString::fromStdString(node);
+    selectClusters({QStringLiteral("ldap")});
+    window_->findChild<QAction*>(QStringLiteral("failAction"))->trigger();
+    ServiceWhatIfView* view = window_->serviceWhatIf();
+    QTRY_COMPARE_WITH_TIMEOUT(view->serviceOutcome(ldap), QStringLiteral("granted"), kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(settled(), kWaitMs);
+    QCOMPARE(view->inProcessOutcome(ldap), takeoverOutcomeName(TakeoverOutcome::granted));
+    QVERIFY(view->denialText(ldap).isEmpty());
+    const QList<QTreeWidgetItem*> rows = view->takeovers()->findItems(ldap, Qt::MatchExactly);
+    QCOMPARE(rows.size(), 1);
+    QCOMPARE(rows.front()->text(ServiceWhatIfView::ServiceColumn), QStringLiteral("granted"));
+    QCOMPARE(rows.front()->text(ServiceWhatIfView::InProcessColumn),
+             takeoverOutcomeName(TakeoverOutcome::granted));
+    // Clearing the failure takes it out of both answers.
+    window_->findChild<QAction*>(QStringLiteral("clearFailAction"))->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(view->serviceOutcome(ldap).isEmpty() && settled(), kWaitMs);
+    QVERIFY(view->inProcessOutcome(ldap).isEmpty());
+    QCOMPARE(nodesNow(service_.url()), before);
+    QTest::qWait(300);
+    QCOMPARE(window_->online()->connection()->lastEventId(), eventsBefore);
+}
+
+void TestLiveWhatIf::cuttingCapacityShowsTheServicesDenialAndWhy() {
+    const QStringList before = nodesNow(service_.url());
+    loadLive();
+    const LiveBaseline& baseline = *window_->liveBaseline();
+    QCOMPARE(baseline.appliances.size(), std::size_t{1});
+    const sizing::ApplianceSpec host = baseline.appliances.front().spec;
+    const auto* served = servedAppliance(window_->serviceWhatIf());
+    QVERIFY(served != nullptr);
+    const double riskBefore = served->memory_mib.overflow_risk;
+    // Usable memory just above every standby footprint: dwh (the lowest priority, nothing to
+    // preempt below it) cannot grow to its active size.
+    const std::int64_t standby = served->memory_mib.standby_total;
+    const double gib = static_cast<double>(host.reserve_memory_mib + standby + 8192) / 1024.0;
+    window_->whatIfPanel()->applianceMemory()->setValue(gib);
+    selectClusters({QStringLiteral("dwh")});
+    window_->findChild<QAction*>(QStringLiteral("failAction"))->trigger();
+    const QString dwh = QString::fromStdString(baseline.nodeOf.at("dwh"));
+    ServiceWhatIfView* view = window_->serviceWhatIf();
+    QTRY_COMPARE_WITH_TIMEOUT(view->serviceOutcome(dwh), QStringLiteral("denied"), kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(settled(), kWaitMs);
+    QCOMPARE(view->inProcessOutcome(dwh), takeoverOutcomeName(TakeoverOutcome::denied));
+    const QString why = view->denialText(dwh);
+    QVERIFY2(why.contains(QStringLiteral("memory")) && why.contains(QStringLiteral("free")),
+             qPrintable(why));
+    const QList<QTreeWidgetItem*> rows = view->takeovers()->findItems(dwh, Qt::MatchExactly);
+    QCOMPARE(rows.size(), 1);
+    QCOMPARE(rows.front()->childCount(), 1);
+    QCOMPARE(rows.front()->child(0)->text(0), why);
+    // Both engines saw the same smaller appliance: the risk rose, equally on both sides.
+    served = servedAppliance(view);
+    QCOMPARE(served->memory_mib.capacity, standby + 8192);
+    QVERIFY(served->memory_mib.overflow_risk > riskBefore);
+    const sizing::ApplianceResult& local = window_->snapshot()->result.appliances.front();
+    QCOMPARE(local.figures(sizing::Resource::memory_mib).capacity, served->memory_mib.capacity);
+    QVERIFY(sameRisk(local.figures(sizing::Resource::memory_mib).overflow_risk,
+                     served->memory_mib.overflow_risk));
+    QCOMPARE(local.figures(sizing::Resource::memory_mib).required_capacity,
+             served->memory_mib.required_capacity);
+    QCOMPARE(nodesNow(service_.url()), before);
+}
+
+void TestLiveWhatIf::addingFromAFileAndRemovingMoveBothSidesFigures() {
+    const QStringList before = nodesNow(service_.url());
+    loadLive();
+    ServiceWhatIfView* view = window_->serviceWhatIf();
+    const qint64 standbyBefore = servedAppliance(view)->memory_mib.standby_total;
+    const qint64 activeBefore = servedAppliance(view)->memory_mib.active_total;
+
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("more.json"));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(R"({"clusters": [
+        {"name": "analytics", "priority": 650, "mtbf_hours": 2000, "mttr_hours": 72,
+         "standby": {"vcpus": 2, "memory_mib": 6144}, "active": {"vcpus": 16, "memory_mib": 81920}}
+    ]})");
+    file.close();
+    QVERIFY(window_->addClustersFromFile(path));
+    // Removing right after adding: the answer shown is the one to both edits, never the
+    // answer to the addition alone.
+    QTRY_VERIFY_WITH_TIMEOUT(showsLatestResult(*window_), kWaitMs);
+    selectClusters({QStringLiteral("mail")});
+    window_->findChild<QAction*>(QStringLiteral("removeClustersAction"))->trigger();
+    // The table lists what the in-process engine has sized.
+    QTRY_VERIFY_WITH_TIMEOUT(showsLatestResult(*window_), kWaitMs);
+    selectClusters({QStringLiteral("analytics"), QStringLiteral("web")});
+    window_->findChild<QAction*>(QStringLiteral("failAction"))->trigger();
+    const QString web = QString::fromStdString(window_->liveBaseline()->nodeOf.at("web"));
+    QTRY_VERIFY_WITH_TIMEOUT(!view->serviceOutcome(web).isEmpty() && settled(), kWaitMs);
+    const qint64 mail = 2048;
+    const qint64 standbyAfter = servedAppliance(view)->memory_mib.standby_total;
+    QCOMPARE(standbyAfter, standbyBefore + 6144 - mail);
+    QCOMPARE(servedAppliance(view)->memory_mib.active_total, activeBefore + 81920 - 16384);
+    const sizing::ApplianceResult& local = window_->snapshot()->result.appliances.front();
+    QCOMPARE(local.figures(sizing::Resource::memory_mib).standby_total, standbyAfter);
+    QVERIFY(sameRisk(local.figures(sizing::Resource::memory_mib).overflow_risk,
+                     servedAppliance(view)->memory_mib.overflow_risk));
+    QCOMPARE(view->inProcessOutcome(QStringLiteral("analytics-passive")),
+             takeoverOutcomeName(TakeoverOutcome::granted));
+    // Failing a cluster the service does not know is answered in-process only.
+    QVERIFY(view->serviceOutcome(QStringLiteral("analytics-passive")).isEmpty());
+    QCOMPARE(view->serviceOutcome(web), QStringLiteral("granted"));
+    QCOMPARE(view->inProcessOutcome(web), takeoverOutcomeName(TakeoverOutcome::granted));
+    // The service still has mail and no analytics.
+    QCOMPARE(nodesNow(service_.url()), before);
+    // Revert goes back to the live fleet, and so does the service's answer.
+    window_->findChild<QAction*>(QStringLiteral("revertAction"))->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        settled() && servedAppliance(view)->memory_mib.standby_total == standbyBefore, kWaitMs);
+    QCOMPARE(window_->fleet().clusters.size(),
+             window_->online()->connection()->fleet().clusters.size());
+}
+
+QTEST_MAIN(TestLiveWhatIf)
+#include "test_live_what_if.moc"
