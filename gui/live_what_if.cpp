@@ -225,6 +225,7 @@ void LiveWhatIf::send() {
         client::api::whatIf(*last_), this,
         [this, generation](client::ApiResult<client::WhatIfAnswer> answer) {
             if (generation != generation_) {
+                ++dropped_;
                 qCDebug(lcLiveWhatIf) << "dropped the answer to edit" << generation
                                       << "; the what-if is at" << generation_;
                 return;
@@ -237,6 +238,7 @@ void LiveWhatIf::send() {
             }
             emit answered(generation, *answer);
         });
+    emit sent(generation);
 }
 
 }  // namespace understudy::gui

@@ -70,9 +70,13 @@ public:
     // The request being asked (or last answered) and its generation.
     quint64 generation() const { return generation_; }
     bool waiting() const { return waiting_; }
+    // Answers that arrived after the edits had changed again, and were not shown.
+    int droppedAnswers() const { return dropped_; }
 
 signals:
     void asking();
+    // The request of `generation` went to the service.
+    void sent(quint64 generation);
     void answered(quint64 generation, const understudy::client::WhatIfAnswer& answer);
     void failed(quint64 generation, const QString& message);
 
@@ -85,6 +89,7 @@ private:
     quint64 generation_ = 0;
     quint64 loads_ = 0;
     bool waiting_ = false;
+    int dropped_ = 0;
 };
 
 }  // namespace understudy::gui

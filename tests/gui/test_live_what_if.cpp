@@ -78,6 +78,7 @@ private slots:
     void aFailureTheServiceWouldGrantIsShownGrantedByBoth();
     void cuttingCapacityShowsTheServicesDenialAndWhy();
     void addingFromAFileAndRemovingMoveBothSidesFigures();
+    void anAnswerToEditsThatChangedMeanwhileIsDropped();
 
 private:
     void loadLive();
@@ -335,6 +336,34 @@ void TestLiveWhatIf::addingFromAFileAndRemovingMoveBothSidesFigures() {
         settled() && servedAppliance(view)->memory_mib.standby_total == standbyBefore, kWaitMs);
     QCOMPARE(window_->fleet().clusters.size(),
              window_->online()->connection()->fleet().clusters.size());
+}
+
+void TestLiveWhatIf::anAnswerToEditsThatChangedMeanwhileIsDropped() {
+    loadLive();
+    LiveWhatIf* live = window_->liveWhatIf();
+    const LiveBaseline& baseline = *window_->liveBaseline();
+    const QString ldap = QString::fromStdString(baseline.nodeOf.at("ldap"));
+    const QString web = QString::fromStdString(baseline.nodeOf.at("web"));
+    const int droppedBefore = live->droppedAnswers();
+    int answers = 0;
+    bool changed = false;
+    // The edits change again while the first request is on the wire: its answer can only
+    // arrive after this returns to the event loop, so it is always stale.
+    const QMetaObject::Connection sent = connect(live, &LiveWhatIf::sent, this, [&] {
+        if (!changed) {
+            changed = true;
+            live->ask(liveWhatIfRequest(baseline, baseline.fleet, {"web"}));
+        }
+    });
+    const QMetaObject::Connection answered =
+        connect(live, &LiveWhatIf::answered, this, [&answers] { ++answers; });
+    live->ask(liveWhatIfRequest(baseline, baseline.fleet, {"ldap"}));
+    QTRY_VERIFY_WITH_TIMEOUT(live->droppedAnswers() == droppedBefore + 1 && answers == 1, kWaitMs);
+    disconnect(sent);
+    disconnect(answered);
+    QVERIFY(changed);
+    QCOMPARE(window_->serviceWhatIf()->serviceOutcome(web), QStringLiteral("granted"));
+    QVERIFY(window_->serviceWhatIf()->serviceOutcome(ldap).isEmpty());
 }
 
 QTEST_MAIN(TestLiveWhatIf)
