@@ -153,6 +153,17 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         }
     });
 
+    connect(online_->connection(), &ServiceConnection::fleetChanged, this, [this] {
+        if (!live_) {
+            return;
+        }
+        const auto& clusters = online_->connection()->fleet().clusters;
+        bool same = clusters.size() == live_->fleet.clusters.size();
+        for (std::size_t i = 0; same && i < clusters.size(); ++i) {
+            same = clusterSpec(clusters[i]) == live_->fleet.clusters[i];
+        }
+        serviceView_->setBaselineStale(!same);
+    });
     connect(runner_, &SizingRunner::computed, this, &MainWindow::showSnapshot);
     connect(runner_, &SizingRunner::busyChanged, this, [this](bool busy) {
         if (busy) {

@@ -41,6 +41,15 @@ ServiceWhatIfView::ServiceWhatIfView(QWidget* parent)
     status_->setObjectName(QStringLiteral("serviceWhatIfStatus"));
     status_->setWordWrap(true);
     layout->addWidget(status_);
+    stale_ = new QLabel(tr("⚠ The service's clusters changed since they were loaded: load the "
+                           "live fleet again (Ctrl+Shift+L) to start from them."),
+                        this);
+    stale_->setObjectName(QStringLiteral("serviceWhatIfStale"));
+    stale_->setWordWrap(true);
+    stale_->setStyleSheet(
+        QStringLiteral("color: %1; font-weight: bold;").arg(toneColor(Tone::warning).name()));
+    stale_->hide();
+    layout->addWidget(stale_);
     risk_ = new QLabel(this);
     risk_->setObjectName(QStringLiteral("serviceWhatIfRisk"));
     risk_->setWordWrap(true);
@@ -62,8 +71,13 @@ void ServiceWhatIfView::clear() {
     answer_.reset();
     snapshot_.reset();
     inProcess_.clear();
+    stale_->hide();
     status_->setText(tr("Not asked yet."));
     render();
+}
+
+void ServiceWhatIfView::setBaselineStale(bool stale) {
+    stale_->setVisible(stale);
 }
 
 void ServiceWhatIfView::setAsking() {

@@ -37,6 +37,9 @@ public:
                       std::vector<OfflineTakeover> takeovers,
                       std::map<std::string, std::string> nodeOf);
     void clear();
+    // The service's clusters changed since the what-if loaded them: the in-process side no
+    // longer starts from the live fleet until it is loaded again.
+    void setBaselineStale(bool stale);
 
     // The service's outcome for `node` ("granted", …); empty when it named none.
     QString serviceOutcome(const QString& node) const;
@@ -49,6 +52,7 @@ public:
     bool hasAnswer() const { return answer_.has_value(); }
 
     QLabel* statusLabel() const { return status_; }
+    QLabel* staleLabel() const { return stale_; }
     QLabel* riskLabel() const { return risk_; }
     QTreeWidget* takeovers() const { return takeovers_; }
 
@@ -61,6 +65,7 @@ private:
     std::vector<OfflineTakeover> inProcess_;
     std::map<std::string, std::string> nodeOf_;
     QLabel* status_ = nullptr;
+    QLabel* stale_ = nullptr;
     QLabel* risk_ = nullptr;
     QTreeWidget* takeovers_ = nullptr;
 };

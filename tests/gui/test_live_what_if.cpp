@@ -79,6 +79,7 @@ private slots:
     void cuttingCapacityShowsTheServicesDenialAndWhy();
     void addingFromAFileAndRemovingMoveBothSidesFigures();
     void anAnswerToEditsThatChangedMeanwhileIsDropped();
+    void aClusterRegisteredMeanwhileMarksTheLoadedFleetStale();
 
 private:
     void loadLive();
@@ -364,6 +365,29 @@ void TestLiveWhatIf::anAnswerToEditsThatChangedMeanwhileIsDropped() {
     QVERIFY(changed);
     QCOMPARE(window_->serviceWhatIf()->serviceOutcome(web), QStringLiteral("granted"));
     QVERIFY(window_->serviceWhatIf()->serviceOutcome(ldap).isEmpty());
+}
+
+void TestLiveWhatIf::aClusterRegisteredMeanwhileMarksTheLoadedFleetStale() {
+    loadLive();
+    ServiceWhatIfView* view = window_->serviceWhatIf();
+    QVERIFY(view->staleLabel()->isHidden());
+    client::ClientOptions options;
+    options.base_url = service_.url();
+    options.token = kAdminToken;
+    client::ApiClient other(options);
+    sizing::ClusterSpec tiny{"tiny", 100,      8760,      1,
+                             "",     {1, 512}, {1, 1024}, sizing::MemoryMode::balloon};
+    auto registered = other.callSync(client::api::registerClusters(clusterJson(tiny)));
+    QVERIFY2(registered, qPrintable(registered ? QString() : registered.error().summary()));
+    QTRY_VERIFY_WITH_TIMEOUT(!view->staleLabel()->isHidden(), kWaitMs);
+    // Loading again starts from the fleet as it is now.
+    window_->findChild<QAction*>(QStringLiteral("liveWhatIfAction"))->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        std::any_of(window_->fleet().clusters.begin(), window_->fleet().clusters.end(),
+                    [](const sizing::ClusterSpec& cluster) { return cluster.name == "tiny"; }),
+        kWaitMs);
+    QVERIFY(view->staleLabel()->isHidden());
+    QVERIFY(other.callSync(client::api::removeCluster(QStringLiteral("tiny"))));
 }
 
 QTEST_MAIN(TestLiveWhatIf)
