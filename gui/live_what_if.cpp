@@ -82,6 +82,7 @@ Result<LiveBaseline> liveBaseline(const LiveFleet& live, const std::vector<clien
     for (const client::Cluster& cluster : live.clusters) {
         fleet.clusters.push_back(clusterSpec(cluster));
         baseline.nodeOf[cluster.name.toStdString()] = cluster.node.toStdString();
+        baseline.placement[cluster.name.toStdString()] = cluster.appliance.toStdString();
     }
     if (Status valid = sizing::validateFleet(fleet, "the service's fleet"); !valid) {
         return valid.error();

@@ -38,7 +38,8 @@ struct LiveAppliance {
 struct LiveBaseline {
     sizing::Fleet fleet;
     std::vector<LiveAppliance> appliances;
-    std::map<std::string, std::string> nodeOf;  // cluster → its passive node
+    std::map<std::string, std::string> nodeOf;     // cluster → its passive node
+    std::map<std::string, std::string> placement;  // cluster → the appliance its node is on
 };
 
 // The live fleet as a sizing fleet; an error when the service's data cannot make a valid one.

@@ -431,6 +431,7 @@ void MainWindow::leaveLive() {
     serviceView_->clear();
     serviceView_->hide();
     whatIf_->setLive(false, {});
+    runner_->setPlacement({});
 }
 
 void MainWindow::loadLiveFleet() {
@@ -447,6 +448,7 @@ void MainWindow::loadLiveFleet() {
         }
         leaveLive();
         live_ = std::move(*loaded);
+        runner_->setPlacement(live_->placement);
         fileFleet_ = live_->fleet;
         fleet_ = fileFleet_;
         path_.clear();

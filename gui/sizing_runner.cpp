@@ -52,11 +52,11 @@ void SizingRunner::startPending() {
     snapshot->generation = generation_;
     snapshot->fleet = std::move(*pending_);
     pending_.reset();
-    pool_.start([this, snapshot] {
+    pool_.start([this, snapshot, placement = placement_] {
         QElapsedTimer timer;
         timer.start();
         try {
-            snapshot->result = sizing::size(snapshot->fleet);
+            snapshot->result = sizePinned(snapshot->fleet, placement);
         } catch (const std::exception& failure) {
             snapshot->error = QString::fromStdString(failure.what());
         }

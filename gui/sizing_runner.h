@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 
+#include "gui/pinned_sizing.h"
 #include "sizing/fleet.h"
 #include "sizing/sizing_result.h"
 
@@ -38,6 +39,9 @@ public:
     // Sizes `fleet` as soon as the worker is free (opening a file, an explicit recompute).
     void requestNow(sizing::Fleet fleet);
     void setDebounceInterval(int milliseconds) { debounce_.setInterval(milliseconds); }
+    // Keeps these clusters on these appliances in the next computations (the live fleet, where
+    // the nodes are where they are); empty: the engine places them.
+    void setPlacement(Placement placement) { placement_ = std::move(placement); }
     // A request is waiting or being computed.
     bool busy() const { return running_ || pending_.has_value(); }
     // The generation of the newest request; a snapshot of this generation is current.
@@ -54,6 +58,7 @@ private:
     QTimer debounce_;
     QThreadPool pool_;
     std::optional<sizing::Fleet> pending_;
+    Placement placement_;
     quint64 generation_ = 0;
     bool running_ = false;
 };
