@@ -117,9 +117,6 @@ void ServiceWhatIfView::render() {
                                                                   : 0.0;
     QStringList rows;
     if (answer_) {
-        rows << tr(
-            "<tr><th align=left>Appliance</th><th>Resource</th><th>Risk: service</th>"
-            "<th>in-process</th><th>Required: service</th><th>in-process</th></tr>");
         for (const client::SizingAppliance& appliance : answer_->sizing.appliances) {
             const sizing::ApplianceResult* local = nullptr;
             if (snapshot_ && snapshot_->error.isEmpty()) {
@@ -134,9 +131,9 @@ void ServiceWhatIfView::render() {
                                                            ? appliance.memory_mib
                                                            : appliance.vcpus;
                 const QString none = QStringLiteral("—");
-                rows << QStringLiteral(
-                            "<tr><td>%1</td><td>%2</td><td>%3</td><td>%4</td><td>%5</td>"
-                            "<td>%6</td></tr>")
+                // One line each, so it reads in the narrow what-if panel.
+                rows << tr("<b>%1</b> %2: risk <b>%3</b> (in-process %4); required %5 "
+                           "(in-process %6)")
                             .arg(appliance.name.toHtmlEscaped(), resourceTitle(resource),
                                  riskCell(served.overflow_risk, target),
                                  local ? riskCell(local->figures(resource).overflow_risk, target)
@@ -148,11 +145,9 @@ void ServiceWhatIfView::render() {
             }
         }
     }
-    risk_->setText(rows.isEmpty()
-                       ? QString()
-                       : tr("Overflow risk against the target %1:").arg(formatRisk(target)) +
-                             QStringLiteral("<table cellspacing=4>") + rows.join(QString()) +
-                             QStringLiteral("</table>"));
+    risk_->setText(rows.isEmpty() ? QString()
+                                  : tr("Against the target %1:<br>").arg(formatRisk(target)) +
+                                        rows.join(QStringLiteral("<br>")));
     risk_->setVisible(!rows.isEmpty());
 
     takeovers_->clear();

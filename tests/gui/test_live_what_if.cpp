@@ -212,7 +212,7 @@ void TestLiveWhatIf::theLiveFleetLoadsAndBothEnginesAgreeOnItsRisk() {
                                     .arg(appliance.figures(resource).overflow_risk)));
         }
     }
-    QVERIFY2(view->riskLabel()->text().contains(QStringLiteral("Risk: service")),
+    QVERIFY2(view->riskLabel()->text().contains(QStringLiteral("(in-process ")),
              qPrintable(view->riskLabel()->text()));
     QCOMPARE(nodesNow(service_.url()), before);
 }

@@ -1,7 +1,8 @@
 // Screenshots of the console's main views under a real X server (CTest runs it through
 // `xvfb-run -a`, QT_QPA_PLATFORM=xcb), taken with QScreen::grabWindow as a person would see
 // them: online against a real `understudyd --demo` with some takeovers done (Dashboard, Nodes
-// with the service's what-if for a cluster, Timeline, Events, a cluster's details), then
+// with the service's what-if for a cluster, Timeline, Events, a cluster's details, the what-if
+// on the live fleet), then
 // offline on the sample fleet (Sizing, the what-if with failovers, the dark palette). Saved to
 // the build folder's screenshots/, for people to look at after a change.
 #include <QAction>
@@ -26,6 +27,7 @@
 #include "gui/node_table_model.h"
 #include "gui/nodes_view.h"
 #include "gui/online_console.h"
+#include "gui/service_what_if_view.h"
 #include "gui/sizing_view.h"
 #include "gui/timeline_view.h"
 #include "gui/what_if_panel.h"
@@ -141,6 +143,29 @@ void TestOnlineScreenshots::savesTheOnlineViews() {
     QTRY_VERIFY_WITH_TIMEOUT(failovers->text().toInt() >= 1, 15000);
     save(details, QStringLiteral("online-cluster-details.png"));
     details->reject();
+
+    // The what-if on the live fleet: a standby cluster and one already active failed now, the
+    // service's outcomes beside the in-process ones.
+    window.findChild<QAction*>(QStringLiteral("liveWhatIfAction"))->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(window.liveBaseline().has_value() && showsLatestResult(window), 15000);
+    std::set<QString> failing = {online->nodes()->model()->node(nodes[4])->cluster,
+                                 online->nodes()->model()->node(nodes[1])->cluster};
+    QTableView* clusters = window.clustersView()->table();
+    window.views()->setCurrentWidget(window.clustersView());
+    for (int row = 0; row < clusters->model()->rowCount(); ++row) {
+        if (failing.count(clusters->model()->index(row, 0).data().toString()) != 0) {
+            clusters->selectionModel()->select(
+                clusters->model()->index(row, 0),
+                QItemSelectionModel::Select | QItemSelectionModel::Rows);
+        }
+    }
+    QCOMPARE(window.clustersView()->selectedClusters().size(), failing.size());
+    window.findChild<QAction*>(QStringLiteral("failAction"))->trigger();
+    ServiceWhatIfView* service = window.serviceWhatIf();
+    QTRY_VERIFY_WITH_TIMEOUT(service->hasAnswer() && !service->answer()->takeovers.empty() &&
+                                 !window.liveWhatIf()->waiting(),
+                             15000);
+    save(&window, QStringLiteral("online-live-what-if.png"));
     online->connection()->disconnectFromService();
 }
 
