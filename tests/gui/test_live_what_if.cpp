@@ -79,6 +79,7 @@ private slots:
     void cuttingCapacityShowsTheServicesDenialAndWhy();
     void addingFromAFileAndRemovingMoveBothSidesFigures();
     void anAnswerToEditsThatChangedMeanwhileIsDropped();
+    void editsTheServiceRefusesAreAnsweredInProcessWithTheServicesReason();
     void aClusterRegisteredMeanwhileMarksTheLoadedFleetStale();
 
 private:
@@ -388,6 +389,36 @@ void TestLiveWhatIf::aClusterRegisteredMeanwhileMarksTheLoadedFleetStale() {
         kWaitMs);
     QVERIFY(view->staleLabel()->isHidden());
     QVERIFY(other.callSync(client::api::removeCluster(QStringLiteral("tiny"))));
+}
+
+void TestLiveWhatIf::editsTheServiceRefusesAreAnsweredInProcessWithTheServicesReason() {
+    loadLive();
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("rack.json"));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    // A group the service does not have: fine in-process, refused by the service's what-if.
+    file.write(R"({"groups": [{"name": "rack-z", "mtbf_hours": 40000, "mttr_hours": 8}],
+        "clusters": [{"name": "vault", "priority": 700, "mtbf_hours": 8760, "mttr_hours": 12,
+         "group": "rack-z", "standby": {"vcpus": 1, "memory_mib": 1024},
+         "active": {"vcpus": 2, "memory_mib": 4096}}]})");
+    file.close();
+    QVERIFY(window_->addClustersFromFile(path));
+    ServiceWhatIfView* view = window_->serviceWhatIf();
+    QTRY_VERIFY_WITH_TIMEOUT(!window_->liveWhatIf()->waiting() && showsLatestResult(*window_),
+                             kWaitMs);
+    QVERIFY(!view->hasAnswer());
+    const QString status = view->statusLabel()->text();
+    QVERIFY2(status.contains(QStringLiteral("could not answer")) &&
+                 status.contains(QStringLiteral("rack-z")),
+             qPrintable(status));
+    QVERIFY(
+        std::any_of(window_->snapshot()->result.appliances.front().clusters.begin(),
+                    window_->snapshot()->result.appliances.front().clusters.end(),
+                    [](const sizing::ClusterFigures& figures) { return figures.name == "vault"; }));
+    // Undoing the edit brings the service's answer back.
+    window_->findChild<QAction*>(QStringLiteral("revertAction"))->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(settled(), kWaitMs);
 }
 
 QTEST_MAIN(TestLiveWhatIf)
