@@ -683,8 +683,20 @@ void MainWindow::updateTakeovers() {
         }
         return;
     }
+    // On the live fleet the approximation starts from the nodes active now, holding what
+    // libvirt shows they hold.
+    std::map<std::string, sizing::Footprint> active;
+    if (live_) {
+        for (const client::Node& node : online_->connection()->fleet().nodes) {
+            if (node.state == QLatin1String("active") ||
+                node.state == QLatin1String("taking-over")) {
+                const client::Footprint held = node.current.value_or(node.active);
+                active[node.cluster.toStdString()] = {held.vcpus, held.memory_mib};
+            }
+        }
+    }
     std::vector<OfflineTakeover> takeovers =
-        approximateTakeovers(snapshot_->fleet, snapshot_->result, failing_);
+        approximateTakeovers(snapshot_->fleet, snapshot_->result, failing_, active);
     clustersView_->setTakeovers(takeovers);
     if (live_) {
         serviceView_->setInProcess(snapshot_, std::move(takeovers), live_->nodeOf);

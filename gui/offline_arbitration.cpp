@@ -19,6 +19,7 @@ struct Node {
     const sizing::ClusterSpec* spec = nullptr;
     NodeState state = NodeState::standby;
     std::string preempted_by;
+    Footprint held;  // what it holds now: its standby footprint, or its grant while active
 };
 
 bool fitsAll(const Footprint& need, const Footprint& free) {
@@ -55,7 +56,7 @@ void decideOnAppliance(const sizing::ApplianceResult& appliance, std::vector<Nod
     Footprint free{appliance.figures(Resource::vcpus).capacity,
                    appliance.figures(Resource::memory_mib).capacity};
     for (const Node& node : nodes) {
-        free = minus(free, node.spec->effectiveStandby());
+        free = minus(free, node.held);
     }
     std::vector<Node*> order;
     for (Node& node : nodes) {
@@ -76,6 +77,13 @@ void decideOnAppliance(const sizing::ApplianceResult& appliance, std::vector<Nod
                             spec.active,
                             {},
                             {}};
+        if (requester->state == NodeState::active) {
+            // Already active: it keeps what it holds, as the appliance answers a repeated
+            // takeover.
+            row.grant = requester->held;
+            outcomes.push_back(std::move(row));
+            continue;
+        }
         if (requester->state == NodeState::preempted) {
             row.outcome = TakeoverOutcome::denied;
             row.reason = "its standby node was preempted for " + requester->preempted_by +
@@ -173,7 +181,8 @@ QString takeoverOutcomeName(TakeoverOutcome outcome) {
 
 std::vector<OfflineTakeover> approximateTakeovers(const sizing::Fleet& fleet,
                                                   const sizing::SizingResult& result,
-                                                  const std::set<std::string>& failing) {
+                                                  const std::set<std::string>& failing,
+                                                  const std::map<std::string, Footprint>& active) {
     std::map<std::string, const sizing::ClusterSpec*, std::less<>> byName;
     for (const sizing::ClusterSpec& cluster : fleet.clusters) {
         byName.emplace(cluster.name, &cluster);
@@ -183,7 +192,13 @@ std::vector<OfflineTakeover> approximateTakeovers(const sizing::Fleet& fleet,
         std::vector<Node> nodes;
         for (const sizing::ClusterFigures& figures : appliance.clusters) {
             if (const auto found = byName.find(figures.name); found != byName.end()) {
-                nodes.push_back({found->second, NodeState::standby, {}});
+                const auto holding = active.find(figures.name);
+                nodes.push_back(holding == active.end()
+                                    ? Node{found->second,
+                                           NodeState::standby,
+                                           {},
+                                           found->second->effectiveStandby()}
+                                    : Node{found->second, NodeState::active, {}, holding->second});
             }
         }
         decideOnAppliance(appliance, nodes, failing, outcomes);

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <QString>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -42,8 +43,11 @@ struct OfflineTakeover {
 
 // One row per chosen cluster (in decision order: per appliance, highest priority first) and
 // one per bystander that lost its standby. Clusters the result does not place are ignored.
-std::vector<OfflineTakeover> approximateTakeovers(const sizing::Fleet& fleet,
-                                                  const sizing::SizingResult& result,
-                                                  const std::set<std::string>& failing);
+// `active` (the live fleet): clusters whose node is active now, with what it holds; they start
+// active, hold that instead of their standby, are never preempted, and a chosen one keeps it.
+std::vector<OfflineTakeover> approximateTakeovers(
+    const sizing::Fleet& fleet, const sizing::SizingResult& result,
+    const std::set<std::string>& failing,
+    const std::map<std::string, sizing::Footprint>& active = {});
 
 }  // namespace understudy::gui

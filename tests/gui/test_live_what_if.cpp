@@ -81,6 +81,7 @@ private slots:
     void anAnswerToEditsThatChangedMeanwhileIsDropped();
     void editsTheServiceRefusesAreAnsweredInProcessWithTheServicesReason();
     void aClusterRegisteredMeanwhileMarksTheLoadedFleetStale();
+    void nodesActiveNowHoldTheirGrantInBothAnswers();
 
 private:
     void loadLive();
@@ -419,6 +420,59 @@ void TestLiveWhatIf::editsTheServiceRefusesAreAnsweredInProcessWithTheServicesRe
     // Undoing the edit brings the service's answer back.
     window_->findChild<QAction*>(QStringLiteral("revertAction"))->trigger();
     QTRY_VERIFY_WITH_TIMEOUT(settled(), kWaitMs);
+}
+
+void TestLiveWhatIf::nodesActiveNowHoldTheirGrantInBothAnswers() {
+    client::ClientOptions options;
+    options.base_url = service_.url();
+    options.token = kAdminToken;
+    client::ApiClient other(options);
+    auto clusters = other.callSync(client::api::clusters());
+    QVERIFY(clusters);
+    QString billing;
+    for (const client::Cluster& cluster : *clusters) {
+        if (cluster.name == QLatin1String("billing")) {
+            billing = cluster.node;
+        }
+    }
+    QVERIFY(!billing.isEmpty());
+    auto taken = other.callSync(client::api::takeover(billing));
+    QVERIFY2(taken, qPrintable(taken ? QString() : taken.error().summary()));
+    const QStringList before = nodesNow(service_.url());
+    loadLive();
+    QTRY_VERIFY_WITH_TIMEOUT(std::any_of(window_->online()->connection()->fleet().nodes.begin(),
+                                         window_->online()->connection()->fleet().nodes.end(),
+                                         [&](const client::Node& node) {
+                                             return node.name == billing &&
+                                                    node.state == QLatin1String("active");
+                                         }),
+                             kWaitMs);
+    // Usable memory: every standby footprint, billing's growth (48 − 4 GiB) and 8 GiB. erp
+    // (+60 GiB) does not fit even after preempting every lower-priority standby node (34 GiB)
+    // — unless billing's grant were counted as free, as a fleet file's all-standby start would.
+    const std::int64_t standby =
+        servedAppliance(window_->serviceWhatIf())->memory_mib.standby_total;
+    const sizing::ApplianceSpec host = window_->liveBaseline()->appliances.front().spec;
+    const std::int64_t usable = standby + (49152 - 4096) + 8192;
+    window_->whatIfPanel()->applianceMemory()->setValue(
+        static_cast<double>(host.reserve_memory_mib + usable) / 1024.0);
+    selectClusters({QStringLiteral("erp")});
+    window_->findChild<QAction*>(QStringLiteral("failAction"))->trigger();
+    const QString erp = QString::fromStdString(window_->liveBaseline()->nodeOf.at("erp"));
+    ServiceWhatIfView* view = window_->serviceWhatIf();
+    QTRY_VERIFY_WITH_TIMEOUT(!view->serviceOutcome(erp).isEmpty() && settled(), kWaitMs);
+    QCOMPARE(servedAppliance(view)->memory_mib.capacity, usable);
+    QCOMPARE(view->serviceOutcome(erp), QStringLiteral("denied"));
+    QCOMPARE(view->inProcessOutcome(erp), takeoverOutcomeName(TakeoverOutcome::denied));
+    // Failing billing again: it keeps what it holds, on both sides.
+    selectClusters({QStringLiteral("billing")});
+    window_->findChild<QAction*>(QStringLiteral("failAction"))->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(!view->serviceOutcome(billing).isEmpty() && settled(), kWaitMs);
+    QCOMPARE(view->serviceOutcome(billing), QStringLiteral("granted"));
+    QCOMPARE(view->inProcessOutcome(billing), takeoverOutcomeName(TakeoverOutcome::granted));
+    QCOMPARE(nodesNow(service_.url()), before);
+    window_->online()->connection()->disconnectFromService();
+    QVERIFY(other.callSync(client::api::release(billing)));
 }
 
 QTEST_MAIN(TestLiveWhatIf)
