@@ -1,7 +1,10 @@
 #include "gui/live_what_if.h"
 
+#include <QCoreApplication>
 #include <QJsonArray>
 #include <QLoggingCategory>
+#include <QPointer>
+#include <QThreadPool>
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -209,6 +212,22 @@ void LiveWhatIf::forget() {
     waiting_ = false;
 }
 
+void LiveWhatIf::deliver(quint64 generation, client::ApiResult<client::WhatIfAnswer> answer) {
+    if (generation != generation_) {
+        ++dropped_;
+        qCDebug(lcLiveWhatIf) << "dropped the answer to edit" << generation << "; the what-if is at"
+                              << generation_;
+        return;
+    }
+    waiting_ = false;
+    if (!answer) {
+        last_.reset();
+        emit failed(generation, describeApiError(answer.error()));
+        return;
+    }
+    emit answered(generation, *answer);
+}
+
 void LiveWhatIf::send() {
     client::ApiClient* client = connection_->client();
     const quint64 generation = generation_;
@@ -222,22 +241,28 @@ void LiveWhatIf::send() {
         emit failed(generation, tr("not connected to the service"));
         return;
     }
-    client->call<client::WhatIfAnswer>(
-        client::api::whatIf(*last_), this,
-        [this, generation](client::ApiResult<client::WhatIfAnswer> answer) {
-            if (generation != generation_) {
-                ++dropped_;
-                qCDebug(lcLiveWhatIf) << "dropped the answer to edit" << generation
-                                      << "; the what-if is at" << generation_;
-                return;
-            }
-            waiting_ = false;
-            if (!answer) {
-                last_.reset();
-                emit failed(generation, describeApiError(answer.error()));
-                return;
-            }
-            emit answered(generation, *answer);
+    // The answer carries the sizing of the whole fleet (thousands of clusters on a large
+    // one): it is decoded on a pool thread, and only the decoded value comes back.
+    const client::ApiCall<client::WhatIfAnswer> call = client::api::whatIf(*last_);
+    QPointer<LiveWhatIf> self(this);
+    client->send(
+        call.request, this,
+        [self, generation, decode = call.decode](client::ApiResult<client::ApiResponse> reply) {
+            auto response =
+                std::make_shared<client::ApiResult<client::ApiResponse>>(std::move(reply));
+            QThreadPool::globalInstance()->start([self, generation, decode, response] {
+                auto decoded = std::make_shared<client::ApiResult<client::WhatIfAnswer>>(
+                    *response ? decode(response->value())
+                              : client::ApiResult<client::WhatIfAnswer>(response->error()));
+                QMetaObject::invokeMethod(
+                    QCoreApplication::instance(),
+                    [self, generation, decoded] {
+                        if (self != nullptr) {
+                            self->deliver(generation, std::move(*decoded));
+                        }
+                    },
+                    Qt::QueuedConnection);
+            });
         });
     emit sent(generation);
 }

@@ -83,6 +83,7 @@ signals:
 
 private:
     void send();
+    void deliver(quint64 generation, client::ApiResult<client::WhatIfAnswer> answer);
 
     ServiceConnection* connection_;
     QTimer debounce_;
