@@ -432,6 +432,8 @@ void MainWindow::leaveLive() {
     serviceView_->hide();
     whatIf_->setLive(false, {});
     runner_->setPlacement({});
+    revertAction_->setText(tr("Re&vert to file"));
+    revertAction_->setToolTip(tr("Drop every what-if edit and go back to the file's fleet"));
 }
 
 void MainWindow::loadLiveFleet() {
@@ -449,6 +451,9 @@ void MainWindow::loadLiveFleet() {
         leaveLive();
         live_ = std::move(*loaded);
         runner_->setPlacement(live_->placement);
+        revertAction_->setText(tr("Re&vert to the live fleet"));
+        revertAction_->setToolTip(
+            tr("Drop every what-if edit and go back to the live fleet as it was loaded"));
         fileFleet_ = live_->fleet;
         fleet_ = fileFleet_;
         path_.clear();

@@ -334,6 +334,9 @@ void TestLiveWhatIf::addingFromAFileAndRemovingMoveBothSidesFigures() {
     // The service still has mail and no analytics.
     QCOMPARE(nodesNow(service_.url()), before);
     // Revert goes back to the live fleet, and so does the service's answer.
+    QVERIFY(window_->findChild<QAction*>(QStringLiteral("revertAction"))
+                ->text()
+                .contains(QStringLiteral("live fleet")));
     window_->findChild<QAction*>(QStringLiteral("revertAction"))->trigger();
     QTRY_VERIFY_WITH_TIMEOUT(
         settled() && servedAppliance(view)->memory_mib.standby_total == standbyBefore, kWaitMs);
