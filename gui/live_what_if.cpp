@@ -40,6 +40,35 @@ const sizing::ClusterSpec* findCluster(const sizing::Fleet& fleet, const std::st
     return found == fleet.clusters.end() ? nullptr : &*found;
 }
 
+// Like ApiClient::call, but the answer is decoded on a pool thread: the sizing of a large fleet
+// takes tens of milliseconds to read, which the UI thread must not spend. `done` runs on the
+// UI thread, and not at all once `context` is gone.
+template <typename T>
+void callOffThread(client::ApiClient* client, const client::ApiCall<T>& call, QObject* context,
+                   std::function<void(client::ApiResult<T>)> done) {
+    QPointer<QObject> guard(context);
+    client->send(call.request, context,
+                 [guard, decode = call.decode,
+                  done = std::move(done)](client::ApiResult<client::ApiResponse> reply) {
+                     auto response =
+                         std::make_shared<client::ApiResult<client::ApiResponse>>(std::move(reply));
+                     QThreadPool::globalInstance()->start([guard, decode, done, response] {
+                         auto decoded = std::make_shared<client::ApiResult<T>>(
+                             *response ? decode(response->value())
+                                       : client::ApiResult<T>(response->error()));
+                         // Posted to the application object, which outlives the context.
+                         QMetaObject::invokeMethod(
+                             QCoreApplication::instance(),
+                             [guard, done, decoded] {
+                                 if (guard != nullptr) {
+                                     done(std::move(*decoded));
+                                 }
+                             },
+                             Qt::QueuedConnection);
+                     });
+                 });
+}
+
 }  // namespace
 
 Result<LiveBaseline> liveBaseline(const LiveFleet& live, const std::vector<client::Group>& groups,
@@ -182,8 +211,9 @@ void LiveWhatIf::load(std::function<void(Result<LiveBaseline>)> done) {
             }
             finish();
         });
-    client->call<client::Sizing>(
-        client::api::sizing(), this, [pending, finish](client::ApiResult<client::Sizing> answer) {
+    callOffThread<client::Sizing>(
+        client, client::api::sizing(), this,
+        [pending, finish](client::ApiResult<client::Sizing> answer) {
             if (answer) {
                 pending->sizing = std::move(answer.value());
             } else {
@@ -241,28 +271,11 @@ void LiveWhatIf::send() {
         emit failed(generation, tr("not connected to the service"));
         return;
     }
-    // The answer carries the sizing of the whole fleet (thousands of clusters on a large
-    // one): it is decoded on a pool thread, and only the decoded value comes back.
-    const client::ApiCall<client::WhatIfAnswer> call = client::api::whatIf(*last_);
-    QPointer<LiveWhatIf> self(this);
-    client->send(
-        call.request, this,
-        [self, generation, decode = call.decode](client::ApiResult<client::ApiResponse> reply) {
-            auto response =
-                std::make_shared<client::ApiResult<client::ApiResponse>>(std::move(reply));
-            QThreadPool::globalInstance()->start([self, generation, decode, response] {
-                auto decoded = std::make_shared<client::ApiResult<client::WhatIfAnswer>>(
-                    *response ? decode(response->value())
-                              : client::ApiResult<client::WhatIfAnswer>(response->error()));
-                QMetaObject::invokeMethod(
-                    QCoreApplication::instance(),
-                    [self, generation, decoded] {
-                        if (self != nullptr) {
-                            self->deliver(generation, std::move(*decoded));
-                        }
-                    },
-                    Qt::QueuedConnection);
-            });
+    // The answer carries the sizing of the whole fleet.
+    callOffThread<client::WhatIfAnswer>(
+        client, client::api::whatIf(*last_), this,
+        [this, generation](client::ApiResult<client::WhatIfAnswer> answer) {
+            deliver(generation, std::move(answer));
         });
     emit sent(generation);
 }
