@@ -4,8 +4,10 @@
 // restart: memory granted stays within the usable memory, the event log is gap-free, every
 // acknowledged grant, release and registration is there, the database passes quick_check, and
 // the database agrees with libvirt (every node standby or active at the footprint it should
-// have, none missing, drifted or stuck in between). The length is the CMake cache variable
-// UNDERSTUDY_SOAK_SECONDS (CI: short); the seed is UNDERSTUDY_SOAK_SEED in the environment.
+// have, none missing, drifted or stuck in between; a preempted one is saved), and at the end,
+// with every grant released, every preempted node is restored. The length is the CMake cache
+// variable UNDERSTUDY_SOAK_SECONDS (CI: short); the seed is UNDERSTUDY_SOAK_SEED in the
+// environment.
 #include <QTest>
 
 #include <map>
@@ -339,6 +341,33 @@ private slots:
                 preempted_seen_, admissions_refused_, static_cast<long long>(checked_events_));
             preempted_seen_ = 0;
         }
+        // Capacity returns once every grant is released: every preempted node comes back.
+        QElapsedTimer phase;
+        phase.start();
+        int released_count = 0;
+        const json before_release = service_->getJson(QStringLiteral("/api/v1/nodes"));
+        for (const json& node : before_release["nodes"]) {
+            if (node["state"] == "active") {
+                const QString name = QString::fromStdString(node["name"].get<std::string>());
+                const Reply released =
+                    service_->post(QStringLiteral("/api/v1/nodes/%1/release").arg(name));
+                QVERIFY2(released.status == 200, released.body.constData());
+                ++released_count;
+            }
+        }
+        const auto states = [this] {
+            const json nodes = service_->getJson(QStringLiteral("/api/v1/nodes"));
+            std::map<std::string, int> count;
+            for (const json& node : nodes["nodes"]) {
+                ++count[node["state"].get<std::string>()];
+            }
+            return json(count).dump();
+        };
+        const std::string all_standby =
+            json(std::map<std::string, int>{{"standby", static_cast<int>(nodes_.size())}}).dump();
+        QTRY_COMPARE_WITH_TIMEOUT(states(), all_standby, 60000);
+        qInfo("released the %d grants left; every node standby again after %lld ms", released_count,
+              static_cast<long long>(phase.elapsed()));
         qInfo(
             "soak done: %d SIGKILLs, %d requests answered, %d answers lost to kills, %d grants "
             "and %d releases acknowledged, %d acknowledged grants found active after restarts, "
