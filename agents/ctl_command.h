@@ -6,7 +6,7 @@
 #include <QTextStream>
 
 #include "agents/ctl_settings.h"
-#include "sizing/result.h"
+#include "base/result.h"
 
 namespace understudy::agents {
 

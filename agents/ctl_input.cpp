@@ -87,7 +87,7 @@ Result<ClusterFile> loadJsonClusters(const QString& path) {
     if (!text) {
         return text.error();
     }
-    auto document = sizing::parseJsonDocument(*text, path.toStdString());
+    auto document = parseJsonDocument(*text, path.toStdString());
     if (!document) {
         return document.error();
     }
@@ -240,7 +240,7 @@ Result<QJsonArray> loadGroupFile(const QString& path) {
         if (!text) {
             return text.error();
         }
-        auto document = sizing::parseJsonDocument(*text, path.toStdString());
+        auto document = parseJsonDocument(*text, path.toStdString());
         if (!document) {
             return document.error();
         }

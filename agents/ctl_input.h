@@ -26,7 +26,7 @@
 #include <QStringList>
 #include <optional>
 
-#include "sizing/result.h"
+#include "base/result.h"
 
 namespace understudy::agents {
 

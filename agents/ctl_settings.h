@@ -23,7 +23,7 @@
 #include <chrono>
 #include <optional>
 
-#include "sizing/result.h"
+#include "base/result.h"
 
 namespace understudy::agents {
 

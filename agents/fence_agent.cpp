@@ -8,6 +8,8 @@
 #include <chrono>
 
 #include "appliance/client/api_client.h"
+#include "base/error_codes.h"
+#include "base/text.h"
 
 namespace understudy::agents {
 namespace {
@@ -50,32 +52,6 @@ constexpr Parameter kParameters[] = {
 
 constexpr const char* kActions[] = {"on",   "off",     "reboot",   "status",
                                     "list", "monitor", "metadata", "validate-all"};
-
-std::string escapeXml(const std::string& text) {
-    std::string escaped;
-    for (const char c : text) {
-        switch (c) {
-            case '&':
-                escaped += "&amp;";
-                break;
-            case '<':
-                escaped += "&lt;";
-                break;
-            case '>':
-                escaped += "&gt;";
-                break;
-            case '"':
-                escaped += "&quot;";
-                break;
-            case '\'':
-                escaped += "&apos;";
-                break;
-            default:
-                escaped += c;
-        }
-    }
-    return escaped;
-}
 
 bool needsPlug(FenceAction action) {
     return action == FenceAction::on || action == FenceAction::off ||
@@ -145,11 +121,11 @@ Status validate(const FenceRequest& request) {
     if (!url.isValid() ||
         (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")) ||
         url.host().isEmpty()) {
-        return Error{"invalid_field", "'" + request.url + "' is not an http:// or https:// URL",
+        return Error{errc::kInvalidField, "'" + request.url + "' is not an http:// or https:// URL",
                      "url"};
     }
     if (needsPlug(request.action) && request.plug.empty()) {
-        return Error{"invalid_field",
+        return Error{errc::kInvalidField,
                      std::string("action ") + fenceActionName(request.action) +
                          " needs the passive node's name: --plug NAME (plug= on stdin)",
                      "plug"};
@@ -161,7 +137,7 @@ Status validate(const FenceRequest& request) {
             "plug"};
     }
     if (request.token_file.empty() && request.password_script.empty() && request.password.empty()) {
-        return Error{"invalid_field",
+        return Error{errc::kInvalidField,
                      "no token given: use --token-file, --password-script or --password "
                      "(token_file=, password_script= or password= on stdin)",
                      "token_file"};
@@ -317,13 +293,13 @@ std::string fenceMetadata() {
         xml += std::string("\t<parameter name=\"") + p.name + "\" unique=\"0\" required=\"" +
                (p.required ? "1" : "0") + "\"" + (p.deprecated_by ? " deprecated=\"1\"" : "") +
                ">\n";
-        xml += std::string("\t\t<getopt mixed=\"") + escapeXml(p.getopt) + "\" />\n";
+        xml += std::string("\t\t<getopt mixed=\"") + escapeMarkup(p.getopt) + "\" />\n";
         xml += std::string("\t\t<content type=\"") + p.type + "\"" +
-               (p.default_value ? std::string(" default=\"") + escapeXml(p.default_value) + "\""
+               (p.default_value ? std::string(" default=\"") + escapeMarkup(p.default_value) + "\""
                                 : std::string()) +
                "  />\n";
-        xml +=
-            std::string("\t\t<shortdesc lang=\"en\">") + escapeXml(p.shortdesc) + "</shortdesc>\n";
+        xml += std::string("\t\t<shortdesc lang=\"en\">") + escapeMarkup(p.shortdesc) +
+               "</shortdesc>\n";
         xml += "\t</parameter>\n";
     }
     xml += "</parameters>\n<actions>\n";

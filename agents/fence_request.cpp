@@ -1,4 +1,5 @@
 #include "agents/fence_request.h"
+#include "base/error_codes.h"
 
 #include <array>
 #include <exception>
@@ -50,7 +51,7 @@ Result<bool> applyOption(FenceRequest& request, const std::string& name, const s
     if (name == "action" || name == "option") {
         auto action = parseFenceAction(value);
         if (!action) {
-            return Error{"invalid_field", action.error().message, where + ": " + name};
+            return Error{errc::kInvalidField, action.error().message, where + ": " + name};
         }
         request.action = *action;
     } else if (name == "url") {
@@ -99,7 +100,7 @@ Result<FenceAction> parseFenceAction(const std::string& text) {
     if (text == "poweroff") {
         return FenceAction::off;
     }
-    return Error{"invalid_field",
+    return Error{errc::kInvalidField,
                  "unknown action '" + text +
                      "'; use on, off, reboot, status, list, monitor, metadata or validate-all",
                  "action"};
@@ -118,7 +119,7 @@ Result<FenceRequest> parseFenceStdin(std::istream& in) {
         const auto equals = text.find('=');
         const std::string where = "stdin:" + std::to_string(number);
         if (equals == std::string::npos || equals == 0) {
-            return Error{"invalid_field", "expected a name=value line", where};
+            return Error{errc::kInvalidField, "expected a name=value line", where};
         }
         const std::string name = trim(text.substr(0, equals));
         const std::string value = trim(text.substr(equals + 1));

@@ -16,6 +16,7 @@
 #include "appliance/node_operations.h"
 #include "appliance/node_power.h"
 #include "appliance/node_provisioner.h"
+#include "base/error_codes.h"
 #include "db/appliance_repository.h"
 #include "db/cluster_repository.h"
 #include "db/probe_result_repository.h"
@@ -42,19 +43,19 @@ Status checkAppliances(const CoreConfig& config) {
     for (const ApplianceConfig& appliance : config.appliances) {
         const std::string where = "appliance." + appliance.name;
         if (auto problem = sizing::nameProblem(appliance.name)) {
-            return Error{"invalid_field", "appliance name: " + *problem, where};
+            return Error{errc::kInvalidField, "appliance name: " + *problem, where};
         }
         if (!names.insert(appliance.name).second) {
-            return Error{"invalid_field", "appliance '" + appliance.name + "' is configured twice",
-                         where};
+            return Error{errc::kInvalidField,
+                         "appliance '" + appliance.name + "' is configured twice", where};
         }
         if (appliance.uri.empty()) {
-            return Error{"invalid_field", "appliance '" + appliance.name + "' has no uri",
+            return Error{errc::kInvalidField, "appliance '" + appliance.name + "' has no uri",
                          where + ".uri"};
         }
         if (!(appliance.cpu_overcommit > 0) || appliance.reserve_memory_mib < 0 ||
             appliance.reserve_vcpus < 0) {
-            return Error{"invalid_field",
+            return Error{errc::kInvalidField,
                          "appliance '" + appliance.name +
                              "': cpu_overcommit must be positive and the reserves at least 0",
                          where};

@@ -36,9 +36,9 @@
 #include "appliance/arbitration.h"
 #include "appliance/core_config.h"
 #include "appliance/hypervisor.h"
+#include "base/result.h"
 #include "db/records.h"
 #include "sizing/fleet.h"
-#include "sizing/result.h"
 #include "sizing/sizing_result.h"
 
 namespace understudy::appliance {

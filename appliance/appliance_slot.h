@@ -34,9 +34,9 @@
 #include "appliance/node_inventory.h"
 #include "appliance/node_lifecycle.h"
 #include "appliance/work_gate.h"
+#include "base/result.h"
 #include "db/records.h"
 #include "sizing/fleet.h"
-#include "sizing/result.h"
 
 namespace understudy::appliance {
 

@@ -18,7 +18,7 @@
 #include <QFuture>
 #include <QPromise>
 
-#include "sizing/result.h"
+#include "base/result.h"
 
 namespace understudy::appliance {
 

@@ -8,6 +8,7 @@
 #include "appliance/admission_run.h"
 #include "appliance/core_support.h"
 #include "appliance/node_inventory.h"
+#include "base/error_codes.h"
 #include "db/cluster_repository.h"
 #include "db/group_repository.h"
 #include "db/node_repository.h"
@@ -17,7 +18,7 @@ namespace understudy::appliance {
 
 Result<RegistrationOutcome> ClusterRegistrar::registerClusters(const RegistrationRequest& request) {
     if (request.clusters.empty() && request.groups.empty()) {
-        return Error{"invalid_field", "the request registers no cluster; add one", "clusters"};
+        return Error{errc::kInvalidField, "the request registers no cluster; add one", "clusters"};
     }
     struct Known {
         std::map<std::string, sizing::GroupSpec> groups;
@@ -60,7 +61,8 @@ Result<RegistrationOutcome> ClusterRegistrar::registerClusters(const Registratio
         const sizing::GroupSpec& group = request.groups[i];
         const std::string path = "groups[" + std::to_string(i) + "].";
         if (auto problem = sizing::nameProblem(group.name)) {
-            return Error{"invalid_field", "group '" + group.name + "': " + *problem, path + "name"};
+            return Error{errc::kInvalidField, "group '" + group.name + "': " + *problem,
+                         path + "name"};
         }
         if (Status valid = checkGroupTimes(group.name, group.mtbf_hours, group.mttr_hours,
                                            path + "mtbf_hours");
@@ -68,7 +70,7 @@ Result<RegistrationOutcome> ClusterRegistrar::registerClusters(const Registratio
             return valid.error();
         }
         if (known->groups.count(group.name) != 0 || !new_groups.insert(group.name).second) {
-            return Error{"conflict", "a group named '" + group.name + "' already exists",
+            return Error{errc::kConflict, "a group named '" + group.name + "' already exists",
                          path + "name"};
         }
         known->groups[group.name] = group;
@@ -88,26 +90,28 @@ Result<RegistrationOutcome> ClusterRegistrar::registerClusters(const Registratio
             return valid.error();
         }
         if (!taken_clusters.insert(cluster.spec.name).second) {
-            return Error{"conflict", "a cluster named '" + cluster.spec.name + "' already exists",
+            return Error{errc::kConflict,
+                         "a cluster named '" + cluster.spec.name + "' already exists",
                          path + "name"};
         }
         const std::string node =
             cluster.node.empty() ? cluster.spec.name + "-passive" : cluster.node;
         if (auto problem = sizing::nameProblem(node)) {
-            return Error{"invalid_field", "node '" + node + "': " + *problem, path + "node"};
+            return Error{errc::kInvalidField, "node '" + node + "': " + *problem, path + "node"};
         }
         if (!taken_nodes.insert(node).second) {
-            return Error{"conflict", "a node named '" + node + "' already exists", path + "node"};
+            return Error{errc::kConflict, "a node named '" + node + "' already exists",
+                         path + "node"};
         }
         if (!cluster.spec.group.empty() && known->groups.count(cluster.spec.group) == 0) {
-            return Error{"invalid_field", "there is no group '" + cluster.spec.group + "'",
+            return Error{errc::kInvalidField, "there is no group '" + cluster.spec.group + "'",
                          path + "group"};
         }
         ApplianceSlot* target = nullptr;
         if (!cluster.appliance.empty()) {
             target = context_.slot(cluster.appliance);
             if (!target) {
-                return Error{"invalid_field",
+                return Error{errc::kInvalidField,
                              "there is no appliance '" + cluster.appliance + "' in the config",
                              path + "appliance"};
             }

@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "appliance/commit_queue.h"
+#include "base/result.h"
 #include "db/database.h"
 #include "db/records.h"
-#include "sizing/result.h"
 
 namespace understudy::appliance {
 

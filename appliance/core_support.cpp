@@ -1,4 +1,5 @@
 #include "appliance/core_support.h"
+#include "base/error_codes.h"
 #include "sizing/fleet_file.h"
 
 #include <algorithm>
@@ -88,19 +89,20 @@ db::DBEvent makeEvent(std::string kind, std::optional<std::string> cluster,
 }
 
 Error notFound(const std::string& what, const std::string& name) {
-    return Error{"not_found", "there is no " + what + " named '" + name + "'; check the name", {}};
+    return Error{
+        errc::kNotFound, "there is no " + what + " named '" + name + "'; check the name", {}};
 }
 
 Error stateConflict(const std::string& action, const std::string& node, db::NodeState state) {
     const std::string name(db::nodeStateName(state));
-    return Error{"conflict",
+    return Error{errc::kConflict,
                  "cannot " + action + " node '" + node + "' while it is " + name +
                      "; power it on or resolve its state first",
                  name};
 }
 
 Error unavailable(const std::string& appliance, const std::string& reason) {
-    return Error{"hypervisor_unavailable",
+    return Error{errc::kHypervisorUnavailable,
                  "appliance '" + appliance + "' is disconnected" +
                      (reason.empty() ? std::string() : " (" + reason + ")") +
                      "; retry once it is back",
@@ -122,7 +124,7 @@ double worstRisk(const std::array<double, sizing::kResourceCount>& risks) {
 
 Status checkSpec(const sizing::ClusterSpec& spec, const std::string& path) {
     auto invalid = [&](const std::string& field, const std::string& why) {
-        return Error{"invalid_field", "cluster '" + spec.name + "': " + why, path + field};
+        return Error{errc::kInvalidField, "cluster '" + spec.name + "': " + why, path + field};
     };
     if (auto problem = sizing::nameProblem(spec.name)) {
         return invalid("name", *problem);
@@ -146,7 +148,7 @@ Status checkSpec(const sizing::ClusterSpec& spec, const std::string& path) {
 Status checkGroupTimes(const std::string& group, double mtbf_hours, double mttr_hours,
                        const std::string& field) {
     if (!(mtbf_hours > 0) || !(mttr_hours >= 0)) {
-        return Error{"invalid_field",
+        return Error{errc::kInvalidField,
                      "group '" + group + "': MTBF must be positive and MTTR at least 0", field};
     }
     return Done{};

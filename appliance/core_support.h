@@ -11,9 +11,9 @@
 #include <nlohmann/json.hpp>
 
 #include "appliance/arbitration.h"
+#include "base/result.h"
 #include "db/records.h"
 #include "sizing/fleet.h"
-#include "sizing/result.h"
 
 namespace understudy::appliance {
 

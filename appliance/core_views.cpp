@@ -4,6 +4,7 @@
 
 #include "appliance/core_support.h"
 #include "appliance/node_inventory.h"
+#include "base/error_codes.h"
 #include "db/appliance_repository.h"
 #include "db/cluster_repository.h"
 #include "db/event_log.h"
@@ -307,7 +308,7 @@ Result<WhatIfOutcome> CoreViews::whatIf(const WhatIfRequest& request) const {
     };
     for (std::size_t i = 0; i < request.remove.size(); ++i) {
         if (!exists(request.remove[i])) {
-            return Error{"invalid_field", "there is no cluster '" + request.remove[i] + "'",
+            return Error{errc::kInvalidField, "there is no cluster '" + request.remove[i] + "'",
                          "remove[" + std::to_string(i) + "]"};
         }
     }
@@ -326,7 +327,7 @@ Result<WhatIfOutcome> CoreViews::whatIf(const WhatIfRequest& request) const {
     }
     for (const auto& [name, capacity] : request.capacity) {
         if (!context_.slot(name)) {
-            return Error{"invalid_field", "there is no appliance '" + name + "'",
+            return Error{errc::kInvalidField, "there is no appliance '" + name + "'",
                          "capacity." + name};
         }
     }
@@ -337,11 +338,11 @@ Result<WhatIfOutcome> CoreViews::whatIf(const WhatIfRequest& request) const {
             return valid.error();
         }
         if (exists(addition.spec.name)) {
-            return Error{"invalid_field", "cluster '" + addition.spec.name + "' already exists",
+            return Error{errc::kInvalidField, "cluster '" + addition.spec.name + "' already exists",
                          path + "name"};
         }
         if (!addition.spec.group.empty() && loaded->groups.count(addition.spec.group) == 0) {
-            return Error{"invalid_field", "there is no group '" + addition.spec.group + "'",
+            return Error{errc::kInvalidField, "there is no group '" + addition.spec.group + "'",
                          path + "group"};
         }
         ApplianceView* target = nullptr;
@@ -364,7 +365,7 @@ Result<WhatIfOutcome> CoreViews::whatIf(const WhatIfRequest& request) const {
             }
         }
         if (!target) {
-            return Error{"invalid_field", "there is no appliance '" + addition.appliance + "'",
+            return Error{errc::kInvalidField, "there is no appliance '" + addition.appliance + "'",
                          path + "appliance"};
         }
         target->nodes.push_back(newNodeView(addition.spec.name + "-passive", addition.spec));
@@ -376,7 +377,7 @@ Result<WhatIfOutcome> CoreViews::whatIf(const WhatIfRequest& request) const {
         if (!exists(request.fail[i]) &&
             std::none_of(request.add.begin(), request.add.end(),
                          [&](const WhatIfAddition& a) { return a.spec.name == request.fail[i]; })) {
-            return Error{"invalid_field", "there is no cluster '" + request.fail[i] + "'",
+            return Error{errc::kInvalidField, "there is no cluster '" + request.fail[i] + "'",
                          "fail[" + std::to_string(i) + "]"};
         }
     }

@@ -1,4 +1,5 @@
 #include "appliance/domain_xml.h"
+#include "base/error_codes.h"
 
 #include <QFile>
 #include <QString>
@@ -425,7 +426,7 @@ Status substituteAll(Node& node, const DomainSpec& spec, const std::string& sour
 Result<DomainTemplate> loadDomainTemplate(const std::string& path) {
     QFile file(QString::fromStdString(path));
     if (!file.open(QIODevice::ReadOnly)) {
-        return Error{"io",
+        return Error{errc::kIo,
                      "cannot read the domain template: " + file.errorString().toStdString() +
                          "; check domain_template in the appliance's section of the config",
                      path};

@@ -18,7 +18,7 @@
 #include <string_view>
 
 #include "appliance/hypervisor.h"
-#include "sizing/result.h"
+#include "base/result.h"
 
 namespace understudy::appliance {
 

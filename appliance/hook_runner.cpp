@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "appliance/service_config.h"
+#include "base/error_codes.h"
 
 namespace understudy::appliance {
 namespace {
@@ -83,13 +84,13 @@ Result<std::vector<std::string>> parseEventPatterns(std::string_view list, std::
         const auto comma = list.find(',');
         const std::string_view item = trimmed(list.substr(0, comma));
         if (item.empty()) {
-            return Error{"invalid_field",
+            return Error{errc::kInvalidField,
                          "An empty event pattern; list event kinds separated by commas, e.g. "
                          "\"takeover.*, fence.*\".",
                          std::string(where)};
         }
         if (!isValidEventPattern(item)) {
-            return Error{"invalid_field",
+            return Error{errc::kInvalidField,
                          "\"" + std::string(item) +
                              "\" matches no event kind; use one of: " + knownPatterns() + ".",
                          std::string(where)};
@@ -107,16 +108,17 @@ Result<HookConfig> makeHookConfig(const std::string& name, const std::string& co
                                   std::string_view events, long long timeout_s) {
     const std::string where = "hook." + name;
     if (name.empty()) {
-        return Error{"invalid_field", "A hook section has no name; write it as [hook.NAME].",
+        return Error{errc::kInvalidField, "A hook section has no name; write it as [hook.NAME].",
                      "hook"};
     }
     if (trimmed(command).empty()) {
-        return Error{"invalid_field",
+        return Error{errc::kInvalidField,
                      "The hook has no command; set command to the program to run on events.",
                      where + ": command"};
     }
     if (auto problem = commandProblem(command)) {
-        return Error{"invalid_field", "The hook's command " + *problem + ".", where + ": command"};
+        return Error{errc::kInvalidField, "The hook's command " + *problem + ".",
+                     where + ": command"};
     }
     if (timeout_s < 1 || timeout_s > kMaxCommandTimeoutSeconds) {
         return Error{
@@ -176,22 +178,22 @@ Status HookRunner::configure(const std::vector<HookConfig>& hooks) {
         const HookConfig& hook = hooks[i];
         const std::string where = "hook." + hook.name;
         if (hook.name.empty() || trimmed(hook.command).empty() || hook.timeout.count() <= 0) {
-            return Error{"invalid_field", "A hook needs a name, a command and a positive timeout.",
-                         where};
+            return Error{errc::kInvalidField,
+                         "A hook needs a name, a command and a positive timeout.", where};
         }
         if (hook.events.empty()) {
-            return Error{"invalid_field", "The hook names no events; set events, e.g. \"*\".",
+            return Error{errc::kInvalidField, "The hook names no events; set events, e.g. \"*\".",
                          where + ": events"};
         }
         for (const auto& pattern : hook.events) {
             if (!isValidEventPattern(pattern)) {
-                return Error{"invalid_field", "\"" + pattern + "\" matches no event kind.",
+                return Error{errc::kInvalidField, "\"" + pattern + "\" matches no event kind.",
                              where + ": events"};
             }
         }
         for (std::size_t j = 0; j < i; ++j) {
             if (hooks[j].name == hook.name) {
-                return Error{"invalid_field", "Two hooks share this name; keep one.", where};
+                return Error{errc::kInvalidField, "Two hooks share this name; keep one.", where};
             }
         }
     }

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "base/result.h"
 #include "sizing/fleet.h"
-#include "sizing/result.h"
 
 namespace understudy::appliance {
 

@@ -5,6 +5,7 @@
 #include "appliance/admission_run.h"
 #include "appliance/core_support.h"
 #include "appliance/node_inventory.h"
+#include "base/error_codes.h"
 #include "db/cluster_repository.h"
 #include "db/group_repository.h"
 #include "db/node_repository.h"
@@ -64,7 +65,7 @@ Result<ChangeOutcome> InventoryChanges::changeCluster(const std::string& name,
     }
     ApplianceSlot* owner = context_.slot(loaded->cluster.applianceId);
     if (!owner || !loaded->before) {
-        return Error{"conflict",
+        return Error{errc::kConflict,
                      "cluster '" + name +
                          "' is on an appliance that is no longer configured; "
                          "add the appliance back to the config first",
@@ -89,7 +90,7 @@ Result<ChangeOutcome> InventoryChanges::changeCluster(const std::string& name,
         spec.group = *change.group;
         changed.emplace_back("group");
         if (!spec.group.empty() && loaded->groups.count(spec.group) == 0) {
-            return Error{"invalid_field", "there is no group '" + spec.group + "'", "group"};
+            return Error{errc::kInvalidField, "there is no group '" + spec.group + "'", "group"};
         }
     }
     if (change.standby) {
@@ -387,7 +388,7 @@ Status InventoryChanges::rotateToken(const std::string& cluster, const std::stri
 
 Result<ChangeOutcome> InventoryChanges::createGroup(const sizing::GroupSpec& group) {
     if (auto problem = sizing::nameProblem(group.name)) {
-        return Error{"invalid_field", "group name: " + *problem, "name"};
+        return Error{errc::kInvalidField, "group name: " + *problem, "name"};
     }
     if (Status valid =
             checkGroupTimes(group.name, group.mtbf_hours, group.mttr_hours, "mtbf_hours");

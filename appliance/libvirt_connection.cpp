@@ -1,4 +1,5 @@
 #include "appliance/libvirt_connection.h"
+#include "base/error_codes.h"
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -34,7 +35,7 @@ Result<std::unique_ptr<LibvirtConnection>> LibvirtConnection::open(const std::st
     silenceLibvirtErrors();
     virConnectPtr connection = virConnectOpen(uri.c_str());
     if (!connection) {
-        return Error{"hypervisor_unavailable",
+        return Error{errc::kHypervisorUnavailable,
                      "cannot connect to the hypervisor: " + lastLibvirtError().message +
                          "; check the URI (for test:///PATH, that the node file exists) and, "
                          "for a daemon URI, that libvirtd runs and is reachable",
@@ -80,7 +81,7 @@ Status LibvirtConnection::registerDomainEvent(int event_id, DomainEventCallback 
         const std::string message = lastLibvirtError().message;
         // libvirt does not call the free callback when registration fails.
         free_opaque(opaque);
-        return Error{"hypervisor_error",
+        return Error{errc::kHypervisorError,
                      "cannot subscribe to domain events: " + message +
                          "; without events the service only sees changes when it reconciles",
                      uri_};
@@ -96,7 +97,8 @@ Status LibvirtConnection::registerCloseCallback(CloseCallback callback, void* op
     if (virConnectRegisterCloseCallback(connection_, callback, opaque, nullptr) != 0) {
         const std::string message = lastLibvirtError().message;
         free_opaque(opaque);
-        return Error{"hypervisor_error", "cannot watch the connection for loss: " + message, uri_};
+        return Error{errc::kHypervisorError, "cannot watch the connection for loss: " + message,
+                     uri_};
     }
     close_callback_ = callback;
     close_opaque_ = opaque;

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "sizing/result.h"
+#include "base/result.h"
 
 struct _virConnect;
 struct _virDomain;

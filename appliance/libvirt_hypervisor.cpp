@@ -19,6 +19,7 @@
 
 #include "appliance/domain_xml.h"
 #include "appliance/libvirt_connection.h"
+#include "base/error_codes.h"
 
 namespace understudy::appliance {
 namespace {
@@ -276,7 +277,7 @@ struct LibvirtHypervisor::State : std::enable_shared_from_this<State> {
         if (connection) {
             return connection;
         }
-        return Error{"hypervisor_unavailable",
+        return Error{errc::kHypervisorUnavailable,
                      "the connection to the hypervisor is lost (" + lost_reason +
                          "); the service is reconnecting: retry once it is back",
                      uri};
@@ -296,7 +297,7 @@ struct LibvirtHypervisor::State : std::enable_shared_from_this<State> {
         std::string what_to_do = advice.empty() ? classified.advice : advice;
         if (!on.alive()) {
             markLost(on.get(), error.message);
-            classified.code = "hypervisor_unavailable";
+            classified.code = errc::kHypervisorUnavailable;
             what_to_do = "the connection is lost and the service is reconnecting: retry then";
         }
         return Error{classified.code, action + ": " + error.message + "; " + what_to_do,
@@ -612,7 +613,7 @@ Result<std::vector<DomainInfo>> LibvirtHypervisor::listDomains() {
         auto info = state_->readInfo(**on, domain.get(), {});
         if (info) {
             infos.push_back(std::move(*info));
-        } else if (info.error().code != "domain_not_found") {
+        } else if (info.error().code != errc::kDomainNotFound) {
             // A domain undefined while we read the list is simply no longer there.
             return info.error();
         }

@@ -12,10 +12,10 @@
 #include "appliance/appliance_core.h"
 #include "appliance/arbitration.h"
 #include "appliance/hypervisor.h"
+#include "base/result.h"
 #include "db/database.h"
 #include "db/records.h"
 #include "sizing/fleet.h"
-#include "sizing/result.h"
 
 namespace understudy::appliance {
 

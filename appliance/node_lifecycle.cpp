@@ -1,4 +1,5 @@
 #include "appliance/node_lifecycle.h"
+#include "base/error_codes.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -91,7 +92,7 @@ Status NodeLifecycle::confirm(const std::string& domain, const sizing::Footprint
         if (!info->active()) {
             // Stopped behind our back (destroyed, crashed): waiting cannot help, and an inactive
             // domain reports its definition's footprint, not a balloon that is slow.
-            return Error{"hypervisor_failed",
+            return Error{errc::kHypervisorFailed,
                          "domain '" + domain + "' is " + domainStateName(info->state) +
                              " (not running) while waiting for it to reach " +
                              std::to_string(target.memory_mib) + " MiB and " +

@@ -10,8 +10,8 @@
 #include <string>
 
 #include "appliance/hypervisor.h"
+#include "base/result.h"
 #include "sizing/fleet.h"
-#include "sizing/result.h"
 
 namespace understudy::appliance {
 

@@ -2,6 +2,7 @@
 
 #include "appliance/core_support.h"
 #include "appliance/node_inventory.h"
+#include "base/error_codes.h"
 
 namespace understudy::appliance {
 
@@ -35,7 +36,7 @@ Result<PowerState> NodePower::power(ApplianceSlot& slot, const std::string& name
     const std::string& domain = row.node.domain;
     auto info = slot.hypervisor->domainInfo(domain);
     if (!info) {
-        if (info.error().code == "domain_not_found") {
+        if (info.error().code == errc::kDomainNotFound) {
             return stateConflict(std::string("power ") + powerActionName(action), name,
                                  db::NodeState::Missing);
         }

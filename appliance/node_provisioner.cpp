@@ -1,4 +1,5 @@
 #include "appliance/node_provisioner.h"
+#include "base/error_codes.h"
 
 #include <QLoggingCategory>
 #include <QUuid>
@@ -24,7 +25,7 @@ Result<ProvisionedNode> NodeProvisioner::provision(ApplianceSlot& slot,
     if (cluster.domain.empty()) {
         auto existing = slot.hypervisor->domainInfo(node);
         if (existing) {
-            return Error{"conflict",
+            return Error{errc::kConflict,
                          "a domain named '" + node + "' already exists on appliance '" +
                              slot.config.name + "'; name it in `domain` to adopt it",
                          path + "node"};
@@ -45,8 +46,8 @@ Result<ProvisionedNode> NodeProvisioner::provision(ApplianceSlot& slot,
     }
     auto info = slot.hypervisor->domainInfo(cluster.domain);
     if (!info) {
-        if (info.error().code == "domain_not_found") {
-            return Error{"invalid_field",
+        if (info.error().code == errc::kDomainNotFound) {
+            return Error{errc::kInvalidField,
                          "there is no domain '" + cluster.domain + "' on appliance '" +
                              slot.config.name + "' to adopt; check the name",
                          path + "domain"};
@@ -55,7 +56,7 @@ Result<ProvisionedNode> NodeProvisioner::provision(ApplianceSlot& slot,
     }
     if (info->owned &&
         (!info->metadata || info->metadata->node != node || info->metadata->cluster != spec.name)) {
-        return Error{"conflict",
+        return Error{errc::kConflict,
                      "domain '" + cluster.domain + "' already belongs to " +
                          (info->metadata ? "node '" + info->metadata->node + "'"
                                          : std::string("another Understudy node")) +
@@ -63,7 +64,7 @@ Result<ProvisionedNode> NodeProvisioner::provision(ApplianceSlot& slot,
                      path + "domain"};
     }
     if (info->maxMemoryMib() < spec.active.memory_mib || info->max_vcpus < spec.active.vcpus) {
-        return Error{"invalid_field",
+        return Error{errc::kInvalidField,
                      "domain '" + cluster.domain + "' can grow to " +
                          std::to_string(info->maxMemoryMib()) + " MiB and " +
                          std::to_string(info->max_vcpus) +

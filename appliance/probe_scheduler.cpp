@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "appliance/service_config.h"
+#include "base/error_codes.h"
 
 namespace understudy::appliance {
 namespace {
@@ -13,7 +14,7 @@ namespace {
 Q_LOGGING_CATEGORY(lcProbe, "understudy.probe")
 
 Error probeError(const std::string& cluster, const std::string& key, std::string message) {
-    return Error{"invalid_field", std::move(message), "probe." + cluster + ": " + key};
+    return Error{errc::kInvalidField, std::move(message), "probe." + cluster + ": " + key};
 }
 
 bool blank(const std::string& text) {
@@ -26,7 +27,7 @@ bool blank(const std::string& text) {
 Result<ProbeConfig> makeProbeConfig(const std::string& cluster, const std::string& command,
                                     long long interval_s, long long timeout_s) {
     if (cluster.empty()) {
-        return Error{"invalid_field",
+        return Error{errc::kInvalidField,
                      "A probe section names no cluster; write it as [probe.CLUSTER].", "probe"};
     }
     if (blank(command)) {
@@ -96,7 +97,7 @@ ProbeScheduler::~ProbeScheduler() {
 
 Status ProbeScheduler::validate(const ProbeConfig& probe) {
     if (probe.cluster.empty()) {
-        return Error{"invalid_field", "A probe names no cluster.", "probe"};
+        return Error{errc::kInvalidField, "A probe names no cluster.", "probe"};
     }
     if (blank(probe.command)) {
         return probeError(probe.cluster, "command", "The probe has no command.");

@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "appliance/process_runner.h"
+#include "base/result.h"
 #include "db/records.h"
-#include "sizing/result.h"
 
 namespace understudy::appliance {
 

@@ -19,6 +19,8 @@
 #include <QRandomGenerator>
 #include <QUrl>
 
+#include "base/error_codes.h"
+#include "base/text.h"
 #include "db/records.h"
 #include "sizing/fleet_file.h"
 
@@ -57,23 +59,7 @@ std::string_view withoutComment(std::string_view text) {
 
 // `'value'` for messages: control characters escaped, long values cut.
 std::string quotedValue(std::string_view value) {
-    std::string out = "'";
-    const std::size_t length = std::min(value.size(), kMaxQuotedLength);
-    for (std::size_t i = 0; i < length; ++i) {
-        const auto c = static_cast<unsigned char>(value[i]);
-        if (c < 0x20 || c == 0x7f) {
-            static constexpr char kHex[] = "0123456789abcdef";
-            out += "\\x";
-            out += kHex[c >> 4U];
-            out += kHex[c & 0xfU];
-        } else {
-            out += value[i];
-        }
-    }
-    if (length < value.size()) {
-        out += "...";
-    }
-    return out + "'";
+    return "'" + printable(value, kMaxQuotedLength, NonAscii::keep) + "'";
 }
 
 std::string lower(std::string_view text) {
@@ -867,7 +853,7 @@ Result<ServiceConfig> loadEffectiveConfig(const CommandLine& command_line,
         const std::string path = command_line.config.value_or(default_path);
         QFile input(QString::fromStdString(path));
         if (!input.open(QIODevice::ReadOnly)) {
-            return Error{"io",
+            return Error{errc::kIo,
                          "cannot read the configuration: " + input.errorString().toStdString() +
                              "; create it (the package ships one), give another with --config, "
                              "or try --demo",
@@ -889,7 +875,7 @@ Result<std::string> readAdminTokenFile(const std::string& path) {
     };
     struct stat info {};
     if (::stat(path.c_str(), &info) != 0) {
-        return Error{"io",
+        return Error{errc::kIo,
                      "cannot find the admin token file: " +
                          std::error_code(errno, std::generic_category()).message() +
                          "; reinstall the package to create it, or set admin_token_file in "
@@ -911,7 +897,7 @@ Result<std::string> readAdminTokenFile(const std::string& path) {
     }
     QFile input(QString::fromStdString(path));
     if (!input.open(QIODevice::ReadOnly)) {
-        return Error{"io",
+        return Error{errc::kIo,
                      "cannot read the admin token file: " + input.errorString().toStdString() +
                          "; the service's user needs read access (group understudy, mode 0640)",
                      path};

@@ -56,7 +56,7 @@
 #include <QStringList>
 
 #include "appliance/arbitration.h"
-#include "sizing/result.h"
+#include "base/result.h"
 
 namespace understudy::appliance {
 

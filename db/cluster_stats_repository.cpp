@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/error_codes.h"
 #include "db/statement.h"
 
 namespace understudy::db {
@@ -38,7 +39,7 @@ Status requireStats(const Database& database, const Result<std::int64_t>& change
         return row.error();
     }
     if (!*row) {
-        return Error{"not_found", "no statistics for cluster " + std::to_string(clusterId),
+        return Error{errc::kNotFound, "no statistics for cluster " + std::to_string(clusterId),
                      database.path()};
     }
     return Done{};

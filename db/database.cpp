@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "base/error_codes.h"
 #include "db/logging.h"
 #include "db/migrations.h"
 
@@ -111,7 +112,7 @@ Result<std::unique_ptr<Database>> Database::openWriter(const std::string& path,
         return mode.error();
     }
     if (mode->value_or("") != "wal") {
-        return Error{"database_unavailable",
+        return Error{errc::kDatabaseUnavailable,
                      "the database could not be switched to write-ahead logging; put it on a "
                      "local file system that supports shared memory",
                      path};
@@ -160,7 +161,7 @@ Result<std::unique_ptr<Database>> Database::openReader(const std::string& path,
         return version.error();
     }
     if (*version < latestSchemaVersion()) {
-        return Error{"database_unavailable",
+        return Error{errc::kDatabaseUnavailable,
                      "the database has schema version " + std::to_string(*version) +
                          ", older than this program's " + std::to_string(latestSchemaVersion()) +
                          "; open it for writing first (start the service), which migrates it",
@@ -280,7 +281,7 @@ Status Database::backupTo(const std::string& destination) const {
     std::filesystem::rename(partial, destination, failure);
     if (failure) {
         std::filesystem::remove(partial, ignored);
-        return Error{"database_error",
+        return Error{errc::kDatabaseError,
                      "could not move the finished backup into place: " + failure.message() +
                          "; check the destination folder",
                      destination};
@@ -309,7 +310,7 @@ Transaction::~Transaction() {
 
 Status Transaction::commit() {
     if (!database_) {
-        return Error{"database_error", "the transaction was already finished", ""};
+        return Error{errc::kDatabaseError, "the transaction was already finished", ""};
     }
     Status done = execute(database_->connection(),
                           savepoint_.empty() ? std::string("COMMIT") : "RELEASE " + savepoint_);

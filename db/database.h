@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
+#include "base/result.h"
 #include "db/statement.h"
 #include "db/writer_lock.h"
-#include "sizing/result.h"
 
 namespace understudy::db {
 

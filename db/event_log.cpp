@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <variant>
 
+#include "base/error_codes.h"
 #include "db/statement.h"
 
 namespace understudy::db {
@@ -65,7 +66,7 @@ Clause whereClause(const EventFilter& filter, std::optional<Id> since) {
 
 Status validate(const DBEvent& event, const std::string& where) {
     if (!isEventKind(event.kind)) {
-        return Error{"invalid_field",
+        return Error{errc::kInvalidField,
                      "unknown event kind '" + event.kind + "'; use one of the kinds API.md lists",
                      where};
     }

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "base/error_codes.h"
 #include "db/statement.h"
 
 namespace understudy::db {
@@ -33,7 +34,7 @@ Result<Id> GrantRepository::open(const DBGrant& grant) {
                         grant.nodeId, grant.memoryMib, grant.vcpus, grant.partial, grant.grantedAt);
     if (!id) {
         Error error = id.error();
-        if (error.code == "conflict") {
+        if (error.code == errc::kConflict) {
             error.message = "node " + std::to_string(grant.nodeId) +
                             " already holds an open grant; release it first";
         }

@@ -1,5 +1,6 @@
 #include "db/group_repository.h"
 
+#include "base/error_codes.h"
 #include "db/statement.h"
 
 namespace understudy::db {
@@ -39,7 +40,7 @@ Status GroupRepository::remove(Id id) {
         return names.error();
     }
     if (!names->empty()) {
-        return Error{"conflict",
+        return Error{errc::kConflict,
                      "the group still has " + std::to_string(names->size()) +
                          " member clusters (first: " + names->front() +
                          "); move them out of the group first",

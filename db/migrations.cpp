@@ -4,6 +4,7 @@
 #include <chrono>
 #include <string>
 
+#include "base/error_codes.h"
 #include "db/logging.h"
 #include "db/statement.h"
 
@@ -215,7 +216,7 @@ Status applyMigrations(sqlite3* connection, int target, const std::string& backu
             } else if (auto row = check->step(); !row) {
                 applied = row.error();
             } else if (*row) {
-                applied = Error{"database_error",
+                applied = Error{errc::kDatabaseError,
                                 "migration to schema version " + std::to_string(migration.version) +
                                     " left a broken foreign key in table " + check->text(0) +
                                     "; the database was left at its previous version",

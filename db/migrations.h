@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sizing/result.h"
+#include "base/result.h"
 
 struct sqlite3;
 

@@ -1,5 +1,6 @@
 #include "db/node_repository.h"
 
+#include "base/error_codes.h"
 #include "db/statement.h"
 
 namespace understudy::db {
@@ -77,7 +78,7 @@ Result<bool> NodeRepository::setState(Id id, NodeState state, TimeMs since) {
         return existing.error();
     }
     if (!*existing) {
-        return Error{"not_found", "no node with id " + std::to_string(id), database_.path()};
+        return Error{errc::kNotFound, "no node with id " + std::to_string(id), database_.path()};
     }
     return false;
 }

@@ -1,4 +1,5 @@
 #include "db/statement.h"
+#include "base/error_codes.h"
 
 #include <sqlite3.h>
 
@@ -218,7 +219,7 @@ Status requireChanged(const Result<std::int64_t>& changed, std::string_view noun
         return changed.error();
     }
     if (*changed == 0) {
-        return Error{"not_found", "no " + std::string(noun) + " with id " + std::to_string(id),
+        return Error{errc::kNotFound, "no " + std::string(noun) + " with id " + std::to_string(id),
                      where};
     }
     return Done{};

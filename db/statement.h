@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "sizing/result.h"
+#include "base/result.h"
 
 struct sqlite3;
 struct sqlite3_stmt;

@@ -1,4 +1,5 @@
 #include "db/writer_lock.h"
+#include "base/error_codes.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -29,7 +30,7 @@ Result<WriterLock> WriterLock::acquire(const std::string& databasePath) {
     const std::string lockPath = fileOf(databasePath) + "-writer.lock";
     const int fd = ::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
     if (fd < 0) {
-        return Error{"database_unavailable",
+        return Error{errc::kDatabaseUnavailable,
                      std::string("cannot create the writer lock file: ") + std::strerror(errno) +
                          "; check that the database's folder exists and is writable",
                      lockPath};

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "sizing/result.h"
+#include "base/result.h"
 
 namespace understudy::db {
 

@@ -7,8 +7,8 @@
 #include <functional>
 #include <vector>
 
+#include "base/result.h"
 #include "sizing/fleet.h"
-#include "sizing/result.h"
 
 class QComboBox;
 class QDoubleSpinBox;

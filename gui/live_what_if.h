@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "appliance/client/api_client.h"
+#include "base/result.h"
 #include "sizing/fleet.h"
-#include "sizing/result.h"
 
 namespace understudy::gui {
 

@@ -9,11 +9,11 @@
 #include <set>
 #include <string>
 
+#include "base/result.h"
 #include "gui/live_what_if.h"
 #include "gui/report_exporter.h"
 #include "gui/sizing_runner.h"
 #include "sizing/fleet.h"
-#include "sizing/result.h"
 
 class QLabel;
 class QProgressDialog;

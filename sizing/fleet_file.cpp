@@ -18,6 +18,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/error_codes.h"
+#include "base/text.h"
+
 namespace understudy::sizing {
 namespace {
 
@@ -33,20 +36,7 @@ constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
 using WhereFn = std::function<std::string(std::string_view field)>;
 
 Error invalidField(std::string where, std::string message) {
-    return Error{"invalid_field", std::move(message), std::move(where)};
-}
-
-std::string joinPath(std::string_view path, std::string_view field) {
-    if (path.empty()) {
-        return std::string(field);
-    }
-    if (field.empty()) {
-        return std::string(path);
-    }
-    std::string joined(path);
-    joined += '.';
-    joined += field;
-    return joined;
+    return Error{errc::kInvalidField, std::move(message), std::move(where)};
 }
 
 std::string indexPath(std::string_view array, std::size_t index) {
@@ -65,25 +55,9 @@ Error locatedIn(Error error, const std::string& source) {
     return error;
 }
 
-// Text from the input, made safe for a one-line message.
 std::string printable(std::string_view text) {
     constexpr std::size_t kLimit = 80;
-    std::string out;
-    for (const char c : text.substr(0, kLimit)) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (byte < 0x20 || byte >= 0x7F) {
-            constexpr std::string_view kHex = "0123456789abcdef";
-            out += "\\x";
-            out += kHex[static_cast<std::size_t>(byte) >> 4U];
-            out += kHex[static_cast<std::size_t>(byte) & 0xFU];
-        } else {
-            out += c;
-        }
-    }
-    if (text.size() > kLimit) {
-        out += "...";
-    }
-    return out;
+    return understudy::printable(text, kLimit, NonAscii::escape);
 }
 
 std::string quotedText(std::string_view text) {
@@ -224,10 +198,10 @@ std::optional<Error> checkName(std::string_view name, const std::string& where) 
 
 std::optional<Error> checkFootprintValues(const Footprint& footprint, std::string_view key,
                                           const WhereFn& where) {
-    if (auto error = checkInteger(kVcpusRule, footprint.vcpus, where(joinPath(key, "vcpus")))) {
+    if (auto error = checkInteger(kVcpusRule, footprint.vcpus, where(joinJsonPath(key, "vcpus")))) {
         return error;
     }
-    return checkInteger(kMemoryRule, footprint.memory_mib, where(joinPath(key, "memory_mib")));
+    return checkInteger(kMemoryRule, footprint.memory_mib, where(joinJsonPath(key, "memory_mib")));
 }
 
 std::optional<Error> checkActiveCoversStandby(const ClusterSpec& cluster, const WhereFn& where) {
@@ -236,7 +210,7 @@ std::optional<Error> checkActiveCoversStandby(const ClusterSpec& cluster, const 
         const std::int64_t standby = cluster.standby.of(resource);
         if (active < standby) {
             const std::string unit = resource == Resource::memory_mib ? " MiB" : " vCPUs";
-            return invalidField(where(joinPath("active", resourceName(resource))),
+            return invalidField(where(joinJsonPath("active", resourceName(resource))),
                                 "is " + std::to_string(active) + unit +
                                     ", less than the standby footprint's " +
                                     std::to_string(standby) + unit +
@@ -334,7 +308,7 @@ struct SectionOrigin {
         if (csv) {
             return source + ":" + std::to_string(lines[index]) + ": " + csvColumn(field);
         }
-        return source + ": " + joinPath(indexPath(array, index), field);
+        return source + ": " + joinJsonPath(indexPath(array, index), field);
     }
     std::string item(std::size_t index) const {
         return csv ? "line " + std::to_string(lines[index]) : indexPath(array, index);
@@ -415,163 +389,6 @@ std::optional<Error> checkReferences(const Fleet& fleet, const FleetOrigin& orig
 }
 
 // ---------------------------------------------------------------------------------------------
-// JSON documents
-
-// Builds the document from nlohmann's SAX events. nlohmann's own parser is iterative, but a
-// document as deep as its input would still be built; this one stops at max_depth, and it
-// refuses repeated keys, which nlohmann would silently resolve to the last one.
-class DocumentBuilder {
-public:
-    explicit DocumentBuilder(std::size_t max_depth) : max_depth_(max_depth) {}
-
-    bool null() { return place(json(nullptr)) != nullptr; }
-    bool boolean(bool value) { return place(json(value)) != nullptr; }
-    bool number_integer(json::number_integer_t value) { return place(json(value)) != nullptr; }
-    bool number_unsigned(json::number_unsigned_t value) { return place(json(value)) != nullptr; }
-    bool number_float(json::number_float_t value, const json::string_t& /*text*/) {
-        return place(json(value)) != nullptr;
-    }
-    bool string(json::string_t& value) { return place(json(std::move(value))) != nullptr; }
-    bool binary(json::binary_t& value) { return place(json::binary(value)) != nullptr; }
-    bool start_object(std::size_t /*elements*/) { return open(json::object()); }
-    bool start_array(std::size_t /*elements*/) { return open(json::array()); }
-    bool end_object() { return close(); }
-    bool end_array() { return close(); }
-    bool key(json::string_t& name) {
-        Frame& frame = stack_.back();
-        if (frame.container->contains(name)) {
-            repeated_key_path_ = joinPath(openPath(), name);
-            return false;
-        }
-        frame.key = std::move(name);
-        return true;
-    }
-    bool parse_error(std::size_t position, const std::string& /*last_token*/,
-                     const json::exception& error) {
-        syntax_position_ = position;
-        syntax_message_ = error.what();
-        return false;
-    }
-
-    json& root() { return root_; }
-    bool tooDeep() const { return too_deep_; }
-    const std::optional<std::string>& repeatedKeyPath() const { return repeated_key_path_; }
-    std::size_t syntaxPosition() const { return syntax_position_; }
-    const std::string& syntaxMessage() const { return syntax_message_; }
-
-private:
-    struct Frame {
-        json* container;
-        std::string key;
-    };
-
-    json* place(json value) {
-        if (stack_.empty()) {
-            root_ = std::move(value);
-            return &root_;
-        }
-        Frame& frame = stack_.back();
-        if (frame.container->is_array()) {
-            frame.container->push_back(std::move(value));
-            return &frame.container->back();
-        }
-        json& slot = (*frame.container)[frame.key];
-        slot = std::move(value);
-        return &slot;
-    }
-    bool open(json container) {
-        if (stack_.size() >= max_depth_) {
-            too_deep_ = true;
-            return false;
-        }
-        // Open containers are the last element of an array or a node of a map: their
-        // addresses stay valid until they close.
-        json* slot = place(std::move(container));
-        stack_.push_back(Frame{slot, {}});
-        return true;
-    }
-    bool close() {
-        stack_.pop_back();
-        return true;
-    }
-    // The path of the innermost open container: "clusters[3].standby".
-    std::string openPath() const {
-        std::string path;
-        for (std::size_t i = 0; i + 1 < stack_.size(); ++i) {
-            const Frame& frame = stack_[i];
-            if (frame.container->is_array()) {
-                path += "[" + std::to_string(frame.container->size() - 1) + "]";
-            } else {
-                path = joinPath(path, frame.key);
-            }
-        }
-        return path;
-    }
-
-    std::size_t max_depth_;
-    json root_;
-    std::vector<Frame> stack_;
-    bool too_deep_ = false;
-    std::optional<std::string> repeated_key_path_;
-    std::size_t syntax_position_ = 0;
-    std::string syntax_message_;
-};
-
-// 1-based line and column (in characters) of a byte offset.
-std::string lineAndColumn(std::string_view text, std::size_t offset) {
-    offset = std::min(offset, text.size());
-    std::size_t line = 1;
-    std::size_t column = 1;
-    const std::size_t start = text.starts_with(kByteOrderMark) ? kByteOrderMark.size() : 0;
-    for (std::size_t i = start; i < offset; ++i) {
-        const auto byte = static_cast<unsigned char>(text[i]);
-        if (byte == '\n') {
-            ++line;
-            column = 1;
-        } else if ((byte & 0xC0U) != 0x80U) {
-            ++column;
-        }
-    }
-    return std::to_string(line) + ":" + std::to_string(column);
-}
-
-// The builder stops at the first container too deep but cannot say where it is; the text
-// before it is valid JSON, so a scan that only tracks strings finds it.
-std::size_t depthOverflowOffset(std::string_view text, std::size_t max_depth) {
-    std::size_t depth = 0;
-    bool in_string = false;
-    bool escaped = false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (in_string) {
-            if (escaped) {
-                escaped = false;
-            } else if (c == '\\') {
-                escaped = true;
-            } else if (c == '"') {
-                in_string = false;
-            }
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '[' || c == '{') {
-            if (++depth > max_depth) {
-                return i;
-            }
-        } else if ((c == ']' || c == '}') && depth > 0) {
-            --depth;
-        }
-    }
-    return text.size();
-}
-
-// nlohmann's message without its exception prefix and its own position.
-std::string syntaxDetail(const std::string& what) {
-    const std::size_t column = what.find(", column ");
-    const std::size_t colon = what.find(": ", column == std::string::npos ? 0 : column);
-    return colon == std::string::npos ? what : what.substr(colon + 2);
-}
-
-// ---------------------------------------------------------------------------------------------
 // JSON objects
 
 const json* member(const json& object, std::string_view key) {
@@ -591,16 +408,17 @@ std::optional<Error> checkObject(const json& value, const std::string& path, std
         if (std::find(known.begin(), known.end(), key) != known.end() || extra_keys.contains(key)) {
             continue;
         }
-        return invalidField(joinPath(path, key), "is not a field of " + std::string(what) +
-                                                     unknownNameAdvice(key, known, "fields"));
+        return invalidField(joinJsonPath(path, key), "is not a field of " + std::string(what) +
+                                                         unknownNameAdvice(key, known, "fields"));
     }
     return std::nullopt;
 }
 
 Error missingField(const std::string& path, std::string_view key, std::string_view what,
                    std::string_view expected) {
-    return invalidField(joinPath(path, key), "is missing; " + std::string(what) + " needs " +
-                                                 std::string(key) + ", " + std::string(expected));
+    return invalidField(joinJsonPath(path, key), "is missing; " + std::string(what) + " needs " +
+                                                     std::string(key) + ", " +
+                                                     std::string(expected));
 }
 
 std::optional<Error> integerFromJson(const json& value, const IntegerRule& rule,
@@ -642,7 +460,7 @@ std::optional<Error> readInteger(const json& object, const std::string& path, st
         return required ? std::optional(missingField(path, key, what, rule.expected))
                         : std::nullopt;
     }
-    return integerFromJson(*value, rule, joinPath(path, key), out);
+    return integerFromJson(*value, rule, joinJsonPath(path, key), out);
 }
 
 std::optional<Error> readReal(const json& object, const std::string& path, std::string_view key,
@@ -653,7 +471,7 @@ std::optional<Error> readReal(const json& object, const std::string& path, std::
         return required ? std::optional(missingField(path, key, what, rule.expected))
                         : std::nullopt;
     }
-    return realFromJson(*value, rule, joinPath(path, key), out);
+    return realFromJson(*value, rule, joinJsonPath(path, key), out);
 }
 
 constexpr const char* kNameExpected =
@@ -662,7 +480,7 @@ constexpr const char* kNameExpected =
 std::optional<Error> readName(const json& object, const std::string& path, std::string_view what,
                               std::string& out) {
     const json* value = member(object, "name");
-    const std::string where = joinPath(path, "name");
+    const std::string where = joinJsonPath(path, "name");
     if (value == nullptr) {
         return missingField(path, "name", what, kNameExpected);
     }
@@ -683,7 +501,7 @@ std::optional<Error> readFootprint(const json& object, const std::string& path,
     if (value == nullptr) {
         return missingField(path, key, "a cluster", "an object {\"vcpus\": N, \"memory_mib\": M}");
     }
-    const std::string footprint_path = joinPath(path, key);
+    const std::string footprint_path = joinJsonPath(path, key);
     if (auto error = checkObject(*value, footprint_path, "a footprint", kKeys, {})) {
         return error;
     }
@@ -701,7 +519,7 @@ std::optional<Error> readGroupReference(const json& object, const std::string& p
     if (value == nullptr || value->is_null()) {
         return std::nullopt;
     }
-    const std::string where = joinPath(path, "group");
+    const std::string where = joinJsonPath(path, "group");
     if (!value->is_string()) {
         return invalidField(
             where, mustBe("a group's name, or null or \"\" for no group", showJson(*value)));
@@ -739,7 +557,7 @@ std::optional<Error> readMemoryMode(const json& object, const std::string& path,
         mode = memoryModeFromName(value->get_ref<const std::string&>());
     }
     if (!mode) {
-        return invalidField(joinPath(path, "memory_mode"),
+        return invalidField(joinJsonPath(path, "memory_mode"),
                             mustBe(kMemoryModeExpected, showJson(*value)));
     }
     out = *mode;
@@ -785,7 +603,7 @@ Result<Fleet> readFleetJson(std::string_view text, const std::string& source) {
     }
     const json& root = document.value();
     if (!root.is_object()) {
-        return Error{"malformed_json",
+        return Error{errc::kMalformedJson,
                      "is not a fleet: expected a JSON object with a \"clusters\" list, got " +
                          std::string(root.type_name()),
                      source};
@@ -1201,7 +1019,7 @@ Result<std::string> readFile(const std::string& path) {
     errno = 0;
     const std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
     if (!file) {
-        return Error{"io",
+        return Error{errc::kIo,
                      "cannot open the file: " + std::generic_category().message(errno) +
                          "; check the path and its permissions",
                      path};
@@ -1213,7 +1031,7 @@ Result<std::string> readFile(const std::string& path) {
         content.append(buffer.data(), read);
         if (read < buffer.size()) {
             if (std::ferror(file.get()) != 0) {
-                return Error{"io",
+                return Error{errc::kIo,
                              "cannot read the file: " + std::generic_category().message(errno) +
                                  "; check that it is a readable regular file",
                              path};
@@ -1262,32 +1080,6 @@ std::optional<std::string> nameProblem(std::string_view name) {
     return std::nullopt;
 }
 
-Result<nlohmann::json> parseJsonDocument(std::string_view text, const std::string& source,
-                                         int max_depth) {
-    const auto depth_limit = static_cast<std::size_t>(std::max(max_depth, 0));
-    DocumentBuilder builder(depth_limit);
-    const bool parsed =
-        json::sax_parse(text.begin(), text.end(), &builder, json::input_format_t::json, true);
-    if (parsed) {
-        return std::move(builder.root());
-    }
-    if (builder.tooDeep()) {
-        return Error{"malformed_json",
-                     "arrays and objects are nested deeper than " + std::to_string(max_depth) +
-                         " levels; no valid input needs that many",
-                     source + ":" + lineAndColumn(text, depthOverflowOffset(text, depth_limit))};
-    }
-    if (builder.repeatedKeyPath()) {
-        return Error{"invalid_field", "appears twice in one object; give each field once",
-                     source + ": " + *builder.repeatedKeyPath()};
-    }
-    const std::size_t offending = builder.syntaxPosition() > 0 ? builder.syntaxPosition() - 1 : 0;
-    return Error{"malformed_json",
-                 "is not valid JSON: " + syntaxDetail(builder.syntaxMessage()) +
-                     "; fix the syntax at this line and column",
-                 source + ":" + lineAndColumn(text, offending)};
-}
-
 Result<ClusterSpec> clusterFromJson(const nlohmann::json& value, const std::string& path,
                                     const JsonKeys& extra_keys) {
     static constexpr std::array<std::string_view, 8> kKeys{"name",       "priority",   "mtbf_hours",
@@ -1324,7 +1116,7 @@ Result<ClusterSpec> clusterFromJson(const nlohmann::json& value, const std::stri
     }
     if (!error) {
         error = checkActiveCoversStandby(
-            cluster, [&path](std::string_view field) { return joinPath(path, field); });
+            cluster, [&path](std::string_view field) { return joinJsonPath(path, field); });
     }
     if (error) {
         return *error;
@@ -1380,7 +1172,7 @@ Result<ApplianceSpec> applianceFromJson(const nlohmann::json& value, const std::
     }
     if (!error) {
         error = checkReserveBelowTotal(
-            appliance, [&path](std::string_view field) { return joinPath(path, field); });
+            appliance, [&path](std::string_view field) { return joinJsonPath(path, field); });
     }
     if (error) {
         return *error;

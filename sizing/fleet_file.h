@@ -24,13 +24,12 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "base/json_document.h"
+#include "base/result.h"
 #include "sizing/fleet.h"
-#include "sizing/result.h"
 
 namespace understudy::sizing {
 
-// PRODUCT.md and API.md: nesting deeper than this is refused, so no input can exhaust a stack.
-inline constexpr int kMaxJsonDepth = 64;
 // Names become libvirt domain names (`<cluster>-passive`), hence the length and alphabet.
 inline constexpr std::size_t kMaxNameLength = 63;
 inline constexpr std::int64_t kMaxVcpus = std::int64_t{1} << 20;
@@ -42,13 +41,6 @@ inline constexpr std::int64_t kMaxTolerateK = 1000000;
 // Keys an embedding format allows beyond the fleet file's own (the service's cluster
 // objects add failure_model, appliance, node, domain); they are accepted and left unread.
 using JsonKeys = std::set<std::string, std::less<>>;
-
-// Parses JSON text into a document without recursion, refusing nesting deeper than
-// max_depth and keys repeated within one object. Errors: "malformed_json" with where
-// "<source>:<line>:<column>" (columns count characters, from 1), or "invalid_field" with
-// where "<source>: <json path>" for a repeated key.
-Result<nlohmann::json> parseJsonDocument(std::string_view text, const std::string& source,
-                                         int max_depth = kMaxJsonDepth);
 
 // The whole fleet file in JSON; `source` names the input in errors ("fleet.json").
 Result<Fleet> parseFleetJson(std::string_view text, const std::string& source);

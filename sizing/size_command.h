@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "base/result.h"
 #include "sizing/engine.h"
 #include "sizing/fleet.h"
-#include "sizing/result.h"
 
 namespace understudy::sizing {
 

@@ -1,4 +1,5 @@
 #include "agents/simulate/fleet_simulation.h"
+#include "base/error_codes.h"
 
 #include <algorithm>
 #include <cmath>
@@ -46,7 +47,7 @@ Result<SimulationModel> SimulationModel::fromFleet(
     std::map<std::string, int, std::less<>> group_index;
     for (const sizing::GroupSpec& group : fleet.groups) {
         if (!validRate(group.mtbf_hours, group.mttr_hours)) {
-            return Error{"invalid_field",
+            return Error{errc::kInvalidField,
                          "a group needs an MTBF above 0 hours and an MTTR of at least 0 hours "
                          "to be simulated",
                          "groups." + group.name};
@@ -67,7 +68,7 @@ Result<SimulationModel> SimulationModel::fromFleet(
             placed[index] = true;
             const sizing::ClusterSpec& spec = fleet.clusters[index];
             if (!validRate(spec.mtbf_hours, spec.mttr_hours)) {
-                return Error{"invalid_field",
+                return Error{errc::kInvalidField,
                              "a cluster needs an MTBF above 0 hours and an MTTR of at least 0 "
                              "hours to be simulated",
                              "clusters." + spec.name};
@@ -80,7 +81,7 @@ Result<SimulationModel> SimulationModel::fromFleet(
             if (!spec.group.empty()) {
                 const auto found = group_index.find(spec.group);
                 if (found == group_index.end()) {
-                    return Error{"invalid_field",
+                    return Error{errc::kInvalidField,
                                  "the cluster names a group the fleet does not define",
                                  "clusters." + spec.name + ".group"};
                 }

@@ -25,8 +25,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/result.h"
 #include "sizing/fleet.h"
-#include "sizing/result.h"
 
 namespace understudy::simulate {
 

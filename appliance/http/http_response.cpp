@@ -4,7 +4,8 @@
 #include <string>
 
 #include "appliance/http/api_log.h"
-#include "sizing/fleet_file.h"
+#include "base/error_codes.h"
+#include "base/json_document.h"
 
 namespace understudy::http {
 
@@ -182,12 +183,12 @@ HttpResponse databaseUnavailable(const QString& message, int retry_after_s) {
 }  // namespace errors
 
 JsonBody parseJsonObject(QByteArrayView text) {
-    auto parsed = sizing::parseJsonDocument(
-        std::string_view(text.data(), static_cast<std::size_t>(text.size())), "body",
-        sizing::kMaxJsonDepth);
+    auto parsed =
+        parseJsonDocument(std::string_view(text.data(), static_cast<std::size_t>(text.size())),
+                          "body", kMaxJsonDepth);
     if (!parsed) {
         const Error& error = parsed.error();
-        if (error.code == "invalid_field") {
+        if (error.code == errc::kInvalidField) {
             // where is "body: <json path>"; the API's `field` is the path alone.
             constexpr std::string_view kPrefix = "body: ";
             std::string field = error.where;

@@ -69,7 +69,7 @@ HttpResponse databaseUnavailable(const QString& message, int retry_after_s);
 
 }  // namespace errors
 
-// The body as a JSON object, parsed with sizing::parseJsonDocument (depth at most 64,
+// The body as a JSON object, parsed with parseJsonDocument (depth at most 64,
 // duplicate keys refused), or the 400 answer to send instead.
 class JsonBody {
 public:

@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "appliance/http/http_connection.h"
+#include "base/error_codes.h"
 
 namespace understudy::http {
 
@@ -87,7 +88,7 @@ Status HttpServer::listen() {
     if (!listener_->listen(options_.address, options_.port)) {
         const QString reason = listener_->errorString();
         delete listener_.data();
-        return Error{"io",
+        return Error{errc::kIo,
                      QStringLiteral("cannot listen on %1:%2: %3; choose a free address and "
                                     "port in `listen`")
                          .arg(options_.address.toString())

@@ -51,7 +51,7 @@
 #include "appliance/http/http_response.h"
 #include "appliance/http/responder.h"
 #include "appliance/http/router.h"
-#include "sizing/result.h"
+#include "base/result.h"
 
 class QTcpServer;
 

@@ -12,6 +12,7 @@
 #include "appliance/service/openapi.h"
 #include "appliance/service/request_body.h"
 #include "appliance/service/service_json.h"
+#include "base/error_codes.h"
 #include "db/cluster_repository.h"
 #include "db/cluster_stats_repository.h"
 #include "db/probe_result_repository.h"
@@ -38,23 +39,23 @@ QString q(const std::string& text) {
 }
 
 Error invalid(const std::string& field, const std::string& message) {
-    return Error{"invalid_field", message, field};
+    return Error{errc::kInvalidField, message, field};
 }
 
 // Core errors carry API.md's codes; conflicts carry the node state in `where` when a state is
 // the reason, and a field path otherwise.
 HttpResponse errorAnswer(const Error& error) {
     const QString message = q(error.message);
-    if (error.code == "invalid_field") {
+    if (error.code == errc::kInvalidField) {
         return http::errors::invalidField(q(error.where), message);
     }
-    if (error.code == "malformed_json") {
+    if (error.code == errc::kMalformedJson) {
         return http::errors::malformedJson(message);
     }
-    if (error.code == "not_found") {
+    if (error.code == errc::kNotFound) {
         return http::errors::notFound(message);
     }
-    if (error.code == "conflict") {
+    if (error.code == errc::kConflict) {
         if (db::parseNodeState(error.where)) {
             return http::errors::conflict(message, q(error.where));
         }
@@ -289,7 +290,8 @@ std::optional<appliance::ClusterStatus> ApiService::findCluster(const std::strin
         }
     }
     if (error != nullptr) {
-        *error = Error{"not_found", "there is no cluster named '" + name + "'; check the name", ""};
+        *error =
+            Error{errc::kNotFound, "there is no cluster named '" + name + "'; check the name", ""};
     }
     return std::nullopt;
 }
@@ -468,7 +470,7 @@ void ApiService::createGroup(const HttpRequest& request, const Responder& respon
              [spec = *group](Result<appliance::ChangeOutcome> outcome) {
                  if (!outcome) {
                      Error error = outcome.error();
-                     if (error.code == "conflict") {
+                     if (error.code == errc::kConflict) {
                          error.where.clear();
                      }
                      return errorAnswer(error);

@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <nlohmann/json.hpp>
 
+#include "base/error_codes.h"
 #include "db/cluster_repository.h"
 #include "db/event_log.h"
 #include "db/probe_result_repository.h"
@@ -142,7 +143,7 @@ Status Daemon::start() {
         temporary_ = std::make_unique<QTemporaryDir>(QDir::tempPath() +
                                                      QStringLiteral("/understudy-demo-XXXXXX"));
         if (!temporary_->isValid()) {
-            return Error{"io",
+            return Error{errc::kIo,
                          "cannot create the demo's temporary folder: " +
                              temporary_->errorString().toStdString(),
                          ""};
@@ -164,7 +165,7 @@ Status Daemon::start() {
     if (config_.demo) {
         const std::string fleet = shippedFile("demo-fleet.json");
         if (fleet.empty()) {
-            return Error{"io", "the demo's sample fleet demo-fleet.json is not installed", ""};
+            return Error{errc::kIo, "the demo's sample fleet demo-fleet.json is not installed", ""};
         }
         if (Status registered = registerDemoFleet(*core_, fleet); !registered) {
             return registered;
@@ -354,8 +355,8 @@ void Daemon::dispatchHooks() {
 
 Status Daemon::handleSignals() {
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, signal_pipe) != 0) {
-        return Error{"io", std::string("cannot create the signal pipe: ") + std::strerror(errno),
-                     ""};
+        return Error{errc::kIo,
+                     std::string("cannot create the signal pipe: ") + std::strerror(errno), ""};
     }
     ::fcntl(signal_pipe[1], F_SETFL, O_NONBLOCK);
     auto* notifier = new QSocketNotifier(signal_pipe[0], QSocketNotifier::Read, this);
@@ -366,7 +367,8 @@ Status Daemon::handleSignals() {
     action.sa_flags = SA_RESTART;
     for (int number : {SIGTERM, SIGINT, SIGHUP}) {
         if (::sigaction(number, &action, nullptr) != 0) {
-            return Error{"io", std::string("cannot handle signal: ") + std::strerror(errno), ""};
+            return Error{errc::kIo, std::string("cannot handle signal: ") + std::strerror(errno),
+                         ""};
         }
     }
     ::signal(SIGPIPE, SIG_IGN);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "base/error_codes.h"
 #include "db/records.h"
 #include "sizing/fleet_file.h"
 
@@ -14,7 +15,7 @@ using In = nlohmann::json;
 namespace {
 
 Error invalid(const std::string& field, const std::string& message) {
-    return Error{"invalid_field", message, field};
+    return Error{errc::kInvalidField, message, field};
 }
 
 std::string join(const std::string& path, const std::string& key) {

@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "appliance/appliance_core.h"
-#include "sizing/result.h"
+#include "base/result.h"
 
 namespace understudy::service {
 

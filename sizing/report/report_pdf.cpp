@@ -184,7 +184,7 @@ Status writePdfReport(const SizingResult& result, const Fleet& fleet, const Repo
     const QString fileName = QString::fromStdString(path);
     QSaveFile file(fileName);
     if (!file.open(QIODevice::WriteOnly)) {
-        return Error{"io",
+        return Error{errc::kIo,
                      "cannot create the PDF report (" + file.errorString().toStdString() +
                          "); check that the folder exists and is writable",
                      path};
@@ -216,7 +216,8 @@ Status writePdfReport(const SizingResult& result, const Fleet& fleet, const Repo
 
     QPainter painter;
     if (!painter.begin(&writer)) {
-        return Error{"io", "cannot start drawing the PDF report; check the disk has space", path};
+        return Error{errc::kIo, "cannot start drawing the PDF report; check the disk has space",
+                     path};
     }
     painter.setRenderHint(QPainter::Antialiasing);
     for (int i = 0; i < pages; ++i) {
@@ -234,7 +235,7 @@ Status writePdfReport(const SizingResult& result, const Fleet& fleet, const Repo
     }
     painter.end();
     if (!file.commit()) {
-        return Error{"io",
+        return Error{errc::kIo,
                      "cannot write the PDF report (" + file.errorString().toStdString() +
                          "); check the disk has space and the folder is writable",
                      path};
@@ -244,4 +245,5 @@ Status writePdfReport(const SizingResult& result, const Fleet& fleet, const Repo
 
 }  // namespace understudy::sizing::report
 
+#include "base/error_codes.h"
 #include "report_pdf.moc"

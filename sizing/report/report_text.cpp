@@ -3,33 +3,12 @@
 #include <cmath>
 #include <cstdio>
 
+#include "base/text.h"
+
 namespace understudy::sizing::report {
 
 std::string htmlEscape(std::string_view text) {
-    std::string escaped;
-    escaped.reserve(text.size());
-    for (const char c : text) {
-        switch (c) {
-            case '&':
-                escaped += "&amp;";
-                break;
-            case '<':
-                escaped += "&lt;";
-                break;
-            case '>':
-                escaped += "&gt;";
-                break;
-            case '"':
-                escaped += "&quot;";
-                break;
-            case '\'':
-                escaped += "&#39;";
-                break;
-            default:
-                escaped += c;
-        }
-    }
-    return escaped;
+    return escapeMarkup(text, "&#39;");
 }
 
 std::string withThousands(long long value) {

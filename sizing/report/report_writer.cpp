@@ -5,6 +5,7 @@
 #include <QGuiApplication>
 #include <QSaveFile>
 
+#include "base/error_codes.h"
 #include "sizing/report/report_html.h"
 #include "sizing/report/report_pdf.h"
 
@@ -33,7 +34,7 @@ Status writeReport(const SizingResult& result, const Fleet& fleet, ReportFormat 
         file.write(html.data(), static_cast<qint64>(html.size())) !=
             static_cast<qint64>(html.size()) ||
         !file.commit()) {
-        return Error{"io",
+        return Error{errc::kIo,
                      "cannot write the HTML report (" + file.errorString().toStdString() +
                          "); check that the folder exists, is writable and has space",
                      path};

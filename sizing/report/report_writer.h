@@ -5,8 +5,8 @@
 #include <memory>
 #include <string>
 
+#include "base/result.h"
 #include "sizing/fleet.h"
-#include "sizing/result.h"
 #include "sizing/sizing_result.h"
 
 class QGuiApplication;

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "base/error_codes.h"
 #include "sizing/engine.h"
 #include "sizing/fleet_file.h"
 #include "sizing/report/report_writer.h"
@@ -31,13 +32,13 @@ Status writeText(const std::string& path, const std::string& text) {
         out.flush();
         if (!out) {
             std::remove(temporary.c_str());
-            return Error{"io", "cannot write the result; check the folder exists and has space",
-                         path};
+            return Error{errc::kIo,
+                         "cannot write the result; check the folder exists and has space", path};
         }
     }
     if (std::rename(temporary.c_str(), path.c_str()) != 0) {
         std::remove(temporary.c_str());
-        return Error{"io", "cannot write the result; check the folder exists and is writable",
+        return Error{errc::kIo, "cannot write the result; check the folder exists and is writable",
                      path};
     }
     return Done{};
@@ -86,8 +87,9 @@ int main(int argc, char** argv) {
             command.format == OutputFormat::json ? resultToJsonText(result) : resultToCsv(result);
         if (!command.output) {
             std::cout << text << std::flush;
-            return std::cout ? status
-                             : fail(kExitCannotWrite, Error{"io", "cannot write to stdout", ""});
+            return std::cout
+                       ? status
+                       : fail(kExitCannotWrite, Error{errc::kIo, "cannot write to stdout", ""});
         }
         const Status written = writeText(*command.output, text);
         return written ? status : fail(kExitCannotWrite, written.error());

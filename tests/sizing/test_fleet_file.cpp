@@ -90,7 +90,6 @@ private slots:
     void jsonSyntaxErrorsNameLineAndColumn();
     void deepNestingIsAnErrorNotACrash_data();
     void deepNestingIsAnErrorNotACrash();
-    void nestingUpToTheLimitIsAccepted();
     void jsonRoundTripIsExact_data();
     void jsonRoundTripIsExact();
 
@@ -573,16 +572,6 @@ void TestFleetFile::deepNestingIsAnErrorNotACrash() {
     QCOMPARE(QString::fromStdString(fleet.error().where), where);
     QVERIFY2(QString::fromStdString(fleet.error().message).contains("deeper than 64"),
              describe(fleet.error()).constData());
-}
-
-void TestFleetFile::nestingUpToTheLimitIsAccepted() {
-    const std::string deepest = std::string(64, '[') + std::string(64, ']');
-    const auto document = parseJsonDocument(deepest, "body");
-    QVERIFY2(document.ok(), document.ok() ? "" : describe(document.error()).constData());
-    QVERIFY(document->is_array());
-    const auto shallower = parseJsonDocument("[[[1]]]", "body", 2);
-    QVERIFY(!shallower.ok());
-    QCOMPARE(QString::fromStdString(shallower.error().where), QString("body:1:3"));
 }
 
 void TestFleetFile::jsonRoundTripIsExact_data() {

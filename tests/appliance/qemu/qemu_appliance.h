@@ -28,7 +28,7 @@
 #include <thread>
 #include <vector>
 
-#include "sizing/result.h"
+#include "base/result.h"
 
 struct _virConnect;
 struct _virDomain;
