@@ -14,8 +14,10 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
 #include "appliance/api/metrics.h"
 #include "appliance/api/token_auth.h"
+
 #include "appliance/core/appliance_core.h"
 #include "appliance/http/http_server.h"
 #include "db/database.h"
@@ -94,6 +96,12 @@ private:
     std::optional<http::HttpResponse> requireNode(const http::HttpRequest& request,
                                                   const std::string& node);
 
+    // The preamble of the handlers (handler_preamble.h): a body decoded by `decode`, for anyone
+    // the route already admitted or for the admin only; then the answer once the core is done.
+    template <typename Decode>
+    auto decodeBody(const http::HttpRequest& request, Decode decode);
+    template <typename Decode>
+    auto adminBody(const http::HttpRequest& request, Decode decode);
     template <typename T, typename Answer>
     void whenDone(QFuture<T> future, const http::Responder& responder, Answer answer);
 
@@ -135,6 +143,8 @@ private:
     // overflow risk (the exact engine over the appliance's fleet) is too costly per request.
     Result<std::vector<core::ApplianceStatus>> applianceViews();
 
+    std::vector<std::string> applianceNames() const;
+    Result<core::WhatIfRequest> decodeWhatIf(const nlohmann::json& document) const;
     std::optional<core::ClusterStatus> findCluster(const std::string& name,
                                                    Error* error = nullptr) const;
 
