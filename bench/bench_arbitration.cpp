@@ -14,11 +14,11 @@
 #include <iostream>
 #include <string>
 
-#include "appliance/arbitration.h"
+#include "appliance/policy/arbitration.h"
 #include "sizing/fleet_file.h"
 
 using namespace understudy;
-using namespace understudy::appliance;
+using namespace understudy::policy;
 
 namespace {
 

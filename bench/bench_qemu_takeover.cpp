@@ -22,12 +22,13 @@
 #include <string>
 #include <vector>
 
-#include "appliance/appliance_core.h"
+#include "appliance/core/appliance_core.h"
 #include "tests/appliance/qemu/qemu_appliance.h"
 
 using namespace understudy;
-using namespace understudy::appliance;
-using namespace understudy::appliance::testing;
+using namespace understudy::core;
+using namespace understudy::policy;
+using namespace understudy::core::testing;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 

@@ -19,10 +19,10 @@
 #include <string>
 #include <vector>
 
-#include "appliance/appliance_core.h"
+#include "appliance/core/appliance_core.h"
 
 using namespace understudy;
-using namespace understudy::appliance;
+using namespace understudy::core;
 using Clock = std::chrono::steady_clock;
 
 namespace {

@@ -31,7 +31,7 @@ url=http://127.0.0.1:$port
 UNDERSTUDY_ADMIN_TOKEN=${UNDERSTUDY_ADMIN_TOKEN:-$(head -c 24 /dev/urandom | base64 | tr '+/' '-_')}
 export UNDERSTUDY_ADMIN_TOKEN
 # The request log of every long-poll would drown the demo's messages.
-QT_LOGGING_RULES="understudy.api.info=false" $build/appliance/service/understudyd --demo --listen "127.0.0.1:$port" &
+QT_LOGGING_RULES="understudy.api.info=false" $build/appliance/daemon/understudyd --demo --listen "127.0.0.1:$port" &
 service=$!
 trap 'kill "$service" 2>/dev/null; wait "$service" 2>/dev/null' EXIT
 for _ in $(seq 1 100); do

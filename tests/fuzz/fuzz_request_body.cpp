@@ -8,8 +8,8 @@
 
 #include <QString>
 
+#include "appliance/api/request_body.h"
 #include "appliance/http/http_response.h"
-#include "appliance/service/request_body.h"
 #include "sizing/fleet_file.h"
 
 namespace {
@@ -35,7 +35,7 @@ void decoded(const understudy::Result<T>& result) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    using namespace understudy::service;
+    using namespace understudy::api;
     const understudy::http::JsonBody body = understudy::http::parseJsonObject(
         QByteArrayView(reinterpret_cast<const char*>(data), static_cast<qsizetype>(size)));
     if (!body.ok()) {

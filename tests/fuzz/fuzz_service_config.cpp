@@ -4,10 +4,10 @@
 #include <cstdint>
 #include <string_view>
 
-#include "appliance/service_config.h"
+#include "appliance/daemon/service_config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    using namespace understudy::appliance;
+    using namespace understudy::daemon;
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     auto config = parseServiceConfig(text, "understudyd.conf");
     if (!config) {

@@ -22,7 +22,7 @@
 #include <csignal>
 #include <mutex>
 
-namespace understudy::appliance::testing {
+namespace understudy::core::testing {
 
 Q_LOGGING_CATEGORY(lcQemuFixture, "understudy.test.qemu")
 
@@ -878,4 +878,4 @@ QString QemuAppliance::diagnostics(const QString& name, int last_lines) {
              lastLines(qemu_log, 5), libvirtdLogHint());
 }
 
-}  // namespace understudy::appliance::testing
+}  // namespace understudy::core::testing

@@ -33,7 +33,7 @@
 struct _virConnect;
 struct _virDomain;
 
-namespace understudy::appliance::testing {
+namespace understudy::core::testing {
 
 // One status line of the guest, as the fixture read it from the serial log.
 struct GuestStatus {
@@ -188,4 +188,4 @@ private:
     int next_guest_ = 0;
 };
 
-}  // namespace understudy::appliance::testing
+}  // namespace understudy::core::testing

@@ -19,14 +19,17 @@
 #include <thread>
 #include <vector>
 
-#include "appliance/appliance_core.h"
-#include "appliance/node_lifecycle.h"
-#include "tests/appliance/core_fixture.h"
+#include "appliance/core/appliance_core.h"
+#include "appliance/hypervisor/node_lifecycle.h"
+#include "tests/appliance/core/core_fixture.h"
 #include "tests/appliance/qemu/qemu_appliance.h"
 
 using namespace understudy;
-using namespace understudy::appliance;
-using namespace understudy::appliance::testing;
+using namespace understudy::core;
+using namespace understudy::daemon;
+using namespace understudy::hypervisor;
+using namespace understudy::policy;
+using namespace understudy::core::testing;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 

@@ -14,7 +14,7 @@
 
 #include "tests/appliance/qemu/qemu_appliance.h"
 
-using namespace understudy::appliance::testing;
+using namespace understudy::core::testing;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 

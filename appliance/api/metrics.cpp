@@ -1,0 +1,182 @@
+#include "appliance/api/metrics.h"
+
+#include <QLocale>
+#include <cmath>
+#include <string>
+
+namespace understudy::api {
+
+void LatencyHistogram::observe(double seconds) {
+    for (std::size_t i = 0; i < kBounds.size(); ++i) {
+        if (seconds <= kBounds[i]) {
+            ++buckets_[i];
+        }
+    }
+    ++count_;
+    sum_ += seconds;
+}
+
+namespace {
+
+// Label values escape backslash, double quote and newline (exposition format).
+std::string label(const std::string& value) {
+    std::string escaped;
+    for (char c : value) {
+        if (c == '\\' || c == '"') {
+            escaped += '\\';
+            escaped += c;
+        } else if (c == '\n') {
+            escaped += "\\n";
+        } else {
+            escaped += c;
+        }
+    }
+    return escaped;
+}
+
+// The shortest text that reads back as the same double ("0.1", not "0.10000000000000001"), so
+// bucket bounds read as written.
+std::string number(double value) {
+    if (std::isnan(value)) {
+        return "NaN";
+    }
+    if (std::isinf(value)) {
+        return value > 0 ? "+Inf" : "-Inf";
+    }
+    return QByteArray::number(value, 'g', QLocale::FloatingPointShortest).toStdString();
+}
+
+class Writer {
+public:
+    void family(const char* name, const char* type, const char* help) {
+        text_ +=
+            std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+    }
+    void sample(const std::string& name, const std::string& labels, double value) {
+        text_ += name;
+        if (!labels.empty()) {
+            text_ += "{" + labels + "}";
+        }
+        text_ += " " + number(value) + "\n";
+    }
+    QByteArray text() const { return QByteArray::fromStdString(text_); }
+
+private:
+    std::string text_;
+};
+
+}  // namespace
+
+QByteArray renderMetrics(const MetricsInput& input) {
+    Writer out;
+    struct Gauge {
+        const char* name;
+        const char* help;
+        std::int64_t (*value)(const core::ApplianceStatus&, sizing::Resource);
+    };
+    static const Gauge gauges[] = {
+        {"understudy_capacity", "Usable capacity (after reserve and CPU overcommit).",
+         [](const core::ApplianceStatus& a, sizing::Resource r) {
+             return a.headroom.capacity.of(r);
+         }},
+        {"understudy_foreign", "Held by domains the service does not own.",
+         [](const core::ApplianceStatus& a, sizing::Resource r) {
+             return a.headroom.foreign.of(r);
+         }},
+        {"understudy_standby_committed", "Standby footprints of the appliance's nodes.",
+         [](const core::ApplianceStatus& a, sizing::Resource r) {
+             return a.headroom.standby_committed.of(r);
+         }},
+        {"understudy_granted", "Held by active nodes above their standby footprint.",
+         [](const core::ApplianceStatus& a, sizing::Resource r) {
+             return a.headroom.granted.of(r);
+         }},
+        {"understudy_free", "Capacity minus foreign, standby committed and granted.",
+         [](const core::ApplianceStatus& a, sizing::Resource r) { return a.headroom.free.of(r); }},
+    };
+    for (const Gauge& gauge : gauges) {
+        out.family(gauge.name, "gauge", gauge.help);
+        for (const auto& appliance : input.appliances) {
+            for (sizing::Resource resource : sizing::kResources) {
+                out.sample(gauge.name,
+                           "appliance=\"" + label(appliance.name) + "\",resource=\"" +
+                               sizing::resourceName(resource) + "\"",
+                           static_cast<double>(gauge.value(appliance, resource)));
+            }
+        }
+    }
+    out.family("understudy_overbooking_ratio", "gauge",
+               "Sum of active footprints divided by usable capacity.");
+    for (const auto& appliance : input.appliances) {
+        for (sizing::Resource resource : sizing::kResources) {
+            out.sample("understudy_overbooking_ratio",
+                       "appliance=\"" + label(appliance.name) + "\",resource=\"" +
+                           sizing::resourceName(resource) + "\"",
+                       appliance.headroom.overbooking_ratio[static_cast<std::size_t>(resource)]);
+        }
+    }
+    out.family("understudy_overflow_risk", "gauge",
+               "Live overflow risk of the appliance's fleet (sizing engine, exact).");
+    for (const auto& appliance : input.appliances) {
+        for (sizing::Resource resource : sizing::kResources) {
+            out.sample("understudy_overflow_risk",
+                       "appliance=\"" + label(appliance.name) + "\",resource=\"" +
+                           sizing::resourceName(resource) + "\"",
+                       appliance.overflow_risk[static_cast<std::size_t>(resource)]);
+        }
+    }
+    out.family("understudy_appliance_connected", "gauge", "1 while libvirt is connected.");
+    for (const auto& appliance : input.appliances) {
+        out.sample("understudy_appliance_connected", "appliance=\"" + label(appliance.name) + "\"",
+                   appliance.connected ? 1 : 0);
+    }
+
+    out.family("understudy_nodes", "gauge", "Passive nodes per appliance and state.");
+    std::map<std::pair<std::string, std::string>, int> per_state;
+    for (const auto& appliance : input.appliances) {
+        for (int s = 0; s <= static_cast<int>(db::NodeState::Drifted); ++s) {
+            per_state[{appliance.name,
+                       std::string(db::nodeStateName(static_cast<db::NodeState>(s)))}] = 0;
+        }
+    }
+    for (const auto& node : input.nodes) {
+        ++per_state[{node.appliance, std::string(db::nodeStateName(node.state))}];
+    }
+    for (const auto& [key, count] : per_state) {
+        out.sample("understudy_nodes",
+                   "appliance=\"" + label(key.first) + "\",state=\"" + label(key.second) + "\"",
+                   count);
+    }
+
+    out.family("understudy_takeover_duration_seconds", "histogram",
+               "From a granted takeover's request to its answer.");
+    if (input.takeover_latency != nullptr) {
+        const LatencyHistogram& histogram = *input.takeover_latency;
+        for (std::size_t i = 0; i < LatencyHistogram::kBounds.size(); ++i) {
+            out.sample("understudy_takeover_duration_seconds_bucket",
+                       "le=\"" + number(LatencyHistogram::kBounds[i]) + "\"",
+                       static_cast<double>(histogram.buckets()[i]));
+        }
+        out.sample("understudy_takeover_duration_seconds_bucket", "le=\"+Inf\"",
+                   static_cast<double>(histogram.count()));
+        out.sample("understudy_takeover_duration_seconds_sum", {}, histogram.sum());
+        out.sample("understudy_takeover_duration_seconds_count", {},
+                   static_cast<double>(histogram.count()));
+    }
+
+    out.family("understudy_http_requests_total", "counter",
+               "Answered requests by method, route template and status.");
+    for (const auto& [key, count] : input.requests) {
+        out.sample("understudy_http_requests_total",
+                   "method=\"" + label(key.method.toStdString()) + "\",route=\"" +
+                       label(key.route.toStdString()) + "\",status=\"" +
+                       std::to_string(key.status) + "\"",
+                   static_cast<double>(count));
+    }
+
+    out.family("understudy_last_event_id", "gauge", "The id of the newest event.");
+    out.sample("understudy_last_event_id", {}, static_cast<double>(input.last_event_id));
+    return out.text();
+}
+
+}  // namespace understudy::api

@@ -1,0 +1,440 @@
+#include "appliance/api/openapi.h"
+
+#include <initializer_list>
+#include <utility>
+
+namespace understudy::api {
+
+namespace {
+
+Json ref(const std::string& schema) {
+    Json made;
+    made["$ref"] = "#/components/schemas/" + schema;
+    return made;
+}
+
+Json jsonContent(const Json& schema) {
+    Json made;
+    made["application/json"]["schema"] = schema;
+    return made;
+}
+
+Json response(const std::string& description, const Json& schema = nullptr) {
+    Json made;
+    made["description"] = description;
+    if (!schema.is_null()) {
+        made["content"] = jsonContent(schema);
+    }
+    return made;
+}
+
+Json errorResponse(const std::string& description) {
+    return response(description, ref("Error"));
+}
+
+Json object(std::initializer_list<std::pair<const char*, Json>> properties,
+            std::initializer_list<const char*> required = {}) {
+    Json made;
+    made["type"] = "object";
+    made["properties"] = Json::object();
+    for (const auto& [name, schema] : properties) {
+        made["properties"][name] = schema;
+    }
+    if (required.size() > 0) {
+        made["required"] = Json::array();
+        for (const char* name : required) {
+            made["required"].push_back(name);
+        }
+    }
+    return made;
+}
+
+Json type(const char* name) {
+    Json made;
+    made["type"] = name;
+    return made;
+}
+
+Json nullable(const char* name) {
+    Json made;
+    made["type"] = name;
+    made["nullable"] = true;
+    return made;
+}
+
+Json arrayOf(const Json& items) {
+    Json made;
+    made["type"] = "array";
+    made["items"] = items;
+    return made;
+}
+
+Json stringEnum(std::initializer_list<const char*> values) {
+    Json made = type("string");
+    made["enum"] = Json::array();
+    for (const char* value : values) {
+        made["enum"].push_back(value);
+    }
+    return made;
+}
+
+Json pathName(const std::string& what) {
+    Json made;
+    made["name"] = "name";
+    made["in"] = "path";
+    made["required"] = true;
+    made["description"] = "The " + what + "'s name.";
+    made["schema"] = type("string");
+    return made;
+}
+
+Json queryParameter(const char* name, const char* schema_type, const std::string& description) {
+    Json made;
+    made["name"] = name;
+    made["in"] = "query";
+    made["required"] = false;
+    made["description"] = description;
+    made["schema"] = type(schema_type);
+    return made;
+}
+
+struct Operation {
+    std::string path;
+    std::string method;
+    std::string summary;
+    // "anyone", "admin", "admin or the cluster's own token"
+    std::string who;
+    Json parameters = Json::array();
+    Json body = nullptr;
+    Json responses = Json::object();
+};
+
+Json schemas() {
+    Json s = Json::object();
+    s["Error"] = object({{"error", type("string")},
+                         {"message", type("string")},
+                         {"field", type("string")},
+                         {"state", type("string")},
+                         {"limit", type("integer")},
+                         {"id", type("string")},
+                         {"denial", ref("Denial")},
+                         {"appliance", type("string")},
+                         {"overflow_risk", ref("Risks")},
+                         {"target_risk", type("number")},
+                         {"unservable", arrayOf(ref("Unservable"))}},
+                        {"error", "message"});
+    s["Footprint"] = object({{"vcpus", type("integer")}, {"memory_mib", type("integer")}},
+                            {"vcpus", "memory_mib"});
+    s["Risks"] = object({{"memory_mib", type("number")}, {"vcpus", type("number")}});
+    s["Unservable"] = object({{"cluster", type("string")},
+                              {"resource", type("string")},
+                              {"needed", type("integer")},
+                              {"available", type("integer")}});
+    const Json resource = object({{"capacity", type("integer")},
+                                  {"foreign", type("integer")},
+                                  {"standby_committed", type("integer")},
+                                  {"granted", type("integer")},
+                                  {"free", type("integer")},
+                                  {"overbooking_ratio", type("number")},
+                                  {"overflow_risk", type("number")}});
+    s["Appliance"] =
+        object({{"name", type("string")},
+                {"uri", type("string")},
+                {"connected", type("boolean")},
+                {"cpu_overcommit", type("number")},
+                {"resources", object({{"memory_mib", resource}, {"vcpus", resource}})}});
+    s["Group"] = object({{"name", type("string")},
+                         {"mtbf_hours", type("number")},
+                         {"mttr_hours", type("number")},
+                         {"members", arrayOf(type("string"))}},
+                        {"name", "mtbf_hours", "mttr_hours"});
+    s["Cluster"] = object({{"name", type("string")},
+                           {"priority", type("integer")},
+                           {"mtbf_hours", type("number")},
+                           {"mttr_hours", type("number")},
+                           {"group", nullable("string")},
+                           {"standby", ref("Footprint")},
+                           {"active", ref("Footprint")},
+                           {"memory_mode", stringEnum({"balloon", "reserved"})},
+                           {"failure_model", stringEnum({"declared", "observed"})},
+                           {"appliance", type("string")},
+                           {"node", type("string")},
+                           {"domain", type("string")},
+                           {"token", type("string")},
+                           {"warnings", arrayOf(type("string"))}},
+                          {"name", "mtbf_hours", "mttr_hours", "standby", "active"});
+    s["ClusterChange"] = object({{"priority", type("integer")},
+                                 {"mtbf_hours", type("number")},
+                                 {"mttr_hours", type("number")},
+                                 {"group", nullable("string")},
+                                 {"standby", ref("Footprint")},
+                                 {"active", ref("Footprint")},
+                                 {"memory_mode", stringEnum({"balloon", "reserved"})},
+                                 {"failure_model", stringEnum({"declared", "observed"})}});
+    s["Fleet"] = object({{"clusters", arrayOf(ref("Cluster"))},
+                         {"groups", arrayOf(ref("Group"))},
+                         {"target_risk", type("number")},
+                         {"cpu_overcommit", type("number")},
+                         {"tolerate_k", type("integer")},
+                         {"appliances", arrayOf(type("object"))}},
+                        {"clusters"});
+    s["Grant"] = object({{"memory_mib", type("integer")},
+                         {"vcpus", type("integer")},
+                         {"partial", type("boolean")},
+                         {"preempted", arrayOf(type("string"))}});
+    s["Node"] =
+        object({{"name", type("string")},
+                {"cluster", type("string")},
+                {"appliance", type("string")},
+                {"domain", type("string")},
+                {"state", stringEnum({"standby", "taking-over", "active", "releasing", "preempted",
+                                      "fenced", "stopped", "missing", "drifted"})},
+                {"standby", ref("Footprint")},
+                {"active", ref("Footprint")},
+                {"current", ref("Footprint")},
+                {"since", type("string")},
+                {"grant", ref("Grant")}});
+    s["Holder"] = object({{"node", type("string")},
+                          {"cluster", type("string")},
+                          {"priority", type("integer")},
+                          {"state", type("string")},
+                          {"holds", type("integer")}});
+    s["Denial"] = object({{"resource", stringEnum({"memory_mib", "vcpus"})},
+                          {"needed", type("integer")},
+                          {"free", type("integer")},
+                          {"holders", arrayOf(ref("Holder"))},
+                          {"preemptable", arrayOf(type("string"))},
+                          {"tried", arrayOf(type("string"))}});
+    s["Event"] = object({{"id", type("integer")},
+                         {"time", type("string")},
+                         {"kind", type("string")},
+                         {"cluster", nullable("string")},
+                         {"node", nullable("string")},
+                         {"details", type("object")}});
+    return s;
+}
+
+std::vector<Operation> operations() {
+    std::vector<Operation> ops;
+    auto add = [&](std::string path, std::string method, std::string summary, std::string who) {
+        Operation op;
+        op.path = std::move(path);
+        op.method = std::move(method);
+        op.summary = std::move(summary);
+        op.who = std::move(who);
+        ops.push_back(std::move(op));
+        return &ops.back();
+    };
+    const std::string admin = "admin";
+    const std::string own = "admin, or the cluster's own token";
+    Operation* op = nullptr;
+
+    op = add("/api/v1/health", "get", "Service health", "anyone (check=full: admin)");
+    op->parameters.push_back(
+        queryParameter("check", "string", "'full' also runs SQLite's quick_check (admin)."));
+    op->responses["200"] = response(
+        "Health",
+        object({{"status", stringEnum({"ok", "degraded"})},
+                {"version", type("string")},
+                {"database", type("string")},
+                {"appliances",
+                 arrayOf(object({{"name", type("string")}, {"connected", type("boolean")}}))}}));
+
+    op = add("/api/v1/appliances", "get", "List the appliances", admin);
+    op->responses["200"] =
+        response("Appliances", object({{"appliances", arrayOf(ref("Appliance"))}}));
+    op = add("/api/v1/appliances/{name}", "get", "One appliance", admin);
+    op->parameters.push_back(pathName("appliance"));
+    op->responses["200"] = response("The appliance", ref("Appliance"));
+
+    op = add("/api/v1/groups", "get", "List the common-cause groups", admin);
+    op->responses["200"] = response("Groups", object({{"groups", arrayOf(ref("Group"))}}));
+    op = add("/api/v1/groups", "post", "Create a group", admin);
+    op->body = ref("Group");
+    op->responses["201"] = response("The group", ref("Group"));
+    op->responses["409"] = errorResponse("The name is taken, or admission refused it");
+    op = add("/api/v1/groups/{name}", "get", "One group", admin);
+    op->parameters.push_back(pathName("group"));
+    op->responses["200"] = response("The group", ref("Group"));
+    op = add("/api/v1/groups/{name}", "patch", "Change a group (through admission)", admin);
+    op->parameters.push_back(pathName("group"));
+    op->body = object({{"mtbf_hours", type("number")}, {"mttr_hours", type("number")}});
+    op->responses["200"] = response("The changed group", ref("Group"));
+    op->responses["409"] = errorResponse("admission_refused");
+    op = add("/api/v1/groups/{name}", "delete", "Delete a group without members", admin);
+    op->parameters.push_back(pathName("group"));
+    op->responses["204"] = response("Deleted");
+    op->responses["409"] = errorResponse("The group has members");
+
+    op = add("/api/v1/clusters", "get", "List the clusters (a cluster token sees its own)", own);
+    op->responses["200"] = response("Clusters", object({{"clusters", arrayOf(ref("Cluster"))}}));
+    op = add("/api/v1/clusters", "post",
+             "Register one cluster, or a fleet file's clusters and groups (all or nothing)", admin);
+    Json either;
+    either["oneOf"] = Json::array({ref("Cluster"), ref("Fleet")});
+    op->body = either;
+    Json created;
+    created["oneOf"] = Json::array(
+        {ref("Cluster"),
+         object({{"clusters", arrayOf(ref("Cluster"))}, {"warnings", arrayOf(type("string"))}})});
+    op->responses["201"] =
+        response("Registered, each cluster with its token (shown once)", created);
+    op->responses["409"] = errorResponse("admission_refused or conflict");
+    op = add("/api/v1/clusters/{name}", "get", "One cluster", own);
+    op->parameters.push_back(pathName("cluster"));
+    op->responses["200"] = response("The cluster", ref("Cluster"));
+    op = add("/api/v1/clusters/{name}", "patch", "Change a cluster (through admission)", admin);
+    op->parameters.push_back(pathName("cluster"));
+    op->body = ref("ClusterChange");
+    op->responses["200"] = response("The changed cluster", ref("Cluster"));
+    op->responses["409"] = errorResponse("admission_refused");
+    op = add("/api/v1/clusters/{name}", "delete", "Remove a cluster and its node", admin);
+    op->parameters.push_back(pathName("cluster"));
+    op->responses["204"] = response("Removed");
+    op->responses["409"] = errorResponse("Its node is active");
+    op = add("/api/v1/clusters/{name}/token", "post", "Rotate the cluster's token", admin);
+    op->parameters.push_back(pathName("cluster"));
+    op->responses["200"] = response("The new token", object({{"token", type("string")}}));
+    op = add("/api/v1/clusters/{name}/stats", "get", "Failover statistics and the last probe", own);
+    op->parameters.push_back(pathName("cluster"));
+    op->responses["200"] =
+        response("Statistics", object({{"failovers", type("integer")},
+                                       {"active_hours", type("number")},
+                                       {"last_failover", nullable("string")},
+                                       {"observed_mtbf_hours", nullable("number")},
+                                       {"observed_mttr_hours", nullable("number")},
+                                       {"last_probe", object({{"time", type("string")},
+                                                              {"ok", type("boolean")},
+                                                              {"output", type("string")}})}}));
+
+    op = add("/api/v1/nodes", "get", "List the passive nodes (a cluster token sees its own)", own);
+    op->responses["200"] = response("Nodes", object({{"nodes", arrayOf(ref("Node"))}}));
+    op = add("/api/v1/nodes/{name}", "get", "One node", own);
+    op->parameters.push_back(pathName("node"));
+    op->responses["200"] = response("The node", ref("Node"));
+    op = add("/api/v1/nodes/{name}/readiness", "get",
+             "Could the node take over at full size now (changes nothing)", own);
+    op->parameters.push_back(pathName("node"));
+    op->responses["200"] = response("Readiness", object({{"ready", type("boolean")},
+                                                         {"partial_cpu", type("boolean")},
+                                                         {"would_preempt", arrayOf(type("string"))},
+                                                         {"reason", nullable("string")}}));
+    op = add("/api/v1/nodes/{name}/takeover", "post",
+             "Grow the node to its active footprint; answers once libvirt shows it", own);
+    op->parameters.push_back(pathName("node"));
+    op->responses["200"] =
+        response("Granted", object({{"node", type("string")}, {"grant", ref("Grant")}}));
+    op->responses["409"] = errorResponse("takeover_denied (with denial) or conflict (with state)");
+    op = add("/api/v1/nodes/{name}/release", "post", "Shrink the node back to standby", own);
+    op->parameters.push_back(pathName("node"));
+    op->responses["200"] = response("Released", object({{"node", type("string")}}));
+    op = add("/api/v1/nodes/{name}/power", "post", "Fence or query the node's domain", own);
+    op->parameters.push_back(pathName("node"));
+    op->body = object({{"action", stringEnum({"on", "off", "reboot", "status"})}}, {"action"});
+    op->responses["200"] =
+        response("Power state after the action", object({{"power", stringEnum({"on", "off"})}}));
+
+    op = add("/api/v1/events", "get", "Events after an id, with long-polling", admin);
+    op->parameters.push_back(queryParameter("since", "integer", "Events with a larger id."));
+    op->parameters.push_back(
+        queryParameter("limit", "integer", "At most this many (default 100, at most 1000)."));
+    op->parameters.push_back(
+        queryParameter("wait", "integer", "Seconds to wait for a new event (at most 60)."));
+    op->parameters.push_back(queryParameter("cluster", "string", "Only this cluster's events."));
+    op->parameters.push_back(queryParameter("node", "string", "Only this node's events."));
+    op->parameters.push_back(queryParameter("kind", "string", "Kinds starting with this."));
+    op->responses["200"] = response("A page of events", object({{"events", arrayOf(ref("Event"))},
+                                                                {"next", type("integer")},
+                                                                {"truncated", type("boolean")}}));
+
+    op = add("/api/v1/sizing", "get", "The live fleet through the sizing engine", admin);
+    op->responses["200"] = response("understudy-size's JSON", type("object"));
+    op = add("/api/v1/sizing/what-if", "post", "Simulate failures and changes (changes nothing)",
+             admin);
+    Json capacity = type("object");
+    capacity["additionalProperties"] = ref("Footprint");
+    op->body = object({{"fail", arrayOf(type("string"))},
+                       {"add", arrayOf(ref("Cluster"))},
+                       {"remove", arrayOf(type("string"))},
+                       {"capacity", capacity}});
+    op->responses["200"] = response(
+        "Outcome",
+        object(
+            {{"takeovers",
+              arrayOf(object({{"node", type("string")},
+                              {"outcome", stringEnum({"granted", "partial", "preempts", "denied"})},
+                              {"preempted", arrayOf(type("string"))},
+                              {"denial", ref("Denial")}}))},
+             {"sizing", type("object")}}));
+
+    op = add("/api/v1/backup", "get", "A consistent copy of the database", admin);
+    Json binary = type("string");
+    binary["format"] = "binary";
+    Json backup_response;
+    backup_response["description"] = "The SQLite database";
+    backup_response["content"]["application/vnd.sqlite3"]["schema"] = binary;
+    op->responses["200"] = backup_response;
+
+    op = add("/api/v1/openapi.json", "get", "This document", "anyone");
+    op->responses["200"] = response("OpenAPI 3 document", type("object"));
+
+    op = add("/metrics", "get", "Prometheus metrics", "anyone on the listen address");
+    Json metrics_response;
+    metrics_response["description"] = "Prometheus text format 0.0.4";
+    metrics_response["content"]["text/plain"]["schema"] = type("string");
+    op->responses["200"] = metrics_response;
+    return ops;
+}
+
+}  // namespace
+
+Json openApiDocument(const std::string& version) {
+    Json document;
+    document["openapi"] = "3.0.3";
+    document["info"]["title"] = "Understudy API";
+    document["info"]["version"] = version;
+    document["info"]["description"] =
+        "The passive-node appliance manager's HTTP API (API.md). Bearer tokens: the admin token "
+        "may do everything; a cluster token may read its own cluster and node, take over, "
+        "release and power its own node, and read /health.";
+    Json bearer;
+    bearer["type"] = "http";
+    bearer["scheme"] = "bearer";
+    document["components"]["securitySchemes"]["bearer"] = bearer;
+    document["components"]["schemas"] = schemas();
+    document["paths"] = Json::object();
+    for (const Operation& op : operations()) {
+        Json operation;
+        operation["summary"] = op.summary;
+        operation["description"] = "Who may call it: " + op.who + ".";
+        if (!op.parameters.empty()) {
+            operation["parameters"] = op.parameters;
+        }
+        if (!op.body.is_null()) {
+            operation["requestBody"]["required"] = true;
+            operation["requestBody"]["content"] = jsonContent(op.body);
+        }
+        operation["responses"] = op.responses;
+        operation["responses"]["400"] = errorResponse("malformed_json or invalid_field");
+        if (op.who != "anyone" && op.who != "anyone on the listen address") {
+            operation["responses"]["401"] = errorResponse("No token, or an unknown one");
+            operation["responses"]["403"] = errorResponse("A cluster token outside its scope");
+            Json security = Json::object();
+            security["bearer"] = Json::array();
+            // "anyone (check=full: admin)": the token is optional, as OpenAPI writes it with an
+            // empty requirement beside the bearer one.
+            operation["security"] = op.who.starts_with("anyone")
+                                        ? Json::array({Json::object(), security})
+                                        : Json::array({security});
+        }
+        if (op.path.find('{') != std::string::npos) {
+            operation["responses"]["404"] = errorResponse("No such resource");
+        }
+        operation["responses"]["503"] =
+            errorResponse("hypervisor_unavailable or database_unavailable (with Retry-After)");
+        document["paths"][op.path][op.method] = std::move(operation);
+    }
+    return document;
+}
+
+}  // namespace understudy::api

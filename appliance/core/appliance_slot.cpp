@@ -1,0 +1,97 @@
+#include "appliance/core/appliance_slot.h"
+
+#include "appliance/core/core_store.h"
+#include "appliance/core/core_support.h"
+
+namespace understudy::core {
+
+Error stoppingError(const std::string& appliance) {
+    return Error{"service_stopping",
+                 "the appliance core is shutting down; retry once the service is back",
+                 "appliance " + appliance};
+}
+
+bool ApplianceSlot::postExclusive(std::function<void()> task) {
+    return worker->post([this, task = std::move(task)]() mutable { gate.admit(std::move(task)); });
+}
+
+bool ApplianceSlot::postExclusiveAfter(std::chrono::milliseconds delay,
+                                       std::function<void()> task) {
+    return worker->postAfter(
+        delay, [this, task = std::move(task)]() mutable { gate.admit(std::move(task)); });
+}
+
+bool ApplianceSlot::postPipelined(std::string node, std::function<bool()> begin) {
+    return worker->post([this, node = std::move(node), begin = std::move(begin)]() mutable {
+        gate.admit(std::move(node), std::move(begin));
+    });
+}
+
+Status ApplianceSlot::refreshModel(CoreStore& store) {
+    if (gate.quiet() && model_stale.exchange(false)) {
+        auto loaded = store.read(
+            [&](db::Database& database) { return ApplianceInventory::load(database, id); });
+        if (!loaded) {
+            model_stale = true;
+            model_error = loaded.error();
+        } else {
+            model = std::move(*loaded);
+            model_error.reset();
+        }
+    }
+    if (model_error) {
+        return *model_error;
+    }
+    return Done{};
+}
+
+bool ApplianceSlot::usableNow() const {
+    const std::lock_guard lock(mutex);
+    return connected && hypervisor != nullptr;
+}
+
+Status ApplianceSlot::requireConnected() const {
+    const std::lock_guard lock(mutex);
+    if (!connected || !hypervisor) {
+        return unavailable(config.name, last_error);
+    }
+    return Done{};
+}
+
+void ApplianceSlot::remember(const std::string& domain, std::chrono::milliseconds confirm_timeout) {
+    auto info = hypervisor->domainInfo(domain);
+    std::optional<sizing::Footprint> live;
+    if (info && info->active()) {
+        auto footprint = lifecycle(confirm_timeout).live(*info);
+        if (footprint) {
+            live = sizing::Footprint{footprint->vcpus, footprint->memory_mib};
+        }
+    }
+    const std::lock_guard lock(mutex);
+    if (live) {
+        current[domain] = *live;
+    } else {
+        current.erase(domain);
+    }
+}
+
+Result<std::string> ApplianceSlot::defineFromTemplate(const std::string& domain,
+                                                      const std::string& uuid,
+                                                      const hypervisor::NodeMetadata& metadata) {
+    if (!domain_template) {
+        return Error{"invalid_config", template_error, config.name};
+    }
+    const hypervisor::DomainSpec spec{domain, uuid, metadata,
+                                      cpu_method == hypervisor::CpuCapMethod::scheduler_quota};
+    auto xml = hypervisor::renderDomainXml(*domain_template, spec);
+    if (!xml) {
+        return xml.error();
+    }
+    auto defined = hypervisor->defineDomain(*xml);
+    if (!defined) {
+        return defined.error();
+    }
+    return defined->uuid;
+}
+
+}  // namespace understudy::core

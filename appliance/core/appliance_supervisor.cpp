@@ -1,0 +1,458 @@
+#include "appliance/core/appliance_supervisor.h"
+
+#include <QLoggingCategory>
+#include <QUuid>
+
+#include <algorithm>
+#include <set>
+
+#include "appliance/core/core_support.h"
+#include "appliance/core/node_inventory.h"
+#include "appliance/core/reconciler.h"
+#include "db/node_repository.h"
+
+namespace understudy::core {
+
+namespace {
+
+Q_LOGGING_CATEGORY(lcSupervisor, "understudy.appliance")
+
+using nlohmann::json;
+
+// Work in the books that no process is doing: reconciliation runs on the appliance's worker only
+// once nothing is in flight there, so a node still `taking-over` (or `releasing`) was reserved
+// by a process that died (SIGKILL, power loss) before it answered, or whose rollback could not
+// be recorded.
+//
+// Such a reservation is rolled back to the standby footprint, even when libvirt shows the
+// active footprint fully applied, rather than confirmed: its caller never heard a grant, so its
+// agent either asks again (and is then decided on today's capacity, which an idempotent
+// takeover answers in well under a second) or has given up; the decision was taken against
+// reservations of other takeovers of the dead process that are themselves being rolled back;
+// and a grant nobody holds would keep capacity from every other node until someone released
+// it. What libvirt showed is kept in the takeover.denied event (`found`, `grown`).
+bool unanswered(db::NodeState state) {
+    return state == db::NodeState::TakingOver || state == db::NodeState::Releasing;
+}
+
+Result<std::unique_ptr<hypervisor::Hypervisor>> openHypervisor(const CoreConfig& config,
+                                                               const ApplianceConfig& appliance) {
+    if (config.open_hypervisor) {
+        return config.open_hypervisor(appliance);
+    }
+    auto real = hypervisor::LibvirtHypervisor::open(appliance.uri);
+    if (!real) {
+        return real.error();
+    }
+    return std::unique_ptr<hypervisor::Hypervisor>(std::move(*real));
+}
+
+}  // namespace
+
+void ApplianceSupervisor::scheduleReconcile(ApplianceSlot& slot) {
+    if (slot.reconcile_queued.exchange(true)) {
+        return;
+    }
+    const bool queued = slot.postExclusive([this, &slot] {
+        Status reconciled = reconcile(slot);
+        if (!reconciled) {
+            qCWarning(lcSupervisor, "%s: reconciliation failed: %s", slot.config.name.c_str(),
+                      reconciled.error().describe().c_str());
+        }
+    });
+    if (!queued) {
+        slot.reconcile_queued = false;
+    }
+}
+
+void ApplianceSupervisor::attachHandlers(ApplianceSlot& slot) {
+    slot.hypervisor->setEventHandlers(
+        [this, &slot](const hypervisor::DomainEvent& change) {
+            // Balloon changes follow our own takeovers and releases, unless they settle a
+            // drifted node; lifecycle events may be someone else's hand on a domain.
+            bool awaited = false;
+            if (change.type == hypervisor::DomainEventType::balloon_changed) {
+                const std::lock_guard lock(slot.mutex);
+                awaited = slot.unsettled.count(change.domain) != 0;
+            }
+            if (change.type != hypervisor::DomainEventType::balloon_changed || awaited) {
+                scheduleReconcile(slot);
+            }
+        },
+        [this, &slot](const hypervisor::ConnectionEvent& change) {
+            slot.postExclusive([this, &slot, change] { onConnectionEvent(slot, change); });
+        });
+}
+
+void ApplianceSupervisor::onConnectionEvent(ApplianceSlot& slot,
+                                            const hypervisor::ConnectionEvent& change) {
+    bool was_connected = false;
+    const bool now_connected = change.state == hypervisor::ConnectionState::connected;
+    {
+        const std::lock_guard lock(slot.mutex);
+        was_connected = slot.connected;
+        slot.connected = now_connected;
+        if (!now_connected) {
+            slot.last_error = change.reason;
+            slot.current.clear();
+        } else {
+            slot.last_error.clear();
+        }
+    }
+    if (was_connected == now_connected) {
+        return;
+    }
+    const char* kind = now_connected ? "hypervisor.connected" : "hypervisor.disconnected";
+    json details = {{"appliance", slot.config.name}, {"uri", slot.config.uri}};
+    if (now_connected) {
+        details["failed_attempts"] = change.failed_attempts;
+    } else {
+        details["reason"] = change.reason;
+    }
+    Status logged =
+        context_.store->commitEvents({makeEvent(kind, std::nullopt, std::nullopt, details)});
+    if (!logged) {
+        qCWarning(lcSupervisor, "%s: cannot record %s: %s", slot.config.name.c_str(), kind,
+                  logged.error().describe().c_str());
+    }
+    if (now_connected) {
+        Status reconciled = reconcile(slot);
+        if (!reconciled) {
+            qCWarning(lcSupervisor, "%s: reconciliation after reconnecting failed: %s",
+                      slot.config.name.c_str(), reconciled.error().describe().c_str());
+        }
+    }
+}
+
+void ApplianceSupervisor::connect(ApplianceSlot& slot) {
+    auto opened = openHypervisor(context_.config, slot.config);
+    if (!opened) {
+        bool first = false;
+        {
+            const std::lock_guard lock(slot.mutex);
+            first = slot.last_error.empty();
+            slot.last_error = opened.error().message;
+        }
+        qCWarning(lcSupervisor, "%s: cannot connect to %s: %s; retrying in %lld ms",
+                  slot.config.name.c_str(), slot.config.uri.c_str(), opened.error().message.c_str(),
+                  static_cast<long long>(context_.config.policy.connect_retry.count()));
+        if (first) {
+            Status logged = context_.store->commitEvents(
+                {makeEvent("hypervisor.disconnected", std::nullopt, std::nullopt,
+                           {{"appliance", slot.config.name},
+                            {"uri", slot.config.uri},
+                            {"reason", opened.error().message}})});
+            if (!logged) {
+                qCWarning(lcSupervisor, "cannot record the disconnection: %s",
+                          logged.error().describe().c_str());
+            }
+        }
+        slot.postExclusiveAfter(context_.config.policy.connect_retry,
+                                [this, &slot] { connect(slot); });
+        return;
+    }
+    bool retried = false;
+    {
+        const std::lock_guard lock(slot.mutex);
+        slot.hypervisor = std::move(*opened);
+        retried = !slot.last_error.empty();
+    }
+    auto scheduler = slot.hypervisor->supportsSchedulerCap();
+    slot.cpu_method = scheduler && *scheduler ? hypervisor::CpuCapMethod::scheduler_quota
+                                              : hypervisor::CpuCapMethod::live_vcpus;
+    attachHandlers(slot);
+    {
+        const std::lock_guard lock(slot.mutex);
+        slot.connected = true;
+        slot.last_error.clear();
+    }
+    if (retried) {
+        Status logged = context_.store->commitEvents({makeEvent(
+            "hypervisor.connected", std::nullopt, std::nullopt,
+            {{"appliance", slot.config.name}, {"uri", slot.config.uri}, {"failed_attempts", 1}})});
+        if (!logged) {
+            qCWarning(lcSupervisor, "cannot record the connection: %s",
+                      logged.error().describe().c_str());
+        }
+    }
+    Status reconciled = reconcile(slot);
+    if (!reconciled) {
+        qCWarning(lcSupervisor, "%s: first reconciliation failed: %s", slot.config.name.c_str(),
+                  reconciled.error().describe().c_str());
+    }
+}
+
+Status ApplianceSupervisor::compare(ApplianceSlot& slot, bool& settled) {
+    slot.reconcile_queued = false;
+    if (!slot.hypervisor || !slot.hypervisor->connected()) {
+        return Done{};
+    }
+    auto host = slot.hypervisor->hostCapacity();
+    if (!host) {
+        return host.error();
+    }
+    auto domains = slot.hypervisor->listDomains();
+    if (!domains) {
+        return domains.error();
+    }
+    auto inventory = context_.store->read(
+        [&](db::Database& database) { return ApplianceInventory::load(database, slot.id); });
+    if (!inventory) {
+        return inventory.error();
+    }
+    hypervisor::NodeLifecycle lifecycle = slot.lifecycle(context_.confirmTimeout());
+
+    std::map<std::string, const hypervisor::DomainInfo*> by_name;
+    for (const hypervisor::DomainInfo& info : *domains) {
+        by_name[info.name] = &info;
+    }
+    std::set<std::string> ours;
+    for (const NodeRow& row : inventory->rows) {
+        ours.insert(row.node.domain);
+    }
+    std::set<std::string> registering;
+    {
+        const std::lock_guard lock(slot.mutex);
+        registering = slot.registering;
+    }
+    sizing::Footprint foreign;
+    std::set<std::string> orphans;
+    for (const hypervisor::DomainInfo& info : *domains) {
+        if (ours.count(info.name) != 0 || registering.count(info.name) != 0) {
+            continue;
+        }
+        // An orphan carries our metadata but has no row (its row was lost, or it belongs to a
+        // database this service does not use). It is reported, never touched: redefining,
+        // adopting or stopping it could run a passive node twice. What it holds is not
+        // available to passive nodes, so it counts as foreign load like any domain we do not own.
+        if (info.owned) {
+            orphans.insert(info.name);
+            if (slot.reported_orphans.count(info.name) == 0) {
+                qCWarning(lcSupervisor,
+                          "%s: domain %s carries Understudy's metadata (node '%s' of cluster "
+                          "'%s') but no node of this service's database uses it; it is left as "
+                          "it is and counted as foreign load: adopt it by registering its "
+                          "cluster with `domain` set, or remove its metadata or the domain",
+                          slot.config.name.c_str(), info.name.c_str(),
+                          info.metadata ? info.metadata->node.c_str() : "?",
+                          info.metadata ? info.metadata->cluster.c_str() : "?");
+            }
+        }
+        if (info.active()) {
+            foreign.memory_mib += info.memoryMib();
+            foreign.vcpus += info.vcpus;
+        }
+    }
+    slot.reported_orphans = std::move(orphans);
+    {
+        const std::lock_guard lock(slot.mutex);
+        slot.usable.memory_mib = host->memory_mib - slot.config.reserve_memory_mib;
+        slot.usable.vcpus =
+            static_cast<std::int64_t>(static_cast<double>(host->cpus - slot.config.reserve_vcpus) *
+                                      slot.config.cpu_overcommit);
+        slot.foreign = foreign;
+    }
+
+    struct Change {
+        const NodeRow* row = nullptr;
+        db::NodeState next = db::NodeState::Standby;
+        bool close_grant = false;
+        std::optional<std::string> uuid;
+        db::DBEvent recorded;
+    };
+    std::vector<Change> changes;
+    std::map<std::string, sizing::Footprint> current;
+    for (const NodeRow& row : inventory->rows) {
+        const db::NodeState state = row.node.state;
+        const std::string was(db::nodeStateName(state));
+        auto found = by_name.find(row.node.domain);
+        if (found == by_name.end()) {
+            if (slot.config.recreate_missing) {
+                const std::string uuid = row.node.uuid.value_or(
+                    QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString());
+                auto defined = slot.defineFromTemplate(row.node.domain, uuid, row.metadata());
+                const bool runs = expectsRunning(state) || state == db::NodeState::Missing;
+                const db::NodeState next = state == db::NodeState::Missing ||
+                                                   state == db::NodeState::Drifted ||
+                                                   unanswered(state)
+                                               ? db::NodeState::Standby
+                                               : state;
+                const sizing::Footprint live = next == db::NodeState::Standby
+                                                   ? row.spec().effectiveStandby()
+                                                   : row.expectedLive();
+                Status started = defined ? Status(Done{}) : Status(defined.error());
+                if (started && runs) {
+                    started = lifecycle.startAt(row.node.domain, live, row.cluster.active.vcpus);
+                }
+                if (started) {
+                    qCInfo(lcSupervisor, "%s: re-defined missing domain %s of node %s at %s",
+                           slot.config.name.c_str(), row.node.domain.c_str(), row.node.name.c_str(),
+                           runs ? "its footprint" : "rest");
+                    if (runs) {
+                        current[row.node.domain] = live;
+                    }
+                    changes.push_back({&row, next, false,
+                                       defined ? std::optional(*defined) : std::nullopt,
+                                       makeEvent("node.recreated", row.cluster.name, row.node.name,
+                                                 {{"appliance", slot.config.name},
+                                                  {"domain", row.node.domain},
+                                                  {"was", was},
+                                                  {"running", runs},
+                                                  {"footprint", footprintJson(live)}})});
+                    continue;
+                }
+                qCWarning(lcSupervisor, "%s: cannot re-define missing domain %s: %s",
+                          slot.config.name.c_str(), row.node.domain.c_str(),
+                          started.error().describe().c_str());
+            }
+            if (state != db::NodeState::Missing) {
+                changes.push_back({&row, db::NodeState::Missing, row.grant.has_value(),
+                                   std::nullopt,
+                                   makeEvent("node.missing", row.cluster.name, row.node.name,
+                                             {{"appliance", slot.config.name},
+                                              {"domain", row.node.domain},
+                                              {"was", was}})});
+            }
+            continue;
+        }
+        hypervisor::DomainInfo info = *found->second;
+        // A reservation nobody was answered for (see unanswered()): back to the standby
+        // footprint, whatever libvirt shows of it, before the comparison.
+        std::optional<hypervisor::LiveFootprint> found_live;
+        if (unanswered(state) && info.active()) {
+            auto live = lifecycle.live(info);
+            if (live) {
+                found_live = *live;
+            }
+            const sizing::ClusterSpec spec = row.spec();
+            Status shrunk =
+                lifecycle.apply(row.node.domain, spec.effectiveStandby(), spec.active.vcpus);
+            if (!shrunk) {
+                qCWarning(lcSupervisor, "%s: cannot shrink %s back to standby: %s",
+                          slot.config.name.c_str(), row.node.name.c_str(),
+                          shrunk.error().describe().c_str());
+            }
+            if (auto now = slot.hypervisor->domainInfo(row.node.domain)) {
+                info = *now;
+            }
+        }
+        ObservedDomain observed{info, std::nullopt};
+        if (info.active()) {
+            auto live = lifecycle.live(info);
+            if (!live) {
+                return live.error();
+            }
+            observed.live = *live;
+            current[row.node.domain] = sizing::Footprint{live->vcpus, live->memory_mib};
+        }
+        const bool unsettled = state == db::NodeState::Missing || state == db::NodeState::Drifted;
+        const bool as_standby = unsettled || unanswered(state);
+        ExpectedDomain expected{as_standby ? db::NodeState::Standby : state, row.metadata(),
+                                as_standby ? row.spec().effectiveStandby() : row.expectedLive()};
+        const std::vector<std::string> differing = differences(expected, observed);
+        if (unanswered(state) && differing.empty()) {
+            const sizing::Footprint standby = row.spec().effectiveStandby();
+            const bool grown = found_live && (found_live->memory_mib > standby.memory_mib ||
+                                              found_live->vcpus > standby.vcpus);
+            json details = {{"appliance", slot.config.name},
+                            {"domain", row.node.domain},
+                            {"was", was},
+                            {"rolled_back", true},
+                            {"grown", grown},
+                            {"reason",
+                             "the service stopped before it answered this request; its reservation "
+                             "was rolled back to the standby footprint: ask again"}};
+            if (found_live) {
+                details["found"] = footprintJson({found_live->vcpus, found_live->memory_mib});
+            }
+            settled = true;
+            changes.push_back(
+                {&row, db::NodeState::Standby, row.grant.has_value(), std::nullopt,
+                 makeEvent(state == db::NodeState::TakingOver ? "takeover.denied" : "release",
+                           row.cluster.name, row.node.name, details)});
+        } else if (unsettled && differing.empty()) {
+            changes.push_back({&row, db::NodeState::Standby, false, std::nullopt,
+                               makeEvent("node.drifted", row.cluster.name, row.node.name,
+                                         {{"appliance", slot.config.name},
+                                          {"domain", row.node.domain},
+                                          {"was", was},
+                                          {"resolved", true},
+                                          {"differences", json::array()}})});
+        } else if (!differing.empty() && state != db::NodeState::Drifted) {
+            changes.push_back({&row, db::NodeState::Drifted, row.grant.has_value(), std::nullopt,
+                               makeEvent("node.drifted", row.cluster.name, row.node.name,
+                                         {{"appliance", slot.config.name},
+                                          {"domain", row.node.domain},
+                                          {"was", was},
+                                          {"resolved", false},
+                                          {"differences", differing}})});
+        }
+    }
+    std::set<std::string> unsettled;
+    for (const NodeRow& row : inventory->rows) {
+        auto change = std::find_if(changes.begin(), changes.end(),
+                                   [&](const Change& candidate) { return candidate.row == &row; });
+        if ((change != changes.end() ? change->next : row.node.state) == db::NodeState::Drifted) {
+            unsettled.insert(row.node.domain);
+        }
+    }
+    {
+        const std::lock_guard lock(slot.mutex);
+        slot.current = std::move(current);
+        slot.unsettled = std::move(unsettled);
+    }
+    if (changes.empty()) {
+        return Done{};
+    }
+    slot.model_stale = true;
+    for (const Change& change : changes) {
+        qCWarning(lcSupervisor, "%s: node %s: %s %s", slot.config.name.c_str(),
+                  change.row->node.name.c_str(), change.recorded.kind.c_str(),
+                  change.recorded.details.c_str());
+    }
+    auto committed = context_.store->commit([&](db::Database& database, auto& events) -> Status {
+        const db::TimeMs now = db::nowMs();
+        for (const Change& change : changes) {
+            if (change.close_grant) {
+                Status closed =
+                    closeGrant(database, change.row->node.id, change.row->cluster.id, now);
+                if (!closed) {
+                    return closed;
+                }
+            }
+            if (change.uuid && change.uuid != change.row->node.uuid) {
+                db::DBNode updated = change.row->node;
+                updated.uuid = change.uuid;
+                Status rewritten = db::NodeRepository(database).update(updated);
+                if (!rewritten) {
+                    return rewritten;
+                }
+            }
+            if (Status moved = moveNode(database, change.row->node.id, change.next, now); !moved) {
+                return moved;
+            }
+            events.push_back(change.recorded);
+        }
+        return Done{};
+    });
+    if (!committed) {
+        return committed.error();
+    }
+    return Done{};
+}
+
+Status ApplianceSupervisor::reconcile(ApplianceSlot& slot) {
+    bool settled = false;
+    Status reconciled = compare(slot, settled);
+    // Rebuilt here, with nothing in flight, so that the next decision finds it ready.
+    if (Status refreshed = slot.refreshModel(*context_.store); !refreshed && reconciled) {
+        return refreshed;
+    }
+    // A rolled-back takeover may have preempted nodes before it died: they come back now.
+    if (settled && reconciled && restore_) {
+        restore_(slot);
+    }
+    return reconciled;
+}
+
+}  // namespace understudy::core

@@ -1,0 +1,38 @@
+// Keeps each appliance's connection and its database in step with libvirt: connects (and
+// retries while the host is away), records connection changes, and reconciles at start, on
+// every domain lifecycle event and after every reconnect (PRODUCT.md, "Service: understudyd").
+// Runs on the appliance's worker.
+#pragma once
+
+#include <functional>
+
+#include "appliance/core/appliance_slot.h"
+#include "appliance/core/core_context.h"
+#include "appliance/hypervisor/hypervisor.h"
+
+namespace understudy::core {
+
+class ApplianceSupervisor {
+public:
+    explicit ApplianceSupervisor(CoreContext& context) : context_(context) {}
+
+    void connect(ApplianceSlot& slot);
+    Status reconcile(ApplianceSlot& slot);
+    // Queues one reconciliation unless one is already waiting; from any thread.
+    void scheduleReconcile(ApplianceSlot& slot);
+    // Restores preempted nodes (NodeOperations::restorePreempted); run after a reconciliation
+    // that rolled back a takeover a dead process had left reserved.
+    void setRestorer(std::function<void(ApplianceSlot&)> restore) { restore_ = std::move(restore); }
+
+private:
+    // Compares the books with libvirt and records what differs; `settled` tells whether an
+    // unanswered takeover or release was rolled back.
+    Status compare(ApplianceSlot& slot, bool& settled);
+    void attachHandlers(ApplianceSlot& slot);
+    void onConnectionEvent(ApplianceSlot& slot, const hypervisor::ConnectionEvent& change);
+
+    CoreContext& context_;
+    std::function<void(ApplianceSlot&)> restore_;
+};
+
+}  // namespace understudy::core

@@ -1,0 +1,161 @@
+// The core's value types: what its operations take and answer (registrations, changes,
+// outcomes, views, what-if). Plain data, apart from the ApplianceCore facade so that the core's
+// parts, the API's decoders and its tests include them without the facade.
+#pragma once
+
+#include <array>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "appliance/policy/arbitration.h"
+#include "db/records.h"
+#include "sizing/fleet.h"
+#include "sizing/sizing_result.h"
+
+namespace understudy::core {
+
+struct ClusterRegistration {
+    sizing::ClusterSpec spec;
+    db::FailureModel failure_model = db::FailureModel::Declared;
+    std::string appliance;   // empty: where the worst resulting risk is lowest
+    std::string node;        // empty: <cluster>-passive
+    std::string domain;      // adopt this existing domain; empty: define one from the template
+    std::string token_hash;  // the service makes the token; only its hash is stored
+};
+
+// One cluster, or a fleet file's groups and clusters: registered all or nothing.
+struct RegistrationRequest {
+    std::vector<sizing::GroupSpec> groups;
+    std::vector<ClusterRegistration> clusters;
+};
+
+struct ApplianceAdmission {
+    std::string appliance;
+    policy::AdmissionDecision decision;
+};
+
+struct RegisteredCluster {
+    std::string cluster;
+    std::string node;
+    std::string appliance;
+    std::string domain;
+    bool defined_by_service = false;
+};
+
+// accepted false: refused by admission (API 409 admission_refused), nothing registered; the
+// refusing appliances' decisions say why. Under admission = warn, warnings name what broke.
+struct RegistrationOutcome {
+    bool accepted = false;
+    std::vector<ApplianceAdmission> admissions;
+    std::vector<RegisteredCluster> clusters;
+    std::vector<std::string> warnings;
+};
+
+// A PATCH of a cluster: what is set changes.
+struct ClusterChange {
+    std::optional<int> priority;
+    std::optional<double> mtbf_hours;
+    std::optional<double> mttr_hours;
+    std::optional<std::string> group;  // "" leaves every group
+    std::optional<sizing::Footprint> standby;
+    std::optional<sizing::Footprint> active;
+    std::optional<sizing::MemoryMode> memory_mode;
+    std::optional<db::FailureModel> failure_model;
+};
+
+struct GroupChange {
+    std::optional<double> mtbf_hours;
+    std::optional<double> mttr_hours;
+};
+
+struct ChangeOutcome {
+    bool accepted = false;
+    std::vector<ApplianceAdmission> admissions;
+    std::vector<std::string> warnings;
+};
+
+struct GrantView {
+    sizing::Footprint footprint;  // the whole footprint granted, standby included
+    bool partial = false;
+    std::vector<std::string> preempted;
+    db::TimeMs granted_at = 0;
+};
+
+// granted false: denied (API 409 takeover_denied) with the denial; nothing changed but the
+// takeover.requested and takeover.denied events.
+struct TakeoverOutcome {
+    std::string node;
+    bool granted = false;
+    std::optional<GrantView> grant;
+    std::optional<policy::Denial> denial;
+};
+
+enum class PowerAction { on, off, reboot, status };
+enum class PowerState { on, off };
+const char* powerActionName(PowerAction action);
+
+struct ApplianceStatus {
+    std::string name;
+    std::string uri;
+    bool connected = false;
+    std::string last_error;  // why it is disconnected
+    double cpu_overcommit = 1.0;
+    policy::Headroom headroom;
+    std::array<double, sizing::kResourceCount> overflow_risk{};
+};
+
+struct ClusterStatus {
+    sizing::ClusterSpec spec;
+    db::FailureModel failure_model = db::FailureModel::Declared;
+    std::string appliance;
+    std::string node;
+    std::string domain;
+    db::TimeMs registered_at = 0;
+};
+
+struct NodeStatus {
+    std::string name;
+    std::string cluster;
+    std::string appliance;
+    std::string domain;
+    db::NodeState state = db::NodeState::Standby;
+    sizing::Footprint standby;
+    sizing::Footprint active;
+    // What libvirt reported at the last operation or reconciliation; empty when the domain is
+    // not running or the appliance is disconnected.
+    std::optional<sizing::Footprint> current;
+    db::TimeMs since = 0;
+    std::optional<GrantView> grant;
+    bool defined_by_service = false;
+};
+
+struct Readiness {
+    bool ready = false;  // could take over at its full active footprint now
+    bool partial_cpu = false;
+    std::vector<std::string> would_preempt;
+    std::string reason;
+    std::optional<policy::Denial> denial;
+};
+
+struct WhatIfAddition {
+    sizing::ClusterSpec spec;
+    std::string appliance;  // empty: where the worst resulting risk is lowest
+};
+
+struct WhatIfRequest {
+    std::vector<std::string> fail;  // clusters
+    std::vector<WhatIfAddition> add;
+    std::vector<std::string> remove;  // clusters
+    // Host capacity per appliance name (before its reserve), instead of what libvirt reports.
+    std::map<std::string, sizing::Footprint> capacity;
+};
+
+struct WhatIfOutcome {
+    std::vector<policy::WhatIfTakeover> takeovers;
+    // Each appliance sized on its own with the clusters placed on it (pool: null).
+    sizing::SizingResult sizing;
+};
+
+}  // namespace understudy::core

@@ -1,0 +1,443 @@
+#include "appliance/core/core_views.h"
+
+#include <algorithm>
+
+#include "appliance/core/core_support.h"
+#include "appliance/core/node_inventory.h"
+#include "base/error_codes.h"
+#include "db/appliance_repository.h"
+#include "db/cluster_repository.h"
+#include "db/event_log.h"
+#include "db/group_repository.h"
+#include "db/node_repository.h"
+#include "sizing/engine.h"
+
+namespace understudy::core {
+
+Result<ApplianceSlot*> CoreViews::ownerOf(const std::string& node) const {
+    CoreContext::NodeDirectory& directory = context_.node_directory;
+    std::optional<db::Id> appliance;
+    bool loaded_before = false;
+    std::uint64_t generation = 0;
+    {
+        const std::shared_lock lock(directory.mutex);
+        generation = directory.generation;
+        if (directory.owners) {
+            loaded_before = true;
+            if (auto found = directory.owners->find(node); found != directory.owners->end()) {
+                appliance = found->second;
+            }
+        }
+    }
+    // A miss is read from the books rather than trusted, so a node committed just before the
+    // directory was forgotten is still found: that one row when the directory is loaded (a name
+    // nobody registered costs one indexed read, as before), else the whole directory.
+    if (!appliance && loaded_before) {
+        auto found =
+            context_.store->readView([&](db::Database& database) -> Result<std::optional<db::Id>> {
+                auto row = db::NodeRepository(database).byName(node);
+                if (!row) {
+                    return row.error();
+                }
+                return *row ? std::optional((*row)->applianceId) : std::nullopt;
+            });
+        if (!found) {
+            return found.error();
+        }
+        appliance = *found;
+    } else if (!appliance) {
+        auto loaded = context_.store->readView(
+            [&](db::Database& database) -> Result<std::unordered_map<std::string, db::Id>> {
+                auto rows = db::NodeRepository(database).list();
+                if (!rows) {
+                    return rows.error();
+                }
+                std::unordered_map<std::string, db::Id> owners;
+                owners.reserve(rows->size());
+                for (const db::DBNode& row : *rows) {
+                    owners.emplace(row.name, row.applianceId);
+                }
+                return owners;
+            });
+        if (!loaded) {
+            return loaded.error();
+        }
+        if (auto found = loaded->find(node); found != loaded->end()) {
+            appliance = found->second;
+        }
+        const std::unique_lock lock(directory.mutex);
+        if (directory.generation == generation) {
+            directory.owners = std::move(*loaded);
+        }
+    }
+    if (!appliance) {
+        return notFound("node", node);
+    }
+    ApplianceSlot* owner = context_.slot(*appliance);
+    if (!owner) {
+        return Error{
+            "conflict", "node '" + node + "' is on an appliance that is no longer configured", {}};
+    }
+    return owner;
+}
+
+Result<std::vector<ApplianceStatus>> CoreViews::appliances() const {
+    return context_.store->readView(
+        [&](db::Database& database) -> Result<std::vector<ApplianceStatus>> {
+            std::vector<ApplianceStatus> made;
+            for (const auto& slot : context_.appliances) {
+                auto inventory = ApplianceInventory::load(database, slot->id);
+                if (!inventory) {
+                    return inventory.error();
+                }
+                const policy::ApplianceView view = makeView(*slot, *inventory);
+                ApplianceStatus status;
+                status.name = slot->config.name;
+                status.uri = slot->config.uri;
+                status.cpu_overcommit = slot->config.cpu_overcommit;
+                {
+                    const std::lock_guard lock(slot->mutex);
+                    status.connected = slot->connected;
+                    status.last_error = slot->last_error;
+                }
+                status.headroom = policy::computeHeadroom(view);
+                if (view.usable.memory_mib > 0 && view.usable.vcpus > 0) {
+                    status.overflow_risk =
+                        policy::liveOverflowRisk(view, context_.config.policy.target_risk);
+                }
+                made.push_back(std::move(status));
+            }
+            return made;
+        });
+}
+
+Result<std::vector<ClusterStatus>> CoreViews::clusters() const {
+    return context_.store->readView(
+        [&](db::Database& database) -> Result<std::vector<ClusterStatus>> {
+            auto clusters = db::ClusterRepository(database).list();
+            auto nodes = db::NodeRepository(database).list();
+            auto groups = groupNames(database);
+            auto appliances = db::ApplianceRepository(database).list();
+            if (!clusters || !nodes || !groups || !appliances) {
+                return !clusters ? clusters.error()
+                       : !nodes  ? nodes.error()
+                       : !groups ? groups.error()
+                                 : appliances.error();
+            }
+            std::map<db::Id, std::string> appliance_names;
+            for (const db::DBAppliance& appliance : *appliances) {
+                appliance_names[appliance.id] = appliance.name;
+            }
+            std::map<db::Id, const db::DBNode*> node_of;
+            for (const db::DBNode& node : *nodes) {
+                node_of[node.clusterId] = &node;
+            }
+            std::vector<ClusterStatus> made;
+            for (const db::DBCluster& cluster : *clusters) {
+                ClusterStatus status;
+                status.spec = clusterSpec(
+                    cluster, cluster.groupId ? (*groups)[*cluster.groupId] : std::string());
+                status.failure_model = cluster.failureModel;
+                status.appliance = appliance_names[cluster.applianceId];
+                if (auto node = node_of.find(cluster.id); node != node_of.end()) {
+                    status.node = node->second->name;
+                    status.domain = node->second->domain;
+                }
+                status.registered_at = cluster.registeredAt;
+                made.push_back(std::move(status));
+            }
+            return made;
+        });
+}
+
+Result<std::vector<NodeStatus>> CoreViews::nodes() const {
+    auto made =
+        context_.store->readView([&](db::Database& database) -> Result<std::vector<NodeStatus>> {
+            std::vector<NodeStatus> statuses;
+            for (const auto& slot : context_.appliances) {
+                auto inventory = ApplianceInventory::load(database, slot->id);
+                if (!inventory) {
+                    return inventory.error();
+                }
+                std::map<std::string, sizing::Footprint> current;
+                bool connected = false;
+                {
+                    const std::lock_guard lock(slot->mutex);
+                    current = slot->current;
+                    connected = slot->connected;
+                }
+                for (const NodeRow& row : inventory->rows) {
+                    NodeStatus status;
+                    status.name = row.node.name;
+                    status.cluster = row.cluster.name;
+                    status.appliance = slot->config.name;
+                    status.domain = row.node.domain;
+                    status.state = row.node.state;
+                    status.standby = toSizing(row.cluster.standby);
+                    status.active = toSizing(row.cluster.active);
+                    if (auto live = current.find(row.node.domain);
+                        connected && live != current.end()) {
+                        status.current = live->second;
+                    }
+                    status.since = row.node.since;
+                    if (row.grant) {
+                        status.grant = makeGrantView(*row.grant, inventory->node_names);
+                    }
+                    status.defined_by_service = row.node.definedByService;
+                    statuses.push_back(std::move(status));
+                }
+            }
+            return statuses;
+        });
+    if (made) {
+        std::sort(made->begin(), made->end(),
+                  [](const NodeStatus& a, const NodeStatus& b) { return a.name < b.name; });
+    }
+    return made;
+}
+
+Result<NodeStatus> CoreViews::node(const std::string& name) const {
+    auto all = nodes();
+    if (!all) {
+        return all.error();
+    }
+    for (NodeStatus& status : *all) {
+        if (status.name == name) {
+            return status;
+        }
+    }
+    return notFound("node", name);
+}
+
+Result<std::vector<sizing::GroupSpec>> CoreViews::groups() const {
+    return context_.store->readView(
+        [](db::Database& database) -> Result<std::vector<sizing::GroupSpec>> {
+            auto groups = db::GroupRepository(database).list();
+            if (!groups) {
+                return groups.error();
+            }
+            std::vector<sizing::GroupSpec> made;
+            for (const db::DBGroup& group : *groups) {
+                made.push_back({group.name, group.mtbfHours, group.mttrHours});
+            }
+            return made;
+        });
+}
+
+Result<Readiness> CoreViews::readiness(const std::string& node) const {
+    auto owner = ownerOf(node);
+    if (!owner) {
+        return owner.error();
+    }
+    ApplianceSlot* slot = *owner;
+    auto inventory = context_.store->readView(
+        [&](db::Database& database) { return ApplianceInventory::load(database, slot->id); });
+    if (!inventory) {
+        return inventory.error();
+    }
+    const NodeRow* row = inventory->find(node);
+    if (!row) {
+        return notFound("node", node);
+    }
+    Readiness made;
+    const std::string state(db::nodeStateName(row->node.state));
+    if (row->node.state == db::NodeState::Active || row->node.state == db::NodeState::TakingOver) {
+        made.ready = true;
+        made.partial_cpu = row->grant && row->grant->partial;
+        made.reason = "the node holds its grant";
+        return made;
+    }
+    if (row->node.state != db::NodeState::Standby) {
+        made.reason = "the node is " + state + "; only a standby node can take over";
+        return made;
+    }
+    if (!slot->usableNow()) {
+        made.reason = "appliance '" + slot->config.name + "' is disconnected";
+        return made;
+    }
+    const policy::TakeoverDecision decision =
+        policy::decideTakeover(makeView(*slot, *inventory), node, context_.policy());
+    made.ready = decision.granted && !decision.partial;
+    made.partial_cpu = decision.granted && decision.partial;
+    made.would_preempt = decision.preempt;
+    made.denial = decision.denial;
+    if (!decision.granted) {
+        const policy::Denial& denial = *decision.denial;
+        made.reason = std::string("not enough ") + sizing::resourceName(denial.resource) + ": " +
+                      std::to_string(denial.needed) + " needed, " + std::to_string(denial.free) +
+                      " free";
+    } else if (decision.partial) {
+        made.reason =
+            "only " + std::to_string(decision.grant.vcpus) + " vCPUs could be granted now";
+    } else if (!decision.preempt.empty()) {
+        made.reason = "ready by preempting " + std::to_string(decision.preempt.size()) +
+                      " lower-priority node(s)";
+    } else {
+        made.reason = "ready from free headroom";
+    }
+    return made;
+}
+
+Result<WhatIfOutcome> CoreViews::whatIf(const WhatIfRequest& request) const {
+    struct Loaded {
+        std::vector<std::pair<ApplianceSlot*, policy::ApplianceView>> views;
+        std::map<std::string, sizing::GroupSpec> groups;
+    };
+    auto loaded = context_.store->readView([&](db::Database& database) -> Result<Loaded> {
+        Loaded made;
+        for (const auto& slot : context_.appliances) {
+            auto inventory = ApplianceInventory::load(database, slot->id);
+            if (!inventory) {
+                return inventory.error();
+            }
+            made.views.emplace_back(slot.get(), makeView(*slot, *inventory));
+            for (const sizing::GroupSpec& group : inventory->groups) {
+                made.groups[group.name] = group;
+            }
+        }
+        return made;
+    });
+    if (!loaded) {
+        return loaded.error();
+    }
+    auto exists = [&](const std::string& cluster) {
+        return std::any_of(loaded->views.begin(), loaded->views.end(), [&](const auto& entry) {
+            return std::any_of(
+                entry.second.nodes.begin(), entry.second.nodes.end(),
+                [&](const policy::NodeView& node) { return node.cluster == cluster; });
+        });
+    };
+    for (std::size_t i = 0; i < request.remove.size(); ++i) {
+        if (!exists(request.remove[i])) {
+            return Error{errc::kInvalidField, "there is no cluster '" + request.remove[i] + "'",
+                         "remove[" + std::to_string(i) + "]"};
+        }
+    }
+    for (auto& [slot, view] : loaded->views) {
+        std::erase_if(view.nodes, [&](const policy::NodeView& node) {
+            return std::find(request.remove.begin(), request.remove.end(), node.cluster) !=
+                   request.remove.end();
+        });
+        if (auto capacity = request.capacity.find(slot->config.name);
+            capacity != request.capacity.end()) {
+            view.usable.memory_mib = capacity->second.memory_mib - slot->config.reserve_memory_mib;
+            view.usable.vcpus = static_cast<std::int64_t>(
+                static_cast<double>(capacity->second.vcpus - slot->config.reserve_vcpus) *
+                slot->config.cpu_overcommit);
+        }
+    }
+    for (const auto& [name, capacity] : request.capacity) {
+        if (!context_.slot(name)) {
+            return Error{errc::kInvalidField, "there is no appliance '" + name + "'",
+                         "capacity." + name};
+        }
+    }
+    for (std::size_t i = 0; i < request.add.size(); ++i) {
+        const WhatIfAddition& addition = request.add[i];
+        const std::string path = "add[" + std::to_string(i) + "].";
+        if (Status valid = checkSpec(addition.spec, path); !valid) {
+            return valid.error();
+        }
+        if (exists(addition.spec.name)) {
+            return Error{errc::kInvalidField, "cluster '" + addition.spec.name + "' already exists",
+                         path + "name"};
+        }
+        if (!addition.spec.group.empty() && loaded->groups.count(addition.spec.group) == 0) {
+            return Error{errc::kInvalidField, "there is no group '" + addition.spec.group + "'",
+                         path + "group"};
+        }
+        policy::ApplianceView* target = nullptr;
+        double best = 2.0;
+        for (auto& [slot, view] : loaded->views) {
+            if (!addition.appliance.empty()) {
+                if (slot->config.name == addition.appliance) {
+                    target = &view;
+                }
+                continue;
+            }
+            policy::ApplianceView trial = view;
+            trial.nodes.push_back(newNodeView(addition.spec.name + "-passive", addition.spec));
+            ensureGroup(trial, addition.spec.group, loaded->groups);
+            const double risk =
+                worstRisk(policy::liveOverflowRisk(trial, context_.config.policy.target_risk));
+            if (risk < best) {
+                best = risk;
+                target = &view;
+            }
+        }
+        if (!target) {
+            return Error{errc::kInvalidField, "there is no appliance '" + addition.appliance + "'",
+                         path + "appliance"};
+        }
+        target->nodes.push_back(newNodeView(addition.spec.name + "-passive", addition.spec));
+        ensureGroup(*target, addition.spec.group, loaded->groups);
+    }
+    WhatIfOutcome outcome;
+    outcome.sizing.target_risk = context_.config.policy.target_risk;
+    for (std::size_t i = 0; i < request.fail.size(); ++i) {
+        if (!exists(request.fail[i]) &&
+            std::none_of(request.add.begin(), request.add.end(),
+                         [&](const WhatIfAddition& a) { return a.spec.name == request.fail[i]; })) {
+            return Error{errc::kInvalidField, "there is no cluster '" + request.fail[i] + "'",
+                         "fail[" + std::to_string(i) + "]"};
+        }
+    }
+    for (auto& [slot, view] : loaded->views) {
+        std::vector<std::string> failing;
+        for (const policy::NodeView& node : view.nodes) {
+            if (std::find(request.fail.begin(), request.fail.end(), node.cluster) !=
+                request.fail.end()) {
+                failing.push_back(node.name);
+            }
+        }
+        if (!failing.empty()) {
+            for (policy::WhatIfTakeover& takeover :
+                 policy::simulateTakeovers(view, failing, context_.policy())) {
+                outcome.takeovers.push_back(std::move(takeover));
+            }
+        }
+        // Each appliance on its own, with the clusters placed on it: the engine would place
+        // them itself given several appliances. Foreign load is taken off the host.
+        sizing::Fleet fleet;
+        fleet.target_risk = context_.config.policy.target_risk;
+        fleet.cpu_overcommit = slot->config.cpu_overcommit;
+        const double overcommit = slot->config.cpu_overcommit;
+        fleet.appliances.push_back(sizing::ApplianceSpec{
+            slot->config.name,
+            slot->config.reserve_vcpus +
+                static_cast<std::int64_t>(
+                    static_cast<double>(view.usable.vcpus - view.foreign.vcpus) / overcommit),
+            slot->config.reserve_memory_mib + view.usable.memory_mib - view.foreign.memory_mib,
+            slot->config.reserve_vcpus, slot->config.reserve_memory_mib});
+        fleet.groups = view.groups;
+        for (const policy::NodeView& node : view.nodes) {
+            fleet.clusters.push_back(node.spec);
+        }
+        if (fleet.clusters.empty()) {
+            continue;
+        }
+        sizing::SizingResult sized = sizing::size(fleet);
+        outcome.sizing.method = sized.method;
+        outcome.sizing.exact = outcome.sizing.exact && sized.exact;
+        outcome.sizing.cpu_overcommit = sized.cpu_overcommit;
+        for (sizing::ApplianceResult& result : sized.appliances) {
+            outcome.sizing.appliances.push_back(std::move(result));
+        }
+        for (std::string& warning : sized.warnings) {
+            outcome.sizing.warnings.push_back(slot->config.name + ": " + warning);
+        }
+        outcome.sizing.baselines = sized.baselines;
+    }
+    return outcome;
+}
+
+Result<db::Id> CoreViews::lastEventId() const {
+    auto latest = context_.store->readView(
+        [](db::Database& database) { return db::EventLog(database).latestId(); });
+    if (!latest) {
+        return latest.error();
+    }
+    return latest->value_or(0);
+}
+
+}  // namespace understudy::core

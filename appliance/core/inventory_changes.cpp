@@ -1,0 +1,426 @@
+#include "appliance/core/inventory_changes.h"
+
+#include <algorithm>
+
+#include "appliance/core/admission_run.h"
+#include "appliance/core/core_support.h"
+#include "appliance/core/node_inventory.h"
+#include "base/error_codes.h"
+#include "db/cluster_repository.h"
+#include "db/group_repository.h"
+#include "db/node_repository.h"
+#include "sizing/fleet_file.h"
+
+namespace understudy::core {
+
+using nlohmann::json;
+
+Result<ChangeOutcome> InventoryChanges::changeCluster(const std::string& name,
+                                                      const ClusterChange& change) {
+    struct Loaded {
+        db::DBCluster cluster;
+        std::optional<NodeRow> row;
+        std::map<std::string, sizing::GroupSpec> groups;
+        std::map<std::string, db::Id> group_ids;
+        std::optional<policy::ApplianceView> before;
+        std::string group;
+    };
+    auto loaded = context_.store->read([&](db::Database& database) -> Result<Loaded> {
+        Loaded made;
+        auto cluster = db::ClusterRepository(database).byName(name);
+        if (!cluster) {
+            return cluster.error();
+        }
+        if (!*cluster) {
+            return notFound("cluster", name);
+        }
+        made.cluster = **cluster;
+        auto groups = knownGroups(database);
+        if (!groups) {
+            return groups.error();
+        }
+        made.groups = std::move(groups->specs);
+        made.group_ids = std::move(groups->ids);
+        for (const auto& [group, id] : made.group_ids) {
+            if (made.cluster.groupId == id) {
+                made.group = group;
+            }
+        }
+        if (ApplianceSlot* owner = context_.slot(made.cluster.applianceId)) {
+            auto inventory = ApplianceInventory::load(database, owner->id);
+            if (!inventory) {
+                return inventory.error();
+            }
+            made.before = makeView(*owner, *inventory);
+            for (const NodeRow& row : inventory->rows) {
+                if (row.cluster.id == made.cluster.id) {
+                    made.row = row;
+                }
+            }
+        }
+        return made;
+    });
+    if (!loaded) {
+        return loaded.error();
+    }
+    ApplianceSlot* owner = context_.slot(loaded->cluster.applianceId);
+    if (!owner || !loaded->before) {
+        return Error{errc::kConflict,
+                     "cluster '" + name +
+                         "' is on an appliance that is no longer configured; "
+                         "add the appliance back to the config first",
+                     {}};
+    }
+    sizing::ClusterSpec spec = clusterSpec(loaded->cluster, loaded->group);
+    const sizing::ClusterSpec old_spec = spec;
+    std::vector<std::string> changed;
+    if (change.priority) {
+        spec.priority = *change.priority;
+        changed.emplace_back("priority");
+    }
+    if (change.mtbf_hours) {
+        spec.mtbf_hours = *change.mtbf_hours;
+        changed.emplace_back("mtbf_hours");
+    }
+    if (change.mttr_hours) {
+        spec.mttr_hours = *change.mttr_hours;
+        changed.emplace_back("mttr_hours");
+    }
+    if (change.group) {
+        spec.group = *change.group;
+        changed.emplace_back("group");
+        if (!spec.group.empty() && loaded->groups.count(spec.group) == 0) {
+            return Error{errc::kInvalidField, "there is no group '" + spec.group + "'", "group"};
+        }
+    }
+    if (change.standby) {
+        spec.standby = *change.standby;
+        changed.emplace_back("standby");
+    }
+    if (change.active) {
+        spec.active = *change.active;
+        changed.emplace_back("active");
+    }
+    if (change.memory_mode) {
+        spec.memory_mode = *change.memory_mode;
+        changed.emplace_back("memory_mode");
+    }
+    if (change.failure_model) {
+        changed.emplace_back("failure_model");
+    }
+    if (Status valid = checkSpec(spec, ""); !valid) {
+        return valid.error();
+    }
+    const bool footprint_changed = spec.standby != old_spec.standby ||
+                                   spec.active != old_spec.active ||
+                                   spec.memory_mode != old_spec.memory_mode;
+    if (footprint_changed && loaded->row &&
+        (loaded->row->node.state == db::NodeState::Active ||
+         loaded->row->node.state == db::NodeState::TakingOver)) {
+        return stateConflict("change the footprints of", loaded->row->node.name,
+                             loaded->row->node.state);
+    }
+    policy::ApplianceView after = *loaded->before;
+    for (policy::NodeView& node : after.nodes) {
+        if (node.cluster == name) {
+            node.spec = spec;
+            node.priority = spec.priority;
+        }
+    }
+    after.groups.clear();
+    for (const policy::NodeView& node : after.nodes) {
+        ensureGroup(after, node.spec.group, loaded->groups);
+    }
+    AdmissionRun admission =
+        runAdmission({{owner, *loaded->before, after}}, {name}, context_.config.policy, true);
+    if (!admission.accepted) {
+        Status logged = context_.store->commitEvents(admission.refusals);
+        if (!logged) {
+            return logged.error();
+        }
+        return ChangeOutcome{false, admission.admissions, {}};
+    }
+    db::DBCluster updated = loaded->cluster;
+    updated.priority = spec.priority;
+    updated.mtbfHours = spec.mtbf_hours;
+    updated.mttrHours = spec.mttr_hours;
+    updated.groupId =
+        spec.group.empty() ? std::nullopt : std::optional(loaded->group_ids[spec.group]);
+    updated.standby = toDb(spec.standby);
+    updated.active = toDb(spec.active);
+    updated.memoryMode = toDb(spec.memory_mode);
+    if (change.failure_model) {
+        updated.failureModel = *change.failure_model;
+    }
+    const std::optional<NodeRow> row = loaded->row;
+    Status applied =
+        owner
+            ->exclusive([&]() -> Status {
+                if (footprint_changed && row) {
+                    if (Status connected = owner->requireConnected(); !connected) {
+                        return connected;
+                    }
+                    const hypervisor::NodeMetadata metadata{name, row->node.name, spec.standby,
+                                                            spec.active, spec.memory_mode};
+                    if (row->node.definedByService) {
+                        auto redefined = owner->defineFromTemplate(
+                            row->node.domain, row->node.uuid.value_or(""), metadata);
+                        if (!redefined) {
+                            return redefined.error();
+                        }
+                    }
+                    Status marked = owner->hypervisor->setMetadata(row->node.domain, metadata);
+                    if (!marked) {
+                        return marked;
+                    }
+                    if (row->node.state == db::NodeState::Standby) {
+                        Status resized = owner->lifecycle(context_.confirmTimeout())
+                                             .apply(row->node.domain, spec.effectiveStandby(),
+                                                    spec.active.vcpus);
+                        owner->remember(row->node.domain, context_.confirmTimeout());
+                        if (!resized) {
+                            return resized;
+                        }
+                    }
+                }
+                return commitChange([&](db::Database& database, auto& events) -> Status {
+                    Status rewritten = db::ClusterRepository(database).update(updated);
+                    if (!rewritten) {
+                        return rewritten;
+                    }
+                    for (const db::DBEvent& accepted : admission.events) {
+                        events.push_back(accepted);
+                    }
+                    events.push_back(makeEvent("cluster.changed", name,
+                                               row ? std::optional(row->node.name) : std::nullopt,
+                                               {{"changed", changed}}));
+                    return Done{};
+                });
+            })
+            .result();
+    if (!applied) {
+        return applied.error();
+    }
+    return ChangeOutcome{true, admission.admissions, admission.warnings};
+}
+
+Status InventoryChanges::removeCluster(const std::string& name) {
+    auto cluster = context_.store->read(
+        [&](db::Database& database) { return db::ClusterRepository(database).byName(name); });
+    if (!cluster) {
+        return cluster.error();
+    }
+    if (!*cluster) {
+        return notFound("cluster", name);
+    }
+    const db::DBCluster removed = **cluster;
+    ApplianceSlot* owner = context_.slot(removed.applianceId);
+    auto work = [this, removed, owner, name]() -> Status {
+        auto row =
+            context_.store->read([&](db::Database& database) -> Result<std::optional<NodeRow>> {
+                auto node = db::NodeRepository(database).byCluster(removed.id);
+                if (!node) {
+                    return node.error();
+                }
+                if (!*node) {
+                    return std::optional<NodeRow>();
+                }
+                return loadNode(database, (*node)->name);
+            });
+        if (!row) {
+            return row.error();
+        }
+        bool undefined = false;
+        if (*row) {
+            const NodeRow& node = **row;
+            if (node.node.state == db::NodeState::Active ||
+                node.node.state == db::NodeState::TakingOver ||
+                node.node.state == db::NodeState::Releasing) {
+                return stateConflict("remove the cluster of", node.node.name, node.node.state);
+            }
+            if (node.node.definedByService && owner) {
+                if (Status connected = owner->requireConnected(); !connected) {
+                    return connected;
+                }
+                auto info = owner->hypervisor->domainInfo(node.node.domain);
+                if (info) {
+                    provisioner_.unprovision(
+                        *owner,
+                        ProvisionedNode{name, node.node.name, node.node.domain, info->uuid, true});
+                    undefined = true;
+                }
+            }
+        }
+        auto committed = commitChange([&](db::Database& database, auto& events) -> Status {
+            Status gone = db::ClusterRepository(database).remove(removed.id);
+            if (!gone) {
+                return gone;
+            }
+            json details = {{"appliance", owner ? owner->config.name : std::string()},
+                            {"undefined", undefined}};
+            std::optional<std::string> node_name;
+            if (*row) {
+                node_name = (*row)->node.name;
+                details["domain"] = (*row)->node.domain;
+            }
+            events.push_back(makeEvent("cluster.removed", name, node_name, details));
+            return Done{};
+        });
+        if (committed && owner && owner->usableNow()) {
+            operations_.restorePreempted(*owner);
+        }
+        return committed;
+    };
+    if (!owner) {
+        return work();
+    }
+    return owner->exclusive(work).result();
+}
+
+Result<ChangeOutcome> InventoryChanges::changeGroup(const std::string& name,
+                                                    const GroupChange& change) {
+    struct Loaded {
+        db::DBGroup group;
+        std::map<std::string, sizing::GroupSpec> groups;
+        std::vector<ViewChange> changes;
+        std::vector<std::string> members;
+    };
+    auto loaded = context_.store->read([&](db::Database& database) -> Result<Loaded> {
+        Loaded made;
+        auto group = db::GroupRepository(database).byName(name);
+        if (!group) {
+            return group.error();
+        }
+        if (!*group) {
+            return notFound("group", name);
+        }
+        made.group = **group;
+        auto members = db::GroupRepository(database).members(made.group.id);
+        if (!members) {
+            return members.error();
+        }
+        made.members = *members;
+        for (const auto& candidate : context_.appliances) {
+            auto inventory = ApplianceInventory::load(database, candidate->id);
+            if (!inventory) {
+                return inventory.error();
+            }
+            policy::ApplianceView before = makeView(*candidate, *inventory);
+            const bool concerned =
+                std::any_of(before.nodes.begin(), before.nodes.end(),
+                            [&](const policy::NodeView& node) { return node.spec.group == name; });
+            if (concerned) {
+                made.changes.push_back({candidate.get(), before, before});
+            }
+        }
+        return made;
+    });
+    if (!loaded) {
+        return loaded.error();
+    }
+    db::DBGroup updated = loaded->group;
+    if (change.mtbf_hours) {
+        updated.mtbfHours = *change.mtbf_hours;
+    }
+    if (change.mttr_hours) {
+        updated.mttrHours = *change.mttr_hours;
+    }
+    if (Status valid = checkGroupTimes(name, updated.mtbfHours, updated.mttrHours, "mtbf_hours");
+        !valid) {
+        return valid.error();
+    }
+    for (ViewChange& viewed : loaded->changes) {
+        for (sizing::GroupSpec& group : viewed.after.groups) {
+            if (group.name == name) {
+                group.mtbf_hours = updated.mtbfHours;
+                group.mttr_hours = updated.mttrHours;
+            }
+        }
+    }
+    AdmissionRun admission =
+        runAdmission(loaded->changes, loaded->members, context_.config.policy, true);
+    if (!admission.accepted) {
+        Status logged = context_.store->commitEvents(admission.refusals);
+        if (!logged) {
+            return logged.error();
+        }
+        return ChangeOutcome{false, admission.admissions, {}};
+    }
+    auto committed = commitChange([&](db::Database& database, auto& events) -> Status {
+        Status rewritten = db::GroupRepository(database).update(updated);
+        if (!rewritten) {
+            return rewritten;
+        }
+        for (const db::DBEvent& accepted : admission.events) {
+            events.push_back(accepted);
+        }
+        return Done{};
+    });
+    if (!committed) {
+        return committed.error();
+    }
+    return ChangeOutcome{true, admission.admissions, admission.warnings};
+}
+
+Status InventoryChanges::commitChange(CoreStore::Change change) {
+    Status committed = context_.store->commit(std::move(change));
+    context_.markModelsStale();
+    return committed;
+}
+
+Status InventoryChanges::rotateToken(const std::string& cluster, const std::string& token_hash) {
+    return commitChange([&](db::Database& database, auto& events) -> Status {
+        auto found = db::ClusterRepository(database).byName(cluster);
+        if (!found) {
+            return found.error();
+        }
+        if (!*found) {
+            return notFound("cluster", cluster);
+        }
+        Status set = db::ClusterRepository(database).setTokenHash((*found)->id, token_hash);
+        if (!set) {
+            return set;
+        }
+        events.push_back(makeEvent("token.rotated", cluster, std::nullopt, json::object()));
+        return Done{};
+    });
+}
+
+Result<ChangeOutcome> InventoryChanges::createGroup(const sizing::GroupSpec& group) {
+    if (auto problem = sizing::nameProblem(group.name)) {
+        return Error{errc::kInvalidField, "group name: " + *problem, "name"};
+    }
+    if (Status valid =
+            checkGroupTimes(group.name, group.mtbf_hours, group.mttr_hours, "mtbf_hours");
+        !valid) {
+        return valid.error();
+    }
+    Status inserted = commitChange([&](db::Database& database, auto&) -> Status {
+        auto id = db::GroupRepository(database).insert(
+            db::DBGroup{0, group.name, group.mtbf_hours, group.mttr_hours});
+        if (!id) {
+            return id.error();
+        }
+        return Done{};
+    });
+    if (!inserted) {
+        return inserted.error();
+    }
+    // A group without members changes no appliance's risk.
+    return ChangeOutcome{true, {}, {}};
+}
+
+Status InventoryChanges::removeGroup(const std::string& name) {
+    return commitChange([&](db::Database& database, auto&) -> Status {
+        auto found = db::GroupRepository(database).byName(name);
+        if (!found) {
+            return found.error();
+        }
+        if (!*found) {
+            return notFound("group", name);
+        }
+        return db::GroupRepository(database).remove((*found)->id);
+    });
+}
+
+}  // namespace understudy::core

@@ -1,0 +1,37 @@
+// Changes to registered clusters and groups: a cluster's figures (PATCH, with admission control
+// and the node's domain resized when its footprints change), its removal, its token; groups
+// created, changed (with admission control over every appliance with members) and removed.
+// Runs on the inventory worker; what touches a domain runs on its appliance's worker.
+#pragma once
+
+#include <string>
+
+#include "appliance/core/core_context.h"
+#include "appliance/core/core_types.h"
+#include "appliance/core/node_operations.h"
+#include "appliance/core/node_provisioner.h"
+
+namespace understudy::core {
+
+class InventoryChanges {
+public:
+    InventoryChanges(CoreContext& context, NodeProvisioner& provisioner, NodeOperations& operations)
+        : context_(context), provisioner_(provisioner), operations_(operations) {}
+
+    Result<ChangeOutcome> changeCluster(const std::string& name, const ClusterChange& change);
+    Status removeCluster(const std::string& name);
+    Status rotateToken(const std::string& cluster, const std::string& token_hash);
+    Result<ChangeOutcome> createGroup(const sizing::GroupSpec& group);
+    Result<ChangeOutcome> changeGroup(const std::string& name, const GroupChange& change);
+    Status removeGroup(const std::string& name);
+
+private:
+    // Commits, then has the appliances' models rebuilt.
+    Status commitChange(CoreStore::Change change);
+
+    CoreContext& context_;
+    NodeProvisioner& provisioner_;
+    NodeOperations& operations_;
+};
+
+}  // namespace understudy::core

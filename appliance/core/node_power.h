@@ -1,0 +1,26 @@
+// Power and fencing of exactly one node's domain (API.md, POST /nodes/{node}/power): on, off
+// (fences the node and frees what it held), reboot, status. Runs on the node's appliance worker.
+#pragma once
+
+#include <string>
+
+#include "appliance/core/appliance_slot.h"
+#include "appliance/core/core_context.h"
+#include "appliance/core/core_types.h"
+#include "appliance/core/node_operations.h"
+
+namespace understudy::core {
+
+class NodePower {
+public:
+    NodePower(CoreContext& context, NodeOperations& operations)
+        : context_(context), operations_(operations) {}
+
+    Result<PowerState> power(ApplianceSlot& slot, const std::string& name, PowerAction action);
+
+private:
+    CoreContext& context_;
+    NodeOperations& operations_;
+};
+
+}  // namespace understudy::core
