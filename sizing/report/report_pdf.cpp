@@ -14,6 +14,7 @@
 #include <QTextFragment>
 #include <QTextObjectInterface>
 
+#include "base/error_codes.h"
 #include "sizing/report/report_html.h"
 
 namespace understudy::sizing::report {
@@ -245,5 +246,4 @@ Status writePdfReport(const SizingResult& result, const Fleet& fleet, const Repo
 
 }  // namespace understudy::sizing::report
 
-#include "base/error_codes.h"
 #include "report_pdf.moc"
