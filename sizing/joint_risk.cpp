@@ -205,180 +205,264 @@ struct Proposal {
     std::vector<double> group;
 };
 
-}  // namespace
+// What every sample reads: each resource's budget (capacity less the standby total), each
+// group's demand, and the raw probabilities, which both models share.
+struct SamplingProblem {
+    std::array<const ResourceModel*, kResourceCount> models{};
+    std::array<std::int64_t, kResourceCount> budgets{};
+    std::array<std::vector<double>, kResourceCount> group_delta;
+    std::vector<double> own_p;
+    std::vector<double> group_p;
 
-MonteCarloEstimate estimateByMonteCarlo(
-    const std::array<const ResourceModel*, kResourceCount>& models,
-    const std::array<std::int64_t, kResourceCount>& capacities, std::int64_t samples,
-    std::uint64_t seed) {
+    const ResourceModel& base() const { return *models[0]; }
+    double delta(std::size_t r, std::size_t i) const {
+        return static_cast<double>(models[r]->members[i].delta);
+    }
+};
+
+SamplingProblem describeProblem(const std::array<const ResourceModel*, kResourceCount>& models,
+                                const std::array<std::int64_t, kResourceCount>& capacities) {
+    SamplingProblem problem;
+    problem.models = models;
     const ResourceModel& base = *models[0];
     const std::size_t n = base.members.size();
     const std::size_t groups = base.groups.size();
-    std::array<std::int64_t, kResourceCount> budgets{};
-    std::array<std::vector<double>, kResourceCount> group_delta;
     for (std::size_t r = 0; r < kResourceCount; ++r) {
-        budgets[r] = capacities[r] - models[r]->standbyTotal();
-        group_delta[r].assign(groups, 0.0);
+        problem.budgets[r] = capacities[r] - models[r]->standbyTotal();
+        problem.group_delta[r].assign(groups, 0.0);
         for (std::size_t g = 0; g < groups; ++g) {
             for (const auto i : base.groups[g].members) {
-                group_delta[r][g] += static_cast<double>(models[r]->members[i].delta);
+                problem.group_delta[r][g] += static_cast<double>(models[r]->members[i].delta);
             }
         }
     }
-    std::vector<double> own_p(n);
+    problem.own_p.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
-        own_p[i] = base.members[i].p_own;
+        problem.own_p[i] = base.members[i].p_own;
     }
-    std::vector<double> group_p(groups);
+    problem.group_p.resize(groups);
     for (std::size_t g = 0; g < groups; ++g) {
-        group_p[g] = base.groups[g].p;
+        problem.group_p[g] = base.groups[g].p;
     }
+    return problem;
+}
 
-    auto makeProposal = [&](std::size_t r, double theta) {
-        Proposal proposal;
-        proposal.theta = theta;
-        proposal.own.resize(n);
-        proposal.group.resize(groups);
-        for (std::size_t i = 0; i < n; ++i) {
-            const double w = theta * static_cast<double>(models[r]->members[i].delta);
-            proposal.own[i] = tilt(own_p[i], w);
-            proposal.cumulant += logMgf(own_p[i], w);
-        }
-        for (std::size_t g = 0; g < groups; ++g) {
-            const double w = theta * group_delta[r][g];
-            proposal.group[g] = tilt(group_p[g], w);
-            proposal.cumulant += logMgf(group_p[g], w);
-        }
-        return proposal;
-    };
-    // The proposal's mean demand in resource r, to centre it on the overflow boundary.
-    auto tiltedMean = [&](std::size_t r, const Proposal& proposal) {
-        double mean = 0;
-        for (std::size_t i = 0; i < n; ++i) {
-            const int g = base.members[i].group;
-            const double p_group = g < 0 ? 0.0 : proposal.group[static_cast<std::size_t>(g)];
-            mean += static_cast<double>(models[r]->members[i].delta) *
-                    (1 - (1 - proposal.own[i]) * (1 - p_group));
-        }
-        return mean;
-    };
+Proposal makeProposal(const SamplingProblem& problem, std::size_t r, double theta) {
+    const std::size_t n = problem.own_p.size();
+    const std::size_t groups = problem.group_p.size();
+    Proposal proposal;
+    proposal.theta = theta;
+    proposal.own.resize(n);
+    proposal.group.resize(groups);
+    for (std::size_t i = 0; i < n; ++i) {
+        const double w = theta * problem.delta(r, i);
+        proposal.own[i] = tilt(problem.own_p[i], w);
+        proposal.cumulant += logMgf(problem.own_p[i], w);
+    }
+    for (std::size_t g = 0; g < groups; ++g) {
+        const double w = theta * problem.group_delta[r][g];
+        proposal.group[g] = tilt(problem.group_p[g], w);
+        proposal.cumulant += logMgf(problem.group_p[g], w);
+    }
+    return proposal;
+}
 
-    // Component 0 is the nominal distribution (a defensive mixture keeps the weights bounded);
-    // components 1 and 2 aim at memory and at vCPU overflow.
+// The proposal's mean demand in resource r, to centre it on the overflow boundary.
+double tiltedMean(const SamplingProblem& problem, std::size_t r, const Proposal& proposal) {
+    const ResourceModel& base = problem.base();
+    double mean = 0;
+    for (std::size_t i = 0; i < base.members.size(); ++i) {
+        const int g = base.members[i].group;
+        const double p_group = g < 0 ? 0.0 : proposal.group[static_cast<std::size_t>(g)];
+        mean += problem.delta(r, i) * (1 - (1 - proposal.own[i]) * (1 - p_group));
+    }
+    return mean;
+}
+
+// The tilt whose mean demand in resource r is one unit past its budget, by bisection; 0 when
+// the nominal distribution already gets there or the budget is already exceeded.
+double aimedTheta(const SamplingProblem& problem, std::size_t r, const Proposal& nominal) {
+    const double target = static_cast<double>(problem.budgets[r]) + 1;
+    double theta = 0;
+    if (problem.budgets[r] >= 0 && tiltedMean(problem, r, nominal) < target) {
+        double lo = 0;
+        double hi = 1e-9;
+        while (tiltedMean(problem, r, makeProposal(problem, r, hi)) < target && hi < 1e6) {
+            hi *= 4;
+        }
+        for (int iteration = 0; iteration < 50; ++iteration) {
+            const double mid = 0.5 * (lo + hi);
+            (tiltedMean(problem, r, makeProposal(problem, r, mid)) < target ? lo : hi) = mid;
+        }
+        theta = hi;
+    }
+    return theta;
+}
+
+// Component 0 is the nominal distribution (a defensive mixture keeps the weights bounded);
+// components 1 and 2 aim at memory and at vCPU overflow.
+std::vector<Proposal> makeProposals(const SamplingProblem& problem) {
     std::vector<Proposal> proposals;
-    proposals.push_back(makeProposal(0, 0.0));
+    proposals.push_back(makeProposal(problem, 0, 0.0));
     for (std::size_t r = 0; r < kResourceCount; ++r) {
-        const double target = static_cast<double>(budgets[r]) + 1;
-        double theta = 0;
-        if (budgets[r] >= 0 && tiltedMean(r, proposals[0]) < target) {
-            double lo = 0;
-            double hi = 1e-9;
-            while (tiltedMean(r, makeProposal(r, hi)) < target && hi < 1e6) {
-                hi *= 4;
-            }
-            for (int iteration = 0; iteration < 50; ++iteration) {
-                const double mid = 0.5 * (lo + hi);
-                (tiltedMean(r, makeProposal(r, mid)) < target ? lo : hi) = mid;
-            }
-            theta = hi;
-        }
-        proposals.push_back(makeProposal(r, theta));
+        const double theta = aimedTheta(problem, r, proposals[0]);
+        proposals.push_back(makeProposal(problem, r, theta));
     }
-    const std::array<double, 3> weights{0.1, 0.45, 0.45};
-    std::vector<SparseBernoulliSampler> own_samplers;
-    std::vector<SparseBernoulliSampler> group_samplers;
-    for (const auto& proposal : proposals) {
-        own_samplers.emplace_back(proposal.own);
-        group_samplers.emplace_back(proposal.group);
+    return proposals;
+}
+
+// One sample: the demand it puts on each resource and its importance weight.
+struct Draw {
+    std::array<double, kResourceCount> demand{};
+    double weight = 0;
+};
+
+// Draws from the mixture of proposals and weighs each draw against the nominal distribution.
+class MixtureSampler {
+public:
+    MixtureSampler(const SamplingProblem& problem, std::uint64_t seed)
+        : problem_(problem),
+          proposals_(makeProposals(problem)),
+          uniform_(seed),
+          group_on_(problem.group_p.size(), 0) {
+        for (const auto& proposal : proposals_) {
+            own_samplers_.emplace_back(proposal.own);
+            group_samplers_.emplace_back(proposal.group);
+        }
     }
 
-    Uniform uniform(seed);
-    std::vector<char> group_on(groups, 0);
-    std::vector<std::size_t> groups_hit;
-    std::vector<std::size_t> own_hit;
-    std::array<double, kResourceCount> sum{};
-    std::array<double, kResourceCount> sum_squares{};
-    std::array<double, kResourceCount> shortfall{};
-    double any_sum = 0;
-    double any_squares = 0;
-    for (std::int64_t s = 0; s < samples; ++s) {
-        const double pick = uniform();
-        const std::size_t component = pick < weights[0]                ? 0
-                                      : pick < weights[0] + weights[1] ? 1
-                                                                       : 2;
-        groups_hit.clear();
-        own_hit.clear();
-        group_samplers[component].sample(uniform, [&](std::size_t g) { groups_hit.push_back(g); });
-        own_samplers[component].sample(uniform, [&](std::size_t i) { own_hit.push_back(i); });
-        for (const auto g : groups_hit) {
-            group_on[g] = 1;
-        }
+    Draw draw() {
+        const double pick = uniform_();
+        const std::size_t component = pick < kWeights[0]                 ? 0
+                                      : pick < kWeights[0] + kWeights[1] ? 1
+                                                                         : 2;
+        groups_hit_.clear();
+        own_hit_.clear();
+        group_samplers_[component].sample(uniform_,
+                                          [&](std::size_t g) { groups_hit_.push_back(g); });
+        own_samplers_[component].sample(uniform_, [&](std::size_t i) { own_hit_.push_back(i); });
         // Raw statistics W (what each tilt weighs) and actual demand (groups fail all members).
         std::array<double, kResourceCount> raw{};
-        std::array<double, kResourceCount> demand{};
-        for (const auto g : groups_hit) {
+        Draw draw;
+        addHits(raw, draw.demand);
+        draw.weight = likelihoodRatio(raw);
+        return draw;
+    }
+
+private:
+    void addHits(std::array<double, kResourceCount>& raw,
+                 std::array<double, kResourceCount>& demand) {
+        for (const auto g : groups_hit_) {
+            group_on_[g] = 1;
+        }
+        for (const auto g : groups_hit_) {
             for (std::size_t r = 0; r < kResourceCount; ++r) {
-                raw[r] += group_delta[r][g];
-                demand[r] += group_delta[r][g];
+                raw[r] += problem_.group_delta[r][g];
+                demand[r] += problem_.group_delta[r][g];
             }
         }
-        for (const auto i : own_hit) {
-            const int g = base.members[i].group;
-            const bool covered = g >= 0 && group_on[static_cast<std::size_t>(g)];
+        for (const auto i : own_hit_) {
+            const int g = problem_.base().members[i].group;
+            const bool covered = g >= 0 && group_on_[static_cast<std::size_t>(g)];
             for (std::size_t r = 0; r < kResourceCount; ++r) {
-                const auto delta = static_cast<double>(models[r]->members[i].delta);
+                const double delta = problem_.delta(r, i);
                 raw[r] += delta;
                 if (!covered) {
                     demand[r] += delta;
                 }
             }
         }
-        for (const auto g : groups_hit) {
-            group_on[g] = 0;
+        for (const auto g : groups_hit_) {
+            group_on_[g] = 0;
         }
-        // Likelihood ratio p(x) / Σ_c w_c q_c(x), with q_c/p = exp(θ_c W_c − Λ_c).
+    }
+
+    // p(x) / Σ_c w_c q_c(x), with q_c/p = exp(θ_c W_c − Λ_c).
+    double likelihoodRatio(const std::array<double, kResourceCount>& raw) const {
         double log_terms[3];
         for (std::size_t c = 0; c < 3; ++c) {
             const double w_stat = c == 0 ? 0.0 : raw[c - 1];
             log_terms[c] =
-                std::log(weights[c]) + proposals[c].theta * w_stat - proposals[c].cumulant;
+                std::log(kWeights[c]) + proposals_[c].theta * w_stat - proposals_[c].cumulant;
         }
         const double top = std::max({log_terms[0], log_terms[1], log_terms[2]});
-        const double weight =
-            std::exp(-top) / (std::exp(log_terms[0] - top) + std::exp(log_terms[1] - top) +
-                              std::exp(log_terms[2] - top));
+        return std::exp(-top) / (std::exp(log_terms[0] - top) + std::exp(log_terms[1] - top) +
+                                 std::exp(log_terms[2] - top));
+    }
+
+    static constexpr std::array<double, 3> kWeights{0.1, 0.45, 0.45};
+
+    const SamplingProblem& problem_;
+    std::vector<Proposal> proposals_;
+    std::vector<SparseBernoulliSampler> own_samplers_;
+    std::vector<SparseBernoulliSampler> group_samplers_;
+    Uniform uniform_;
+    std::vector<char> group_on_;
+    std::vector<std::size_t> groups_hit_;
+    std::vector<std::size_t> own_hit_;
+};
+
+// The weighted overflow counts, and the estimate with 95% intervals they give.
+class OverflowTally {
+public:
+    void add(const Draw& draw, const std::array<std::int64_t, kResourceCount>& budgets) {
         bool any = false;
         for (std::size_t r = 0; r < kResourceCount; ++r) {
-            const double excess = demand[r] - static_cast<double>(budgets[r]);
+            const double excess = draw.demand[r] - static_cast<double>(budgets[r]);
             if (excess > 0) {
                 any = true;
-                sum[r] += weight;
-                sum_squares[r] += weight * weight;
-                shortfall[r] += weight * excess;
+                sum_[r] += draw.weight;
+                sum_squares_[r] += draw.weight * draw.weight;
+                shortfall_[r] += draw.weight * excess;
             }
         }
         if (any) {
-            any_sum += weight;
-            any_squares += weight * weight;
+            any_sum_ += draw.weight;
+            any_squares_ += draw.weight * draw.weight;
         }
     }
 
-    MonteCarloEstimate estimate;
-    estimate.samples = samples;
-    const auto count = static_cast<double>(std::max<std::int64_t>(samples, 1));
-    auto halfWidth = [&](double total, double squares) {
+    MonteCarloEstimate estimate(std::int64_t samples) const {
+        MonteCarloEstimate estimate;
+        estimate.samples = samples;
+        const auto count = static_cast<double>(std::max<std::int64_t>(samples, 1));
+        for (std::size_t r = 0; r < kResourceCount; ++r) {
+            estimate.risk[r] = std::clamp(sum_[r] / count, 0.0, 1.0);
+            estimate.risk_half_width[r] = halfWidth(sum_[r], sum_squares_[r], count);
+            estimate.shortfall[r] = shortfall_[r] / count;
+        }
+        estimate.risk_any = std::clamp(any_sum_ / count, 0.0, 1.0);
+        estimate.risk_any_half_width = halfWidth(any_sum_, any_squares_, count);
+        return estimate;
+    }
+
+private:
+    static double halfWidth(double total, double squares, double count) {
         const double mean = total / count;
         const double variance = std::max(0.0, squares / count - mean * mean);
         return 1.96 * std::sqrt(variance / count);
-    };
-    for (std::size_t r = 0; r < kResourceCount; ++r) {
-        estimate.risk[r] = std::clamp(sum[r] / count, 0.0, 1.0);
-        estimate.risk_half_width[r] = halfWidth(sum[r], sum_squares[r]);
-        estimate.shortfall[r] = shortfall[r] / count;
     }
-    estimate.risk_any = std::clamp(any_sum / count, 0.0, 1.0);
-    estimate.risk_any_half_width = halfWidth(any_sum, any_squares);
-    return estimate;
+
+    std::array<double, kResourceCount> sum_{};
+    std::array<double, kResourceCount> sum_squares_{};
+    std::array<double, kResourceCount> shortfall_{};
+    double any_sum_ = 0;
+    double any_squares_ = 0;
+};
+
+}  // namespace
+
+MonteCarloEstimate estimateByMonteCarlo(
+    const std::array<const ResourceModel*, kResourceCount>& models,
+    const std::array<std::int64_t, kResourceCount>& capacities, std::int64_t samples,
+    std::uint64_t seed) {
+    const SamplingProblem problem = describeProblem(models, capacities);
+    MixtureSampler sampler(problem, seed);
+    OverflowTally tally;
+    for (std::int64_t s = 0; s < samples; ++s) {
+        tally.add(sampler.draw(), problem.budgets);
+    }
+    return tally.estimate(samples);
 }
 
 JointRisk jointOverflowRisk(const std::array<const ResourceModel*, kResourceCount>& models,

@@ -281,11 +281,11 @@ std::int64_t smallestQualifying(const Risk& risk, double epsilon, std::int64_t h
     return lo;
 }
 
-GridResult analyzeGrid(const ResourceModel& model, const GridModel& grid,
-                       std::optional<std::int64_t> budget, double epsilon, bool per_cluster) {
-    const RangeBound bound = boundRequiredRange(model, grid, epsilon, per_cluster);
-    const std::optional<std::int64_t> budget_index =
-        budget ? std::optional<std::int64_t>(*budget < 0 ? -1 : *budget / grid.unit) : std::nullopt;
+// How far the distributions must be resolved: past the fleet's requirement, the budget, and
+// what each grouped member's requirement can reach once its own delta is removed.
+std::int64_t truncationLimit(const ResourceModel& model, const GridModel& grid,
+                             const RangeBound& bound, std::optional<std::int64_t> budget_index,
+                             bool per_cluster) {
     std::int64_t limit = bound.fleet + 1;
     if (budget_index) {
         limit = std::max(limit, *budget_index + 1);
@@ -295,7 +295,122 @@ GridResult analyzeGrid(const ResourceModel& model, const GridModel& grid,
             limit = std::max(limit, bound.grouped_member[i] - grid.d[i] + 1);
         }
     }
-    limit = std::clamp<std::int64_t>(limit, 1, std::max<std::int64_t>(grid.total, 1));
+    return std::clamp<std::int64_t>(limit, 1, std::max<std::int64_t>(grid.total, 1));
+}
+
+// Each cluster's requirement when it is active (raising the result's per-cluster
+// requirement) and, with a budget, its risk when active.
+class PerClusterAnalysis {
+public:
+    PerClusterAnalysis(const ResourceModel& model, const GridModel& grid, std::int64_t limit,
+                       double epsilon, std::optional<std::int64_t> budget_index, GridResult& result)
+        : model_(model),
+          grid_(grid),
+          limit_(limit),
+          epsilon_(epsilon),
+          budget_index_(budget_index),
+          result_(result) {
+        if (budget_index_) {
+            result_.risk_when_active.assign(model_.members.size(), 0.0);
+        }
+    }
+
+    void ungroupedMembers(const TailTable& full_tail) {
+        const std::int64_t m_star = result_.required_index;
+        for (const auto i : grid_.ungrouped) {
+            const double p = model_.members[i].p_own;
+            const std::int64_t d = grid_.d[i];
+            std::optional<TailTable> rebuilt;
+            if (p >= 0.5) {
+                rebuilt = rebuiltWithout(i, nullptr, grid_.ungrouped);
+            }
+            auto others = [&](std::int64_t j) {
+                return rebuilt ? (*rebuilt)(j) : full_tail.tailWithout(p, d, j);
+            };
+            // Removing a cluster lowers the tail, by at most one shift of d: the others'
+            // requirement lies in [m* − d, m*].
+            const std::int64_t own = smallestQualifying(
+                [&](std::int64_t j) { return others(j + std::max<std::int64_t>(m_star - d, 0)); },
+                epsilon_, std::min(d, m_star));
+            const std::int64_t needed = d + std::max<std::int64_t>(m_star - d, 0) + own;
+            result_.required_index_per_cluster =
+                std::max(result_.required_index_per_cluster, needed);
+            if (budget_index_) {
+                result_.risk_when_active[i] = others(*budget_index_ - d);
+            }
+        }
+    }
+
+    // rest: the distribution of everything but group g.
+    void groupMembers(std::size_t g, const TruncatedDistribution& rest) {
+        const auto& group = model_.groups[g];
+        const TailTable rest_tail = TailTable::of(rest);
+        TruncatedDistribution members_off = rest;
+        for (const auto i : group.members) {
+            members_off.addBernoulli(model_.members[i].p_own, grid_.d[i]);
+        }
+        const TailTable members_off_tail = TailTable::of(members_off);
+        const std::int64_t all_on = grid_.group_delta[g];
+        for (const auto i : group.members) {
+            const double p_i = model_.members[i].p_own;
+            const std::int64_t d = grid_.d[i];
+            std::optional<TailTable> rebuilt;
+            if (p_i >= 0.5) {
+                rebuilt = rebuiltWithout(i, &rest, group.members);
+            }
+            auto group_others = [&](std::int64_t j) {
+                return rebuilt ? (*rebuilt)(j) : members_off_tail.tailWithout(p_i, d, j);
+            };
+            // Given X_i = 1 the group is on with q = p_g / P(X_i = 1), and then all of its
+            // members are; otherwise i alone is, beside the others.
+            const double p_any = group.p + p_i - group.p * p_i;
+            const double q = p_any > 0 ? group.p / p_any : 0.0;
+            auto risk_at = [&](std::int64_t m) {
+                return std::min(1.0, q * rest_tail(m - all_on) + (1 - q) * group_others(m - d));
+            };
+            const std::int64_t needed = smallestQualifying(risk_at, epsilon_, grid_.total);
+            result_.required_index_per_cluster =
+                std::max(result_.required_index_per_cluster, needed);
+            if (budget_index_) {
+                result_.risk_when_active[i] = risk_at(*budget_index_);
+            }
+        }
+    }
+
+private:
+    // Removing a cluster that is failed over most of the time is unstable: rebuild the
+    // others' distribution instead (rare: such a failure model draws a warning). start: what
+    // the members add to, or nullptr to start empty and add every group after them.
+    TailTable rebuiltWithout(std::size_t left_out, const TruncatedDistribution* start,
+                             const std::vector<std::size_t>& members) const {
+        TruncatedDistribution others = start ? *start : TruncatedDistribution(limit_);
+        for (const auto j : members) {
+            if (j != left_out) {
+                others.addBernoulli(model_.members[j].p_own, grid_.d[j]);
+            }
+        }
+        if (!start) {
+            for (std::size_t g = 0; g < model_.groups.size(); ++g) {
+                addGroup(others, model_, grid_, g);
+            }
+        }
+        return TailTable::of(others);
+    }
+
+    const ResourceModel& model_;
+    const GridModel& grid_;
+    std::int64_t limit_;
+    double epsilon_;
+    std::optional<std::int64_t> budget_index_;
+    GridResult& result_;
+};
+
+GridResult analyzeGrid(const ResourceModel& model, const GridModel& grid,
+                       std::optional<std::int64_t> budget, double epsilon, bool per_cluster) {
+    const RangeBound bound = boundRequiredRange(model, grid, epsilon, per_cluster);
+    const std::optional<std::int64_t> budget_index =
+        budget ? std::optional<std::int64_t>(*budget < 0 ? -1 : *budget / grid.unit) : std::nullopt;
+    const std::int64_t limit = truncationLimit(model, grid, bound, budget_index, per_cluster);
 
     TruncatedDistribution ungrouped(limit);
     for (const auto i : grid.ungrouped) {
@@ -318,88 +433,13 @@ GridResult analyzeGrid(const ResourceModel& model, const GridModel& grid,
     result.required_index_per_cluster = result.required_index;
 
     if (per_cluster && !model.members.empty()) {
-        const bool want_risk = budget_index.has_value();
-        if (want_risk) {
-            result.risk_when_active.assign(model.members.size(), 0.0);
-        }
-        // Removing a cluster that is failed over most of the time is unstable: rebuild the
-        // others' distribution instead (rare: such a failure model draws a warning).
-        auto rebuiltWithout = [&](std::size_t left_out, const TruncatedDistribution* start,
-                                  const std::vector<std::size_t>& members) {
-            TruncatedDistribution others = start ? *start : TruncatedDistribution(limit);
-            for (const auto j : members) {
-                if (j != left_out) {
-                    others.addBernoulli(model.members[j].p_own, grid.d[j]);
-                }
-            }
-            if (!start) {
-                for (std::size_t g = 0; g < model.groups.size(); ++g) {
-                    addGroup(others, model, grid, g);
-                }
-            }
-            return TailTable::of(others);
-        };
-        const std::int64_t m_star = result.required_index;
-        for (const auto i : grid.ungrouped) {
-            const double p = model.members[i].p_own;
-            const std::int64_t d = grid.d[i];
-            std::optional<TailTable> rebuilt;
-            if (p >= 0.5) {
-                rebuilt = rebuiltWithout(i, nullptr, grid.ungrouped);
-            }
-            auto others = [&](std::int64_t j) {
-                return rebuilt ? (*rebuilt)(j) : full_tail.tailWithout(p, d, j);
-            };
-            // Removing a cluster lowers the tail, by at most one shift of d: the others'
-            // requirement lies in [m* − d, m*].
-            const std::int64_t own = smallestQualifying(
-                [&](std::int64_t j) { return others(j + std::max<std::int64_t>(m_star - d, 0)); },
-                epsilon, std::min(d, m_star));
-            const std::int64_t needed = d + std::max<std::int64_t>(m_star - d, 0) + own;
-            result.required_index_per_cluster = std::max(result.required_index_per_cluster, needed);
-            if (want_risk) {
-                result.risk_when_active[i] = others(*budget_index - d);
-            }
-        }
+        PerClusterAnalysis clusters(model, grid, limit, epsilon, budget_index, result);
+        clusters.ungroupedMembers(full_tail);
         if (!model.groups.empty()) {
-            auto analyzeGroupMembers = [&](std::size_t g, const TruncatedDistribution& rest) {
-                const auto& group = model.groups[g];
-                const TailTable rest_tail = TailTable::of(rest);
-                TruncatedDistribution members_off = rest;
-                for (const auto i : group.members) {
-                    members_off.addBernoulli(model.members[i].p_own, grid.d[i]);
-                }
-                const TailTable members_off_tail = TailTable::of(members_off);
-                const std::int64_t all_on = grid.group_delta[g];
-                for (const auto i : group.members) {
-                    const double p_i = model.members[i].p_own;
-                    const std::int64_t d = grid.d[i];
-                    std::optional<TailTable> rebuilt;
-                    if (p_i >= 0.5) {
-                        rebuilt = rebuiltWithout(i, &rest, group.members);
-                    }
-                    auto group_others = [&](std::int64_t j) {
-                        return rebuilt ? (*rebuilt)(j) : members_off_tail.tailWithout(p_i, d, j);
-                    };
-                    // Given X_i = 1 the group is on with q = p_g / P(X_i = 1),
-                    // and then all of its members are; otherwise i alone is,
-                    // beside the others.
-                    const double p_any = group.p + p_i - group.p * p_i;
-                    const double q = p_any > 0 ? group.p / p_any : 0.0;
-                    auto risk_at = [&](std::int64_t m) {
-                        return std::min(1.0,
-                                        q * rest_tail(m - all_on) + (1 - q) * group_others(m - d));
-                    };
-                    const std::int64_t needed = smallestQualifying(risk_at, epsilon, grid.total);
-                    result.required_index_per_cluster =
-                        std::max(result.required_index_per_cluster, needed);
-                    if (want_risk) {
-                        result.risk_when_active[i] = risk_at(*budget_index);
-                    }
-                }
-            };
             forEachGroupLeftOut(ungrouped, model, grid, 0, model.groups.size(),
-                                analyzeGroupMembers);
+                                [&clusters](std::size_t g, const TruncatedDistribution& rest) {
+                                    clusters.groupMembers(g, rest);
+                                });
         }
     }
     result.distribution = std::move(full);

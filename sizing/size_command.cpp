@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <utility>
 
 #include "sizing/fleet_file.h"
 
@@ -42,6 +43,119 @@ Result<double> parseNumber(const std::string& option, const std::string& text, d
     return value;
 }
 
+// Every option, and whether it takes a value.
+const std::map<std::string, bool>& optionsTakingValue() {
+    static const std::map<std::string, bool> kOptions = {{"--format", true},
+                                                         {"--output", true},
+                                                         {"--target-risk", true},
+                                                         {"--appliance-vcpus", true},
+                                                         {"--appliance-memory-mib", true},
+                                                         {"--reserve-vcpus", true},
+                                                         {"--reserve-memory-mib", true},
+                                                         {"--cpu-overcommit", true},
+                                                         {"--groups", true},
+                                                         {"--tolerate", true},
+                                                         {"--method", true},
+                                                         {"--samples", true},
+                                                         {"--seed", true},
+                                                         {"--help", false},
+                                                         {"--version", false}};
+    return kOptions;
+}
+
+Status setFormat(SizeCommand& command, const std::string& option, const std::string& value) {
+    static const std::map<std::string, OutputFormat> formats = {{"json", OutputFormat::json},
+                                                                {"csv", OutputFormat::csv},
+                                                                {"html", OutputFormat::html},
+                                                                {"pdf", OutputFormat::pdf}};
+    const auto found = formats.find(value);
+    if (found == formats.end()) {
+        return usageError(option, "must be json, csv, html or pdf, got '" + value + "'");
+    }
+    command.format = found->second;
+    return Done{};
+}
+
+// The options that take a whole number.
+Status setIntegerOption(SizeCommand& command, const std::string& option, const std::string& value) {
+    static const std::map<std::string, std::pair<std::int64_t, std::int64_t>> ranges = {
+        {"--appliance-vcpus", {1, kMaxVcpus}},
+        {"--appliance-memory-mib", {1, kMaxMemoryMib}},
+        {"--reserve-vcpus", {0, kMaxVcpus}},
+        {"--reserve-memory-mib", {0, kMaxMemoryMib}},
+        {"--tolerate", {0, kMaxTolerateK}},
+        {"--samples", {1, 1'000'000'000}},
+        {"--seed", {0, std::numeric_limits<std::int64_t>::max()}}};
+    const auto [minimum, maximum] = ranges.at(option);
+    auto parsed = parseInteger(option, value, minimum, maximum);
+    if (!parsed)
+        return parsed.error();
+    if (option == "--appliance-vcpus")
+        command.appliance_vcpus = *parsed;
+    if (option == "--appliance-memory-mib")
+        command.appliance_memory_mib = *parsed;
+    if (option == "--reserve-vcpus")
+        command.reserve_vcpus = *parsed;
+    if (option == "--reserve-memory-mib")
+        command.reserve_memory_mib = *parsed;
+    if (option == "--tolerate")
+        command.tolerate_k = static_cast<int>(*parsed);
+    if (option == "--samples")
+        command.samples = *parsed;
+    if (option == "--seed")
+        command.seed = static_cast<std::uint64_t>(*parsed);
+    return Done{};
+}
+
+// An option that takes a value, with its value.
+Status setOption(SizeCommand& command, const std::string& option, const std::string& value) {
+    if (option == "--format") {
+        return setFormat(command, option, value);
+    }
+    if (option == "--output") {
+        if (value.empty()) {
+            return usageError(option, "needs a file name");
+        }
+        command.output = value;
+    } else if (option == "--groups") {
+        command.groups_path = value;
+    } else if (option == "--method") {
+        if (value != "exact" && value != "montecarlo") {
+            return usageError(option, "must be exact or montecarlo, got '" + value + "'");
+        }
+        command.method = value == "exact" ? Method::exact : Method::montecarlo;
+    } else if (option == "--target-risk") {
+        auto parsed = parseNumber(option, value, 0.0, 1.0);
+        if (!parsed)
+            return parsed.error();
+        command.target_risk = *parsed;
+    } else if (option == "--cpu-overcommit") {
+        auto parsed = parseNumber(option, value, 1e-9, kMaxCpuOvercommit);
+        if (!parsed)
+            return parsed.error();
+        command.cpu_overcommit = *parsed;
+    } else {
+        return setIntegerOption(command, option, value);
+    }
+    return Done{};
+}
+
+// What the options leave to check: one fleet file, and a file for a PDF.
+Result<SizeCommand> completed(SizeCommand command, const std::vector<std::string>& positional) {
+    if (command.help || command.version) {
+        return command;
+    }
+    if (positional.size() != 1) {
+        return usageError("FLEET", positional.empty() ? "name one fleet file (.json or .csv)"
+                                                      : "name exactly one fleet file");
+    }
+    command.fleet_path = positional[0];
+    if (command.format == OutputFormat::pdf && !command.output) {
+        return usageError("--format", "pdf needs --output FILE");
+    }
+    return command;
+}
+
 }  // namespace
 
 std::string sizeCommandUsage() {
@@ -61,21 +175,6 @@ std::string sizeCommandUsage() {
 Result<SizeCommand> parseSizeCommand(const std::vector<std::string>& arguments) {
     SizeCommand command;
     std::vector<std::string> positional;
-    const std::map<std::string, bool> takes_value = {{"--format", true},
-                                                     {"--output", true},
-                                                     {"--target-risk", true},
-                                                     {"--appliance-vcpus", true},
-                                                     {"--appliance-memory-mib", true},
-                                                     {"--reserve-vcpus", true},
-                                                     {"--reserve-memory-mib", true},
-                                                     {"--cpu-overcommit", true},
-                                                     {"--groups", true},
-                                                     {"--tolerate", true},
-                                                     {"--method", true},
-                                                     {"--samples", true},
-                                                     {"--seed", true},
-                                                     {"--help", false},
-                                                     {"--version", false}};
     for (std::size_t k = 0; k < arguments.size(); ++k) {
         std::string argument = arguments[k];
         if (argument.size() < 2 || argument.rfind("--", 0) != 0) {
@@ -96,8 +195,8 @@ Result<SizeCommand> parseSizeCommand(const std::vector<std::string>& arguments) 
             argument = argument.substr(0, equals);
             has_value = true;
         }
-        const auto known = takes_value.find(argument);
-        if (known == takes_value.end()) {
+        const auto known = optionsTakingValue().find(argument);
+        if (known == optionsTakingValue().end()) {
             return usageError(argument, "unknown option");
         }
         if (!known->second) {
@@ -113,80 +212,11 @@ Result<SizeCommand> parseSizeCommand(const std::vector<std::string>& arguments) 
             }
             value = arguments[++k];
         }
-        if (argument == "--format") {
-            static const std::map<std::string, OutputFormat> formats = {
-                {"json", OutputFormat::json},
-                {"csv", OutputFormat::csv},
-                {"html", OutputFormat::html},
-                {"pdf", OutputFormat::pdf}};
-            const auto found = formats.find(value);
-            if (found == formats.end()) {
-                return usageError(argument, "must be json, csv, html or pdf, got '" + value + "'");
-            }
-            command.format = found->second;
-        } else if (argument == "--output") {
-            if (value.empty()) {
-                return usageError(argument, "needs a file name");
-            }
-            command.output = value;
-        } else if (argument == "--groups") {
-            command.groups_path = value;
-        } else if (argument == "--method") {
-            if (value != "exact" && value != "montecarlo") {
-                return usageError(argument, "must be exact or montecarlo, got '" + value + "'");
-            }
-            command.method = value == "exact" ? Method::exact : Method::montecarlo;
-        } else if (argument == "--target-risk") {
-            auto parsed = parseNumber(argument, value, 0.0, 1.0);
-            if (!parsed)
-                return parsed.error();
-            command.target_risk = *parsed;
-        } else if (argument == "--cpu-overcommit") {
-            auto parsed = parseNumber(argument, value, 1e-9, kMaxCpuOvercommit);
-            if (!parsed)
-                return parsed.error();
-            command.cpu_overcommit = *parsed;
-        } else {
-            static const std::map<std::string, std::pair<std::int64_t, std::int64_t>> ranges = {
-                {"--appliance-vcpus", {1, kMaxVcpus}},
-                {"--appliance-memory-mib", {1, kMaxMemoryMib}},
-                {"--reserve-vcpus", {0, kMaxVcpus}},
-                {"--reserve-memory-mib", {0, kMaxMemoryMib}},
-                {"--tolerate", {0, kMaxTolerateK}},
-                {"--samples", {1, 1'000'000'000}},
-                {"--seed", {0, std::numeric_limits<std::int64_t>::max()}}};
-            const auto [minimum, maximum] = ranges.at(argument);
-            auto parsed = parseInteger(argument, value, minimum, maximum);
-            if (!parsed)
-                return parsed.error();
-            if (argument == "--appliance-vcpus")
-                command.appliance_vcpus = *parsed;
-            if (argument == "--appliance-memory-mib")
-                command.appliance_memory_mib = *parsed;
-            if (argument == "--reserve-vcpus")
-                command.reserve_vcpus = *parsed;
-            if (argument == "--reserve-memory-mib")
-                command.reserve_memory_mib = *parsed;
-            if (argument == "--tolerate")
-                command.tolerate_k = static_cast<int>(*parsed);
-            if (argument == "--samples")
-                command.samples = *parsed;
-            if (argument == "--seed")
-                command.seed = static_cast<std::uint64_t>(*parsed);
+        if (Status set = setOption(command, argument, value); !set) {
+            return set.error();
         }
     }
-    if (command.help || command.version) {
-        return command;
-    }
-    if (positional.size() != 1) {
-        return usageError("FLEET", positional.empty() ? "name one fleet file (.json or .csv)"
-                                                      : "name exactly one fleet file");
-    }
-    command.fleet_path = positional[0];
-    if (command.format == OutputFormat::pdf && !command.output) {
-        return usageError("--format", "pdf needs --output FILE");
-    }
-    return command;
+    return completed(std::move(command), positional);
 }
 
 Result<Fleet> applyOverrides(Fleet fleet, const SizeCommand& command) {
