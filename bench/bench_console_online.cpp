@@ -21,7 +21,9 @@
 #include <QTimer>
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "gui/dashboard_view.h"
 #include "gui/event_log_view.h"
@@ -130,83 +132,78 @@ bool startService(QProcess& service, Http& http, const QString& config) {
     return false;
 }
 
-}  // namespace
+// What the service runs on: a test-driver host twice the fleet's appliance, the admin token and
+// the config, in `dir`.
+struct ServiceFiles {
+    nlohmann::json fleet;
+    QString database;
+    QString config;
+};
 
-int main(int argc, char** argv) {
-    qputenv("QT_QPA_PLATFORM", "offscreen");
-    qputenv("UNDERSTUDY_CONSOLE_NO_KEYRING", "1");
-    qputenv("QT_LOGGING_RULES", "understudy.*.info=false");
-    TimedApplication application(argc, argv);
-    QTemporaryDir dir;
-    QSettings::setDefaultFormat(QSettings::IniFormat);
-    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir.path());
+bool writeFile(const QString& path, const QByteArray& bytes) {
+    QFile file(path);
+    return file.open(QIODevice::WriteOnly) && file.write(bytes) == bytes.size();
+}
 
+std::optional<ServiceFiles> prepareService(const QTemporaryDir& dir, quint16 port) {
     QProcess maker;
     QByteArray fleetText;
     if (!run(maker, QStringLiteral("python3"),
              {QStringLiteral(UNDERSTUDY_MAKE_FLEET), QStringLiteral("--clusters"),
               QString::number(kClusters), QStringLiteral("--appliances"), QStringLiteral("1")},
              &fleetText)) {
-        return 1;
+        return std::nullopt;
     }
-    const nlohmann::json fleet = nlohmann::json::parse(fleetText.toStdString());
-    const nlohmann::json appliance = fleet["appliances"][0];
+    ServiceFiles files;
+    files.fleet = nlohmann::json::parse(fleetText.toStdString());
+    const nlohmann::json appliance = files.fleet["appliances"][0];
     const QString host = dir.filePath(QStringLiteral("host.xml"));
-    QFile hostFile(host);
-    hostFile.open(QIODevice::WriteOnly);
-    hostFile.write(QStringLiteral("<node><cpu><mhz>2400</mhz><model>x86_64</model><active>%1"
-                                  "</active><nodes>1</nodes><sockets>1</sockets><cores>%1</cores>"
-                                  "<threads>1</threads></cpu><memory>%2</memory></node>\n")
-                       .arg(2 * appliance["vcpus"].get<int>())
-                       .arg(2 * appliance["memory_mib"].get<qint64>() * 1024)
-                       .toUtf8());
-    hostFile.close();
     const QString tokenPath = dir.filePath(QStringLiteral("admin.token"));
-    QFile token(tokenPath);
-    token.open(QIODevice::WriteOnly);
-    token.write(kToken + "\n");
-    token.close();
-    token.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-    Http http;
-    {
-        QTcpServer probe;
-        probe.listen(QHostAddress::LocalHost, 0);
-        http.port = probe.serverPort();
+    files.database = dir.filePath(QStringLiteral("bench.db"));
+    files.config = dir.filePath(QStringLiteral("understudyd.conf"));
+    const bool written =
+        writeFile(host,
+                  QStringLiteral("<node><cpu><mhz>2400</mhz><model>x86_64</model><active>%1"
+                                 "</active><nodes>1</nodes><sockets>1</sockets><cores>%1</cores>"
+                                 "<threads>1</threads></cpu><memory>%2</memory></node>\n")
+                      .arg(2 * appliance["vcpus"].get<int>())
+                      .arg(2 * appliance["memory_mib"].get<qint64>() * 1024)
+                      .toUtf8()) &&
+        writeFile(tokenPath, kToken + "\n") &&
+        QFile::setPermissions(tokenPath, QFileDevice::ReadOwner | QFileDevice::WriteOwner) &&
+        writeFile(files.config,
+                  QStringLiteral(
+                      "[service]\nlisten = 127.0.0.1:%1\ndatabase = %2\nadmin_token_file = %3\n"
+                      "max_body_bytes = 67108864\n\n[policy]\nadmission = warn\n\n"
+                      "[appliance.pna-1]\nuri = test://%4\ncpu_overcommit = %5\n"
+                      "domain_template = %6/appliance/data/passive-node.xml\n")
+                      .arg(port)
+                      .arg(files.database, tokenPath, host)
+                      .arg(files.fleet["cpu_overcommit"].get<double>())
+                      .arg(QStringLiteral(UNDERSTUDY_SOURCE_DIR))
+                      .toUtf8());
+    if (!written) {
+        std::fprintf(stderr, "cannot write the service's files in %s\n", qPrintable(dir.path()));
+        return std::nullopt;
     }
-    const QString database = dir.filePath(QStringLiteral("bench.db"));
-    const QString config = dir.filePath(QStringLiteral("understudyd.conf"));
-    QFile configFile(config);
-    configFile.open(QIODevice::WriteOnly);
-    configFile.write(
-        QStringLiteral("[service]\nlisten = 127.0.0.1:%1\ndatabase = %2\nadmin_token_file = %3\n"
-                       "max_body_bytes = 67108864\n\n[policy]\nadmission = warn\n\n"
-                       "[appliance.pna-1]\nuri = test://%4\ncpu_overcommit = %5\n"
-                       "domain_template = %6/appliance/data/passive-node.xml\n")
-            .arg(http.port)
-            .arg(database, tokenPath, host)
-            .arg(fleet["cpu_overcommit"].get<double>())
-            .arg(QStringLiteral(UNDERSTUDY_SOURCE_DIR))
-            .toUtf8());
-    configFile.close();
+    return files;
+}
 
-    QProcess service;
-    if (!startService(service, http, config)) {
-        std::fprintf(stderr, "understudyd did not start\n");
-        return 1;
-    }
+// The fleet registered through the API, then a million takeover/release events over the last
+// days on the fleet's own nodes, written straight into the running service's database
+// (restarting it would lose the test driver's domains, which live only in its process).
+bool fillService(Http& http, const ServiceFiles& files) {
     nlohmann::json body;
-    body["groups"] = fleet["groups"];
-    body["clusters"] = fleet["clusters"];
+    body["groups"] = files.fleet["groups"];
+    body["clusters"] = files.fleet["clusters"];
     QElapsedTimer clock;
     clock.start();
     if (http.request("POST", QStringLiteral("/api/v1/clusters"),
                      QByteArray::fromStdString(body.dump())) != 201) {
         std::fprintf(stderr, "registering the fleet: %s\n", http.body.left(300).constData());
-        return 1;
+        return false;
     }
     std::fprintf(stderr, "registered %d clusters in %lld ms\n", kClusters, clock.elapsed());
-
-    // A million takeover/release events over the last days, on the fleet's own nodes.
     const QString sql =
         QStringLiteral(
             "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < %1) "
@@ -221,39 +218,58 @@ int main(int argc, char** argv) {
             .replace(QStringLiteral("%%"), QStringLiteral("%"));
     QProcess sqlite;
     clock.restart();
-    // Into the running service's database (restarting it would lose the test driver's
-    // domains, which live only in its process).
     if (!run(sqlite, QStringLiteral("sqlite3"),
-             {QStringLiteral("-cmd"), QStringLiteral(".timeout 60000"), database, sql})) {
-        return 1;
+             {QStringLiteral("-cmd"), QStringLiteral(".timeout 60000"), files.database, sql})) {
+        return false;
     }
     std::fprintf(stderr, "wrote %lld events in %lld ms\n", kEvents, clock.elapsed());
+    return true;
+}
 
-    // The UI thread's longest busy stretch, measured by a 1 ms timer's largest gap.
-    qint64 worstGap = 0;
-    QElapsedTimer gap;
-    QTimer tick;
-    tick.setInterval(1);
-    QObject::connect(&tick, &QTimer::timeout,
-                     [&] { worstGap = std::max(worstGap, gap.restart()); });
+bool waitFor(const std::function<bool()>& done, int timeoutMs) {
+    QElapsedTimer waited;
+    waited.start();
+    while (!done() && waited.elapsed() < timeoutMs) {
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+    }
+    return done();
+}
 
-    clock.restart();
-    MainWindow window;
+// The UI thread's longest busy stretch, measured by a 1 ms timer's largest gap.
+class StallMeter {
+public:
+    StallMeter() {
+        tick_.setInterval(1);
+        QObject::connect(&tick_, &QTimer::timeout,
+                         [this] { worst_ = std::max(worst_, gap_.restart()); });
+    }
+    void start() {
+        worst_ = 0;
+        gap_.start();
+        tick_.start();
+    }
+    void restart() {
+        worst_ = 0;
+        gap_.restart();
+    }
+    qint64 worst() const { return worst_; }
+
+private:
+    qint64 worst_ = 0;
+    QElapsedTimer gap_;
+    QTimer tick_;
+};
+
+// Console start (`clock`, started before the window was made) to the first full paint of the
+// connected views.
+bool measureConnect(TimedApplication& application, MainWindow& window, StallMeter& stalls,
+                    quint16 port, const QElapsedTimer& clock) {
     window.resize(1600, 1000);
     window.show();
     auto* online = window.online();
-    gap.start();
-    tick.start();
+    stalls.start();
     application.recording = true;
-    online->connectTo(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(http.port)), kToken, false);
-    auto waitFor = [&](const std::function<bool()>& done, int timeoutMs) {
-        QElapsedTimer waited;
-        waited.start();
-        while (!done() && waited.elapsed() < timeoutMs) {
-            QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
-        }
-        return done();
-    };
+    online->connectTo(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port)), kToken, false);
     if (!waitFor(
             [&] {
                 return online->connection()->state() == ConnectionState::connected &&
@@ -262,7 +278,7 @@ int main(int argc, char** argv) {
             120000)) {
         std::fprintf(stderr, "the console did not connect: %s\n",
                      qPrintable(online->connection()->stateText()));
-        return 1;
+        return false;
     }
     for (QWidget* view :
          {static_cast<QWidget*>(online->dashboard()), static_cast<QWidget*>(online->nodes()),
@@ -270,19 +286,21 @@ int main(int argc, char** argv) {
         window.views()->setCurrentWidget(view);
         window.repaint();
     }
-    const qint64 firstPaint = clock.elapsed();
-    const qint64 connectGap = worstGap;
     std::printf(
         "console start to first full paint (5,000 nodes, %lld events in the service, "
         "%zu loaded): %lld ms; longest UI-thread stall meanwhile: %lld ms\n",
-        kEvents, online->connection()->events().size(), firstPaint, connectGap);
+        kEvents, online->connection()->events().size(), clock.elapsed(), stalls.worst());
     std::fflush(stdout);
     application.report("while connecting");
+    return true;
+}
 
-    // A burst of 1,000 live events: takeovers and releases as fast as the service takes them,
-    // from another thread with its own connection.
-    worstGap = 0;
-    gap.restart();
+// A burst of 1,000 live events: takeovers and releases as fast as the service takes them, from
+// another thread with its own connection; the console must hold them all and the refreshed fleet.
+void measureBurst(TimedApplication& application, MainWindow& window, StallMeter& stalls,
+                  quint16 port) {
+    auto* online = window.online();
+    stalls.restart();
     const qint64 before = online->connection()->lastEventId();
     std::vector<QString> nodes;
     for (const auto& node : online->connection()->fleet().nodes) {
@@ -292,7 +310,7 @@ int main(int argc, char** argv) {
     qint64 burstMs = 0;
     QThread* burst = QThread::create([&] {
         Http client;
-        client.port = http.port;
+        client.port = port;
         QElapsedTimer took;
         took.start();
         std::size_t next = 0;
@@ -311,7 +329,6 @@ int main(int argc, char** argv) {
         burstMs = took.elapsed();
     });
     bool refreshedAfter = false;
-    QElapsedTimer sinceDone;
     QObject::connect(online->connection(), &understudy::gui::ServiceConnection::fleetChanged,
                      &window, [&] {
                          if (lastId != 0 && online->connection()->lastEventId() >= lastId) {
@@ -320,19 +337,57 @@ int main(int argc, char** argv) {
                      });
     burst->start();
     waitFor([&] { return burst->isFinished(); }, 300000);
+    QElapsedTimer sinceDone;
     sinceDone.start();
     waitFor([&] { return online->connection()->lastEventId() >= lastId && refreshedAfter; }, 60000);
-    const qint64 lag = sinceDone.elapsed();
     std::printf(
         "burst of %lld live events (%lld ms on the service): all in the console and the "
         "fleet refreshed %lld ms after the last; longest UI-thread stall during the "
         "burst: %lld ms\n",
-        lastId - before, burstMs, lag, worstGap);
+        lastId - before, burstMs, sinceDone.elapsed(), stalls.worst());
     std::fflush(stdout);
     application.report("during the burst");
     burst->wait();
     delete burst;
-    online->connection()->disconnectFromService();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    qputenv("QT_QPA_PLATFORM", "offscreen");
+    qputenv("UNDERSTUDY_CONSOLE_NO_KEYRING", "1");
+    qputenv("QT_LOGGING_RULES", "understudy.*.info=false");
+    TimedApplication application(argc, argv);
+    QTemporaryDir dir;
+    QSettings::setDefaultFormat(QSettings::IniFormat);
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir.path());
+    Http http;
+    {
+        QTcpServer probe;
+        probe.listen(QHostAddress::LocalHost, 0);
+        http.port = probe.serverPort();
+    }
+    const auto files = prepareService(dir, http.port);
+    if (!files) {
+        return 1;
+    }
+    QProcess service;
+    if (!startService(service, http, files->config)) {
+        std::fprintf(stderr, "understudyd did not start\n");
+        return 1;
+    }
+    if (!fillService(http, *files)) {
+        return 1;
+    }
+    StallMeter stalls;
+    QElapsedTimer sinceStart;
+    sinceStart.start();
+    MainWindow window;
+    if (!measureConnect(application, window, stalls, http.port, sinceStart)) {
+        return 1;
+    }
+    measureBurst(application, window, stalls, http.port);
+    window.online()->connection()->disconnectFromService();
     service.terminate();
     service.waitForFinished(60000);
     return 0;

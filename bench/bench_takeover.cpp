@@ -53,6 +53,108 @@ double percentile(std::vector<double> values, double p) {
     return values[std::min(index, values.size() - 1)];
 }
 
+// kNodesPerAppliance clusters on each appliance, registered appliance by appliance at once.
+bool registerFleet(ApplianceCore& core, const CoreConfig& config, std::mt19937& random) {
+    const auto registration_start = Clock::now();
+    std::vector<QFuture<Result<RegistrationOutcome>>> registering;
+    for (int a = 0; a < kAppliances; ++a) {
+        RegistrationRequest request;
+        for (int n = 0; n < kNodesPerAppliance; ++n) {
+            ClusterRegistration cluster;
+            cluster.spec.name = "c" + std::to_string(a) + "-" + std::to_string(n);
+            cluster.spec.priority = std::uniform_int_distribution<int>(0, 1000)(random);
+            cluster.spec.mtbf_hours = 8760;
+            cluster.spec.mttr_hours = 24;
+            cluster.spec.standby = {1, 1024};
+            cluster.spec.active = {4, 8192};
+            cluster.appliance = config.appliances[static_cast<std::size_t>(a)].name;
+            cluster.token_hash = "hash";
+            request.clusters.push_back(cluster);
+        }
+        registering.push_back(core.registerClusters(request));
+    }
+    for (auto& future : registering) {
+        auto outcome = future.result();
+        if (!outcome || !outcome->accepted) {
+            std::fprintf(stderr, "registration failed: %s\n",
+                         outcome ? "refused by admission" : outcome.error().describe().c_str());
+            return false;
+        }
+    }
+    std::printf("registered %d nodes on %d appliances in %.2f s\n",
+                kAppliances * kNodesPerAppliance, kAppliances,
+                std::chrono::duration<double>(Clock::now() - registration_start).count());
+    return true;
+}
+
+// kTakeovers / kAppliances random nodes of each appliance, in random order.
+std::vector<std::string> chooseNodes(std::mt19937& random) {
+    std::vector<std::string> chosen;
+    for (int a = 0; a < kAppliances; ++a) {
+        std::vector<int> indices(kNodesPerAppliance);
+        for (int i = 0; i < kNodesPerAppliance; ++i) {
+            indices[static_cast<std::size_t>(i)] = i;
+        }
+        std::shuffle(indices.begin(), indices.end(), random);
+        for (int i = 0; i < kTakeovers / kAppliances; ++i) {
+            chosen.push_back("c" + std::to_string(a) + "-" +
+                             std::to_string(indices[static_cast<std::size_t>(i)]) + "-passive");
+        }
+    }
+    std::shuffle(chosen.begin(), chosen.end(), random);
+    return chosen;
+}
+
+// One round: the chosen nodes' takeovers asked at once, their latencies printed and added to
+// `all_latencies`, then every node released again.
+bool runRound(ApplianceCore& core, int round, std::mt19937& random,
+              std::vector<double>& all_latencies) {
+    const std::vector<std::string> chosen = chooseNodes(random);
+    std::vector<Clock::time_point> requested(chosen.size());
+    std::vector<Clock::time_point> answered(chosen.size());
+    std::vector<QFuture<void>> done;
+    std::mutex mutex;
+    int granted = 0;
+    const auto start = Clock::now();
+    for (std::size_t i = 0; i < chosen.size(); ++i) {
+        requested[i] = Clock::now();
+        done.push_back(core.takeover(chosen[i]).then(
+            QtFuture::Launch::Sync, [&, i](const Result<TakeoverOutcome>& outcome) {
+                const std::lock_guard lock(mutex);
+                answered[i] = Clock::now();
+                granted += outcome.ok() && outcome->granted ? 1 : 0;
+            }));
+    }
+    for (QFuture<void>& future : done) {
+        future.waitForFinished();
+    }
+    const auto end = *std::max_element(answered.begin(), answered.end());
+    std::vector<double> latencies;
+    for (std::size_t i = 0; i < chosen.size(); ++i) {
+        latencies.push_back(
+            std::chrono::duration<double, std::milli>(answered[i] - requested[i]).count());
+    }
+    all_latencies.insert(all_latencies.end(), latencies.begin(), latencies.end());
+    const double seconds = std::chrono::duration<double>(end - start).count();
+    std::printf(
+        "round %d: %d/%zu granted; latency median %.2f ms, p99 %.2f ms, max %.2f ms; "
+        "%.0f decisions/s\n",
+        round + 1, granted, chosen.size(), percentile(latencies, 0.5), percentile(latencies, 0.99),
+        *std::max_element(latencies.begin(), latencies.end()),
+        static_cast<double>(chosen.size()) / seconds);
+    std::vector<QFuture<Status>> releasing;
+    for (const std::string& node : chosen) {
+        releasing.push_back(core.release(node));
+    }
+    for (auto& future : releasing) {
+        if (!future.result()) {
+            std::fprintf(stderr, "release failed\n");
+            return false;
+        }
+    }
+    return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -79,38 +181,10 @@ int main(int argc, char** argv) {
         return 1;
     }
     ApplianceCore& core = **opened;
-
     std::mt19937 random(42);
-    const auto registration_start = Clock::now();
-    std::vector<QFuture<Result<RegistrationOutcome>>> registering;
-    for (int a = 0; a < kAppliances; ++a) {
-        RegistrationRequest request;
-        for (int n = 0; n < kNodesPerAppliance; ++n) {
-            ClusterRegistration cluster;
-            cluster.spec.name = "c" + std::to_string(a) + "-" + std::to_string(n);
-            cluster.spec.priority = std::uniform_int_distribution<int>(0, 1000)(random);
-            cluster.spec.mtbf_hours = 8760;
-            cluster.spec.mttr_hours = 24;
-            cluster.spec.standby = {1, 1024};
-            cluster.spec.active = {4, 8192};
-            cluster.appliance = config.appliances[static_cast<std::size_t>(a)].name;
-            cluster.token_hash = "hash";
-            request.clusters.push_back(cluster);
-        }
-        registering.push_back(core.registerClusters(request));
+    if (!registerFleet(core, config, random)) {
+        return 1;
     }
-    for (auto& future : registering) {
-        auto outcome = future.result();
-        if (!outcome || !outcome->accepted) {
-            std::fprintf(stderr, "registration failed: %s\n",
-                         outcome ? "refused by admission" : outcome.error().describe().c_str());
-            return 1;
-        }
-    }
-    std::printf("registered %d nodes on %d appliances in %.2f s\n",
-                kAppliances * kNodesPerAppliance, kAppliances,
-                std::chrono::duration<double>(Clock::now() - registration_start).count());
-
     // Registration leaves each appliance a reconciliation to run (it compares all of its
     // domains with the books and rebuilds the model its decisions use). Takeovers asked before
     // it is done wait behind it: that, not the takeover path, made the first round slower.
@@ -122,63 +196,10 @@ int main(int argc, char** argv) {
     }
     std::printf("settled (every appliance reconciled) in %.1f ms\n",
                 std::chrono::duration<double, std::milli>(Clock::now() - settle_start).count());
-
     std::vector<double> all_latencies;
     for (int round = 0; round < rounds; ++round) {
-        std::vector<std::string> chosen;
-        for (int a = 0; a < kAppliances; ++a) {
-            std::vector<int> indices(kNodesPerAppliance);
-            for (int i = 0; i < kNodesPerAppliance; ++i) {
-                indices[static_cast<std::size_t>(i)] = i;
-            }
-            std::shuffle(indices.begin(), indices.end(), random);
-            for (int i = 0; i < kTakeovers / kAppliances; ++i) {
-                chosen.push_back("c" + std::to_string(a) + "-" +
-                                 std::to_string(indices[static_cast<std::size_t>(i)]) + "-passive");
-            }
-        }
-        std::shuffle(chosen.begin(), chosen.end(), random);
-        std::vector<Clock::time_point> requested(chosen.size());
-        std::vector<Clock::time_point> answered(chosen.size());
-        std::vector<QFuture<void>> done;
-        std::mutex mutex;
-        int granted = 0;
-        const auto start = Clock::now();
-        for (std::size_t i = 0; i < chosen.size(); ++i) {
-            requested[i] = Clock::now();
-            done.push_back(core.takeover(chosen[i]).then(
-                QtFuture::Launch::Sync, [&, i](const Result<TakeoverOutcome>& outcome) {
-                    const std::lock_guard lock(mutex);
-                    answered[i] = Clock::now();
-                    granted += outcome.ok() && outcome->granted ? 1 : 0;
-                }));
-        }
-        for (QFuture<void>& future : done) {
-            future.waitForFinished();
-        }
-        const auto end = *std::max_element(answered.begin(), answered.end());
-        std::vector<double> latencies;
-        for (std::size_t i = 0; i < chosen.size(); ++i) {
-            latencies.push_back(
-                std::chrono::duration<double, std::milli>(answered[i] - requested[i]).count());
-        }
-        all_latencies.insert(all_latencies.end(), latencies.begin(), latencies.end());
-        const double seconds = std::chrono::duration<double>(end - start).count();
-        std::printf(
-            "round %d: %d/%zu granted; latency median %.2f ms, p99 %.2f ms, max %.2f ms; "
-            "%.0f decisions/s\n",
-            round + 1, granted, chosen.size(), percentile(latencies, 0.5),
-            percentile(latencies, 0.99), *std::max_element(latencies.begin(), latencies.end()),
-            static_cast<double>(chosen.size()) / seconds);
-        std::vector<QFuture<Status>> releasing;
-        for (const std::string& node : chosen) {
-            releasing.push_back(core.release(node));
-        }
-        for (auto& future : releasing) {
-            if (!future.result()) {
-                std::fprintf(stderr, "release failed\n");
-                return 1;
-            }
+        if (!runRound(core, round, random, all_latencies)) {
+            return 1;
         }
     }
     std::printf("all rounds: median %.2f ms, p99 %.2f ms (target p99 < 20 ms)\n",
