@@ -80,8 +80,21 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
+    void createViews();
+    void createWhatIfDock();
+    void createServiceWhatIf();
+    void createStatusBar();
+    void restoreSettings();
+    // main_window_actions.cpp
     void createActions();
+    void createFileActions();
+    void createWhatIfActions();
+    void createViewActions();
     void createMenus();
+
+    void connectionChanged();
+    void serviceFleetChanged();
+    void exportFinished(bool ok, const QString& path, const QString& message);
     void showSnapshot(std::shared_ptr<const SizingSnapshot> snapshot);
     void whatIfEdited();
     void recompute(bool now);

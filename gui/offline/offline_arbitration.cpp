@@ -3,6 +3,7 @@
 #include <QString>
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "gui/widgets/quantity_format.h"
 
@@ -50,14 +51,18 @@ std::string denialReason(const Footprint& need, const Footprint& best) {
         .toStdString();
 }
 
-void decideOnAppliance(const sizing::ApplianceResult& appliance, std::vector<Node>& nodes,
-                       const std::set<std::string>& failing,
-                       std::vector<OfflineTakeover>& outcomes) {
+// The appliance's capacity less what every node holds before any takeover.
+Footprint freeHeadroom(const sizing::ApplianceResult& appliance, const std::vector<Node>& nodes) {
     Footprint free{appliance.figures(Resource::vcpus).capacity,
                    appliance.figures(Resource::memory_mib).capacity};
     for (const Node& node : nodes) {
         free = minus(free, node.held);
     }
+    return free;
+}
+
+// The chosen clusters' nodes in decision order: highest priority first.
+std::vector<Node*> requesters(std::vector<Node>& nodes, const std::set<std::string>& failing) {
     std::vector<Node*> order;
     for (Node& node : nodes) {
         if (failing.count(node.spec->name) != 0) {
@@ -65,8 +70,86 @@ void decideOnAppliance(const sizing::ApplianceResult& appliance, std::vector<Nod
         }
     }
     std::sort(order.begin(), order.end(), higherPriorityFirst);
+    return order;
+}
 
-    for (Node* requester : order) {
+// The standby nodes `requester` may preempt, lowest priority first, as the appliance reclaims
+// them.
+std::vector<Node*> preemptionCandidates(std::vector<Node>& nodes, const Node& requester) {
+    std::vector<Node*> candidates;
+    for (Node& node : nodes) {
+        if (node.state == NodeState::standby && &node != &requester &&
+            node.spec->priority < requester.spec->priority) {
+            candidates.push_back(&node);
+        }
+    }
+    std::sort(candidates.begin(), candidates.end(),
+              [](const Node* a, const Node* b) { return higherPriorityFirst(b, a); });
+    return candidates;
+}
+
+struct Grant {
+    TakeoverOutcome outcome = TakeoverOutcome::granted;
+    Footprint footprint;
+    std::size_t preempt = 0;  // how many of the candidates it preempts, in their order
+};
+
+// `after[count]` is the free headroom once the first `count` candidates are preempted. The
+// whole active footprint with as few preemptions as possible; failing that, memory in full
+// with fewer vCPUs; nothing when neither fits.
+std::optional<Grant> chooseGrant(const sizing::ClusterSpec& spec, const Footprint& standby,
+                                 const std::vector<Footprint>& after) {
+    const Footprint need = minus(spec.active, standby);
+    for (std::size_t count = 0; count < after.size(); ++count) {
+        if (fitsAll(need, after[count])) {
+            return Grant{count == 0 ? TakeoverOutcome::granted : TakeoverOutcome::preempts,
+                         spec.active, count};
+        }
+    }
+    for (std::size_t count = 0; count < after.size(); ++count) {
+        const Footprint& available = after[count];
+        const std::int64_t vcpus =
+            std::min(spec.active.vcpus, standby.vcpus + std::max<std::int64_t>(0, available.vcpus));
+        if (need.memory_mib <= available.memory_mib && vcpus > standby.vcpus) {
+            return Grant{TakeoverOutcome::partial, {vcpus, spec.active.memory_mib}, count};
+        }
+    }
+    return std::nullopt;
+}
+
+// A standby node's takeover into `row`: it grows from its standby footprint into the free
+// headroom, preempting lower-priority standby nodes as needed; `free` follows what it takes.
+void takeOver(Node& requester, std::vector<Node>& nodes, Footprint& free, OfflineTakeover& row) {
+    const sizing::ClusterSpec& spec = *requester.spec;
+    const Footprint standby = spec.effectiveStandby();
+    const std::vector<Node*> candidates = preemptionCandidates(nodes, requester);
+    std::vector<Footprint> after{free};
+    for (const Node* node : candidates) {
+        after.push_back(plus(after.back(), node->spec->effectiveStandby()));
+    }
+    const std::optional<Grant> grant = chooseGrant(spec, standby, after);
+    if (!grant) {
+        row.outcome = TakeoverOutcome::denied;
+        row.reason = denialReason(minus(spec.active, standby), after.back());
+        return;
+    }
+    row.outcome = grant->outcome;
+    row.grant = grant->footprint;
+    for (std::size_t i = 0; i < grant->preempt; ++i) {
+        Node* victim = candidates[i];
+        victim->state = NodeState::preempted;
+        victim->preempted_by = spec.name;
+        row.preempted.push_back(victim->spec->name);
+    }
+    free = minus(after[grant->preempt], minus(row.grant, standby));
+    requester.state = NodeState::active;
+}
+
+void decideOnAppliance(const sizing::ApplianceResult& appliance, std::vector<Node>& nodes,
+                       const std::set<std::string>& failing,
+                       std::vector<OfflineTakeover>& outcomes) {
+    Footprint free = freeHeadroom(appliance, nodes);
+    for (Node* requester : requesters(nodes, failing)) {
         const sizing::ClusterSpec& spec = *requester->spec;
         OfflineTakeover row{spec.name,
                             appliance.spec.name,
@@ -81,68 +164,13 @@ void decideOnAppliance(const sizing::ApplianceResult& appliance, std::vector<Nod
             // Already active: it keeps what it holds, as the appliance answers a repeated
             // takeover.
             row.grant = requester->held;
-            outcomes.push_back(std::move(row));
-            continue;
-        }
-        if (requester->state == NodeState::preempted) {
+        } else if (requester->state == NodeState::preempted) {
             row.outcome = TakeoverOutcome::denied;
             row.reason = "its standby node was preempted for " + requester->preempted_by +
                          ", so it has nothing to grow";
-            outcomes.push_back(std::move(row));
-            continue;
+        } else {
+            takeOver(*requester, nodes, free, row);
         }
-        const Footprint standby = spec.effectiveStandby();
-        const Footprint need = minus(spec.active, standby);
-        // Lowest priority first, as the appliance reclaims them.
-        std::vector<Node*> candidates;
-        for (Node& node : nodes) {
-            if (node.state == NodeState::standby && &node != requester &&
-                node.spec->priority < spec.priority) {
-                candidates.push_back(&node);
-            }
-        }
-        std::sort(candidates.begin(), candidates.end(),
-                  [](const Node* a, const Node* b) { return higherPriorityFirst(b, a); });
-        std::vector<Footprint> after{free};
-        for (const Node* node : candidates) {
-            after.push_back(plus(after.back(), node->spec->effectiveStandby()));
-        }
-
-        std::size_t preempt = 0;
-        bool granted = false;
-        for (std::size_t count = 0; count < after.size() && !granted; ++count) {
-            if (fitsAll(need, after[count])) {
-                granted = true;
-                preempt = count;
-                row.grant = spec.active;
-                row.outcome = count == 0 ? TakeoverOutcome::granted : TakeoverOutcome::preempts;
-            }
-        }
-        for (std::size_t count = 0; count < after.size() && !granted; ++count) {
-            const Footprint& available = after[count];
-            const std::int64_t vcpus = std::min(
-                spec.active.vcpus, standby.vcpus + std::max<std::int64_t>(0, available.vcpus));
-            if (need.memory_mib <= available.memory_mib && vcpus > standby.vcpus) {
-                granted = true;
-                preempt = count;
-                row.grant = {vcpus, spec.active.memory_mib};
-                row.outcome = TakeoverOutcome::partial;
-            }
-        }
-        if (!granted) {
-            row.outcome = TakeoverOutcome::denied;
-            row.reason = denialReason(need, after.back());
-            outcomes.push_back(std::move(row));
-            continue;
-        }
-        for (std::size_t i = 0; i < preempt; ++i) {
-            Node* victim = candidates[i];
-            victim->state = NodeState::preempted;
-            victim->preempted_by = spec.name;
-            row.preempted.push_back(victim->spec->name);
-        }
-        free = minus(after[preempt], minus(row.grant, standby));
-        requester->state = NodeState::active;
         outcomes.push_back(std::move(row));
     }
     for (const Node& node : nodes) {

@@ -43,6 +43,52 @@ void setTone(QLabel* label, Tone tone) {
             : QStringLiteral("color: %1; font-weight: bold;").arg(toneColor(tone).name()));
 }
 
+// The cluster's share of the events the console holds, oldest first.
+struct HeldEvents {
+    std::deque<client::Event> own;
+    int probeFailed = 0;
+    int probeRecovered = 0;
+    QDateTime rotated;  // the last token rotation among them
+};
+
+HeldEvents heldEvents(const ServiceConnection& connection, const QString& cluster) {
+    HeldEvents held;
+    for (const client::Event& event : connection.events()) {
+        if (!event.cluster || *event.cluster != cluster) {
+            continue;
+        }
+        held.own.push_back(event);
+        held.probeFailed += event.kind == QLatin1String("probe.failed") ? 1 : 0;
+        held.probeRecovered += event.kind == QLatin1String("probe.recovered") ? 1 : 0;
+        if (event.kind == QLatin1String("token.rotated")) {
+            held.rotated = event.time;
+        }
+    }
+    return held;
+}
+
+std::vector<client::Node> nodesOf(const ServiceConnection& connection, const QString& cluster) {
+    std::vector<client::Node> nodes;
+    for (const client::Node& node : connection.fleet().nodes) {
+        if (node.cluster == cluster) {
+            nodes.push_back(node);
+        }
+    }
+    return nodes;
+}
+
+// From the oldest event held (or the start of an activity older still), with a margin.
+QDateTime timelineStart(const std::deque<client::Event>& own,
+                        const std::vector<client::Node>& nodes, const QDateTime& now) {
+    QDateTime from = own.empty() ? now.addSecs(-3600) : own.front().time;
+    for (const client::Node& node : nodes) {
+        if (node.state == QLatin1String("active") && node.since.isValid()) {
+            from = std::min(from, node.since);
+        }
+    }
+    return from.addMSecs(-std::max<qint64>(5000, from.msecsTo(now) / 20));
+}
+
 }  // namespace
 
 QString hoursText(double hours) {
@@ -66,6 +112,38 @@ ClusterDetailsDialog::ClusterDetailsDialog(ServiceConnection* connection,
 
     // What the cluster is, beside its history and health.
     auto* top = new QHBoxLayout;
+    top->addWidget(clusterBox(cluster), 1);
+    top->addWidget(historyBox(), 1);
+    top->addWidget(healthBox(std::move(rotate)), 1);
+    layout->addLayout(top);
+
+    const HeldEvents held = heldEvents(*connection, name);
+    addFailoverTimeline(layout, held.own, nodesOf(*connection, name));
+    probeEvents_->setText(held.probeFailed + held.probeRecovered == 0
+                              ? tr("none among the events held")
+                              : tr("%1 failed, %2 recovered among the events held")
+                                    .arg(held.probeFailed)
+                                    .arg(held.probeRecovered));
+    tokenRotated_->setText(held.rotated.isValid()
+                               ? tr("last rotated %1").arg(timeText(held.rotated))
+                               : tr("not rotated since %1 (as far as the events held go)")
+                                     .arg(held.own.empty() ? tr("the console connected")
+                                                           : timeText(held.own.front().time)));
+    addRecentEvents(layout, held.own, name);
+
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    layout->addWidget(buttons);
+    resize(fontMetrics().averageCharWidth() * 190, fontMetrics().height() * 40);
+
+    if (connection->client() != nullptr) {
+        connection->client()->call<client::ClusterStats>(
+            client::api::clusterStats(name), this,
+            [this](client::ApiResult<client::ClusterStats> answer) { showStats(answer); });
+    }
+}
+
+QGroupBox* ClusterDetailsDialog::clusterBox(const client::Cluster& cluster) {
     auto* what = new QGroupBox(tr("Cluster"), this);
     auto* whatForm = new QFormLayout(what);
     whatForm->addRow(tr("Passive node"),
@@ -92,8 +170,10 @@ ClusterDetailsDialog::ClusterDetailsDialog(ServiceConnection* connection,
                                     ? tr("observed (its own history, once it has 3 failovers)")
                                     : tr("declared"),
                                 what));
-    top->addWidget(what, 1);
+    return what;
+}
 
+QGroupBox* ClusterDetailsDialog::historyBox() {
     auto* history = new QGroupBox(tr("History"), this);
     auto* historyForm = new QFormLayout(history);
     failovers_ = valueLabel(QStringLiteral("clusterFailovers"), history);
@@ -104,8 +184,10 @@ ClusterDetailsDialog::ClusterDetailsDialog(ServiceConnection* connection,
     historyForm->addRow(tr("Time active"), activeTime_);
     historyForm->addRow(tr("Last failover"), lastFailover_);
     historyForm->addRow(tr("Observed MTBF / MTTR"), observed_);
-    top->addWidget(history, 1);
+    return history;
+}
 
+QGroupBox* ClusterDetailsDialog::healthBox(std::function<void()> rotate) {
     auto* health = new QGroupBox(tr("Probe and token"), this);
     auto* healthForm = new QFormLayout(health);
     probe_ = valueLabel(QStringLiteral("clusterProbe"), health);
@@ -122,39 +204,15 @@ ClusterDetailsDialog::ClusterDetailsDialog(ServiceConnection* connection,
     rotateButton->setObjectName(QStringLiteral("clusterRotateToken"));
     connect(rotateButton, &QPushButton::clicked, this, [rotate] { rotate(); });
     healthForm->addRow(QString(), rotateButton);
-    top->addWidget(health, 1);
-    layout->addLayout(top);
+    return health;
+}
 
-    // Failovers over time: the timeline of this cluster's node alone, fitted to what is held.
-    std::deque<client::Event> own;
-    int probeFailed = 0;
-    int probeRecovered = 0;
-    QDateTime rotated;
-    for (const client::Event& event : connection->events()) {
-        if (!event.cluster || *event.cluster != name) {
-            continue;
-        }
-        own.push_back(event);
-        probeFailed += event.kind == QLatin1String("probe.failed") ? 1 : 0;
-        probeRecovered += event.kind == QLatin1String("probe.recovered") ? 1 : 0;
-        if (event.kind == QLatin1String("token.rotated")) {
-            rotated = event.time;
-        }
-    }
-    std::vector<client::Node> nodes;
-    for (const client::Node& node : connection->fleet().nodes) {
-        if (node.cluster == name) {
-            nodes.push_back(node);
-        }
-    }
+// Failovers over time: the timeline of this cluster's node alone, fitted to what is held.
+void ClusterDetailsDialog::addFailoverTimeline(QVBoxLayout* layout,
+                                               const std::deque<client::Event>& own,
+                                               const std::vector<client::Node>& nodes) {
     const QDateTime now = QDateTime::currentDateTimeUtc();
-    QDateTime from = own.empty() ? now.addSecs(-3600) : own.front().time;
-    for (const client::Node& node : nodes) {
-        if (node.state == QLatin1String("active") && node.since.isValid()) {
-            from = std::min(from, node.since);
-        }
-    }
-    from = from.addMSecs(-std::max<qint64>(5000, from.msecsTo(now) / 20));
+    const QDateTime from = timelineStart(own, nodes, now);
     Timeline timeline = buildTimeline(own, nodes, from);
     layout->addWidget(new QLabel(
         tr("<b>Failovers over time</b> (since %1, the oldest event the console holds for it)")
@@ -164,18 +222,11 @@ ClusterDetailsDialog::ClusterDetailsDialog(ServiceConnection* connection,
     timeline_->setObjectName(QStringLiteral("clusterFailoverTimeline"));
     timeline_->setTimeline(std::move(timeline), from, now);
     layout->addWidget(timeline_);
+}
 
-    probeEvents_->setText(probeFailed + probeRecovered == 0
-                              ? tr("none among the events held")
-                              : tr("%1 failed, %2 recovered among the events held")
-                                    .arg(probeFailed)
-                                    .arg(probeRecovered));
-    tokenRotated_->setText(
-        rotated.isValid()
-            ? tr("last rotated %1").arg(timeText(rotated))
-            : tr("not rotated since %1 (as far as the events held go)")
-                  .arg(own.empty() ? tr("the console connected") : timeText(own.front().time)));
-
+void ClusterDetailsDialog::addRecentEvents(QVBoxLayout* layout,
+                                           const std::deque<client::Event>& own,
+                                           const QString& cluster) {
     layout->addWidget(new QLabel(tr("<b>Recent events</b>"), this));
     history_ = new QListWidget(this);
     history_->setObjectName(QStringLiteral("clusterHistory"));
@@ -187,19 +238,9 @@ ClusterDetailsDialog::ClusterDetailsDialog(ServiceConnection* connection,
                 .arg(timeText(it->time), it->kind, eventDetailsText(it->details))));
     }
     if (history_->count() == 0) {
-        history_->addItem(tr("No event of %1 among those the console holds.").arg(name));
+        history_->addItem(tr("No event of %1 among those the console holds.").arg(cluster));
     }
     layout->addWidget(history_, 1);
-    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
-    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
-    layout->addWidget(buttons);
-    resize(fontMetrics().averageCharWidth() * 190, fontMetrics().height() * 40);
-
-    if (connection->client() != nullptr) {
-        connection->client()->call<client::ClusterStats>(
-            client::api::clusterStats(name), this,
-            [this](client::ApiResult<client::ClusterStats> answer) { showStats(answer); });
-    }
 }
 
 void ClusterDetailsDialog::showStats(const client::ApiResult<client::ClusterStats>& answer) {

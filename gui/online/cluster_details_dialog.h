@@ -6,12 +6,16 @@
 #pragma once
 
 #include <QDialog>
+#include <deque>
 #include <functional>
+#include <vector>
 
 #include "gui/online/service_connection.h"
 
+class QGroupBox;
 class QLabel;
 class QListWidget;
+class QVBoxLayout;
 
 namespace understudy::gui {
 
@@ -34,6 +38,13 @@ public:
     QListWidget* history() const { return history_; }
 
 private:
+    QGroupBox* clusterBox(const client::Cluster& cluster);
+    QGroupBox* historyBox();
+    QGroupBox* healthBox(std::function<void()> rotate);
+    void addFailoverTimeline(QVBoxLayout* layout, const std::deque<client::Event>& own,
+                             const std::vector<client::Node>& nodes);
+    void addRecentEvents(QVBoxLayout* layout, const std::deque<client::Event>& own,
+                         const QString& cluster);
     void showStats(const client::ApiResult<client::ClusterStats>& answer);
 
     QLabel* failovers_ = nullptr;

@@ -13,7 +13,6 @@
 #include <QMessageBox>
 #include <QProgressDialog>
 #include <QPushButton>
-#include <QSettings>
 #include <QStatusBar>
 #include <QTableView>
 #include <QTimer>
@@ -32,26 +31,14 @@
 #include "gui/online/timeline_view.h"
 #include "gui/online/token_store.h"
 #include "gui/widgets/add_cluster_dialog.h"
+#include "gui/widgets/console_action.h"
+#include "gui/widgets/console_settings.h"
 #include "gui/widgets/quantity_format.h"
 #include "sizing/fleet_file.h"
 
 namespace understudy::gui {
 
 namespace {
-
-QSettings consoleSettings() {
-    return QSettings(QStringLiteral("Understudy"), QStringLiteral("understudy-console"));
-}
-
-QAction* serviceAction(QObject* parent, const char* name, const QString& text,
-                       const QKeySequence& shortcut, const QString& tip) {
-    auto* action = new QAction(text, parent);
-    action->setObjectName(QString::fromLatin1(name));
-    action->setShortcut(shortcut);
-    action->setToolTip(tip);
-    action->setStatusTip(tip);
-    return action;
-}
 
 void showError(QWidget* parent, const QString& title, const QString& text) {
     auto* box = new QMessageBox(QMessageBox::Warning, title, text, QMessageBox::Ok, parent);
@@ -87,6 +74,47 @@ void showTokenOnce(QWidget* parent, const QString& cluster, const QString& token
     layout->addWidget(buttons);
     dialog->setMinimumWidth(dialog->fontMetrics().averageCharWidth() * 80);
     dialog->open();
+}
+
+// The service's refusal as the add-cluster dialog shows it, beside the offending field.
+Error submitFailure(const client::ApiError& error, const QString& verb) {
+    const std::string where = error.field.isEmpty() ? std::string() : error.field.toStdString();
+    return Error{error.code.toStdString(), (verb + describeApiError(error)).toStdString(), where};
+}
+
+// What admission would say of `cluster` from the service's what-if with it added.
+QString admissionPreview(const client::Sizing& sizing, const QString& cluster) {
+    double worst = 0;
+    QString where;
+    QStringList unservable;
+    for (const client::SizingAppliance& appliance : sizing.appliances) {
+        const double risk =
+            std::max(appliance.memory_mib.overflow_risk, appliance.vcpus.overflow_risk);
+        if (risk >= worst) {
+            worst = risk;
+            where = appliance.name;
+        }
+        for (const client::Unservable& item : appliance.unservable) {
+            unservable << OnlineConsole::tr("%1 (%2 needs %3, %4 available)")
+                              .arg(item.cluster, item.resource)
+                              .arg(item.needed)
+                              .arg(item.available);
+        }
+    }
+    const bool fits = worst <= sizing.target_risk && unservable.isEmpty();
+    QString note =
+        OnlineConsole::tr(
+            "<b>Admission preview</b>: with %1 the worst overflow risk would be "
+            "%2 (on %3) against the target %4, so it %5.")
+            .arg(cluster.toHtmlEscaped(), formatRisk(worst), where, formatRisk(sizing.target_risk),
+                 fits ? OnlineConsole::tr("would be <b>accepted</b>")
+                      : OnlineConsole::tr("would be <b>refused</b>"));
+    if (!unservable.isEmpty()) {
+        note += QStringLiteral("<br>") +
+                OnlineConsole::tr("Could never be served: %1.")
+                    .arg(unservable.join(QStringLiteral("; ")).toHtmlEscaped());
+    }
+    return note;
 }
 
 }  // namespace
@@ -128,35 +156,35 @@ OnlineConsole::OnlineConsole(QMainWindow* window)
     connect(countdown_, &QTimer::timeout, this, &OnlineConsole::updateState);
 
     connectAction_ =
-        serviceAction(this, "connectAction", tr("&Connect…"), QKeySequence(Qt::CTRL | Qt::Key_K),
+        consoleAction(this, "connectAction", tr("&Connect…"), QKeySequence(Qt::CTRL | Qt::Key_K),
                       tr("Connect to an understudyd service"));
     connect(connectAction_, &QAction::triggered, this, &OnlineConsole::showConnectDialog);
-    disconnectAction_ = serviceAction(this, "disconnectAction", tr("&Disconnect"), {},
+    disconnectAction_ = consoleAction(this, "disconnectAction", tr("&Disconnect"), {},
                                       tr("Stop following the service"));
     connect(disconnectAction_, &QAction::triggered, this, [this] {
         connection_->disconnectFromService();
         emit message(tr("Disconnected; the views keep what they last showed"), 5000);
     });
-    registerAction_ = serviceAction(this, "registerClusterAction", tr("&Register cluster…"),
+    registerAction_ = consoleAction(this, "registerClusterAction", tr("&Register cluster…"),
                                     QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_N),
                                     tr("Register a cluster with the service, through admission"));
     connect(registerAction_, &QAction::triggered, this, &OnlineConsole::registerCluster);
-    removeAction_ = serviceAction(this, "removeClusterAction", tr("Re&move cluster…"), {},
+    removeAction_ = consoleAction(this, "removeClusterAction", tr("Re&move cluster…"), {},
                                   tr("Remove the selected node's cluster from the service"));
     connect(removeAction_, &QAction::triggered, this, [this] { removeCluster(selectedCluster()); });
-    editAction_ = serviceAction(this, "editClusterAction", tr("&Change cluster…"), {},
+    editAction_ = consoleAction(this, "editClusterAction", tr("&Change cluster…"), {},
                                 tr("Change the selected node's cluster, through admission"));
     connect(editAction_, &QAction::triggered, this, [this] { editCluster(selectedCluster()); });
-    rotateAction_ = serviceAction(this, "rotateTokenAction", tr("Rotate &token…"), {},
+    rotateAction_ = consoleAction(this, "rotateTokenAction", tr("Rotate &token…"), {},
                                   tr("Give the selected node's cluster a new token"));
     connect(rotateAction_, &QAction::triggered, this, [this] { rotateToken(selectedCluster()); });
-    detailsAction_ = serviceAction(this, "clusterDetailsAction", tr("Cluster &details…"),
+    detailsAction_ = consoleAction(this, "clusterDetailsAction", tr("Cluster &details…"),
                                    QKeySequence(Qt::CTRL | Qt::Key_I),
                                    tr("History, time active and probes of the selected cluster"));
     connect(detailsAction_, &QAction::triggered, this,
             [this] { showClusterDetails(selectedCluster()); });
 
-    whatIfAction_ = serviceAction(this, "whatIfFailAction", tr("What if it &failed now?"),
+    whatIfAction_ = consoleAction(this, "whatIfFailAction", tr("What if it &failed now?"),
                                   QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_W),
                                   tr("Ask the service what a failover of the selected node's "
                                      "cluster would get now; changes nothing"));
@@ -333,116 +361,96 @@ void OnlineConsole::openClusterDialog(const QString& title,
 }
 
 // First press: what admission would say, from the service's what-if (nothing changes). Second
-// press, on the same values: the registration itself, which admission may still refuse.
+// press, on the same values: the registration (or the change) itself, which admission may still
+// refuse.
 void OnlineConsole::submitCluster(const sizing::ClusterSpec& cluster) {
-    client::ApiClient* client = connection_->client();
     QPointer<AddClusterDialog> dialog = registerDialog_;
-    if (client == nullptr || dialog == nullptr) {
+    if (connection_->client() == nullptr || dialog == nullptr) {
         return;
     }
-    const QString name = QString::fromStdString(cluster.name);
-    auto failure = [](const client::ApiError& error, const QString& verb) {
-        const std::string where = error.field.isEmpty() ? std::string() : error.field.toStdString();
-        return Error{error.code.toStdString(), (verb + describeApiError(error)).toStdString(),
-                     where};
-    };
-    if (previewed_ && *previewed_ == cluster && !editing_.isEmpty()) {
-        QJsonObject changes = clusterJson(cluster);
-        changes.remove(QStringLiteral("name"));
-        client->call<client::Cluster>(
-            client::api::changeCluster(editing_, changes), this,
-            [this, dialog, name, failure](client::ApiResult<client::Cluster> answer) {
-                if (dialog == nullptr) {
-                    return;
-                }
-                if (!answer) {
-                    previewed_.reset();
-                    dialog->showNote({}, tr("Check admission"));
-                    dialog->finishAdd(failure(answer.error(), answer.error().refusal
-                                                                  ? tr("admission refused it. ")
-                                                                  : QString()));
-                    return;
-                }
-                dialog->finishAdd(Done{});
-                emit message(tr("Changed %1").arg(name), 10000);
-                connection_->refresh();
-            });
-        return;
+    if (!previewed_ || *previewed_ != cluster) {
+        previewAdmission(cluster, dialog);
+    } else if (editing_.isEmpty()) {
+        sendRegistration(cluster, dialog);
+    } else {
+        sendChange(cluster, dialog);
     }
-    if (previewed_ && *previewed_ == cluster) {
-        client->call<client::Registration>(
-            client::api::registerClusters(clusterJson(cluster)), this,
-            [this, dialog, name, failure](client::ApiResult<client::Registration> answer) {
-                if (dialog == nullptr) {
-                    return;
-                }
-                if (!answer) {
-                    previewed_.reset();
-                    dialog->showNote({}, tr("Check admission"));
-                    dialog->finishAdd(failure(answer.error(), answer.error().refusal
-                                                                  ? tr("admission refused it. ")
-                                                                  : QString()));
-                    return;
-                }
-                dialog->finishAdd(Done{});
-                emit message(tr("Registered %1").arg(name), 10000);
-                for (const client::Cluster& added : answer->clusters) {
-                    if (added.token) {
-                        showTokenOnce(window_, added.name, *added.token);
-                    }
-                }
-                connection_->refresh();
-            });
-        return;
-    }
+}
+
+void OnlineConsole::previewAdmission(const sizing::ClusterSpec& cluster,
+                                     QPointer<AddClusterDialog> dialog) {
     client::WhatIfRequest request;
     request.add.append(clusterJson(cluster));
     if (!editing_.isEmpty()) {
         request.remove << editing_;
     }
-    client->call<client::WhatIfAnswer>(
+    connection_->client()->call<client::WhatIfAnswer>(
         client::api::whatIf(request), this,
-        [this, dialog, cluster, name, failure](client::ApiResult<client::WhatIfAnswer> answer) {
+        [this, dialog, cluster](client::ApiResult<client::WhatIfAnswer> answer) {
             if (dialog == nullptr) {
                 return;
             }
             if (!answer) {
-                dialog->finishAdd(failure(answer.error(), QString()));
+                dialog->finishAdd(submitFailure(answer.error(), QString()));
                 return;
             }
-            const client::Sizing& sizing = answer->sizing;
-            double worst = 0;
-            QString where;
-            QStringList unservable;
-            for (const client::SizingAppliance& appliance : sizing.appliances) {
-                const double risk =
-                    std::max(appliance.memory_mib.overflow_risk, appliance.vcpus.overflow_risk);
-                if (risk >= worst) {
-                    worst = risk;
-                    where = appliance.name;
-                }
-                for (const client::Unservable& item : appliance.unservable) {
-                    unservable << tr("%1 (%2 needs %3, %4 available)")
-                                      .arg(item.cluster, item.resource)
-                                      .arg(item.needed)
-                                      .arg(item.available);
-                }
-            }
-            const bool fits = worst <= sizing.target_risk && unservable.isEmpty();
-            QString note =
-                tr("<b>Admission preview</b>: with %1 the worst overflow risk would be "
-                   "%2 (on %3) against the target %4, so it %5.")
-                    .arg(name.toHtmlEscaped(), formatRisk(worst), where,
-                         formatRisk(sizing.target_risk),
-                         fits ? tr("would be <b>accepted</b>") : tr("would be <b>refused</b>"));
-            if (!unservable.isEmpty()) {
-                note += QStringLiteral("<br>") +
-                        tr("Could never be served: %1.")
-                            .arg(unservable.join(QStringLiteral("; ")).toHtmlEscaped());
-            }
             previewed_ = cluster;
-            dialog->showNote(note, tr("&Register"));
+            dialog->showNote(admissionPreview(answer->sizing, QString::fromStdString(cluster.name)),
+                             tr("&Register"));
         });
+}
+
+void OnlineConsole::sendRegistration(const sizing::ClusterSpec& cluster,
+                                     QPointer<AddClusterDialog> dialog) {
+    const QString name = QString::fromStdString(cluster.name);
+    connection_->client()->call<client::Registration>(
+        client::api::registerClusters(clusterJson(cluster)), this,
+        [this, dialog, name](client::ApiResult<client::Registration> answer) {
+            if (dialog == nullptr) {
+                return;
+            }
+            if (!answer) {
+                submitRefused(dialog, answer.error());
+                return;
+            }
+            dialog->finishAdd(Done{});
+            emit message(tr("Registered %1").arg(name), 10000);
+            for (const client::Cluster& added : answer->clusters) {
+                if (added.token) {
+                    showTokenOnce(window_, added.name, *added.token);
+                }
+            }
+            connection_->refresh();
+        });
+}
+
+void OnlineConsole::sendChange(const sizing::ClusterSpec& cluster,
+                               QPointer<AddClusterDialog> dialog) {
+    const QString name = QString::fromStdString(cluster.name);
+    QJsonObject changes = clusterJson(cluster);
+    changes.remove(QStringLiteral("name"));
+    connection_->client()->call<client::Cluster>(
+        client::api::changeCluster(editing_, changes), this,
+        [this, dialog, name](client::ApiResult<client::Cluster> answer) {
+            if (dialog == nullptr) {
+                return;
+            }
+            if (!answer) {
+                submitRefused(dialog, answer.error());
+                return;
+            }
+            dialog->finishAdd(Done{});
+            emit message(tr("Changed %1").arg(name), 10000);
+            connection_->refresh();
+        });
+}
+
+// The dialog goes back to asking for a preview, with the service's reason beside the field.
+void OnlineConsole::submitRefused(AddClusterDialog* dialog, const client::ApiError& error) {
+    previewed_.reset();
+    dialog->showNote({}, tr("Check admission"));
+    dialog->finishAdd(
+        submitFailure(error, error.refusal ? tr("admission refused it. ") : QString()));
 }
 
 void OnlineConsole::removeCluster(const QString& cluster) {

@@ -68,6 +68,10 @@ private:
     void updateActions();
     QString selectedCluster() const;
     void submitCluster(const sizing::ClusterSpec& cluster);
+    void previewAdmission(const sizing::ClusterSpec& cluster, QPointer<AddClusterDialog> dialog);
+    void sendRegistration(const sizing::ClusterSpec& cluster, QPointer<AddClusterDialog> dialog);
+    void sendChange(const sizing::ClusterSpec& cluster, QPointer<AddClusterDialog> dialog);
+    void submitRefused(AddClusterDialog* dialog, const client::ApiError& error);
     void openClusterDialog(const QString& title, const std::optional<client::Cluster>& editing);
 
     QMainWindow* window_;
