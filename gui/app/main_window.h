@@ -85,38 +85,40 @@ private:
     void createServiceWhatIf();
     void createStatusBar();
     void restoreSettings();
-    // main_window_actions.cpp
-    void createActions();
-    void createFileActions();
-    void createWhatIfActions();
-    void createViewActions();
-    void createMenus();
-
     void connectionChanged();
     void serviceFleetChanged();
-    void exportFinished(bool ok, const QString& path, const QString& message);
     void showSnapshot(std::shared_ptr<const SizingSnapshot> snapshot);
     void whatIfEdited();
     void recompute(bool now);
     void setModified(bool modified);
     void updateTitle();
-    void updateActions();
     void updateTakeovers();
     void askService();
     void leaveLive();
-    void addFromFileDialog();
     void removeSelectedClusters();
     void failSelectedClusters();
     void clearFailovers();
     void revertToFile();
-    void openDialog();
-    void saveAs();
-    void save();
-    void exportDialog();
     void showAddCluster();
     void toggleDarkPalette(bool dark);
     void showError(const QString& title, const QString& message);
     bool confirmDiscard();
+
+    // In main_window_actions.cpp.
+    void createActions();
+    void createFileActions();
+    void createWhatIfActions();
+    void createViewActions();
+    void createMenus();
+    void updateActions();
+
+    // In main_window_files.cpp.
+    void openDialog();
+    void save();
+    void saveAs();
+    void exportDialog();
+    void exportFinished(bool ok, const QString& path, const QString& message);
+    void addFromFileDialog();
 
     SizingRunner* runner_ = nullptr;
     ReportExporter* exporter_ = nullptr;
