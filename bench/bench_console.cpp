@@ -15,8 +15,8 @@
 #include <iostream>
 #include <string>
 
-#include "gui/main_window.h"
-#include "gui/what_if_panel.h"
+#include "gui/app/main_window.h"
+#include "gui/offline/what_if_panel.h"
 
 using namespace understudy::gui;
 

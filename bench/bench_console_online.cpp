@@ -25,12 +25,12 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "gui/dashboard_view.h"
-#include "gui/event_log_view.h"
-#include "gui/main_window.h"
-#include "gui/node_table_model.h"
-#include "gui/nodes_view.h"
-#include "gui/online_console.h"
+#include "gui/app/main_window.h"
+#include "gui/online/dashboard_view.h"
+#include "gui/online/event_log_view.h"
+#include "gui/online/node_table_model.h"
+#include "gui/online/nodes_view.h"
+#include "gui/online/online_console.h"
 
 namespace {
 

@@ -8,8 +8,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include "gui/main_window.h"
-#include "gui/sizing_runner.h"
+#include "gui/app/main_window.h"
+#include "gui/offline/sizing_runner.h"
 
 namespace understudy::gui::testing {
 

@@ -14,11 +14,11 @@
 #include <QtTest>
 
 #include "console_test_support.h"
-#include "gui/add_cluster_dialog.h"
-#include "gui/clusters_view.h"
-#include "gui/risk_spin_box.h"
-#include "gui/sizing_view.h"
-#include "gui/what_if_panel.h"
+#include "gui/offline/clusters_view.h"
+#include "gui/offline/sizing_view.h"
+#include "gui/offline/what_if_panel.h"
+#include "gui/widgets/add_cluster_dialog.h"
+#include "gui/widgets/risk_spin_box.h"
 
 using namespace understudy::gui;
 using namespace understudy::gui::testing;

@@ -17,13 +17,13 @@
 #include "appliance/client/api_client.h"
 #include "console_test_support.h"
 #include "demo_service.h"
-#include "gui/clusters_view.h"
-#include "gui/live_what_if.h"
-#include "gui/main_window.h"
-#include "gui/online_console.h"
-#include "gui/service_connection.h"
-#include "gui/service_what_if_view.h"
-#include "gui/what_if_panel.h"
+#include "gui/app/main_window.h"
+#include "gui/offline/clusters_view.h"
+#include "gui/offline/what_if_panel.h"
+#include "gui/online/live_what_if.h"
+#include "gui/online/online_console.h"
+#include "gui/online/service_connection.h"
+#include "gui/online/service_what_if_view.h"
 
 using namespace understudy;
 using namespace understudy::gui;

@@ -14,14 +14,14 @@
 #include <QtTest>
 
 #include "console_test_support.h"
-#include "gui/add_cluster_dialog.h"
-#include "gui/clusters_view.h"
-#include "gui/connect_dialog.h"
-#include "gui/console_palette.h"
-#include "gui/online_console.h"
-#include "gui/risk_spin_box.h"
-#include "gui/sizing_view.h"
-#include "gui/what_if_panel.h"
+#include "gui/offline/clusters_view.h"
+#include "gui/offline/sizing_view.h"
+#include "gui/offline/what_if_panel.h"
+#include "gui/online/connect_dialog.h"
+#include "gui/online/online_console.h"
+#include "gui/widgets/add_cluster_dialog.h"
+#include "gui/widgets/console_palette.h"
+#include "gui/widgets/risk_spin_box.h"
 #include "sizing/fleet_file.h"
 
 using namespace understudy;

@@ -1,6 +1,6 @@
 #include <QtTest>
 
-#include "gui/offline_arbitration.h"
+#include "gui/offline/offline_arbitration.h"
 #include "sizing/engine.h"
 
 using namespace understudy;

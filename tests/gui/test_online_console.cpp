@@ -24,15 +24,15 @@
 
 #include "console_test_support.h"
 #include "demo_service.h"
-#include "gui/add_cluster_dialog.h"
-#include "gui/connect_dialog.h"
-#include "gui/dashboard_view.h"
-#include "gui/event_log_view.h"
-#include "gui/main_window.h"
-#include "gui/nodes_view.h"
-#include "gui/online_console.h"
-#include "gui/timeline_view.h"
-#include "gui/token_store.h"
+#include "gui/app/main_window.h"
+#include "gui/online/connect_dialog.h"
+#include "gui/online/dashboard_view.h"
+#include "gui/online/event_log_view.h"
+#include "gui/online/nodes_view.h"
+#include "gui/online/online_console.h"
+#include "gui/online/timeline_view.h"
+#include "gui/online/token_store.h"
+#include "gui/widgets/add_cluster_dialog.h"
 
 using namespace understudy::gui;
 using namespace understudy::gui::testing;

@@ -21,16 +21,16 @@
 
 #include "console_test_support.h"
 #include "demo_service.h"
-#include "gui/clusters_view.h"
-#include "gui/dashboard_view.h"
-#include "gui/event_log_view.h"
-#include "gui/node_table_model.h"
-#include "gui/nodes_view.h"
-#include "gui/online_console.h"
-#include "gui/service_what_if_view.h"
-#include "gui/sizing_view.h"
-#include "gui/timeline_view.h"
-#include "gui/what_if_panel.h"
+#include "gui/offline/clusters_view.h"
+#include "gui/offline/sizing_view.h"
+#include "gui/offline/what_if_panel.h"
+#include "gui/online/dashboard_view.h"
+#include "gui/online/event_log_view.h"
+#include "gui/online/node_table_model.h"
+#include "gui/online/nodes_view.h"
+#include "gui/online/online_console.h"
+#include "gui/online/service_what_if_view.h"
+#include "gui/online/timeline_view.h"
 
 using namespace understudy::gui;
 using namespace understudy::gui::testing;

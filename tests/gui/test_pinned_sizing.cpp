@@ -4,7 +4,7 @@
 #include <QtTest>
 #include <algorithm>
 
-#include "gui/pinned_sizing.h"
+#include "gui/offline/pinned_sizing.h"
 #include "sizing/engine.h"
 
 using namespace understudy;

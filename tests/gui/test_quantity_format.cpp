@@ -1,6 +1,6 @@
 #include <QtTest>
 
-#include "gui/quantity_format.h"
+#include "gui/widgets/quantity_format.h"
 
 using namespace understudy::gui;
 
