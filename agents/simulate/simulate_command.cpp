@@ -16,8 +16,8 @@
 #include <optional>
 #include <set>
 
-#include "agents/ctl_output.h"
-#include "agents/ctl_settings.h"
+#include "agents/ctl/ctl_output.h"
+#include "agents/ctl/ctl_settings.h"
 #include "agents/simulate/fleet_simulation.h"
 #include "agents/simulate/simulation_driver.h"
 #include "appliance/client/api_client.h"

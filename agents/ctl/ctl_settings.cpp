@@ -1,4 +1,4 @@
-#include "agents/ctl_settings.h"
+#include "agents/ctl/ctl_settings.h"
 
 #include <QDir>
 #include <QFile>

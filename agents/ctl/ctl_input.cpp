@@ -1,4 +1,4 @@
-#include "agents/ctl_input.h"
+#include "agents/ctl/ctl_input.h"
 
 #include <QFile>
 #include <QFileInfo>

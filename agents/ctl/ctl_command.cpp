@@ -1,4 +1,4 @@
-#include "agents/ctl_command.h"
+#include "agents/ctl/ctl_command.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -7,8 +7,8 @@
 #include <QThread>
 #include <functional>
 
-#include "agents/ctl_input.h"
-#include "agents/ctl_output.h"
+#include "agents/ctl/ctl_input.h"
+#include "agents/ctl/ctl_output.h"
 #include "appliance/client/api_client.h"
 
 namespace understudy::agents {

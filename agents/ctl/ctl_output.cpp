@@ -1,4 +1,4 @@
-#include "agents/ctl_output.h"
+#include "agents/ctl/ctl_output.h"
 
 #include <algorithm>
 #include <cmath>
