@@ -108,6 +108,154 @@ Result<QUrl> parseUrl(const QString& text, const QString& from) {
     return url;
 }
 
+// ctl.conf, read the first time a value is still missing after the options and the
+// environment.
+class LazyConfig {
+public:
+    LazyConfig(QString path, QString home) : path_(std::move(path)), home_(std::move(home)) {}
+
+    Result<std::optional<ConfigValue>> value(const QString& key) {
+        if (!values_) {
+            auto read = readConfig(path_);
+            if (!read) {
+                return read.error();
+            }
+            values_ = std::move(read).value();
+        }
+        if (!values_->contains(key)) {
+            return std::optional<ConfigValue>();
+        }
+        return std::optional<ConfigValue>((*values_)[key]);
+    }
+
+    // A file the config names, relative to its folder.
+    QString path(const QString& value) const { return configRelative(value, path_, home_); }
+
+private:
+    QString path_;
+    QString home_;
+    std::optional<ConfigValues> values_;
+};
+
+// --url, then UNDERSTUDY_URL, then the config, then the default.
+Status resolveUrl(const GlobalOptions& options, const QProcessEnvironment& environment,
+                  LazyConfig& config, CtlSettings& settings) {
+    QString url_text;
+    if (options.url) {
+        url_text = *options.url;
+        settings.url_source = QStringLiteral("--url");
+    } else if (environment.contains(QStringLiteral("UNDERSTUDY_URL")) &&
+               !environment.value(QStringLiteral("UNDERSTUDY_URL")).isEmpty()) {
+        url_text = environment.value(QStringLiteral("UNDERSTUDY_URL"));
+        settings.url_source = QStringLiteral("UNDERSTUDY_URL");
+    } else {
+        auto configured = config.value(QStringLiteral("url"));
+        if (!configured) {
+            return configured.error();
+        }
+        if (*configured) {
+            url_text = (*configured)->value;
+            settings.url_source = (*configured)->where;
+        } else {
+            url_text = QString::fromLatin1(client::kDefaultUrl);
+            settings.url_source = QStringLiteral("default");
+        }
+    }
+    auto url = parseUrl(url_text, settings.url_source);
+    if (!url) {
+        return url.error();
+    }
+    settings.url = *url;
+    return Done{};
+}
+
+// --token-file, then UNDERSTUDY_TOKEN, then the config's token_file; else none.
+Status resolveToken(const GlobalOptions& options, const QProcessEnvironment& environment,
+                    LazyConfig& config, CtlSettings& settings) {
+    if (options.token_file) {
+        auto token = readToken(*options.token_file, QStringLiteral("--token-file"));
+        if (!token) {
+            return token.error();
+        }
+        settings.token = *token;
+        settings.token_source = QStringLiteral("--token-file");
+    } else if (!environment.value(QStringLiteral("UNDERSTUDY_TOKEN")).trimmed().isEmpty()) {
+        settings.token = environment.value(QStringLiteral("UNDERSTUDY_TOKEN")).trimmed().toUtf8();
+        settings.token_source = QStringLiteral("UNDERSTUDY_TOKEN");
+    } else {
+        auto configured = config.value(QStringLiteral("token_file"));
+        if (!configured) {
+            return configured.error();
+        }
+        if (*configured) {
+            auto token = readToken(config.path((*configured)->value), (*configured)->where);
+            if (!token) {
+                return token.error();
+            }
+            settings.token = *token;
+            settings.token_source = (*configured)->where;
+        }
+    }
+    return Done{};
+}
+
+// --timeout, then the config, then the default.
+Status resolveTimeout(const GlobalOptions& options, const QProcessEnvironment&, LazyConfig& config,
+                      CtlSettings& settings) {
+    double timeout_s = kDefaultTimeoutS;
+    if (options.timeout_s) {
+        timeout_s = *options.timeout_s;
+    } else {
+        auto configured = config.value(QStringLiteral("timeout"));
+        if (!configured) {
+            return configured.error();
+        }
+        if (*configured) {
+            auto seconds = parseSeconds((*configured)->value, (*configured)->where + ": timeout");
+            if (!seconds) {
+                return seconds.error();
+            }
+            timeout_s = *seconds;
+        }
+    }
+    settings.timeout = std::chrono::milliseconds(std::llround(timeout_s * 1000.0));
+    return Done{};
+}
+
+// --ca-file and --insecure, then (for an https URL only) the config.
+Status resolveTls(const GlobalOptions& options, const QProcessEnvironment&, LazyConfig& config,
+                  CtlSettings& settings) {
+    const bool https = settings.url.scheme() == QLatin1String("https");
+    if (options.ca_file) {
+        settings.ca_file = *options.ca_file;
+    } else if (https) {
+        auto configured = config.value(QStringLiteral("ca_file"));
+        if (!configured) {
+            return configured.error();
+        }
+        if (*configured) {
+            settings.ca_file = config.path((*configured)->value);
+        }
+    }
+    settings.insecure = options.insecure;
+    if (!options.insecure && https) {
+        auto configured = config.value(QStringLiteral("insecure"));
+        if (!configured) {
+            return configured.error();
+        }
+        if (*configured) {
+            const QString value = (*configured)->value.toLower();
+            if (value != QLatin1String("true") && value != QLatin1String("false")) {
+                return usage(QStringLiteral("insecure must be true or false, not \"%1\"")
+                                 .arg((*configured)->value),
+                             (*configured)->where);
+            }
+            settings.insecure = value == QLatin1String("true");
+        }
+    }
+    return Done{};
+}
+
 }  // namespace
 
 QString ctlConfigPath(const QString& home) {
@@ -128,121 +276,11 @@ Result<double> parseSeconds(const QString& text, const QString& what) {
 Result<CtlSettings> resolveSettings(const GlobalOptions& options,
                                     const QProcessEnvironment& environment) {
     const QString home = environment.value(QStringLiteral("HOME"), QDir::homePath());
-    const QString config_path = ctlConfigPath(home);
-    std::optional<ConfigValues> config;
-    const auto fromConfig = [&](const QString& key) -> Result<std::optional<ConfigValue>> {
-        if (!config) {
-            auto read = readConfig(config_path);
-            if (!read) {
-                return read.error();
-            }
-            config = std::move(read).value();
-        }
-        if (!config->contains(key)) {
-            return std::optional<ConfigValue>();
-        }
-        return std::optional<ConfigValue>((*config)[key]);
-    };
-
+    LazyConfig config(ctlConfigPath(home), home);
     CtlSettings settings;
-    // The URL.
-    QString url_text;
-    if (options.url) {
-        url_text = *options.url;
-        settings.url_source = QStringLiteral("--url");
-    } else if (environment.contains(QStringLiteral("UNDERSTUDY_URL")) &&
-               !environment.value(QStringLiteral("UNDERSTUDY_URL")).isEmpty()) {
-        url_text = environment.value(QStringLiteral("UNDERSTUDY_URL"));
-        settings.url_source = QStringLiteral("UNDERSTUDY_URL");
-    } else {
-        auto configured = fromConfig(QStringLiteral("url"));
-        if (!configured) {
-            return configured.error();
-        }
-        if (*configured) {
-            url_text = (*configured)->value;
-            settings.url_source = (*configured)->where;
-        } else {
-            url_text = QString::fromLatin1(client::kDefaultUrl);
-            settings.url_source = QStringLiteral("default");
-        }
-    }
-    auto url = parseUrl(url_text, settings.url_source);
-    if (!url) {
-        return url.error();
-    }
-    settings.url = *url;
-
-    // The token.
-    if (options.token_file) {
-        auto token = readToken(*options.token_file, QStringLiteral("--token-file"));
-        if (!token) {
-            return token.error();
-        }
-        settings.token = *token;
-        settings.token_source = QStringLiteral("--token-file");
-    } else if (!environment.value(QStringLiteral("UNDERSTUDY_TOKEN")).trimmed().isEmpty()) {
-        settings.token = environment.value(QStringLiteral("UNDERSTUDY_TOKEN")).trimmed().toUtf8();
-        settings.token_source = QStringLiteral("UNDERSTUDY_TOKEN");
-    } else {
-        auto configured = fromConfig(QStringLiteral("token_file"));
-        if (!configured) {
-            return configured.error();
-        }
-        if (*configured) {
-            const QString path = configRelative((*configured)->value, config_path, home);
-            auto token = readToken(path, (*configured)->where);
-            if (!token) {
-                return token.error();
-            }
-            settings.token = *token;
-            settings.token_source = (*configured)->where;
-        }
-    }
-
-    // Timeout and TLS: options first, then the config file.
-    double timeout_s = kDefaultTimeoutS;
-    if (options.timeout_s) {
-        timeout_s = *options.timeout_s;
-    } else {
-        auto configured = fromConfig(QStringLiteral("timeout"));
-        if (!configured) {
-            return configured.error();
-        }
-        if (*configured) {
-            auto seconds = parseSeconds((*configured)->value, (*configured)->where + ": timeout");
-            if (!seconds) {
-                return seconds.error();
-            }
-            timeout_s = *seconds;
-        }
-    }
-    settings.timeout = std::chrono::milliseconds(std::llround(timeout_s * 1000.0));
-    if (options.ca_file) {
-        settings.ca_file = *options.ca_file;
-    } else if (settings.url.scheme() == QLatin1String("https")) {
-        auto configured = fromConfig(QStringLiteral("ca_file"));
-        if (!configured) {
-            return configured.error();
-        }
-        if (*configured) {
-            settings.ca_file = configRelative((*configured)->value, config_path, home);
-        }
-    }
-    settings.insecure = options.insecure;
-    if (!options.insecure && settings.url.scheme() == QLatin1String("https")) {
-        auto configured = fromConfig(QStringLiteral("insecure"));
-        if (!configured) {
-            return configured.error();
-        }
-        if (*configured) {
-            const QString value = (*configured)->value.toLower();
-            if (value != QLatin1String("true") && value != QLatin1String("false")) {
-                return usage(QStringLiteral("insecure must be true or false, not \"%1\"")
-                                 .arg((*configured)->value),
-                             (*configured)->where);
-            }
-            settings.insecure = value == QLatin1String("true");
+    for (const auto& step : {resolveUrl, resolveToken, resolveTimeout, resolveTls}) {
+        if (auto status = step(options, environment, config, settings); !status) {
+            return status.error();
         }
     }
     return settings;
