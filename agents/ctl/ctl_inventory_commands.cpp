@@ -1,5 +1,4 @@
 // appliances, groups and clusters: what the service manages and its figures.
-#include <QJsonDocument>
 #include <QJsonObject>
 
 #include "agents/ctl/ctl_input.h"

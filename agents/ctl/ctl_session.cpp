@@ -2,20 +2,6 @@
 
 namespace understudy::agents {
 
-namespace {
-
-client::ClientOptions clientOptions(const CtlSettings& settings) {
-    client::ClientOptions options;
-    options.base_url = settings.url;
-    options.token = settings.token;
-    options.timeout = settings.timeout;
-    options.ca_file = settings.ca_file;
-    options.insecure = settings.insecure;
-    return options;
-}
-
-}  // namespace
-
 Error usageError(const QString& message) {
     return Error{"usage", message.toStdString(), {}};
 }

@@ -7,8 +7,6 @@
 #include <QTextStream>
 #include <cmath>
 
-#include "appliance/client/api_client.h"
-
 namespace understudy::agents {
 
 namespace {
@@ -260,6 +258,16 @@ Status resolveTls(const GlobalOptions& options, const QProcessEnvironment&, Lazy
 
 QString ctlConfigPath(const QString& home) {
     return home + QStringLiteral("/.config/understudy/ctl.conf");
+}
+
+client::ClientOptions clientOptions(const CtlSettings& settings) {
+    client::ClientOptions options;
+    options.base_url = settings.url;
+    options.token = settings.token;
+    options.timeout = settings.timeout;
+    options.ca_file = settings.ca_file;
+    options.insecure = settings.insecure;
+    return options;
 }
 
 Result<double> parseSeconds(const QString& text, const QString& what) {
