@@ -278,25 +278,8 @@ std::optional<Failure> ServiceConnection::placeNodes(const sizing::Fleet& fleet,
     return std::nullopt;
 }
 
-client::ApiResult<qint64> ServiceConnection::lastEventId() {
-    client::EventQuery query;
-    query.limit = kEventPage;
-    for (;;) {
-        auto page = client_->callSync(client::api::events(query));
-        if (!page) {
-            return page.error();
-        }
-        if (page->events.empty()) {
-            return query.since;
-        }
-        query.since = page->next;
-    }
-}
-
-client::ApiResult<std::map<std::string, qint64>> ServiceConnection::eventCounts(
-    qint64 since, const std::vector<QString>& nodes) {
-    std::map<std::string, qint64> counts;
-    const std::set<QString> ours(nodes.begin(), nodes.end());
+client::ApiResult<qint64> ServiceConnection::readEvents(
+    qint64 since, const std::function<void(const client::Event&)>& visit) {
     client::EventQuery query;
     query.since = since;
     query.limit = kEventPage;
@@ -306,15 +289,32 @@ client::ApiResult<std::map<std::string, qint64>> ServiceConnection::eventCounts(
             return page.error();
         }
         if (page->events.empty()) {
-            return counts;
+            return query.since;
         }
         for (const client::Event& e : page->events) {
-            if (e.node && ours.count(*e.node) != 0) {
-                ++counts[e.kind.toStdString()];
-            }
+            visit(e);
         }
         query.since = page->next;
     }
+}
+
+client::ApiResult<qint64> ServiceConnection::lastEventId() {
+    return readEvents(0, [](const client::Event&) {});
+}
+
+client::ApiResult<std::map<std::string, qint64>> ServiceConnection::eventCounts(
+    qint64 since, const std::vector<QString>& nodes) {
+    std::map<std::string, qint64> counts;
+    const std::set<QString> ours(nodes.begin(), nodes.end());
+    auto read = readEvents(since, [&](const client::Event& e) {
+        if (e.node && ours.count(*e.node) != 0) {
+            ++counts[e.kind.toStdString()];
+        }
+    });
+    if (!read) {
+        return read.error();
+    }
+    return counts;
 }
 
 }  // namespace understudy::simulate

@@ -62,6 +62,10 @@ private:
     std::optional<Failure> adoptServiceFigures(sizing::Fleet& fleet,
                                                const std::vector<client::Cluster>& clusters);
     std::optional<Failure> placeNodes(const sizing::Fleet& fleet, ServicePlan& plan);
+    // Reads the event log after `since` page by page, each event through `visit`; gives the id
+    // the log ends at.
+    client::ApiResult<qint64> readEvents(qint64 since,
+                                         const std::function<void(const client::Event&)>& visit);
     client::ApiResult<qint64> lastEventId();
 
     const Options& options_;
