@@ -24,7 +24,7 @@ install(FILES ${installer_dir}/understudyd.conf
 install(FILES ${installer_dir}/understudyd.service DESTINATION /lib/systemd/system
         COMPONENT understudy)
 
-# --- understudy-agents: the cluster nodes (the OCF agents' rule is in agents/) ---
+# --- understudy-agents: the cluster nodes (the agents' rules are in agents/fence/ and ocf/) ---
 install(TARGETS understudyctl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT agents)
 
 # --- understudy-console ---

@@ -35,7 +35,7 @@ QT_LOGGING_RULES="understudy.api.info=false" $build/appliance/daemon/understudyd
 service=$!
 trap 'kill "$service" 2>/dev/null; wait "$service" 2>/dev/null' EXIT
 for _ in $(seq 1 100); do
-  if UNDERSTUDY_TOKEN=$UNDERSTUDY_ADMIN_TOKEN $build/agents/understudyctl --url "$url" check >/dev/null 2>&1; then
+  if UNDERSTUDY_TOKEN=$UNDERSTUDY_ADMIN_TOKEN $build/agents/ctl/understudyctl --url "$url" check >/dev/null 2>&1; then
     break
   fi
   kill -0 "$service" 2>/dev/null || { echo "demo: understudyd exited; see its messages above" >&2; exit 1; }

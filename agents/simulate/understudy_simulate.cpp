@@ -11,11 +11,11 @@
 
 namespace {
 
-// Installed, understudyctl sits in the same bin folder; in the build tree one folder up.
+// Installed, understudyctl sits in the same bin folder; in the build tree in agents/ctl/.
 QString defaultCtl() {
     const QDir here(QCoreApplication::applicationDirPath());
     for (const QString& candidate : {here.filePath(QStringLiteral("understudyctl")),
-                                     here.filePath(QStringLiteral("../understudyctl"))}) {
+                                     here.filePath(QStringLiteral("../ctl/understudyctl"))}) {
         if (QFileInfo(candidate).isExecutable()) {
             return QFileInfo(candidate).absoluteFilePath();
         }

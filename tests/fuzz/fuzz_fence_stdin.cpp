@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "agents/fence_request.h"
+#include "agents/fence/fence_request.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace understudy::agents;

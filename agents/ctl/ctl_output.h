@@ -4,11 +4,14 @@
 // 5 unreachable, timed out or failing).
 #pragma once
 
+#include <QDateTime>
+#include <QJsonObject>
 #include <QString>
 #include <QStringList>
 #include <vector>
 
 #include "appliance/client/api_error.h"
+#include "appliance/client/api_types.h"
 
 namespace understudy::agents {
 
@@ -34,6 +37,14 @@ QString formatAmount(const QString& resource, qint64 amount);
 QString formatRisk(double risk);
 QString formatHours(double hours);
 QString yesNo(bool value);
+// "4 vCPUs, 8 GiB".
+QString formatFootprint(const client::Footprint& footprint);
+// ISO 8601 with milliseconds, or "-" for none.
+QString formatTime(const QDateTime& time);
+// "-" for an empty text.
+QString orDash(const QString& text);
+// One line of JSON.
+QString compactJson(const QJsonObject& object);
 
 // Columns padded to their widest cell, two blanks apart, no trailing blanks.
 class Table {

@@ -1,4 +1,4 @@
-#include "agents/ctl_settings.h"
+#include "agents/ctl/ctl_settings.h"
 
 #include <QDir>
 #include <QFile>
@@ -6,8 +6,6 @@
 #include <QMap>
 #include <QTextStream>
 #include <cmath>
-
-#include "appliance/client/api_client.h"
 
 namespace understudy::agents {
 
@@ -108,44 +106,38 @@ Result<QUrl> parseUrl(const QString& text, const QString& from) {
     return url;
 }
 
-}  // namespace
+// ctl.conf, read the first time a value is still missing after the options and the
+// environment.
+class LazyConfig {
+public:
+    LazyConfig(QString path, QString home) : path_(std::move(path)), home_(std::move(home)) {}
 
-QString ctlConfigPath(const QString& home) {
-    return home + QStringLiteral("/.config/understudy/ctl.conf");
-}
-
-Result<double> parseSeconds(const QString& text, const QString& what) {
-    bool ok = false;
-    const double value = text.toDouble(&ok);
-    if (!ok || !std::isfinite(value) || value <= 0 || value > 86400) {
-        return usage(QStringLiteral("%1 must be a number of seconds above 0 and at most 86400, "
-                                    "not \"%2\"")
-                         .arg(what, text));
-    }
-    return value;
-}
-
-Result<CtlSettings> resolveSettings(const GlobalOptions& options,
-                                    const QProcessEnvironment& environment) {
-    const QString home = environment.value(QStringLiteral("HOME"), QDir::homePath());
-    const QString config_path = ctlConfigPath(home);
-    std::optional<ConfigValues> config;
-    const auto fromConfig = [&](const QString& key) -> Result<std::optional<ConfigValue>> {
-        if (!config) {
-            auto read = readConfig(config_path);
+    Result<std::optional<ConfigValue>> value(const QString& key) {
+        if (!values_) {
+            auto read = readConfig(path_);
             if (!read) {
                 return read.error();
             }
-            config = std::move(read).value();
+            values_ = std::move(read).value();
         }
-        if (!config->contains(key)) {
+        if (!values_->contains(key)) {
             return std::optional<ConfigValue>();
         }
-        return std::optional<ConfigValue>((*config)[key]);
-    };
+        return std::optional<ConfigValue>((*values_)[key]);
+    }
 
-    CtlSettings settings;
-    // The URL.
+    // A file the config names, relative to its folder.
+    QString path(const QString& value) const { return configRelative(value, path_, home_); }
+
+private:
+    QString path_;
+    QString home_;
+    std::optional<ConfigValues> values_;
+};
+
+// --url, then UNDERSTUDY_URL, then the config, then the default.
+Status resolveUrl(const GlobalOptions& options, const QProcessEnvironment& environment,
+                  LazyConfig& config, CtlSettings& settings) {
     QString url_text;
     if (options.url) {
         url_text = *options.url;
@@ -155,7 +147,7 @@ Result<CtlSettings> resolveSettings(const GlobalOptions& options,
         url_text = environment.value(QStringLiteral("UNDERSTUDY_URL"));
         settings.url_source = QStringLiteral("UNDERSTUDY_URL");
     } else {
-        auto configured = fromConfig(QStringLiteral("url"));
+        auto configured = config.value(QStringLiteral("url"));
         if (!configured) {
             return configured.error();
         }
@@ -172,8 +164,12 @@ Result<CtlSettings> resolveSettings(const GlobalOptions& options,
         return url.error();
     }
     settings.url = *url;
+    return Done{};
+}
 
-    // The token.
+// --token-file, then UNDERSTUDY_TOKEN, then the config's token_file; else none.
+Status resolveToken(const GlobalOptions& options, const QProcessEnvironment& environment,
+                    LazyConfig& config, CtlSettings& settings) {
     if (options.token_file) {
         auto token = readToken(*options.token_file, QStringLiteral("--token-file"));
         if (!token) {
@@ -185,13 +181,12 @@ Result<CtlSettings> resolveSettings(const GlobalOptions& options,
         settings.token = environment.value(QStringLiteral("UNDERSTUDY_TOKEN")).trimmed().toUtf8();
         settings.token_source = QStringLiteral("UNDERSTUDY_TOKEN");
     } else {
-        auto configured = fromConfig(QStringLiteral("token_file"));
+        auto configured = config.value(QStringLiteral("token_file"));
         if (!configured) {
             return configured.error();
         }
         if (*configured) {
-            const QString path = configRelative((*configured)->value, config_path, home);
-            auto token = readToken(path, (*configured)->where);
+            auto token = readToken(config.path((*configured)->value), (*configured)->where);
             if (!token) {
                 return token.error();
             }
@@ -199,13 +194,17 @@ Result<CtlSettings> resolveSettings(const GlobalOptions& options,
             settings.token_source = (*configured)->where;
         }
     }
+    return Done{};
+}
 
-    // Timeout and TLS: options first, then the config file.
+// --timeout, then the config, then the default.
+Status resolveTimeout(const GlobalOptions& options, const QProcessEnvironment&, LazyConfig& config,
+                      CtlSettings& settings) {
     double timeout_s = kDefaultTimeoutS;
     if (options.timeout_s) {
         timeout_s = *options.timeout_s;
     } else {
-        auto configured = fromConfig(QStringLiteral("timeout"));
+        auto configured = config.value(QStringLiteral("timeout"));
         if (!configured) {
             return configured.error();
         }
@@ -218,20 +217,27 @@ Result<CtlSettings> resolveSettings(const GlobalOptions& options,
         }
     }
     settings.timeout = std::chrono::milliseconds(std::llround(timeout_s * 1000.0));
+    return Done{};
+}
+
+// --ca-file and --insecure, then (for an https URL only) the config.
+Status resolveTls(const GlobalOptions& options, const QProcessEnvironment&, LazyConfig& config,
+                  CtlSettings& settings) {
+    const bool https = settings.url.scheme() == QLatin1String("https");
     if (options.ca_file) {
         settings.ca_file = *options.ca_file;
-    } else if (settings.url.scheme() == QLatin1String("https")) {
-        auto configured = fromConfig(QStringLiteral("ca_file"));
+    } else if (https) {
+        auto configured = config.value(QStringLiteral("ca_file"));
         if (!configured) {
             return configured.error();
         }
         if (*configured) {
-            settings.ca_file = configRelative((*configured)->value, config_path, home);
+            settings.ca_file = config.path((*configured)->value);
         }
     }
     settings.insecure = options.insecure;
-    if (!options.insecure && settings.url.scheme() == QLatin1String("https")) {
-        auto configured = fromConfig(QStringLiteral("insecure"));
+    if (!options.insecure && https) {
+        auto configured = config.value(QStringLiteral("insecure"));
         if (!configured) {
             return configured.error();
         }
@@ -243,6 +249,46 @@ Result<CtlSettings> resolveSettings(const GlobalOptions& options,
                              (*configured)->where);
             }
             settings.insecure = value == QLatin1String("true");
+        }
+    }
+    return Done{};
+}
+
+}  // namespace
+
+QString ctlConfigPath(const QString& home) {
+    return home + QStringLiteral("/.config/understudy/ctl.conf");
+}
+
+client::ClientOptions clientOptions(const CtlSettings& settings) {
+    client::ClientOptions options;
+    options.base_url = settings.url;
+    options.token = settings.token;
+    options.timeout = settings.timeout;
+    options.ca_file = settings.ca_file;
+    options.insecure = settings.insecure;
+    return options;
+}
+
+Result<double> parseSeconds(const QString& text, const QString& what) {
+    bool ok = false;
+    const double value = text.toDouble(&ok);
+    if (!ok || !std::isfinite(value) || value <= 0 || value > 86400) {
+        return usage(QStringLiteral("%1 must be a number of seconds above 0 and at most 86400, "
+                                    "not \"%2\"")
+                         .arg(what, text));
+    }
+    return value;
+}
+
+Result<CtlSettings> resolveSettings(const GlobalOptions& options,
+                                    const QProcessEnvironment& environment) {
+    const QString home = environment.value(QStringLiteral("HOME"), QDir::homePath());
+    LazyConfig config(ctlConfigPath(home), home);
+    CtlSettings settings;
+    for (const auto& step : {resolveUrl, resolveToken, resolveTimeout, resolveTls}) {
+        if (auto status = step(options, environment, config, settings); !status) {
+            return status.error();
         }
     }
     return settings;

@@ -1,7 +1,7 @@
 #include <QtTest>
 #include <sstream>
 
-#include "agents/fence_request.h"
+#include "agents/fence/fence_request.h"
 
 using namespace understudy::agents;
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "agents/fence_agent.h"
-#include "agents/fence_request.h"
+#include "agents/fence/fence_agent.h"
+#include "agents/fence/fence_request.h"
 
 int main(int argc, char** argv) {
     using namespace understudy::agents;

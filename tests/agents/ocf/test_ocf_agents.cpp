@@ -6,7 +6,7 @@
 #include <QHostInfo>
 #include <QSysInfo>
 
-#include "agent_fixture.h"
+#include "tests/agents/agent_fixture.h"
 
 using namespace understudy::tests;
 

@@ -5,7 +5,7 @@
 #include <ostream>
 #include <string>
 
-#include "agents/fence_request.h"
+#include "agents/fence/fence_request.h"
 
 namespace understudy::agents {
 

@@ -3,7 +3,7 @@
 // or silent service, with fence-agents' exit codes (0 done / on, 1 failed, 2 off).
 #include <QtTest>
 
-#include "agent_fixture.h"
+#include "tests/agents/agent_fixture.h"
 
 using namespace understudy::tests;
 

@@ -1,4 +1,4 @@
-#include "agents/fence_request.h"
+#include "agents/fence/fence_request.h"
 #include "base/error_codes.h"
 
 #include <array>

@@ -1,4 +1,4 @@
-#include "agents/fence_agent.h"
+#include "agents/fence/fence_agent.h"
 
 #include <QFile>
 #include <QProcess>

@@ -1,4 +1,4 @@
-#include "agents/ctl_input.h"
+#include "agents/ctl/ctl_input.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -299,6 +299,81 @@ QString fieldList() {
     return names.join(QStringLiteral(", "));
 }
 
+const ChangeField* changeField(const QString& name) {
+    for (const ChangeField& field : kChangeFields) {
+        if (name == QLatin1String(field.name)) {
+            return &field;
+        }
+    }
+    return nullptr;
+}
+
+// A change's value typed by its field: as sent, and as set in the cluster that checks it.
+struct ChangeValue {
+    QJsonValue sent;
+    nlohmann::json probe;
+};
+
+Result<ChangeValue> changeValue(const ChangeField& field, const QString& name,
+                                const QString& text) {
+    switch (field.type) {
+        case FieldType::integer: {
+            bool ok = false;
+            const qint64 number = text.toLongLong(&ok);
+            if (!ok) {
+                return invalid(
+                    QStringLiteral("%1 must be a whole number, not \"%2\"").arg(name, text));
+            }
+            return ChangeValue{QJsonValue(number), number};
+        }
+        case FieldType::real: {
+            bool ok = false;
+            const double number = text.toDouble(&ok);
+            if (!ok || !std::isfinite(number)) {
+                return invalid(
+                    QStringLiteral("%1 must be a number of hours, not \"%2\"").arg(name, text));
+            }
+            return ChangeValue{number, number};
+        }
+        case FieldType::name_or_none:
+            if (text.isEmpty() || text == QLatin1String("null")) {
+                return ChangeValue{QJsonValue(QJsonValue::Null), nullptr};
+            }
+            break;
+        case FieldType::failure_model:
+            if (text != QLatin1String("declared") && text != QLatin1String("observed")) {
+                return invalid(QStringLiteral("failure_model must be \"declared\" or \"observed\", "
+                                              "not \"%1\"")
+                                   .arg(text));
+            }
+            break;
+        case FieldType::memory_mode:
+            break;
+    }
+    return ChangeValue{text, text.toStdString()};
+}
+
+// A dotted field ("standby.vcpus") is a member of a nested object.
+void setChangeField(QJsonObject& changes, const QString& name, const QJsonValue& value) {
+    const qsizetype dot = name.indexOf(QLatin1Char('.'));
+    if (dot > 0) {
+        QJsonObject nested = changes.value(name.left(dot)).toObject();
+        nested.insert(name.mid(dot + 1), value);
+        changes.insert(name.left(dot), nested);
+    } else {
+        changes.insert(name, value);
+    }
+}
+
+void setProbeField(nlohmann::json& probe, const QString& name, const nlohmann::json& value) {
+    const qsizetype dot = name.indexOf(QLatin1Char('.'));
+    if (dot > 0) {
+        probe[name.left(dot).toStdString()][name.mid(dot + 1).toStdString()] = value;
+    } else {
+        probe[name.toStdString()] = value;
+    }
+}
+
 }  // namespace
 
 Result<QJsonObject> clusterChanges(const QStringList& assignments) {
@@ -324,13 +399,7 @@ Result<QJsonObject> clusterChanges(const QStringList& assignments) {
                                .arg(assignment, fieldList()));
         }
         const QString name = assignment.left(equals).trimmed();
-        const QString text = assignment.mid(equals + 1).trimmed();
-        const ChangeField* field = nullptr;
-        for (const ChangeField& candidate : kChangeFields) {
-            if (name == QLatin1String(candidate.name)) {
-                field = &candidate;
-            }
-        }
+        const ChangeField* field = changeField(name);
         if (field == nullptr) {
             return invalid(QStringLiteral("\"%1\" is not a field that can be changed; the fields "
                                           "are %2")
@@ -339,68 +408,15 @@ Result<QJsonObject> clusterChanges(const QStringList& assignments) {
         if (!seen.insert(name).second) {
             return invalid(QStringLiteral("%1 is given twice; give each field once").arg(name));
         }
-        QJsonValue value;
-        nlohmann::json probe_value;
-        switch (field->type) {
-            case FieldType::integer: {
-                bool ok = false;
-                const qint64 number = text.toLongLong(&ok);
-                if (!ok) {
-                    return invalid(
-                        QStringLiteral("%1 must be a whole number, not \"%2\"").arg(name, text));
-                }
-                value = QJsonValue(number);
-                probe_value = number;
-                break;
-            }
-            case FieldType::real: {
-                bool ok = false;
-                const double number = text.toDouble(&ok);
-                if (!ok || !std::isfinite(number)) {
-                    return invalid(
-                        QStringLiteral("%1 must be a number of hours, not \"%2\"").arg(name, text));
-                }
-                value = number;
-                probe_value = number;
-                break;
-            }
-            case FieldType::name_or_none:
-                if (text.isEmpty() || text == QLatin1String("null")) {
-                    value = QJsonValue(QJsonValue::Null);
-                    probe_value = nullptr;
-                } else {
-                    value = text;
-                    probe_value = text.toStdString();
-                }
-                break;
-            case FieldType::memory_mode:
-            case FieldType::failure_model:
-                value = text;
-                probe_value = text.toStdString();
-                break;
+        auto value = changeValue(*field, name, assignment.mid(equals + 1).trimmed());
+        if (!value) {
+            return value.error();
         }
-        if (field->type == FieldType::failure_model) {
-            if (text != QLatin1String("declared") && text != QLatin1String("observed")) {
-                return invalid(QStringLiteral("failure_model must be \"declared\" or \"observed\", "
-                                              "not \"%1\"")
-                                   .arg(text));
-            }
-        } else {
-            const qsizetype dot = name.indexOf(QLatin1Char('.'));
-            if (dot > 0) {
-                probe[name.left(dot).toStdString()][name.mid(dot + 1).toStdString()] = probe_value;
-            } else {
-                probe[name.toStdString()] = probe_value;
-            }
+        // failure_model is the service's, not the fleet file's: nothing to check it against.
+        if (field->type != FieldType::failure_model) {
+            setProbeField(probe, name, value->probe);
         }
-        const qsizetype dot = name.indexOf(QLatin1Char('.'));
-        if (dot > 0) {
-            QJsonObject nested = changes.value(name.left(dot)).toObject();
-            nested.insert(name.mid(dot + 1), value);
-            changes.insert(name.left(dot), nested);
-        } else {
-            changes.insert(name, value);
-        }
+        setChangeField(changes, name, value->sent);
     }
     auto checked = sizing::clusterFromJson(probe, "");
     if (!checked) {

@@ -5,7 +5,7 @@
 #include <QStringList>
 #include <QTextStream>
 
-#include "agents/ctl_settings.h"
+#include "agents/ctl/ctl_settings.h"
 #include "base/result.h"
 
 namespace understudy::agents {

@@ -4,7 +4,7 @@
 #include <QTextStream>
 #include <cstdio>
 
-#include "agents/ctl_command.h"
+#include "agents/ctl/ctl_command.h"
 
 int main(int argc, char* argv[]) {
     QCoreApplication app(argc, argv);

@@ -9,9 +9,9 @@
 #include <cmath>
 #include <map>
 
-#include "agent_fixture.h"
 #include "sizing/engine.h"
 #include "sizing/fleet_file.h"
+#include "tests/agents/agent_fixture.h"
 
 using namespace understudy::tests;
 

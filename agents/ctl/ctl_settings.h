@@ -23,6 +23,7 @@
 #include <chrono>
 #include <optional>
 
+#include "appliance/client/api_client.h"
 #include "base/result.h"
 
 namespace understudy::agents {
@@ -56,6 +57,9 @@ QString ctlConfigPath(const QString& home);
 // understudyctl; a made-up one in tests).
 Result<CtlSettings> resolveSettings(const GlobalOptions& options,
                                     const QProcessEnvironment& environment);
+
+// The API client's options for these settings.
+client::ClientOptions clientOptions(const CtlSettings& settings);
 
 // "12", "0.5": seconds above 0, at most a day.
 Result<double> parseSeconds(const QString& text, const QString& what);

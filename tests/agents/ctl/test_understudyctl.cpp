@@ -6,10 +6,10 @@
 #include <QJsonDocument>
 #include <QTemporaryDir>
 
-#include "agents/ctl_command.h"
-#include "agents/ctl_input.h"
-#include "agents/ctl_output.h"
-#include "agents/ctl_settings.h"
+#include "agents/ctl/ctl_command.h"
+#include "agents/ctl/ctl_input.h"
+#include "agents/ctl/ctl_output.h"
+#include "agents/ctl/ctl_settings.h"
 
 using namespace understudy::agents;
 using understudy::client::ApiError;

@@ -1,5 +1,6 @@
-#include "agents/ctl_output.h"
+#include "agents/ctl/ctl_output.h"
 
+#include <QJsonDocument>
 #include <algorithm>
 #include <cmath>
 
@@ -73,6 +74,23 @@ QString formatHours(double hours) {
 
 QString yesNo(bool value) {
     return value ? QStringLiteral("yes") : QStringLiteral("no");
+}
+
+QString formatFootprint(const client::Footprint& footprint) {
+    return QStringLiteral("%1, %2").arg(formatAmount(QStringLiteral("vcpus"), footprint.vcpus),
+                                        formatMemory(footprint.memory_mib));
+}
+
+QString formatTime(const QDateTime& time) {
+    return time.isValid() ? time.toString(Qt::ISODateWithMs) : QStringLiteral("-");
+}
+
+QString orDash(const QString& text) {
+    return text.isEmpty() ? QStringLiteral("-") : text;
+}
+
+QString compactJson(const QJsonObject& object) {
+    return QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact));
 }
 
 QString Table::render(const QString& indent) const {
