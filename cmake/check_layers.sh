@@ -16,7 +16,10 @@ declare -A allowed=(
   [appliance/daemon]="base sizing db appliance/policy appliance/hypervisor appliance/http appliance/core appliance/api appliance/daemon"
   [appliance/client]="base sizing appliance/client"
   [agents]="base sizing appliance/client agents"
-  [gui]="base sizing appliance/client gui"
+  [gui/widgets]="base sizing appliance/client gui/widgets"
+  [gui/offline]="base sizing appliance/client gui/widgets gui/offline"
+  [gui/online]="base sizing appliance/client gui/widgets gui/offline gui/online"
+  [gui/app]="base sizing appliance/client gui"
 )
 
 problems=0
