@@ -8,6 +8,7 @@
 #include <set>
 
 #include "agents/ctl/ctl_output.h"
+#include "appliance/client/cluster_spec.h"
 #include "sizing/fleet_file.h"
 
 namespace understudy::simulate {
@@ -20,20 +21,6 @@ using nlohmann::ordered_json;
 namespace {
 
 constexpr int kEventPage = 1000;
-
-// The fleet file's cluster with the figures the service registered for it.
-sizing::ClusterSpec servedSpec(const sizing::ClusterSpec& spec, const client::Cluster& c) {
-    sizing::ClusterSpec served = spec;
-    served.priority = c.priority;
-    served.mtbf_hours = c.mtbf_hours;
-    served.mttr_hours = c.mttr_hours;
-    served.group = c.group.toStdString();
-    served.standby = {c.standby.vcpus, c.standby.memory_mib};
-    served.active = {c.active.vcpus, c.active.memory_mib};
-    served.memory_mode = c.memory_mode == QStringLiteral("reserved") ? sizing::MemoryMode::reserved
-                                                                     : sizing::MemoryMode::balloon;
-    return served;
-}
 
 }  // namespace
 
@@ -185,7 +172,7 @@ std::optional<Failure> ServiceConnection::adoptServiceFigures(
     std::set<std::string> group_names;
     for (sizing::ClusterSpec& spec : fleet.clusters) {
         const client::Cluster& c = *by_name.at(spec.name);
-        const sizing::ClusterSpec served = servedSpec(spec, c);
+        const sizing::ClusterSpec served = client::clusterSpec(c);
         if (!(served == spec)) {
             differing.append(c.name);
         }

@@ -18,6 +18,7 @@
 #include <QTableView>
 #include <algorithm>
 
+#include "appliance/client/cluster_spec.h"
 #include "gui/offline/clusters_view.h"
 #include "gui/offline/offline_arbitration.h"
 #include "gui/offline/sizing_view.h"

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <memory>
 
+#include "appliance/client/cluster_spec.h"
 #include "gui/online/api_error_text.h"
 #include "gui/online/online_console.h"
 #include "gui/online/service_connection.h"

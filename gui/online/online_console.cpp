@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "appliance/client/cluster_spec.h"
 #include "gui/online/api_error_text.h"
 #include "gui/online/cluster_details_dialog.h"
 #include "gui/online/connect_dialog.h"
@@ -118,21 +119,6 @@ QString admissionPreview(const client::Sizing& sizing, const QString& cluster) {
 }
 
 }  // namespace
-
-sizing::ClusterSpec clusterSpec(const client::Cluster& cluster) {
-    sizing::ClusterSpec spec;
-    spec.name = cluster.name.toStdString();
-    spec.priority = cluster.priority;
-    spec.mtbf_hours = cluster.mtbf_hours;
-    spec.mttr_hours = cluster.mttr_hours;
-    spec.group = cluster.group.toStdString();
-    spec.standby = {cluster.standby.vcpus, cluster.standby.memory_mib};
-    spec.active = {cluster.active.vcpus, cluster.active.memory_mib};
-    spec.memory_mode = cluster.memory_mode == QLatin1String("reserved")
-                           ? sizing::MemoryMode::reserved
-                           : sizing::MemoryMode::balloon;
-    return spec;
-}
 
 QJsonObject clusterJson(const sizing::ClusterSpec& cluster) {
     const std::string text = sizing::clusterToJson(cluster).dump();

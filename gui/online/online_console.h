@@ -101,6 +101,5 @@ private:
 // A fleet-file cluster as the JSON body of POST /clusters.
 QJsonObject clusterJson(const sizing::ClusterSpec& cluster);
 // A registered cluster as the sizing engine reads it (its declared failure model).
-sizing::ClusterSpec clusterSpec(const client::Cluster& cluster);
 
 }  // namespace understudy::gui

@@ -9,6 +9,7 @@
 
 #include "appliance/client/api_error.h"
 #include "appliance/client/api_json.h"
+#include "appliance/client/cluster_spec.h"
 
 using namespace understudy::client;
 
@@ -150,6 +151,30 @@ class TestApiClientJson : public QObject {
     Q_OBJECT
 
 private slots:
+    void aServedClusterIsTheSizingEnginesClusterSpec() {
+        const auto list = decodedList<Cluster>("clusters.json", "clusters");
+        QVERIFY(!list.empty());
+        for (const Cluster& served : list) {
+            const understudy::sizing::ClusterSpec spec = clusterSpec(served);
+            QCOMPARE(QString::fromStdString(spec.name), served.name);
+            QCOMPARE(spec.priority, served.priority);
+            QCOMPARE(spec.mtbf_hours, served.mtbf_hours);
+            QCOMPARE(spec.mttr_hours, served.mttr_hours);
+            QCOMPARE(QString::fromStdString(spec.group), served.group);
+            QCOMPARE(spec.standby.vcpus, served.standby.vcpus);
+            QCOMPARE(spec.standby.memory_mib, served.standby.memory_mib);
+            QCOMPARE(spec.active.vcpus, served.active.vcpus);
+            QCOMPARE(spec.active.memory_mib, served.active.memory_mib);
+            QCOMPARE(spec.memory_mode == understudy::sizing::MemoryMode::reserved,
+                     served.memory_mode == QStringLiteral("reserved"));
+        }
+        Cluster reserved = list.front();
+        reserved.memory_mode = QStringLiteral("reserved");
+        QVERIFY(clusterSpec(reserved).memory_mode == understudy::sizing::MemoryMode::reserved);
+        reserved.memory_mode = QStringLiteral("balloon");
+        QVERIFY(clusterSpec(reserved).memory_mode == understudy::sizing::MemoryMode::balloon);
+    }
+
     void decodesAppliancesWithBothResources() {
         const auto list = decodedList<Appliance>("appliances.json", "appliances");
         QCOMPARE(list.size(), std::size_t{1});
