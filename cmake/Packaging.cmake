@@ -32,6 +32,31 @@ install(TARGETS understudy-console RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} C
 install(FILES ${installer_dir}/understudy-console.desktop
         DESTINATION ${CMAKE_INSTALL_DATADIR}/applications COMPONENT console)
 
+# --- manual pages: hand-written roff in docs/man, gzip -9n at build time (reproducible, as
+# Debian wants), each in the package of the program or file it documents ---
+set(man_pages
+    understudyd.8=understudy understudyd.conf.5=understudy understudy-size.1=understudy
+    understudy-simulate.1=understudy understudyctl.1=agents fence_understudy.8=agents
+    ocf_understudy_takeover.7=agents ocf_understudy_readiness.7=agents
+    understudy-console.1=console)
+set(man_pages_gz)
+foreach(entry IN LISTS man_pages)
+  string(REPLACE "=" ";" page_and_component ${entry})
+  list(GET page_and_component 0 page)
+  list(GET page_and_component 1 component)
+  string(REGEX REPLACE "^.*\\.([0-9])$" "\\1" section ${page})
+  set(page_gz ${CMAKE_CURRENT_BINARY_DIR}/man/${page}.gz)
+  add_custom_command(OUTPUT ${page_gz}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_CURRENT_BINARY_DIR}/man
+    COMMAND gzip -9n -c ${PROJECT_SOURCE_DIR}/docs/man/${page} > ${page_gz}
+    DEPENDS ${PROJECT_SOURCE_DIR}/docs/man/${page}
+    COMMENT "Manual page ${page}")
+  list(APPEND man_pages_gz ${page_gz})
+  install(FILES ${page_gz} DESTINATION ${CMAKE_INSTALL_MANDIR}/man${section}
+          COMPONENT ${component})
+endforeach()
+add_custom_target(understudy_man_pages ALL DEPENDS ${man_pages_gz})
+
 # --- each package's /usr/share/doc: copyright, changelog (gzip -9n, as Debian wants) ---
 set(changelog_gz ${CMAKE_CURRENT_BINARY_DIR}/installer/changelog.gz)
 add_custom_command(OUTPUT ${changelog_gz}
@@ -49,8 +74,10 @@ foreach(component IN LISTS UNDERSTUDY_PACKAGE_COMPONENTS)
   install(FILES ${installer_dir}/debian/copyright ${changelog_gz}
           DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/${package} COMPONENT ${component})
 endforeach()
-install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/understudy
-        COMPONENT understudy)
+# The manual pages point to these for the HTTP API and the sizing method.
+install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/docs/http-api.md
+              ${PROJECT_SOURCE_DIR}/docs/sizing-method.md
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/understudy COMPONENT understudy)
 
 # --- CPack ---
 set(CPACK_GENERATOR DEB)

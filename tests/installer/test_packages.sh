@@ -93,7 +93,7 @@ for package in "${packages[@]}"; do
     [ -f "${deb[$package]}" ] || fail "cpack made no ${deb[$package]}: $(ls "$work/out")"
 done
 
-step "contents: what PRODUCT.md lists, each installed file in exactly one package"
+step "contents: programs, manual pages and data in their packages, each installed file in exactly one"
 contents() { dpkg-deb -c "$1" | awk '$1 !~ /^d/ {print $6}' | sed 's|^\./|/|' | sort; }
 for package in "${packages[@]}"; do contents "${deb[$package]}" >"$work/$package.files"; done
 expect_files() { # package file...
@@ -103,15 +103,22 @@ expect_files() { # package file...
         grep -qx "$file" "$work/$package.files" || fail "$package lacks $file: $(cat "$work/$package.files")"
     done
 }
+man=/usr/share/man
 expect_files understudy /usr/sbin/understudyd /usr/bin/understudy-size /usr/bin/understudy-simulate \
     /etc/understudy/understudyd.conf /lib/systemd/system/understudyd.service \
     /usr/share/understudy/demo-appliance.xml /usr/share/understudy/passive-node.xml \
-    /usr/share/doc/understudy/copyright /usr/share/doc/understudy/changelog.gz
+    /usr/share/doc/understudy/copyright /usr/share/doc/understudy/changelog.gz \
+    /usr/share/doc/understudy/http-api.md /usr/share/doc/understudy/sizing-method.md \
+    $man/man8/understudyd.8.gz $man/man5/understudyd.conf.5.gz $man/man1/understudy-size.1.gz \
+    $man/man1/understudy-simulate.1.gz
 expect_files understudy-agents /usr/lib/ocf/resource.d/understudy/takeover \
     /usr/lib/ocf/resource.d/understudy/readiness /usr/sbin/fence_understudy /usr/bin/understudyctl \
-    /usr/share/doc/understudy-agents/copyright
+    /usr/share/doc/understudy-agents/copyright $man/man1/understudyctl.1.gz \
+    $man/man8/fence_understudy.8.gz $man/man7/ocf_understudy_takeover.7.gz \
+    $man/man7/ocf_understudy_readiness.7.gz
 expect_files understudy-console /usr/bin/understudy-console \
-    /usr/share/applications/understudy-console.desktop /usr/share/doc/understudy-console/copyright
+    /usr/share/applications/understudy-console.desktop /usr/share/doc/understudy-console/copyright \
+    $man/man1/understudy-console.1.gz
 duplicates=$(cat "$work"/*.files | sort | uniq -d)
 [ -z "$duplicates" ] || fail "files in more than one package: $duplicates"
 # Everything the build installs (every component, the unnamed one included) is in a package.
@@ -144,6 +151,11 @@ lintian --no-tag-display-limit "${deb[@]}" >"$work/lintian.log" 2>&1 || lintian_
 cat "$work/lintian.log"
 if grep -q '^E: ' "$work/lintian.log" || [ $lintian_status -ge 2 ]; then
     fail "lintian found errors (exit $lintian_status)"
+fi
+# Every program has its manual page (docs/man), and every page reads cleanly with man.
+man_tags='no-manual-page|groff-message|bad-whatis-entry|wrong-manual-section|poor-compression-in-manual-page'
+if grep -E ": ($man_tags)( |\$)" "$work/lintian.log"; then
+    fail "lintian found problems with the manual pages"
 fi
 
 # --- the previous release: this package with the service built for the previous schema ---
