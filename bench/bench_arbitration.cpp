@@ -1,5 +1,5 @@
-// The appliance's decisions on the standard benchmark fleet (shared/bench/make_fleet.py
-// defaults: 10,000 clusters, 40 groups, a 4 TiB appliance), all on one appliance: headroom,
+// The appliance's decisions on the standard benchmark fleet (docs/benchmarks.md,
+// its defaults: 10,000 clusters, 40 groups, a 4 TiB appliance), all on one appliance: headroom,
 // a takeover that fits, a contended takeover that preempts, a what-if of 100 failovers, and
 // admission of one more cluster (two exact analyses of both resources).
 //

@@ -1,4 +1,4 @@
-// The sizing engine on the standard benchmark fleet (shared/bench/make_fleet.py defaults:
+// The sizing engine on the standard benchmark fleet (docs/benchmarks.md, its defaults:
 // 10,000 clusters, 40 groups, a 4 TiB appliance): the full JSON answer for both resources,
 // against a bare convolution loop of the same size (clusters × resolved points) in the same run.
 //
