@@ -1043,9 +1043,8 @@ void TestFleetFile::loadFleetFileReportsBadFixtures() {
 }
 
 void TestFleetFile::benchmarkFleetIsTheSameInJsonAndCsv() {
-    // Fixtures written by the benchmark-fleet generator (docs/benchmarks.md), --clusters 60
-    // --groups 3
-    // --group-size 5 --seed 7, once with --format json and once with --format csv.
+    // Fixtures written by the benchmark-fleet generator (docs/benchmarks.md) with --clusters 60
+    // --groups 3 --group-size 5 --seed 7, once with --format json and once with --format csv.
     const auto from_json = loadFleetFile(fixture("good/bench-60.json"));
     const auto from_csv =
         loadFleetFile(fixture("good/bench-60.csv"), fixture("good/bench-60-groups.csv"));
