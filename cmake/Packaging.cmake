@@ -1,4 +1,5 @@
-# The Debian packages (PRODUCT.md "Installer"), built with `cpack` in a build folder:
+# The Debian packages (see README.md, "Installing on a real appliance"), built with
+# `cpack` in a build folder:
 #   understudy          the service, its unit and config, the sizing tool, the simulator
 #   understudy-agents   what runs on the cluster nodes: OCF agents, fence agent, understudyctl
 #   understudy-console  the desktop console

@@ -105,8 +105,8 @@ Result<std::unique_ptr<Database>> Database::openWriter(const std::string& path,
             return error;
         }
     }
-    // WAL lets readers work while the writer commits; synchronous=FULL makes every commit
-    // durable before it returns (an answer given is never lost, PRODUCT.md "Service").
+    // WAL lets readers work while the writer commits; synchronous=FULL makes every commit durable
+    // before it returns (an answer given is never lost, understudyd(8)).
     auto mode = queryFirst<std::string>(raw, "PRAGMA journal_mode=WAL", leadingText);
     if (!mode) {
         return mode.error();

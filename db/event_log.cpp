@@ -66,9 +66,11 @@ Clause whereClause(const EventFilter& filter, std::optional<Id> since) {
 
 Status validate(const DBEvent& event, const std::string& where) {
     if (!isEventKind(event.kind)) {
-        return Error{errc::kInvalidField,
-                     "unknown event kind '" + event.kind + "'; use one of the kinds API.md lists",
-                     where};
+        return Error{
+            errc::kInvalidField,
+            "unknown event kind '" + event.kind +
+                "'; use one of the kinds docs/http-api.md lists under \"Events and long-polling\"",
+            where};
     }
     const auto start = event.details.find_first_not_of(" \t\r\n");
     if (start == std::string::npos || event.details[start] != '{') {

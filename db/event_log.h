@@ -1,5 +1,5 @@
-// The append-only event log of API.md: consecutive ids, paging by id, filters, retention that
-// removes only the oldest events.
+// The append-only event log of docs/http-api.md ("Events and long-polling"): consecutive ids,
+// paging by id, filters, retention that removes only the oldest events.
 #pragma once
 
 #include <cstdint>
@@ -25,7 +25,7 @@ struct EventFilter {
 struct EventQuery {
     // Events with id > since, oldest first.
     Id since = 0;
-    // Clamped to [1, kMaxEventPage]; API.md's default is kDefaultEventPage.
+    // Clamped to [1, kMaxEventPage]; the default of docs/http-api.md is kDefaultEventPage.
     int limit = 100;
     EventFilter filter;
 };

@@ -19,7 +19,8 @@ public:
     Result<Id> insert(const DBGroup& group);
     // Rewrites the group with group.id; not_found when there is none.
     Status update(const DBGroup& group);
-    // Removes a group; conflict while clusters are members (API.md: DELETE /groups/{name}).
+    // Removes a group; conflict while clusters are members (docs/http-api.md, "Endpoints": DELETE
+    // /groups/{name}).
     Status remove(Id id);
 
     Result<std::optional<DBGroup>> byId(Id id) const;

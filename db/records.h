@@ -150,7 +150,7 @@ std::optional<MemoryMode> parseMemoryMode(std::string_view name);
 std::string_view failureModelName(FailureModel model);
 std::optional<FailureModel> parseFailureModel(std::string_view name);
 
-// The event kinds of API.md, in its order.
+// The event kinds of docs/http-api.md ("Events and long-polling"), in its order.
 const std::vector<std::string_view>& eventKinds();
 bool isEventKind(std::string_view kind);
 

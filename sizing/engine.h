@@ -1,4 +1,4 @@
-// The sizing engine: a fleet in, the answer of `understudy-size` out (PRODUCT.md).
+// The sizing engine: a fleet in, the answer of `understudy-size` out (docs/sizing-method.md).
 #pragma once
 
 #include <cstdint>

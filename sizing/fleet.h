@@ -1,4 +1,4 @@
-// The fleet: what the sizing engine reads (PRODUCT.md, "Fleet file"), as plain values.
+// The fleet: what the sizing engine reads (understudy-size(1), FLEET FILE), as plain values.
 #pragma once
 
 #include <cstdint>

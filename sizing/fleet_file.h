@@ -1,4 +1,4 @@
-// Reading and writing fleet files (PRODUCT.md, "Fleet file"): JSON and CSV, every field
+// Reading and writing fleet files (understudy-size(1), FLEET FILE): JSON and CSV, every field
 // validated, each error naming the file and the JSON path or CSV line and column.
 //
 // Decisions where the contract is silent:
@@ -6,8 +6,9 @@
 //   value written as a float (4.0, 4e3), since many tools write every number as a float;
 //   2.5 is an error. The same holds for CSV cells.
 // - In JSON a cluster's `priority` may be omitted (500, the middle of 0–1000), as may an
-//   appliance's reserves (0) and the fleet's settings (PRODUCT.md's defaults). `clusters` is
-//   required (it may be empty): a fleet without it is almost always a misspelt key.
+//   appliance's reserves (0) and the fleet's settings (the defaults of understudy-size(1),
+//   FLEET FILE). `clusters` is required (it may be empty): a fleet without it is almost always a
+//   misspelt key.
 // - A key given twice in one JSON object is an error, not "last one wins".
 // - CSV: columns in any order, cells trimmed of surrounding blanks, blank lines skipped,
 //   a UTF-8 byte order mark (as spreadsheets write) ignored; `group` and `memory_mode`

@@ -1,6 +1,6 @@
-// The exact overbooking analysis of one resource (memory or vCPUs) for one set of clusters:
-// the distribution of demand, overflow risk, expected shortfall, required capacity and each
-// cluster's risk when active (PRODUCT.md, "Overbooking model").
+// The exact overbooking analysis of one resource (memory or vCPUs) for one set of clusters: the
+// distribution of demand, overflow risk, expected shortfall, required capacity and each cluster's
+// risk when active (docs/sizing-method.md, "The figures").
 #pragma once
 
 #include <cstdint>

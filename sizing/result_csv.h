@@ -1,5 +1,5 @@
-// The spreadsheet export of a sizing result (PRODUCT.md, "Sizing command"): the per-cluster
-// table, a blank line, then every appliance's demand distribution per resource.
+// The spreadsheet export of a sizing result (understudy-size(1), OUTPUT): the per-cluster table, a
+// blank line, then every appliance's demand distribution per resource.
 #pragma once
 
 #include <string>

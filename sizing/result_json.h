@@ -1,5 +1,5 @@
-// The JSON answer of `understudy-size` and of the service's GET /sizing (PRODUCT.md, "Sizing
-// command"): the contract's names, plus a few more fields (more are welcome).
+// The JSON answer of `understudy-size` and of the service's GET /sizing (understudy-size(1),
+// OUTPUT): the documented names, plus a few more fields (more are welcome).
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -1,5 +1,5 @@
-// The command line of `understudy-size` (PRODUCT.md, "Sizing command"): parsing, and applying
-// the options on top of the fleet file (options override the file's values).
+// The command line of `understudy-size` (understudy-size(1)): parsing, and applying the options on
+// top of the fleet file (options override the file's values).
 #pragma once
 
 #include <cstdint>

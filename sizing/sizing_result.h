@@ -1,5 +1,5 @@
-// What the sizing engine answers (PRODUCT.md, "Sizing command"), as plain values. The JSON,
-// CSV, HTML and PDF writers and the service all render from these.
+// What the sizing engine answers (understudy-size(1), OUTPUT), as plain values. The JSON, CSV, HTML
+// and PDF writers and the service all render from these.
 #pragma once
 
 #include <array>

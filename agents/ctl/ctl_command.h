@@ -1,4 +1,4 @@
-// understudyctl: the command line for everything the API offers (PRODUCT.md "Agents").
+// understudyctl: the command line for everything the API offers (understudyctl(1)).
 #pragma once
 
 #include <QProcessEnvironment>

@@ -53,7 +53,8 @@ Result<QJsonObject> clusterChanges(const QStringList& assignments);
 // Cluster, group, node and appliance names: the fleet file's rule.
 Status checkName(const QString& name, const QString& what);
 
-// True when `prefix` starts at least one of API.md's event kinds.
+// True when `prefix` starts at least one of the event kinds of docs/http-api.md
+// ("Events and long-polling").
 bool isEventKindPrefix(const QString& prefix);
 const QStringList& eventKinds();
 

@@ -1,7 +1,7 @@
-// How understudyctl shows things to people: aligned tables, memory with units, risks in
-// scientific notation, and errors as one readable block; and its exit codes (PRODUCT.md
-// "Agents": 0 done, 1 refused or denied, 2 bad usage or input, 3 not allowed, 4 not found,
-// 5 unreachable, timed out or failing).
+// How understudyctl shows things to people: aligned tables, memory with units, risks in scientific
+// notation, and errors as one readable block; and its exit codes (understudyctl(1), EXIT STATUS: 0
+// done, 1 refused or denied, 2 bad usage or input, 3 not allowed, 4 not found, 5 unreachable, timed
+// out or failing).
 #pragma once
 
 #include <QDateTime>

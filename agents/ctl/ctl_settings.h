@@ -1,7 +1,7 @@
-// understudyctl's global options and where its service URL and token come from (PRODUCT.md
-// "Agents"): --url, then UNDERSTUDY_URL, then `url` in ~/.config/understudy/ctl.conf, then
-// http://127.0.0.1:8470; the token from --token-file, then UNDERSTUDY_TOKEN, then `token_file`
-// in that config.
+// understudyctl's global options and where its service URL and token come from (understudyctl(1)):
+// --url, then UNDERSTUDY_URL, then `url` in ~/.config/understudy/ctl.conf, then
+// http://127.0.0.1:8470; the token from --token-file, then UNDERSTUDY_TOKEN, then `token_file` in
+// that config.
 //
 // Decisions where the contract is silent:
 // - ctl.conf is `key = value` lines; blank lines and lines starting with '#' or ';' are

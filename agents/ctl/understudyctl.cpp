@@ -1,4 +1,4 @@
-// understudyctl: the command line for the Understudy service (PRODUCT.md "Agents").
+// understudyctl: the command line for the Understudy service (understudyctl(1)).
 #include <QCoreApplication>
 #include <QProcessEnvironment>
 #include <QTextStream>

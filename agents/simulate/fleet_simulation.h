@@ -1,13 +1,13 @@
-// The fleet simulator's pure core (PRODUCT.md "Agents": understudy-simulate): a discrete-event
-// simulation of the overbooking model in virtual time, with no I/O and no Qt, so that long runs
-// can check the sizing engine and the driver can replay the same events against a service.
+// The fleet simulator's pure core (understudy-simulate(1)): a discrete-event simulation of the
+// overbooking model in virtual time, with no I/O and no Qt, so that long runs can check the sizing
+// engine and the driver can replay the same events against a service.
 //
-// The process is the model's own (PRODUCT.md "Overbooking model"): each cluster alternates
+// The process is the model's own (docs/sizing-method.md, "The model"): each cluster alternates
 // between up and failed with exponential times of means MTBF and MTTR, each common-cause group
-// likewise, independently; a cluster is failed over while it or its group is down. Every
-// component starts in its stationary state (down with probability MTTR / (MTBF + MTTR), the
-// time to its next change exponential by memorylessness), so the process is stationary from
-// time 0 and needs no warm-up.
+// likewise, independently; a cluster is failed over while it or its group is down. Every component
+// starts in its stationary state (down with probability MTTR / (MTBF + MTTR), the time to its next
+// change exponential by memorylessness), so the process is stationary from time 0 and needs no
+// warm-up.
 //
 // The shares of time are estimated with their standard error by batch means: the run is cut
 // into batches of equal virtual length, each batch's share is one observation, and σ̂ is the

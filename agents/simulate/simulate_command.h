@@ -1,4 +1,4 @@
-// understudy-simulate's command line (PRODUCT.md "Agents"): plays a fleet file's clusters
+// understudy-simulate's command line (understudy-simulate(1)): plays a fleet file's clusters
 // against a running service, or only in virtual time with --model-only, and summarizes what
 // happened for people or, with --json, for scripts.
 //

@@ -1,4 +1,4 @@
-// understudy-simulate: the fleet simulator (PRODUCT.md "Agents").
+// understudy-simulate: the fleet simulator (understudy-simulate(1)).
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>

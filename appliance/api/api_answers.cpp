@@ -24,8 +24,8 @@ Error invalid(const std::string& field, const std::string& message) {
     return Error{errc::kInvalidField, message, field};
 }
 
-// Core errors carry API.md's codes; conflicts carry the node state in `where` when a state is
-// the reason, and a field path otherwise.
+// Core errors carry the codes of docs/http-api.md ("Errors"); conflicts carry the node state in
+// `where` when a state is the reason, and a field path otherwise.
 HttpResponse errorAnswer(const Error& error) {
     const QString message = toQString(error.message);
     if (error.code == errc::kInvalidField) {

@@ -1,7 +1,7 @@
-// The HTTP API of understudyd (API.md): every endpoint under /api/v1 and /metrics as thin
-// handlers over the appliance core, with authentication, validation of every body field, JSON
-// of API.md's shapes and the error table. Lives on the HTTP server's thread; operations that
-// touch libvirt run on the core's workers and answer through deferred responders.
+// The HTTP API of understudyd (docs/http-api.md): every endpoint under /api/v1 and /metrics as thin
+// handlers over the appliance core, with authentication, validation of every body field, JSON of
+// the shapes and the error table of docs/http-api.md. Lives on the HTTP server's thread; operations
+// that touch libvirt run on the core's workers and answer through deferred responders.
 #pragma once
 
 #include <QElapsedTimer>
@@ -44,7 +44,7 @@ public:
     struct Options {
         std::string admin_token;
         std::string version;
-        // Longest wait a GET /events may ask for (API.md: 60 s).
+        // Longest wait a GET /events may ask for (docs/http-api.md, "Limits": 60 s).
         int max_wait_s = 60;
     };
 

@@ -348,7 +348,7 @@ Result<core::PowerAction> powerActionFromJson(const In& document) {
     if (!name) {
         return name.error();
     }
-    // The wire names of API.md, spelt out here so decoding needs nothing of the core.
+    // The wire names of docs/http-api.md, spelt out here so decoding needs nothing of the core.
     static const std::pair<const char*, core::PowerAction> kActions[] = {
         {"on", core::PowerAction::on},
         {"off", core::PowerAction::off},

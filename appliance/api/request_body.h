@@ -1,8 +1,8 @@
-// The request bodies of API.md as values. Each decoder takes the body's JSON object (as
-// http::parseJsonBody gives it: an object, depth-bounded, no repeated keys) and returns the
-// value or an "invalid_field" error whose `where` is the offending field's JSON path. They are
-// pure: what they need of the service's state arrives as names, so the handlers stay thin and
-// the fuzzer (tests/fuzz/) drives them without a service.
+// The request bodies of docs/http-api.md as values. Each decoder takes the body's JSON object (as
+// http::parseJsonBody gives it: an object, depth-bounded, no repeated keys) and returns the value
+// or an "invalid_field" error whose `where` is the offending field's JSON path. They are pure: what
+// they need of the service's state arrives as names, so the handlers stay thin and the fuzzer
+// (tests/fuzz/) drives them without a service.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
-// The JSON of API.md's resources, built from the core's views: one function per resource, so
-// every endpoint (and the OpenAPI document's examples) writes the same shapes.
+// The JSON of the resources of docs/http-api.md, built from the core's views: one function per
+// resource, so every endpoint (and the OpenAPI document's examples) writes the same shapes.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -24,7 +24,7 @@ Json readinessJson(const core::Readiness& readiness);
 // The extra fields of a 409 admission_refused for one refusing appliance.
 Json admissionRefusalJson(const core::ApplianceAdmission& admission);
 Json whatIfJson(const core::WhatIfOutcome& outcome);
-// A time in milliseconds as API.md writes times, or null.
+// A time in milliseconds as docs/http-api.md ("Basics") writes times, or null.
 Json timeJson(std::optional<db::TimeMs> time);
 
 }  // namespace understudy::api

@@ -1,5 +1,6 @@
-// Bearer tokens of the API (API.md, "General"): the admin token, and one token per cluster that
-// may act only on its own cluster and node. Cluster tokens are stored only as salted hashes.
+// Bearer tokens of the API (docs/http-api.md, "Authentication and token scopes"): the admin token,
+// and one token per cluster that may act only on its own cluster and node. Cluster tokens are
+// stored only as salted hashes.
 //
 // Why SHA-256 and no slow KDF: a slow KDF protects low-entropy secrets (passwords) against
 // guessing from a stolen hash. Cluster tokens are 256 random bits, so guessing one from its hash

@@ -1,4 +1,4 @@
-// The client side of the API (API.md): the one place that knows the wire format for
+// The client side of the API (docs/http-api.md): the one place that knows the wire format for
 // understudyctl, the agents, the fleet simulator and the console.
 //
 // Use it asynchronously from an event loop (the console: send()/call() with a callback), or
@@ -93,7 +93,7 @@ struct WhatIfRequest {
     QJsonObject capacity;  // {"APPLIANCE": {"memory_mib", "vcpus"}}
 };
 
-// The endpoints of API.md, one function each.
+// The endpoints of docs/http-api.md, one function each.
 namespace api {
 ApiCall<Health> health(bool full_check = false);
 ApiCall<std::vector<Appliance>> appliances();

@@ -1,5 +1,5 @@
-// What went wrong with one API call: the service's error object (API.md "Errors") with its
-// extra fields, or a failure on the client's side (unreachable, timed out, an answer of an
+// What went wrong with one API call: the service's error object (docs/http-api.md, "Errors") with
+// its extra fields, or a failure on the client's side (unreachable, timed out, an answer of an
 // unexpected shape).
 #pragma once
 
@@ -32,7 +32,7 @@ struct ApiError {
     // available; empty for client-side errors.
     QJsonObject body;
 
-    // The extra fields of API.md's error table, decoded where present.
+    // The extra fields of the error table of docs/http-api.md ("Errors"), decoded where present.
     QString field;                            // invalid_field: JSON path
     std::optional<qint64> limit;              // payload_too_large
     QString state;                            // conflict: the node's state when that is the reason

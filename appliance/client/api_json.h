@@ -17,7 +17,8 @@ namespace understudy::client {
 template <typename T>
 ApiResult<T> fromJson(const QJsonValue& value, const QString& path = {});
 
-// Lists come wrapped in an object with one array named after the collection (API.md).
+// Lists come wrapped in an object with one array named after the collection (docs/http-api.md,
+// "Basics").
 template <typename T>
 ApiResult<std::vector<T>> listFromJson(const QJsonValue& value, const QString& collection);
 

@@ -1,6 +1,6 @@
-// The API's resources as plain values (API.md "Resources and their JSON"), as the client sees
-// them. Decoding (api_json.h) ignores fields this client does not know, so a newer service
-// that adds fields does not break it; a field that is missing or of the wrong type is an error.
+// The API's resources as plain values (docs/http-api.md, "Resources"), as the client sees them.
+// Decoding (api_json.h) ignores fields this client does not know, so a newer service that adds
+// fields does not break it; a field that is missing or of the wrong type is an error.
 #pragma once
 
 #include <QDateTime>
@@ -113,7 +113,7 @@ struct Holder {
     qint64 holds = 0;
 };
 
-// Why a takeover was denied (API.md, "A takeover denial").
+// Why a takeover was denied (docs/http-api.md, "Takeover and the denial").
 struct Denial {
     QString resource;
     qint64 needed = 0;
@@ -181,7 +181,7 @@ struct WhatIfTakeover {
     std::optional<Denial> denial;
 };
 
-// Sizing output (PRODUCT.md "Sizing command"), the parts a summary needs; `raw` has it all.
+// Sizing output (understudy-size(1), OUTPUT), the parts a summary needs; `raw` has it all.
 struct SizingResource {
     qint64 capacity = 0;
     qint64 standby_total = 0;

@@ -1,6 +1,6 @@
-// Admission control over the appliances an inventory change concerns (PRODUCT.md, "Admission
-// control"): each appliance's decision, the warnings, and the events to record with the change
-// (admission.accepted/warned) or instead of it (admission.refused).
+// Admission control over the appliances an inventory change concerns (docs/sizing-method.md,
+// "In the service"): each appliance's decision, the warnings, and the events to record with the
+// change (admission.accepted/warned) or instead of it (admission.refused).
 #pragma once
 
 #include <string>

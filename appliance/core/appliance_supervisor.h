@@ -1,7 +1,6 @@
-// Keeps each appliance's connection and its database in step with libvirt: connects (and
-// retries while the host is away), records connection changes, and reconciles at start, on
-// every domain lifecycle event and after every reconnect (PRODUCT.md, "Service: understudyd").
-// Runs on the appliance's worker.
+// Keeps each appliance's connection and its database in step with libvirt: connects (and retries
+// while the host is away), records connection changes, and reconciles at start, on every domain
+// lifecycle event and after every reconnect (understudyd(8)). Runs on the appliance's worker.
 #pragma once
 
 #include <functional>

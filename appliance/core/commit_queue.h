@@ -1,9 +1,9 @@
-// Group commit (PRODUCT.md: "Concurrent requests may share one commit (group commit); nothing is
-// answered before its commit"). One thread owns the database writer's transactions: it takes
+// Group commit (docs/http-api.md, "Basics": concurrent changes may share one commit, and none is
+// answered before it is on disk). One thread owns the database writer's transactions: it takes
 // every change the workers have queued since its last commit, runs them in one transaction with
-// their events (in the order queued, so event ids stay consecutive), commits once (one fsync
-// under synchronous=FULL) and only then completes each change's caller. A change that fails
-// does not take the others down: the batch is run again with a savepoint per change.
+// their events (in the order queued, so event ids stay consecutive), commits once (one fsync under
+// synchronous=FULL) and only then completes each change's caller. A change that fails does not take
+// the others down: the batch is run again with a savepoint per change.
 #pragma once
 
 #include <condition_variable>

@@ -1,6 +1,6 @@
 // What the appliance core is configured with: the [policy] and [appliance.NAME] sections of
-// understudyd.conf (PRODUCT.md, "Service: understudyd") as plain values. The service parses the
-// INI into these; the core never reads a file of its own but the domain templates they name.
+// understudyd.conf(5) as plain values. The service parses the INI into these; the core never reads
+// a file of its own but the domain templates they name.
 #pragma once
 
 #include <chrono>

@@ -1,6 +1,6 @@
-// The read-only views of the core (API.md: appliances, clusters, nodes, groups, readiness,
-// what-if, sizing): read from one database snapshot and the hypervisor figures cached at the
-// last operation or reconciliation; they change nothing and never wait for libvirt.
+// The read-only views of the core (docs/http-api.md: appliances, clusters, nodes, groups,
+// readiness, what-if, sizing): read from one database snapshot and the hypervisor figures cached at
+// the last operation or reconciliation; they change nothing and never wait for libvirt.
 #pragma once
 
 #include <string>

@@ -1,7 +1,7 @@
-// Takeover and release of passive nodes, with preemption of lower-priority standby nodes and
-// their restoration when capacity returns (PRODUCT.md, "Contention at takeover"). Runs on the
-// node's appliance worker and decides on its model (ApplianceSlot): no database read on the
-// way, no database lock held across a libvirt call.
+// Takeover and release of passive nodes, with preemption of lower-priority standby nodes and their
+// restoration when capacity returns (docs/http-api.md, "Takeover and the denial"). Runs on the
+// node's appliance worker and decides on its model (ApplianceSlot): no database read on the way, no
+// database lock held across a libvirt call.
 //
 // A takeover is reserved first (in the model at once, in the database by the commit queue),
 // then applied through libvirt once the reservation is durable, then granted; the answer leaves

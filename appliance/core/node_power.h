@@ -1,4 +1,4 @@
-// Power and fencing of exactly one node's domain (API.md, POST /nodes/{node}/power): on, off
+// Power and fencing of exactly one node's domain (docs/http-api.md, "Power and fencing"): on, off
 // (fences the node and frees what it held), reboot, status. Runs on the node's appliance worker.
 #pragma once
 

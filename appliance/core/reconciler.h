@@ -1,6 +1,7 @@
 // Reconciliation: what the database says a node's domain should look like against what libvirt
-// reports (PRODUCT.md: the service "reconciles its database with libvirt at start and on every
-// event or reconnect"). Pure: the core gathers both sides and applies the verdict.
+// reports (understudyd(8): the service reconciles its database with libvirt at start, on every
+// domain event and after every reconnect). Pure: the core gathers both sides and applies the
+// verdict.
 #pragma once
 
 #include <optional>

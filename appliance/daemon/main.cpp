@@ -1,5 +1,5 @@
-// understudyd: the passive-node appliance service (PRODUCT.md, "Service: understudyd").
-// `understudyd [--config FILE] [--demo] [--listen ADDR:PORT] [--database PATH]`
+// understudyd: the passive-node appliance service (understudyd(8)). `understudyd [--config FILE]
+// [--demo] [--listen ADDR:PORT] [--database PATH]`
 #include <QCoreApplication>
 #include <cstdio>
 

@@ -1,4 +1,4 @@
-// understudyd's configuration (PRODUCT.md, "Service: understudyd"): the INI file
+// understudyd's configuration (understudyd.conf(5)): the INI file
 // /etc/understudy/understudyd.conf, the command line
 // `understudyd [--config FILE] [--demo] [--listen ADDR:PORT] [--database PATH]`, the embedded
 // demo config, and the admin token.
@@ -28,8 +28,8 @@
 //   can satisfy is denied anyway, so the parsed list always ends with deny. (Free headroom is
 //   used first whatever the order; see appliance/arbitration.h.)
 // - Two appliance sections on the same URI are an error: they would count one host twice.
-// - A hook's events are required (`*` for all); each item is an event kind of API.md, a
-//   prefix pattern `PREFIX.*` matching at least one kind, or `*`.
+// - A hook's events are required (`*` for all); each item is an event kind (docs/http-api.md,
+//   "Events and long-polling"), a prefix pattern `PREFIX.*` matching at least one kind, or `*`.
 // - A probe's timeout_s must be below its interval_s, so probes of one cluster never overlap.
 // - Commands run as `/bin/sh -c COMMAND` (appliance/process_runner.h). Their first word, split
 //   as QProcess::splitCommand does, is the program and must be an absolute path: the service

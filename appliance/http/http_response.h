@@ -1,5 +1,6 @@
-// Responses of the API: JSON bodies from nlohmann::json, and one helper per row of API.md's
-// error table so every error has the shape {"error": CODE, "message": TEXT, ...extra}.
+// Responses of the API: JSON bodies from nlohmann::json, and one helper per row of the error table
+// of docs/http-api.md ("Errors") so every error has the shape {"error": CODE, "message": TEXT,
+// ...extra}.
 #pragma once
 
 #include <QByteArray>
@@ -57,9 +58,11 @@ HttpResponse takeoverDenied(const QString& message, const nlohmann::json& denial
 HttpResponse conflict(const QString& message, const std::optional<QString>& state = {});
 HttpResponse payloadTooLarge(qint64 limit);
 HttpResponse uriTooLong(int limit);
-// Not in API.md's table: the request head is above the server's bound (RFC 6585 5).
+// The HTTP layer's own code (docs/http-api.md, "Errors"): the request head is above the server's
+// bound (RFC 6585 5).
 HttpResponse headersTooLarge(int limit);
-// Not in API.md's table: the request is not HTTP/1.x the server can parse.
+// The HTTP layer's own code (docs/http-api.md, "Errors"): the request is not HTTP/1.x the server
+// can parse.
 HttpResponse badRequest(const QString& message);
 // Logs `what` with a new correlation id under understudy.api and answers only the id, so
 // internals never reach the client.

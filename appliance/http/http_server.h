@@ -2,7 +2,7 @@
 // hooks for logs and metrics, so that API endpoints are thin handlers.
 //
 // Why a small HTTP/1.1 reader of our own over QTcpServer/QSslServer instead of QHttpServer or
-// QAbstractHttpServer (Qt 6.4, read from its source; see ENVIRONMENT.md "Qt"):
+// QAbstractHttpServer (Qt 6.4, read from its source; see docs/platform-notes.md, "Qt 6.4"):
 // - QAbstractHttpServer owns the socket's readyRead and buffers the whole body before any
 //   handler runs, with no size limit. A reader in front could check the first request's head,
 //   but on a keep-alive connection every later request is parsed by Qt's parser, which has
@@ -25,15 +25,15 @@
 //   or after answering the previous one on a keep-alive connection) until the whole request
 //   is read, so idle keep-alive connections are closed after it too. It stops while a handler
 //   works or a long-poll waits. On expiry the connection is closed without an answer.
-// - Limits refused before routing (413, 414, 431, 400 for broken HTTP) close the connection,
-//   since the rest of the request cannot be skipped reliably. The close is a lingering one:
-//   FIN after the answer, then whatever the client still sends is dropped unparsed, never
-//   buffered, until it closes, the read timeout ends or 4 bodies' worth went by (then a
-//   reset). Closing at once would reset the connection over unread input, and clients that
-//   answer only after their upload (QNetworkAccessManager) would see an error, not the 413.
-//   431 `headers_too_large` and 400 `bad_request` are codes of this layer, not in API.md.
-// - Request line limit: 8 KiB including method and version (API.md "request line above
-//   8 KiB"); header section: 32 KiB and 100 fields by default.
+// - Limits refused before routing (413, 414, 431, 400 for broken HTTP) close the connection, since
+//   the rest of the request cannot be skipped reliably. The close is a lingering one: FIN after the
+//   answer, then whatever the client still sends is dropped unparsed, never buffered, until it
+//   closes, the read timeout ends or 4 bodies' worth went by (then a reset). Closing at once would
+//   reset the connection over unread input, and clients that answer only after their upload
+//   (QNetworkAccessManager) would see an error, not the 413. 431 `headers_too_large` and 400
+//   `bad_request` are codes of this layer (docs/http-api.md, "Errors").
+// - Request line limit: 8 KiB including method and version (docs/http-api.md, "Limits"); header
+//   section: 32 KiB and 100 fields by default.
 // - `Host` is not required: the API serves one host and tools talk to it raw.
 #pragma once
 

@@ -473,8 +473,8 @@ Result<std::string> renderDomainXml(const DomainTemplate& domain_template, const
                                                                       : standby.memory_mib));
 
     // The node boots with its active vCPU count and is capped, never unplugged, at standby
-    // (ENVIRONMENT.md: vCPU unplug times out on QEMU). A per-vCPU <vcpus> list from the
-    // template would contradict the count, so it goes.
+    // (docs/platform-notes.md, "CPU: capped, never unplugged": vCPU unplug times out on QEMU). A
+    // per-vCPU <vcpus> list from the template would contradict the count, so it goes.
     Node& vcpu = ensureChild(domain, QStringLiteral("vcpu"));
     removeAttribute(vcpu, u"current");
     setText(vcpu, number(active.vcpus));

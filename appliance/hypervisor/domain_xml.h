@@ -2,13 +2,13 @@
 // owned by them) filled with one node's identity and footprints, and the metadata element that
 // marks a domain as Understudy's.
 //
-// Sizes follow PRODUCT.md ("How a node grows"): <memory> is the active memory (the most the
-// balloon can give), <currentMemory> the standby memory (the active memory under
-// memory_mode = reserved), <vcpu> the active vCPU count; where the hypervisor has a scheduler
+// Sizes follow docs/platform-notes.md ("QEMU under software emulation"): <memory> is the active
+// memory (the most the balloon can give), <currentMemory> the standby memory (the active memory
+// under memory_mode = reserved), <vcpu> the active vCPU count; where the hypervisor has a scheduler
 // quota, <cputune> caps the guest at its standby vCPUs (global_quota = standby vCPUs ×
-// global_period). Everything else in the template (disks, network, devices, other metadata,
-// other tuning) is kept. The output is canonical: libvirt's element order at the top level,
-// two-space indentation, single-quoted attributes, no comments, so it can be compared exactly.
+// global_period). Everything else in the template (disks, network, devices, other metadata, other
+// tuning) is kept. The output is canonical: libvirt's element order at the top level, two-space
+// indentation, single-quoted attributes, no comments, so it can be compared exactly.
 //
 // Per-node values the template cannot know (a disk image per node, a console log) are written
 // with placeholders in any text or attribute value: ${name} (the domain's name) and ${cluster}.

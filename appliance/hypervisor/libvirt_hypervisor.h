@@ -57,8 +57,9 @@ public:
     Result<bool> hasManagedSave(const std::string& name) override;
 
     Status setMemoryLive(const std::string& name, std::int64_t memory_mib) override;
-    // Refuses to lower the count on QEMU, where vCPU unplug times out under emulation and left
-    // QEMU crashing at the next managed save (ENVIRONMENT.md): cap with setSchedulerCap there.
+    // Refuses to lower the count on QEMU, where vCPU unplug times out under emulation and left QEMU
+    // crashing at the next managed save (docs/platform-notes.md, "CPU: capped, never unplugged"):
+    // cap with setSchedulerCap there.
     Status setVcpusLive(const std::string& name, int vcpus) override;
 
     // True on QEMU, whose scheduler has global_quota; false elsewhere (the test driver accepts

@@ -1,7 +1,8 @@
-// How a passive node's live footprint is set and read on its hypervisor (PRODUCT.md, "How a
-// node grows"): memory through the balloon (live memory), CPU through the scheduler's
-// global_quota where the hypervisor has one, else through the live vCPU count (libvirt's test
-// driver). Every change is confirmed from what libvirt reports before it counts as done.
+// How a passive node's live footprint is set and read on its hypervisor (docs/platform-notes.md,
+// "QEMU under software emulation"): memory through the balloon (live memory), CPU through the
+// scheduler's global_quota where the hypervisor has one, else through the live vCPU count
+// (libvirt's test driver). Every change is confirmed from what libvirt reports before it counts as
+// done.
 #pragma once
 
 #include <algorithm>

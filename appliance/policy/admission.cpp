@@ -1,6 +1,6 @@
-// Admission control (PRODUCT.md, "Service": admission control; API.md: 409 admission_refused):
-// the live overflow risk of one appliance's fleet through the exact sizing engine, and whether a
-// change to that fleet may go ahead.
+// Admission control (docs/sizing-method.md, "In the service": admission control; docs/http-api.md,
+// "Errors": 409 admission_refused): the live overflow risk of one appliance's fleet through the
+// exact sizing engine, and whether a change to that fleet may go ahead.
 #include <algorithm>
 #include <cassert>
 #include <cctype>
@@ -190,11 +190,12 @@ AdmissionDecision decideAdmission(const ApplianceView& before, const ApplianceVi
     decision.unservable = new_fleet.unservable;
 
     const bool dominated = demandDominated(before, after);
-    // Judged per resource: a change is refused for a resource it leaves over the target only if
-    // it made that resource worse. So a vCPU change is not blocked by a memory risk it does not
-    // touch, and a change that worsens nothing is always accepted (PRODUCT.md), even on an
-    // appliance already over target. Worse means a higher risk or, where the risk is already
-    // saturated (demand above capacity in every outcome), a higher expected shortfall.
+    // Judged per resource: a change is refused for a resource it leaves over the target only if it
+    // made that resource worse. So a vCPU change is not blocked by a memory risk it does not touch,
+    // and a change that worsens nothing is always accepted (docs/sizing-method.md,
+    // "In the service"), even on an appliance already over target. Worse means a higher risk or,
+    // where the risk is already saturated (demand above capacity in every outcome), a higher
+    // expected shortfall.
     std::optional<Resource> broken;
     std::optional<Resource> over_but_not_worse;
     for (const Resource resource : sizing::kResources) {

@@ -1,5 +1,5 @@
 // Headroom accounting, takeover arbitration under contention, restoring preempted nodes and the
-// what-if simulation (PRODUCT.md, "Service": contention at takeover). Admission control lives in
+// what-if simulation (docs/http-api.md, "Takeover and the denial"). Admission control lives in
 // admission.cpp. Everything here is a pure function of the snapshot it is given.
 #include <algorithm>
 #include <set>

@@ -1,8 +1,9 @@
 // The appliance's decisions as pure functions over a snapshot: headroom accounting, admission
-// control, takeover arbitration under contention, restoring preempted nodes, and what-if
-// simulation (PRODUCT.md, "Service": admission control, contention at takeover; API.md: the
-// denial and the admission refusal). No hypervisor and no database here: the core takes a
-// snapshot under the appliance's lock, decides, then applies the decision through libvirt.
+// control, takeover arbitration under contention, restoring preempted nodes, and what-if simulation
+// (docs/sizing-method.md, "In the service": admission control; docs/http-api.md,
+// "Takeover and the denial" and "Errors": contention at takeover, the denial and the admission
+// refusal). No hypervisor and no database here: the core takes a snapshot under the appliance's
+// lock, decides, then applies the decision through libvirt.
 #pragma once
 
 #include <array>
@@ -42,7 +43,8 @@ struct ApplianceView {
     std::vector<sizing::GroupSpec> groups;  // the groups its clusters belong to
 };
 
-// PRODUCT.md: "capacity, foreign, standby committed, granted, free" per resource.
+// Per resource, as docs/http-api.md ("Resources", Appliance) lists them: capacity, foreign, standby
+// committed, granted, free.
 struct Headroom {
     Footprint capacity;
     Footprint foreign;
@@ -70,7 +72,8 @@ struct ArbitrationPolicy {
                                       ContentionStep::partial_cpu, ContentionStep::deny};
 };
 
-// API.md's denial: which resource, what was needed, what is free, who holds the rest.
+// The denial of docs/http-api.md ("Takeover and the denial"): which resource, what was needed, what
+// is free, who holds the rest.
 struct Holder {
     std::string node;
     std::string cluster;

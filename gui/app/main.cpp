@@ -1,4 +1,4 @@
-// understudy-console [--url URL] [FLEET_FILE] (PRODUCT.md, "Console").
+// understudy-console [--url URL] [FLEET_FILE] (understudy-console(1)).
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QStyleFactory>

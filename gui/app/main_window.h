@@ -1,7 +1,7 @@
-// understudy-console's main window. Offline mode: a fleet file opened without any service,
-// sized in-process for the what-if (PRODUCT.md, "Console"). Online mode (OnlineConsole): the
-// live views of an understudyd (dashboard, nodes, timeline, events) in tabs beside Sizing and
-// Clusters, through the API client only.
+// understudy-console's main window. Offline mode: a fleet file opened without any service, sized
+// in-process for the what-if (understudy-console(1)). Online mode (OnlineConsole): the live views
+// of an understudyd (dashboard, nodes, timeline, events) in tabs beside Sizing and Clusters,
+// through the API client only.
 #pragma once
 
 #include <QMainWindow>

@@ -1,12 +1,12 @@
 // "Fail these clusters now" without a service: the OFFLINE APPROXIMATION of the appliance's
-// arbitration (PRODUCT.md, "Contention at takeover"). The appliance decides takeovers from its
-// live state (what nodes really hold, grants already made, foreign domains); offline we only
-// have the fleet and the engine's placement, so every node starts as a standby holding its
-// standby footprint and the chosen clusters take over one by one, highest priority first,
-// each trying in order: free headroom; preempting lower-priority standby nodes (lowest
-// priority first, as few as needed); a partial grant of whole vCPUs with memory in full;
-// deny. Memory is never granted beyond the usable memory. The console says so where it shows
-// the outcomes; the service's own what-if replaces this in online mode.
+// arbitration (docs/http-api.md, "Takeover and the denial"). The appliance decides takeovers from
+// its live state (what nodes really hold, grants already made, foreign domains); offline we only
+// have the fleet and the engine's placement, so every node starts as a standby holding its standby
+// footprint and the chosen clusters take over one by one, highest priority first, each trying in
+// order: free headroom; preempting lower-priority standby nodes (lowest priority first, as few as
+// needed); a partial grant of whole vCPUs with memory in full; deny. Memory is never granted beyond
+// the usable memory. The console says so where it shows the outcomes; the service's own what-if
+// replaces this in online mode.
 #pragma once
 
 #include <QString>

@@ -121,7 +121,8 @@ std::int64_t unservableClusters(const sizing::ApplianceResult& appliance) {
     return static_cast<std::int64_t>(names.size());
 }
 
-// PRODUCT.md's pool answer: each appliance down in turn, its clusters re-placed on the rest.
+// The pool answer (docs/sizing-method.md, "Several appliances: placement and N+1"): each appliance
+// down in turn, its clusters re-placed on the rest.
 QString poolSentence(const sizing::SizingResult& result) {
     if (!result.pool || result.pool->n_plus_one.empty()) {
         return {};

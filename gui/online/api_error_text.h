@@ -1,5 +1,5 @@
-// The service's errors in words for people: the message, and for a takeover denial or an
-// admission refusal the figures behind it (API.md "Errors").
+// The service's errors in words for people: the message, and for a takeover denial or an admission
+// refusal the figures behind it (docs/http-api.md, "Errors").
 #pragma once
 
 #include <QString>

@@ -1,5 +1,5 @@
-// The sizing reports for people (PRODUCT.md, "Sizing command"): one self-contained HTML file
-// or an A4 PDF with the same content. The CSV and JSON exports live in sizing/ itself.
+// The sizing reports for people (understudy-size(1), OUTPUT): one self-contained HTML file or an A4
+// PDF with the same content. The CSV and JSON exports live in sizing/ itself.
 #pragma once
 
 #include <memory>

@@ -1,4 +1,4 @@
-// understudy-size: sizes a passive node appliance for a fleet file (PRODUCT.md).
+// understudy-size: sizes a passive node appliance for a fleet file (understudy-size(1)).
 #include <QGuiApplication>
 #include <cstdio>
 #include <fstream>

@@ -1,6 +1,6 @@
-// Decoding the API's JSON (API.md "Resources and their JSON") from fixtures written from the
-// contract's examples: every field lands where it belongs, fields a newer service adds are
-// ignored, and a wrong shape is an error that names the JSON path.
+// Decoding the API's JSON (docs/http-api.md, "Resources") from fixtures written from the contract's
+// examples: every field lands where it belongs, fields a newer service adds are ignored, and a
+// wrong shape is an error that names the JSON path.
 #include <QtTest>
 
 #include <QJsonArray>

@@ -301,7 +301,7 @@ void TestEventLog::timesFormatAsTheApiWritesThem_data() {
     QTest::addColumn<qint64>("time");
     QTest::addColumn<QString>("text");
     QTest::newRow("epoch") << qint64{0} << "1970-01-01T00:00:00.000Z";
-    QTest::newRow("API.md's example") << qint64{1795670252123} << "2026-11-26T05:17:32.123Z";
+    QTest::newRow("the documented example") << qint64{1795670252123} << "2026-11-26T05:17:32.123Z";
     QTest::newRow("before the epoch") << qint64{-1} << "1969-12-31T23:59:59.999Z";
 }
 

@@ -129,7 +129,7 @@ private:
 
 private slots:
     void initTestCase() {
-        // CI runs as root (ENVIRONMENT.md); mounting needs it.
+        // CI runs as root (docs/platform-notes.md, "Running tests as root"); mounting needs it.
         QVERIFY2(::geteuid() == 0, "this test mounts tmpfs and bind mounts: run it as root");
         // A private mount namespace for this process and the services it starts: nothing
         // mounted here is seen by the host, and it all goes when the process exits.

@@ -1,6 +1,6 @@
-// understudyd's error paths end to end: every row of API.md's error table that a client can
-// cause, with the JSON path in `field`, and after each failed request the inventory is what it
-// was (only the events API.md names may have been logged).
+// understudyd's error paths end to end: every row of the error table of docs/http-api.md that a
+// client can cause, with the JSON path in `field`, and after each failed request the inventory is
+// what it was (only the events docs/http-api.md names may have been logged).
 #include <QFile>
 #include <QTest>
 

@@ -1,8 +1,8 @@
-// Answers the appliance core gave survive SIGKILL (PRODUCT.md: "An answer the API gave is
-// durable"; group commit must not answer before its commit). A real child process runs the core
-// with many takeovers in flight and is killed at a moment chosen by the data; every takeover it
-// printed as granted must be in the database afterwards, which must pass integrity_check with
-// consecutive event ids.
+// Answers the appliance core gave survive SIGKILL (understudyd(8): an answer it gave survives a
+// crash; group commit must not answer before its commit). A real child process runs the core with
+// many takeovers in flight and is killed at a moment chosen by the data; every takeover it printed
+// as granted must be in the database afterwards, which must pass integrity_check with consecutive
+// event ids.
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>

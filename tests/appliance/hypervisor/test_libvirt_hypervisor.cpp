@@ -127,7 +127,7 @@ void TestLibvirtHypervisor::readsHostCapacity_data() {
     QTest::addColumn<QString>("uri");
     QTest::addColumn<qint64>("cpus");
     QTest::addColumn<qint64>("memoryMib");
-    // PRODUCT.md: the demo appliance is a 256 GiB, 64-CPU host.
+    // understudyd(8), --demo: the demo appliance is a 256 GiB, 64-CPU host.
     QTest::newRow("demo appliance")
         << QString::fromStdString(demoUri()) << qint64(64) << qint64(256 * 1024);
     // libvirt's built-in test host (test_driver.c, defaultNodeInfo): 16 CPUs, 3 GiB.
@@ -430,7 +430,8 @@ void TestLibvirtHypervisor::reportsABadUri() {
              opened.error().message.c_str());
 }
 
-// ENVIRONMENT.md: the test driver has no scheduler quota; callers cap by live vCPUs there.
+// docs/platform-notes.md ("libvirt's test driver"): the test driver has no scheduler quota; callers
+// cap by live vCPUs there.
 void TestLibvirtHypervisor::saysTheTestDriverHasNoSchedulerCap() {
     auto opened = LibvirtHypervisor::open(demoUri());
     QVERIFY(opened.ok());

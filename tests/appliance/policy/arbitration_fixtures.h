@@ -1,5 +1,6 @@
 // Hand-built appliance snapshots for the arbitration and admission tests, and an independent
-// reference of the headroom arithmetic (written from PRODUCT.md, not from the code under test).
+// reference of the headroom arithmetic (written from docs/http-api.md, "Resources", not from the
+// code under test).
 #pragma once
 
 #include <algorithm>

@@ -1,8 +1,9 @@
 // Admission control and the live overflow risk: the risk is the sizing engine's at usable minus
 // foreign capacity (checked against the engine and closed forms); a change is refused when it
 // breaks the target or leaves a cluster unservable, accepted with a warning under `warn`, and
-// always accepted when it raises no risk, even on an appliance already over target (PRODUCT.md,
-// "Service": admission control; API.md: 409 admission_refused).
+// always accepted when it raises no risk, even on an appliance already over target
+// (docs/sizing-method.md, "In the service": admission control; docs/http-api.md, "Errors": 409
+// admission_refused).
 #include <QtTest>
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,7 @@
 // Headroom accounting, takeover arbitration under contention (headroom, preemption by priority,
 // partial CPU, denial), idempotent takeover, restore order and what-if outcomes on hand-built
-// appliances; and a property test of seeded random takeover/release/restore sequences that
-// memory is never overbooked by a decision (PRODUCT.md, "Service"; API.md, the denial).
+// appliances; and a property test of seeded random takeover/release/restore sequences that memory
+// is never overbooked by a decision (docs/http-api.md, "Takeover and the denial").
 #include <QtTest>
 #include <algorithm>
 #include <random>
@@ -472,7 +472,8 @@ void TestArbitration::partialGrantsGiveWholeFreeVcpusButNeverPartialMemory() {
 }
 
 void TestArbitration::denialSaysWhyInTheShapeOfTheApiExample() {
-    // API.md: {"resource": "memory_mib", "needed": 30720, "free": 8192, "holders": [{"node":
+    // docs/http-api.md ("Takeover and the denial"):
+    // {"resource": "memory_mib", "needed": 30720, "free": 8192, "holders": [{"node":
     // "crm-passive", "cluster": "crm", "priority": 950, "state": "active", "holds": 16384}],
     // "preemptable": [], "tried": ["headroom", "preempt", "partial_cpu"]}
     const ApplianceView appliance =
