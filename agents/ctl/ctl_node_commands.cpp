@@ -127,17 +127,10 @@ int CtlSession::power(const QStringList& args) {
     if (auto status = checkName(args[0], QStringLiteral("node name")); !status) {
         return invalid(status.error());
     }
-    static const std::pair<const char*, client::PowerAction> kActions[] = {
-        {"on", client::PowerAction::on},
-        {"off", client::PowerAction::off},
-        {"reboot", client::PowerAction::reboot},
-        {"status", client::PowerAction::status}};
-    for (const auto& [name, action] : kActions) {
-        if (args[1] == QLatin1String(name)) {
-            return show<client::PowerState>(
-                client::api::power(args[0], action),
-                [this](const client::PowerState& state) { out_ << state.power << '\n'; });
-        }
+    if (const auto action = parsePowerAction(args[1].toStdString())) {
+        return show<client::PowerState>(
+            client::api::power(args[0], *action),
+            [this](const client::PowerState& state) { out_ << state.power << '\n'; });
     }
     return invalid(QStringLiteral("\"%1\" is not a power action; give on, off, reboot or status")
                        .arg(args[1]));

@@ -16,7 +16,6 @@ namespace {
 
 using client::ApiClient;
 using client::ApiError;
-using client::PowerAction;
 
 struct Parameter {
     const char* name;

@@ -59,20 +59,6 @@ QString seconds(std::chrono::milliseconds duration) {
 
 }  // namespace
 
-const char* powerActionName(PowerAction action) {
-    switch (action) {
-        case PowerAction::on:
-            return "on";
-        case PowerAction::off:
-            return "off";
-        case PowerAction::reboot:
-            return "reboot";
-        case PowerAction::status:
-            break;
-    }
-    return "status";
-}
-
 ApiRequest ApiRequest::get(QString path) {
     ApiRequest request;
     request.path = std::move(path);

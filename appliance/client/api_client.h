@@ -34,6 +34,7 @@
 #include "appliance/client/api_error.h"
 #include "appliance/client/api_json.h"
 #include "appliance/client/api_types.h"
+#include "base/power_action.h"
 
 class QNetworkReply;
 
@@ -82,9 +83,6 @@ struct EventQuery {
     QString node;
     QString kind;  // a prefix: "takeover" matches all takeover kinds
 };
-
-enum class PowerAction { on, off, reboot, status };
-const char* powerActionName(PowerAction action);
 
 struct WhatIfRequest {
     QStringList fail;

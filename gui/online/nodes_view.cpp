@@ -68,10 +68,10 @@ public:
         layout->addWidget(buttons);
         typed_->setFocus();
     }
-    client::PowerAction action() const {
-        return on_->isChecked()       ? client::PowerAction::on
-               : reboot_->isChecked() ? client::PowerAction::reboot
-                                      : client::PowerAction::off;
+    PowerAction action() const {
+        return on_->isChecked()       ? PowerAction::on
+               : reboot_->isChecked() ? PowerAction::reboot
+                                      : PowerAction::off;
     }
 
 private:
@@ -325,12 +325,12 @@ void NodesView::release(const QString& node) {
         });
 }
 
-void NodesView::power(const QString& node, client::PowerAction action) {
+void NodesView::power(const QString& node, PowerAction action) {
     client::ApiClient* client = connection_->client();
     if (client == nullptr) {
         return;
     }
-    const QString verb = QString::fromLatin1(client::powerActionName(action));
+    const QString verb = QString::fromLatin1(powerActionName(action));
     emit message(tr("Fencing %1 (%2)…").arg(node, verb));
     client->call<client::PowerState>(
         client::api::power(node, action), this,

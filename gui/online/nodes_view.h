@@ -26,7 +26,7 @@ public:
     void selectNode(const QString& name);
     void takeOver(const QString& node);
     void release(const QString& node);
-    void power(const QString& node, client::PowerAction action);
+    void power(const QString& node, PowerAction action);
     // Under the table: "OK — …" or "Critical — …", in colour and words.
     void showOutcome(bool ok, const QString& text);
 

@@ -109,7 +109,7 @@ void TestOnlineScreenshots::savesTheOnlineViews() {
     waitFor(nodes[0], QStringLiteral("standby"));
     online->nodes()->takeOver(nodes[1]);
     waitFor(nodes[1], QStringLiteral("active"));
-    online->nodes()->power(nodes[3], understudy::client::PowerAction::reboot);
+    online->nodes()->power(nodes[3], understudy::PowerAction::reboot);
     QTest::qWait(800);
     online->nodes()->takeOver(nodes[2]);
     waitFor(nodes[2], QStringLiteral("active"));
