@@ -24,9 +24,12 @@ public:
     void setRestorer(std::function<void(ApplianceSlot&)> restore) { restore_ = std::move(restore); }
 
 private:
-    // Compares the books with libvirt and records what differs; `settled` tells whether an
-    // unanswered takeover or release was rolled back.
-    Status compare(ApplianceSlot& slot, bool& settled);
+    struct Reconciliation {
+        // An unanswered takeover or release went back to standby: what it preempted may return.
+        bool rolled_back = false;
+    };
+    // Compares the books with libvirt and records what differs.
+    Result<Reconciliation> reconcileWithLibvirt(ApplianceSlot& slot);
     void attachHandlers(ApplianceSlot& slot);
     void onConnectionEvent(ApplianceSlot& slot, const hypervisor::ConnectionEvent& change);
 

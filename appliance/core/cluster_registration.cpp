@@ -1,7 +1,5 @@
 #include "appliance/core/cluster_registration.h"
 
-#include <QScopeGuard>
-
 #include <algorithm>
 #include <set>
 
@@ -16,23 +14,42 @@
 
 namespace understudy::core {
 
-Result<RegistrationOutcome> ClusterRegistrar::registerClusters(const RegistrationRequest& request) {
-    if (request.clusters.empty() && request.groups.empty()) {
-        return Error{errc::kInvalidField, "the request registers no cluster; add one", "clusters"};
-    }
-    struct Known {
-        std::map<std::string, sizing::GroupSpec> groups;
-        std::map<std::string, db::Id> group_ids;
-        std::set<std::string> clusters;
-        std::set<std::string> nodes;
-        std::map<ApplianceSlot*, policy::ApplianceView> views;
-    };
-    auto known = context_.store->read([&](db::Database& database) -> Result<Known> {
-        Known made;
+namespace {
+
+// What the books hold when the registration starts; `groups` takes the request's new groups
+// once they are checked.
+struct Books {
+    std::map<std::string, sizing::GroupSpec> groups;
+    std::map<std::string, db::Id> group_ids;
+    std::set<std::string> clusters;
+    std::set<std::string> nodes;
+    std::map<ApplianceSlot*, policy::ApplianceView> views;
+};
+
+// Where the request's clusters go, in the request's order, and every appliance's view once
+// they are there.
+struct Placement {
+    std::map<ApplianceSlot*, policy::ApplianceView> after;
+    std::vector<ApplianceSlot*> placed;
+    std::vector<std::string> node_names;
+    std::vector<std::string> cluster_names;
+};
+
+// What one appliance's worker defined or adopted, by the cluster's index in the request.
+using ProvisionedBatch = std::vector<std::pair<std::size_t, ProvisionedNode>>;
+
+struct Provisioned {
+    std::vector<std::pair<ApplianceSlot*, ProvisionedBatch>> batches;  // to undo them
+    std::vector<ProvisionedNode> nodes;                                // in the request's order
+};
+
+Result<Books> readBooks(const CoreContext& context) {
+    return context.store->read([&](db::Database& database) -> Result<Books> {
+        Books made;
         auto groups = knownGroups(database);
         auto clusters = db::ClusterRepository(database).list();
         auto nodes = db::NodeRepository(database).list();
-        auto inventories = loadInventories(database, context_.appliances);
+        auto inventories = loadInventories(database, context.appliances);
         if (!groups || !clusters || !nodes || !inventories) {
             return !groups     ? groups.error()
                    : !clusters ? clusters.error()
@@ -47,18 +64,18 @@ Result<RegistrationOutcome> ClusterRegistrar::registerClusters(const Registratio
         for (const db::DBNode& node : *nodes) {
             made.nodes.insert(node.name);
         }
-        for (std::size_t i = 0; i < context_.appliances.size(); ++i) {
-            made.views[context_.appliances[i].get()] =
-                makeView(*context_.appliances[i], (*inventories)[i]);
+        for (std::size_t i = 0; i < context.appliances.size(); ++i) {
+            made.views[context.appliances[i].get()] =
+                makeView(*context.appliances[i], (*inventories)[i]);
         }
         return made;
     });
-    if (!known) {
-        return known.error();
-    }
+}
+
+Status addNewGroups(const std::vector<sizing::GroupSpec>& groups, Books& books) {
     std::set<std::string> new_groups;
-    for (std::size_t i = 0; i < request.groups.size(); ++i) {
-        const sizing::GroupSpec& group = request.groups[i];
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+        const sizing::GroupSpec& group = groups[i];
         const std::string path = "groups[" + std::to_string(i) + "].";
         if (auto problem = sizing::nameProblem(group.name)) {
             return Error{errc::kInvalidField, "group '" + group.name + "': " + *problem,
@@ -69,184 +86,278 @@ Result<RegistrationOutcome> ClusterRegistrar::registerClusters(const Registratio
             !valid) {
             return valid.error();
         }
-        if (known->groups.count(group.name) != 0 || !new_groups.insert(group.name).second) {
+        if (books.groups.count(group.name) != 0 || !new_groups.insert(group.name).second) {
             return Error{errc::kConflict, "a group named '" + group.name + "' already exists",
                          path + "name"};
         }
-        known->groups[group.name] = group;
+        books.groups[group.name] = group;
     }
+    return Done{};
+}
 
-    // Validate and place, cluster by cluster, on the views as they fill up.
-    std::map<ApplianceSlot*, policy::ApplianceView> after = known->views;
-    std::vector<ApplianceSlot*> placed;
-    std::vector<std::string> node_names;
-    std::vector<std::string> cluster_names;
-    std::set<std::string> taken_clusters = known->clusters;
-    std::set<std::string> taken_nodes = known->nodes;
-    for (std::size_t i = 0; i < request.clusters.size(); ++i) {
-        const ClusterRegistration& cluster = request.clusters[i];
+// A requested cluster against the books and the clusters before it in the request (`taken`
+// gains its names); answers its passive node's name.
+Result<std::string> checkCluster(const ClusterRegistration& cluster, const std::string& path,
+                                 const Books& books, std::set<std::string>& taken_clusters,
+                                 std::set<std::string>& taken_nodes) {
+    if (Status valid = checkSpec(cluster.spec, path); !valid) {
+        return valid.error();
+    }
+    if (!taken_clusters.insert(cluster.spec.name).second) {
+        return Error{errc::kConflict, "a cluster named '" + cluster.spec.name + "' already exists",
+                     path + "name"};
+    }
+    const std::string node = cluster.node.empty() ? cluster.spec.name + "-passive" : cluster.node;
+    if (auto problem = sizing::nameProblem(node)) {
+        return Error{errc::kInvalidField, "node '" + node + "': " + *problem, path + "node"};
+    }
+    if (!taken_nodes.insert(node).second) {
+        return Error{errc::kConflict, "a node named '" + node + "' already exists", path + "node"};
+    }
+    if (!cluster.spec.group.empty() && books.groups.count(cluster.spec.group) == 0) {
+        return Error{errc::kInvalidField, "there is no group '" + cluster.spec.group + "'",
+                     path + "group"};
+    }
+    return node;
+}
+
+// The appliance the request names, else the connected one where the worst risk with the new
+// node is lowest, on the views as the clusters before it filled them.
+Result<ApplianceSlot*> chooseAppliance(const CoreContext& context,
+                                       const ClusterRegistration& cluster, const std::string& node,
+                                       const std::string& path, const Placement& placement,
+                                       const Books& books) {
+    if (!cluster.appliance.empty()) {
+        ApplianceSlot* named = context.slot(cluster.appliance);
+        if (!named) {
+            return Error{errc::kInvalidField,
+                         "there is no appliance '" + cluster.appliance + "' in the config",
+                         path + "appliance"};
+        }
+        if (!named->usableNow()) {
+            return unavailable(named->config.name, {});
+        }
+        return named;
+    }
+    ApplianceSlot* target = nullptr;
+    double best = 2.0;
+    for (const auto& candidate : context.appliances) {
+        if (!candidate->usableNow()) {
+            continue;
+        }
+        policy::ApplianceView trial = placement.after.at(candidate.get());
+        trial.nodes.push_back(newNodeView(node, cluster.spec));
+        ensureGroup(trial, cluster.spec.group, books.groups);
+        const double risk =
+            worstRisk(policy::liveOverflowRisk(trial, context.config.policy.target_risk));
+        if (risk < best) {
+            best = risk;
+            target = candidate.get();
+        }
+    }
+    if (!target) {
+        return unavailable("(any)", "no appliance is connected");
+    }
+    return target;
+}
+
+Result<Placement> placeClusters(const CoreContext& context,
+                                const std::vector<ClusterRegistration>& clusters,
+                                const Books& books) {
+    Placement made;
+    made.after = books.views;
+    std::set<std::string> taken_clusters = books.clusters;
+    std::set<std::string> taken_nodes = books.nodes;
+    for (std::size_t i = 0; i < clusters.size(); ++i) {
+        const ClusterRegistration& cluster = clusters[i];
         const std::string path = "clusters[" + std::to_string(i) + "].";
-        if (Status valid = checkSpec(cluster.spec, path); !valid) {
-            return valid.error();
+        auto node = checkCluster(cluster, path, books, taken_clusters, taken_nodes);
+        if (!node) {
+            return node.error();
         }
-        if (!taken_clusters.insert(cluster.spec.name).second) {
-            return Error{errc::kConflict,
-                         "a cluster named '" + cluster.spec.name + "' already exists",
-                         path + "name"};
+        auto target = chooseAppliance(context, cluster, *node, path, made, books);
+        if (!target) {
+            return target.error();
         }
-        const std::string node =
-            cluster.node.empty() ? cluster.spec.name + "-passive" : cluster.node;
-        if (auto problem = sizing::nameProblem(node)) {
-            return Error{errc::kInvalidField, "node '" + node + "': " + *problem, path + "node"};
-        }
-        if (!taken_nodes.insert(node).second) {
-            return Error{errc::kConflict, "a node named '" + node + "' already exists",
-                         path + "node"};
-        }
-        if (!cluster.spec.group.empty() && known->groups.count(cluster.spec.group) == 0) {
-            return Error{errc::kInvalidField, "there is no group '" + cluster.spec.group + "'",
-                         path + "group"};
-        }
-        ApplianceSlot* target = nullptr;
-        if (!cluster.appliance.empty()) {
-            target = context_.slot(cluster.appliance);
-            if (!target) {
-                return Error{errc::kInvalidField,
-                             "there is no appliance '" + cluster.appliance + "' in the config",
-                             path + "appliance"};
-            }
-            if (!target->usableNow()) {
-                return unavailable(target->config.name, {});
-            }
-        } else {
-            double best = 2.0;
-            for (const auto& candidate : context_.appliances) {
-                if (!candidate->usableNow()) {
-                    continue;
-                }
-                policy::ApplianceView trial = after[candidate.get()];
-                trial.nodes.push_back(newNodeView(node, cluster.spec));
-                ensureGroup(trial, cluster.spec.group, known->groups);
-                const double risk =
-                    worstRisk(policy::liveOverflowRisk(trial, context_.config.policy.target_risk));
-                if (risk < best) {
-                    best = risk;
-                    target = candidate.get();
-                }
-            }
-            if (!target) {
-                return unavailable("(any)", "no appliance is connected");
-            }
-        }
-        after[target].nodes.push_back(newNodeView(node, cluster.spec));
-        ensureGroup(after[target], cluster.spec.group, known->groups);
-        placed.push_back(target);
-        node_names.push_back(node);
-        cluster_names.push_back(cluster.spec.name);
+        made.after[*target].nodes.push_back(newNodeView(*node, cluster.spec));
+        ensureGroup(made.after[*target], cluster.spec.group, books.groups);
+        made.placed.push_back(*target);
+        made.node_names.push_back(*node);
+        made.cluster_names.push_back(cluster.spec.name);
     }
+    return made;
+}
 
+// The appliances that receive a cluster, in the config's order, before and after.
+std::vector<ViewChange> concernedAppliances(const CoreContext& context, const Books& books,
+                                            const Placement& placement) {
     std::vector<ViewChange> changes;
-    for (const auto& slot_ptr : context_.appliances) {
+    for (const auto& slot_ptr : context.appliances) {
         ApplianceSlot* concerned = slot_ptr.get();
-        if (std::find(placed.begin(), placed.end(), concerned) != placed.end()) {
-            changes.push_back({concerned, known->views[concerned], after[concerned]});
+        if (std::find(placement.placed.begin(), placement.placed.end(), concerned) !=
+            placement.placed.end()) {
+            changes.push_back(
+                {concerned, books.views.at(concerned), placement.after.at(concerned)});
         }
     }
-    AdmissionRun admission = runAdmission(changes, cluster_names, context_.config.policy, false);
-    if (!admission.accepted) {
-        Status logged = context_.store->commitEvents(admission.refusals);
-        if (!logged) {
-            return logged.error();
+    return changes;
+}
+
+// Domains carrying our metadata before their rows are committed: not orphans (see
+// ApplianceSlot::registering), until this registration has committed or undone them.
+class RegisteringDomains {
+public:
+    RegisteringDomains(const RegistrationRequest& request, const Placement& placement)
+        : request_(request), placement_(placement) {
+        for (std::size_t i = 0; i < request_.clusters.size(); ++i) {
+            const std::lock_guard lock(placement_.placed[i]->mutex);
+            placement_.placed[i]->registering.insert(domain(i));
         }
-        return RegistrationOutcome{false, admission.admissions, {}, {}};
+    }
+    ~RegisteringDomains() {
+        for (std::size_t i = 0; i < request_.clusters.size(); ++i) {
+            const std::lock_guard lock(placement_.placed[i]->mutex);
+            placement_.placed[i]->registering.erase(domain(i));
+        }
+    }
+    RegisteringDomains(const RegisteringDomains&) = delete;
+    RegisteringDomains& operator=(const RegisteringDomains&) = delete;
+
+private:
+    const std::string& domain(std::size_t i) const {
+        return request_.clusters[i].domain.empty() ? placement_.node_names[i]
+                                                   : request_.clusters[i].domain;
     }
 
-    // Domains carrying our metadata before their rows are committed: not orphans (see
-    // ApplianceSlot::registering), until this registration has committed or undone them.
-    for (std::size_t i = 0; i < request.clusters.size(); ++i) {
-        const std::lock_guard lock(placed[i]->mutex);
-        placed[i]->registering.insert(
-            request.clusters[i].domain.empty() ? node_names[i] : request.clusters[i].domain);
-    }
-    const auto registered = qScopeGuard([&] {
-        for (std::size_t i = 0; i < request.clusters.size(); ++i) {
-            const std::lock_guard lock(placed[i]->mutex);
-            placed[i]->registering.erase(
-                request.clusters[i].domain.empty() ? node_names[i] : request.clusters[i].domain);
-        }
-    });
+    const RegistrationRequest& request_;
+    const Placement& placement_;
+};
 
-    // Define or adopt, then start at standby, on each appliance's worker.
-    std::vector<std::pair<ApplianceSlot*,
-                          QFuture<Result<std::vector<std::pair<std::size_t, ProvisionedNode>>>>>>
-        batches;
+void undoProvisioning(NodeProvisioner& provisioner,
+                      const std::vector<std::pair<ApplianceSlot*, ProvisionedBatch>>& batches) {
+    for (const auto& [concerned, done] : batches) {
+        auto batch = done;
+        concerned
+            ->exclusive([&provisioner, concerned, batch]() -> Status {
+                for (const auto& [index, made] : batch) {
+                    provisioner.unprovision(*concerned, made);
+                }
+                return Done{};
+            })
+            .waitForFinished();
+    }
+}
+
+// Defines or adopts each node, then starts it at standby, on its appliance's worker, the
+// appliances side by side. All or nothing: a worker undoes its own batch when one of its nodes
+// fails, and the batches that succeeded are undone when another failed.
+Result<Provisioned> provisionNodes(NodeProvisioner& provisioner, const RegistrationRequest& request,
+                                   const std::vector<ViewChange>& changes,
+                                   const Placement& placement) {
+    std::vector<std::pair<ApplianceSlot*, QFuture<Result<ProvisionedBatch>>>> batches;
     for (const ViewChange& change : changes) {
         ApplianceSlot* concerned = change.slot;
         std::vector<std::size_t> indices;
-        for (std::size_t i = 0; i < placed.size(); ++i) {
-            if (placed[i] == concerned) {
+        for (std::size_t i = 0; i < placement.placed.size(); ++i) {
+            if (placement.placed[i] == concerned) {
                 indices.push_back(i);
             }
         }
         batches.emplace_back(
-            concerned,
-            concerned->exclusive(
-                [this, concerned, indices, &request,
-                 &node_names]() -> Result<std::vector<std::pair<std::size_t, ProvisionedNode>>> {
-                    std::vector<std::pair<std::size_t, ProvisionedNode>> done;
-                    for (std::size_t i : indices) {
-                        auto made =
-                            provisioner_.provision(*concerned, request.clusters[i], node_names[i],
-                                                   "clusters[" + std::to_string(i) + "].");
-                        if (!made) {
-                            for (const auto& [index, provisioned] : done) {
-                                provisioner_.unprovision(*concerned, provisioned);
-                            }
-                            return made.error();
+            concerned, concerned->exclusive([&provisioner, concerned, indices, &request,
+                                             &placement]() -> Result<ProvisionedBatch> {
+                ProvisionedBatch done;
+                for (std::size_t i : indices) {
+                    auto made = provisioner.provision(*concerned, request.clusters[i],
+                                                      placement.node_names[i],
+                                                      "clusters[" + std::to_string(i) + "].");
+                    if (!made) {
+                        for (const auto& [index, provisioned] : done) {
+                            provisioner.unprovision(*concerned, provisioned);
                         }
-                        done.emplace_back(i, std::move(*made));
+                        return made.error();
                     }
-                    return done;
-                }));
+                    done.emplace_back(i, std::move(*made));
+                }
+                return done;
+            }));
     }
-    std::vector<std::pair<ApplianceSlot*, std::vector<std::pair<std::size_t, ProvisionedNode>>>>
-        provisioned;
+    Provisioned made;
     std::optional<Error> failure;
     for (auto& [concerned, future] : batches) {
         auto result = future.result();
         if (result) {
-            provisioned.emplace_back(concerned, std::move(*result));
+            made.batches.emplace_back(concerned, std::move(*result));
         } else if (!failure) {
             failure = result.error();
         }
     }
-    auto undoAll = [&] {
-        for (const auto& [concerned, done] : provisioned) {
-            auto batch = done;
-            concerned
-                ->exclusive([this, concerned, batch]() -> Status {
-                    for (const auto& [index, made] : batch) {
-                        provisioner_.unprovision(*concerned, made);
-                    }
-                    return Done{};
-                })
-                .waitForFinished();
-        }
-    };
     if (failure) {
-        undoAll();
+        undoProvisioning(provisioner, made.batches);
         return *failure;
     }
-
-    std::vector<std::optional<ProvisionedNode>> by_index(request.clusters.size());
-    for (const auto& [concerned, done] : provisioned) {
-        for (const auto& [index, made] : done) {
-            by_index[index] = made;
+    made.nodes.resize(request.clusters.size());
+    for (const auto& [concerned, done] : made.batches) {
+        for (const auto& [index, node] : done) {
+            made.nodes[index] = node;
         }
     }
-    auto committed = context_.store->commit([&](db::Database& database, auto& events) -> Status {
+    return made;
+}
+
+db::DBCluster clusterRow(const ClusterRegistration& cluster,
+                         const std::map<std::string, db::Id>& group_ids, db::Id appliance,
+                         db::TimeMs now) {
+    db::DBCluster row;
+    row.name = cluster.spec.name;
+    row.priority = cluster.spec.priority;
+    row.mtbfHours = cluster.spec.mtbf_hours;
+    row.mttrHours = cluster.spec.mttr_hours;
+    if (!cluster.spec.group.empty()) {
+        row.groupId = group_ids.at(cluster.spec.group);
+    }
+    row.standby = toDb(cluster.spec.standby);
+    row.active = toDb(cluster.spec.active);
+    row.memoryMode = toDb(cluster.spec.memory_mode);
+    row.failureModel = cluster.failure_model;
+    row.tokenHash = cluster.token_hash;
+    row.applianceId = appliance;
+    row.registeredAt = now;
+    return row;
+}
+
+db::DBNode nodeRow(const ProvisionedNode& made, db::Id cluster, db::Id appliance, db::TimeMs now) {
+    db::DBNode node;
+    node.name = made.node;
+    node.clusterId = cluster;
+    node.applianceId = appliance;
+    node.domain = made.domain;
+    node.uuid = made.uuid.empty() ? std::nullopt : std::optional(made.uuid);
+    node.definedByService = made.defined_by_service;
+    node.state = db::NodeState::Standby;
+    node.since = now;
+    return node;
+}
+
+db::DBEvent registeredEvent(const ClusterRegistration& cluster, const ProvisionedNode& made,
+                            const std::string& appliance) {
+    return makeEvent("cluster.registered", cluster.spec.name, made.node,
+                     {{"appliance", appliance},
+                      {"domain", made.domain},
+                      {"adopted", !made.defined_by_service},
+                      {"priority", cluster.spec.priority},
+                      {"standby", footprintJson(cluster.spec.standby)},
+                      {"active", footprintJson(cluster.spec.active)}});
+}
+
+// The new groups, the admission's events, then each cluster's and node's rows with the
+// cluster's event, in one transaction.
+Status commitRegistration(CoreStore& store, const RegistrationRequest& request, const Books& books,
+                          const Placement& placement, const AdmissionRun& admission,
+                          const Provisioned& provisioned) {
+    return store.commit([&](db::Database& database, auto& events) -> Status {
         const db::TimeMs now = db::nowMs();
-        std::map<std::string, db::Id> group_ids = known->group_ids;
+        std::map<std::string, db::Id> group_ids = books.group_ids;
         for (const sizing::GroupSpec& group : request.groups) {
             auto id = db::GroupRepository(database).insert(
                 db::DBGroup{0, group.name, group.mtbf_hours, group.mttr_hours});
@@ -260,59 +371,75 @@ Result<RegistrationOutcome> ClusterRegistrar::registerClusters(const Registratio
         }
         for (std::size_t i = 0; i < request.clusters.size(); ++i) {
             const ClusterRegistration& cluster = request.clusters[i];
-            const ProvisionedNode& made = *by_index[i];
-            db::DBCluster row;
-            row.name = cluster.spec.name;
-            row.priority = cluster.spec.priority;
-            row.mtbfHours = cluster.spec.mtbf_hours;
-            row.mttrHours = cluster.spec.mttr_hours;
-            if (!cluster.spec.group.empty()) {
-                row.groupId = group_ids[cluster.spec.group];
-            }
-            row.standby = toDb(cluster.spec.standby);
-            row.active = toDb(cluster.spec.active);
-            row.memoryMode = toDb(cluster.spec.memory_mode);
-            row.failureModel = cluster.failure_model;
-            row.tokenHash = cluster.token_hash;
-            row.applianceId = placed[i]->id;
-            row.registeredAt = now;
-            auto cluster_id = db::ClusterRepository(database).insert(row);
+            const ProvisionedNode& made = provisioned.nodes[i];
+            const ApplianceSlot& appliance = *placement.placed[i];
+            auto cluster_id = db::ClusterRepository(database).insert(
+                clusterRow(cluster, group_ids, appliance.id, now));
             if (!cluster_id) {
                 return cluster_id.error();
             }
-            db::DBNode node;
-            node.name = made.node;
-            node.clusterId = *cluster_id;
-            node.applianceId = placed[i]->id;
-            node.domain = made.domain;
-            node.uuid = made.uuid.empty() ? std::nullopt : std::optional(made.uuid);
-            node.definedByService = made.defined_by_service;
-            node.state = db::NodeState::Standby;
-            node.since = now;
-            auto node_id = db::NodeRepository(database).insert(node);
+            auto node_id =
+                db::NodeRepository(database).insert(nodeRow(made, *cluster_id, appliance.id, now));
             if (!node_id) {
                 return node_id.error();
             }
-            events.push_back(makeEvent("cluster.registered", cluster.spec.name, made.node,
-                                       {{"appliance", placed[i]->config.name},
-                                        {"domain", made.domain},
-                                        {"adopted", !made.defined_by_service},
-                                        {"priority", cluster.spec.priority},
-                                        {"standby", footprintJson(cluster.spec.standby)},
-                                        {"active", footprintJson(cluster.spec.active)}}));
+            events.push_back(registeredEvent(cluster, made, appliance.config.name));
         }
         return Done{};
     });
+}
+
+RegistrationOutcome acceptedOutcome(const AdmissionRun& admission, const Placement& placement,
+                                    const Provisioned& provisioned) {
+    RegistrationOutcome outcome{true, admission.admissions, {}, admission.warnings};
+    for (std::size_t i = 0; i < provisioned.nodes.size(); ++i) {
+        const ProvisionedNode& made = provisioned.nodes[i];
+        outcome.clusters.push_back({made.cluster, made.node, placement.placed[i]->config.name,
+                                    made.domain, made.defined_by_service});
+    }
+    return outcome;
+}
+
+}  // namespace
+
+Result<RegistrationOutcome> ClusterRegistrar::registerClusters(const RegistrationRequest& request) {
+    if (request.clusters.empty() && request.groups.empty()) {
+        return Error{errc::kInvalidField, "the request registers no cluster; add one", "clusters"};
+    }
+    auto books = readBooks(context_);
+    if (!books) {
+        return books.error();
+    }
+    if (Status groups = addNewGroups(request.groups, *books); !groups) {
+        return groups.error();
+    }
+    auto placement = placeClusters(context_, request.clusters, *books);
+    if (!placement) {
+        return placement.error();
+    }
+    const std::vector<ViewChange> changes = concernedAppliances(context_, *books, *placement);
+    AdmissionRun admission =
+        runAdmission(changes, placement->cluster_names, context_.config.policy, false);
+    if (!admission.accepted) {
+        Status logged = context_.store->commitEvents(admission.refusals);
+        if (!logged) {
+            return logged.error();
+        }
+        return RegistrationOutcome{false, admission.admissions, {}, {}};
+    }
+
+    const RegisteringDomains registering(request, *placement);
+    auto provisioned = provisionNodes(provisioner_, request, changes, *placement);
+    if (!provisioned) {
+        return provisioned.error();
+    }
+    Status committed =
+        commitRegistration(*context_.store, request, *books, *placement, admission, *provisioned);
     if (!committed) {
-        undoAll();
+        undoProvisioning(provisioner_, provisioned->batches);
         return committed.error();
     }
-    RegistrationOutcome outcome{true, admission.admissions, {}, admission.warnings};
-    for (std::size_t i = 0; i < request.clusters.size(); ++i) {
-        const ProvisionedNode& made = *by_index[i];
-        outcome.clusters.push_back({made.cluster, made.node, placed[i]->config.name, made.domain,
-                                    made.defined_by_service});
-    }
+    RegistrationOutcome outcome = acceptedOutcome(admission, *placement, *provisioned);
     context_.forgetNodeDirectory();
     for (const ViewChange& change : changes) {
         change.slot->model_stale = true;

@@ -278,14 +278,26 @@ Result<Readiness> CoreViews::readiness(const std::string& node) const {
     return made;
 }
 
-Result<WhatIfOutcome> CoreViews::whatIf(const WhatIfRequest& request) const {
-    struct Loaded {
-        std::vector<std::pair<ApplianceSlot*, policy::ApplianceView>> views;
-        std::map<std::string, sizing::GroupSpec> groups;
-    };
-    auto loaded = context_.store->readView([&](db::Database& database) -> Result<Loaded> {
-        Loaded made;
-        for (const auto& slot : context_.appliances) {
+namespace {
+
+// Every appliance's view as the books have it, in the config's order, and every group.
+struct WhatIfViews {
+    std::vector<std::pair<ApplianceSlot*, policy::ApplianceView>> views;
+    std::map<std::string, sizing::GroupSpec> groups;
+
+    bool hasCluster(const std::string& cluster) const {
+        return std::any_of(views.begin(), views.end(), [&](const auto& entry) {
+            return std::any_of(
+                entry.second.nodes.begin(), entry.second.nodes.end(),
+                [&](const policy::NodeView& node) { return node.cluster == cluster; });
+        });
+    }
+};
+
+Result<WhatIfViews> loadWhatIfViews(const CoreContext& context) {
+    return context.store->readView([&](db::Database& database) -> Result<WhatIfViews> {
+        WhatIfViews made;
+        for (const auto& slot : context.appliances) {
             auto inventory = ApplianceInventory::load(database, slot->id);
             if (!inventory) {
                 return inventory.error();
@@ -297,23 +309,18 @@ Result<WhatIfOutcome> CoreViews::whatIf(const WhatIfRequest& request) const {
         }
         return made;
     });
-    if (!loaded) {
-        return loaded.error();
-    }
-    auto exists = [&](const std::string& cluster) {
-        return std::any_of(loaded->views.begin(), loaded->views.end(), [&](const auto& entry) {
-            return std::any_of(
-                entry.second.nodes.begin(), entry.second.nodes.end(),
-                [&](const policy::NodeView& node) { return node.cluster == cluster; });
-        });
-    };
+}
+
+// The clusters the request removes taken off, and the host capacities it sets put in.
+Status removeClustersAndSetCapacity(const CoreContext& context, const WhatIfRequest& request,
+                                    WhatIfViews& loaded) {
     for (std::size_t i = 0; i < request.remove.size(); ++i) {
-        if (!exists(request.remove[i])) {
+        if (!loaded.hasCluster(request.remove[i])) {
             return Error{errc::kInvalidField, "there is no cluster '" + request.remove[i] + "'",
                          "remove[" + std::to_string(i) + "]"};
         }
     }
-    for (auto& [slot, view] : loaded->views) {
+    for (auto& [slot, view] : loaded.views) {
         std::erase_if(view.nodes, [&](const policy::NodeView& node) {
             return std::find(request.remove.begin(), request.remove.end(), node.cluster) !=
                    request.remove.end();
@@ -327,28 +334,34 @@ Result<WhatIfOutcome> CoreViews::whatIf(const WhatIfRequest& request) const {
         }
     }
     for (const auto& [name, capacity] : request.capacity) {
-        if (!context_.slot(name)) {
+        if (!context.slot(name)) {
             return Error{errc::kInvalidField, "there is no appliance '" + name + "'",
                          "capacity." + name};
         }
     }
+    return Done{};
+}
+
+// The clusters the request adds, each on the appliance it names or else where the worst risk
+// with it is lowest, on the views as the ones before it filled them.
+Status addClusters(const CoreContext& context, const WhatIfRequest& request, WhatIfViews& loaded) {
     for (std::size_t i = 0; i < request.add.size(); ++i) {
         const WhatIfAddition& addition = request.add[i];
         const std::string path = "add[" + std::to_string(i) + "].";
         if (Status valid = checkSpec(addition.spec, path); !valid) {
             return valid.error();
         }
-        if (exists(addition.spec.name)) {
+        if (loaded.hasCluster(addition.spec.name)) {
             return Error{errc::kInvalidField, "cluster '" + addition.spec.name + "' already exists",
                          path + "name"};
         }
-        if (!addition.spec.group.empty() && loaded->groups.count(addition.spec.group) == 0) {
+        if (!addition.spec.group.empty() && loaded.groups.count(addition.spec.group) == 0) {
             return Error{errc::kInvalidField, "there is no group '" + addition.spec.group + "'",
                          path + "group"};
         }
         policy::ApplianceView* target = nullptr;
         double best = 2.0;
-        for (auto& [slot, view] : loaded->views) {
+        for (auto& [slot, view] : loaded.views) {
             if (!addition.appliance.empty()) {
                 if (slot->config.name == addition.appliance) {
                     target = &view;
@@ -357,9 +370,9 @@ Result<WhatIfOutcome> CoreViews::whatIf(const WhatIfRequest& request) const {
             }
             policy::ApplianceView trial = view;
             trial.nodes.push_back(newNodeView(addition.spec.name + "-passive", addition.spec));
-            ensureGroup(trial, addition.spec.group, loaded->groups);
+            ensureGroup(trial, addition.spec.group, loaded.groups);
             const double risk =
-                worstRisk(policy::liveOverflowRisk(trial, context_.config.policy.target_risk));
+                worstRisk(policy::liveOverflowRisk(trial, context.config.policy.target_risk));
             if (risk < best) {
                 best = risk;
                 target = &view;
@@ -370,12 +383,64 @@ Result<WhatIfOutcome> CoreViews::whatIf(const WhatIfRequest& request) const {
                          path + "appliance"};
         }
         target->nodes.push_back(newNodeView(addition.spec.name + "-passive", addition.spec));
-        ensureGroup(*target, addition.spec.group, loaded->groups);
+        ensureGroup(*target, addition.spec.group, loaded.groups);
+    }
+    return Done{};
+}
+
+// Each appliance on its own, with the clusters placed on it: the engine would place them
+// itself given several appliances. Foreign load is taken off the host.
+sizing::Fleet applianceFleet(const ApplianceSlot& slot, const policy::ApplianceView& view,
+                             double target_risk) {
+    sizing::Fleet fleet;
+    fleet.target_risk = target_risk;
+    fleet.cpu_overcommit = slot.config.cpu_overcommit;
+    const double overcommit = slot.config.cpu_overcommit;
+    fleet.appliances.push_back(sizing::ApplianceSpec{
+        slot.config.name,
+        slot.config.reserve_vcpus +
+            static_cast<std::int64_t>(static_cast<double>(view.usable.vcpus - view.foreign.vcpus) /
+                                      overcommit),
+        slot.config.reserve_memory_mib + view.usable.memory_mib - view.foreign.memory_mib,
+        slot.config.reserve_vcpus, slot.config.reserve_memory_mib});
+    fleet.groups = view.groups;
+    for (const policy::NodeView& node : view.nodes) {
+        fleet.clusters.push_back(node.spec);
+    }
+    return fleet;
+}
+
+void mergeSizing(const std::string& appliance, sizing::SizingResult sized,
+                 sizing::SizingResult& into) {
+    into.method = sized.method;
+    into.exact = into.exact && sized.exact;
+    into.cpu_overcommit = sized.cpu_overcommit;
+    for (sizing::ApplianceResult& result : sized.appliances) {
+        into.appliances.push_back(std::move(result));
+    }
+    for (std::string& warning : sized.warnings) {
+        into.warnings.push_back(appliance + ": " + warning);
+    }
+    into.baselines = sized.baselines;
+}
+
+}  // namespace
+
+Result<WhatIfOutcome> CoreViews::whatIf(const WhatIfRequest& request) const {
+    auto loaded = loadWhatIfViews(context_);
+    if (!loaded) {
+        return loaded.error();
+    }
+    if (Status removed = removeClustersAndSetCapacity(context_, request, *loaded); !removed) {
+        return removed.error();
+    }
+    if (Status added = addClusters(context_, request, *loaded); !added) {
+        return added.error();
     }
     WhatIfOutcome outcome;
     outcome.sizing.target_risk = context_.config.policy.target_risk;
     for (std::size_t i = 0; i < request.fail.size(); ++i) {
-        if (!exists(request.fail[i]) &&
+        if (!loaded->hasCluster(request.fail[i]) &&
             std::none_of(request.add.begin(), request.add.end(),
                          [&](const WhatIfAddition& a) { return a.spec.name == request.fail[i]; })) {
             return Error{errc::kInvalidField, "there is no cluster '" + request.fail[i] + "'",
@@ -396,37 +461,11 @@ Result<WhatIfOutcome> CoreViews::whatIf(const WhatIfRequest& request) const {
                 outcome.takeovers.push_back(std::move(takeover));
             }
         }
-        // Each appliance on its own, with the clusters placed on it: the engine would place
-        // them itself given several appliances. Foreign load is taken off the host.
-        sizing::Fleet fleet;
-        fleet.target_risk = context_.config.policy.target_risk;
-        fleet.cpu_overcommit = slot->config.cpu_overcommit;
-        const double overcommit = slot->config.cpu_overcommit;
-        fleet.appliances.push_back(sizing::ApplianceSpec{
-            slot->config.name,
-            slot->config.reserve_vcpus +
-                static_cast<std::int64_t>(
-                    static_cast<double>(view.usable.vcpus - view.foreign.vcpus) / overcommit),
-            slot->config.reserve_memory_mib + view.usable.memory_mib - view.foreign.memory_mib,
-            slot->config.reserve_vcpus, slot->config.reserve_memory_mib});
-        fleet.groups = view.groups;
-        for (const policy::NodeView& node : view.nodes) {
-            fleet.clusters.push_back(node.spec);
-        }
+        sizing::Fleet fleet = applianceFleet(*slot, view, context_.config.policy.target_risk);
         if (fleet.clusters.empty()) {
             continue;
         }
-        sizing::SizingResult sized = sizing::size(fleet);
-        outcome.sizing.method = sized.method;
-        outcome.sizing.exact = outcome.sizing.exact && sized.exact;
-        outcome.sizing.cpu_overcommit = sized.cpu_overcommit;
-        for (sizing::ApplianceResult& result : sized.appliances) {
-            outcome.sizing.appliances.push_back(std::move(result));
-        }
-        for (std::string& warning : sized.warnings) {
-            outcome.sizing.warnings.push_back(slot->config.name + ": " + warning);
-        }
-        outcome.sizing.baselines = sized.baselines;
+        mergeSizing(slot->config.name, sizing::size(fleet), outcome.sizing);
     }
     return outcome;
 }

@@ -15,18 +15,22 @@ namespace understudy::core {
 
 using nlohmann::json;
 
-Result<ChangeOutcome> InventoryChanges::changeCluster(const std::string& name,
-                                                      const ClusterChange& change) {
-    struct Loaded {
-        db::DBCluster cluster;
-        std::optional<NodeRow> row;
-        std::map<std::string, sizing::GroupSpec> groups;
-        std::map<std::string, db::Id> group_ids;
-        std::optional<policy::ApplianceView> before;
-        std::string group;
-    };
-    auto loaded = context_.store->read([&](db::Database& database) -> Result<Loaded> {
-        Loaded made;
+namespace {
+
+// A cluster as the books have it, with its node and its appliance's view when that appliance
+// is configured.
+struct LoadedCluster {
+    db::DBCluster cluster;
+    std::optional<NodeRow> row;
+    std::map<std::string, sizing::GroupSpec> groups;
+    std::map<std::string, db::Id> group_ids;
+    std::optional<policy::ApplianceView> before;
+    std::string group;
+};
+
+Result<LoadedCluster> loadCluster(const CoreContext& context, const std::string& name) {
+    return context.store->read([&](db::Database& database) -> Result<LoadedCluster> {
+        LoadedCluster made;
         auto cluster = db::ClusterRepository(database).byName(name);
         if (!cluster) {
             return cluster.error();
@@ -46,7 +50,7 @@ Result<ChangeOutcome> InventoryChanges::changeCluster(const std::string& name,
                 made.group = group;
             }
         }
-        if (ApplianceSlot* owner = context_.slot(made.cluster.applianceId)) {
+        if (ApplianceSlot* owner = context.slot(made.cluster.applianceId)) {
             auto inventory = ApplianceInventory::load(database, owner->id);
             if (!inventory) {
                 return inventory.error();
@@ -60,6 +64,126 @@ Result<ChangeOutcome> InventoryChanges::changeCluster(const std::string& name,
         }
         return made;
     });
+}
+
+// The cluster's figures with the change applied, and the names of the fields it sets.
+struct ChangedSpec {
+    sizing::ClusterSpec spec;
+    std::vector<std::string> fields;
+};
+
+Result<ChangedSpec> changedSpec(const sizing::ClusterSpec& old_spec, const ClusterChange& change,
+                                const std::map<std::string, sizing::GroupSpec>& groups) {
+    ChangedSpec made{old_spec, {}};
+    sizing::ClusterSpec& spec = made.spec;
+    if (change.priority) {
+        spec.priority = *change.priority;
+        made.fields.emplace_back("priority");
+    }
+    if (change.mtbf_hours) {
+        spec.mtbf_hours = *change.mtbf_hours;
+        made.fields.emplace_back("mtbf_hours");
+    }
+    if (change.mttr_hours) {
+        spec.mttr_hours = *change.mttr_hours;
+        made.fields.emplace_back("mttr_hours");
+    }
+    if (change.group) {
+        spec.group = *change.group;
+        made.fields.emplace_back("group");
+        if (!spec.group.empty() && groups.count(spec.group) == 0) {
+            return Error{errc::kInvalidField, "there is no group '" + spec.group + "'", "group"};
+        }
+    }
+    if (change.standby) {
+        spec.standby = *change.standby;
+        made.fields.emplace_back("standby");
+    }
+    if (change.active) {
+        spec.active = *change.active;
+        made.fields.emplace_back("active");
+    }
+    if (change.memory_mode) {
+        spec.memory_mode = *change.memory_mode;
+        made.fields.emplace_back("memory_mode");
+    }
+    if (change.failure_model) {
+        made.fields.emplace_back("failure_model");
+    }
+    return made;
+}
+
+// The appliance's view with the cluster's new figures, its groups those its nodes now use.
+policy::ApplianceView viewAfter(const policy::ApplianceView& before, const std::string& cluster,
+                                const sizing::ClusterSpec& spec,
+                                const std::map<std::string, sizing::GroupSpec>& groups) {
+    policy::ApplianceView after = before;
+    for (policy::NodeView& node : after.nodes) {
+        if (node.cluster == cluster) {
+            node.spec = spec;
+            node.priority = spec.priority;
+        }
+    }
+    after.groups.clear();
+    for (const policy::NodeView& node : after.nodes) {
+        ensureGroup(after, node.spec.group, groups);
+    }
+    return after;
+}
+
+db::DBCluster updatedCluster(const db::DBCluster& cluster, const sizing::ClusterSpec& spec,
+                             const std::map<std::string, db::Id>& group_ids,
+                             const ClusterChange& change) {
+    db::DBCluster updated = cluster;
+    updated.priority = spec.priority;
+    updated.mtbfHours = spec.mtbf_hours;
+    updated.mttrHours = spec.mttr_hours;
+    updated.groupId = spec.group.empty() ? std::nullopt : std::optional(group_ids.at(spec.group));
+    updated.standby = toDb(spec.standby);
+    updated.active = toDb(spec.active);
+    updated.memoryMode = toDb(spec.memory_mode);
+    if (change.failure_model) {
+        updated.failureModel = *change.failure_model;
+    }
+    return updated;
+}
+
+// On the owner's worker, for new footprints: the domain redefined when the service defined it,
+// its metadata rewritten, and a standby node resized at once.
+Status reshapeDomain(const CoreContext& context, ApplianceSlot& owner, const std::string& cluster,
+                     const NodeRow& row, const sizing::ClusterSpec& spec) {
+    if (Status connected = owner.requireConnected(); !connected) {
+        return connected;
+    }
+    const hypervisor::NodeMetadata metadata{cluster, row.node.name, spec.standby, spec.active,
+                                            spec.memory_mode};
+    if (row.node.definedByService) {
+        auto redefined =
+            owner.defineFromTemplate(row.node.domain, row.node.uuid.value_or(""), metadata);
+        if (!redefined) {
+            return redefined.error();
+        }
+    }
+    Status marked = owner.hypervisor->setMetadata(row.node.domain, metadata);
+    if (!marked) {
+        return marked;
+    }
+    if (row.node.state == db::NodeState::Standby) {
+        Status resized = owner.lifecycle(context.confirmTimeout())
+                             .apply(row.node.domain, spec.effectiveStandby(), spec.active.vcpus);
+        owner.remember(row.node.domain, context.confirmTimeout());
+        if (!resized) {
+            return resized;
+        }
+    }
+    return Done{};
+}
+
+}  // namespace
+
+Result<ChangeOutcome> InventoryChanges::changeCluster(const std::string& name,
+                                                      const ClusterChange& change) {
+    auto loaded = loadCluster(context_, name);
     if (!loaded) {
         return loaded.error();
     }
@@ -71,43 +195,12 @@ Result<ChangeOutcome> InventoryChanges::changeCluster(const std::string& name,
                          "add the appliance back to the config first",
                      {}};
     }
-    sizing::ClusterSpec spec = clusterSpec(loaded->cluster, loaded->group);
-    const sizing::ClusterSpec old_spec = spec;
-    std::vector<std::string> changed;
-    if (change.priority) {
-        spec.priority = *change.priority;
-        changed.emplace_back("priority");
+    const sizing::ClusterSpec old_spec = clusterSpec(loaded->cluster, loaded->group);
+    auto changed = changedSpec(old_spec, change, loaded->groups);
+    if (!changed) {
+        return changed.error();
     }
-    if (change.mtbf_hours) {
-        spec.mtbf_hours = *change.mtbf_hours;
-        changed.emplace_back("mtbf_hours");
-    }
-    if (change.mttr_hours) {
-        spec.mttr_hours = *change.mttr_hours;
-        changed.emplace_back("mttr_hours");
-    }
-    if (change.group) {
-        spec.group = *change.group;
-        changed.emplace_back("group");
-        if (!spec.group.empty() && loaded->groups.count(spec.group) == 0) {
-            return Error{errc::kInvalidField, "there is no group '" + spec.group + "'", "group"};
-        }
-    }
-    if (change.standby) {
-        spec.standby = *change.standby;
-        changed.emplace_back("standby");
-    }
-    if (change.active) {
-        spec.active = *change.active;
-        changed.emplace_back("active");
-    }
-    if (change.memory_mode) {
-        spec.memory_mode = *change.memory_mode;
-        changed.emplace_back("memory_mode");
-    }
-    if (change.failure_model) {
-        changed.emplace_back("failure_model");
-    }
+    const sizing::ClusterSpec& spec = changed->spec;
     if (Status valid = checkSpec(spec, ""); !valid) {
         return valid.error();
     }
@@ -120,17 +213,7 @@ Result<ChangeOutcome> InventoryChanges::changeCluster(const std::string& name,
         return stateConflict("change the footprints of", loaded->row->node.name,
                              loaded->row->node.state);
     }
-    policy::ApplianceView after = *loaded->before;
-    for (policy::NodeView& node : after.nodes) {
-        if (node.cluster == name) {
-            node.spec = spec;
-            node.priority = spec.priority;
-        }
-    }
-    after.groups.clear();
-    for (const policy::NodeView& node : after.nodes) {
-        ensureGroup(after, node.spec.group, loaded->groups);
-    }
+    const policy::ApplianceView after = viewAfter(*loaded->before, name, spec, loaded->groups);
     AdmissionRun admission =
         runAdmission({{owner, *loaded->before, after}}, {name}, context_.config.policy, true);
     if (!admission.accepted) {
@@ -140,47 +223,15 @@ Result<ChangeOutcome> InventoryChanges::changeCluster(const std::string& name,
         }
         return ChangeOutcome{false, admission.admissions, {}};
     }
-    db::DBCluster updated = loaded->cluster;
-    updated.priority = spec.priority;
-    updated.mtbfHours = spec.mtbf_hours;
-    updated.mttrHours = spec.mttr_hours;
-    updated.groupId =
-        spec.group.empty() ? std::nullopt : std::optional(loaded->group_ids[spec.group]);
-    updated.standby = toDb(spec.standby);
-    updated.active = toDb(spec.active);
-    updated.memoryMode = toDb(spec.memory_mode);
-    if (change.failure_model) {
-        updated.failureModel = *change.failure_model;
-    }
+    const db::DBCluster updated = updatedCluster(loaded->cluster, spec, loaded->group_ids, change);
     const std::optional<NodeRow> row = loaded->row;
     Status applied =
         owner
             ->exclusive([&]() -> Status {
                 if (footprint_changed && row) {
-                    if (Status connected = owner->requireConnected(); !connected) {
-                        return connected;
-                    }
-                    const hypervisor::NodeMetadata metadata{name, row->node.name, spec.standby,
-                                                            spec.active, spec.memory_mode};
-                    if (row->node.definedByService) {
-                        auto redefined = owner->defineFromTemplate(
-                            row->node.domain, row->node.uuid.value_or(""), metadata);
-                        if (!redefined) {
-                            return redefined.error();
-                        }
-                    }
-                    Status marked = owner->hypervisor->setMetadata(row->node.domain, metadata);
-                    if (!marked) {
-                        return marked;
-                    }
-                    if (row->node.state == db::NodeState::Standby) {
-                        Status resized = owner->lifecycle(context_.confirmTimeout())
-                                             .apply(row->node.domain, spec.effectiveStandby(),
-                                                    spec.active.vcpus);
-                        owner->remember(row->node.domain, context_.confirmTimeout());
-                        if (!resized) {
-                            return resized;
-                        }
+                    if (Status reshaped = reshapeDomain(context_, *owner, name, *row, spec);
+                        !reshaped) {
+                        return reshaped;
                     }
                 }
                 return commitChange([&](db::Database& database, auto& events) -> Status {
@@ -193,7 +244,7 @@ Result<ChangeOutcome> InventoryChanges::changeCluster(const std::string& name,
                     }
                     events.push_back(makeEvent("cluster.changed", name,
                                                row ? std::optional(row->node.name) : std::nullopt,
-                                               {{"changed", changed}}));
+                                               {{"changed", changed->fields}}));
                     return Done{};
                 });
             })

@@ -32,6 +32,59 @@ void answerOnWorker(ApplianceSlot& slot, const NodeOperations::TakeoverAnswer& a
     }
 }
 
+// The node a takeover asks for, when there is a decision to take; otherwise answers (an error,
+// or the grant the node already holds) and gives nullptr.
+NodeRow* takeoverCandidate(ApplianceSlot& slot, CoreStore& store, const std::string& name,
+                           const NodeOperations::TakeoverAnswer& answer) {
+    if (Status connected = slot.requireConnected(); !connected) {
+        answerWith(answer, connected.error());
+        return nullptr;
+    }
+    if (Status ready = slot.refreshModel(store); !ready) {
+        answerWith(answer, ready.error());
+        return nullptr;
+    }
+    NodeRow* row = slot.model.find(name);
+    if (!row) {
+        answerWith(answer, notFound("node", name));
+        return nullptr;
+    }
+    if ((row->node.state == db::NodeState::Active ||
+         row->node.state == db::NodeState::TakingOver) &&
+        row->grant) {
+        answerWith(answer, TakeoverOutcome{
+                               name, true, makeGrantView(*row->grant, slot.model.node_names), {}});
+        return nullptr;
+    }
+    if (!policy::canTakeOver(row->node.state)) {
+        answerWith(answer, stateConflict("take over", name, row->node.state));
+        return nullptr;
+    }
+    return row;
+}
+
+// Records the request and its denial, then answers.
+void answerDenied(ApplianceSlot& slot, CoreStore& store, const std::string& name,
+                  const std::string& cluster, const policy::TakeoverDecision& decision,
+                  const NodeOperations::TakeoverAnswer& answer) {
+    const policy::Denial denial = decision.denial.value_or(policy::Denial{});
+    std::vector<db::DBEvent> logged{
+        makeEvent("takeover.requested", cluster, name, {{"appliance", slot.config.name}}),
+        makeEvent("takeover.denied", cluster, name, {{"denial", denialJson(denial)}})};
+    store.commitAsync(
+        [logged](db::Database&, std::vector<db::DBEvent>& events) -> Status {
+            events.insert(events.end(), logged.begin(), logged.end());
+            return Done{};
+        },
+        [&slot, answer, name, denial](Result<db::Id> committed) {
+            Result<TakeoverOutcome> outcome =
+                committed
+                    ? Result<TakeoverOutcome>(TakeoverOutcome{name, false, std::nullopt, denial})
+                    : Result<TakeoverOutcome>(committed.error());
+            answerOnWorker(slot, answer, std::move(outcome));
+        });
+}
+
 }  // namespace
 
 // One takeover between its reservation and its answer.
@@ -69,57 +122,19 @@ void NodeOperations::continueOnWorker(ApplianceSlot& slot, const std::shared_ptr
 
 bool NodeOperations::beginTakeover(ApplianceSlot& slot, const std::string& name,
                                    const TakeoverAnswer& answer) {
-    CoreStore& store = *context_.store;
-    if (Status connected = slot.requireConnected(); !connected) {
-        answerWith(answer, connected.error());
-        return false;
-    }
-    if (Status ready = slot.refreshModel(store); !ready) {
-        answerWith(answer, ready.error());
-        return false;
-    }
-    NodeRow* row = slot.model.find(name);
+    NodeRow* row = takeoverCandidate(slot, *context_.store, name, answer);
     if (!row) {
-        answerWith(answer, notFound("node", name));
-        return false;
-    }
-    if ((row->node.state == db::NodeState::Active ||
-         row->node.state == db::NodeState::TakingOver) &&
-        row->grant) {
-        answerWith(answer, TakeoverOutcome{
-                               name, true, makeGrantView(*row->grant, slot.model.node_names), {}});
-        return false;
-    }
-    if (!policy::canTakeOver(row->node.state)) {
-        answerWith(answer, stateConflict("take over", name, row->node.state));
         return false;
     }
     const policy::TakeoverDecision decision =
         policy::decideTakeover(makeView(slot, slot.model), name, context_.policy());
-    const std::string cluster = row->cluster.name;
     if (!decision.granted) {
-        const policy::Denial denial = decision.denial.value_or(policy::Denial{});
-        std::vector<db::DBEvent> logged{
-            makeEvent("takeover.requested", cluster, name, {{"appliance", slot.config.name}}),
-            makeEvent("takeover.denied", cluster, name, {{"denial", denialJson(denial)}})};
-        store.commitAsync(
-            [logged](db::Database&, std::vector<db::DBEvent>& events) -> Status {
-                events.insert(events.end(), logged.begin(), logged.end());
-                return Done{};
-            },
-            [&slot, answer, name, denial](Result<db::Id> committed) {
-                Result<TakeoverOutcome> outcome = committed
-                                                      ? Result<TakeoverOutcome>(TakeoverOutcome{
-                                                            name, false, std::nullopt, denial})
-                                                      : Result<TakeoverOutcome>(committed.error());
-                answerOnWorker(slot, answer, std::move(outcome));
-            });
+        answerDenied(slot, *context_.store, name, row->cluster.name, decision, answer);
         return false;
     }
-
     auto pending = std::make_shared<Pending>();
     pending->name = name;
-    pending->cluster = cluster;
+    pending->cluster = row->cluster.name;
     pending->before = *row;
     pending->decision = decision;
     pending->answer = answer;
@@ -136,27 +151,34 @@ bool NodeOperations::beginTakeover(ApplianceSlot& slot, const std::string& name,
         pending->victims.push_back(*target);
         pending->held.push_back(victim);
     }
+    reserveTakeover(slot, *row, victims, pending);
+    return true;
+}
 
-    // Reserve first, under the appliance's lock (this worker): in the model at once, so that
-    // the next decision counts it, and in the books before libvirt is touched.
+// Reserves first, under the appliance's lock (this worker): in the model at once, so that the
+// next decision counts it, and in the books before libvirt is touched.
+void NodeOperations::reserveTakeover(ApplianceSlot& slot, NodeRow& row,
+                                     const std::vector<NodeRow*>& victims,
+                                     const std::shared_ptr<Pending>& pending) {
+    const policy::TakeoverDecision& decision = pending->decision;
     const db::TimeMs now = db::nowMs();
     for (NodeRow* victim : victims) {
         victim->moveTo(db::NodeState::Preempted, now);
     }
-    row->moveTo(db::NodeState::TakingOver, now);
-    row->grant = db::DBGrant{};
-    row->grant->nodeId = row->node.id;
-    row->grant->memoryMib = decision.grant.memory_mib;
-    row->grant->vcpus = decision.grant.vcpus;
-    row->grant->partial = decision.partial;
+    row.moveTo(db::NodeState::TakingOver, now);
+    row.grant = db::DBGrant{};
+    row.grant->nodeId = row.node.id;
+    row.grant->memoryMib = decision.grant.memory_mib;
+    row.grant->vcpus = decision.grant.vcpus;
+    row.grant->partial = decision.partial;
     slot.gate.hold(decision.preempt);
-    const db::Id node_id = row->node.id;
-    const db::DBEvent requested = makeEvent("takeover.requested", cluster, name,
+    const db::Id node_id = row.node.id;
+    const db::DBEvent requested = makeEvent("takeover.requested", pending->cluster, pending->name,
                                             {{"appliance", slot.config.name},
                                              {"grant", footprintJson(decision.grant)},
                                              {"partial", decision.partial},
                                              {"preempt", decision.preempt}});
-    store.commitAsync(
+    context_.store->commitAsync(
         [node_id, now, requested](db::Database& database, std::vector<db::DBEvent>& events) {
             events.push_back(requested);
             return moveNode(database, node_id, db::NodeState::TakingOver, now);
@@ -176,7 +198,6 @@ bool NodeOperations::beginTakeover(ApplianceSlot& slot, const std::string& name,
                 answerWith(pending->answer, reserved.error());
             });
         });
-    return true;
 }
 
 void NodeOperations::applyTakeover(ApplianceSlot& slot, const std::shared_ptr<Pending>& pending) {

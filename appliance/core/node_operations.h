@@ -40,6 +40,8 @@ private:
     struct Pending;
     // Decides; answers whether the takeover is still in flight.
     bool beginTakeover(ApplianceSlot& slot, const std::string& name, const TakeoverAnswer& answer);
+    void reserveTakeover(ApplianceSlot& slot, NodeRow& row, const std::vector<NodeRow*>& victims,
+                         const std::shared_ptr<Pending>& pending);
     void applyTakeover(ApplianceSlot& slot, const std::shared_ptr<Pending>& pending);
     void rollBack(ApplianceSlot& slot, const std::shared_ptr<Pending>& pending,
                   const Error& failure);

@@ -20,6 +20,80 @@ const char* powerActionName(PowerAction action) {
     return "status";
 }
 
+namespace {
+
+// What a power action did to the domain, and what the books are to record of it.
+struct PowerStep {
+    Status done = Done{};
+    std::optional<db::NodeState> next;
+    bool close_grant = false;
+};
+
+PowerStep applyPower(ApplianceSlot& slot, std::chrono::milliseconds confirm_timeout,
+                     const NodeRow& row, bool running, PowerAction action) {
+    const std::string& domain = row.node.domain;
+    const sizing::ClusterSpec spec = row.spec();
+    hypervisor::NodeLifecycle lifecycle = slot.lifecycle(confirm_timeout);
+    PowerStep step;
+    switch (action) {
+        case PowerAction::on:
+            if (!running) {
+                step.done = lifecycle.startAt(domain, spec.effectiveStandby(), spec.active.vcpus);
+                step.next = db::NodeState::Standby;
+                step.close_grant = row.grant.has_value();
+            } else if (row.node.state != db::NodeState::Active &&
+                       row.node.state != db::NodeState::TakingOver) {
+                step.done = lifecycle.apply(domain, spec.effectiveStandby(), spec.active.vcpus);
+                step.next = db::NodeState::Standby;
+            }
+            break;
+        case PowerAction::off:
+            if (running) {
+                step.done = slot.hypervisor->destroy(domain);
+            }
+            step.next = db::NodeState::Fenced;
+            step.close_grant = row.grant.has_value();
+            break;
+        case PowerAction::reboot:
+            if (running) {
+                step.done = slot.hypervisor->reset(domain);
+            } else {
+                step.done = lifecycle.startAt(domain, spec.effectiveStandby(), spec.active.vcpus);
+                step.next = db::NodeState::Standby;
+                step.close_grant = row.grant.has_value();
+            }
+            break;
+        case PowerAction::status:
+            break;
+    }
+    return step;
+}
+
+Status recordPower(CoreStore& store, const ApplianceSlot& slot, const NodeRow& row,
+                   PowerAction action, const PowerStep& step, db::TimeMs now) {
+    const std::string kind = std::string("fence.") + powerActionName(action);
+    return store.commit([&](db::Database& database, auto& events) -> Status {
+        if (step.close_grant) {
+            if (Status closed = closeGrant(database, row.node.id, row.cluster.id, now); !closed) {
+                return closed;
+            }
+        }
+        if (step.next) {
+            if (Status moved = moveNode(database, row.node.id, *step.next, now); !moved) {
+                return moved;
+            }
+        }
+        events.push_back(makeEvent(kind, row.cluster.name, row.node.name,
+                                   {{"appliance", slot.config.name},
+                                    {"domain", row.node.domain},
+                                    {"was", std::string(db::nodeStateName(row.node.state))},
+                                    {"grant_released", step.close_grant}}));
+        return Done{};
+    });
+}
+
+}  // namespace
+
 Result<PowerState> NodePower::power(ApplianceSlot& slot, const std::string& name,
                                     PowerAction action) {
     if (Status connected = slot.requireConnected(); !connected) {
@@ -33,8 +107,7 @@ Result<PowerState> NodePower::power(ApplianceSlot& slot, const std::string& name
         return notFound("node", name);
     }
     const NodeRow row = *found;
-    const std::string& domain = row.node.domain;
-    auto info = slot.hypervisor->domainInfo(domain);
+    auto info = slot.hypervisor->domainInfo(row.node.domain);
     if (!info) {
         if (info.error().code == errc::kDomainNotFound) {
             return stateConflict(std::string("power ") + powerActionName(action), name,
@@ -46,75 +119,21 @@ Result<PowerState> NodePower::power(ApplianceSlot& slot, const std::string& name
     if (action == PowerAction::status) {
         return running ? PowerState::on : PowerState::off;
     }
-    const sizing::ClusterSpec spec = row.spec();
-    hypervisor::NodeLifecycle lifecycle = slot.lifecycle(context_.confirmTimeout());
-    std::optional<db::NodeState> next;
-    bool close_grant = false;
-    Status done = Done{};
-    switch (action) {
-        case PowerAction::on:
-            if (!running) {
-                done = lifecycle.startAt(domain, spec.effectiveStandby(), spec.active.vcpus);
-                next = db::NodeState::Standby;
-                close_grant = row.grant.has_value();
-            } else if (row.node.state != db::NodeState::Active &&
-                       row.node.state != db::NodeState::TakingOver) {
-                done = lifecycle.apply(domain, spec.effectiveStandby(), spec.active.vcpus);
-                next = db::NodeState::Standby;
-            }
-            break;
-        case PowerAction::off:
-            if (running) {
-                done = slot.hypervisor->destroy(domain);
-            }
-            next = db::NodeState::Fenced;
-            close_grant = row.grant.has_value();
-            break;
-        case PowerAction::reboot:
-            if (running) {
-                done = slot.hypervisor->reset(domain);
-            } else {
-                done = lifecycle.startAt(domain, spec.effectiveStandby(), spec.active.vcpus);
-                next = db::NodeState::Standby;
-                close_grant = row.grant.has_value();
-            }
-            break;
-        case PowerAction::status:
-            break;
+    const PowerStep step = applyPower(slot, context_.confirmTimeout(), row, running, action);
+    slot.remember(row.node.domain, context_.confirmTimeout());
+    if (!step.done) {
+        return step.done.error();
     }
-    slot.remember(domain, context_.confirmTimeout());
-    if (!done) {
-        return done.error();
-    }
-    const std::string kind = std::string("fence.") + powerActionName(action);
     const db::TimeMs now = db::nowMs();
-    Status recorded = context_.store->commit([&](db::Database& database, auto& events) -> Status {
-        if (close_grant) {
-            if (Status closed = closeGrant(database, row.node.id, row.cluster.id, now); !closed) {
-                return closed;
-            }
-        }
-        if (next) {
-            if (Status moved = moveNode(database, row.node.id, *next, now); !moved) {
-                return moved;
-            }
-        }
-        events.push_back(makeEvent(kind, row.cluster.name, name,
-                                   {{"appliance", slot.config.name},
-                                    {"domain", domain},
-                                    {"was", std::string(db::nodeStateName(row.node.state))},
-                                    {"grant_released", close_grant}}));
-        return Done{};
-    });
-    if (!recorded) {
+    if (Status recorded = recordPower(*context_.store, slot, row, action, step, now); !recorded) {
         return recorded.error();
     }
     NodeRow& changed = *slot.model.find(name);
-    if (close_grant) {
+    if (step.close_grant) {
         changed.grant.reset();
     }
-    if (next) {
-        changed.moveTo(*next, now);
+    if (step.next) {
+        changed.moveTo(*step.next, now);
     }
     if (action == PowerAction::off) {
         operations_.restorePreempted(slot);
