@@ -337,7 +337,7 @@ Result<core::ClusterChange> clusterChangeFromJson(const In& document) {
     return change;
 }
 
-Result<core::PowerAction> powerActionFromJson(const In& document) {
+Result<PowerAction> powerActionFromJson(const In& document) {
     if (Status keys = onlyKeys(document, "", {"action"}); !keys) {
         return keys.error();
     }
@@ -348,17 +348,8 @@ Result<core::PowerAction> powerActionFromJson(const In& document) {
     if (!name) {
         return name.error();
     }
-    // The wire names of docs/http-api.md, spelt out here so decoding needs nothing of the core.
-    static const std::pair<const char*, core::PowerAction> kActions[] = {
-        {"on", core::PowerAction::on},
-        {"off", core::PowerAction::off},
-        {"reboot", core::PowerAction::reboot},
-        {"status", core::PowerAction::status},
-    };
-    for (const auto& [wire, action] : kActions) {
-        if (*name == wire) {
-            return action;
-        }
+    if (const auto action = parsePowerAction(*name)) {
+        return *action;
     }
     return invalid("action", "action must be on, off, reboot or status, got '" + *name + "'");
 }

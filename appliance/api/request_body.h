@@ -43,7 +43,7 @@ Result<RegistrationBody> registrationFromJson(const nlohmann::json& document,
 Result<core::ClusterChange> clusterChangeFromJson(const nlohmann::json& document);
 
 // POST /nodes/{name}/power: {"action": "on"|"off"|"reboot"|"status"}.
-Result<core::PowerAction> powerActionFromJson(const nlohmann::json& document);
+Result<PowerAction> powerActionFromJson(const nlohmann::json& document);
 
 // POST /sizing/what-if; `clusters` are the registered cluster names (fail and remove must name
 // one), `appliances` the configured appliance names (add and capacity may name one).

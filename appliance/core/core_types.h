@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "appliance/policy/arbitration.h"
+#include "base/power_action.h"
 #include "db/records.h"
 #include "sizing/fleet.h"
 #include "sizing/sizing_result.h"
@@ -92,9 +93,7 @@ struct TakeoverOutcome {
     std::optional<policy::Denial> denial;
 };
 
-enum class PowerAction { on, off, reboot, status };
 enum class PowerState { on, off };
-const char* powerActionName(PowerAction action);
 
 struct ApplianceStatus {
     std::string name;

@@ -6,20 +6,6 @@
 
 namespace understudy::core {
 
-const char* powerActionName(PowerAction action) {
-    switch (action) {
-        case PowerAction::on:
-            return "on";
-        case PowerAction::off:
-            return "off";
-        case PowerAction::reboot:
-            return "reboot";
-        case PowerAction::status:
-            return "status";
-    }
-    return "status";
-}
-
 namespace {
 
 // What a power action did to the domain, and what the books are to record of it.

@@ -63,8 +63,7 @@ private slots:
     }
 
     void powerTakesTheFourActionsOnly() {
-        QCOMPARE(*powerActionFromJson(parsed(R"({"action": "reboot"})")),
-                 core::PowerAction::reboot);
+        QCOMPARE(*powerActionFromJson(parsed(R"({"action": "reboot"})")), PowerAction::reboot);
         QCOMPARE(outcome(powerActionFromJson(parsed(R"({"action": "explode"})"))),
                  std::string("action"));
         QCOMPARE(outcome(powerActionFromJson(parsed(R"({})"))), std::string("action"));
