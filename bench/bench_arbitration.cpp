@@ -15,6 +15,7 @@
 #include <string>
 
 #include "appliance/policy/arbitration.h"
+#include "bench/benchmark_fleet.h"
 #include "sizing/fleet_file.h"
 
 using namespace understudy;
@@ -22,29 +23,7 @@ using namespace understudy::policy;
 
 namespace {
 
-const sizing::Fleet& benchmarkFleet() {
-    static const sizing::Fleet fleet = [] {
-        std::string path;
-        if (const char* given = std::getenv("UNDERSTUDY_BENCH_FLEET")) {
-            path = given;
-        } else {
-            path =
-                (std::filesystem::temp_directory_path() / "understudy-bench-fleet.json").string();
-            const std::string command = "python3 " UNDERSTUDY_MAKE_FLEET " --output " + path;
-            if (std::system(command.c_str()) != 0) {
-                std::cerr << "cannot run " UNDERSTUDY_MAKE_FLEET "; set UNDERSTUDY_BENCH_FLEET\n";
-                std::exit(2);
-            }
-        }
-        auto loaded = sizing::loadFleetFile(path);
-        if (!loaded) {
-            std::cerr << loaded.error().describe() << "\n";
-            std::exit(2);
-        }
-        return std::move(*loaded);
-    }();
-    return fleet;
-}
+using understudy::bench::benchmarkFleet;
 
 // Every cluster of the fleet as a standby node on its first appliance.
 ApplianceView standardAppliance() {

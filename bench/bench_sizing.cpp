@@ -13,6 +13,7 @@
 #include <iostream>
 #include <string>
 
+#include "bench/benchmark_fleet.h"
 #include "sizing/engine.h"
 #include "sizing/fleet_file.h"
 #include "sizing/result_json.h"
@@ -21,29 +22,7 @@ using namespace understudy::sizing;
 
 namespace {
 
-const Fleet& benchmarkFleet() {
-    static const Fleet fleet = [] {
-        std::string path;
-        if (const char* given = std::getenv("UNDERSTUDY_BENCH_FLEET")) {
-            path = given;
-        } else {
-            path =
-                (std::filesystem::temp_directory_path() / "understudy-bench-fleet.json").string();
-            const std::string command = "python3 " UNDERSTUDY_MAKE_FLEET " --output " + path;
-            if (std::system(command.c_str()) != 0) {
-                std::cerr << "cannot run " UNDERSTUDY_MAKE_FLEET "; set UNDERSTUDY_BENCH_FLEET\n";
-                std::exit(2);
-            }
-        }
-        auto loaded = loadFleetFile(path);
-        if (!loaded) {
-            std::cerr << loaded.error().describe() << "\n";
-            std::exit(2);
-        }
-        return std::move(*loaded);
-    }();
-    return fleet;
-}
+using understudy::bench::benchmarkFleet;
 
 void BM_FullJsonAnswer(benchmark::State& state) {
     const Fleet& fleet = benchmarkFleet();
