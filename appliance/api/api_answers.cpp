@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "appliance/api/request_body.h"
 #include "base/error_codes.h"
 #include "db/records.h"
 

@@ -39,15 +39,6 @@ Status ApiService::open() {
     return Done{};
 }
 
-Status ApiService::open() {
-    auto reader = db::Database::openReader(core_.databasePath());
-    if (!reader) {
-        return reader.error();
-    }
-    reader_ = std::move(*reader);
-    return Done{};
-}
-
 void ApiService::setLastProbe(const std::string& cluster, LastProbe probe) {
     last_probes_[cluster] = std::move(probe);
 }
