@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "appliance/daemon/event_patterns.h"
 #include "appliance/daemon/hook_runner.h"
 
 using namespace understudy::core;
