@@ -65,10 +65,15 @@ private:
     std::string text_;
 };
 
-}  // namespace
+// The labels of a per-appliance, per-resource sample.
+std::string applianceResource(const std::string& appliance, sizing::Resource resource) {
+    return "appliance=\"" + label(appliance) + "\",resource=\"" + sizing::resourceName(resource) +
+           "\"";
+}
 
-QByteArray renderMetrics(const MetricsInput& input) {
-    Writer out;
+// Headroom, overbooking ratio and overflow risk per appliance and resource, and whether each
+// appliance is connected.
+void writeAppliances(Writer& out, const std::vector<core::ApplianceStatus>& appliances) {
     struct Gauge {
         const char* name;
         const char* help;
@@ -96,41 +101,38 @@ QByteArray renderMetrics(const MetricsInput& input) {
     };
     for (const Gauge& gauge : gauges) {
         out.family(gauge.name, "gauge", gauge.help);
-        for (const auto& appliance : input.appliances) {
+        for (const auto& appliance : appliances) {
             for (sizing::Resource resource : sizing::kResources) {
-                out.sample(gauge.name,
-                           "appliance=\"" + label(appliance.name) + "\",resource=\"" +
-                               sizing::resourceName(resource) + "\"",
+                out.sample(gauge.name, applianceResource(appliance.name, resource),
                            static_cast<double>(gauge.value(appliance, resource)));
             }
         }
     }
     out.family("understudy_overbooking_ratio", "gauge",
                "Sum of active footprints divided by usable capacity.");
-    for (const auto& appliance : input.appliances) {
+    for (const auto& appliance : appliances) {
         for (sizing::Resource resource : sizing::kResources) {
-            out.sample("understudy_overbooking_ratio",
-                       "appliance=\"" + label(appliance.name) + "\",resource=\"" +
-                           sizing::resourceName(resource) + "\"",
+            out.sample("understudy_overbooking_ratio", applianceResource(appliance.name, resource),
                        appliance.headroom.overbooking_ratio[static_cast<std::size_t>(resource)]);
         }
     }
     out.family("understudy_overflow_risk", "gauge",
                "Live overflow risk of the appliance's fleet (sizing engine, exact).");
-    for (const auto& appliance : input.appliances) {
+    for (const auto& appliance : appliances) {
         for (sizing::Resource resource : sizing::kResources) {
-            out.sample("understudy_overflow_risk",
-                       "appliance=\"" + label(appliance.name) + "\",resource=\"" +
-                           sizing::resourceName(resource) + "\"",
+            out.sample("understudy_overflow_risk", applianceResource(appliance.name, resource),
                        appliance.overflow_risk[static_cast<std::size_t>(resource)]);
         }
     }
     out.family("understudy_appliance_connected", "gauge", "1 while libvirt is connected.");
-    for (const auto& appliance : input.appliances) {
+    for (const auto& appliance : appliances) {
         out.sample("understudy_appliance_connected", "appliance=\"" + label(appliance.name) + "\"",
                    appliance.connected ? 1 : 0);
     }
+}
 
+// Every state of every appliance, zero included, so a state that empties reads 0, not absent.
+void writeNodes(Writer& out, const MetricsInput& input) {
     out.family("understudy_nodes", "gauge", "Passive nodes per appliance and state.");
     std::map<std::pair<std::string, std::string>, int> per_state;
     for (const auto& appliance : input.appliances) {
@@ -147,33 +149,46 @@ QByteArray renderMetrics(const MetricsInput& input) {
                    "appliance=\"" + label(key.first) + "\",state=\"" + label(key.second) + "\"",
                    count);
     }
+}
 
+void writeTakeoverLatency(Writer& out, const LatencyHistogram* histogram) {
     out.family("understudy_takeover_duration_seconds", "histogram",
                "From a granted takeover's request to its answer.");
-    if (input.takeover_latency != nullptr) {
-        const LatencyHistogram& histogram = *input.takeover_latency;
-        for (std::size_t i = 0; i < LatencyHistogram::kBounds.size(); ++i) {
-            out.sample("understudy_takeover_duration_seconds_bucket",
-                       "le=\"" + number(LatencyHistogram::kBounds[i]) + "\"",
-                       static_cast<double>(histogram.buckets()[i]));
-        }
-        out.sample("understudy_takeover_duration_seconds_bucket", "le=\"+Inf\"",
-                   static_cast<double>(histogram.count()));
-        out.sample("understudy_takeover_duration_seconds_sum", {}, histogram.sum());
-        out.sample("understudy_takeover_duration_seconds_count", {},
-                   static_cast<double>(histogram.count()));
+    if (histogram == nullptr) {
+        return;
     }
+    for (std::size_t i = 0; i < LatencyHistogram::kBounds.size(); ++i) {
+        out.sample("understudy_takeover_duration_seconds_bucket",
+                   "le=\"" + number(LatencyHistogram::kBounds[i]) + "\"",
+                   static_cast<double>(histogram->buckets()[i]));
+    }
+    out.sample("understudy_takeover_duration_seconds_bucket", "le=\"+Inf\"",
+               static_cast<double>(histogram->count()));
+    out.sample("understudy_takeover_duration_seconds_sum", {}, histogram->sum());
+    out.sample("understudy_takeover_duration_seconds_count", {},
+               static_cast<double>(histogram->count()));
+}
 
+void writeRequests(Writer& out, const std::map<http::RequestKey, quint64>& requests) {
     out.family("understudy_http_requests_total", "counter",
                "Answered requests by method, route template and status.");
-    for (const auto& [key, count] : input.requests) {
+    for (const auto& [key, count] : requests) {
         out.sample("understudy_http_requests_total",
                    "method=\"" + label(key.method.toStdString()) + "\",route=\"" +
                        label(key.route.toStdString()) + "\",status=\"" +
                        std::to_string(key.status) + "\"",
                    static_cast<double>(count));
     }
+}
 
+}  // namespace
+
+QByteArray renderMetrics(const MetricsInput& input) {
+    Writer out;
+    writeAppliances(out, input.appliances);
+    writeNodes(out, input);
+    writeTakeoverLatency(out, input.takeover_latency);
+    writeRequests(out, input.requests);
     out.family("understudy_last_event_id", "gauge", "The id of the newest event.");
     out.sample("understudy_last_event_id", {}, static_cast<double>(input.last_event_id));
     return out.text();

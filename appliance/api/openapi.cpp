@@ -109,8 +109,8 @@ struct Operation {
     Json responses = Json::object();
 };
 
-Json schemas() {
-    Json s = Json::object();
+// The building blocks every other schema refers to: the error body and the footprints.
+void addCommonSchemas(Json& s) {
     s["Error"] = object({{"error", type("string")},
                          {"message", type("string")},
                          {"field", type("string")},
@@ -130,6 +130,10 @@ Json schemas() {
                               {"resource", type("string")},
                               {"needed", type("integer")},
                               {"available", type("integer")}});
+}
+
+// What is registered: appliances, groups, clusters and fleet files.
+void addFleetSchemas(Json& s) {
     const Json resource = object({{"capacity", type("integer")},
                                   {"foreign", type("integer")},
                                   {"standby_committed", type("integer")},
@@ -178,6 +182,10 @@ Json schemas() {
                          {"tolerate_k", type("integer")},
                          {"appliances", arrayOf(type("object"))}},
                         {"clusters"});
+}
+
+// What happens to the nodes: grants, denials with their holders, and the events.
+void addNodeSchemas(Json& s) {
     s["Grant"] = object({{"memory_mib", type("integer")},
                          {"vcpus", type("integer")},
                          {"partial", type("boolean")},
@@ -211,25 +219,40 @@ Json schemas() {
                          {"cluster", nullable("string")},
                          {"node", nullable("string")},
                          {"details", type("object")}});
+}
+
+Json schemas() {
+    Json s = Json::object();
+    addCommonSchemas(s);
+    addFleetSchemas(s);
+    addNodeSchemas(s);
     return s;
 }
 
-std::vector<Operation> operations() {
-    std::vector<Operation> ops;
-    auto add = [&](std::string path, std::string method, std::string summary, std::string who) {
+constexpr char kAdmin[] = "admin";
+constexpr char kOwn[] = "admin, or the cluster's own token";
+
+// The operations in the document's order; each group adds its own with `add`.
+class Operations {
+public:
+    Operation& add(std::string path, std::string method, std::string summary, std::string who) {
         Operation op;
         op.path = std::move(path);
         op.method = std::move(method);
         op.summary = std::move(summary);
         op.who = std::move(who);
-        ops.push_back(std::move(op));
-        return &ops.back();
-    };
-    const std::string admin = "admin";
-    const std::string own = "admin, or the cluster's own token";
-    Operation* op = nullptr;
+        ops_.push_back(std::move(op));
+        return ops_.back();
+    }
+    std::vector<Operation> take() { return std::move(ops_); }
 
-    op = add("/api/v1/health", "get", "Service health", "anyone (check=full: admin)");
+private:
+    std::vector<Operation> ops_;
+};
+
+void addHealthAndApplianceOperations(Operations& ops) {
+    Operation* op =
+        &ops.add("/api/v1/health", "get", "Service health", "anyone (check=full: admin)");
     op->parameters.push_back(
         queryParameter("check", "string", "'full' also runs SQLite's quick_check (admin)."));
     op->responses["200"] = response(
@@ -240,36 +263,42 @@ std::vector<Operation> operations() {
                 {"appliances",
                  arrayOf(object({{"name", type("string")}, {"connected", type("boolean")}}))}}));
 
-    op = add("/api/v1/appliances", "get", "List the appliances", admin);
+    op = &ops.add("/api/v1/appliances", "get", "List the appliances", kAdmin);
     op->responses["200"] =
         response("Appliances", object({{"appliances", arrayOf(ref("Appliance"))}}));
-    op = add("/api/v1/appliances/{name}", "get", "One appliance", admin);
+    op = &ops.add("/api/v1/appliances/{name}", "get", "One appliance", kAdmin);
     op->parameters.push_back(pathName("appliance"));
     op->responses["200"] = response("The appliance", ref("Appliance"));
+}
 
-    op = add("/api/v1/groups", "get", "List the common-cause groups", admin);
+void addGroupOperations(Operations& ops) {
+    Operation* op = &ops.add("/api/v1/groups", "get", "List the common-cause groups", kAdmin);
     op->responses["200"] = response("Groups", object({{"groups", arrayOf(ref("Group"))}}));
-    op = add("/api/v1/groups", "post", "Create a group", admin);
+    op = &ops.add("/api/v1/groups", "post", "Create a group", kAdmin);
     op->body = ref("Group");
     op->responses["201"] = response("The group", ref("Group"));
     op->responses["409"] = errorResponse("The name is taken, or admission refused it");
-    op = add("/api/v1/groups/{name}", "get", "One group", admin);
+    op = &ops.add("/api/v1/groups/{name}", "get", "One group", kAdmin);
     op->parameters.push_back(pathName("group"));
     op->responses["200"] = response("The group", ref("Group"));
-    op = add("/api/v1/groups/{name}", "patch", "Change a group (through admission)", admin);
+    op = &ops.add("/api/v1/groups/{name}", "patch", "Change a group (through admission)", kAdmin);
     op->parameters.push_back(pathName("group"));
     op->body = object({{"mtbf_hours", type("number")}, {"mttr_hours", type("number")}});
     op->responses["200"] = response("The changed group", ref("Group"));
     op->responses["409"] = errorResponse("admission_refused");
-    op = add("/api/v1/groups/{name}", "delete", "Delete a group without members", admin);
+    op = &ops.add("/api/v1/groups/{name}", "delete", "Delete a group without members", kAdmin);
     op->parameters.push_back(pathName("group"));
     op->responses["204"] = response("Deleted");
     op->responses["409"] = errorResponse("The group has members");
+}
 
-    op = add("/api/v1/clusters", "get", "List the clusters (a cluster token sees its own)", own);
+void addClusterOperations(Operations& ops) {
+    Operation* op = &ops.add("/api/v1/clusters", "get",
+                             "List the clusters (a cluster token sees its own)", kOwn);
     op->responses["200"] = response("Clusters", object({{"clusters", arrayOf(ref("Cluster"))}}));
-    op = add("/api/v1/clusters", "post",
-             "Register one cluster, or a fleet file's clusters and groups (all or nothing)", admin);
+    op = &ops.add("/api/v1/clusters", "post",
+                  "Register one cluster, or a fleet file's clusters and groups (all or nothing)",
+                  kAdmin);
     Json either;
     either["oneOf"] = Json::array({ref("Cluster"), ref("Fleet")});
     op->body = either;
@@ -280,22 +309,24 @@ std::vector<Operation> operations() {
     op->responses["201"] =
         response("Registered, each cluster with its token (shown once)", created);
     op->responses["409"] = errorResponse("admission_refused or conflict");
-    op = add("/api/v1/clusters/{name}", "get", "One cluster", own);
+    op = &ops.add("/api/v1/clusters/{name}", "get", "One cluster", kOwn);
     op->parameters.push_back(pathName("cluster"));
     op->responses["200"] = response("The cluster", ref("Cluster"));
-    op = add("/api/v1/clusters/{name}", "patch", "Change a cluster (through admission)", admin);
+    op = &ops.add("/api/v1/clusters/{name}", "patch", "Change a cluster (through admission)",
+                  kAdmin);
     op->parameters.push_back(pathName("cluster"));
     op->body = ref("ClusterChange");
     op->responses["200"] = response("The changed cluster", ref("Cluster"));
     op->responses["409"] = errorResponse("admission_refused");
-    op = add("/api/v1/clusters/{name}", "delete", "Remove a cluster and its node", admin);
+    op = &ops.add("/api/v1/clusters/{name}", "delete", "Remove a cluster and its node", kAdmin);
     op->parameters.push_back(pathName("cluster"));
     op->responses["204"] = response("Removed");
     op->responses["409"] = errorResponse("Its node is active");
-    op = add("/api/v1/clusters/{name}/token", "post", "Rotate the cluster's token", admin);
+    op = &ops.add("/api/v1/clusters/{name}/token", "post", "Rotate the cluster's token", kAdmin);
     op->parameters.push_back(pathName("cluster"));
     op->responses["200"] = response("The new token", object({{"token", type("string")}}));
-    op = add("/api/v1/clusters/{name}/stats", "get", "Failover statistics and the last probe", own);
+    op = &ops.add("/api/v1/clusters/{name}/stats", "get", "Failover statistics and the last probe",
+                  kOwn);
     op->parameters.push_back(pathName("cluster"));
     op->responses["200"] =
         response("Statistics", object({{"failovers", type("integer")},
@@ -306,51 +337,60 @@ std::vector<Operation> operations() {
                                        {"last_probe", object({{"time", type("string")},
                                                               {"ok", type("boolean")},
                                                               {"output", type("string")}})}}));
+}
 
-    op = add("/api/v1/nodes", "get", "List the passive nodes (a cluster token sees its own)", own);
+void addNodeOperations(Operations& ops) {
+    Operation* op = &ops.add("/api/v1/nodes", "get",
+                             "List the passive nodes (a cluster token sees its own)", kOwn);
     op->responses["200"] = response("Nodes", object({{"nodes", arrayOf(ref("Node"))}}));
-    op = add("/api/v1/nodes/{name}", "get", "One node", own);
+    op = &ops.add("/api/v1/nodes/{name}", "get", "One node", kOwn);
     op->parameters.push_back(pathName("node"));
     op->responses["200"] = response("The node", ref("Node"));
-    op = add("/api/v1/nodes/{name}/readiness", "get",
-             "Could the node take over at full size now (changes nothing)", own);
+    op = &ops.add("/api/v1/nodes/{name}/readiness", "get",
+                  "Could the node take over at full size now (changes nothing)", kOwn);
     op->parameters.push_back(pathName("node"));
     op->responses["200"] = response("Readiness", object({{"ready", type("boolean")},
                                                          {"partial_cpu", type("boolean")},
                                                          {"would_preempt", arrayOf(type("string"))},
                                                          {"reason", nullable("string")}}));
-    op = add("/api/v1/nodes/{name}/takeover", "post",
-             "Grow the node to its active footprint; answers once libvirt shows it", own);
+    op = &ops.add("/api/v1/nodes/{name}/takeover", "post",
+                  "Grow the node to its active footprint; answers once libvirt shows it", kOwn);
     op->parameters.push_back(pathName("node"));
     op->responses["200"] =
         response("Granted", object({{"node", type("string")}, {"grant", ref("Grant")}}));
     op->responses["409"] = errorResponse("takeover_denied (with denial) or conflict (with state)");
-    op = add("/api/v1/nodes/{name}/release", "post", "Shrink the node back to standby", own);
+    op = &ops.add("/api/v1/nodes/{name}/release", "post", "Shrink the node back to standby", kOwn);
     op->parameters.push_back(pathName("node"));
     op->responses["200"] = response("Released", object({{"node", type("string")}}));
-    op = add("/api/v1/nodes/{name}/power", "post", "Fence or query the node's domain", own);
+    op = &ops.add("/api/v1/nodes/{name}/power", "post", "Fence or query the node's domain", kOwn);
     op->parameters.push_back(pathName("node"));
     op->body = object({{"action", stringEnum({"on", "off", "reboot", "status"})}}, {"action"});
     op->responses["200"] =
         response("Power state after the action", object({{"power", stringEnum({"on", "off"})}}));
+}
 
-    op = add("/api/v1/events", "get", "Events after an id, with long-polling", admin);
-    op->parameters.push_back(queryParameter("since", "integer", "Events with a larger id."));
-    op->parameters.push_back(
+void addEventOperations(Operations& ops) {
+    Operation& op =
+        ops.add("/api/v1/events", "get", "Events after an id, with long-polling", kAdmin);
+    op.parameters.push_back(queryParameter("since", "integer", "Events with a larger id."));
+    op.parameters.push_back(
         queryParameter("limit", "integer", "At most this many (default 100, at most 1000)."));
-    op->parameters.push_back(
+    op.parameters.push_back(
         queryParameter("wait", "integer", "Seconds to wait for a new event (at most 60)."));
-    op->parameters.push_back(queryParameter("cluster", "string", "Only this cluster's events."));
-    op->parameters.push_back(queryParameter("node", "string", "Only this node's events."));
-    op->parameters.push_back(queryParameter("kind", "string", "Kinds starting with this."));
-    op->responses["200"] = response("A page of events", object({{"events", arrayOf(ref("Event"))},
-                                                                {"next", type("integer")},
-                                                                {"truncated", type("boolean")}}));
+    op.parameters.push_back(queryParameter("cluster", "string", "Only this cluster's events."));
+    op.parameters.push_back(queryParameter("node", "string", "Only this node's events."));
+    op.parameters.push_back(queryParameter("kind", "string", "Kinds starting with this."));
+    op.responses["200"] = response("A page of events", object({{"events", arrayOf(ref("Event"))},
+                                                               {"next", type("integer")},
+                                                               {"truncated", type("boolean")}}));
+}
 
-    op = add("/api/v1/sizing", "get", "The live fleet through the sizing engine", admin);
+void addSizingOperations(Operations& ops) {
+    Operation* op =
+        &ops.add("/api/v1/sizing", "get", "The live fleet through the sizing engine", kAdmin);
     op->responses["200"] = response("understudy-size's JSON", type("object"));
-    op = add("/api/v1/sizing/what-if", "post", "Simulate failures and changes (changes nothing)",
-             admin);
+    op = &ops.add("/api/v1/sizing/what-if", "post",
+                  "Simulate failures and changes (changes nothing)", kAdmin);
     Json capacity = type("object");
     capacity["additionalProperties"] = ref("Footprint");
     op->body = object({{"fail", arrayOf(type("string"))},
@@ -366,8 +406,11 @@ std::vector<Operation> operations() {
                               {"preempted", arrayOf(type("string"))},
                               {"denial", ref("Denial")}}))},
              {"sizing", type("object")}}));
+}
 
-    op = add("/api/v1/backup", "get", "A consistent copy of the database", admin);
+// Backup, this document and the metrics: answers that are not JSON resources.
+void addServiceOperations(Operations& ops) {
+    Operation* op = &ops.add("/api/v1/backup", "get", "A consistent copy of the database", kAdmin);
     Json binary = type("string");
     binary["format"] = "binary";
     Json backup_response;
@@ -375,15 +418,26 @@ std::vector<Operation> operations() {
     backup_response["content"]["application/vnd.sqlite3"]["schema"] = binary;
     op->responses["200"] = backup_response;
 
-    op = add("/api/v1/openapi.json", "get", "This document", "anyone");
+    op = &ops.add("/api/v1/openapi.json", "get", "This document", "anyone");
     op->responses["200"] = response("OpenAPI 3 document", type("object"));
 
-    op = add("/metrics", "get", "Prometheus metrics", "anyone on the listen address");
+    op = &ops.add("/metrics", "get", "Prometheus metrics", "anyone on the listen address");
     Json metrics_response;
     metrics_response["description"] = "Prometheus text format 0.0.4";
     metrics_response["content"]["text/plain"]["schema"] = type("string");
     op->responses["200"] = metrics_response;
-    return ops;
+}
+
+std::vector<Operation> operations() {
+    Operations ops;
+    addHealthAndApplianceOperations(ops);
+    addGroupOperations(ops);
+    addClusterOperations(ops);
+    addNodeOperations(ops);
+    addEventOperations(ops);
+    addSizingOperations(ops);
+    addServiceOperations(ops);
+    return ops.take();
 }
 
 }  // namespace

@@ -14,6 +14,8 @@
 #include <cerrno>
 #include <nlohmann/json.hpp>
 
+#include "appliance/api/token_auth.h"
+#include "appliance/daemon/effective_config.h"
 #include "base/error_codes.h"
 #include "db/cluster_repository.h"
 #include "db/event_log.h"
@@ -139,6 +141,28 @@ Daemon::~Daemon() {
 }
 
 Status Daemon::start() {
+    if (Status opened = openCore(); !opened) {
+        return opened;
+    }
+    if (config_.demo) {
+        const std::string fleet = shippedFile("demo-fleet.json");
+        if (fleet.empty()) {
+            return Error{errc::kIo, "the demo's sample fleet demo-fleet.json is not installed", ""};
+        }
+        if (Status registered = registerDemoFleet(*core_, fleet); !registered) {
+            return registered;
+        }
+    }
+    if (Status opened = openApi(); !opened) {
+        return opened;
+    }
+    if (Status started = startProbesAndHooks(); !started) {
+        return started;
+    }
+    return startListening();
+}
+
+Status Daemon::openCore() {
     if (config_.temporary_database && config_.service.database.empty()) {
         temporary_ = std::make_unique<QTemporaryDir>(QDir::tempPath() +
                                                      QStringLiteral("/understudy-demo-XXXXXX"));
@@ -161,17 +185,10 @@ Status Daemon::start() {
     core_ = std::move(*core);
     qCInfo(lcDaemon, "database %s, %zu appliance(s) from %s", config_.service.database.c_str(),
            config_.appliances.size(), config_.source.c_str());
+    return Done{};
+}
 
-    if (config_.demo) {
-        const std::string fleet = shippedFile("demo-fleet.json");
-        if (fleet.empty()) {
-            return Error{errc::kIo, "the demo's sample fleet demo-fleet.json is not installed", ""};
-        }
-        if (Status registered = registerDemoFleet(*core_, fleet); !registered) {
-            return registered;
-        }
-    }
-
+Status Daemon::openApi() {
     http::HttpServerOptions options;
     options.address = hostAddress(config_.service.listen.host);
     options.port = config_.service.listen.port;
@@ -193,7 +210,10 @@ Status Daemon::start() {
     reader_ = std::move(*reader);
     auto last = core_->lastEventId();
     hooks_dispatched_ = last ? *last : 0;
+    return Done{};
+}
 
+Status Daemon::startProbesAndHooks() {
     runner_ = std::make_unique<daemon::ProcessRunner>();
     probes_ = std::make_unique<daemon::ProbeScheduler>(*runner_);
     hooks_ = std::make_unique<daemon::HookRunner>(*runner_);
@@ -222,10 +242,10 @@ Status Daemon::start() {
     if (Status configured = probes_->configure(*probes); !configured) {
         return configured;
     }
-    if (Status configured = hooks_->configure(hookConfigs(config_)); !configured) {
-        return configured;
-    }
+    return hooks_->configure(hookConfigs(config_));
+}
 
+Status Daemon::startListening() {
     if (Status listening = server_->listen(); !listening) {
         return listening;
     }

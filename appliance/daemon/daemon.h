@@ -14,6 +14,8 @@
 
 #include "appliance/api/api_service.h"
 #include "appliance/core/appliance_core.h"
+#include "appliance/daemon/admin_token.h"
+#include "appliance/daemon/command_line.h"
 #include "appliance/daemon/hook_runner.h"
 #include "appliance/daemon/probe_scheduler.h"
 #include "appliance/daemon/process_runner.h"
@@ -55,6 +57,12 @@ public:
     void reload();
 
 private:
+    // The steps of start(), in order; each may fail, and start() stops at the first failure.
+    Status openCore();
+    Status openApi();
+    Status startProbesAndHooks();
+    // Listens, then says so: the log, the demo's generated token, service.started, systemd.
+    Status startListening();
     void onSignal();
     // Finishes the shutdown once nothing is in flight and every connection has closed.
     void finishIfDrained();

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <memory>
 
+#include "appliance/daemon/event_patterns.h"
 #include "appliance/daemon/service_config.h"
 #include "base/error_codes.h"
 
@@ -17,14 +18,10 @@ Q_LOGGING_CATEGORY(lcHook, "understudy.hook")
 
 constexpr std::string_view kHookFailed = "hook.failed";
 
-std::string_view trimmed(std::string_view text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
-        text.remove_suffix(1);
-    }
-    return text;
+// Blank as std::isspace sees it: a command of blanks is no command.
+bool isBlank(std::string_view text) {
+    return std::all_of(text.begin(), text.end(),
+                       [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; });
 }
 
 // Environment values cannot hold NUL; nothing we pass should, but a value must never cut the
@@ -35,74 +32,11 @@ std::string environmentValue(std::string_view text) {
     return value;
 }
 
-std::string knownPatterns() {
-    std::string list = "*";
-    std::string last_prefix;
-    for (const auto kind : db::eventKinds()) {
-        list += ", ";
-        list += kind;
-        const auto dot = kind.find('.');
-        if (dot != std::string_view::npos && kind.substr(0, dot) != last_prefix) {
-            last_prefix = std::string(kind.substr(0, dot));
-            list += ", " + last_prefix + ".*";
-        }
-    }
-    return list;
-}
-
 QString qs(const std::string& text) {
     return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
 }
 
 }  // namespace
-
-bool isValidEventPattern(std::string_view pattern) {
-    if (pattern == "*" || db::isEventKind(pattern)) {
-        return true;
-    }
-    if (pattern.size() < 3 || !pattern.ends_with(".*")) {
-        return false;
-    }
-    const std::string_view prefix = pattern.substr(0, pattern.size() - 1);  // keeps the dot
-    return std::any_of(db::eventKinds().begin(), db::eventKinds().end(),
-                       [prefix](std::string_view kind) { return kind.starts_with(prefix); });
-}
-
-bool eventPatternMatches(std::string_view pattern, std::string_view kind) {
-    if (pattern == "*") {
-        return true;
-    }
-    if (pattern.size() >= 2 && pattern.ends_with(".*")) {
-        return kind.starts_with(pattern.substr(0, pattern.size() - 1));
-    }
-    return pattern == kind;
-}
-
-Result<std::vector<std::string>> parseEventPatterns(std::string_view list, std::string_view where) {
-    std::vector<std::string> patterns;
-    while (true) {
-        const auto comma = list.find(',');
-        const std::string_view item = trimmed(list.substr(0, comma));
-        if (item.empty()) {
-            return Error{errc::kInvalidField,
-                         "An empty event pattern; list event kinds separated by commas, e.g. "
-                         "\"takeover.*, fence.*\".",
-                         std::string(where)};
-        }
-        if (!isValidEventPattern(item)) {
-            return Error{errc::kInvalidField,
-                         "\"" + std::string(item) +
-                             "\" matches no event kind; use one of: " + knownPatterns() + ".",
-                         std::string(where)};
-        }
-        patterns.emplace_back(item);
-        if (comma == std::string_view::npos) {
-            break;
-        }
-        list.remove_prefix(comma + 1);
-    }
-    return patterns;
-}
 
 Result<HookConfig> makeHookConfig(const std::string& name, const std::string& command,
                                   std::string_view events, long long timeout_s) {
@@ -111,7 +45,7 @@ Result<HookConfig> makeHookConfig(const std::string& name, const std::string& co
         return Error{errc::kInvalidField, "A hook section has no name; write it as [hook.NAME].",
                      "hook"};
     }
-    if (trimmed(command).empty()) {
+    if (isBlank(command)) {
         return Error{errc::kInvalidField,
                      "The hook has no command; set command to the program to run on events.",
                      where + ": command"};
@@ -177,7 +111,7 @@ Status HookRunner::configure(const std::vector<HookConfig>& hooks) {
     for (std::size_t i = 0; i < hooks.size(); ++i) {
         const HookConfig& hook = hooks[i];
         const std::string where = "hook." + hook.name;
-        if (hook.name.empty() || trimmed(hook.command).empty() || hook.timeout.count() <= 0) {
+        if (hook.name.empty() || isBlank(hook.command) || hook.timeout.count() <= 0) {
             return Error{errc::kInvalidField,
                          "A hook needs a name, a command and a positive timeout.", where};
         }
@@ -205,10 +139,7 @@ Status HookRunner::configure(const std::vector<HookConfig>& hooks) {
 std::size_t HookRunner::dispatch(const db::DBEvent& event) {
     std::size_t matched = 0;
     for (const auto& hook : hooks_) {
-        const bool matches = std::any_of(
-            hook.events.begin(), hook.events.end(),
-            [&](const std::string& pattern) { return eventPatternMatches(pattern, event.kind); });
-        if (!matches) {
+        if (!anyEventPatternMatches(hook.events, event.kind)) {
             continue;
         }
         ++matched;

@@ -11,8 +11,7 @@
 // Always set (possibly empty), so scripts may run under `set -u`. Event data is never put into
 // the command line (see process_runner.h), only into these variables.
 //
-// Patterns: `*` (every kind), an exact kind (`release`), or a prefix wildcard (`takeover.*`,
-// `fence.*`) whose prefix begins at least one known kind; anything else is a config error.
+// Patterns: event_patterns.h.
 //
 // A hook that fails (exit status other than 0, killed, timed out, not startable) is reported to
 // the failure sink, from which the service logs a hook.failed event, which hooks may match like
@@ -43,17 +42,12 @@ namespace understudy::daemon {
 struct HookConfig {
     std::string name;
     std::string command;
-    // Event kind patterns, see above.
+    // Event kind patterns (event_patterns.h).
     std::vector<std::string> events;
     std::chrono::milliseconds timeout{10000};
     bool operator==(const HookConfig&) const = default;
 };
 
-// Whether `pattern` is `*`, a known kind, or `PREFIX.*` with a known kind starting `PREFIX.`.
-bool isValidEventPattern(std::string_view pattern);
-bool eventPatternMatches(std::string_view pattern, std::string_view kind);
-// Splits a comma-separated `events =` value ("takeover.*, fence.*") and validates each pattern.
-Result<std::vector<std::string>> parseEventPatterns(std::string_view list, std::string_view where);
 // Validates the values of a `[hook.NAME]` section by the config's rules (service_config.h: a
 // command whose program is an absolute path, 1 ≤ timeout_s ≤ 3600, at least one valid pattern) and
 // converts them; errors name `hook.NAME: key`.

@@ -3,8 +3,10 @@
 #include <QCoreApplication>
 #include <cstdio>
 
+#include "appliance/daemon/admin_token.h"
+#include "appliance/daemon/command_line.h"
 #include "appliance/daemon/daemon.h"
-#include "appliance/daemon/service_config.h"
+#include "appliance/daemon/effective_config.h"
 
 using namespace understudy;
 

@@ -1,7 +1,8 @@
 // understudyd's configuration (understudyd.conf(5)): the INI file
 // /etc/understudy/understudyd.conf, the command line
 // `understudyd [--config FILE] [--demo] [--listen ADDR:PORT] [--database PATH]`, the embedded
-// demo config, and the admin token.
+// demo config, and the admin token. This header: the file and what it holds; the rest in
+// command_line.h, effective_config.h and admin_token.h.
 //
 // The INI dialect, strictly, because a typo on an appliance must stop the service rather than
 // silently change what it does:
@@ -22,7 +23,6 @@
 // Decisions where the contract is silent:
 // - Paths in the file (database, admin_token_file, tls_*, domain_template) must be absolute:
 //   the daemon runs from /, so a relative path would depend on who started it.
-//   `--database` on the command line is made absolute against the current directory instead.
 // - contention: each of headroom, preempt, partial_cpu, deny at most once, deny only last.
 //   A list without deny means the same as the list followed by deny: a takeover that no step
 //   can satisfy is denied anyway, so the parsed list always ends with deny. (Free headroom is
@@ -37,14 +37,6 @@
 //   than the administrator's shell did. Probes and hooks check it with commandProblem, the
 //   one place this rule lives. Whether the program exists is checked when it runs (a failing
 //   probe or hook is an event, not a reason to refuse to start).
-// - `--demo` without `--config` uses the embedded demo config (demoConfig) and ignores the
-//   default config file, so a demo never touches a real appliance. `--demo --config FILE`
-//   takes everything from FILE and adds the demo appliance only if FILE has none.
-// - The admin token file must be a regular file of at most 4 KiB that "others" may neither
-//   read nor write (like ssh with private keys: the package creates it mode 0640, group
-//   understudy); its first line, trimmed, is the token: at least 16 characters, printable ASCII
-//   without blanks, since it travels in an HTTP header. Root reads any file whatever its mode,
-//   so only the mode bits are checked, not what the process could read.
 #pragma once
 
 #include <cstdint>
@@ -52,8 +44,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <QStringList>
 
 #include "appliance/policy/arbitration.h"
 #include "base/result.h"
@@ -69,10 +59,6 @@ inline constexpr char kDefaultDomainTemplate[] = "/etc/understudy/passive-node.x
 inline constexpr std::int64_t kDefaultMaxBodyBytes = 1048576;
 inline constexpr std::int64_t kMinMaxBodyBytes = 1024;
 inline constexpr std::int64_t kMaxMaxBodyBytes = std::int64_t{1} << 30;
-inline constexpr std::size_t kMaxAdminTokenFileBytes = 4096;
-inline constexpr std::size_t kMinAdminTokenLength = 16;
-inline constexpr char kDemoApplianceName[] = "demo";
-inline constexpr char kAdminTokenEnvironment[] = "UNDERSTUDY_ADMIN_TOKEN";
 inline constexpr std::int64_t kMaxProbeIntervalSeconds = 86400;
 inline constexpr std::int64_t kMaxCommandTimeoutSeconds = 3600;
 
@@ -156,7 +142,8 @@ struct ServiceConfig {
     std::vector<ApplianceSection> appliances;  // in file order
     std::vector<ProbeSection> probes;
     std::vector<HookSection> hooks;
-    // Demo mode: the admin token comes from UNDERSTUDY_ADMIN_TOKEN or is generated.
+    // Demo mode: the admin token comes from UNDERSTUDY_ADMIN_TOKEN or is generated
+    // (admin_token.h).
     bool demo = false;
     // The demo's database lives in a temporary folder the daemon creates (and removes); it
     // then sets service.database, which is empty until then.
@@ -166,68 +153,8 @@ struct ServiceConfig {
 };
 
 // The file's text; `source` names it in errors (its path). Does not require an appliance:
-// effectiveConfig does, since a demo brings its own. Errors have code "invalid_config".
+// effectiveConfig (effective_config.h) does, since a demo brings its own. Errors have code
+// "invalid_config".
 Result<ServiceConfig> parseServiceConfig(std::string_view text, const std::string& source);
-
-// The embedded demo config: one appliance `demo` on the test driver with the given node file
-// (test:///<absolute path>), recreate_missing on, the shipped domain template, a temporary
-// database and every other setting at its default.
-ServiceConfig demoConfig(const std::string& demo_node_file);
-
-struct CommandLine {
-    std::optional<std::string> config;
-    bool demo = false;
-    std::optional<ListenAddress> listen;
-    std::optional<std::string> database;  // made absolute
-    bool help = false;
-    bool version = false;
-    bool operator==(const CommandLine&) const = default;
-};
-
-// `arguments` as QCoreApplication::arguments() gives them (the program first). Options take
-// their value as the next argument or after `=`; each may be given once. Errors have code
-// "invalid_option", name the option, and end with "; see understudyd --help".
-Result<CommandLine> parseCommandLine(const QStringList& arguments);
-std::string commandLineHelp();
-
-struct ConfigFile {
-    std::string path;
-    std::string text;
-};
-
-// The settings the daemon runs with: the file (or, for --demo without --config, the embedded
-// demo config) with the command line on top. Outside demo mode the file must name at least
-// one appliance. `file` is what the command line's --config (or the default path) holds;
-// nothing only in demo mode without --config.
-Result<ServiceConfig> effectiveConfig(const CommandLine& command_line,
-                                      const std::optional<ConfigFile>& file,
-                                      const std::string& demo_node_file);
-
-// Reads the file effectiveConfig needs (--config, else `default_path` unless in demo mode)
-// and calls it. An unreadable file is an "io" error naming it.
-Result<ServiceConfig> loadEffectiveConfig(const CommandLine& command_line,
-                                          const std::string& demo_node_file,
-                                          const std::string& default_path = kDefaultConfigPath);
-
-// The first line of the admin token file, trimmed (rules above). Errors: "io" when it cannot
-// be read, "invalid_config" otherwise; none contains the token.
-Result<std::string> readAdminTokenFile(const std::string& path);
-
-// 32 bytes of QRandomGenerator::system(), base64url without padding (43 characters).
-std::string generateAdminToken();
-
-struct AdminToken {
-    std::string value;
-    // Generated for a demo: the daemon prints it once, at start.
-    bool generated = false;
-};
-
-// The demo's token: `environment_value` (UNDERSTUDY_ADMIN_TOKEN) when set, else generated.
-// Set but blank, or not printable ASCII, is an error rather than a silent fallback.
-Result<AdminToken> demoAdminToken(const std::optional<std::string>& environment_value);
-
-// The token the daemon runs with: demoAdminToken from the environment in demo mode, the
-// token file otherwise.
-Result<AdminToken> adminToken(const ServiceConfig& config);
 
 }  // namespace understudy::daemon

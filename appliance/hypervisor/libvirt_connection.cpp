@@ -1,17 +1,17 @@
 #include "appliance/hypervisor/libvirt_connection.h"
+#include "appliance/hypervisor/libvirt_log.h"
 #include "base/error_codes.h"
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
-#include <QLoggingCategory>
-
 #include <mutex>
 
 namespace understudy::hypervisor {
-namespace {
 
 Q_LOGGING_CATEGORY(lcLibvirt, "understudy.libvirt")
+
+namespace {
 
 void ignoreLibvirtError(void*, virErrorPtr) {}
 

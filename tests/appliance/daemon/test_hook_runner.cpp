@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "appliance/daemon/event_patterns.h"
 #include "appliance/daemon/hook_runner.h"
 
-using namespace understudy::core;
 using namespace understudy::daemon;
 using namespace std::chrono_literals;
 namespace db = understudy::db;

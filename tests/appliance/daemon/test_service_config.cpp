@@ -1,5 +1,8 @@
 #include <QtTest>
 
+#include "appliance/daemon/admin_token.h"
+#include "appliance/daemon/command_line.h"
+#include "appliance/daemon/effective_config.h"
 #include "appliance/daemon/service_config.h"
 
 using namespace understudy;
