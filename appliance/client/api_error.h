@@ -57,7 +57,7 @@ struct ApiError {
     }
 };
 
-// A value or the error that prevented it (sizing/result.h's Result, with ApiError).
+// A value or the error that prevented it (base/result.h's Result, with ApiError).
 template <typename T>
 class [[nodiscard]] ApiResult {
 public:

@@ -11,7 +11,8 @@
 using namespace understudy;
 
 int main(int argc, char* argv[]) {
-    // libvirt's event loop and Qt's GLib dispatcher do not mix (appliance/libvirt_hypervisor).
+    // libvirt's event loop and Qt's GLib dispatcher do not mix
+    // (appliance/hypervisor/libvirt_events.h).
     qputenv("QT_NO_GLIB", "1");
     QCoreApplication application(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("understudyd"));

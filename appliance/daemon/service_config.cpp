@@ -49,7 +49,8 @@ std::optional<std::string> eventPatternProblem(std::string_view pattern) {
                "hook.*, hypervisor.* and service.*";
     }
     return quotedValue(pattern) +
-           " is not an event kind; give kinds of API.md such as takeover.granted or release, "
+           " is not an event kind; give kinds of docs/http-api.md such as takeover.granted or "
+           "release, "
            "prefix patterns such as takeover.*, or * for every event";
 }
 

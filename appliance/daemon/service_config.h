@@ -26,13 +26,13 @@
 // - contention: each of headroom, preempt, partial_cpu, deny at most once, deny only last.
 //   A list without deny means the same as the list followed by deny: a takeover that no step
 //   can satisfy is denied anyway, so the parsed list always ends with deny. (Free headroom is
-//   used first whatever the order; see appliance/arbitration.h.)
+//   used first whatever the order; see appliance/policy/arbitration.h.)
 // - Two appliance sections on the same URI are an error: they would count one host twice.
 // - A hook's events are required (`*` for all); each item is an event kind (docs/http-api.md,
 //   "Events and long-polling"), a prefix pattern `PREFIX.*` matching at least one kind, or `*`.
 // - A probe's timeout_s must be below its interval_s, so probes of one cluster never overlap.
-// - Commands run as `/bin/sh -c COMMAND` (appliance/process_runner.h). Their first word, split
-//   as QProcess::splitCommand does, is the program and must be an absolute path: the service
+// - Commands run as `/bin/sh -c COMMAND` (appliance/daemon/process_runner.h). Their first word,
+//   split as QProcess::splitCommand does, is the program and must be an absolute path: the service
 //   runs with systemd's minimal PATH, so a bare name would find a different program (or none)
 //   than the administrator's shell did. Probes and hooks check it with commandProblem, the
 //   one place this rule lives. Whether the program exists is checked when it runs (a failing
