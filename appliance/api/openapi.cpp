@@ -448,9 +448,9 @@ Json openApiDocument(const std::string& version) {
     document["info"]["title"] = "Understudy API";
     document["info"]["version"] = version;
     document["info"]["description"] =
-        "The passive-node appliance manager's HTTP API (API.md). Bearer tokens: the admin token "
-        "may do everything; a cluster token may read its own cluster and node, take over, "
-        "release and power its own node, and read /health.";
+        "The passive-node appliance manager's HTTP API (docs/http-api.md). Bearer tokens: the "
+        "admin token may do everything; a cluster token may read its own cluster and node, take "
+        "over, release and power its own node, and read /health.";
     Json bearer;
     bearer["type"] = "http";
     bearer["scheme"] = "bearer";
