@@ -235,7 +235,9 @@ private:
 
 void undoProvisioning(NodeProvisioner& provisioner,
                       const std::vector<std::pair<ApplianceSlot*, ProvisionedBatch>>& batches) {
-    for (const auto& [concerned, done] : batches) {
+    for (const auto& [slot, done] : batches) {
+        // clang 14 (the fuzz preset) cannot capture a structured binding in a lambda.
+        ApplianceSlot* concerned = slot;
         auto batch = done;
         concerned
             ->exclusive([&provisioner, concerned, batch]() -> Status {

@@ -105,7 +105,7 @@ private slots:
         });
         startServer();
         ApiClient client(clientOptions());
-        auto power = client.callSync(api::power("erp-passive", PowerAction::reboot));
+        auto power = client.callSync(api::power("erp-passive", understudy::PowerAction::reboot));
         QVERIFY(power.ok());
         QCOMPARE(power->power, QStringLiteral("on"));
         QCOMPARE(seen_node, QStringLiteral("erp-passive"));
