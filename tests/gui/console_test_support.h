@@ -10,12 +10,12 @@
 
 #include "gui/app/main_window.h"
 #include "gui/offline/sizing_runner.h"
+#include "tests/support/source_files.h"
 
 namespace understudy::gui::testing {
 
 inline QString sampleFleetPath() {
-    return qEnvironmentVariable("UNDERSTUDY_SOURCE_DIR") +
-           QStringLiteral("/examples/sample-fleet.json");
+    return testsupport::sourcePath(QStringLiteral("examples/sample-fleet.json"));
 }
 
 // QSettings of the console go to `dir`, never to the user's own configuration.

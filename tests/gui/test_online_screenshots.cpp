@@ -20,7 +20,6 @@
 #include <set>
 
 #include "console_test_support.h"
-#include "demo_service.h"
 #include "gui/offline/clusters_view.h"
 #include "gui/offline/sizing_view.h"
 #include "gui/offline/what_if_panel.h"
@@ -31,9 +30,11 @@
 #include "gui/online/online_console.h"
 #include "gui/online/service_what_if_view.h"
 #include "gui/online/timeline_view.h"
+#include "tests/support/understudyd_process.h"
 
 using namespace understudy::gui;
 using namespace understudy::gui::testing;
+using namespace understudy::testsupport;
 
 class TestOnlineScreenshots : public QObject {
     Q_OBJECT
@@ -46,7 +47,7 @@ private:
     void save(QWidget* widget, const QString& name);
 
     QTemporaryDir settingsDir_;
-    DemoService service_;
+    UnderstudydProcess service_;
     QDir out_;
 };
 

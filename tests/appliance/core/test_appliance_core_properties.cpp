@@ -120,7 +120,7 @@ void TestApplianceCoreProperties::invariantsHoldAfterEveryStep() {
     }
     const std::string database = dir.filePath(QStringLiteral("core.db")).toStdString();
     auto opened = ApplianceCore::open(config, database, defaultTemplate());
-    QVERIFY2(opened.ok(), opened.ok() ? "" : opened.error().describe().c_str());
+    QVERIFY_OK(opened);
     ApplianceCore& core = **opened;
 
     int next_cluster = 0;

@@ -60,7 +60,7 @@ private:
 
 void CoreReconcileTest::initTestCase() {
     auto opened = LibvirtHypervisor::open(kHost);
-    QVERIFY2(opened, opened ? "" : opened.error().describe().c_str());
+    QVERIFY_OK(opened);
     keep_ = std::move(*opened);
 }
 
@@ -84,12 +84,12 @@ void CoreReconcileTest::anUnansweredTakeoverIsRolledBackToStandbyAtStart() {
     const std::string node = name.toStdString() + "-passive";
     {
         auto first = ApplianceCore::open(config(), database, defaultTemplate());
-        QVERIFY2(first, first ? "" : first.error().describe().c_str());
+        QVERIFY_OK(first);
         auto registered =
             (*first)
                 ->registerClusters({{}, {cluster(name.toStdString(), 500, kStandby, kActive)}})
                 .result();
-        QVERIFY2(registered, registered ? "" : registered.error().describe().c_str());
+        QVERIFY_OK(registered);
         QVERIFY(registered->accepted);
     }
 
@@ -118,7 +118,7 @@ void CoreReconcileTest::anUnansweredTakeoverIsRolledBackToStandbyAtStart() {
     const db::Id before = eventsIn(database).back().id;
 
     auto second = ApplianceCore::open(config(), database, defaultTemplate());
-    QVERIFY2(second, second ? "" : second.error().describe().c_str());
+    QVERIFY_OK(second);
     ApplianceCore& core = **second;
 
     auto status = core.node(node);
@@ -149,7 +149,7 @@ void CoreReconcileTest::anUnansweredTakeoverIsRolledBackToStandbyAtStart() {
 
     // The model agrees with the books: the node can take over again, and is granted.
     auto again = core.takeover(node).result();
-    QVERIFY2(again, again ? "" : again.error().describe().c_str());
+    QVERIFY_OK(again);
     QVERIFY(again->granted);
     QVERIFY(core.release(node).result());
     QVERIFY(core.removeCluster(name.toStdString()).result());
@@ -162,11 +162,11 @@ void CoreReconcileTest::anOrphanDomainIsReportedCountedAsForeignAndNeverTouched(
     // A domain being registered carries the metadata before its row exists: no orphan.
     QTest::failOnWarning(QRegularExpression(QStringLiteral("domain owned-passive carries")));
     auto opened = ApplianceCore::open(config(), database, defaultTemplate());
-    QVERIFY2(opened, opened ? "" : opened.error().describe().c_str());
+    QVERIFY_OK(opened);
     ApplianceCore& core = **opened;
     auto registered =
         core.registerClusters({{}, {cluster("owned", 500, kStandby, kActive)}}).result();
-    QVERIFY2(registered, registered ? "" : registered.error().describe().c_str());
+    QVERIFY_OK(registered);
     QVERIFY(registered->accepted);
     QVERIFY(core.reconcile().result());
     const auto headroom_before = core.appliances()->front().headroom;
@@ -180,7 +180,7 @@ void CoreReconcileTest::anOrphanDomainIsReportedCountedAsForeignAndNeverTouched(
     auto defined = keep_->defineDomain(
         "<domain type='test'><name>orphan-vm</name><memory unit='MiB'>96</memory>"
         "<vcpu>1</vcpu><os><type>hvm</type></os></domain>");
-    QVERIFY2(defined, defined ? "" : defined.error().describe().c_str());
+    QVERIFY_OK(defined);
     const NodeMetadata ghost{"ghost", "ghost-passive", {1, 96}, {2, 512}, {}};
     QVERIFY(keep_->setMetadata("orphan-vm", ghost));
     QVERIFY(keep_->start("orphan-vm"));
