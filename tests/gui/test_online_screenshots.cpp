@@ -184,17 +184,8 @@ void TestOnlineScreenshots::savesTheOfflineViews() {
     memory->setValue(memory->value() * 0.6);
     QTRY_VERIFY_WITH_TIMEOUT(showsLatestResult(window), 20000);
     window.views()->setCurrentWidget(window.clustersView());
-    QTableView* table = window.clustersView()->table();
-    const QAbstractItemModel* model = table->model();
-    for (int row = 0; row < model->rowCount(); ++row) {
-        const QString name = model->index(row, 0).data().toString();
-        if (name == QLatin1String("erp") || name == QLatin1String("dwh") ||
-            name == QLatin1String("webshop") || name == QLatin1String("crm")) {
-            table->selectionModel()->select(
-                model->index(row, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
-        }
-    }
-    window.findChild<QAction*>(QStringLiteral("failAction"))->trigger();
+    failOverTogether(window, {QStringLiteral("erp"), QStringLiteral("dwh"),
+                              QStringLiteral("webshop"), QStringLiteral("crm")});
     QTRY_VERIFY_WITH_TIMEOUT(showsLatestResult(window), 20000);
     save(&window, QStringLiteral("offline-what-if.png"));
 

@@ -19,6 +19,7 @@
 #include "appliance/http/http_server.h"
 #include "tests/appliance/core/core_fixture.h"
 #include "tests/e2e/raw_http.h"
+#include "tests/support/libvirt_test_main.h"
 #include "tests/support/result_checks.h"
 
 using namespace understudy;
@@ -295,12 +296,6 @@ void TestApiService::missingThingsAreNotFound() {
     QCOMPARE(missing.body["error"], json("not_found"));
 }
 
-int main(int argc, char** argv) {
-    // LibvirtHypervisor refuses to run beside Qt's GLib dispatcher.
-    qputenv("QT_NO_GLIB", "1");
-    QCoreApplication application(argc, argv);
-    TestApiService test;
-    return QTest::qExec(&test, argc, argv);
-}
+QTEST_MAIN_WITHOUT_GLIB(TestApiService)
 
 #include "test_api_service.moc"

@@ -9,6 +9,7 @@
 #include "appliance/hypervisor/libvirt_hypervisor.h"
 #include "core_fixture.h"
 #include "db/node_repository.h"
+#include "tests/support/libvirt_test_main.h"
 
 using namespace understudy;
 using namespace understudy::core;
@@ -709,12 +710,6 @@ void TestApplianceCore::routesANodeToTheApplianceItWasRegisteredOnAgain() {
     QCOMPARE(still_unknown.error().code, std::string("not_found"));
 }
 
-int main(int argc, char** argv) {
-    // LibvirtHypervisor refuses to run beside Qt's GLib dispatcher.
-    qputenv("QT_NO_GLIB", "1");
-    QCoreApplication application(argc, argv);
-    TestApplianceCore test;
-    return QTest::qExec(&test, argc, argv);
-}
+QTEST_MAIN_WITHOUT_GLIB(TestApplianceCore)
 
 #include "test_appliance_core.moc"

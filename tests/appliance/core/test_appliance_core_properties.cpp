@@ -9,6 +9,7 @@
 #include "appliance/core/reconciler.h"
 #include "appliance/hypervisor/libvirt_hypervisor.h"
 #include "core_fixture.h"
+#include "tests/support/libvirt_test_main.h"
 
 using namespace understudy;
 using namespace understudy::core;
@@ -197,12 +198,6 @@ void TestApplianceCoreProperties::invariantsHoldAfterEveryStep() {
     }
 }
 
-int main(int argc, char** argv) {
-    // LibvirtHypervisor refuses to run beside Qt's GLib dispatcher.
-    qputenv("QT_NO_GLIB", "1");
-    QCoreApplication application(argc, argv);
-    TestApplianceCoreProperties test;
-    return QTest::qExec(&test, argc, argv);
-}
+QTEST_MAIN_WITHOUT_GLIB(TestApplianceCoreProperties)
 
 #include "test_appliance_core_properties.moc"

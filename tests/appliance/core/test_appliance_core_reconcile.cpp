@@ -17,6 +17,7 @@
 #include "db/database.h"
 #include "db/event_log.h"
 #include "db/node_repository.h"
+#include "tests/support/libvirt_test_main.h"
 
 using namespace understudy;
 using namespace understudy::core;
@@ -212,11 +213,5 @@ void CoreReconcileTest::anOrphanDomainIsReportedCountedAsForeignAndNeverTouched(
     QVERIFY(core.removeCluster("owned").result());
 }
 
-int main(int argc, char** argv) {
-    // LibvirtHypervisor refuses to run beside Qt's GLib dispatcher.
-    qputenv("QT_NO_GLIB", "1");
-    QCoreApplication application(argc, argv);
-    CoreReconcileTest test;
-    return QTest::qExec(&test, argc, argv);
-}
+QTEST_MAIN_WITHOUT_GLIB(CoreReconcileTest)
 #include "test_appliance_core_reconcile.moc"

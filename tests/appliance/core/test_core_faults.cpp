@@ -13,6 +13,7 @@
 #include "appliance/hypervisor/libvirt_hypervisor.h"
 #include "core_fixture.h"
 #include "faulty_hypervisor.h"
+#include "tests/support/libvirt_test_main.h"
 
 using namespace understudy;
 using namespace understudy::core;
@@ -399,11 +400,5 @@ void TestCoreFaults::aHungCallBlocksNeitherReadsNorAnotherAppliance() {
     QVERIFY(core->release("b-passive").result().ok());
 }
 
-int main(int argc, char** argv) {
-    // LibvirtHypervisor refuses to run beside Qt's GLib dispatcher.
-    qputenv("QT_NO_GLIB", "1");
-    QCoreApplication application(argc, argv);
-    TestCoreFaults test;
-    return QTest::qExec(&test, argc, argv);
-}
+QTEST_MAIN_WITHOUT_GLIB(TestCoreFaults)
 #include "test_core_faults.moc"

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "tests/appliance/core/core_fixture.h"
+#include "tests/support/libvirt_test_main.h"
 
 using namespace understudy;
 using namespace understudy::core;
@@ -81,11 +82,5 @@ private slots:
     }
 };
 
-int main(int argc, char** argv) {
-    // LibvirtHypervisor refuses to run beside Qt's GLib dispatcher.
-    qputenv("QT_NO_GLIB", "1");
-    QCoreApplication application(argc, argv);
-    TestCorePolicyReload test;
-    return QTest::qExec(&test, argc, argv);
-}
+QTEST_MAIN_WITHOUT_GLIB(TestCorePolicyReload)
 #include "test_core_policy_reload.moc"

@@ -10,7 +10,6 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
-#include <QFile>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <chrono>
@@ -25,6 +24,7 @@
 #include "tests/appliance/qemu/libvirt_readings.h"
 #include "tests/appliance/qemu/qemu_appliance.h"
 #include "tests/appliance/qemu/qemu_core_setup.h"
+#include "tests/support/libvirt_test_main.h"
 
 using namespace understudy;
 using namespace understudy::core;
@@ -456,14 +456,6 @@ void TestQemuCore::cleanupTestCase() {
     QVERIFY_OK(stopped);
 }
 
-// libvirt's event loop (run by the core's LibvirtHypervisor) needs GLib's default main
-// context, which Qt's GLib dispatcher would keep for the main thread.
-int main(int argc, char** argv) {
-    qputenv("QT_NO_GLIB", "1");
-    QCoreApplication app(argc, argv);
-    TestQemuCore test;
-    QTEST_SET_MAIN_SOURCE_PATH
-    return QTest::qExec(&test, argc, argv);
-}
+QTEST_MAIN_WITHOUT_GLIB(TestQemuCore)
 
 #include "test_qemu_core.moc"

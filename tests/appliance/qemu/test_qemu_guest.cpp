@@ -14,6 +14,7 @@
 
 #include "tests/appliance/qemu/libvirt_readings.h"
 #include "tests/appliance/qemu/qemu_appliance.h"
+#include "tests/support/libvirt_test_main.h"
 #include "tests/support/result_checks.h"
 
 using namespace understudy::core::testing;
@@ -446,13 +447,5 @@ void TestQemuGuest::cleanupTestCase() {
     }
 }
 
-// libvirt's event loop runs on a thread of the fixture, on GLib's default main context, which
-// Qt's GLib dispatcher would keep for the main thread.
-int main(int argc, char** argv) {
-    qputenv("QT_NO_GLIB", "1");
-    QCoreApplication app(argc, argv);
-    TestQemuGuest test;
-    QTEST_SET_MAIN_SOURCE_PATH
-    return QTest::qExec(&test, argc, argv);
-}
+QTEST_MAIN_WITHOUT_GLIB(TestQemuGuest)
 #include "test_qemu_guest.moc"
