@@ -12,7 +12,6 @@
 #include "sizing/engine.h"
 
 using namespace understudy;
-using namespace understudy::daemon;
 using namespace understudy::policy;
 using namespace understudy::policy::fixtures;
 using db::NodeState;

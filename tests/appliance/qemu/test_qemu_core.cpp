@@ -28,7 +28,6 @@
 
 using namespace understudy;
 using namespace understudy::core;
-using namespace understudy::daemon;
 using namespace understudy::hypervisor;
 using namespace understudy::policy;
 using namespace understudy::core::testing;
