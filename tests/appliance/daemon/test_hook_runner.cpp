@@ -12,7 +12,6 @@
 
 #include "appliance/daemon/hook_runner.h"
 
-using namespace understudy::core;
 using namespace understudy::daemon;
 using namespace std::chrono_literals;
 namespace db = understudy::db;
