@@ -10,13 +10,15 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QProcess>
-#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QThread>
 #include <QTimer>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
+
+#include "tests/support/ports.h"
+#include "tests/support/test_driver_host.h"
 
 namespace {
 
@@ -72,17 +74,10 @@ bool startService() {
     nlohmann::json fleet = nlohmann::json::parse(fleet_maker.readAllStandardOutput().toStdString());
     const nlohmann::json appliance = fleet["appliances"][0];
     const QString host = made->dir.filePath(QStringLiteral("host.xml"));
-    QFile host_file(host);
-    if (!host_file.open(QIODevice::WriteOnly)) {
+    if (!understudy::testsupport::writeTestDriverHost(host, 2 * appliance["vcpus"].get<int>(),
+                                                      2 * appliance["memory_mib"].get<qint64>())) {
         return false;
     }
-    host_file.write(QStringLiteral("<node><cpu><mhz>2400</mhz><model>x86_64</model><active>%1"
-                                   "</active><nodes>1</nodes><sockets>1</sockets><cores>%1</cores>"
-                                   "<threads>1</threads></cpu><memory>%2</memory></node>\n")
-                        .arg(2 * appliance["vcpus"].get<int>())
-                        .arg(2 * appliance["memory_mib"].get<qint64>() * 1024)
-                        .toUtf8());
-    host_file.close();
     const QString token_path = made->dir.filePath(QStringLiteral("admin.token"));
     QFile token(token_path);
     if (!token.open(QIODevice::WriteOnly)) {
@@ -91,10 +86,7 @@ bool startService() {
     token.write(kToken + "\n");
     token.close();
     token.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    made->port = probe.serverPort();
-    probe.close();
+    made->port = understudy::testsupport::freePort();
     const QString config = made->dir.filePath(QStringLiteral("understudyd.conf"));
     QFile config_file(config);
     if (!config_file.open(QIODevice::WriteOnly)) {

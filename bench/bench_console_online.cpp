@@ -15,7 +15,6 @@
 #include <QNetworkReply>
 #include <QProcess>
 #include <QSettings>
-#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QThread>
 #include <QTimer>
@@ -31,6 +30,8 @@
 #include "gui/online/node_table_model.h"
 #include "gui/online/nodes_view.h"
 #include "gui/online/online_console.h"
+#include "tests/support/ports.h"
+#include "tests/support/test_driver_host.h"
 
 namespace {
 
@@ -162,13 +163,8 @@ std::optional<ServiceFiles> prepareService(const QTemporaryDir& dir, quint16 por
     files.database = dir.filePath(QStringLiteral("bench.db"));
     files.config = dir.filePath(QStringLiteral("understudyd.conf"));
     const bool written =
-        writeFile(host,
-                  QStringLiteral("<node><cpu><mhz>2400</mhz><model>x86_64</model><active>%1"
-                                 "</active><nodes>1</nodes><sockets>1</sockets><cores>%1</cores>"
-                                 "<threads>1</threads></cpu><memory>%2</memory></node>\n")
-                      .arg(2 * appliance["vcpus"].get<int>())
-                      .arg(2 * appliance["memory_mib"].get<qint64>() * 1024)
-                      .toUtf8()) &&
+        understudy::testsupport::writeTestDriverHost(host, 2 * appliance["vcpus"].get<int>(),
+                                                     2 * appliance["memory_mib"].get<qint64>()) &&
         writeFile(tokenPath, kToken + "\n") &&
         QFile::setPermissions(tokenPath, QFileDevice::ReadOwner | QFileDevice::WriteOwner) &&
         writeFile(files.config,
@@ -362,11 +358,7 @@ int main(int argc, char** argv) {
     QSettings::setDefaultFormat(QSettings::IniFormat);
     QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir.path());
     Http http;
-    {
-        QTcpServer probe;
-        probe.listen(QHostAddress::LocalHost, 0);
-        http.port = probe.serverPort();
-    }
+    http.port = understudy::testsupport::freePort();
     const auto files = prepareService(dir, http.port);
     if (!files) {
         return 1;

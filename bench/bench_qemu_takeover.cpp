@@ -12,7 +12,6 @@
 #include <libvirt/libvirt.h>
 
 #include <QCoreApplication>
-#include <QFile>
 #include <QTemporaryDir>
 
 #include <algorithm>
@@ -24,10 +23,10 @@
 
 #include "appliance/core/appliance_core.h"
 #include "tests/appliance/qemu/qemu_appliance.h"
+#include "tests/appliance/qemu/qemu_core_setup.h"
 
 using namespace understudy;
 using namespace understudy::core;
-using namespace understudy::policy;
 using namespace understudy::core::testing;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
@@ -47,9 +46,108 @@ double median(std::vector<double> values) {
     return values[values.size() / 2];
 }
 
-int fail(const std::string& what) {
+bool fail(const std::string& what) {
     std::fprintf(stderr, "%s\n", what.c_str());
-    return 1;
+    return false;
+}
+
+bool atStandby(const GuestStatus& s) {
+    return s.memtotal_kib <= kStandbyMib * 1024;
+}
+
+// The hot path: one passive node registered through the core, at its standby footprint.
+struct HotNode {
+    std::unique_ptr<ApplianceCore> core;
+    QString node;
+    // The MemTotal the guest reports at its active footprint: the balloon gives back exactly
+    // what it held, so the guest sees all of it (5% slack).
+    qint64 active_kib = 0;
+};
+
+bool registerHotNode(QemuAppliance& fixture, const GuestSpec& shape, const QTemporaryDir& dir,
+                     HotNode& hot) {
+    auto appliance = qemuApplianceConfig(fixture, shape, dir.path());
+    if (!appliance) {
+        return fail(appliance.error().describe());
+    }
+    auto opened = openQemuCore(*appliance, kTimeout, dir.filePath(QStringLiteral("bench.db")));
+    if (!opened) {
+        return fail(opened.error().describe());
+    }
+    hot.core = std::move(*opened);
+    hot.node = fixture.uniqueGuestName();
+    ClusterRegistration cluster;
+    cluster.spec.name = "bench";
+    cluster.spec.priority = 500;
+    cluster.spec.mtbf_hours = 8760;
+    cluster.spec.mttr_hours = 24;
+    cluster.spec.standby = {1, kStandbyMib};
+    cluster.spec.active = {2, kActiveMib};
+    cluster.node = hot.node.toStdString();
+    cluster.token_hash = "hash";
+    auto registered = registerAndAdopt(*hot.core, fixture, {{}, {cluster}});
+    if (!registered || !registered->accepted) {
+        return fail(registered ? "registration refused" : registered.error().describe());
+    }
+    auto standby = fixture.waitForStatus(hot.node, atStandby,
+                                         QStringLiteral("its standby MemTotal"), kTimeout);
+    if (!standby) {
+        return fail(standby.error().message);
+    }
+    hot.active_kib = standby->memtotal_kib + (kActiveMib - kStandbyMib) * 1024 * 95 / 100;
+    return true;
+}
+
+// One takeover until the guest sees its active memory, and the release back to standby.
+bool hotRound(QemuAppliance& fixture, const HotNode& hot, int round, std::vector<double>& grown,
+              std::vector<double>& answered) {
+    const qsizetype mark = fixture.serialMark(hot.node);
+    const auto asked = Clock::now();
+    auto outcome = hot.core->takeover(hot.node.toStdString()).result();
+    const auto answer = Clock::now();
+    if (!outcome || !outcome->granted) {
+        return fail(outcome ? "takeover denied" : outcome.error().describe());
+    }
+    const qint64 active_kib = hot.active_kib;
+    auto seen = fixture.waitForStatus(
+        hot.node, [active_kib](const GuestStatus& s) { return s.memtotal_kib >= active_kib; },
+        QStringLiteral("its active MemTotal"), kTimeout, mark);
+    if (!seen) {
+        return fail(seen.error().message);
+    }
+    grown.push_back(ms(seen->seen - asked));
+    answered.push_back(ms(answer - asked));
+    std::printf("hot %d: takeover answered after %.0f ms, guest at %lld KiB after %.0f ms\n",
+                round + 1, answered.back(), static_cast<long long>(seen->memtotal_kib),
+                grown.back());
+    const qsizetype released_mark = fixture.serialMark(hot.node);
+    if (Status released = hot.core->release(hot.node.toStdString()).result(); !released) {
+        return fail(released.error().describe());
+    }
+    auto back = fixture.waitForStatus(
+        hot.node, atStandby, QStringLiteral("its standby MemTotal again"), kTimeout, released_mark);
+    return back ? true : fail(back.error().message);
+}
+
+// One boot of `guest` from power-off until it reports `active_kib`, then power-off again.
+bool coldRound(QemuAppliance& fixture, const QString& guest, qint64 active_kib, int round,
+               std::vector<double>& booted) {
+    const qsizetype mark = fixture.serialMark(guest);
+    const auto asked = Clock::now();
+    if (virDomainCreate(fixture.domain(guest)) != 0) {
+        return fail("cannot boot the cold guest");
+    }
+    auto seen = fixture.waitForStatus(
+        guest, [active_kib](const GuestStatus& s) { return s.memtotal_kib >= active_kib; },
+        QStringLiteral("its active MemTotal after a cold boot"), kTimeout, mark);
+    if (!seen) {
+        return fail(seen.error().message);
+    }
+    booted.push_back(ms(seen->seen - asked));
+    std::printf("cold %d: booted to %lld KiB after %.0f ms\n", round + 1,
+                static_cast<long long>(seen->memtotal_kib), booted.back());
+    virDomainDestroy(fixture.domain(guest));
+    return true;
 }
 
 }  // namespace
@@ -65,132 +163,52 @@ int main(int argc, char** argv) {
     options.run_event_loop = false;
     QemuAppliance fixture(options);
     if (Status started = fixture.start(); !started) {
-        return fail(started.error().describe());
+        fail(started.error().describe());
+        return 1;
     }
     QTemporaryDir dir;
     GuestSpec shape;
     shape.status_period_s = 0.1;
-    const QString template_path = dir.filePath(QStringLiteral("passive-node.xml"));
-    {
-        QFile file(template_path);
-        if (!file.open(QIODevice::WriteOnly)) {
-            return fail("cannot write the domain template");
-        }
-        file.write(fixture.domainXml(shape, QStringLiteral("${name}")).toUtf8());
+    HotNode hot;
+    if (!registerHotNode(fixture, shape, dir, hot)) {
+        return 1;
     }
-    CoreConfig config;
-    config.policy.admission = AdmissionMode::warn;
-    config.policy.confirm_timeout = kTimeout;
-    ApplianceConfig appliance;
-    appliance.name = "pna-qemu";
-    appliance.uri = fixture.options().uri.toStdString();
-    appliance.domain_template = template_path.toStdString();
-    config.appliances.push_back(appliance);
-    auto opened =
-        ApplianceCore::open(config, dir.filePath(QStringLiteral("bench.db")).toStdString(), {});
-    if (!opened) {
-        return fail(opened.error().describe());
-    }
-    std::unique_ptr<ApplianceCore> core = std::move(*opened);
-
-    const QString node = fixture.uniqueGuestName();
-    ClusterRegistration cluster;
-    cluster.spec.name = "bench";
-    cluster.spec.priority = 500;
-    cluster.spec.mtbf_hours = 8760;
-    cluster.spec.mttr_hours = 24;
-    cluster.spec.standby = {1, kStandbyMib};
-    cluster.spec.active = {2, kActiveMib};
-    cluster.node = node.toStdString();
-    cluster.token_hash = "hash";
-    auto registered = core->registerClusters({{}, {cluster}}).result();
-    if (Status adopted = fixture.adopt(node); !adopted) {
-        return fail(adopted.error().describe());
-    }
-    if (!registered || !registered->accepted) {
-        return fail(registered ? "registration refused" : registered.error().describe());
-    }
-    auto standby = fixture.waitForStatus(
-        node, [](const GuestStatus& s) { return s.memtotal_kib <= kStandbyMib * 1024; },
-        QStringLiteral("its standby MemTotal"), kTimeout);
-    if (!standby) {
-        return fail(standby.error().message);
-    }
-    // The balloon gives back exactly what it held: the guest sees all of it (5% slack).
-    const qint64 active_kib = standby->memtotal_kib + (kActiveMib - kStandbyMib) * 1024 * 95 / 100;
-    const auto grown = [active_kib](const GuestStatus& s) { return s.memtotal_kib >= active_kib; };
-
-    std::vector<double> hot;
+    std::vector<double> grown;
     std::vector<double> answered;
     for (int round = 0; round < rounds; ++round) {
-        const qsizetype mark = fixture.serialMark(node);
-        const auto asked = Clock::now();
-        auto outcome = core->takeover(node.toStdString()).result();
-        const auto answer = Clock::now();
-        if (!outcome || !outcome->granted) {
-            return fail(outcome ? "takeover denied" : outcome.error().describe());
-        }
-        auto seen = fixture.waitForStatus(node, grown, QStringLiteral("its active MemTotal"),
-                                          kTimeout, mark);
-        if (!seen) {
-            return fail(seen.error().message);
-        }
-        hot.push_back(ms(seen->seen - asked));
-        answered.push_back(ms(answer - asked));
-        std::printf("hot %d: takeover answered after %.0f ms, guest at %lld KiB after %.0f ms\n",
-                    round + 1, answered.back(), static_cast<long long>(seen->memtotal_kib),
-                    hot.back());
-        const qsizetype released_mark = fixture.serialMark(node);
-        if (Status released = core->release(node.toStdString()).result(); !released) {
-            return fail(released.error().describe());
-        }
-        auto back = fixture.waitForStatus(
-            node, [](const GuestStatus& s) { return s.memtotal_kib <= kStandbyMib * 1024; },
-            QStringLiteral("its standby MemTotal again"), kTimeout, released_mark);
-        if (!back) {
-            return fail(back.error().message);
+        if (!hotRound(fixture, hot, round, grown, answered)) {
+            return 1;
         }
     }
-    core.reset();
+    hot.core.reset();
 
+    // The same guest defined at its active footprint: its MemTotal at the active size is the
+    // hot guest's after growth (same kernel, same <memory>), the point a failover is done.
     GuestSpec cold_spec = shape;
     cold_spec.max_memory_mib = kActiveMib;
     cold_spec.current_memory_mib = kActiveMib;
     cold_spec.vcpus = 2;
     auto cold_guest = fixture.defineGuest(cold_spec);
     if (!cold_guest) {
-        return fail(cold_guest.error().describe());
+        fail(cold_guest.error().describe());
+        return 1;
     }
-    // Its MemTotal at the active size, as the hot guest's after growth (same kernel, same
-    // <memory>): the point a failover is done.
-    const qint64 cold_kib = active_kib;
-    std::vector<double> cold;
+    std::vector<double> booted;
     for (int round = 0; round < rounds; ++round) {
-        const qsizetype mark = fixture.serialMark(*cold_guest);
-        const auto asked = Clock::now();
-        if (virDomainCreate(fixture.domain(*cold_guest)) != 0) {
-            return fail("cannot boot the cold guest");
+        if (!coldRound(fixture, *cold_guest, hot.active_kib, round, booted)) {
+            return 1;
         }
-        auto seen = fixture.waitForStatus(
-            *cold_guest, [cold_kib](const GuestStatus& s) { return s.memtotal_kib >= cold_kib; },
-            QStringLiteral("its active MemTotal after a cold boot"), kTimeout, mark);
-        if (!seen) {
-            return fail(seen.error().message);
-        }
-        cold.push_back(ms(seen->seen - asked));
-        std::printf("cold %d: booted to %lld KiB after %.0f ms\n", round + 1,
-                    static_cast<long long>(seen->memtotal_kib), cold.back());
-        virDomainDestroy(fixture.domain(*cold_guest));
     }
 
     std::printf(
         "hot growth (takeover request -> guest sees %lld MiB): median %.0f ms (answered after "
         "%.0f ms)\ncold boot (power-on -> guest sees it): median %.0f ms\nratio cold/hot: %.1fx "
         "(target at least 10x)\n",
-        static_cast<long long>(kActiveMib), median(hot), median(answered), median(cold),
-        median(cold) / median(hot));
+        static_cast<long long>(kActiveMib), median(grown), median(answered), median(booted),
+        median(booted) / median(grown));
     if (Status stopped = fixture.stop(); !stopped) {
-        return fail(stopped.error().describe());
+        fail(stopped.error().describe());
+        return 1;
     }
     return 0;
 }

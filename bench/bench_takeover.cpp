@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "appliance/core/appliance_core.h"
+#include "tests/support/test_driver_host.h"
 
 using namespace understudy;
 using namespace understudy::core;
@@ -31,20 +32,11 @@ constexpr int kAppliances = 4;
 constexpr int kNodesPerAppliance = 250;
 constexpr int kTakeovers = 100;
 
+// 512 logical CPUs and 1 TiB per host.
 std::string writeHost(const QTemporaryDir& dir, int index) {
     const QString path = dir.filePath(QStringLiteral("host-%1.xml").arg(index));
-    FILE* file = std::fopen(path.toLocal8Bit().constData(), "w");
-    if (!file) {
-        return {};
-    }
-    // 512 logical CPUs and 1 TiB per host.
-    std::fputs(
-        "<node><cpu><mhz>2400</mhz><model>x86_64</model><active>512</active><nodes>1</nodes>"
-        "<sockets>1</sockets><cores>512</cores><threads>1</threads></cpu>"
-        "<memory>1073741824</memory></node>\n",
-        file);
-    std::fclose(file);
-    return "test://" + path.toStdString();
+    return testsupport::writeTestDriverHost(path, 512, 1 << 20) ? "test://" + path.toStdString()
+                                                                : std::string();
 }
 
 double percentile(std::vector<double> values, double p) {

@@ -1,26 +1,24 @@
-// What the agents' process tests share: a real `understudyd --demo` on a free loopback port
-// with its own database, cluster tokens obtained through the API, a closed port and a
-// listener that never answers, and a way to run a program with an environment and stdin.
+// What the agents' process tests share: a real understudyd (the shared launcher) with its files
+// in one folder and understudyctl to drive it, cluster tokens obtained through the API, and a
+// way to run a program with an environment and stdin.
 #pragma once
 
 #include <QDeadlineTimer>
-#include <QDir>
-#include <QFile>
-#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
-#include <QTcpServer>
-#include <QTemporaryDir>
 #include <QTest>
-#include <QThread>
-#include <memory>
+
+#include "tests/support/ports.h"
+#include "tests/support/source_files.h"
+#include "tests/support/understudyd_process.h"
 
 namespace understudy::tests {
 
+using namespace understudy::testsupport;
+
 // Generous: a run that takes longer than this has hung, which is what some tests look for.
 inline constexpr int kHangMs = 30000;
-inline constexpr char kAdminToken[] = "admin-agents-7f31c2a9e4";
 
 struct Run {
     int exit_code = -1;  // -1: crashed or did not finish within the limit
@@ -34,26 +32,7 @@ struct Run {
     }
 };
 
-inline void writeFile(const QString& path, const QByteArray& content) {
-    QDir().mkpath(QFileInfo(path).absolutePath());
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
-        qFatal("cannot write %s", qPrintable(path));
-    }
-    file.write(content);
-}
-
-inline quint16 freePort() {
-    QTcpServer probe;
-    if (!probe.listen(QHostAddress::LocalHost, 0)) {
-        qFatal("cannot bind a loopback port");
-    }
-    return probe.serverPort();
-}
-
-inline QString urlOf(quint16 port) {
-    return QStringLiteral("http://127.0.0.1:%1").arg(port);
-}
+#define EXPECT_EXIT(run, code) QVERIFY2((run).exit_code == (code), qPrintable((run).describe()))
 
 // Runs a program to its end (or kills it after `limit_ms`) while this thread's event loop keeps
 // turning, so listeners of the test itself stay alive.
@@ -89,55 +68,31 @@ inline Run runProgram(const QString& program, const QStringList& arguments,
     return run;
 }
 
-// A real understudyd serving the demo fleet from a database in `dir`.
-class DemoService {
+// A real understudyd with its database, admin token file and log (understudyd.log, to keep the
+// test's output readable) in `dir`, driven through understudyctl.
+class AgentService {
 public:
-    explicit DemoService(const QString& dir) : dir_(dir) {}
-    ~DemoService() { stop(); }
+    explicit AgentService(const QString& dir)
+        : dir_(dir), process_(dir + QStringLiteral("/understudy.db")) {
+        process_.setLogFile(dir + QStringLiteral("/understudyd.log"));
+        // Its request log too: the first thing to read when an agent's test fails.
+        process_.setEnvironment(QStringLiteral("QT_LOGGING_RULES"),
+                                QStringLiteral("understudy.api.info=true"));
+    }
 
-    QString url() const { return url_; }
+    QString url() const { return process_.url().toString(); }
     QString adminTokenFile() const { return dir_ + QStringLiteral("/admin.token"); }
+    // Its port, when `arguments` name a config that listens on a given one.
+    void setPort(quint16 port) { process_.setPort(port); }
 
-    // Starts it and waits until GET /health answers; false with the reason in `error`.
-    bool start(QString& error) {
-        writeFile(adminTokenFile(), QByteArray(kAdminToken) + "\n");
-        const quint16 port = freePort();
-        url_ = urlOf(port);
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("UNDERSTUDY_ADMIN_TOKEN"), QString::fromLatin1(kAdminToken));
-        process_.setProcessEnvironment(env);
-        // Its request log goes to a file beside its database, to keep the test's output readable.
-        process_.setProcessChannelMode(QProcess::MergedChannels);
-        process_.setStandardOutputFile(dir_ + QStringLiteral("/understudyd.log"));
-        process_.start(QStringLiteral(UNDERSTUDYD),
-                       {QStringLiteral("--demo"), QStringLiteral("--listen"),
-                        QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--database"),
-                        dir_ + QStringLiteral("/understudy.db")});
-        if (!process_.waitForStarted(kHangMs)) {
-            error = process_.errorString();
-            return false;
-        }
-        QDeadlineTimer deadline(kHangMs);
-        while (!deadline.hasExpired() && process_.state() == QProcess::Running) {
-            if (admin({QStringLiteral("--timeout"), QStringLiteral("2"), QStringLiteral("status")})
-                    .exit_code == 0) {
-                return true;
-            }
-            QThread::msleep(100);
-        }
-        error = QStringLiteral("understudyd did not answer GET /health");
-        return false;
+    // Starts `understudyd --demo` (or with `arguments`) and waits until it listens; false when it
+    // did not come up, and output() says why.
+    bool start(const QStringList& arguments = {}) {
+        writeAdminTokenFile(adminTokenFile());
+        return process_.start(arguments);
     }
-
-    void stop() {
-        if (process_.state() != QProcess::NotRunning) {
-            process_.terminate();
-            if (!process_.waitForFinished(10000)) {
-                process_.kill();
-                process_.waitForFinished();
-            }
-        }
-    }
+    void stop() { process_.stop(); }
+    QByteArray output() { return process_.output(); }
 
     // understudyctl with the admin token.
     Run admin(const QStringList& arguments) const { return ctl(adminTokenFile(), arguments); }
@@ -146,11 +101,11 @@ public:
         QProcessEnvironment env;
         env.insert(QStringLiteral("PATH"), qEnvironmentVariable("PATH"));
         env.insert(QStringLiteral("HOME"), dir_);
-        return runProgram(
-            QStringLiteral(UNDERSTUDYCTL),
-            QStringList{QStringLiteral("--url"), url_, QStringLiteral("--token-file"), token_file} +
-                arguments,
-            env);
+        return runProgram(QStringLiteral(UNDERSTUDYCTL),
+                          QStringList{QStringLiteral("--url"), url(),
+                                      QStringLiteral("--token-file"), token_file} +
+                              arguments,
+                          env);
     }
 
     // A fresh token for `cluster` (POST /clusters/{name}/token), written to a file in the
@@ -177,19 +132,7 @@ public:
 
 private:
     QString dir_;
-    QString url_;
-    QProcess process_;
+    UnderstudydProcess process_;
 };
-
-// A port nothing listens on.
-inline quint16 closedPort() {
-    QTcpServer probe;
-    if (!probe.listen(QHostAddress::LocalHost, 0)) {
-        qFatal("cannot bind a loopback port");
-    }
-    const quint16 port = probe.serverPort();
-    probe.close();
-    return port;
-}
 
 }  // namespace understudy::tests

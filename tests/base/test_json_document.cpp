@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/json_document.h"
+#include "tests/support/result_checks.h"
 
 using namespace understudy;
 
@@ -26,7 +27,7 @@ private slots:
 void TestJsonDocument::nestingUpToTheLimitIsAccepted() {
     const std::string deepest = std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']');
     const auto document = parseJsonDocument(deepest, "body");
-    QVERIFY2(document.ok(), document.ok() ? "" : document.error().describe().c_str());
+    QVERIFY_OK(document);
     QVERIFY(document->is_array());
 }
 

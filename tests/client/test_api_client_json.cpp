@@ -10,18 +10,15 @@
 #include "appliance/client/api_error.h"
 #include "appliance/client/api_json.h"
 #include "appliance/client/cluster_spec.h"
+#include "tests/support/source_files.h"
 
 using namespace understudy::client;
 
 namespace {
 
 QByteArray fixture(const QString& name) {
-    QFile file(qEnvironmentVariable("UNDERSTUDY_SOURCE_DIR") +
-               QStringLiteral("/tests/appliance/data/api/") + name);
-    if (!file.open(QIODevice::ReadOnly)) {
-        qFatal("cannot read fixture %s", qPrintable(file.fileName()));
-    }
-    return file.readAll();
+    return understudy::testsupport::readSourceFile(QStringLiteral("tests/appliance/data/api/") +
+                                                   name);
 }
 
 template <typename T>

@@ -11,10 +11,15 @@
 
 #include "appliance/client/api_client.h"
 #include "appliance/http/http_server.h"
+#include "tests/support/ports.h"
+#include "tests/support/result_checks.h"
+#include "tests/support/source_files.h"
 
 using namespace understudy::client;
 using namespace understudy::http;
 using namespace std::chrono_literals;
+using understudy::testsupport::closedPort;
+using understudy::testsupport::readSourceFile;
 
 namespace {
 
@@ -22,23 +27,8 @@ constexpr int kWaitMs = 10000;
 constexpr char kToken[] = "tok-client-test-5d1e";
 
 nlohmann::json fixture(const QString& name) {
-    QFile file(qEnvironmentVariable("UNDERSTUDY_SOURCE_DIR") +
-               QStringLiteral("/tests/appliance/data/api/") + name);
-    if (!file.open(QIODevice::ReadOnly)) {
-        qFatal("cannot read fixture %s", qPrintable(file.fileName()));
-    }
-    return nlohmann::json::parse(file.readAll().toStdString());
-}
-
-// A port nothing listens on: bound once, then closed.
-quint16 closedPort() {
-    QTcpServer probe;
-    if (!probe.listen(QHostAddress::LocalHost, 0)) {
-        qFatal("cannot bind a loopback port");
-    }
-    const quint16 port = probe.serverPort();
-    probe.close();
-    return port;
+    return nlohmann::json::parse(
+        readSourceFile(QStringLiteral("tests/appliance/data/api/") + name).toStdString());
 }
 
 }  // namespace
@@ -52,7 +42,7 @@ private:
 
     void startServer() {
         auto status = server_->listen();
-        QVERIFY2(status.ok(), status.ok() ? "" : status.error().message.c_str());
+        QVERIFY_OK(status);
     }
     void makeServer(HttpServerOptions options = {}) {
         options.port = 0;
@@ -210,7 +200,7 @@ private slots:
 
     void aClosedPortIsUnreachable() {
         ClientOptions options;
-        options.base_url = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(closedPort()));
+        options.base_url = QUrl(understudy::testsupport::loopbackUrl(closedPort()));
         ApiClient client(options);
         auto health = client.callSync(api::health());
         QVERIFY(!health.ok());

@@ -14,22 +14,9 @@
 #include "db/cluster_repository.h"
 #include "db/database.h"
 #include "db/node_repository.h"
+#include "tests/support/result_checks.h"
 
 namespace understudy::db::testing {
-
-inline const char* describe(const Error& error) {
-    static thread_local std::string text;
-    text = error.code + ": " + error.describe();
-    return text.c_str();
-}
-
-// Evaluates result once and fails the test with the error's code and message.
-#define US_REQUIRE_OK(result)                                                                 \
-    do {                                                                                      \
-        const auto& checked_ = (result);                                                      \
-        QVERIFY2(checked_.ok(),                                                               \
-                 checked_.ok() ? "" : ::understudy::db::testing::describe(checked_.error())); \
-    } while (false)
 
 inline std::unique_ptr<Database> openWriter(const QTemporaryDir& dir,
                                             const OpenOptions& options = {}) {

@@ -54,13 +54,13 @@ void TestCrashDurability::everyAcknowledgedWriteSurvivesSigkill() {
 
         auto database = openWriter(dir);
         auto check = database->integrityCheck();
-        US_REQUIRE_OK(check);
+        QVERIFY_OK(check);
         QVERIFY2(check->ok, check->problems.empty() ? "" : check->problems.front().c_str());
         QSet<Id> stored;
         EventLog log(*database);
         for (Id next = 0;;) {
             auto page = log.page(EventQuery{next, kMaxEventPage, {}});
-            US_REQUIRE_OK(page);
+            QVERIFY_OK(page);
             if (page->events.empty()) {
                 break;
             }
@@ -76,15 +76,15 @@ void TestCrashDurability::everyAcknowledgedWriteSurvivesSigkill() {
         GrantRepository grantRepository(*database);
         for (const Id id : grants) {
             auto grant = grantRepository.byId(id);
-            US_REQUIRE_OK(grant);
+            QVERIFY_OK(grant);
             QVERIFY2(grant->has_value(),
                      qPrintable(QStringLiteral("round %1 lost grant %2").arg(round).arg(id)));
         }
         // Ids stay consecutive across crashes: a killed transaction leaves no hole.
         auto count = log.count();
         auto latest = log.latestId();
-        US_REQUIRE_OK(count);
-        US_REQUIRE_OK(latest);
+        QVERIFY_OK(count);
+        QVERIFY_OK(latest);
         QCOMPARE(latest->value_or(0), *count);
     }
     QVERIFY(events.size() > kRounds);

@@ -106,7 +106,7 @@ void TestDatabase::refusesADatabaseWithDamagedPagesAndLeavesItUntouched() {
         auto database = openWriter(dir);
         addInventory(*database);
         auto ids = EventLog(*database).append(someEvents(2000, R"({"reason": "padding"})"));
-        US_REQUIRE_OK(ids);
+        QVERIFY_OK(ids);
     }
     // Page 1 (the header and the schema) stays valid; the b-tree pages after it are garbage.
     writeBytes(path, 4096, randomBytes(3 * 4096, 11));
@@ -155,7 +155,7 @@ void TestDatabase::readerCannotWrite() {
     QTemporaryDir dir;
     auto writer = openWriter(dir);
     auto reader = Database::openReader(dir.filePath("understudy.db").toStdString());
-    US_REQUIRE_OK(reader);
+    QVERIFY_OK(reader);
     QCOMPARE((*reader)->role(), Role::Reader);
     auto appended = EventLog(**reader).append(someEvents(1).front());
     QVERIFY(!appended.ok());
@@ -191,34 +191,34 @@ void TestDatabase::lockedBeyondTheBusyTimeoutIsUnavailable() {
     QVERIFY(appended.error().message.find("busy timeout") != std::string::npos);
 
     QCOMPARE(sqlite3_exec(raw, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
-    US_REQUIRE_OK(EventLog(*writer).append(someEvents(1).front()));
+    QVERIFY_OK(EventLog(*writer).append(someEvents(1).front()));
 }
 
 void TestDatabase::aSecondWriterIsRefusedUntilTheFirstCloses() {
     QTemporaryDir dir;
     const std::string path = dir.filePath("understudy.db").toStdString();
     auto first = Database::openWriter(path);
-    US_REQUIRE_OK(first);
+    QVERIFY_OK(first);
     auto second = Database::openWriter(path);
     QVERIFY(!second.ok());
     QCOMPARE(QString::fromStdString(second.error().code), QStringLiteral("database_unavailable"));
     QVERIFY(second.error().message.find("another writer") != std::string::npos);
     auto reader = Database::openReader(path);
-    US_REQUIRE_OK(reader);
+    QVERIFY_OK(reader);
     first->reset();
-    US_REQUIRE_OK(Database::openWriter(path));
+    QVERIFY_OK(Database::openWriter(path));
 }
 
 void TestDatabase::readerOpensWhileNoWriterRuns() {
     QTemporaryDir dir;
     {
         auto writer = openWriter(dir);
-        US_REQUIRE_OK(EventLog(*writer).append(someEvents(3)));
+        QVERIFY_OK(EventLog(*writer).append(someEvents(3)));
     }
     auto reader = Database::openReader(dir.filePath("understudy.db").toStdString());
-    US_REQUIRE_OK(reader);
+    QVERIFY_OK(reader);
     auto count = EventLog(**reader).count();
-    US_REQUIRE_OK(count);
+    QVERIFY_OK(count);
     QCOMPARE(*count, std::int64_t{3});
 }
 
@@ -241,10 +241,10 @@ void TestDatabase::fullDatabaseIsReportedAndKeepsItsData() {
     QCOMPARE(QString::fromStdString(batch.error().code), QStringLiteral("database_full"));
     // The batch that did not fit left nothing behind; what was acknowledged is all there.
     auto count = log.count();
-    US_REQUIRE_OK(count);
+    QVERIFY_OK(count);
     QCOMPARE(*count, stored);
     auto check = writer->integrityCheck();
-    US_REQUIRE_OK(check);
+    QVERIFY_OK(check);
     QVERIFY(check->ok);
 }
 
@@ -254,22 +254,22 @@ void TestDatabase::nestedTransactionRollsBackAlone() {
     EventLog log(*writer);
     {
         auto outer = writer->transaction();
-        US_REQUIRE_OK(outer);
-        US_REQUIRE_OK(log.append(someEvents(1).front()));
+        QVERIFY_OK(outer);
+        QVERIFY_OK(log.append(someEvents(1).front()));
         {
             auto inner = writer->transaction();
-            US_REQUIRE_OK(inner);
-            US_REQUIRE_OK(log.append(someEvents(3)));
+            QVERIFY_OK(inner);
+            QVERIFY_OK(log.append(someEvents(3)));
         }
-        US_REQUIRE_OK(outer->commit());
+        QVERIFY_OK(outer->commit());
     }
     {
         auto abandoned = writer->transaction();
-        US_REQUIRE_OK(abandoned);
-        US_REQUIRE_OK(log.append(someEvents(5)));
+        QVERIFY_OK(abandoned);
+        QVERIFY_OK(log.append(someEvents(5)));
     }
     auto count = log.count();
-    US_REQUIRE_OK(count);
+    QVERIFY_OK(count);
     QCOMPARE(*count, std::int64_t{1});
 }
 
@@ -277,15 +277,15 @@ void TestDatabase::checksPassOnAHealthyDatabase() {
     QTemporaryDir dir;
     auto writer = openWriter(dir);
     addInventory(*writer);
-    US_REQUIRE_OK(EventLog(*writer).append(someEvents(100)));
+    QVERIFY_OK(EventLog(*writer).append(someEvents(100)));
     auto quick = writer->quickCheck();
-    US_REQUIRE_OK(quick);
+    QVERIFY_OK(quick);
     QVERIFY(quick->ok);
     QVERIFY(quick->problems.empty());
     auto reader = Database::openReader(dir.filePath("understudy.db").toStdString());
-    US_REQUIRE_OK(reader);
+    QVERIFY_OK(reader);
     auto full = (*reader)->integrityCheck();
-    US_REQUIRE_OK(full);
+    QVERIFY_OK(full);
     QVERIFY(full->ok);
 }
 
@@ -294,15 +294,15 @@ void TestDatabase::integrityCheckReportsDamage() {
     const QString path = dir.filePath("understudy.db");
     {
         auto writer = openWriter(dir);
-        US_REQUIRE_OK(EventLog(*writer).append(someEvents(2000, R"({"reason": "padding"})")));
+        QVERIFY_OK(EventLog(*writer).append(someEvents(2000, R"({"reason": "padding"})")));
     }
     writeBytes(path, qint64{4096} * 3, randomBytes(2 * 4096, 5));
     OpenOptions unchecked;
     unchecked.verifyAtOpen = false;
     auto writer = Database::openWriter(path.toStdString(), unchecked);
-    US_REQUIRE_OK(writer);
+    QVERIFY_OK(writer);
     auto full = (*writer)->integrityCheck();
-    US_REQUIRE_OK(full);
+    QVERIFY_OK(full);
     QVERIFY(!full->ok);
     QVERIFY(!full->problems.empty());
 }
@@ -321,25 +321,25 @@ void TestDatabase::backupIsAConsistentCopyTakenWhileTheWriterWrites() {
         }
     });
     auto reader = Database::openReader(dir.filePath("understudy.db").toStdString());
-    US_REQUIRE_OK(reader);
+    QVERIFY_OK(reader);
     QTest::qWait(100);
     const std::string backupPath = dir.filePath("backup.db").toStdString();
     const Status copied = (*reader)->backupTo(backupPath);
     stop = true;
     appender.join();
-    US_REQUIRE_OK(copied);
+    QVERIFY_OK(copied);
     QVERIFY(!QFile::exists(dir.filePath("backup.db.partial")));
 
     auto copy = Database::openWriter(backupPath);
-    US_REQUIRE_OK(copy);
+    QVERIFY_OK(copy);
     auto check = (*copy)->integrityCheck();
-    US_REQUIRE_OK(check);
+    QVERIFY_OK(check);
     QVERIFY(check->ok);
     EventLog log(**copy);
     auto count = log.count();
     auto latest = log.latestId();
-    US_REQUIRE_OK(count);
-    US_REQUIRE_OK(latest);
+    QVERIFY_OK(count);
+    QVERIFY_OK(latest);
     // Whole batches only, ids 1..n without a gap: a snapshot, not a torn copy.
     QCOMPARE(*count % 20, std::int64_t{0});
     QCOMPARE(latest->value_or(0), *count);
@@ -350,7 +350,7 @@ void TestDatabase::readerReadsConsistentSnapshotsWhileTheWriterWritesFromAnother
     QTemporaryDir dir;
     auto writer = openWriter(dir);
     auto reader = Database::openReader(dir.filePath("understudy.db").toStdString());
-    US_REQUIRE_OK(reader);
+    QVERIFY_OK(reader);
     constexpr int kBatches = 60;
     constexpr int kBatchSize = 25;
     std::atomic<bool> done = false;

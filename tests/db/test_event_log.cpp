@@ -68,14 +68,14 @@ void TestEventLog::cleanup() {
 void TestEventLog::appendReturnsConsecutiveIdsAndReadsBackEveryField() {
     EventLog log(*database_);
     auto first = log.append(makeEvent("service.started", 5, std::nullopt, std::nullopt));
-    US_REQUIRE_OK(first);
+    QVERIFY_OK(first);
     QCOMPARE(*first, Id{1});
     auto more = log.append({makeEvent("takeover.requested", 6), makeEvent("takeover.granted", 7)});
-    US_REQUIRE_OK(more);
+    QVERIFY_OK(more);
     QCOMPARE(*more, (std::vector<Id>{2, 3}));
 
     auto page = log.page({});
-    US_REQUIRE_OK(page);
+    QVERIFY_OK(page);
     QCOMPARE(page->events.size(), std::size_t{3});
     const DBEvent& started = page->events[0];
     QCOMPARE(started.time, TimeMs{5});
@@ -90,17 +90,17 @@ void TestEventLog::appendReturnsConsecutiveIdsAndReadsBackEveryField() {
 
 void TestEventLog::batchAppendIsAllOrNothing() {
     EventLog log(*database_);
-    US_REQUIRE_OK(log.append(makeEvent("release", 1)));
+    QVERIFY_OK(log.append(makeEvent("release", 1)));
     DBEvent broken = makeEvent("release", 2);
     broken.details = "{not json";
     auto batch = log.append({makeEvent("release", 2), broken, makeEvent("release", 3)});
     QVERIFY(!batch.ok());
     QCOMPARE(QString::fromStdString(batch.error().code), QStringLiteral("invalid_field"));
     auto count = log.count();
-    US_REQUIRE_OK(count);
+    QVERIFY_OK(count);
     QCOMPARE(*count, std::int64_t{1});
     auto next = log.append(makeEvent("release", 4));
-    US_REQUIRE_OK(next);
+    QVERIFY_OK(next);
     QCOMPARE(*next, Id{2});
 }
 
@@ -123,17 +123,17 @@ void TestEventLog::pagesOldestFirstFromSince() {
     for (int i = 0; i < 250; ++i) {
         events.push_back(makeEvent("probe.failed", i));
     }
-    US_REQUIRE_OK(log.append(events));
+    QVERIFY_OK(log.append(events));
     auto page = log.page(EventQuery{120, 50, {}});
-    US_REQUIRE_OK(page);
+    QVERIFY_OK(page);
     QCOMPARE(page->events.size(), std::size_t{50});
     QCOMPARE(page->events.front().id, Id{121});
     QCOMPARE(page->next, Id{170});
     auto last = log.page(EventQuery{240, 50, {}});
-    US_REQUIRE_OK(last);
+    QVERIFY_OK(last);
     QCOMPARE(last->events.size(), std::size_t{10});
     auto none = log.page(EventQuery{250, 50, {}});
-    US_REQUIRE_OK(none);
+    QVERIFY_OK(none);
     QVERIFY(none->events.empty());
     QCOMPARE(none->next, Id{250});
     QVERIFY(!none->truncated);
@@ -154,9 +154,9 @@ void TestEventLog::limitIsClamped() {
     QFETCH(int, limit);
     QFETCH(int, returned);
     EventLog log(*database_);
-    US_REQUIRE_OK(log.append(std::vector<DBEvent>(1200, makeEvent("release", 1))));
+    QVERIFY_OK(log.append(std::vector<DBEvent>(1200, makeEvent("release", 1))));
     auto page = log.page(EventQuery{0, limit, {}});
-    US_REQUIRE_OK(page);
+    QVERIFY_OK(page);
     QCOMPARE(static_cast<int>(page->events.size()), returned);
 }
 
@@ -182,13 +182,13 @@ void TestEventLog::filters() {
     QFETCH(EventFilter, filter);
     QFETCH(QList<qint64>, ids);
     EventLog log(*database_);
-    US_REQUIRE_OK(log.append({makeEvent("takeover.requested", 100),
-                              makeEvent("takeover.granted", 200), makeEvent("release", 300),
-                              makeEvent("takeover.requested", 400, "crm", "crm-passive"),
-                              makeEvent("service.started", 500, std::nullopt, std::nullopt),
-                              makeEvent("takeover.denied", 600, "crm", "crm-passive")}));
+    QVERIFY_OK(log.append({makeEvent("takeover.requested", 100), makeEvent("takeover.granted", 200),
+                           makeEvent("release", 300),
+                           makeEvent("takeover.requested", 400, "crm", "crm-passive"),
+                           makeEvent("service.started", 500, std::nullopt, std::nullopt),
+                           makeEvent("takeover.denied", 600, "crm", "crm-passive")}));
     auto page = log.page(EventQuery{0, 100, filter});
-    US_REQUIRE_OK(page);
+    QVERIFY_OK(page);
     std::vector<Id> expected(ids.begin(), ids.end());
     QCOMPARE(idsOf(*page), expected);
     QCOMPARE(page->next, expected.empty() ? Id{0} : expected.back());
@@ -196,33 +196,33 @@ void TestEventLog::filters() {
 
 void TestEventLog::countFollowsTheFilter() {
     EventLog log(*database_);
-    US_REQUIRE_OK(
+    QVERIFY_OK(
         log.append({makeEvent("fence.on", 1), makeEvent("fence.off", 2), makeEvent("release", 3)}));
     auto fences = log.count(EventFilter{{}, {}, "fence", {}, {}});
-    US_REQUIRE_OK(fences);
+    QVERIFY_OK(fences);
     QCOMPARE(*fences, std::int64_t{2});
     auto all = log.count();
-    US_REQUIRE_OK(all);
+    QVERIFY_OK(all);
     QCOMPARE(*all, std::int64_t{3});
 }
 
 void TestEventLog::compactionByCountRemovesOnlyTheOldest() {
     EventLog log(*database_);
-    US_REQUIRE_OK(log.append(std::vector<DBEvent>(100, makeEvent("release", 1))));
+    QVERIFY_OK(log.append(std::vector<DBEvent>(100, makeEvent("release", 1))));
     auto removed = log.compact(RetentionPolicy{30, std::nullopt, 0});
-    US_REQUIRE_OK(removed);
+    QVERIFY_OK(removed);
     QCOMPARE(*removed, std::int64_t{70});
     auto oldest = log.oldestId();
     auto latest = log.latestId();
-    US_REQUIRE_OK(oldest);
-    US_REQUIRE_OK(latest);
+    QVERIFY_OK(oldest);
+    QVERIFY_OK(latest);
     QCOMPARE(oldest->value_or(0), Id{71});
     QCOMPARE(latest->value_or(0), Id{100});
     auto again = log.compact(RetentionPolicy{30, std::nullopt, 0});
-    US_REQUIRE_OK(again);
+    QVERIFY_OK(again);
     QCOMPARE(*again, std::int64_t{0});
     auto next = log.append(makeEvent("release", 2));
-    US_REQUIRE_OK(next);
+    QVERIFY_OK(next);
     QCOMPARE(*next, Id{101});
 }
 
@@ -230,47 +230,47 @@ void TestEventLog::compactionByAgeStopsAtTheFirstYoungEvent() {
     EventLog log(*database_);
     // Event 4 carries an old time after a young one (a clock step): it stays, so ids remain
     // one consecutive run.
-    US_REQUIRE_OK(
+    QVERIFY_OK(
         log.append({makeEvent("release", 10), makeEvent("release", 20), makeEvent("release", 100),
                     makeEvent("release", 15), makeEvent("release", 110)}));
     auto removed = log.compact(RetentionPolicy{std::nullopt, 50, 130});
-    US_REQUIRE_OK(removed);
+    QVERIFY_OK(removed);
     QCOMPARE(*removed, std::int64_t{2});
     auto oldest = log.oldestId();
-    US_REQUIRE_OK(oldest);
+    QVERIFY_OK(oldest);
     QCOMPARE(oldest->value_or(0), Id{3});
 }
 
 void TestEventLog::sinceOlderThanTheOldestKeptIsTruncated() {
     EventLog log(*database_);
-    US_REQUIRE_OK(log.append(std::vector<DBEvent>(20, makeEvent("release", 1))));
-    US_REQUIRE_OK(log.compact(RetentionPolicy{10, std::nullopt, 0}));
+    QVERIFY_OK(log.append(std::vector<DBEvent>(20, makeEvent("release", 1))));
+    QVERIFY_OK(log.compact(RetentionPolicy{10, std::nullopt, 0}));
     auto old = log.page(EventQuery{3, 5, {}});
-    US_REQUIRE_OK(old);
+    QVERIFY_OK(old);
     QVERIFY(old->truncated);
     QCOMPARE(idsOf(*old), (std::vector<Id>{11, 12, 13, 14, 15}));
     auto exact = log.page(EventQuery{10, 5, {}});
-    US_REQUIRE_OK(exact);
+    QVERIFY_OK(exact);
     QVERIFY(!exact->truncated);
     QCOMPARE(exact->events.front().id, Id{11});
 }
 
 void TestEventLog::emptiedLogStillReportsTruncationAndKeepsCountingIds() {
     EventLog log(*database_);
-    US_REQUIRE_OK(log.append(std::vector<DBEvent>(5, makeEvent("release", 1))));
-    US_REQUIRE_OK(log.compact(RetentionPolicy{0, std::nullopt, 0}));
+    QVERIFY_OK(log.append(std::vector<DBEvent>(5, makeEvent("release", 1))));
+    QVERIFY_OK(log.compact(RetentionPolicy{0, std::nullopt, 0}));
     auto oldest = log.oldestId();
-    US_REQUIRE_OK(oldest);
+    QVERIFY_OK(oldest);
     QVERIFY(!oldest->has_value());
     auto page = log.page(EventQuery{2, 10, {}});
-    US_REQUIRE_OK(page);
+    QVERIFY_OK(page);
     QVERIFY(page->truncated);
     QVERIFY(page->events.empty());
     auto current = log.page(EventQuery{5, 10, {}});
-    US_REQUIRE_OK(current);
+    QVERIFY_OK(current);
     QVERIFY(!current->truncated);
     auto next = log.append(makeEvent("release", 2));
-    US_REQUIRE_OK(next);
+    QVERIFY_OK(next);
     QCOMPARE(*next, Id{6});
 }
 
@@ -280,16 +280,16 @@ void TestEventLog::compactionKeepsFailoverStatistics() {
     EventLog log(*database_);
     for (int i = 0; i < 3; ++i) {
         const TimeMs start = 2'000'000 + i * 10'000;
-        US_REQUIRE_OK(stats.recordTakeover(inventory.clusterId, start));
-        US_REQUIRE_OK(log.append(makeEvent("takeover.granted", start)));
-        US_REQUIRE_OK(stats.recordRelease(inventory.clusterId, start + 1000));
-        US_REQUIRE_OK(log.append(makeEvent("release", start + 1000)));
+        QVERIFY_OK(stats.recordTakeover(inventory.clusterId, start));
+        QVERIFY_OK(log.append(makeEvent("takeover.granted", start)));
+        QVERIFY_OK(stats.recordRelease(inventory.clusterId, start + 1000));
+        QVERIFY_OK(log.append(makeEvent("release", start + 1000)));
     }
     auto before = stats.get(inventory.clusterId, 3'000'000);
-    US_REQUIRE_OK(before);
-    US_REQUIRE_OK(log.compact(RetentionPolicy{0, std::nullopt, 0}));
+    QVERIFY_OK(before);
+    QVERIFY_OK(log.compact(RetentionPolicy{0, std::nullopt, 0}));
     auto after = stats.get(inventory.clusterId, 3'000'000);
-    US_REQUIRE_OK(after);
+    QVERIFY_OK(after);
     QVERIFY(after->has_value());
     QCOMPARE((*after)->failovers, std::int64_t{3});
     QCOMPARE((*after)->activeMs, std::int64_t{3000});

@@ -12,6 +12,7 @@
 #include "db/node_repository.h"
 #include "db/probe_result_repository.h"
 #include "store_fixture.h"
+#include "tests/support/source_files.h"
 
 using namespace understudy;
 using namespace understudy::db;
@@ -42,67 +43,66 @@ void TestMigrations::freshDatabaseGetsTheLatestVersion() {
 
 void TestMigrations::versionOneFixtureMigratesAndReadsBackThroughTheRepositories() {
     QTemporaryDir dir;
-    const QString fixture =
-        qEnvironmentVariable("UNDERSTUDY_SOURCE_DIR") + "/tests/db/data/schema_v1.db";
+    const QString fixture = understudy::testsupport::sourcePath("tests/db/data/schema_v1.db");
     const QString path = dir.filePath("understudy.db");
     QVERIFY2(QFile::copy(fixture, path), qPrintable(fixture));
     QFile::setPermissions(path, QFile::ReadOwner | QFile::WriteOwner);
 
     auto opened = Database::openWriter(path.toStdString());
-    US_REQUIRE_OK(opened);
+    QVERIFY_OK(opened);
     Database& database = **opened;
     QCOMPARE(database.schemaVersion(), latestSchemaVersion());
 
     auto appliance = ApplianceRepository(database).byName("pna-1");
-    US_REQUIRE_OK(appliance);
+    QVERIFY_OK(appliance);
     QVERIFY(**appliance == (DBAppliance{1, "pna-1", "qemu:///system", 16384, 2, 4.0}));
     auto group = GroupRepository(database).byName("rack-a");
-    US_REQUIRE_OK(group);
+    QVERIFY_OK(group);
     QCOMPARE((*group)->mttrHours, 6.0);
 
     auto erp = ClusterRepository(database).byName("erp");
-    US_REQUIRE_OK(erp);
+    QVERIFY_OK(erp);
     QCOMPARE((*erp)->priority, 900);
     QCOMPARE((*erp)->groupId, std::optional<Id>(1));
     QCOMPARE((*erp)->active, (Footprint{8, 32768}));
     auto crm = ClusterRepository(database).byName("crm");
-    US_REQUIRE_OK(crm);
+    QVERIFY_OK(crm);
     QCOMPARE((*crm)->memoryMode, MemoryMode::Reserved);
     QCOMPARE((*crm)->failureModel, FailureModel::Observed);
     QVERIFY(!(*crm)->groupId);
 
     auto node = NodeRepository(database).byName("erp-passive");
-    US_REQUIRE_OK(node);
+    QVERIFY_OK(node);
     QCOMPARE((*node)->state, NodeState::Active);
     QVERIFY((*node)->definedByService);
     auto crmNode = NodeRepository(database).byName("crm-passive");
-    US_REQUIRE_OK(crmNode);
+    QVERIFY_OK(crmNode);
     QCOMPARE((*crmNode)->state, NodeState::Preempted);
     QVERIFY(!(*crmNode)->uuid);
 
     auto grant = GrantRepository(database).openFor(1);
-    US_REQUIRE_OK(grant);
+    QVERIFY_OK(grant);
     QCOMPARE((*grant)->preemptedNodeIds, std::vector<Id>{2});
     auto probe = ProbeResultRepository(database).latest(1);
-    US_REQUIRE_OK(probe);
+    QVERIFY_OK(probe);
     QCOMPARE(QString::fromStdString((*probe)->output), QStringLiteral("Status: OFF"));
 
     auto stats = ClusterStatsRepository(database).get(1, 1700000100000);
-    US_REQUIRE_OK(stats);
+    QVERIFY_OK(stats);
     QCOMPARE((*stats)->failovers, std::int64_t{4});
     QVERIFY((*stats)->observedMttrHours.has_value());
 
     EventLog log(database);
     auto page = log.page(EventQuery{0, 100, {}});
-    US_REQUIRE_OK(page);
+    QVERIFY_OK(page);
     QCOMPARE(page->events.size(), std::size_t{6});
     QCOMPARE(page->events.back().id, Id{6});
     // The log keeps counting where version 1 left it.
     auto next = log.append(DBEvent{0, 1700000200000, "release", "erp", "erp-passive", "{}"});
-    US_REQUIRE_OK(next);
+    QVERIFY_OK(next);
     QCOMPARE(*next, Id{7});
     auto check = database.integrityCheck();
-    US_REQUIRE_OK(check);
+    QVERIFY_OK(check);
     QVERIFY(check->ok);
 }
 

@@ -55,10 +55,10 @@ void TestRepositories::appliancesInsertUpsertAndRejectTakenNames() {
     ApplianceRepository appliances(*database_);
     DBAppliance pna{0, "pna-1", "qemu:///system", 16384, 2, 4.0};
     auto id = appliances.insert(pna);
-    US_REQUIRE_OK(id);
+    QVERIFY_OK(id);
     pna.id = *id;
     auto read = appliances.byName("pna-1");
-    US_REQUIRE_OK(read);
+    QVERIFY_OK(read);
     QVERIFY(*read == pna);
     auto taken = appliances.insert(pna);
     QVERIFY(!taken.ok());
@@ -66,10 +66,10 @@ void TestRepositories::appliancesInsertUpsertAndRejectTakenNames() {
 
     pna.uri = "qemu+ssh://pna-1/system";
     auto upserted = appliances.upsert(pna);
-    US_REQUIRE_OK(upserted);
+    QVERIFY_OK(upserted);
     QCOMPARE(*upserted, *id);
     auto all = appliances.list();
-    US_REQUIRE_OK(all);
+    QVERIFY_OK(all);
     QCOMPARE(all->size(), std::size_t{1});
     QCOMPARE(QString::fromStdString(all->front().uri), QStringLiteral("qemu+ssh://pna-1/system"));
     auto missing = appliances.update(DBAppliance{999, "x", "test:///default", 0, 0, 1});
@@ -79,33 +79,33 @@ void TestRepositories::appliancesInsertUpsertAndRejectTakenNames() {
 void TestRepositories::groupsCannotBeRemovedWhileTheyHaveMembers() {
     GroupRepository groups(*database_);
     auto rack = groups.insert(DBGroup{0, "rack-a", 43800, 6});
-    US_REQUIRE_OK(rack);
+    QVERIFY_OK(rack);
     const Inventory inventory = addInventory(*database_);
     ClusterRepository clusters(*database_);
     auto cluster = clusters.byId(inventory.clusterId);
-    US_REQUIRE_OK(cluster);
+    QVERIFY_OK(cluster);
     DBCluster member = **cluster;
     member.groupId = *rack;
-    US_REQUIRE_OK(clusters.update(member));
+    QVERIFY_OK(clusters.update(member));
     auto members = groups.members(*rack);
-    US_REQUIRE_OK(members);
+    QVERIFY_OK(members);
     QCOMPARE(*members, std::vector<std::string>{"erp"});
 
     auto refused = groups.remove(*rack);
     QVERIFY(!refused.ok());
     QCOMPARE(QString::fromStdString(refused.error().code), QStringLiteral("conflict"));
     member.groupId.reset();
-    US_REQUIRE_OK(clusters.update(member));
-    US_REQUIRE_OK(groups.remove(*rack));
+    QVERIFY_OK(clusters.update(member));
+    QVERIFY_OK(groups.remove(*rack));
     auto gone = groups.byName("rack-a");
-    US_REQUIRE_OK(gone);
+    QVERIFY_OK(gone);
     QVERIFY(!gone->has_value());
 }
 
 void TestRepositories::clustersRoundTripEveryField() {
     const Inventory inventory = addInventory(*database_);
     auto group = GroupRepository(*database_).insert(DBGroup{0, "feed-b", 20000, 2});
-    US_REQUIRE_OK(group);
+    QVERIFY_OK(group);
     DBCluster cluster = sampleCluster("crm", inventory.applianceId);
     cluster.priority = 950;
     cluster.groupId = *group;
@@ -113,17 +113,17 @@ void TestRepositories::clustersRoundTripEveryField() {
     cluster.failureModel = FailureModel::Observed;
     ClusterRepository clusters(*database_);
     auto id = clusters.insert(cluster);
-    US_REQUIRE_OK(id);
+    QVERIFY_OK(id);
     cluster.id = *id;
     auto read = clusters.byName("crm");
-    US_REQUIRE_OK(read);
+    QVERIFY_OK(read);
     QVERIFY(**read == cluster);
-    US_REQUIRE_OK(clusters.setTokenHash(*id, "sha256$new$hash"));
+    QVERIFY_OK(clusters.setTokenHash(*id, "sha256$new$hash"));
     auto rotated = clusters.byId(*id);
-    US_REQUIRE_OK(rotated);
+    QVERIFY_OK(rotated);
     QCOMPARE(QString::fromStdString((*rotated)->tokenHash), QStringLiteral("sha256$new$hash"));
     auto onAppliance = clusters.listByAppliance(inventory.applianceId);
-    US_REQUIRE_OK(onAppliance);
+    QVERIFY_OK(onAppliance);
     QCOMPARE(onAppliance->size(), std::size_t{2});
 }
 
@@ -156,23 +156,23 @@ void TestRepositories::clusterValuesOutOfRangeAreRefused() {
     QVERIFY(!id.ok());
     QCOMPARE(QString::fromStdString(id.error().code), QStringLiteral("invalid_field"));
     auto stats = ClusterStatsRepository(*database_).get(inventory.clusterId + 1, 0);
-    US_REQUIRE_OK(stats);
+    QVERIFY_OK(stats);
     QVERIFY(!stats->has_value());
 }
 
 void TestRepositories::removingAClusterRemovesItsNodeGrantsAndStatistics() {
     const Inventory inventory = addInventory(*database_);
-    US_REQUIRE_OK(GrantRepository(*database_)
-                      .open(DBGrant{0, inventory.nodeId, 8192, 4, false, {}, 5, std::nullopt}));
-    US_REQUIRE_OK(ClusterRepository(*database_).remove(inventory.clusterId));
+    QVERIFY_OK(GrantRepository(*database_)
+                   .open(DBGrant{0, inventory.nodeId, 8192, 4, false, {}, 5, std::nullopt}));
+    QVERIFY_OK(ClusterRepository(*database_).remove(inventory.clusterId));
     auto node = NodeRepository(*database_).byId(inventory.nodeId);
-    US_REQUIRE_OK(node);
+    QVERIFY_OK(node);
     QVERIFY(!node->has_value());
     auto grants = GrantRepository(*database_).listOpen();
-    US_REQUIRE_OK(grants);
+    QVERIFY_OK(grants);
     QVERIFY(grants->empty());
     auto stats = ClusterStatsRepository(*database_).get(inventory.clusterId, 0);
-    US_REQUIRE_OK(stats);
+    QVERIFY_OK(stats);
     QVERIFY(!stats->has_value());
 }
 
@@ -180,13 +180,13 @@ void TestRepositories::nodeStateChangeMovesSinceOnlyOnAChange() {
     const Inventory inventory = addInventory(*database_);
     NodeRepository nodes(*database_);
     auto changed = nodes.setState(inventory.nodeId, NodeState::TakingOver, 2000);
-    US_REQUIRE_OK(changed);
+    QVERIFY_OK(changed);
     QVERIFY(*changed);
     auto same = nodes.setState(inventory.nodeId, NodeState::TakingOver, 3000);
-    US_REQUIRE_OK(same);
+    QVERIFY_OK(same);
     QVERIFY(!*same);
     auto node = nodes.byName("erp-passive");
-    US_REQUIRE_OK(node);
+    QVERIFY_OK(node);
     QCOMPARE((*node)->state, NodeState::TakingOver);
     QCOMPARE((*node)->since, TimeMs{2000});
     auto missing = nodes.setState(999, NodeState::Active, 1);
@@ -197,7 +197,7 @@ void TestRepositories::aClusterHasOneNodeAndADomainOneOwner() {
     const Inventory inventory = addInventory(*database_);
     NodeRepository nodes(*database_);
     auto existing = nodes.byCluster(inventory.clusterId);
-    US_REQUIRE_OK(existing);
+    QVERIFY_OK(existing);
     DBNode second = **existing;
     second.name = "erp-passive-2";
     second.domain = "other-domain";
@@ -206,7 +206,7 @@ void TestRepositories::aClusterHasOneNodeAndADomainOneOwner() {
 
     const Inventory crm = addInventory(*database_, "crm");
     auto crmNode = nodes.byId(crm.nodeId);
-    US_REQUIRE_OK(crmNode);
+    QVERIFY_OK(crmNode);
     DBNode stealing = **crmNode;
     stealing.domain = "erp-passive";
     auto twoOwners = nodes.update(stealing);
@@ -219,9 +219,9 @@ void TestRepositories::everyNodeStateIsStorable() {
     for (const auto state : {NodeState::Standby, NodeState::TakingOver, NodeState::Active,
                              NodeState::Releasing, NodeState::Preempted, NodeState::Fenced,
                              NodeState::Stopped, NodeState::Missing, NodeState::Drifted}) {
-        US_REQUIRE_OK(nodes.setState(inventory.nodeId, state, 1));
+        QVERIFY_OK(nodes.setState(inventory.nodeId, state, 1));
         auto node = nodes.byId(inventory.nodeId);
-        US_REQUIRE_OK(node);
+        QVERIFY_OK(node);
         QCOMPARE((*node)->state, state);
         QCOMPARE(parseNodeState(nodeStateName(state)), std::optional<NodeState>(state));
     }
@@ -232,27 +232,27 @@ void TestRepositories::grantsAreOnePerNodeUntilReleased() {
     GrantRepository grants(*database_);
     const DBGrant grant{0, inventory.nodeId, 32768, 8, false, {}, 100, std::nullopt};
     auto first = grants.open(grant);
-    US_REQUIRE_OK(first);
+    QVERIFY_OK(first);
     auto second = grants.open(grant);
     QVERIFY(!second.ok());
     QCOMPARE(QString::fromStdString(second.error().code), QStringLiteral("conflict"));
     auto open = grants.openFor(inventory.nodeId);
-    US_REQUIRE_OK(open);
+    QVERIFY_OK(open);
     QCOMPARE((*open)->memoryMib, std::int64_t{32768});
 
     auto released = grants.release(inventory.nodeId, 500);
-    US_REQUIRE_OK(released);
+    QVERIFY_OK(released);
     QVERIFY(*released);
     auto again = grants.release(inventory.nodeId, 600);
-    US_REQUIRE_OK(again);
+    QVERIFY_OK(again);
     QVERIFY(!*again);
-    US_REQUIRE_OK(grants.open(grant));
+    QVERIFY_OK(grants.open(grant));
     auto history = grants.history(inventory.nodeId, 10);
-    US_REQUIRE_OK(history);
+    QVERIFY_OK(history);
     QCOMPARE(history->size(), std::size_t{2});
     QCOMPARE(history->back().releasedAt, std::optional<TimeMs>(500));
     auto pruned = grants.pruneReleasedBefore(1000);
-    US_REQUIRE_OK(pruned);
+    QVERIFY_OK(pruned);
     QCOMPARE(*pruned, std::int64_t{1});
 }
 
@@ -263,13 +263,13 @@ void TestRepositories::grantsRecordPreemptedNodes() {
     GrantRepository grants(*database_);
     auto id = grants.open(
         DBGrant{0, erp.nodeId, 32768, 6, true, {web.nodeId, crm.nodeId}, 100, std::nullopt});
-    US_REQUIRE_OK(id);
+    QVERIFY_OK(id);
     auto read = grants.byId(*id);
-    US_REQUIRE_OK(read);
+    QVERIFY_OK(read);
     QVERIFY((*read)->partial);
     QCOMPARE((*read)->preemptedNodeIds, (std::vector<Id>{crm.nodeId, web.nodeId}));
     auto open = grants.listOpen();
-    US_REQUIRE_OK(open);
+    QVERIFY_OK(open);
     QCOMPARE(open->size(), std::size_t{1});
 }
 
@@ -279,17 +279,17 @@ void TestRepositories::probeOutputIsBoundedAndHistoryPruned() {
     // 4095 ASCII bytes then a two-byte character: the cut must not split it.
     const std::string output = std::string(kMaxProbeOutputBytes - 1, 'x') + "\xc3\xa9" + "tail";
     for (int i = 0; i < 5; ++i) {
-        US_REQUIRE_OK(probes.record(DBProbeResult{0, inventory.clusterId, 100 + i, i % 2 == 0,
-                                                  i == 4 ? output : "Status: ON"},
-                                    3));
+        QVERIFY_OK(probes.record(DBProbeResult{0, inventory.clusterId, 100 + i, i % 2 == 0,
+                                               i == 4 ? output : "Status: ON"},
+                                 3));
     }
     auto latest = probes.latest(inventory.clusterId);
-    US_REQUIRE_OK(latest);
+    QVERIFY_OK(latest);
     QCOMPARE((*latest)->time, TimeMs{104});
     QVERIFY((*latest)->ok);
     QCOMPARE((*latest)->output.size(), kMaxProbeOutputBytes - 1);
     auto recent = probes.recent(inventory.clusterId, 10);
-    US_REQUIRE_OK(recent);
+    QVERIFY_OK(recent);
     QCOMPARE(recent->size(), std::size_t{3});
 }
 
@@ -299,18 +299,18 @@ void TestRepositories::observedFailureModelNeedsThreeFailovers() {
     constexpr TimeMs kHour = 3'600'000;
     const TimeMs origin = 1'000'000;  // the sample cluster's registration
     // Failovers at hours 10, 30 and 50 of the window, lasting 2, 4 and (still open) 6 hours.
-    US_REQUIRE_OK(stats.recordTakeover(inventory.clusterId, origin + 10 * kHour));
-    US_REQUIRE_OK(stats.recordRelease(inventory.clusterId, origin + 12 * kHour));
-    US_REQUIRE_OK(stats.recordTakeover(inventory.clusterId, origin + 30 * kHour));
-    US_REQUIRE_OK(stats.recordRelease(inventory.clusterId, origin + 34 * kHour));
+    QVERIFY_OK(stats.recordTakeover(inventory.clusterId, origin + 10 * kHour));
+    QVERIFY_OK(stats.recordRelease(inventory.clusterId, origin + 12 * kHour));
+    QVERIFY_OK(stats.recordTakeover(inventory.clusterId, origin + 30 * kHour));
+    QVERIFY_OK(stats.recordRelease(inventory.clusterId, origin + 34 * kHour));
     auto two = stats.get(inventory.clusterId, origin + 40 * kHour);
-    US_REQUIRE_OK(two);
+    QVERIFY_OK(two);
     QCOMPARE((*two)->failovers, std::int64_t{2});
     QVERIFY(!(*two)->observedMtbfHours && !(*two)->observedMttrHours);
 
-    US_REQUIRE_OK(stats.recordTakeover(inventory.clusterId, origin + 50 * kHour));
+    QVERIFY_OK(stats.recordTakeover(inventory.clusterId, origin + 50 * kHour));
     auto three = stats.get(inventory.clusterId, origin + 56 * kHour);
-    US_REQUIRE_OK(three);
+    QVERIFY_OK(three);
     const DBClusterStats& s = **three;
     QCOMPARE(s.failovers, std::int64_t{3});
     QCOMPARE(s.completedFailovers, std::int64_t{2});
@@ -325,12 +325,12 @@ void TestRepositories::observedFailureModelNeedsThreeFailovers() {
 void TestRepositories::repeatedTakeoverCountsOnce() {
     const Inventory inventory = addInventory(*database_);
     ClusterStatsRepository stats(*database_);
-    US_REQUIRE_OK(stats.recordTakeover(inventory.clusterId, 2'000'000));
-    US_REQUIRE_OK(stats.recordTakeover(inventory.clusterId, 2'500'000));
-    US_REQUIRE_OK(stats.recordRelease(inventory.clusterId, 3'000'000));
-    US_REQUIRE_OK(stats.recordRelease(inventory.clusterId, 4'000'000));
+    QVERIFY_OK(stats.recordTakeover(inventory.clusterId, 2'000'000));
+    QVERIFY_OK(stats.recordTakeover(inventory.clusterId, 2'500'000));
+    QVERIFY_OK(stats.recordRelease(inventory.clusterId, 3'000'000));
+    QVERIFY_OK(stats.recordRelease(inventory.clusterId, 4'000'000));
     auto read = stats.get(inventory.clusterId, 5'000'000);
-    US_REQUIRE_OK(read);
+    QVERIFY_OK(read);
     QCOMPARE((*read)->failovers, std::int64_t{1});
     QCOMPARE((*read)->activeMs, std::int64_t{1'000'000});
     QVERIFY(!(*read)->activeSince);

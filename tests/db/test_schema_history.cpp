@@ -9,6 +9,7 @@
 
 #include "db/migrations.h"
 #include "store_fixture.h"
+#include "tests/support/source_files.h"
 
 using namespace understudy;
 using namespace understudy::db;
@@ -55,8 +56,7 @@ std::int64_t fileRowCount(const QString& path, const std::string& table) {
 }
 
 QString copyVersionOneFixture(const QTemporaryDir& dir) {
-    const QString fixture =
-        qEnvironmentVariable("UNDERSTUDY_SOURCE_DIR") + "/tests/db/data/schema_v1.db";
+    const QString fixture = understudy::testsupport::sourcePath("tests/db/data/schema_v1.db");
     const QString path = dir.filePath("understudy.db");
     if (!QFile::copy(fixture, path)) {
         qFatal("cannot copy the fixture %s", qPrintable(fixture));
@@ -96,7 +96,7 @@ void TestSchemaHistory::olderDatabaseIsCopiedBeforeItIsMigrated() {
     QVERIFY(QFile::copy(path, original));
 
     auto opened = Database::openWriter(path.toStdString());
-    US_REQUIRE_OK(opened);
+    QVERIFY_OK(opened);
     QCOMPARE((*opened)->schemaVersion(), latestSchemaVersion());
 
     const QString backup = path + ".pre-v" + QString::number(latestSchemaVersion()) + ".bak";
@@ -119,12 +119,12 @@ void TestSchemaHistory::databaseAtTheLatestVersionIsNotCopiedAgain() {
     const QString path = copyVersionOneFixture(dir);
     {
         auto first = Database::openWriter(path.toStdString());
-        US_REQUIRE_OK(first);
+        QVERIFY_OK(first);
     }
     const QString backup = path + ".pre-v" + QString::number(latestSchemaVersion()) + ".bak";
     QVERIFY(QFile::remove(backup));
     auto second = Database::openWriter(path.toStdString());
-    US_REQUIRE_OK(second);
+    QVERIFY_OK(second);
     QVERIFY(!QFile::exists(backup));
     QCOMPARE(history(**second).size(), std::size_t(latestSchemaVersion() - 1));
 }

@@ -1,16 +1,11 @@
-// A real understudyd for end-to-end tests: started with QProcess on a free loopback port with a
-// database in a temporary folder and UNDERSTUDY_ADMIN_TOKEN set, and a small synchronous HTTP
-// client (QNetworkAccessManager) to talk to it.
+// The end-to-end tests' understudyd: the shared launcher with a small synchronous HTTP client
+// (QNetworkAccessManager) to talk to it, and the config of a test-driver appliance.
 #pragma once
 
-#include <QDir>
-#include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFile>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
-#include <QProcess>
-#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
@@ -19,26 +14,22 @@
 #include <optional>
 #include <string>
 
+#include "tests/support/ports.h"
+#include "tests/support/source_files.h"
+#include "tests/support/test_driver_host.h"
+#include "tests/support/understudyd_process.h"
+
 namespace understudy::e2e {
 
 using nlohmann::json;
+using testsupport::freePort;
+using testsupport::kAdminToken;
+using testsupport::sourcePath;
 
 // QCOMPARE on JSON values (and anything JSON can hold), shown as JSON text when they differ.
 #define JCOMPARE(actual, expected)                                  \
     QCOMPARE(QString::fromStdString(nlohmann::json(actual).dump()), \
              QString::fromStdString(nlohmann::json(expected).dump()))
-
-inline const char kAdminToken[] = "e2e-admin-token-0123456789abcdef";
-
-inline quint16 freePort() {
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
-}
-
-inline QString sourcePath(const QString& relative) {
-    return qEnvironmentVariable("UNDERSTUDY_SOURCE_DIR") + u'/' + relative;
-}
 
 struct Reply {
     int status = 0;  // 0: no HTTP answer (connection error or timeout)
@@ -54,87 +45,9 @@ struct Reply {
     }
 };
 
-class ServiceProcess {
+class ServiceProcess : public testsupport::UnderstudydProcess {
 public:
-    // `database` must be an absolute path; the port is picked at start.
-    explicit ServiceProcess(QString database) : database_(std::move(database)) {
-        process_.setProcessChannelMode(QProcess::MergedChannels);
-    }
-    ~ServiceProcess() { kill(); }
-
-    // Starts `understudyd --demo` (or with `arguments` instead) and waits until it listens.
-    bool start(const QStringList& arguments = {}) {
-        port_ = freePort();
-        QStringList args = arguments;
-        if (args.isEmpty()) {
-            args << QStringLiteral("--demo") << QStringLiteral("--database") << database_;
-        }
-        if (!args.contains(QStringLiteral("--config"))) {
-            args << QStringLiteral("--listen") << QStringLiteral("127.0.0.1:%1").arg(port_);
-        }
-        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-        environment.insert(QStringLiteral("UNDERSTUDY_ADMIN_TOKEN"),
-                           QString::fromLatin1(kAdminToken));
-        environment.insert(QStringLiteral("QT_LOGGING_RULES"),
-                           QStringLiteral("understudy.api.info=false"));
-        for (const QString& key : extra_environment_.keys()) {
-            environment.insert(key, extra_environment_.value(key));
-        }
-        process_.setProcessEnvironment(environment);
-        output_.clear();
-        process_.start(QStringLiteral(UNDERSTUDYD_PATH), args);
-        if (!process_.waitForStarted(10000)) {
-            return false;
-        }
-        QElapsedTimer clock;
-        clock.start();
-        while (clock.elapsed() < 30000) {
-            process_.waitForReadyRead(100);
-            output_ += process_.readAll();
-            if (output_.contains("listening on")) {
-                return true;
-            }
-            if (process_.state() == QProcess::NotRunning) {
-                return false;
-            }
-        }
-        return false;
-    }
-    // Added to (or replacing) the environment start() sets, e.g. QT_LOGGING_RULES.
-    void setEnvironment(const QString& key, const QString& value) {
-        extra_environment_.insert(key, value);
-    }
-    void setPort(quint16 port) { port_ = port; }
-    quint16 port() const { return port_; }
-    QByteArray output() {
-        output_ += process_.readAll();
-        return output_;
-    }
-    qint64 pid() const { return process_.processId(); }
-
-    // SIGTERM; the exit code, or -1 when it did not exit within the time.
-    int terminate(int timeout_ms = 30000) {
-        if (process_.state() == QProcess::NotRunning) {
-            return process_.exitCode();
-        }
-        process_.terminate();
-        if (!process_.waitForFinished(timeout_ms)) {
-            return -1;
-        }
-        output_ += process_.readAll();
-        return process_.exitStatus() == QProcess::NormalExit ? process_.exitCode() : -1;
-    }
-    void kill() {
-        if (process_.state() != QProcess::NotRunning) {
-            process_.kill();
-            process_.waitForFinished(10000);
-        }
-    }
-    QProcess& process() { return process_; }
-
-    QUrl url(const QString& path) const {
-        return QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(port_).arg(path));
-    }
+    using UnderstudydProcess::UnderstudydProcess;
 
     Reply request(const QByteArray& method, const QString& path, const QByteArray& body = {},
                   const QByteArray& token = kAdminToken, int timeout_ms = 70000) {
@@ -172,41 +85,20 @@ public:
     QNetworkAccessManager& manager() { return manager_; }
 
 private:
-    QString database_;
-    QProcess process_;
-    QByteArray output_;
-    QProcessEnvironment extra_environment_;
-    quint16 port_ = 0;
     QNetworkAccessManager manager_;
 };
 
 // A test-driver host file: `cpus` CPUs and `memory_mib` MiB, no domains.
 inline QString writeHost(const QString& folder, int cpus, qint64 memory_mib) {
     const QString path = folder + QStringLiteral("/host.xml");
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        return {};
-    }
-    file.write(QStringLiteral("<node><cpu><mhz>2400</mhz><model>x86_64</model><active>%1</active>"
-                              "<nodes>1</nodes><sockets>1</sockets><cores>%1</cores><threads>1"
-                              "</threads></cpu><memory>%2</memory></node>\n")
-                   .arg(cpus)
-                   .arg(memory_mib * 1024)
-                   .toUtf8());
-    return path;
+    return testsupport::writeTestDriverHost(path, cpus, memory_mib) ? path : QString();
 }
 
 // A config for one test-driver appliance `load` listening on `port`.
 inline QString writeConfig(const QString& folder, quint16 port, const QString& host_file,
                            double cpu_overcommit) {
     const QString token_path = folder + QStringLiteral("/admin.token");
-    QFile token(token_path);
-    if (!token.open(QIODevice::WriteOnly)) {
-        return {};
-    }
-    token.write(QByteArray(kAdminToken) + "\n");
-    token.close();
-    token.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    testsupport::writeAdminTokenFile(token_path);
     const QString path = folder + QStringLiteral("/understudyd.conf");
     QFile file(path);
     if (!file.open(QIODevice::WriteOnly)) {

@@ -318,9 +318,9 @@ private slots:
         config.close();
 
         ServiceProcess service(dir.filePath(QStringLiteral("understudy.db")));
+        service.setPort(port);
         QVERIFY2(service.start({QStringLiteral("--config"), config_path}),
                  service.output().constData());
-        service.setPort(port);
 
         const json clusters_before = service.getJson(QStringLiteral("/api/v1/clusters"));
         const Reply refused = service.post(QStringLiteral("/api/v1/clusters"), kCluster + "}");

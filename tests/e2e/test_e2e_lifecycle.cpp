@@ -13,6 +13,7 @@
 #include "db/database.h"
 #include "db/event_log.h"
 #include "tests/e2e/service_process.h"
+#include "tests/support/result_checks.h"
 
 using namespace understudy::e2e;
 
@@ -34,7 +35,9 @@ public:
         : dir_(dir),
           config_(dir.filePath(QStringLiteral("understudyd.conf"))),
           port_(freePort()),
-          service_(dir.filePath(QStringLiteral("lifecycle.db"))) {}
+          service_(dir.filePath(QStringLiteral("lifecycle.db"))) {
+        service_.setPort(port_);
+    }
 
     // `sections` follow a [service] section with the listen address and `service_lines`.
     bool writeConfig(const QByteArray& sections, const QByteArray& service_lines = {}) {
@@ -42,11 +45,9 @@ public:
                                       "\n" + service_lines + "\n" + sections);
     }
     bool start() {
-        const bool started = service_.start({QStringLiteral("--demo"), QStringLiteral("--config"),
-                                             config_, QStringLiteral("--database"),
-                                             dir_.filePath(QStringLiteral("lifecycle.db"))});
-        service_.setPort(port_);
-        return started;
+        return service_.start({QStringLiteral("--demo"), QStringLiteral("--config"), config_,
+                               QStringLiteral("--database"),
+                               dir_.filePath(QStringLiteral("lifecycle.db"))});
     }
     ServiceProcess& service() { return service_; }
     void signal(int number) { ::kill(static_cast<pid_t>(service_.pid()), number); }
@@ -279,7 +280,7 @@ private slots:
         constexpr int kBigEvents = 160;
         {
             auto writer = understudy::db::Database::openWriter(database.toStdString());
-            QVERIFY2(writer, writer ? "" : writer.error().describe().c_str());
+            QVERIFY_OK(writer);
             std::vector<understudy::db::DBEvent> events(kBigEvents);
             for (understudy::db::DBEvent& event : events) {
                 event.time = understudy::db::nowMs();
@@ -348,7 +349,7 @@ private slots:
 
         // The copy is a sound database with the data.
         auto reader = understudy::db::Database::openReader(copy.toStdString());
-        QVERIFY2(reader, reader ? "" : reader.error().describe().c_str());
+        QVERIFY_OK(reader);
         auto check = (*reader)->integrityCheck();
         QVERIFY(check && check->ok);
         auto clusters = understudy::db::ClusterRepository(**reader).list();

@@ -88,9 +88,9 @@ private slots:
         const quint16 port = freePort();
         const QString config = writeConfig(dir_.path(), port, host, 8.0);
         QVERIFY(!config.isEmpty());
+        service_->setPort(port);
         QVERIFY2(service_->start({QStringLiteral("--config"), config}),
                  service_->output().constData());
-        service_->setPort(port);
         json fleet;
         fleet["clusters"] = json::array();
         for (int i = 0; i < kClients; ++i) {

@@ -172,9 +172,8 @@ private:
     }
 
     bool startService() {
-        const bool started = service_->start({QStringLiteral("--config"), config_});
         service_->setPort(port_);
-        return started;
+        return service_->start({QStringLiteral("--config"), config_});
     }
 
     json allPages(std::int64_t since, std::vector<json>& events) {

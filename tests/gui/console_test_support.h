@@ -2,20 +2,23 @@
 // waiting for the what-if's answer.
 #pragma once
 
+#include <QAction>
 #include <QApplication>
 #include <QSettings>
 #include <QStyleFactory>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include "gui/app/main_window.h"
+#include "gui/offline/clusters_view.h"
 #include "gui/offline/sizing_runner.h"
+#include "tests/support/source_files.h"
 
 namespace understudy::gui::testing {
 
 inline QString sampleFleetPath() {
-    return qEnvironmentVariable("UNDERSTUDY_SOURCE_DIR") +
-           QStringLiteral("/examples/sample-fleet.json");
+    return testsupport::sourcePath(QStringLiteral("examples/sample-fleet.json"));
 }
 
 // QSettings of the console go to `dir`, never to the user's own configuration.
@@ -33,6 +36,19 @@ inline bool showsLatestResult(const MainWindow& window) {
     const auto snapshot = window.snapshot();
     return !window.runner()->busy() && snapshot &&
            snapshot->generation == window.runner()->latestGeneration();
+}
+
+// Selects `names` in the clusters view and fails them over together (the what-if's action).
+inline void failOverTogether(MainWindow& window, const QStringList& names) {
+    QTableView* table = window.clustersView()->table();
+    const QAbstractItemModel* model = table->model();
+    for (int row = 0; row < model->rowCount(); ++row) {
+        if (names.contains(model->index(row, 0).data().toString())) {
+            table->selectionModel()->select(
+                model->index(row, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
+        }
+    }
+    window.findChild<QAction*>(QStringLiteral("failAction"))->trigger();
 }
 
 }  // namespace understudy::gui::testing

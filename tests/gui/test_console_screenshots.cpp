@@ -86,17 +86,8 @@ void TestConsoleScreenshots::savesTheMainViews() {
     waitForResult(window);
 
     window.views()->setCurrentWidget(window.clustersView());
-    QTableView* table = window.clustersView()->table();
-    const QAbstractItemModel* model = table->model();
-    for (int row = 0; row < model->rowCount(); ++row) {
-        const QString name = model->index(row, 0).data().toString();
-        if (name == QLatin1String("erp") || name == QLatin1String("dwh") ||
-            name == QLatin1String("webshop") || name == QLatin1String("crm")) {
-            table->selectionModel()->select(
-                model->index(row, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
-        }
-    }
-    window.findChild<QAction*>(QStringLiteral("failAction"))->trigger();
+    failOverTogether(window, {QStringLiteral("erp"), QStringLiteral("dwh"),
+                              QStringLiteral("webshop"), QStringLiteral("crm")});
     save(&window, QStringLiteral("clusters-failover-light.png"));
 
     window.findChild<QAction*>(QStringLiteral("darkPaletteAction"))->trigger();

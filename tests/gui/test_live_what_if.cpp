@@ -16,7 +16,6 @@
 
 #include "appliance/client/api_client.h"
 #include "console_test_support.h"
-#include "demo_service.h"
 #include "gui/app/main_window.h"
 #include "gui/offline/clusters_view.h"
 #include "gui/offline/what_if_panel.h"
@@ -24,10 +23,12 @@
 #include "gui/online/online_console.h"
 #include "gui/online/service_connection.h"
 #include "gui/online/service_what_if_view.h"
+#include "tests/support/understudyd_process.h"
 
 using namespace understudy;
 using namespace understudy::gui;
 using namespace understudy::gui::testing;
+using namespace understudy::testsupport;
 
 namespace {
 
@@ -90,7 +91,7 @@ private:
     void selectClusters(const QStringList& names);
 
     QTemporaryDir settingsDir_;
-    DemoService service_;
+    UnderstudydProcess service_;
     std::unique_ptr<MainWindow> window_;
 };
 

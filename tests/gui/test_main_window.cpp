@@ -23,6 +23,7 @@
 #include "gui/widgets/console_palette.h"
 #include "gui/widgets/risk_spin_box.h"
 #include "sizing/fleet_file.h"
+#include "tests/support/result_checks.h"
 
 using namespace understudy;
 using namespace understudy::gui;
@@ -322,7 +323,7 @@ void TestMainWindow::savingWritesTheEditedFleet() {
     QVERIFY(window_->saveFleet(path).ok());
     QVERIFY(!window_->modified());
     auto reread = sizing::loadFleetFile(path.toStdString());
-    QVERIFY2(reread.ok(), reread.ok() ? "" : reread.error().describe().c_str());
+    QVERIFY_OK(reread);
     QCOMPARE(reread->clusters.size(), std::size_t{11});
     // The capacity was never touched, so the file still lets the engine propose the appliance.
     QVERIFY(reread->appliances.empty());

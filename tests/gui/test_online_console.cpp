@@ -17,13 +17,11 @@
 #include <QRadioButton>
 #include <QSpinBox>
 #include <QTableView>
-#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <memory>
 
 #include "console_test_support.h"
-#include "demo_service.h"
 #include "gui/app/main_window.h"
 #include "gui/online/connect_dialog.h"
 #include "gui/online/dashboard_view.h"
@@ -33,9 +31,12 @@
 #include "gui/online/timeline_view.h"
 #include "gui/online/token_store.h"
 #include "gui/widgets/add_cluster_dialog.h"
+#include "tests/support/ports.h"
+#include "tests/support/understudyd_process.h"
 
 using namespace understudy::gui;
 using namespace understudy::gui::testing;
+using namespace understudy::testsupport;
 
 namespace {
 
@@ -98,7 +99,7 @@ private:
     QString standbyNode() const;
 
     QTemporaryDir settingsDir_;
-    DemoService service_;
+    UnderstudydProcess service_;
     std::unique_ptr<MainWindow> window_;
 };
 
@@ -546,14 +547,8 @@ void TestOnlineConsole::aRefusedTokenFailsWithoutRetrying() {
 }
 
 void TestOnlineConsole::anUnreachableServiceIsRetriedAndConnectingCanBeCancelled() {
-    quint16 closed = 0;
-    {
-        QTcpServer probe;
-        probe.listen(QHostAddress::LocalHost, 0);
-        closed = probe.serverPort();
-    }
     OnlineConsole* online = window_->online();
-    online->connectTo(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(closed)), kAdminToken, false);
+    online->connectTo(QUrl(loopbackUrl(closedPort())), kAdminToken, false);
     QTRY_COMPARE_WITH_TIMEOUT(online->connection()->state(), ConnectionState::reconnecting,
                               kWaitMs);
     QVERIFY2(online->stateLabel()->text().contains(QStringLiteral("Reconnecting")),

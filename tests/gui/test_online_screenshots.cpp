@@ -20,7 +20,6 @@
 #include <set>
 
 #include "console_test_support.h"
-#include "demo_service.h"
 #include "gui/offline/clusters_view.h"
 #include "gui/offline/sizing_view.h"
 #include "gui/offline/what_if_panel.h"
@@ -31,9 +30,11 @@
 #include "gui/online/online_console.h"
 #include "gui/online/service_what_if_view.h"
 #include "gui/online/timeline_view.h"
+#include "tests/support/understudyd_process.h"
 
 using namespace understudy::gui;
 using namespace understudy::gui::testing;
+using namespace understudy::testsupport;
 
 class TestOnlineScreenshots : public QObject {
     Q_OBJECT
@@ -46,7 +47,7 @@ private:
     void save(QWidget* widget, const QString& name);
 
     QTemporaryDir settingsDir_;
-    DemoService service_;
+    UnderstudydProcess service_;
     QDir out_;
 };
 
@@ -183,17 +184,8 @@ void TestOnlineScreenshots::savesTheOfflineViews() {
     memory->setValue(memory->value() * 0.6);
     QTRY_VERIFY_WITH_TIMEOUT(showsLatestResult(window), 20000);
     window.views()->setCurrentWidget(window.clustersView());
-    QTableView* table = window.clustersView()->table();
-    const QAbstractItemModel* model = table->model();
-    for (int row = 0; row < model->rowCount(); ++row) {
-        const QString name = model->index(row, 0).data().toString();
-        if (name == QLatin1String("erp") || name == QLatin1String("dwh") ||
-            name == QLatin1String("webshop") || name == QLatin1String("crm")) {
-            table->selectionModel()->select(
-                model->index(row, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
-        }
-    }
-    window.findChild<QAction*>(QStringLiteral("failAction"))->trigger();
+    failOverTogether(window, {QStringLiteral("erp"), QStringLiteral("dwh"),
+                              QStringLiteral("webshop"), QStringLiteral("crm")});
     QTRY_VERIFY_WITH_TIMEOUT(showsLatestResult(window), 20000);
     save(&window, QStringLiteral("offline-what-if.png"));
 

@@ -6,9 +6,12 @@
 #include <nlohmann/json.hpp>
 
 #include "sizing/fleet_file.h"
+#include "tests/support/result_checks.h"
+#include "tests/support/source_files.h"
 
 using namespace understudy::sizing;
 using nlohmann::json;
+using understudy::testsupport::describe;
 
 using FleetEdit = std::function<void(Fleet&)>;
 Q_DECLARE_METATYPE(FleetEdit)
@@ -62,12 +65,8 @@ Fleet productExample() {
 }
 
 std::string fixture(const QString& name) {
-    return qEnvironmentVariable("UNDERSTUDY_SOURCE_DIR").toStdString() +
-           "/tests/sizing/data/fleets/" + name.toStdString();
-}
-
-QByteArray describe(const understudy::Error& error) {
-    return QByteArray::fromStdString(error.code + " | " + error.describe());
+    return understudy::testsupport::sourcePath(QStringLiteral("tests/sizing/data/fleets/") + name)
+        .toStdString();
 }
 
 }  // namespace
@@ -124,7 +123,7 @@ void TestFleetFile::initTestCase() {
 
 void TestFleetFile::productExampleParsesToItsValues() {
     const auto fleet = loadFleetFile(fixture("good/product-example.json"));
-    QVERIFY2(fleet.ok(), fleet.ok() ? "" : describe(fleet.error()).constData());
+    QVERIFY_OK(fleet);
     QCOMPARE(*fleet, productExample());
 }
 
@@ -458,7 +457,7 @@ void TestFleetFile::jsonAcceptsValuesAtTheEdgesOfTheRules() {
     QFETCH(QString, value);
     QFETCH(QString, readBack);
     const auto fleet = parseFleetJson(editedFleet(pointer, value), "fleet.json");
-    QVERIFY2(fleet.ok(), fleet.ok() ? "" : describe(fleet.error()).constData());
+    QVERIFY_OK(fleet);
     const json written = json::parse(fleetToJson(*fleet));
     QCOMPARE(QString::fromStdString(written.at(json::json_pointer(pointer.toStdString())).dump()),
              readBack);
@@ -474,7 +473,7 @@ void TestFleetFile::groupAbsentNullOrEmptyMeansNoGroup_data() {
 void TestFleetFile::groupAbsentNullOrEmptyMeansNoGroup() {
     QFETCH(QString, value);
     const auto fleet = parseFleetJson(editedFleet("/clusters/0/group", value), "fleet.json");
-    QVERIFY2(fleet.ok(), fleet.ok() ? "" : describe(fleet.error()).constData());
+    QVERIFY_OK(fleet);
     QCOMPARE(fleet->clusters[0].group, std::string());
     QCOMPARE(fleet->clusters[2].group, std::string("rack-a"));
 }
@@ -482,7 +481,7 @@ void TestFleetFile::groupAbsentNullOrEmptyMeansNoGroup() {
 void TestFleetFile::reservedMemoryModeIsRead() {
     const auto fleet =
         parseFleetJson(editedFleet("/clusters/1/memory_mode", "\"reserved\""), "fleet.json");
-    QVERIFY2(fleet.ok(), fleet.ok() ? "" : describe(fleet.error()).constData());
+    QVERIFY_OK(fleet);
     QCOMPARE(fleet->clusters[0].memory_mode, MemoryMode::balloon);
     QCOMPARE(fleet->clusters[1].memory_mode, MemoryMode::reserved);
     QCOMPARE(fleet->clusters[2].memory_mode, MemoryMode::balloon);
@@ -491,7 +490,7 @@ void TestFleetFile::reservedMemoryModeIsRead() {
 
 void TestFleetFile::emptyClusterListIsValidAndSettingsDefault() {
     const auto fleet = parseFleetJson(R"({"clusters": []})", "fleet.json");
-    QVERIFY2(fleet.ok(), fleet.ok() ? "" : describe(fleet.error()).constData());
+    QVERIFY_OK(fleet);
     QCOMPARE(*fleet, Fleet{});
     QCOMPARE(fleet->target_risk, 0.0001);
     QCOMPARE(fleet->cpu_overcommit, 1.0);
@@ -606,7 +605,7 @@ void TestFleetFile::jsonRoundTripIsExact() {
     QVERIFY(validateFleet(fleet, "what-if").ok());
     const std::string text = fleetToJson(fleet);
     const auto read = parseFleetJson(text, "what-if.json");
-    QVERIFY2(read.ok(), read.ok() ? "" : describe(read.error()).constData());
+    QVERIFY_OK(read);
     QCOMPARE(*read, fleet);
     QCOMPARE(fleetToJson(*read), text);
 }
@@ -670,7 +669,7 @@ void TestFleetFile::clusterFromJsonAcceptsOnlyTheCallersExtraKeys() {
         "failure_model": "observed", "appliance": "pna-1", "node": "erp-passive"})");
     const JsonKeys service_keys{"failure_model", "appliance", "node", "domain"};
     const auto accepted = clusterFromJson(value, "", service_keys);
-    QVERIFY2(accepted.ok(), accepted.ok() ? "" : describe(accepted.error()).constData());
+    QVERIFY_OK(accepted);
     QCOMPARE(*accepted,
              (ClusterSpec{"erp", 900, 8760, 24, "", {1, 2048}, {8, 32768}, MemoryMode::balloon}));
 
@@ -752,7 +751,7 @@ void TestFleetFile::validateFleetChecksFleetsBuiltInCode() {
     edit(fleet);
     const auto status = validateFleet(fleet, "what-if");
     if (where.isEmpty()) {
-        QVERIFY2(status.ok(), status.ok() ? "" : describe(status.error()).constData());
+        QVERIFY_OK(status);
         return;
     }
     QVERIFY2(!status.ok(), "the fleet was accepted");
@@ -778,7 +777,7 @@ void TestFleetFile::csvReadsColumnsInAnyOrderWithQuotesCrlfAndBlankLines() {
     std::string ungrouped = text;
     ungrouped.replace(ungrouped.find("rack-a"), 6, "");
     const auto read = parseFleetCsv(ungrouped, "fleet.csv");
-    QVERIFY2(read.ok(), read.ok() ? "" : describe(read.error()).constData());
+    QVERIFY_OK(read);
     const std::vector<ClusterSpec> expected{
         {"erp", 900, 8760, 24, "", {1, 2048}, {8, 32768}, MemoryMode::balloon},
         {"billing", 800, 6000.5, 8, "", {1, 1024}, {4, 16384}, MemoryMode::reserved},
@@ -920,7 +919,7 @@ void TestFleetFile::csvErrorsNameLineAndColumn() {
 void TestFleetFile::groupsCsvIsReadInAnyColumnOrder() {
     const auto groups = parseGroupsCsv(
         "mttr_hours,name,mtbf_hours\r\n6,rack-a,43800\r\n0.5,\"feed-b\",26280\r\n", "groups.csv");
-    QVERIFY2(groups.ok(), groups.ok() ? "" : describe(groups.error()).constData());
+    QVERIFY_OK(groups);
     const std::vector<GroupSpec> expected{{"rack-a", 43800, 6}, {"feed-b", 26280, 0.5}};
     QCOMPARE(*groups, expected);
     const auto none = parseGroupsCsv("name,mtbf_hours,mttr_hours\n", "groups.csv");
@@ -977,7 +976,7 @@ void TestFleetFile::loadFleetFileReadsGoodFixtures() {
     QFETCH(int, grouped);
     const auto fleet = loadFleetFile(
         fixture(file), groups.isEmpty() ? std::nullopt : std::optional(fixture(groups)));
-    QVERIFY2(fleet.ok(), fleet.ok() ? "" : describe(fleet.error()).constData());
+    QVERIFY_OK(fleet);
     QCOMPARE(fleet->clusters.size(), std::size_t(clusters));
     QCOMPARE(fleet->groups.size(), std::size_t(groupCount));
     const auto in_groups = std::count_if(fleet->clusters.begin(), fleet->clusters.end(),
@@ -1048,8 +1047,8 @@ void TestFleetFile::benchmarkFleetIsTheSameInJsonAndCsv() {
     const auto from_json = loadFleetFile(fixture("good/bench-60.json"));
     const auto from_csv =
         loadFleetFile(fixture("good/bench-60.csv"), fixture("good/bench-60-groups.csv"));
-    QVERIFY2(from_json.ok(), from_json.ok() ? "" : describe(from_json.error()).constData());
-    QVERIFY2(from_csv.ok(), from_csv.ok() ? "" : describe(from_csv.error()).constData());
+    QVERIFY_OK(from_json);
+    QVERIFY_OK(from_csv);
     QCOMPARE(from_csv->clusters, from_json->clusters);
     QCOMPARE(from_csv->groups, from_json->groups);
     QCOMPARE(from_json->cpu_overcommit, 8.0);
@@ -1066,7 +1065,7 @@ void TestFleetFile::groupsFileReplacesTheJsonFleetsGroups() {
     groups.write("name,mtbf_hours,mttr_hours\nrack-a,1000,10\n");
     groups.close();
     const auto fleet = loadFleetFile(fixture("good/product-example.json"), groups_path);
-    QVERIFY2(fleet.ok(), fleet.ok() ? "" : describe(fleet.error()).constData());
+    QVERIFY_OK(fleet);
     QCOMPARE(fleet->groups, (std::vector<GroupSpec>{{"rack-a", 1000, 10}}));
 
     QVERIFY(groups.open(QIODevice::WriteOnly | QIODevice::Truncate));

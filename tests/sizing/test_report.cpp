@@ -10,15 +10,13 @@
 #include "sizing/report/report_html.h"
 #include "sizing/report/report_text.h"
 #include "sizing/report/report_writer.h"
+#include "tests/support/golden_file.h"
+#include "tests/support/result_checks.h"
 
 using namespace understudy::sizing;
 using namespace understudy::sizing::report;
 
 namespace {
-
-QString goldenPath(const char* name) {
-    return qEnvironmentVariable("UNDERSTUDY_SOURCE_DIR") + "/tests/sizing/data/reports/" + name;
-}
 
 QString html(const testing::SampleCase& sample, const ReportOptions& options = {}) {
     return QString::fromStdString(renderHtmlReport(sample.result, sample.fleet, options));
@@ -286,14 +284,8 @@ void TestReport::htmlIsReproducibleAndMatchesGoldenFile() {
     const auto sample = testing::undersizedApplianceCase();
     const std::string page = renderHtmlReport(sample.result, sample.fleet);
     QCOMPARE(renderHtmlReport(sample.result, sample.fleet), page);
-    QFile golden(goldenPath("undersized.html"));
-    if (qEnvironmentVariableIntValue("UNDERSTUDY_UPDATE_GOLDEN") == 1) {
-        QVERIFY(golden.open(QIODevice::WriteOnly));
-        golden.write(page.data(), static_cast<qint64>(page.size()));
-        return;
-    }
-    QVERIFY2(golden.open(QIODevice::ReadOnly), qPrintable(golden.fileName()));
-    QCOMPARE(QByteArray::fromStdString(page), golden.readAll());
+    QVERIFY_GOLDEN(QByteArray::fromStdString(page),
+                   QStringLiteral("tests/sizing/data/reports/undersized.html"));
 }
 
 void TestReport::pdfCarriesTheAnswerAndEveryClusterOnA4Pages() {
@@ -302,7 +294,7 @@ void TestReport::pdfCarriesTheAnswerAndEveryClusterOnA4Pages() {
     const auto sample = testing::proposedApplianceCase();
     const understudy::Status written =
         writeReport(sample.result, sample.fleet, ReportFormat::pdf, path.toStdString());
-    QVERIFY2(written.ok(), written.ok() ? "" : written.error().describe().c_str());
+    QVERIFY_OK(written);
     QFile file(path);
     QVERIFY(file.open(QIODevice::ReadOnly));
     QVERIFY(file.read(5) == "%PDF-");

@@ -7,26 +7,15 @@
 
 #include "sample_sizing_result.h"
 #include "sizing/result_csv.h"
+#include "tests/support/golden_file.h"
 
 using namespace understudy::sizing;
 
 namespace {
 
-QString goldenPath(const char* name) {
-    return qEnvironmentVariable("UNDERSTUDY_SOURCE_DIR") + "/tests/sizing/data/reports/" + name;
-}
-
-// With UNDERSTUDY_UPDATE_GOLDEN=1 the file is rewritten instead of compared, for a reviewed diff.
 void compareWithGolden(const std::string& actual, const char* name) {
-    QFile file(goldenPath(name));
-    if (qEnvironmentVariableIntValue("UNDERSTUDY_UPDATE_GOLDEN") == 1) {
-        QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write(actual.data(), static_cast<qint64>(actual.size()));
-        return;
-    }
-    QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(file.fileName()));
-    const QByteArray expected = file.readAll();
-    QCOMPARE(QByteArray::fromStdString(actual), expected);
+    QVERIFY_GOLDEN(QByteArray::fromStdString(actual),
+                   QStringLiteral("tests/sizing/data/reports/") + QLatin1String(name));
 }
 
 std::vector<std::string> splitLines(const std::string& text) {

@@ -5,8 +5,12 @@
 #include <nlohmann/json.hpp>
 
 #include "sizing/size_command.h"
+#include "tests/support/golden_file.h"
+#include "tests/support/result_checks.h"
+#include "tests/support/source_files.h"
 
 using namespace understudy::sizing;
+using namespace understudy::testsupport;
 
 namespace {
 
@@ -27,18 +31,8 @@ Run runSize(const QStringList& arguments) {
             QString::fromUtf8(process.readAllStandardError())};
 }
 
-QString sourcePath(const QString& relative) {
-    return qEnvironmentVariable("UNDERSTUDY_SOURCE_DIR") + "/" + relative;
-}
-
 QString sampleFleet() {
     return sourcePath("examples/sample-fleet.json");
-}
-
-void writeFile(const QString& path, const QByteArray& content) {
-    QFile file(path);
-    QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write(content);
 }
 
 }  // namespace
@@ -83,7 +77,7 @@ void TestSizeCommand::parsesEveryOptionInBothSpellings() {
                                     "1000",
                                     "--seed",
                                     "9"});
-    QVERIFY2(parsed.ok(), parsed.ok() ? "" : parsed.error().describe().c_str());
+    QVERIFY_OK(parsed);
     QCOMPARE(parsed->fleet_path, std::string("fleet.csv"));
     QVERIFY(parsed->format == OutputFormat::csv);
     QCOMPARE(*parsed->output, std::string("out.csv"));
@@ -163,14 +157,7 @@ void TestSizeCommand::sizesTheSampleFleetToStdoutAndMatchesTheGoldenFile() {
     QVERIFY(json["pool"].is_null());
     QVERIFY(run.err.contains("12 clusters"));
 
-    const QString golden = sourcePath("tests/sizing/data/golden/sample-fleet.json");
-    if (qEnvironmentVariableIntValue("UNDERSTUDY_UPDATE_GOLDEN") == 1) {
-        QDir().mkpath(QFileInfo(golden).path());
-        writeFile(golden, run.out);
-    }
-    QFile expected(golden);
-    QVERIFY2(expected.open(QIODevice::ReadOnly), qPrintable(golden));
-    QCOMPARE(run.out, expected.readAll());
+    QVERIFY_GOLDEN(run.out, QStringLiteral("tests/sizing/data/golden/sample-fleet.json"));
 }
 
 void TestSizeCommand::exitsOneWhenTheGivenApplianceMissesTheTarget() {

@@ -10,28 +10,18 @@
 #include "agents/ctl/ctl_input.h"
 #include "agents/ctl/ctl_output.h"
 #include "agents/ctl/ctl_settings.h"
+#include "tests/support/result_checks.h"
+#include "tests/support/source_files.h"
 
 using namespace understudy::agents;
 using understudy::client::ApiError;
+using understudy::testsupport::readSourceFile;
+using understudy::testsupport::writeFile;
 
 namespace {
 
-void writeFile(const QString& path, const QByteArray& content) {
-    QDir().mkpath(QFileInfo(path).absolutePath());
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
-        qFatal("cannot write %s", qPrintable(path));
-    }
-    file.write(content);
-}
-
 QByteArray fixture(const QString& name) {
-    QFile file(qEnvironmentVariable("UNDERSTUDY_SOURCE_DIR") +
-               QStringLiteral("/tests/appliance/data/api/") + name);
-    if (!file.open(QIODevice::ReadOnly)) {
-        qFatal("cannot read fixture %s", qPrintable(file.fileName()));
-    }
-    return file.readAll();
+    return readSourceFile(QStringLiteral("tests/appliance/data/api/") + name);
 }
 
 }  // namespace
@@ -96,7 +86,7 @@ private slots:
         auto settings = resolveSettings(
             options, environment(variable ? QStringList{"UNDERSTUDY_URL=http://variable:2"}
                                           : QStringList{}));
-        QVERIFY2(settings.ok(), settings.ok() ? "" : settings.error().describe().c_str());
+        QVERIFY_OK(settings);
         QCOMPARE(settings->url.toString(), url);
         QVERIFY2(settings->url_source.endsWith(source), qPrintable(settings->url_source));
     }
@@ -130,7 +120,7 @@ private slots:
         auto settings = resolveSettings(
             options, environment(variable ? QStringList{"UNDERSTUDY_TOKEN=token-from-variable"}
                                           : QStringList{}));
-        QVERIFY2(settings.ok(), settings.ok() ? "" : settings.error().describe().c_str());
+        QVERIFY_OK(settings);
         QCOMPARE(settings->token, token);
     }
 
@@ -334,7 +324,7 @@ private slots:
         auto changes = clusterChanges({"standby.memory_mib=4096", "priority=900", "mttr_hours=12.5",
                                        "group=", "active.vcpus=8", "failure_model=observed",
                                        "memory_mode=reserved"});
-        QVERIFY2(changes.ok(), changes.ok() ? "" : changes.error().describe().c_str());
+        QVERIFY_OK(changes);
         const QJsonObject expected{{"standby", QJsonObject{{"memory_mib", 4096}}},
                                    {"priority", 900},
                                    {"mttr_hours", 12.5},
@@ -378,7 +368,7 @@ private slots:
             "active": {"vcpus": 2, "memory_mib": 8192}, "failure_model": "observed",
             "node": "web-standby"})");
         auto one = loadClusterFile(single);
-        QVERIFY2(one.ok(), one.ok() ? "" : one.error().describe().c_str());
+        QVERIFY_OK(one);
         QVERIFY(one->single);
         QCOMPARE(one->body()["node"].toString(), QStringLiteral("web-standby"));
         QCOMPARE(one->body()["group"].toString(), QStringLiteral("rack-a"));
@@ -392,7 +382,7 @@ private slots:
               {"name": "crm", "mtbf_hours": 8760, "mttr_hours": 24,
                "standby": {"vcpus": 1, "memory_mib": 2048}, "active": {"vcpus": 8, "memory_mib": 32768}}]})");
         auto many = loadClusterFile(fleet);
-        QVERIFY2(many.ok(), many.ok() ? "" : many.error().describe().c_str());
+        QVERIFY_OK(many);
         QVERIFY(!many->single);
         const QJsonObject body = many->body();
         QCOMPARE(body.keys(), (QStringList{"clusters", "groups"}));
@@ -407,7 +397,7 @@ private slots:
                   "active_vcpus,active_memory_mib\n"
                   "erp,900,8760,24,,1,2048,8,32768\n");
         auto from_csv = loadClusterFile(csv);
-        QVERIFY2(from_csv.ok(), from_csv.ok() ? "" : from_csv.error().describe().c_str());
+        QVERIFY_OK(from_csv);
         const QJsonObject erp = from_csv->body()["clusters"].toArray()[0].toObject();
         QCOMPARE(erp["name"].toString(), QStringLiteral("erp"));
         QCOMPARE(erp["active"].toObject()["memory_mib"].toInt(), 32768);

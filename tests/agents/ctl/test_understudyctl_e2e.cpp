@@ -3,87 +3,36 @@
 #include <QtTest>
 
 #include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
-#include <QProcess>
 #include <QRegularExpression>
-#include <QTcpServer>
 #include <QTemporaryDir>
-#include <QThread>
 
-namespace {
+#include "tests/agents/agent_fixture.h"
 
-constexpr int kWaitMs = 30000;
-constexpr char kAdminToken[] = "admin-e2e-3b9c51f07a";
-
-struct Run {
-    int exit_code = -1;
-    QString out;
-    QString err;
-
-    QJsonObject json() const { return QJsonDocument::fromJson(out.toUtf8()).object(); }
-};
-
-void writeFile(const QString& path, const QByteArray& content) {
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
-        qFatal("cannot write %s", qPrintable(path));
-    }
-    file.write(content);
-}
-
-quint16 freePort() {
-    QTcpServer probe;
-    if (!probe.listen(QHostAddress::LocalHost, 0)) {
-        qFatal("cannot bind a loopback port");
-    }
-    return probe.serverPort();
-}
-
-QString describe(const Run& run) {
-    return QStringLiteral("exit %1\nstdout:\n%2\nstderr:\n%3")
-        .arg(run.exit_code)
-        .arg(run.out, run.err);
-}
-
-}  // namespace
-
-#define EXPECT_EXIT(run, code) QVERIFY2((run).exit_code == (code), qPrintable(describe(run)))
+using namespace understudy::tests;
 
 class TestUnderstudyctlE2e : public QObject {
     Q_OBJECT
 
 private:
     QTemporaryDir dir_;
-    QProcess service_;
-    QString url_;
+    AgentService service_{dir_.path()};
     QString appliance_;
 
     QString path(const QString& name) const { return dir_.filePath(name); }
 
+    // understudyctl finding the service through UNDERSTUDY_URL, run in the test's folder (where
+    // relative file names point).
     Run ctl(const QStringList& arguments, const QString& token_file = {}) {
         QProcessEnvironment env;
         env.insert("HOME", path("home"));
         env.insert("PATH", qEnvironmentVariable("PATH"));
-        env.insert("UNDERSTUDY_URL", url_);
-        QProcess process;
-        process.setProcessEnvironment(env);
-        process.setWorkingDirectory(dir_.path());
-        process.start(
+        env.insert("UNDERSTUDY_URL", service_.url());
+        return runProgram(
             QStringLiteral(UNDERSTUDYCTL),
-            QStringList{"--token-file", token_file.isEmpty() ? path("admin.token") : token_file} +
-                arguments);
-        Run run;
-        if (!process.waitForFinished(kWaitMs)) {
-            process.kill();
-            process.waitForFinished();
-            run.err = QStringLiteral("understudyctl did not finish");
-            return run;
-        }
-        run.exit_code = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-        run.out = QString::fromUtf8(process.readAllStandardOutput());
-        run.err = QString::fromUtf8(process.readAllStandardError());
-        return run;
+            QStringList{"--token-file",
+                        token_file.isEmpty() ? service_.adminTokenFile() : token_file} +
+                arguments,
+            env);
     }
 
     QString nodeState(const QString& node) {
@@ -94,28 +43,10 @@ private:
 private slots:
     void initTestCase() {
         QVERIFY(QDir().mkpath(path("home")));
-        writeFile(path("admin.token"), QByteArray(kAdminToken) + "\n");
+        QVERIFY(QDir::setCurrent(dir_.path()));
         writeFile(path("wrong.token"), "not-a-token-the-service-knows\n");
-        const quint16 port = freePort();
-        url_ = QStringLiteral("http://127.0.0.1:%1").arg(port);
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert("UNDERSTUDY_ADMIN_TOKEN", kAdminToken);
-        service_.setProcessEnvironment(env);
-        service_.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        const QString daemon = qEnvironmentVariable("UNDERSTUDYD_UNDER_TEST", UNDERSTUDYD);
-        service_.start(daemon, {"--demo", "--listen", QStringLiteral("127.0.0.1:%1").arg(port),
-                                "--database", path("understudy.db")});
-        QVERIFY2(service_.waitForStarted(kWaitMs), qPrintable(service_.errorString()));
-        // Ready once /health answers: `understudyctl check` exits 0.
-        QDeadlineTimer deadline(kWaitMs);
-        Run check;
-        while (!deadline.hasExpired() && service_.state() == QProcess::Running) {
-            check = ctl({"--timeout", "2", "check"});
-            if (check.exit_code == 0) {
-                break;
-            }
-            QThread::msleep(100);
-        }
+        QVERIFY2(service_.start(), service_.output().constData());
+        const Run check = ctl({"--timeout", "2", "check"});
         EXPECT_EXIT(check, 0);
         const Run appliances = ctl({"--json", "appliances"});
         EXPECT_EXIT(appliances, 0);
@@ -123,15 +54,7 @@ private slots:
         QVERIFY(!appliance_.isEmpty());
     }
 
-    void cleanupTestCase() {
-        if (service_.state() == QProcess::Running) {
-            service_.terminate();
-            if (!service_.waitForFinished(kWaitMs)) {
-                service_.kill();
-                service_.waitForFinished();
-            }
-        }
-    }
+    void cleanupTestCase() { service_.stop(); }
 
     void statusShowsHealthAndHeadroom() {
         const Run run = ctl({"status"});
@@ -316,22 +239,22 @@ private slots:
         const qint64 since = last.json()["next"].toInteger();
         QProcessEnvironment env;
         env.insert("HOME", path("home"));
-        env.insert("UNDERSTUDY_URL", url_);
+        env.insert("UNDERSTUDY_URL", service_.url());
         QProcess follower;
         follower.setProcessEnvironment(env);
         follower.start(QStringLiteral(UNDERSTUDYCTL),
-                       {"--token-file", path("admin.token"), "--json", "events", "--follow",
+                       {"--token-file", service_.adminTokenFile(), "--json", "events", "--follow",
                         "--since", QString::number(since), "--cluster", "files"});
-        QVERIFY(follower.waitForStarted(kWaitMs));
+        QVERIFY(follower.waitForStarted(kHangMs));
         EXPECT_EXIT(ctl({"takeover", "files-passive"}), 0);
         QByteArray lines;
-        QDeadlineTimer deadline(kWaitMs);
+        QDeadlineTimer deadline(kHangMs);
         while (!lines.contains("takeover.granted") && !deadline.hasExpired()) {
             follower.waitForReadyRead(200);
             lines += follower.readAllStandardOutput();
         }
         follower.terminate();
-        follower.waitForFinished(kWaitMs);
+        follower.waitForFinished(kHangMs);
         EXPECT_EXIT(ctl({"release", "files-passive"}), 0);
         QVERIFY2(lines.contains("takeover.requested") && lines.contains("takeover.granted"),
                  lines.constData());

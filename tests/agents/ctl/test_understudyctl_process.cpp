@@ -3,50 +3,20 @@
 // clear message, and the URL and token are taken in the documented order.
 #include <QtTest>
 
-#include <QProcess>
 #include <QTcpServer>
 #include <QTemporaryDir>
 
 #include "appliance/http/http_server.h"
+#include "tests/agents/agent_fixture.h"
 
 using namespace understudy::http;
+using namespace understudy::tests;
 
 namespace {
-
-constexpr int kWaitMs = 20000;
-
-struct Run {
-    int exit_code = -1;
-    QString out;
-    QString err;
-};
-
-void writeFile(const QString& path, const QByteArray& content) {
-    QDir().mkpath(QFileInfo(path).absolutePath());
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
-        qFatal("cannot write %s", qPrintable(path));
-    }
-    file.write(content);
-}
-
-quint16 closedPort() {
-    QTcpServer probe;
-    if (!probe.listen(QHostAddress::LocalHost, 0)) {
-        qFatal("cannot bind a loopback port");
-    }
-    const quint16 port = probe.serverPort();
-    probe.close();
-    return port;
-}
 
 // Whether a client connected: accepted already while the event loop ran, or arriving now.
 bool wasConnected(QTcpServer& server, int wait_ms) {
     return server.hasPendingConnections() || server.waitForNewConnection(wait_ms);
-}
-
-QString urlOf(quint16 port) {
-    return QStringLiteral("http://127.0.0.1:%1").arg(port);
 }
 
 }  // namespace
@@ -70,35 +40,15 @@ private:
         return env;
     }
 
-    // Runs understudyctl while this thread's event loop keeps serving (the HTTP server of a
-    // test lives here too).
+    // understudyctl in the test's folder (where relative file names point), while this thread's
+    // event loop keeps serving (the HTTP server of a test lives here too).
     Run run(const QStringList& arguments, const QProcessEnvironment& env) {
-        QProcess process;
-        process.setProcessEnvironment(env);
-        process.setWorkingDirectory(dir_.path());
-        process.start(QStringLiteral(UNDERSTUDYCTL), arguments);
-        Run result;
-        if (!process.waitForStarted(kWaitMs)) {
-            result.err = process.errorString();
-            return result;
-        }
-        QDeadlineTimer deadline(kWaitMs);
-        while (process.state() != QProcess::NotRunning && !deadline.hasExpired()) {
-            QTest::qWait(10);
-        }
-        if (process.state() != QProcess::NotRunning) {
-            process.kill();
-            process.waitForFinished();
-            result.err = QStringLiteral("understudyctl did not finish");
-            return result;
-        }
-        result.exit_code = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-        result.out = QString::fromUtf8(process.readAllStandardOutput());
-        result.err = QString::fromUtf8(process.readAllStandardError());
-        return result;
+        return runProgram(QStringLiteral(UNDERSTUDYCTL), arguments, env);
     }
 
 private slots:
+    void initTestCase() { QVERIFY(QDir::setCurrent(dir_.path())); }
+
     void init() {
         QDir(home()).removeRecursively();
         QDir().mkpath(home());
@@ -162,7 +112,7 @@ private slots:
         QTcpServer service;
         QVERIFY(service.listen(QHostAddress::LocalHost, 0));
         const Run result =
-            run(QStringList{"--url", urlOf(service.serverPort())} + arguments, environment());
+            run(QStringList{"--url", loopbackUrl(service.serverPort())} + arguments, environment());
         QCOMPARE(result.exit_code, 2);
         QVERIFY2(result.err.contains(expected), qPrintable(result.err));
         QVERIFY(result.out.isEmpty());
@@ -177,7 +127,7 @@ private slots:
     }
 
     void anUnreachableServiceExitsWith5() {
-        const QString url = urlOf(closedPort());
+        const QString url = loopbackUrl(closedPort());
         const Run result = run({"--url", url, "nodes"}, environment());
         QCOMPARE(result.exit_code, 5);
         QVERIFY2(result.err.contains("cannot reach " + url), qPrintable(result.err));
@@ -188,19 +138,20 @@ private slots:
         QTcpServer silent;  // accepts (in the kernel) and never answers
         QVERIFY(silent.listen(QHostAddress::LocalHost, 0));
         const Run result =
-            run({"--url", urlOf(silent.serverPort()), "--timeout", "0.5", "nodes"}, environment());
+            run({"--url", loopbackUrl(silent.serverPort()), "--timeout", "0.5", "nodes"},
+                environment());
         QCOMPARE(result.exit_code, 5);
-        QVERIFY2(
-            result.err.contains("no answer from " + urlOf(silent.serverPort()) + " within 0.5 s"),
-            qPrintable(result.err));
+        QVERIFY2(result.err.contains("no answer from " + loopbackUrl(silent.serverPort()) +
+                                     " within 0.5 s"),
+                 qPrintable(result.err));
         QVERIFY(wasConnected(silent, 1000));
     }
 
     void takeoverWaitBoundsTheClientTimeout() {
         QTcpServer silent;
         QVERIFY(silent.listen(QHostAddress::LocalHost, 0));
-        const Run result = run({"--url", urlOf(silent.serverPort()), "--timeout", "60", "takeover",
-                                "erp-passive", "--wait", "0.4"},
+        const Run result = run({"--url", loopbackUrl(silent.serverPort()), "--timeout", "60",
+                                "takeover", "erp-passive", "--wait", "0.4"},
                                environment());
         QCOMPARE(result.exit_code, 5);
         QVERIFY2(result.err.contains("within 0.4 s"), qPrintable(result.err));
@@ -226,15 +177,15 @@ private slots:
         }
         QStringList arguments{"--timeout", "0.3", "status"};
         if (option) {
-            arguments = QStringList{"--url", urlOf(services[0].serverPort())} + arguments;
+            arguments = QStringList{"--url", loopbackUrl(services[0].serverPort())} + arguments;
         }
         QStringList variables;
         if (variable) {
-            variables.append("UNDERSTUDY_URL=" + urlOf(services[1].serverPort()));
+            variables.append("UNDERSTUDY_URL=" + loopbackUrl(services[1].serverPort()));
         }
         if (configured) {
             writeFile(home() + "/.config/understudy/ctl.conf",
-                      ("url = " + urlOf(services[2].serverPort()) + "\n").toUtf8());
+                      ("url = " + loopbackUrl(services[2].serverPort()) + "\n").toUtf8());
         }
         const Run result = run(arguments, environment(variables));
         QCOMPARE(result.exit_code, 5);
@@ -267,7 +218,7 @@ private slots:
         writeFile(dir_.filePath("file.token"), "from-file\n");
         writeFile(home() + "/.config/understudy/config.token", "from-config\n");
         writeFile(home() + "/.config/understudy/ctl.conf", "token_file = config.token\n");
-        QStringList arguments{"--url", urlOf(server.port()), "nodes"};
+        QStringList arguments{"--url", loopbackUrl(server.port()), "nodes"};
         if (option) {
             arguments += QStringList{"--token-file", dir_.filePath("file.token")};
         }

@@ -2,6 +2,7 @@
 #include <sstream>
 
 #include "agents/fence/fence_request.h"
+#include "tests/support/result_checks.h"
 
 using namespace understudy::agents;
 
@@ -83,7 +84,7 @@ void TestFenceRequest::readsTheCommandLine() {
         words.push_back(argument.toStdString());
     }
     auto request = parseFenceCommandLine(words);
-    QVERIFY2(request.ok(), request.ok() ? "" : request.error().describe().c_str());
+    QVERIFY_OK(request);
     QVERIFY(request->action == FenceAction::off);
     QCOMPARE(QString::fromStdString(request->plug), QStringLiteral("erp-passive"));
     QCOMPARE(QString::fromStdString(request->url), QStringLiteral("http://pna-1:8470"));

@@ -3,18 +3,20 @@
 // or silent service, with fence-agents' exit codes (0 done / on, 1 failed, 2 off).
 #include <QtTest>
 
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <memory>
+
 #include "tests/agents/agent_fixture.h"
 
 using namespace understudy::tests;
-
-#define EXPECT_EXIT(run, code) QVERIFY2((run).exit_code == (code), qPrintable((run).describe()))
 
 class TestFenceUnderstudy : public QObject {
     Q_OBJECT
 
 private:
     QTemporaryDir dir_;
-    std::unique_ptr<DemoService> service_;
+    std::unique_ptr<AgentService> service_;
     QString crm_token_;   // cluster crm fences its own node crm-passive
     QString mail_token_;  // another cluster
 
@@ -33,9 +35,8 @@ private:
 private slots:
     void initTestCase() {
         QVERIFY(dir_.isValid());
-        service_ = std::make_unique<DemoService>(dir_.path());
-        QString error;
-        QVERIFY2(service_->start(error), qPrintable(error));
+        service_ = std::make_unique<AgentService>(dir_.path());
+        QVERIFY2(service_->start(), service_->output().constData());
         crm_token_ = service_->clusterTokenFile("crm");
         mail_token_ = service_->clusterTokenFile("mail");
         QVERIFY(!crm_token_.isEmpty() && !mail_token_.isEmpty());
@@ -110,7 +111,7 @@ private slots:
         QTcpServer listener;
         QVERIFY(listener.listen(QHostAddress::LocalHost, 0));
         if (!arguments.contains("--url")) {
-            arguments << "--url" << urlOf(listener.serverPort());
+            arguments << "--url" << loopbackUrl(listener.serverPort());
         }
         if (!input.isEmpty()) {
             arguments.clear();
@@ -122,8 +123,8 @@ private slots:
     }
 
     void validateAllChecksOptionsOnly() {
-        const Run run = fence({"--url", urlOf(closedPort()), "-n", "crm-passive", "--token-file",
-                               crm_token_, "-o", "validate-all"});
+        const Run run = fence({"--url", loopbackUrl(closedPort()), "-n", "crm-passive",
+                               "--token-file", crm_token_, "-o", "validate-all"});
         EXPECT_EXIT(run, 0);
     }
 
@@ -253,7 +254,7 @@ private slots:
             QVERIFY(listener.listen(QHostAddress::LocalHost, 0));
             port = listener.serverPort();
         }
-        const Run run = fence({"--url", urlOf(port), "--token-file", crm_token_, "-n",
+        const Run run = fence({"--url", loopbackUrl(port), "--token-file", crm_token_, "-n",
                                "crm-passive", "-o", action, "--power-timeout", "2"},
                               {}, 15000);
         QVERIFY2(run.finished, qPrintable(run.describe()));

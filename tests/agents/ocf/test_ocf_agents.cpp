@@ -5,6 +5,9 @@
 
 #include <QHostInfo>
 #include <QSysInfo>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <memory>
 
 #include "tests/agents/agent_fixture.h"
 
@@ -26,14 +29,12 @@ QString agentPath(const QString& agent) {
 
 }  // namespace
 
-#define EXPECT_EXIT(run, code) QVERIFY2((run).exit_code == (code), qPrintable((run).describe()))
-
 class TestOcfAgents : public QObject {
     Q_OBJECT
 
 private:
     QTemporaryDir dir_;
-    std::unique_ptr<DemoService> service_;
+    std::unique_ptr<AgentService> service_;
     QString dwh_token_;   // the cluster whose node the tests take over
     QString ldap_token_;  // another cluster, for refusals
     QString cib_;         // a file CIB with this host as its one node
@@ -112,9 +113,8 @@ private:
 private slots:
     void initTestCase() {
         QVERIFY(dir_.isValid());
-        service_ = std::make_unique<DemoService>(dir_.path());
-        QString error;
-        QVERIFY2(service_->start(error), qPrintable(error));
+        service_ = std::make_unique<AgentService>(dir_.path());
+        QVERIFY2(service_->start(), service_->output().constData());
         dwh_token_ = service_->clusterTokenFile("dwh");
         ldap_token_ = service_->clusterTokenFile("ldap");
         QVERIFY(!dwh_token_.isEmpty() && !ldap_token_.isEmpty());
@@ -357,7 +357,7 @@ private slots:
         EXPECT_EXIT(runAgent("readiness", "start", up), kOcfSuccess);
         QCOMPARE(readyAttribute(), QStringLiteral("1"));
         const QProcessEnvironment down =
-            agentEnvironment("dwh-passive", dwh_token_, urlOf(closedPort()));
+            agentEnvironment("dwh-passive", dwh_token_, loopbackUrl(closedPort()));
         const Run monitor = runAgent("readiness", "monitor", down);
         EXPECT_EXIT(monitor, kOcfSuccess);
         QVERIFY2(monitor.err.contains("counting it as not ready"), qPrintable(monitor.describe()));
@@ -397,7 +397,7 @@ private slots:
             QVERIFY(listener.listen(QHostAddress::LocalHost, 0));
             port = listener.serverPort();
         }
-        QProcessEnvironment env = agentEnvironment("dwh-passive", dwh_token_, urlOf(port));
+        QProcessEnvironment env = agentEnvironment("dwh-passive", dwh_token_, loopbackUrl(port));
         // 4 s of operation timeout leave understudyctl 2 s: the agent must answer within it.
         env.insert("OCF_RESKEY_CRM_meta_timeout", "4000");
         const Run run = runProgram(agentPath(agent), {action}, env, {}, 15000);

@@ -12,6 +12,7 @@
 #include "sizing/engine.h"
 #include "sizing/fleet_file.h"
 #include "tests/agents/agent_fixture.h"
+#include "tests/support/test_driver_host.h"
 
 using namespace understudy::tests;
 
@@ -72,82 +73,28 @@ constexpr char kContendedFleet[] = R"({
   ]
 })";
 
-// understudyd with its own config (not --demo), stopped at the end of the test.
-class ConfiguredService {
-public:
-    ~ConfiguredService() {
-        if (process_.state() != QProcess::NotRunning) {
-            process_.terminate();
-            if (!process_.waitForFinished(10000)) {
-                process_.kill();
-                process_.waitForFinished();
-            }
-        }
+// A config for understudyd in `dir` listening on `port`: one appliance, a 24-CPU, 128 GiB
+// test-driver host, with admission = warn; the admin token file is AgentService's.
+QString writeContendedConfig(const QString& dir, quint16 port) {
+    const QString host = dir + QStringLiteral("/host.xml");
+    const QString config = dir + QStringLiteral("/understudyd.conf");
+    if (!writeTestDriverHost(host, 24, 131072)) {
+        return {};
     }
-    QString url() const { return url_; }
-    QString tokenFile() const { return dir_ + QStringLiteral("/admin.token"); }
-
-    bool start(const QString& dir, QString& error) {
-        dir_ = dir;
-        writeFile(tokenFile(), QByteArray(kAdminToken) + "\n");
-        QFile(tokenFile()).setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-        writeFile(dir + QStringLiteral("/host.xml"),
-                  "<node><cpu><mhz>2400</mhz><model>x86_64</model><active>24</active><nodes>1"
-                  "</nodes><sockets>1</sockets><cores>24</cores><threads>1</threads></cpu>"
-                  "<memory>134217728</memory></node>\n");
-        const quint16 port = freePort();
-        url_ = urlOf(port);
-        writeFile(dir + QStringLiteral("/understudyd.conf"),
-                  QStringLiteral("[service]\nlisten = 127.0.0.1:%1\ndatabase = %2/understudy.db\n"
-                                 "admin_token_file = %3\n\n[policy]\nadmission = warn\n\n"
-                                 "[appliance.small]\nuri = test://%2/host.xml\n"
-                                 "cpu_overcommit = 1.0\ndomain_template = %4\n"
-                                 "recreate_missing = true\n")
-                      .arg(port)
-                      .arg(dir, tokenFile(),
-                           qEnvironmentVariable("UNDERSTUDY_SOURCE_DIR") +
-                               QStringLiteral("/appliance/data/passive-node.xml"))
-                      .toUtf8());
-        process_.setProcessChannelMode(QProcess::MergedChannels);
-        process_.setStandardOutputFile(dir + QStringLiteral("/understudyd.log"));
-        process_.start(QStringLiteral(UNDERSTUDYD),
-                       {QStringLiteral("--config"), dir + QStringLiteral("/understudyd.conf")});
-        if (!process_.waitForStarted(kHangMs)) {
-            error = process_.errorString();
-            return false;
-        }
-        QDeadlineTimer deadline(kHangMs);
-        while (!deadline.hasExpired() && process_.state() == QProcess::Running) {
-            if (admin({QStringLiteral("--timeout"), QStringLiteral("2"), QStringLiteral("status")})
-                    .exit_code == 0) {
-                return true;
-            }
-            QThread::msleep(100);
-        }
-        error = QStringLiteral("understudyd did not answer GET /health");
-        return false;
-    }
-
-    Run admin(const QStringList& arguments) const {
-        QProcessEnvironment env;
-        env.insert(QStringLiteral("PATH"), qEnvironmentVariable("PATH"));
-        env.insert(QStringLiteral("HOME"), dir_);
-        return runProgram(QStringLiteral(UNDERSTUDYCTL),
-                          QStringList{QStringLiteral("--url"), url_, QStringLiteral("--token-file"),
-                                      tokenFile()} +
-                              arguments,
-                          env);
-    }
-
-private:
-    QString dir_;
-    QString url_;
-    QProcess process_;
-};
+    writeFile(config,
+              QStringLiteral("[service]\nlisten = 127.0.0.1:%1\ndatabase = %2/understudy.db\n"
+                             "admin_token_file = %2/admin.token\n\n[policy]\nadmission = warn\n\n"
+                             "[appliance.small]\nuri = test://%3\n"
+                             "cpu_overcommit = 1.0\ndomain_template = %4\n"
+                             "recreate_missing = true\n")
+                  .arg(port)
+                  .arg(dir, host, sourcePath(QStringLiteral("appliance/data/passive-node.xml")))
+                  .toUtf8());
+    return config;
+}
 
 // Counts of each event kind in a service's whole log, read through understudyctl.
-template <typename Service>
-std::map<QString, qint64> eventCounts(const Service& service) {
+std::map<QString, qint64> eventCounts(const AgentService& service) {
     std::map<QString, qint64> logged;
     qint64 since = 0;
     for (;;) {
@@ -181,8 +128,7 @@ Run simulate(const QStringList& arguments, const QProcessEnvironment& env,
 }
 
 QString demoFleet() {
-    return qEnvironmentVariable("UNDERSTUDY_SOURCE_DIR") +
-           QStringLiteral("/appliance/data/demo-fleet.json");
+    return sourcePath(QStringLiteral("appliance/data/demo-fleet.json"));
 }
 
 bool agrees(const QJsonObject& share, double expected) {
@@ -206,8 +152,7 @@ private slots:
                       "standby": {"vcpus": 1, "memory_mib": 1}, "active": {"vcpus": 1,
                       "memory_mib": 1}}]})");
         writeFile(dir_.filePath(QStringLiteral("wrong.token")), "not-the-admin-token\n");
-        QString error;
-        QVERIFY2(service_.start(error), qPrintable(error));
+        QVERIFY2(service_.start(), service_.output().constData());
     }
 
     void badInputGivesAClearErrorAndExitCode_data() {
@@ -216,7 +161,7 @@ private slots:
         QTest::addColumn<QString>("message");
         const QString busy = dir_.filePath(QStringLiteral("busy.json"));
         const QString token = dir_.filePath(QStringLiteral("wrong.token"));
-        const QString unreachable = urlOf(closedPort());
+        const QString unreachable = loopbackUrl(closedPort());
 
         QTest::newRow("no fleet file")
             << QStringList{QStringLiteral("--model-only"), QStringLiteral("--hours"),
@@ -443,15 +388,18 @@ private slots:
     void deniedShareStaysWithinTheModelOverflowShareUnderContention() {
         QTemporaryDir folder;
         QVERIFY(folder.isValid());
-        ConfiguredService service;
-        QString error;
-        QVERIFY2(service.start(folder.path(), error), qPrintable(error));
+        AgentService service(folder.path());
+        const quint16 port = freePort();
+        const QString config = writeContendedConfig(folder.path(), port);
+        QVERIFY(!config.isEmpty());
+        service.setPort(port);
+        QVERIFY2(service.start({QStringLiteral("--config"), config}), service.output().constData());
         const QString fleet = folder.filePath(QStringLiteral("contended.json"));
         writeFile(fleet, kContendedFleet);
 
         const Run run = simulate(
             {QStringLiteral("--url"), service.url(), QStringLiteral("--token-file"),
-             service.tokenFile(), QStringLiteral("--register"), QStringLiteral("--wall"),
+             service.adminTokenFile(), QStringLiteral("--register"), QStringLiteral("--wall"),
              QStringLiteral("12"), QStringLiteral("--time-scale"), QStringLiteral("6e5"),
              QStringLiteral("--seed"), QStringLiteral("4"), QStringLiteral("--concurrency"),
              QStringLiteral("4"), QStringLiteral("--json"), QStringLiteral("--quiet"), fleet},
@@ -571,7 +519,7 @@ private slots:
 
 private:
     QTemporaryDir dir_;
-    DemoService service_{dir_.path()};
+    AgentService service_{dir_.path()};
 };
 
 QTEST_GUILESS_MAIN(TestSimulateProcess)

@@ -19,6 +19,8 @@
 #include "appliance/http/http_server.h"
 #include "tests/appliance/core/core_fixture.h"
 #include "tests/e2e/raw_http.h"
+#include "tests/support/libvirt_test_main.h"
+#include "tests/support/result_checks.h"
 
 using namespace understudy;
 using namespace understudy::core::testing;
@@ -87,7 +89,7 @@ void TestApiService::init() {
     config.appliances = {applianceConfig("pna-1", writeHost(*dir_, "host", 16, 65536))};
     auto opened = core::ApplianceCore::open(
         config, dir_->filePath(QStringLiteral("api.db")).toStdString(), defaultTemplate());
-    QVERIFY2(opened.ok(), opened.ok() ? "" : opened.error().describe().c_str());
+    QVERIFY_OK(opened);
     core_ = std::move(*opened);
     http::HttpServerOptions options;
     options.port = 0;
@@ -95,9 +97,9 @@ void TestApiService::init() {
     service_ = std::make_unique<api::ApiService>(
         *core_, *server_, api::ApiService::Options{kAdminToken.toStdString(), "test", 60});
     Status open = service_->open();
-    QVERIFY2(open.ok(), open.ok() ? "" : open.error().describe().c_str());
+    QVERIFY_OK(open);
     Status listening = server_->listen();
-    QVERIFY2(listening.ok(), listening.ok() ? "" : listening.error().describe().c_str());
+    QVERIFY_OK(listening);
 }
 
 void TestApiService::cleanup() {
@@ -294,12 +296,6 @@ void TestApiService::missingThingsAreNotFound() {
     QCOMPARE(missing.body["error"], json("not_found"));
 }
 
-int main(int argc, char** argv) {
-    // LibvirtHypervisor refuses to run beside Qt's GLib dispatcher.
-    qputenv("QT_NO_GLIB", "1");
-    QCoreApplication application(argc, argv);
-    TestApiService test;
-    return QTest::qExec(&test, argc, argv);
-}
+QTEST_MAIN_WITHOUT_GLIB(TestApiService)
 
 #include "test_api_service.moc"

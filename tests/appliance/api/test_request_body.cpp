@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "appliance/api/request_body.h"
+#include "tests/support/result_checks.h"
 
 using namespace understudy;
 using namespace understudy::api;
@@ -54,7 +55,7 @@ private slots:
                                     "active": {"vcpus": 8, "memory_mib": 32768}}],
                       "tolerate_k": 1})"),
             kAppliances);
-        QVERIFY2(body, body ? "" : body.error().describe().c_str());
+        QVERIFY_OK(body);
         QVERIFY(body->fleet);
         QCOMPARE(body->request.groups.size(), std::size_t{1});
         QCOMPARE(body->request.clusters.size(), std::size_t{1});

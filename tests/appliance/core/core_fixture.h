@@ -2,7 +2,6 @@
 // temporary folder, a real SQLite file, and helpers that read the event log back.
 #pragma once
 
-#include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -14,42 +13,47 @@
 #include "appliance/hypervisor/libvirt_hypervisor.h"
 #include "db/database.h"
 #include "db/event_log.h"
+#include "tests/support/result_checks.h"
+#include "tests/support/source_files.h"
+#include "tests/support/test_driver_host.h"
 
 namespace understudy::core::testing {
 
-inline QString sourcePath(const QString& relative) {
-    return qEnvironmentVariable("UNDERSTUDY_SOURCE_DIR") + u'/' + relative;
-}
+using testsupport::failure;
+using testsupport::sourcePath;
 
 inline std::string defaultTemplate() {
     return sourcePath(QStringLiteral("appliance/data/passive-node.xml")).toStdString();
 }
 
 // A test-driver host with `cpus` logical CPUs and `memory_mib` of memory, optionally running
-// one foreign domain. The driver keeps a private copy per connection: nothing is written back.
+// one foreign domain; its URI.
 inline std::string writeHost(const QTemporaryDir& dir, const QString& name, int cpus,
                              std::int64_t memory_mib, std::int64_t foreign_mib = 0) {
-    QString xml = QStringLiteral(
-                      "<node>\n  <cpu><mhz>2400</mhz><model>x86_64</model><active>%1</active>"
-                      "<nodes>1</nodes><sockets>1</sockets><cores>%1</cores><threads>1</threads>"
-                      "</cpu>\n  <memory>%2</memory>\n")
-                      .arg(cpus)
-                      .arg(memory_mib * 1024);
-    if (foreign_mib > 0) {
-        xml += QStringLiteral(
-                   "  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>"
-                   "<name>foreign-vm</name><memory unit='MiB'>%1</memory><vcpu>1</vcpu>"
-                   "<os><type>hvm</type></os><test:runstate>1</test:runstate></domain>\n")
-                   .arg(foreign_mib);
-    }
-    xml += QStringLiteral("</node>\n");
+    const QString foreign =
+        foreign_mib > 0
+            ? QStringLiteral(
+                  "  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>"
+                  "<name>foreign-vm</name><memory unit='MiB'>%1</memory><vcpu>1</vcpu>"
+                  "<os><type>hvm</type></os><test:runstate>1</test:runstate></domain>\n")
+                  .arg(foreign_mib)
+            : QString();
     const QString path = dir.filePath(name + QStringLiteral(".xml"));
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        return {};
+    return testsupport::writeTestDriverHost(path, cpus, memory_mib, foreign)
+               ? "test://" + path.toStdString()
+               : std::string();
+}
+
+// The core on `config` with its database at `database` and the shipped domain template; null
+// (and a warning saying why) when it does not open.
+inline std::unique_ptr<ApplianceCore> openCore(const CoreConfig& config,
+                                               const std::string& database) {
+    auto opened = ApplianceCore::open(config, database, defaultTemplate());
+    if (!opened) {
+        qWarning("%s", opened.error().describe().c_str());
+        return nullptr;
     }
-    file.write(xml.toUtf8());
-    return "test://" + path.toStdString();
+    return std::move(*opened);
 }
 
 inline ApplianceConfig applianceConfig(const std::string& name, const std::string& uri,

@@ -9,6 +9,7 @@
 #include "appliance/hypervisor/libvirt_hypervisor.h"
 #include "core_fixture.h"
 #include "db/node_repository.h"
+#include "tests/support/libvirt_test_main.h"
 
 using namespace understudy;
 using namespace understudy::core;
@@ -17,11 +18,6 @@ using namespace understudy::policy;
 using namespace understudy::core::testing;
 
 namespace {
-
-template <typename T>
-QByteArray failure(const Result<T>& result) {
-    return result.ok() ? QByteArray() : QByteArray::fromStdString(result.error().describe());
-}
 
 constexpr int kEventWaitMs = 10000;
 
@@ -81,12 +77,7 @@ std::unique_ptr<ApplianceCore> TestApplianceCore::open(std::vector<ApplianceConf
     config.policy.admission = mode;
     config.policy.target_risk = target_risk;
     config.appliances = std::move(appliances);
-    auto opened = ApplianceCore::open(config, database(), defaultTemplate());
-    if (!opened) {
-        qWarning("%s", opened.error().describe().c_str());
-        return nullptr;
-    }
-    return std::move(*opened);
+    return openCore(config, database());
 }
 
 void TestApplianceCore::registersTakesOverReleasesAndRemovesANode() {
@@ -94,7 +85,7 @@ void TestApplianceCore::registersTakesOverReleasesAndRemovesANode() {
     QVERIFY(core);
     auto registered =
         core->registerClusters({{}, {cluster("erp", 900, {1, 1024}, {4, 8192})}}).result();
-    QVERIFY2(registered.ok(), failure(registered));
+    QVERIFY_OK(registered);
     QVERIFY(registered->accepted);
     QCOMPARE(registered->clusters.size(), std::size_t(1));
     QCOMPARE(registered->clusters[0].node, std::string("erp-passive"));
@@ -103,7 +94,7 @@ void TestApplianceCore::registersTakesOverReleasesAndRemovesANode() {
     LibvirtHypervisor* hv = core->hypervisorForTest("pna-1");
     QVERIFY(hv);
     auto standby = hv->domainInfo("erp-passive");
-    QVERIFY2(standby.ok(), failure(standby));
+    QVERIFY_OK(standby);
     QCOMPARE(standby->state, DomainState::running);
     QCOMPARE(standby->memoryMib(), std::int64_t(1024));
     QCOMPARE(standby->vcpus, 1);
@@ -112,7 +103,7 @@ void TestApplianceCore::registersTakesOverReleasesAndRemovesANode() {
     QCOMPARE(standby->metadata->cluster, std::string("erp"));
 
     auto taken = core->takeover("erp-passive").result();
-    QVERIFY2(taken.ok(), failure(taken));
+    QVERIFY_OK(taken);
     QVERIFY(taken->granted);
     QCOMPARE(taken->grant->footprint, (sizing::Footprint{4, 8192}));
     QVERIFY(!taken->grant->partial);
@@ -120,7 +111,7 @@ void TestApplianceCore::registersTakesOverReleasesAndRemovesANode() {
     QCOMPARE(grown->memoryMib(), std::int64_t(8192));
     QCOMPARE(grown->vcpus, 4);
     auto active = core->node("erp-passive");
-    QVERIFY2(active.ok(), failure(active));
+    QVERIFY_OK(active);
     QCOMPARE(active->state, db::NodeState::Active);
     QVERIFY(active->grant.has_value());
     QCOMPARE(active->current, std::optional(sizing::Footprint{4, 8192}));
@@ -133,7 +124,7 @@ void TestApplianceCore::registersTakesOverReleasesAndRemovesANode() {
     QVERIFY(!core->node("erp-passive")->grant.has_value());
 
     auto removed = core->removeCluster("erp").result();
-    QVERIFY2(removed.ok(), failure(removed));
+    QVERIFY_OK(removed);
     auto gone = hv->domainInfo("erp-passive");
     QVERIFY(!gone.ok());
     QCOMPARE(gone.error().code, std::string("domain_not_found"));
@@ -155,7 +146,7 @@ void TestApplianceCore::placesAClusterWhereTheWorstRiskIsLowest() {
     // Failed over, erp would overflow the small host (risk > 0) but not the large one.
     auto registered =
         core->registerClusters({{}, {cluster("erp", 500, {1, 2048}, {4, 6144})}}).result();
-    QVERIFY2(registered.ok(), failure(registered));
+    QVERIFY_OK(registered);
     QVERIFY(registered->accepted);
     QCOMPARE(registered->clusters[0].appliance, std::string("large"));
     QVERIFY(core->hypervisorForTest("large")->domainInfo("erp-passive").ok());
@@ -168,7 +159,7 @@ void TestApplianceCore::refusedRegistrationLeavesNoDomainNoRowsButTheEvent() {
     // Its active memory can never fit: unservable, refused under enforce.
     auto registered =
         core->registerClusters({{}, {cluster("huge", 500, {1, 1024}, {4, 16384})}}).result();
-    QVERIFY2(registered.ok(), failure(registered));
+    QVERIFY_OK(registered);
     QVERIFY(!registered->accepted);
     QCOMPARE(registered->admissions.size(), std::size_t(1));
     QVERIFY(!registered->admissions[0].decision.unservable.empty());
@@ -208,7 +199,7 @@ void TestApplianceCore::adoptsAnExistingDomainAndRefusesOneOwnedByAnotherNode() 
     crm.node = "crm-vm";
     crm.domain = "crm-vm";
     auto adopted = core->registerClusters({{}, {crm}}).result();
-    QVERIFY2(adopted.ok(), failure(adopted));
+    QVERIFY_OK(adopted);
     QVERIFY(adopted->accepted);
     QVERIFY(!adopted->clusters[0].defined_by_service);
     auto info = hv->domainInfo("crm-vm");
@@ -260,14 +251,14 @@ void TestApplianceCore::preemptsLowerPriorityNodesAndRestoresThemHighestFirst() 
                                                cluster("mid", 200, {1, 1024}, {2, 2048}),
                                                cluster("top", 900, {1, 1024}, {4, 8192})}})
                           .result();
-    QVERIFY2(registered.ok(), failure(registered));
+    QVERIFY_OK(registered);
     QVERIFY(registered->accepted);
     QVERIFY(!registered->warnings.empty());
     const db::Id before = *core->lastEventId();
 
     // 8192 usable − 3 × 1024 standby = 5120 free; top needs 7168 more: both others must go.
     auto taken = core->takeover("top-passive").result();
-    QVERIFY2(taken.ok(), failure(taken));
+    QVERIFY_OK(taken);
     QVERIFY(taken->granted);
     const std::vector<std::string> both{"low-passive", "mid-passive"};
     QCOMPARE(taken->grant->preempted, both);
@@ -307,7 +298,7 @@ void TestApplianceCore::grantsPartialCpuWhenOnlySomeVcpusAreFree() {
     QVERIFY(core->takeover("a-passive").result()->granted);
     // 4 vCPUs: 2 held by a, 1 by b's standby, 1 free: b gets 2 of its 3.
     auto partial = core->takeover("b-passive").result();
-    QVERIFY2(partial.ok(), failure(partial));
+    QVERIFY_OK(partial);
     QVERIFY(partial->granted);
     QVERIFY(partial->grant->partial);
     QCOMPARE(partial->grant->footprint, (sizing::Footprint{2, 2048}));
@@ -329,7 +320,7 @@ void TestApplianceCore::deniesWithTheReasonAndChangesNothingButTwoEvents() {
     const db::Id before = *core->lastEventId();
 
     auto denied = core->takeover("erp-passive").result();
-    QVERIFY2(denied.ok(), failure(denied));
+    QVERIFY_OK(denied);
     QVERIFY(!denied->granted);
     QVERIFY(denied->denial.has_value());
     QCOMPARE(denied->denial->resource, sizing::Resource::memory_mib);
@@ -521,7 +512,7 @@ void TestApplianceCore::recreatesMissingDomainsWhenConfiguredTo() {
 void TestApplianceCore::restartKeepsStateGrantsAndEvents() {
     // test:///default keeps its state while any connection is open: this one outlives the core.
     auto keeper = LibvirtHypervisor::open("test:///default");
-    QVERIFY2(keeper.ok(), failure(keeper));
+    QVERIFY_OK(keeper);
     std::vector<db::DBEvent> events_before;
     {
         auto core = open({applianceConfig("pna-1", "test:///default")}, AdmissionMode::warn);
@@ -555,7 +546,7 @@ void TestApplianceCore::foreignDomainsCountAsForeignLoadAndAreNeverTouched() {
     QVERIFY(
         core->registerClusters({{}, {cluster("a", 500, {1, 1024}, {2, 4096})}}).result()->accepted);
     auto appliances = core->appliances();
-    QVERIFY2(appliances.ok(), failure(appliances));
+    QVERIFY_OK(appliances);
     const Headroom& headroom = (*appliances)[0].headroom;
     QCOMPARE(headroom.capacity.memory_mib, std::int64_t(16384));
     QCOMPARE(headroom.foreign.memory_mib, std::int64_t(4096));
@@ -578,7 +569,7 @@ void TestApplianceCore::readinessAndWhatIfChangeNothing() {
                 ->accepted);
     const db::Id before = *core->lastEventId();
     auto ready = core->readiness("top-passive");
-    QVERIFY2(ready.ok(), failure(ready));
+    QVERIFY_OK(ready);
     QVERIFY2(ready->ready, ready->reason.c_str());
     const std::vector<std::string> victims{"low-passive"};
     QCOMPARE(ready->would_preempt, victims);
@@ -586,7 +577,7 @@ void TestApplianceCore::readinessAndWhatIfChangeNothing() {
     WhatIfRequest request;
     request.fail = {"top", "low"};
     auto outcome = core->whatIf(request);
-    QVERIFY2(outcome.ok(), failure(outcome));
+    QVERIFY_OK(outcome);
     QCOMPARE(outcome->takeovers.size(), std::size_t(2));
     QCOMPARE(outcome->takeovers[0].node, std::string("top-passive"));
     QCOMPARE(outcome->takeovers[0].outcome, std::string("preempts"));
@@ -597,7 +588,7 @@ void TestApplianceCore::readinessAndWhatIfChangeNothing() {
     grown.capacity["pna-1"] = sizing::Footprint{16, 65536};
     grown.fail = {"top"};
     auto bigger = core->whatIf(grown);
-    QVERIFY2(bigger.ok(), failure(bigger));
+    QVERIFY_OK(bigger);
     QCOMPARE(bigger->takeovers[0].outcome, std::string("granted"));
 
     QCOMPARE(*core->lastEventId(), before);
@@ -615,7 +606,7 @@ void TestApplianceCore::clusterChangesGoThroughAdmission() {
     ClusterChange grow;
     grow.active = sizing::Footprint{2, 32768};
     auto refused = core->changeCluster("erp", grow).result();
-    QVERIFY2(refused.ok(), failure(refused));
+    QVERIFY_OK(refused);
     QVERIFY(!refused->accepted);
     QCOMPARE((*core->clusters())[0].spec.active.memory_mib, std::int64_t(4096));
 
@@ -623,7 +614,7 @@ void TestApplianceCore::clusterChangesGoThroughAdmission() {
     resize.standby = sizing::Footprint{1, 2048};
     resize.priority = 700;
     auto accepted = core->changeCluster("erp", resize).result();
-    QVERIFY2(accepted.ok(), failure(accepted));
+    QVERIFY_OK(accepted);
     QVERIFY(accepted->accepted);
     QCOMPARE((*core->clusters())[0].spec.priority, 700);
     LibvirtHypervisor* hv = core->hypervisorForTest("pna-1");
@@ -645,14 +636,14 @@ void TestApplianceCore::groupsAreCreatedChangedAndOnlyDeletedWhenEmpty() {
     erp.spec.group = "rack-a";
     fleet.clusters = {erp};
     auto registered = core->registerClusters(fleet).result();
-    QVERIFY2(registered.ok(), failure(registered));
+    QVERIFY_OK(registered);
     QVERIFY(registered->accepted);
     QCOMPARE((*core->clusters())[0].spec.group, std::string("rack-a"));
 
     GroupChange change;
     change.mttr_hours = 12;
     auto changed = core->changeGroup("rack-a", change).result();
-    QVERIFY2(changed.ok(), failure(changed));
+    QVERIFY_OK(changed);
     QVERIFY(changed->accepted);
     QCOMPARE((*core->groups())[0].mttr_hours, 12.0);
 
@@ -687,10 +678,10 @@ void TestApplianceCore::routesANodeToTheApplianceItWasRegisteredOnAgain() {
     QVERIFY(core);
     auto first =
         core->registerClusters({{}, {cluster("erp", 900, {1, 1024}, {4, 8192}, "pna-1")}}).result();
-    QVERIFY2(first.ok(), failure(first));
+    QVERIFY_OK(first);
     QVERIFY(first->accepted);
     auto granted = core->takeover("erp-passive").result();
-    QVERIFY2(granted.ok(), failure(granted));
+    QVERIFY_OK(granted);
     QVERIFY(granted->granted);
     QVERIFY(core->release("erp-passive").result());
     auto unknown = core->takeover("nobody-passive").result();
@@ -704,13 +695,13 @@ void TestApplianceCore::routesANodeToTheApplianceItWasRegisteredOnAgain() {
 
     auto second =
         core->registerClusters({{}, {cluster("erp", 900, {1, 1024}, {4, 8192}, "pna-2")}}).result();
-    QVERIFY2(second.ok(), failure(second));
+    QVERIFY_OK(second);
     QVERIFY(second->accepted);
     auto again = core->takeover("erp-passive").result();
-    QVERIFY2(again.ok(), failure(again));
+    QVERIFY_OK(again);
     QVERIFY(again->granted);
     auto on_second = core->hypervisorForTest("pna-2")->domainInfo("erp-passive");
-    QVERIFY2(on_second.ok(), failure(on_second));
+    QVERIFY_OK(on_second);
     QCOMPARE(on_second->memoryMib(), std::int64_t(8192));
     QVERIFY(!core->hypervisorForTest("pna-1")->domainInfo("erp-passive"));
     QCOMPARE(core->node("erp-passive")->appliance, std::string("pna-2"));
@@ -719,12 +710,6 @@ void TestApplianceCore::routesANodeToTheApplianceItWasRegisteredOnAgain() {
     QCOMPARE(still_unknown.error().code, std::string("not_found"));
 }
 
-int main(int argc, char** argv) {
-    // LibvirtHypervisor refuses to run beside Qt's GLib dispatcher.
-    qputenv("QT_NO_GLIB", "1");
-    QCoreApplication application(argc, argv);
-    TestApplianceCore test;
-    return QTest::qExec(&test, argc, argv);
-}
+QTEST_MAIN_WITHOUT_GLIB(TestApplianceCore)
 
 #include "test_appliance_core.moc"

@@ -9,6 +9,7 @@
 #include "appliance/core/reconciler.h"
 #include "appliance/hypervisor/libvirt_hypervisor.h"
 #include "core_fixture.h"
+#include "tests/support/libvirt_test_main.h"
 
 using namespace understudy;
 using namespace understudy::core;
@@ -120,7 +121,7 @@ void TestApplianceCoreProperties::invariantsHoldAfterEveryStep() {
     }
     const std::string database = dir.filePath(QStringLiteral("core.db")).toStdString();
     auto opened = ApplianceCore::open(config, database, defaultTemplate());
-    QVERIFY2(opened.ok(), opened.ok() ? "" : opened.error().describe().c_str());
+    QVERIFY_OK(opened);
     ApplianceCore& core = **opened;
 
     int next_cluster = 0;
@@ -197,12 +198,6 @@ void TestApplianceCoreProperties::invariantsHoldAfterEveryStep() {
     }
 }
 
-int main(int argc, char** argv) {
-    // LibvirtHypervisor refuses to run beside Qt's GLib dispatcher.
-    qputenv("QT_NO_GLIB", "1");
-    QCoreApplication application(argc, argv);
-    TestApplianceCoreProperties test;
-    return QTest::qExec(&test, argc, argv);
-}
+QTEST_MAIN_WITHOUT_GLIB(TestApplianceCoreProperties)
 
 #include "test_appliance_core_properties.moc"

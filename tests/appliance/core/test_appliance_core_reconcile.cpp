@@ -17,6 +17,7 @@
 #include "db/database.h"
 #include "db/event_log.h"
 #include "db/node_repository.h"
+#include "tests/support/libvirt_test_main.h"
 
 using namespace understudy;
 using namespace understudy::core;
@@ -60,7 +61,7 @@ private:
 
 void CoreReconcileTest::initTestCase() {
     auto opened = LibvirtHypervisor::open(kHost);
-    QVERIFY2(opened, opened ? "" : opened.error().describe().c_str());
+    QVERIFY_OK(opened);
     keep_ = std::move(*opened);
 }
 
@@ -84,12 +85,12 @@ void CoreReconcileTest::anUnansweredTakeoverIsRolledBackToStandbyAtStart() {
     const std::string node = name.toStdString() + "-passive";
     {
         auto first = ApplianceCore::open(config(), database, defaultTemplate());
-        QVERIFY2(first, first ? "" : first.error().describe().c_str());
+        QVERIFY_OK(first);
         auto registered =
             (*first)
                 ->registerClusters({{}, {cluster(name.toStdString(), 500, kStandby, kActive)}})
                 .result();
-        QVERIFY2(registered, registered ? "" : registered.error().describe().c_str());
+        QVERIFY_OK(registered);
         QVERIFY(registered->accepted);
     }
 
@@ -118,7 +119,7 @@ void CoreReconcileTest::anUnansweredTakeoverIsRolledBackToStandbyAtStart() {
     const db::Id before = eventsIn(database).back().id;
 
     auto second = ApplianceCore::open(config(), database, defaultTemplate());
-    QVERIFY2(second, second ? "" : second.error().describe().c_str());
+    QVERIFY_OK(second);
     ApplianceCore& core = **second;
 
     auto status = core.node(node);
@@ -149,7 +150,7 @@ void CoreReconcileTest::anUnansweredTakeoverIsRolledBackToStandbyAtStart() {
 
     // The model agrees with the books: the node can take over again, and is granted.
     auto again = core.takeover(node).result();
-    QVERIFY2(again, again ? "" : again.error().describe().c_str());
+    QVERIFY_OK(again);
     QVERIFY(again->granted);
     QVERIFY(core.release(node).result());
     QVERIFY(core.removeCluster(name.toStdString()).result());
@@ -162,11 +163,11 @@ void CoreReconcileTest::anOrphanDomainIsReportedCountedAsForeignAndNeverTouched(
     // A domain being registered carries the metadata before its row exists: no orphan.
     QTest::failOnWarning(QRegularExpression(QStringLiteral("domain owned-passive carries")));
     auto opened = ApplianceCore::open(config(), database, defaultTemplate());
-    QVERIFY2(opened, opened ? "" : opened.error().describe().c_str());
+    QVERIFY_OK(opened);
     ApplianceCore& core = **opened;
     auto registered =
         core.registerClusters({{}, {cluster("owned", 500, kStandby, kActive)}}).result();
-    QVERIFY2(registered, registered ? "" : registered.error().describe().c_str());
+    QVERIFY_OK(registered);
     QVERIFY(registered->accepted);
     QVERIFY(core.reconcile().result());
     const auto headroom_before = core.appliances()->front().headroom;
@@ -180,7 +181,7 @@ void CoreReconcileTest::anOrphanDomainIsReportedCountedAsForeignAndNeverTouched(
     auto defined = keep_->defineDomain(
         "<domain type='test'><name>orphan-vm</name><memory unit='MiB'>96</memory>"
         "<vcpu>1</vcpu><os><type>hvm</type></os></domain>");
-    QVERIFY2(defined, defined ? "" : defined.error().describe().c_str());
+    QVERIFY_OK(defined);
     const NodeMetadata ghost{"ghost", "ghost-passive", {1, 96}, {2, 512}, {}};
     QVERIFY(keep_->setMetadata("orphan-vm", ghost));
     QVERIFY(keep_->start("orphan-vm"));
@@ -212,11 +213,5 @@ void CoreReconcileTest::anOrphanDomainIsReportedCountedAsForeignAndNeverTouched(
     QVERIFY(core.removeCluster("owned").result());
 }
 
-int main(int argc, char** argv) {
-    // LibvirtHypervisor refuses to run beside Qt's GLib dispatcher.
-    qputenv("QT_NO_GLIB", "1");
-    QCoreApplication application(argc, argv);
-    CoreReconcileTest test;
-    return QTest::qExec(&test, argc, argv);
-}
+QTEST_MAIN_WITHOUT_GLIB(CoreReconcileTest)
 #include "test_appliance_core_reconcile.moc"

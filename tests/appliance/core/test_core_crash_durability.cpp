@@ -72,7 +72,7 @@ void CoreCrashDurabilityTest::everyAcknowledgedTakeoverSurvivesSigkill() {
     QCOMPARE(child.exitStatus(), QProcess::CrashExit);
 
     auto reopened = db::Database::openWriter(database.toStdString());
-    QVERIFY2(reopened, reopened ? "" : reopened.error().describe().c_str());
+    QVERIFY_OK(reopened);
     auto check = (*reopened)->integrityCheck();
     QVERIFY(check);
     QVERIFY(check->ok);

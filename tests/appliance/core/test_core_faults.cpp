@@ -13,6 +13,7 @@
 #include "appliance/hypervisor/libvirt_hypervisor.h"
 #include "core_fixture.h"
 #include "faulty_hypervisor.h"
+#include "tests/support/libvirt_test_main.h"
 
 using namespace understudy;
 using namespace understudy::core;
@@ -21,11 +22,6 @@ using namespace understudy::policy;
 using namespace understudy::core::testing;
 
 namespace {
-
-template <typename T>
-QByteArray failure(const Result<T>& result) {
-    return result.ok() ? QByteArray() : QByteArray::fromStdString(result.error().describe());
-}
 
 constexpr int kWaitMs = 15000;
 const std::string kShared = "test:///default";
@@ -71,7 +67,7 @@ void TestCoreFaults::init() {
     dir_ = std::make_unique<QTemporaryDir>();
     QVERIFY(dir_->isValid());
     auto keeper = LibvirtHypervisor::open(kShared);
-    QVERIFY2(keeper.ok(), failure(keeper));
+    QVERIFY_OK(keeper);
     keeper_ = std::move(*keeper);
     clearSharedHost();
 }
@@ -86,7 +82,7 @@ void TestCoreFaults::cleanup() {
 
 void TestCoreFaults::clearSharedHost() {
     auto domains = keeper_->listDomains();
-    QVERIFY2(domains.ok(), failure(domains));
+    QVERIFY_OK(domains);
     for (const DomainInfo& info : *domains) {
         if (info.name == kForeign) {
             continue;
@@ -119,12 +115,7 @@ std::unique_ptr<ApplianceCore> TestCoreFaults::open(std::vector<ApplianceConfig>
         }
         return std::unique_ptr<Hypervisor>(std::move(wrapped));
     };
-    auto opened = ApplianceCore::open(config, database(), defaultTemplate());
-    if (!opened) {
-        qWarning("%s", opened.error().describe().c_str());
-        return nullptr;
-    }
-    return std::move(*opened);
+    return openCore(config, database());
 }
 
 void TestCoreFaults::waitConnected(ApplianceCore& core) {
@@ -138,7 +129,7 @@ void TestCoreFaults::waitConnected(ApplianceCore& core) {
 
 void TestCoreFaults::verifyConsistent(ApplianceCore& core) {
     auto appliances = core.appliances();
-    QVERIFY2(appliances.ok(), failure(appliances));
+    QVERIFY_OK(appliances);
     for (const ApplianceStatus& appliance : *appliances) {
         const Headroom& headroom = appliance.headroom;
         QVERIFY2(headroom.foreign.memory_mib + headroom.standby_committed.memory_mib +
@@ -147,14 +138,14 @@ void TestCoreFaults::verifyConsistent(ApplianceCore& core) {
                  appliance.name.c_str());
     }
     auto nodes = core.nodes();
-    QVERIFY2(nodes.ok(), failure(nodes));
+    QVERIFY_OK(nodes);
     const auto events = eventsIn(database());
     for (const NodeStatus& node : *nodes) {
         if (node.appliance != "shared") {
             continue;
         }
         auto info = keeper_->domainInfo(node.domain);
-        QVERIFY2(info.ok(), failure(info));
+        QVERIFY_OK(info);
         const QByteArray what = QByteArray::fromStdString(
             node.name + " is " + std::string(db::nodeStateName(node.state)) + ", libvirt has " +
             std::to_string(info->memoryMib()) + " MiB, " + std::to_string(info->vcpus) +
@@ -291,7 +282,7 @@ void TestCoreFaults::aFailedTakeoverIsAnsweredAsAFailureAndLeavesAConsistentNode
     // to its standby footprint first, as an administrator would.
     if (core->node("a-passive")->state != db::NodeState::Standby) {
         auto powered = core->power("a-passive", PowerAction::on).result();
-        QVERIFY2(powered.ok(), failure(powered));
+        QVERIFY_OK(powered);
     }
     QCOMPARE(core->node("a-passive")->state, db::NodeState::Standby);
     auto again = core->takeover("a-passive").result();
@@ -365,7 +356,7 @@ void TestCoreFaults::aReleaseThatLosesTheConnectionKeepsTheGrantUntilItCanReleas
         QCOMPARE((*core->appliances())[0].headroom.granted.memory_mib, std::int64_t(128));
     }
     auto again = core->release("a-passive").result();
-    QVERIFY2(again.ok(), failure(again));
+    QVERIFY_OK(again);
     QCOMPARE(keeper_->domainInfo("a-passive")->memoryMib(), std::int64_t(128));
     QCOMPARE(core->node("a-passive")->state, db::NodeState::Standby);
     verifyConsistent(*core);
@@ -393,7 +384,7 @@ void TestCoreFaults::aHungCallBlocksNeitherReadsNorAnotherAppliance() {
     QTRY_COMPARE_WITH_TIMEOUT(faulty_.load()->fired(), 1, kWaitMs);
     // Reads answer from the cache; the other appliance's worker is not held up.
     auto nodes = core->nodes();
-    QVERIFY2(nodes.ok(), failure(nodes));
+    QVERIFY_OK(nodes);
     QCOMPARE(nodes->size(), std::size_t(2));
     QVERIFY(core->appliances().ok());
     auto other = core->takeover("b-passive").result();
@@ -409,11 +400,5 @@ void TestCoreFaults::aHungCallBlocksNeitherReadsNorAnotherAppliance() {
     QVERIFY(core->release("b-passive").result().ok());
 }
 
-int main(int argc, char** argv) {
-    // LibvirtHypervisor refuses to run beside Qt's GLib dispatcher.
-    qputenv("QT_NO_GLIB", "1");
-    QCoreApplication application(argc, argv);
-    TestCoreFaults test;
-    return QTest::qExec(&test, argc, argv);
-}
+QTEST_MAIN_WITHOUT_GLIB(TestCoreFaults)
 #include "test_core_faults.moc"

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "tests/appliance/core/core_fixture.h"
+#include "tests/support/libvirt_test_main.h"
 
 using namespace understudy;
 using namespace understudy::core;
@@ -34,14 +35,14 @@ private slots:
         config.appliances = {applianceConfig("pna", writeHost(dir, "pna", 64, 262144))};
         const std::string database = dir.filePath("core.db").toStdString();
         auto core = ApplianceCore::open(config, database, defaultTemplate());
-        QVERIFY2(core, core ? "" : core.error().describe().c_str());
+        QVERIFY_OK(core);
         RegistrationRequest fleet;
         for (int i = 0; i < 6; ++i) {
             fleet.clusters.push_back(
                 cluster("c" + std::to_string(i), 500, {1, 1024}, {2, 4096}, "pna"));
         }
         auto registered = (*core)->registerClusters(fleet).result();
-        QVERIFY2(registered, registered ? "" : registered.error().describe().c_str());
+        QVERIFY_OK(registered);
         QVERIFY(registered->accepted);
 
         RegistrationRequest big;
@@ -62,7 +63,7 @@ private slots:
         QVERIFY((*core)->setPolicy(policy));
         for (auto& takeover : takeovers) {
             auto outcome = takeover.result();
-            QVERIFY2(outcome, outcome ? "" : outcome.error().describe().c_str());
+            QVERIFY_OK(outcome);
             QVERIFY(outcome->granted);
         }
         const CorePolicy& now = (*core)->config().policy;
@@ -81,11 +82,5 @@ private slots:
     }
 };
 
-int main(int argc, char** argv) {
-    // LibvirtHypervisor refuses to run beside Qt's GLib dispatcher.
-    qputenv("QT_NO_GLIB", "1");
-    QCoreApplication application(argc, argv);
-    TestCorePolicyReload test;
-    return QTest::qExec(&test, argc, argv);
-}
+QTEST_MAIN_WITHOUT_GLIB(TestCorePolicyReload)
 #include "test_core_policy_reload.moc"

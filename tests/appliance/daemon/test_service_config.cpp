@@ -4,33 +4,19 @@
 #include "appliance/daemon/command_line.h"
 #include "appliance/daemon/effective_config.h"
 #include "appliance/daemon/service_config.h"
+#include "tests/support/result_checks.h"
+#include "tests/support/source_files.h"
 
 using namespace understudy;
 using namespace understudy::daemon;
 using namespace understudy::policy;
+using namespace understudy::testsupport;
 
 namespace {
 
 constexpr char kSource[] = "understudyd.conf";
 constexpr char kNodeFile[] = "/usr/share/understudy/demo-appliance.xml";
 constexpr char kGoodToken[] = "Zm9vYmFyLXRva2VuLWZvci10ZXN0cw";
-
-QString sourcePath(const QString& relative) {
-    return qEnvironmentVariable("UNDERSTUDY_SOURCE_DIR") + u'/' + relative;
-}
-
-std::string readSourceFile(const QString& relative) {
-    QFile file(sourcePath(relative));
-    if (!file.open(QIODevice::ReadOnly)) {
-        return std::string();
-    }
-    return file.readAll().toStdString();
-}
-
-template <typename T>
-QString failure(const Result<T>& result) {
-    return result.ok() ? QString() : QString::fromStdString(result.error().describe());
-}
 
 QString joinSteps(const std::vector<ContentionStep>& steps) {
     QStringList names;
@@ -172,7 +158,7 @@ void verifyRejection() {
     QCOMPARE(QString::fromStdString(config.error().where),
              QString(kSource) + u':' + QString::number(line));
     QVERIFY2(QString::fromStdString(config.error().message).contains(message),
-             qPrintable(failure(config)));
+             failure(config).constData());
 }
 
 }  // namespace
@@ -213,10 +199,11 @@ private slots:
 };
 
 void TestServiceConfig::productSampleParsesToTheDocumentedValues() {
-    const std::string text = readSourceFile("tests/appliance/data/config/product-sample.conf");
+    const std::string text =
+        readSourceFile("tests/appliance/data/config/product-sample.conf").toStdString();
     QVERIFY(!text.empty());
     const Result<ServiceConfig> config = parseServiceConfig(text, kSource);
-    QVERIFY2(config.ok(), qPrintable(failure(config)));
+    QVERIFY_OK(config);
 
     QCOMPARE(config->service.listen, (ListenAddress{"127.0.0.1", 8470}));
     QCOMPARE(config->service.database, std::string("/var/lib/understudy/understudy.db"));
@@ -260,11 +247,11 @@ void TestServiceConfig::productSampleParsesToTheDocumentedValues() {
 }
 
 void TestServiceConfig::shippedDefaultConfigIsValidWithTheLocalAppliance() {
-    const std::string text = readSourceFile("installer/understudyd.conf");
+    const std::string text = readSourceFile("installer/understudyd.conf").toStdString();
     QVERIFY(!text.empty());
     const Result<ServiceConfig> config =
         effectiveConfig(CommandLine{}, ConfigFile{kDefaultConfigPath, text}, kNodeFile);
-    QVERIFY2(config.ok(), qPrintable(failure(config)));
+    QVERIFY_OK(config);
     QCOMPARE(config->service, ServiceSection{});
     QCOMPARE(config->policy, PolicySection{});
     QCOMPARE(config->appliances.size(), std::size_t{1});
@@ -277,7 +264,7 @@ void TestServiceConfig::shippedDefaultConfigIsValidWithTheLocalAppliance() {
 
 void TestServiceConfig::anEmptyFileGivesTheDefaults() {
     const Result<ServiceConfig> config = parseServiceConfig("; nothing but a comment\n", kSource);
-    QVERIFY2(config.ok(), qPrintable(failure(config)));
+    QVERIFY_OK(config);
     QCOMPARE(config->service.listen.toString(), std::string("127.0.0.1:8470"));
     QCOMPARE(config->service.database, std::string("/var/lib/understudy/understudy.db"));
     QCOMPARE(config->service.admin_token_file, std::string("/etc/understudy/admin.token"));
@@ -289,7 +276,7 @@ void TestServiceConfig::anEmptyFileGivesTheDefaults() {
     QVERIFY(config->appliances.empty());
 
     const Result<ServiceConfig> appliance = parseServiceConfig(kOneAppliance, kSource);
-    QVERIFY2(appliance.ok(), qPrintable(failure(appliance)));
+    QVERIFY_OK(appliance);
     QCOMPARE(appliance->appliances.front().reserve_memory_mib, 0);
     QCOMPARE(appliance->appliances.front().reserve_vcpus, 0);
     QCOMPARE(appliance->appliances.front().cpu_overcommit, 1.0);
@@ -299,11 +286,11 @@ void TestServiceConfig::anEmptyFileGivesTheDefaults() {
 
     const Result<ServiceConfig> probe =
         parseServiceConfig("[probe.erp]\ncommand = /bin/true\n", kSource);
-    QVERIFY2(probe.ok(), qPrintable(failure(probe)));
+    QVERIFY_OK(probe);
     QCOMPARE(render(*probe, "probe.timing"), QString("30/10"));
     const Result<ServiceConfig> hook =
         parseServiceConfig("[hook.h]\ncommand = /bin/true\nevents = *\n", kSource);
-    QVERIFY2(hook.ok(), qPrintable(failure(hook)));
+    QVERIFY_OK(hook);
     QCOMPARE(hook->hooks.front().timeout_s, 10);
 }
 
@@ -423,7 +410,7 @@ void TestServiceConfig::acceptsEveryValueFormTheDialectAllows() {
     QFETCH(QString, field);
     QFETCH(QString, expected);
     const Result<ServiceConfig> config = parseServiceConfig(text.toStdString(), kSource);
-    QVERIFY2(config.ok(), qPrintable(failure(config)));
+    QVERIFY_OK(config);
     QCOMPARE(render(*config, field), expected);
 }
 
@@ -683,7 +670,7 @@ void TestServiceConfig::readsCrlfLinesAndAByteOrderMark() {
         "\xEF\xBB\xBF[service]\r\nlisten = [::1]:9000 ; loopback\r\n\r\n[appliance.a]\r\n"
         "uri = test:///default\r\n";
     const Result<ServiceConfig> config = parseServiceConfig(text, kSource);
-    QVERIFY2(config.ok(), qPrintable(failure(config)));
+    QVERIFY_OK(config);
     QCOMPARE(config->service.listen, (ListenAddress{"::1", 9000}));
     QCOMPARE(config->appliances.front().uri, std::string("test:///default"));
 
@@ -720,7 +707,7 @@ void TestServiceConfig::hookPatternsMatchEventKinds() {
     QFETCH(bool, matches);
     const Result<ServiceConfig> config = parseServiceConfig(
         "[hook.h]\ncommand = /bin/true\nevents = " + events.toStdString() + "\n", kSource);
-    QVERIFY2(config.ok(), qPrintable(failure(config)));
+    QVERIFY_OK(config);
     QCOMPARE(config->hooks.front().matches(kind.toStdString()), matches);
 }
 
@@ -743,7 +730,7 @@ void TestServiceConfig::aNonDemoStartNeedsAnApplianceAndSaysHowToAddOne() {
 void TestServiceConfig::demoWithoutConfigUsesTheEmbeddedDemo() {
     const Result<ServiceConfig> config =
         effectiveConfig(commandLine({"--demo"}), std::nullopt, kNodeFile);
-    QVERIFY2(config.ok(), qPrintable(failure(config)));
+    QVERIFY_OK(config);
     QVERIFY(config->demo);
     QVERIFY(config->temporary_database);
     QVERIFY(config->service.database.empty());
@@ -763,7 +750,7 @@ void TestServiceConfig::demoWithoutConfigUsesTheEmbeddedDemo() {
     const Result<ServiceConfig> with_database = effectiveConfig(
         commandLine({"--demo", "--database", "/tmp/demo.db", "--listen", "localhost:9999"}),
         std::nullopt, kNodeFile);
-    QVERIFY2(with_database.ok(), qPrintable(failure(with_database)));
+    QVERIFY_OK(with_database);
     QVERIFY(!with_database->temporary_database);
     QCOMPARE(with_database->service.database, std::string("/tmp/demo.db"));
     QCOMPARE(with_database->service.listen.toString(), std::string("localhost:9999"));
@@ -782,7 +769,7 @@ void TestServiceConfig::demoWithConfigKeepsTheFileAndAddsTheDemoApplianceOnlyWhe
     const Result<ServiceConfig> without_appliance =
         effectiveConfig(commandLine({"--demo", "--config", "/etc/u.conf"}),
                         ConfigFile{"/etc/u.conf", service}, kNodeFile);
-    QVERIFY2(without_appliance.ok(), qPrintable(failure(without_appliance)));
+    QVERIFY_OK(without_appliance);
     QVERIFY(without_appliance->demo);
     QVERIFY(!without_appliance->temporary_database);
     QCOMPARE(without_appliance->service.database, std::string("/srv/u.db"));
@@ -795,7 +782,7 @@ void TestServiceConfig::demoWithConfigKeepsTheFileAndAddsTheDemoApplianceOnlyWhe
     const Result<ServiceConfig> with_appliance =
         effectiveConfig(commandLine({"--demo", "--config", "/etc/u.conf"}),
                         ConfigFile{"/etc/u.conf", service + kOneAppliance}, kNodeFile);
-    QVERIFY2(with_appliance.ok(), qPrintable(failure(with_appliance)));
+    QVERIFY_OK(with_appliance);
     QCOMPARE(with_appliance->appliances.size(), std::size_t{1});
     QCOMPARE(with_appliance->appliances.front().name, std::string("pna-1"));
 }
@@ -808,14 +795,14 @@ void TestServiceConfig::commandLineOverridesTheFile() {
     const ConfigFile file{"/etc/u.conf", text};
 
     const Result<ServiceConfig> from_file = effectiveConfig(CommandLine{}, file, kNodeFile);
-    QVERIFY2(from_file.ok(), qPrintable(failure(from_file)));
+    QVERIFY_OK(from_file);
     QCOMPARE(from_file->service.listen.toString(), std::string("10.0.0.1:8470"));
     QCOMPARE(from_file->service.database, std::string("/srv/u.db"));
     QVERIFY(!from_file->demo);
 
     const Result<ServiceConfig> overridden = effectiveConfig(
         commandLine({"--listen=[::1]:9443", "--database", "/var/tmp/other.db"}), file, kNodeFile);
-    QVERIFY2(overridden.ok(), qPrintable(failure(overridden)));
+    QVERIFY_OK(overridden);
     QCOMPARE(overridden->service.listen.toString(), std::string("[::1]:9443"));
     QCOMPARE(overridden->service.database, std::string("/var/tmp/other.db"));
     QCOMPARE(overridden->service.max_body_bytes, 2048);
@@ -859,7 +846,7 @@ void TestServiceConfig::parsesTheCommandLine() {
     QFETCH(QString, expected);
     const Result<CommandLine> command_line =
         parseCommandLine(QStringList{"/usr/sbin/understudyd"} + arguments);
-    QVERIFY2(command_line.ok(), qPrintable(failure(command_line)));
+    QVERIFY_OK(command_line);
     QCOMPARE(renderCommandLine(*command_line), expected);
 }
 
@@ -931,19 +918,19 @@ void TestServiceConfig::loadsTheNamedOrTheDefaultFile() {
 
     const Result<ServiceConfig> from_named =
         loadEffectiveConfig(commandLine({"--config", named}), kNodeFile, fallback.toStdString());
-    QVERIFY2(from_named.ok(), qPrintable(failure(from_named)));
+    QVERIFY_OK(from_named);
     QCOMPARE(from_named->appliances.front().name, std::string("named"));
     QCOMPARE(from_named->source, named.toStdString());
 
     const Result<ServiceConfig> from_default =
         loadEffectiveConfig(CommandLine{}, kNodeFile, fallback.toStdString());
-    QVERIFY2(from_default.ok(), qPrintable(failure(from_default)));
+    QVERIFY_OK(from_default);
     QCOMPARE(from_default->appliances.front().name, std::string("fallback"));
 
     // A demo without --config never reads the default file, not even a valid one.
     const Result<ServiceConfig> demo =
         loadEffectiveConfig(commandLine({"--demo"}), kNodeFile, fallback.toStdString());
-    QVERIFY2(demo.ok(), qPrintable(failure(demo)));
+    QVERIFY_OK(demo);
     QCOMPARE(demo->appliances.front().name, std::string("demo"));
 
     const QString missing = dir.filePath("missing.conf");
@@ -1068,7 +1055,7 @@ void TestServiceConfig::demoTokenComesFromTheEnvironmentOrIsGenerated() {
     QCOMPARE(token.ok(), ok);
     if (!ok) {
         QVERIFY2(QString::fromStdString(token.error().message).contains(expected),
-                 qPrintable(failure(token)));
+                 failure(token).constData());
         return;
     }
     if (expected == "generated") {
@@ -1109,19 +1096,19 @@ void TestServiceConfig::adminTokenFollowsTheMode() {
     ServiceConfig config;
     config.service.admin_token_file = path.toStdString();
     const Result<AdminToken> from_file = adminToken(config);
-    QVERIFY2(from_file.ok(), qPrintable(failure(from_file)));
+    QVERIFY_OK(from_file);
     QCOMPARE(from_file->value, std::string(kGoodToken));
     QVERIFY(!from_file->generated);
 
     config.demo = true;
     const Result<AdminToken> from_environment = adminToken(config);
-    QVERIFY2(from_environment.ok(), qPrintable(failure(from_environment)));
+    QVERIFY_OK(from_environment);
     QCOMPARE(from_environment->value, std::string("from-the-environment"));
     QVERIFY(!from_environment->generated);
 
     qunsetenv(kAdminTokenEnvironment);
     const Result<AdminToken> generated = adminToken(config);
-    QVERIFY2(generated.ok(), qPrintable(failure(generated)));
+    QVERIFY_OK(generated);
     QVERIFY(generated->generated);
     QVERIFY(generated->value != kGoodToken);
 

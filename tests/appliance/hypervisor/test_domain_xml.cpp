@@ -1,28 +1,15 @@
 #include <QtTest>
 
 #include "appliance/hypervisor/domain_xml.h"
+#include "tests/support/golden_file.h"
+#include "tests/support/result_checks.h"
+#include "tests/support/source_files.h"
 
 using namespace understudy;
 using namespace understudy::hypervisor;
+using namespace understudy::testsupport;
 
 namespace {
-
-template <typename T>
-std::string failure(const Result<T>& result) {
-    return result.ok() ? std::string() : result.error().describe();
-}
-
-QString sourcePath(const QString& relative) {
-    return qEnvironmentVariable("UNDERSTUDY_SOURCE_DIR") + u'/' + relative;
-}
-
-QString readFile(const QString& path) {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        return QString();
-    }
-    return QString::fromUtf8(file.readAll());
-}
 
 DomainSpec erpSpec(sizing::MemoryMode mode, bool scheduler_cap) {
     DomainSpec spec;
@@ -79,8 +66,7 @@ void TestDomainXml::rendersTheGoldenXml_data() {
     QTest::newRow("rich template, uncapped") << rich << reserved << false << "rich-uncapped.xml";
 }
 
-// Golden files in the manner of libvirt's tests: the exact expected output, compared byte for
-// byte. UNDERSTUDY_REGENERATE_GOLDEN=1 rewrites them after an intended change (review the diff).
+// Golden files in the manner of libvirt's tests (tests/support/golden_file.h).
 void TestDomainXml::rendersTheGoldenXml() {
     QFETCH(QString, templateFile);
     QFETCH(int, memoryMode);
@@ -88,18 +74,12 @@ void TestDomainXml::rendersTheGoldenXml() {
     QFETCH(QString, golden);
 
     auto domain_template = loadDomainTemplate(sourcePath(templateFile).toStdString());
-    QVERIFY2(domain_template.ok(), failure(domain_template).c_str());
+    QVERIFY_OK(domain_template);
     auto xml = renderDomainXml(*domain_template,
                                erpSpec(static_cast<sizing::MemoryMode>(memoryMode), schedulerCap));
-    QVERIFY2(xml.ok(), failure(xml).c_str());
-
-    const QString golden_path = sourcePath(QStringLiteral("tests/appliance/data/") + golden);
-    if (qEnvironmentVariableIntValue("UNDERSTUDY_REGENERATE_GOLDEN") == 1) {
-        QFile file(golden_path);
-        QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
-        file.write(QByteArray::fromStdString(*xml));
-    }
-    QCOMPARE(QString::fromStdString(*xml), readFile(golden_path));
+    QVERIFY_OK(xml);
+    QVERIFY_GOLDEN(QByteArray::fromStdString(*xml),
+                   QStringLiteral("tests/appliance/data/") + golden);
 }
 
 void TestDomainXml::keepsTheTemplatesIdentityWhenNoUuidIsGiven() {
@@ -206,7 +186,7 @@ void TestDomainXml::metadataSurvivesARoundTrip() {
     metadata.active = {16, 65536};
     metadata.memory_mode = static_cast<sizing::MemoryMode>(memoryMode);
     auto parsed = parseNodeMetadata(formatNodeMetadata(metadata), "domain 'node-1'");
-    QVERIFY2(parsed.ok(), failure(parsed).c_str());
+    QVERIFY_OK(parsed);
     QVERIFY(*parsed == metadata);
 }
 
@@ -231,7 +211,7 @@ void TestDomainXml::readsMetadataInLibvirtsOwnFormatting_data() {
 void TestDomainXml::readsMetadataInLibvirtsOwnFormatting() {
     QFETCH(QString, xml);
     auto parsed = parseNodeMetadata(xml.toStdString(), "domain 'erp-passive'");
-    QVERIFY2(parsed.ok(), failure(parsed).c_str());
+    QVERIFY_OK(parsed);
     QCOMPARE(parsed->cluster, std::string("erp"));
     QCOMPARE(parsed->node, std::string("erp-passive"));
     QVERIFY(parsed->memory_mode == sizing::MemoryMode::reserved);

@@ -1,6 +1,7 @@
 #include <QtTest>
 
 #include "appliance/hypervisor/libvirt_connection.h"
+#include "tests/support/result_checks.h"
 
 using namespace understudy::hypervisor;
 
@@ -15,7 +16,7 @@ private slots:
 // The test driver has no keepalive: that is not an error, and the connection says so.
 void TestLibvirtConnection::opensTheTestDriverWithoutKeepalive() {
     auto connection = LibvirtConnection::open("test:///default", {5, 3});
-    QVERIFY2(connection.ok(), connection.ok() ? "" : connection.error().describe().c_str());
+    QVERIFY_OK(connection);
     QVERIFY((*connection)->get() != nullptr);
     QVERIFY(!(*connection)->keepAliveActive());
     QVERIFY((*connection)->alive());

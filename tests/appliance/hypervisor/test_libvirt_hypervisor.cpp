@@ -7,24 +7,18 @@
 
 #include "appliance/hypervisor/domain_xml.h"
 #include "appliance/hypervisor/libvirt_hypervisor.h"
+#include "tests/support/result_checks.h"
+#include "tests/support/source_files.h"
 
 using namespace understudy;
 using namespace understudy::hypervisor;
+using understudy::testsupport::sourcePath;
 
 namespace {
 
 template <typename T>
-std::string failure(const Result<T>& result) {
-    return result.ok() ? std::string() : result.error().describe();
-}
-
-template <typename T>
 std::optional<Error> errorOf(const Result<T>& result) {
     return result.ok() ? std::nullopt : std::optional<Error>(result.error());
-}
-
-QString sourcePath(const QString& relative) {
-    return qEnvironmentVariable("UNDERSTUDY_SOURCE_DIR") + u'/' + relative;
 }
 
 // Every test gets a fresh host: the test driver builds a new, private state for each connection
@@ -139,10 +133,10 @@ void TestLibvirtHypervisor::readsHostCapacity() {
     QFETCH(qint64, cpus);
     QFETCH(qint64, memoryMib);
     auto hypervisor = LibvirtHypervisor::open(uri.toStdString());
-    QVERIFY2(hypervisor.ok(), failure(hypervisor).c_str());
+    QVERIFY_OK(hypervisor);
     QVERIFY((*hypervisor)->connected());
     auto capacity = (*hypervisor)->hostCapacity();
-    QVERIFY2(capacity.ok(), failure(capacity).c_str());
+    QVERIFY_OK(capacity);
     QCOMPARE(capacity->cpus, std::int64_t(cpus));
     QCOMPARE(capacity->memory_mib, std::int64_t(memoryMib));
 }
@@ -156,7 +150,7 @@ void TestLibvirtHypervisor::definesANodeFromTheGeneratedXmlAndStartsItAtStandby(
     QVERIFY(listed->empty());
 
     auto defined = hypervisor.defineDomain(passiveNodeXml("erp-passive", erpMetadata()));
-    QVERIFY2(defined.ok(), failure(defined).c_str());
+    QVERIFY_OK(defined);
     QCOMPARE(defined->name, std::string("erp-passive"));
     QCOMPARE(defined->uuid.size(), std::size_t(36));
     QVERIFY(defined->state == DomainState::shut_off);
@@ -170,7 +164,7 @@ void TestLibvirtHypervisor::definesANodeFromTheGeneratedXmlAndStartsItAtStandby(
 
     QVERIFY2(hypervisor.start("erp-passive").ok(), "start");
     auto running = hypervisor.domainInfo("erp-passive");
-    QVERIFY2(running.ok(), failure(running).c_str());
+    QVERIFY_OK(running);
     QVERIFY(running->state == DomainState::running);
     QVERIFY(running->active());
     QCOMPARE(running->memoryMib(), std::int64_t(2048));
@@ -192,7 +186,7 @@ void TestLibvirtHypervisor::growsAndShrinksMemoryLiveWhileTheDefinitionKeepsStan
     QVERIFY(hypervisor.start("erp-passive").ok());
 
     auto grown = hypervisor.setMemoryLive("erp-passive", 32768);
-    QVERIFY2(grown.ok(), failure(grown).c_str());
+    QVERIFY_OK(grown);
     QCOMPARE(hypervisor.domainInfo("erp-passive")->memoryMib(), std::int64_t(32768));
     auto persistent = hypervisor.domainXml("erp-passive", true);
     QVERIFY(persistent.ok());
@@ -211,7 +205,7 @@ void TestLibvirtHypervisor::capsByLiveVcpuCountBothWaysOnTheTestDriver() {
     QVERIFY(hypervisor.start("erp-passive").ok());
 
     auto capped = hypervisor.setVcpusLive("erp-passive", 1);
-    QVERIFY2(capped.ok(), failure(capped).c_str());
+    QVERIFY_OK(capped);
     QCOMPARE(hypervisor.domainInfo("erp-passive")->vcpus, 1);
     QVERIFY(hypervisor.setVcpusLive("erp-passive", 8).ok());
     auto info = hypervisor.domainInfo("erp-passive");
@@ -250,7 +244,7 @@ void TestLibvirtHypervisor::restoresFromAManagedSave() {
     QCOMPARE(*hypervisor.hasManagedSave("erp-passive"), false);
 
     auto saved = hypervisor.managedSave("erp-passive");
-    QVERIFY2(saved.ok(), failure(saved).c_str());
+    QVERIFY_OK(saved);
     auto info = hypervisor.domainInfo("erp-passive");
     QVERIFY(info->state == DomainState::shut_off);
     QVERIFY(info->has_managed_save);
@@ -276,7 +270,7 @@ void TestLibvirtHypervisor::undefinesANodeWithAManagedSave() {
     QVERIFY(hypervisor.managedSave("erp-passive").ok());
 
     auto removed = hypervisor.undefineDomain("erp-passive");
-    QVERIFY2(removed.ok(), failure(removed).c_str());
+    QVERIFY_OK(removed);
     QVERIFY(hypervisor.undefineDomain("crm-passive").ok());
     QCOMPARE(QString::fromStdString(hypervisor.domainInfo("erp-passive").error().code),
              QStringLiteral("domain_not_found"));
@@ -311,11 +305,11 @@ void TestLibvirtHypervisor::tellsOwnedDomainsFromForeignOnes() {
     auto foreign = hypervisor.defineDomain(
         "<domain type='test'><name>mail</name><memory unit='MiB'>512</memory><vcpu>1</vcpu>"
         "<os><type>hvm</type></os></domain>");
-    QVERIFY2(foreign.ok(), failure(foreign).c_str());
+    QVERIFY_OK(foreign);
     QVERIFY(!foreign->owned);
     QVERIFY(!foreign->metadata);
     auto none = hypervisor.getMetadata("mail");
-    QVERIFY2(none.ok(), failure(none).c_str());
+    QVERIFY_OK(none);
     QVERIFY(!none->has_value());
 
     // Adopting a domain marks it, running or not.
@@ -324,7 +318,7 @@ void TestLibvirtHypervisor::tellsOwnedDomainsFromForeignOnes() {
     adopted.node = "mail";
     adopted.memory_mode = sizing::MemoryMode::reserved;
     auto marked = hypervisor.setMetadata("mail", adopted);
-    QVERIFY2(marked.ok(), failure(marked).c_str());
+    QVERIFY_OK(marked);
     auto read = hypervisor.getMetadata("mail");
     QVERIFY(read.ok());
     QVERIFY(read->has_value());
@@ -437,7 +431,7 @@ void TestLibvirtHypervisor::saysTheTestDriverHasNoSchedulerCap() {
     QVERIFY(opened.ok());
     Hypervisor& hypervisor = **opened;
     auto supported = hypervisor.supportsSchedulerCap();
-    QVERIFY2(supported.ok(), failure(supported).c_str());
+    QVERIFY_OK(supported);
     QCOMPARE(*supported, false);
 
     QVERIFY(hypervisor.defineDomain(passiveNodeXml("erp-passive", erpMetadata())).ok());

@@ -22,6 +22,8 @@
 #include <csignal>
 #include <mutex>
 
+#include "tests/appliance/qemu/libvirt_readings.h"
+
 namespace understudy::core::testing {
 
 Q_LOGGING_CATEGORY(lcQemuFixture, "understudy.test.qemu")
@@ -41,11 +43,6 @@ const QStringList kDaemons = {QStringLiteral("virtlogd"), QStringLiteral("virtlo
 
 Error fixtureError(const QString& message, const QString& where = {}) {
     return Error{"qemu_fixture", message.toStdString(), where.toStdString()};
-}
-
-QString libvirtMessage() {
-    const char* message = virGetLastErrorMessage();
-    return message != nullptr ? QString::fromUtf8(message) : QStringLiteral("unknown error");
 }
 
 void ignoreLibvirtError(void*, virErrorPtr) {}

@@ -10,7 +10,6 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
-#include <QFile>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <chrono>
@@ -22,7 +21,10 @@
 #include "appliance/core/appliance_core.h"
 #include "appliance/hypervisor/node_lifecycle.h"
 #include "tests/appliance/core/core_fixture.h"
+#include "tests/appliance/qemu/libvirt_readings.h"
 #include "tests/appliance/qemu/qemu_appliance.h"
+#include "tests/appliance/qemu/qemu_core_setup.h"
+#include "tests/support/libvirt_test_main.h"
 
 using namespace understudy;
 using namespace understudy::core;
@@ -46,33 +48,6 @@ const sizing::Footprint kHighActive{2, 896};
 constexpr milliseconds kBootTimeout{60000};
 constexpr milliseconds kChangeTimeout{20000};
 
-QString libvirtMessage() {
-    const char* message = virGetLastErrorMessage();
-    return message != nullptr ? QString::fromUtf8(message) : QStringLiteral("unknown error");
-}
-
-std::optional<qint64> liveGlobalQuota(virDomainPtr domain) {
-    int count = 0;
-    char* type = virDomainGetSchedulerType(domain, &count);
-    free(type);  // NOLINT(cppcoreguidelines-no-malloc): libvirt allocates with malloc
-    if (count <= 0) {
-        return std::nullopt;
-    }
-    std::vector<virTypedParameter> parameters(static_cast<std::size_t>(count));
-    if (virDomainGetSchedulerParametersFlags(domain, parameters.data(), &count,
-                                             VIR_DOMAIN_AFFECT_LIVE) != 0) {
-        return std::nullopt;
-    }
-    std::optional<qint64> quota;
-    long long value = 0;
-    if (virTypedParamsGetLLong(parameters.data(), count, VIR_DOMAIN_SCHEDULER_GLOBAL_QUOTA,
-                               &value) == 1) {
-        quota = value;
-    }
-    virTypedParamsClear(parameters.data(), count);
-    return quota;
-}
-
 struct LibvirtView {
     int state = -1;
     qint64 memory_kib = 0;
@@ -93,7 +68,7 @@ LibvirtView lookAt(virDomainPtr domain) {
     view.vcpus = info.nrVirtCpu;
     view.managed_save = virDomainHasManagedSaveImage(domain, 0);
     if (info.state == VIR_DOMAIN_RUNNING) {
-        view.quota = liveGlobalQuota(domain);
+        view.quota = liveSchedulerParameter(domain, VIR_DOMAIN_SCHEDULER_GLOBAL_QUOTA);
     }
     return view;
 }
@@ -188,34 +163,22 @@ Result<GuestStatus> TestQemuCore::waitForMemTotal(const QString& guest, bool abo
 void TestQemuCore::initTestCase() {
     QVERIFY(dir_.isValid());
     const Status ready = fixture_.start();
-    QVERIFY2(ready.ok(), ready.ok() ? "" : ready.error().describe().c_str());
+    QVERIFY_OK(ready);
 
     virNodeInfo host{};
     QVERIFY2(virNodeGetInfo(fixture_.connection(), &host) == 0, qPrintable(libvirtMessage()));
     const auto host_mib = static_cast<std::int64_t>(host.memory / 1024);
     QVERIFY(host_mib > kUsableMib);
 
-    // The tiny guest as a template: the core fills in name, uuid, memory, vCPUs and the cap.
     GuestSpec shape;
     shape.status_period_s = 0.25;
-    const QString template_path = dir_.filePath(QStringLiteral("passive-node.xml"));
-    QFile file(template_path);
-    QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write(fixture_.domainXml(shape, QStringLiteral("${name}")).toUtf8());
-    file.close();
-
-    CoreConfig config;
-    config.policy.admission = AdmissionMode::warn;
-    // A real balloon moves only once the guest's driver does.
-    config.policy.confirm_timeout = kChangeTimeout;
-    ApplianceConfig appliance = applianceConfig("pna-qemu", fixture_.options().uri.toStdString());
-    appliance.reserve_memory_mib = host_mib - kUsableMib;
-    appliance.cpu_overcommit = 4.0 / static_cast<double>(host.cpus);  // 4 usable vCPUs
-    appliance.domain_template = template_path.toStdString();
-    config.appliances.push_back(appliance);
+    auto appliance = qemuApplianceConfig(fixture_, shape, dir_.path());
+    QVERIFY_OK(appliance);
+    appliance->reserve_memory_mib = host_mib - kUsableMib;
+    appliance->cpu_overcommit = 4.0 / static_cast<double>(host.cpus);  // 4 usable vCPUs
     auto opened =
-        ApplianceCore::open(config, dir_.filePath(QStringLiteral("core.db")).toStdString(), {});
-    QVERIFY2(opened, opened ? "" : opened.error().describe().c_str());
+        openQemuCore(*appliance, kChangeTimeout, dir_.filePath(QStringLiteral("core.db")));
+    QVERIFY_OK(opened);
     core_ = std::move(*opened);
     const auto status = core_->appliances();
     QVERIFY(status && status->size() == 1);
@@ -228,14 +191,9 @@ void TestQemuCore::initTestCase() {
     request.clusters.back().node = low_.toStdString();
     request.clusters.push_back(cluster("high", 900, kHighStandby, kHighActive));
     request.clusters.back().node = high_.toStdString();
-    auto registered = core_->registerClusters(request).result();
-    // Adopted by the fixture whatever happened, so that it cleans them up.
-    const Status adopted_low = fixture_.adopt(low_);
-    const Status adopted_high = fixture_.adopt(high_);
-    QVERIFY2(registered, registered ? "" : registered.error().describe().c_str());
+    auto registered = registerAndAdopt(*core_, fixture_, request);
+    QVERIFY_OK(registered);
     QVERIFY(registered->accepted);
-    QVERIFY2(adopted_low.ok(), adopted_low.ok() ? "" : adopted_low.error().describe().c_str());
-    QVERIFY2(adopted_high.ok(), adopted_high.ok() ? "" : adopted_high.error().describe().c_str());
     QCOMPARE(registered->clusters.size(), std::size_t{2});
     QVERIFY(registered->clusters[0].defined_by_service);
 }
@@ -249,7 +207,7 @@ void TestQemuCore::registeredNodesStartAtTheirStandbyFootprint() {
         QCOMPARE(seen.vcpus, 2);
         QCOMPARE(seen.quota, std::optional<qint64>(kPeriodUs));
         auto cgroup = fixture_.cgroupCpuQuota(guest);
-        QVERIFY2(cgroup, cgroup ? "" : cgroup.error().message.c_str());
+        QVERIFY_OK(cgroup);
         QCOMPARE(*cgroup, kPeriodUs);
         auto status = node(guest);
         QVERIFY(status);
@@ -272,7 +230,7 @@ void TestQemuCore::takeoverGrowsTheGuestAndAnswersOnceLibvirtShowsIt() {
     auto outcome = core_->takeover(low_.toStdString()).result();
     // Read before anything else: the answer must already find the grant applied.
     const LibvirtView answered = lookAt(domain(low_));
-    QVERIFY2(outcome, outcome ? "" : outcome.error().describe().c_str());
+    QVERIFY_OK(outcome);
     QVERIFY(outcome->granted);
     QCOMPARE(outcome->grant->footprint, kLowActive);
     QVERIFY(!outcome->grant->partial);
@@ -300,7 +258,7 @@ void TestQemuCore::releaseShrinksTheGuestBackToACappedStandby() {
     markEvents();
     const qsizetype mark = fixture_.serialMark(low_);
     const Status released = core_->release(low_.toStdString()).result();
-    QVERIFY2(released, released ? "" : released.error().describe().c_str());
+    QVERIFY_OK(released);
     const LibvirtView seen = lookAt(domain(low_));
     QCOMPARE(seen.state, int{VIR_DOMAIN_RUNNING});
     QVERIFY2(memoryIs(seen, 256), qPrintable(describe(seen)));
@@ -325,7 +283,7 @@ void TestQemuCore::takeoverPreemptsTheLowerPriorityNodeByManagedSave() {
     markEvents();
     const qsizetype mark = fixture_.serialMark(high_);
     auto outcome = core_->takeover(high_.toStdString()).result();
-    QVERIFY2(outcome, outcome ? "" : outcome.error().describe().c_str());
+    QVERIFY_OK(outcome);
     QVERIFY2(outcome->granted, "denied although preempting the low-priority node frees enough");
     QCOMPARE(outcome->grant->footprint, kHighActive);
     QCOMPARE(outcome->grant->preempted, std::vector<std::string>{low_.toStdString()});
@@ -359,7 +317,7 @@ void TestQemuCore::releaseRestoresThePreemptedNodeFromItsSave() {
     markEvents();
     const qsizetype mark = fixture_.serialMark(low_);
     const Status released = core_->release(high_.toStdString()).result();
-    QVERIFY2(released, released ? "" : released.error().describe().c_str());
+    QVERIFY_OK(released);
 
     const LibvirtView high = lookAt(domain(high_));
     QVERIFY2(memoryIs(high, 256), qPrintable(describe(high)));
@@ -392,14 +350,14 @@ void TestQemuCore::fencingPowerCyclesAndResetsOnlyThatDomain() {
     markEvents();
 
     auto off = core_->power(high_.toStdString(), PowerAction::off).result();
-    QVERIFY2(off, off ? "" : off.error().describe().c_str());
+    QVERIFY_OK(off);
     QCOMPARE(*off, PowerState::off);
     QCOMPARE(lookAt(domain(high_)).state, int{VIR_DOMAIN_SHUTOFF});
     QCOMPARE(node(high_)->state, db::NodeState::Fenced);
 
     qsizetype mark = fixture_.serialMark(high_);
     auto on = core_->power(high_.toStdString(), PowerAction::on).result();
-    QVERIFY2(on, on ? "" : on.error().describe().c_str());
+    QVERIFY_OK(on);
     QCOMPARE(*on, PowerState::on);
     const LibvirtView started = lookAt(domain(high_));
     QCOMPARE(started.state, int{VIR_DOMAIN_RUNNING});
@@ -419,7 +377,7 @@ void TestQemuCore::fencingPowerCyclesAndResetsOnlyThatDomain() {
 
     mark = fixture_.serialMark(high_);
     auto reboot = core_->power(high_.toStdString(), PowerAction::reboot).result();
-    QVERIFY2(reboot, reboot ? "" : reboot.error().describe().c_str());
+    QVERIFY_OK(reboot);
     QCOMPARE(*reboot, PowerState::on);
     auto rebooted = fixture_.waitForStatus(
         high_, [](const GuestStatus& s) { return s.seq <= 2; },
@@ -474,7 +432,7 @@ void TestQemuCore::aDomainUndefinedBehindTheCoresBackIsMissingAndNotRedefined() 
              qPrintable(libvirtMessage()));
     QVERIFY(waitForState(high_, db::NodeState::Missing, kChangeTimeout));
     const Status reconciled = core_->reconcile().result();
-    QVERIFY2(reconciled, reconciled ? "" : reconciled.error().describe().c_str());
+    QVERIFY_OK(reconciled);
 
     QCOMPARE(node(high_)->state, db::NodeState::Missing);
     QVERIFY(hasKind(events(), "node.missing", high_.toStdString()));
@@ -494,17 +452,9 @@ void TestQemuCore::aDomainUndefinedBehindTheCoresBackIsMissingAndNotRedefined() 
 void TestQemuCore::cleanupTestCase() {
     core_.reset();
     const Status stopped = fixture_.stop();
-    QVERIFY2(stopped.ok(), stopped.ok() ? "" : stopped.error().describe().c_str());
+    QVERIFY_OK(stopped);
 }
 
-// libvirt's event loop (run by the core's LibvirtHypervisor) needs GLib's default main
-// context, which Qt's GLib dispatcher would keep for the main thread.
-int main(int argc, char** argv) {
-    qputenv("QT_NO_GLIB", "1");
-    QCoreApplication app(argc, argv);
-    TestQemuCore test;
-    QTEST_SET_MAIN_SOURCE_PATH
-    return QTest::qExec(&test, argc, argv);
-}
+QTEST_MAIN_WITHOUT_GLIB(TestQemuCore)
 
 #include "test_qemu_core.moc"

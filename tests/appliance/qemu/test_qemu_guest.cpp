@@ -12,7 +12,10 @@
 #include <thread>
 #include <vector>
 
+#include "tests/appliance/qemu/libvirt_readings.h"
 #include "tests/appliance/qemu/qemu_appliance.h"
+#include "tests/support/libvirt_test_main.h"
+#include "tests/support/result_checks.h"
 
 using namespace understudy::core::testing;
 using Clock = std::chrono::steady_clock;
@@ -30,11 +33,6 @@ constexpr milliseconds kChangeTimeout{30000};
 
 qint64 elapsedMs(Clock::time_point from, Clock::time_point to) {
     return std::chrono::duration_cast<milliseconds>(to - from).count();
-}
-
-QString libvirtMessage() {
-    const char* message = virGetLastErrorMessage();
-    return message != nullptr ? QString::fromUtf8(message) : QStringLiteral("unknown error");
 }
 
 struct LifecycleEvent {
@@ -90,32 +88,6 @@ private:
     std::mutex mutex_;
     std::vector<LifecycleEvent> events_;
 };
-
-// The live scheduler parameter `field` (global_quota, global_period, …) as a signed number.
-std::optional<qint64> schedulerParameter(virDomainPtr domain, const char* field) {
-    int count = 0;
-    char* type = virDomainGetSchedulerType(domain, &count);
-    if (type == nullptr || count <= 0) {
-        free(type);  // NOLINT(cppcoreguidelines-no-malloc): libvirt allocates with malloc
-        return std::nullopt;
-    }
-    free(type);  // NOLINT(cppcoreguidelines-no-malloc)
-    std::vector<virTypedParameter> parameters(static_cast<std::size_t>(count));
-    if (virDomainGetSchedulerParametersFlags(domain, parameters.data(), &count,
-                                             VIR_DOMAIN_AFFECT_LIVE) != 0) {
-        return std::nullopt;
-    }
-    std::optional<qint64> result;
-    long long signed_value = 0;
-    unsigned long long unsigned_value = 0;
-    if (virTypedParamsGetLLong(parameters.data(), count, field, &signed_value) == 1) {
-        result = signed_value;
-    } else if (virTypedParamsGetULLong(parameters.data(), count, field, &unsigned_value) == 1) {
-        result = static_cast<qint64>(unsigned_value);
-    }
-    virTypedParamsClear(parameters.data(), count);
-    return result;
-}
 
 bool setGlobalQuota(virDomainPtr domain, qint64 quota_us) {
     virTypedParameterPtr parameters = nullptr;
@@ -207,7 +179,7 @@ private:
 void TestQemuGuest::initTestCase() {
     const auto started = Clock::now();
     const understudy::Status ready = fixture_.start();
-    QVERIFY2(ready.ok(), ready.ok() ? "" : ready.error().describe().c_str());
+    QVERIFY_OK(ready);
     qInfo("fixture ready in %lld ms (daemons started here: %s)",
           static_cast<long long>(elapsedMs(started, Clock::now())),
           fixture_.startedDaemons() ? "yes" : "no, already running");
@@ -228,7 +200,7 @@ void TestQemuGuest::initTestCase() {
     spec.global_quota_us = kStandbyQuotaUs;
     spec.status_period_s = 0.25;  // finer timing of the balloon and boot figures
     auto defined = fixture_.defineGuest(spec);
-    QVERIFY2(defined.ok(), defined.ok() ? "" : defined.error().describe().c_str());
+    QVERIFY_OK(defined);
     name_ = *defined;
 }
 
@@ -267,7 +239,7 @@ void TestQemuGuest::coldBootReportsTheStandbyMemTotal() {
     auto standby = fixture_.waitForStatus(
         name_, [](const GuestStatus& s) { return s.memtotal_kib <= qint64{kStandbyMib} * 1024; },
         QStringLiteral("MemTotal at most %1 MiB").arg(kStandbyMib), kChangeTimeout);
-    QVERIFY2(standby.ok(), standby.ok() ? "" : standby.error().message.c_str());
+    QVERIFY_OK(standby);
     QVERIFY(standby->memtotal_kib > 0);
     QCOMPARE(standby->online_cpus, 2);
 }
@@ -285,7 +257,7 @@ void TestQemuGuest::growingTheBalloonLiveRaisesTheGuestsMemTotal() {
     auto grown = fixture_.waitForStatus(
         name_, [grown_kib](const GuestStatus& s) { return s.memtotal_kib >= grown_kib; },
         QStringLiteral("MemTotal of at least %1 KiB").arg(grown_kib), kChangeTimeout, mark);
-    QVERIFY2(grown.ok(), grown.ok() ? "" : grown.error().message.c_str());
+    QVERIFY_OK(grown);
     qInfo(
         "balloon %llu -> %llu MiB: call returned after %lld ms; guest MemTotal %lld -> %lld KiB "
         "seen after %lld ms",
@@ -315,7 +287,7 @@ void TestQemuGuest::shrinkingTheBalloonLiveLowersTheGuestsMemTotal() {
     auto shrunk = fixture_.waitForStatus(
         name_, [](const GuestStatus& s) { return s.memtotal_kib <= qint64{kStandbyMib} * 1024; },
         QStringLiteral("MemTotal at most %1 MiB").arg(kStandbyMib), kChangeTimeout, mark);
-    QVERIFY2(shrunk.ok(), shrunk.ok() ? "" : shrunk.error().message.c_str());
+    QVERIFY_OK(shrunk);
     qInfo("balloon %llu -> %llu MiB: guest MemTotal %lld KiB seen after %lld ms",
           static_cast<unsigned long long>(kActiveMib), static_cast<unsigned long long>(kStandbyMib),
           static_cast<long long>(shrunk->memtotal_kib),
@@ -325,16 +297,16 @@ void TestQemuGuest::shrinkingTheBalloonLiveLowersTheGuestsMemTotal() {
 }
 
 void TestQemuGuest::globalQuotaCapsTheGuestAtItsStandbyVcpus() {
-    QCOMPARE(schedulerParameter(domain(), VIR_DOMAIN_SCHEDULER_GLOBAL_PERIOD), kPeriodUs);
-    QCOMPARE(schedulerParameter(domain(), VIR_DOMAIN_SCHEDULER_GLOBAL_QUOTA), kStandbyQuotaUs);
+    QCOMPARE(liveSchedulerParameter(domain(), VIR_DOMAIN_SCHEDULER_GLOBAL_PERIOD), kPeriodUs);
+    QCOMPARE(liveSchedulerParameter(domain(), VIR_DOMAIN_SCHEDULER_GLOBAL_QUOTA), kStandbyQuotaUs);
     auto cgroup = fixture_.cgroupCpuQuota(name_);
-    QVERIFY2(cgroup.ok(), cgroup.ok() ? "" : cgroup.error().message.c_str());
+    QVERIFY_OK(cgroup);
     QCOMPARE(*cgroup, kStandbyQuotaUs);
     // The cap is a quota, not fewer vCPUs: both stay online in the guest.
     auto status = fixture_.waitForStatus(
         name_, [](const GuestStatus&) { return true; }, QStringLiteral("a status line"),
         kChangeTimeout, fixture_.serialMark(name_));
-    QVERIFY2(status.ok(), status.ok() ? "" : status.error().message.c_str());
+    QVERIFY_OK(status);
     QCOMPARE(status->online_cpus, 2);
 }
 
@@ -353,9 +325,9 @@ void TestQemuGuest::liveQuotaReachesTheCgroup() {
              qPrintable("virDomainSetSchedulerParametersFlags failed: " + libvirtMessage()));
     qInfo("global_quota %lld set in %lld ms", static_cast<long long>(quota),
           static_cast<long long>(elapsedMs(asked, Clock::now())));
-    QCOMPARE(schedulerParameter(domain(), VIR_DOMAIN_SCHEDULER_GLOBAL_QUOTA), quota);
+    QCOMPARE(liveSchedulerParameter(domain(), VIR_DOMAIN_SCHEDULER_GLOBAL_QUOTA), quota);
     auto cgroup = fixture_.cgroupCpuQuota(name_);
-    QVERIFY2(cgroup.ok(), cgroup.ok() ? "" : cgroup.error().message.c_str());
+    QVERIFY_OK(cgroup);
     QCOMPARE(*cgroup, quota);
 }
 
@@ -374,7 +346,7 @@ void TestQemuGuest::suspendAndResumeAreReportedAsEvents() {
     auto alive = fixture_.waitForStatus(
         name_, [](const GuestStatus&) { return true; },
         QStringLiteral("a status line after resuming"), kChangeTimeout, mark);
-    QVERIFY2(alive.ok(), alive.ok() ? "" : alive.error().message.c_str());
+    QVERIFY_OK(alive);
 }
 
 void TestQemuGuest::managedSaveThenStartRestoresTheRunningGuest() {
@@ -409,13 +381,13 @@ void TestQemuGuest::managedSaveThenStartRestoresTheRunningGuest() {
         name_, [last_seq](const GuestStatus& s) { return s.seq > last_seq; },
         QStringLiteral("a status line continuing after seq %1").arg(last_seq), kChangeTimeout,
         mark);
-    QVERIFY2(resumed.ok(), resumed.ok() ? "" : resumed.error().message.c_str());
+    QVERIFY_OK(resumed);
     qInfo("managed save %lld ms, restore %lld ms, first status line after restore %lld ms (%s)",
           static_cast<long long>(elapsedMs(save_started, saved)),
           static_cast<long long>(elapsedMs(restore_started, restored)),
           static_cast<long long>(elapsedMs(restore_started, resumed->seen)),
           qPrintable(resumed->line));
-    QCOMPARE(schedulerParameter(domain(), VIR_DOMAIN_SCHEDULER_GLOBAL_QUOTA), kStandbyQuotaUs);
+    QCOMPARE(liveSchedulerParameter(domain(), VIR_DOMAIN_SCHEDULER_GLOBAL_QUOTA), kStandbyQuotaUs);
 }
 
 void TestQemuGuest::resetRebootsTheGuest() {
@@ -429,7 +401,7 @@ void TestQemuGuest::resetRebootsTheGuest() {
         name_, [last_seq](const GuestStatus& s) { return s.seq < last_seq; },
         QStringLiteral("a fresh boot's status line (seq below %1)").arg(last_seq), kBootTimeout,
         mark);
-    QVERIFY2(rebooted.ok(), rebooted.ok() ? "" : rebooted.error().message.c_str());
+    QVERIFY_OK(rebooted);
     QCOMPARE(domainState(domain()), int{VIR_DOMAIN_RUNNING});
 }
 
@@ -452,11 +424,11 @@ void TestQemuGuest::destroyAndStartPowerCyclesTheGuestBackToStandby() {
     QVERIFY2(events_.waitFor(name_, VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_BOOTED,
                              since, kChangeTimeout),
              qPrintable("no STARTED/BOOTED event; seen: " + events_.describe()));
-    QCOMPARE(schedulerParameter(domain(), VIR_DOMAIN_SCHEDULER_GLOBAL_QUOTA), kStandbyQuotaUs);
+    QCOMPARE(liveSchedulerParameter(domain(), VIR_DOMAIN_SCHEDULER_GLOBAL_QUOTA), kStandbyQuotaUs);
     auto standby = fixture_.waitForStatus(
         name_, [](const GuestStatus& s) { return s.memtotal_kib <= qint64{kStandbyMib} * 1024; },
         QStringLiteral("MemTotal at most %1 MiB").arg(kStandbyMib), kChangeTimeout);
-    QVERIFY2(standby.ok(), standby.ok() ? "" : standby.error().message.c_str());
+    QVERIFY_OK(standby);
 }
 
 void TestQemuGuest::cleanupTestCase() {
@@ -465,7 +437,7 @@ void TestQemuGuest::cleanupTestCase() {
     }
     const auto started = Clock::now();
     const understudy::Status stopped = fixture_.stop();
-    QVERIFY2(stopped.ok(), stopped.ok() ? "" : stopped.error().describe().c_str());
+    QVERIFY_OK(stopped);
     qInfo("fixture cleaned up in %lld ms",
           static_cast<long long>(elapsedMs(started, Clock::now())));
     if (!name_.isEmpty()) {
@@ -475,13 +447,5 @@ void TestQemuGuest::cleanupTestCase() {
     }
 }
 
-// libvirt's event loop runs on a thread of the fixture, on GLib's default main context, which
-// Qt's GLib dispatcher would keep for the main thread.
-int main(int argc, char** argv) {
-    qputenv("QT_NO_GLIB", "1");
-    QCoreApplication app(argc, argv);
-    TestQemuGuest test;
-    QTEST_SET_MAIN_SOURCE_PATH
-    return QTest::qExec(&test, argc, argv);
-}
+QTEST_MAIN_WITHOUT_GLIB(TestQemuGuest)
 #include "test_qemu_guest.moc"
