@@ -85,8 +85,8 @@ bool UnderstudydProcess::waitUntilListening() {
     QElapsedTimer clock;
     clock.start();
     while (clock.elapsed() < kListenMs) {
-        // Returns after 0.1 s while it runs, reading its output meanwhile (a log file has no
-        // channel to wait on).
+        // Not waitForReadyRead: with a log file there is no channel to wait on, and it would
+        // return at once.
         process_.waitForFinished(100);
         if (output().contains("listening on")) {
             return true;
