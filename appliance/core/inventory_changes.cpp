@@ -72,41 +72,30 @@ struct ChangedSpec {
     std::vector<std::string> fields;
 };
 
+// Sets `field` to the change's value when the change has one, and names it in `fields`.
+template <typename T>
+void applyField(const std::optional<T>& value, T& field, const char* name,
+                std::vector<std::string>& fields) {
+    if (value) {
+        field = *value;
+        fields.emplace_back(name);
+    }
+}
+
 Result<ChangedSpec> changedSpec(const sizing::ClusterSpec& old_spec, const ClusterChange& change,
                                 const std::map<std::string, sizing::GroupSpec>& groups) {
     ChangedSpec made{old_spec, {}};
     sizing::ClusterSpec& spec = made.spec;
-    if (change.priority) {
-        spec.priority = *change.priority;
-        made.fields.emplace_back("priority");
+    applyField(change.priority, spec.priority, "priority", made.fields);
+    applyField(change.mtbf_hours, spec.mtbf_hours, "mtbf_hours", made.fields);
+    applyField(change.mttr_hours, spec.mttr_hours, "mttr_hours", made.fields);
+    applyField(change.group, spec.group, "group", made.fields);
+    if (change.group && !spec.group.empty() && groups.count(spec.group) == 0) {
+        return Error{errc::kInvalidField, "there is no group '" + spec.group + "'", "group"};
     }
-    if (change.mtbf_hours) {
-        spec.mtbf_hours = *change.mtbf_hours;
-        made.fields.emplace_back("mtbf_hours");
-    }
-    if (change.mttr_hours) {
-        spec.mttr_hours = *change.mttr_hours;
-        made.fields.emplace_back("mttr_hours");
-    }
-    if (change.group) {
-        spec.group = *change.group;
-        made.fields.emplace_back("group");
-        if (!spec.group.empty() && groups.count(spec.group) == 0) {
-            return Error{errc::kInvalidField, "there is no group '" + spec.group + "'", "group"};
-        }
-    }
-    if (change.standby) {
-        spec.standby = *change.standby;
-        made.fields.emplace_back("standby");
-    }
-    if (change.active) {
-        spec.active = *change.active;
-        made.fields.emplace_back("active");
-    }
-    if (change.memory_mode) {
-        spec.memory_mode = *change.memory_mode;
-        made.fields.emplace_back("memory_mode");
-    }
+    applyField(change.standby, spec.standby, "standby", made.fields);
+    applyField(change.active, spec.active, "active", made.fields);
+    applyField(change.memory_mode, spec.memory_mode, "memory_mode", made.fields);
     if (change.failure_model) {
         made.fields.emplace_back("failure_model");
     }
