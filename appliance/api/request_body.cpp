@@ -183,24 +183,38 @@ Status emptyObjectFromJson(const In& document) {
     return onlyKeys(document, "", {});
 }
 
-Result<core::GroupChange> groupChangeFromJson(const In& document) {
-    if (Status keys = onlyKeys(document, "", {"mtbf_hours", "mttr_hours"}); !keys) {
-        return keys.error();
-    }
-    core::GroupChange change;
+namespace {
+
+// A change's optional `mtbf_hours` (above 0) and `mttr_hours` (0 or more), as a group's and a
+// cluster's PATCH both take them.
+Status readFailureTimes(const In& document, std::optional<double>& mtbf_hours,
+                        std::optional<double>& mttr_hours) {
     if (document.contains("mtbf_hours")) {
         auto value = realNumber(document["mtbf_hours"], "mtbf_hours", 0, true);
         if (!value) {
             return value.error();
         }
-        change.mtbf_hours = *value;
+        mtbf_hours = *value;
     }
     if (document.contains("mttr_hours")) {
         auto value = realNumber(document["mttr_hours"], "mttr_hours", 0, false);
         if (!value) {
             return value.error();
         }
-        change.mttr_hours = *value;
+        mttr_hours = *value;
+    }
+    return Done{};
+}
+
+}  // namespace
+
+Result<core::GroupChange> groupChangeFromJson(const In& document) {
+    if (Status keys = onlyKeys(document, "", {"mtbf_hours", "mttr_hours"}); !keys) {
+        return keys.error();
+    }
+    core::GroupChange change;
+    if (Status times = readFailureTimes(document, change.mtbf_hours, change.mttr_hours); !times) {
+        return times.error();
     }
     return change;
 }
@@ -279,19 +293,8 @@ Result<core::ClusterChange> clusterChangeFromJson(const In& document) {
         }
         change.priority = static_cast<int>(*value);
     }
-    if (document.contains("mtbf_hours")) {
-        auto value = realNumber(document["mtbf_hours"], "mtbf_hours", 0, true);
-        if (!value) {
-            return value.error();
-        }
-        change.mtbf_hours = *value;
-    }
-    if (document.contains("mttr_hours")) {
-        auto value = realNumber(document["mttr_hours"], "mttr_hours", 0, false);
-        if (!value) {
-            return value.error();
-        }
-        change.mttr_hours = *value;
+    if (Status times = readFailureTimes(document, change.mtbf_hours, change.mttr_hours); !times) {
+        return times.error();
     }
     if (document.contains("group")) {
         if (document["group"].is_null()) {
