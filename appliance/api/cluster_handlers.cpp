@@ -30,6 +30,13 @@ std::map<std::string, std::vector<std::string>> membersByGroup(
     return made;
 }
 
+// Under admission = warn, an accepted change's answer carries what broke the target.
+void withWarnings(Json& made, const std::vector<std::string>& warnings) {
+    if (!warnings.empty()) {
+        made["warnings"] = warnings;
+    }
+}
+
 }  // namespace
 
 HttpResponse ApiService::groups(const HttpRequest& request) {
@@ -91,9 +98,7 @@ void ApiService::createGroup(const HttpRequest& request, const Responder& respon
                 return refusalAnswer(outcome->admissions, "creating group '" + spec.name + "'");
             }
             Json made = groupJson(spec, {});
-            if (!outcome->warnings.empty()) {
-                made["warnings"] = outcome->warnings;
-            }
+            withWarnings(made, outcome->warnings);
             return jsonAnswer(201, made);
         });
 }
@@ -120,9 +125,7 @@ void ApiService::changeGroup(const HttpRequest& request, const Responder& respon
                  for (const sizing::GroupSpec& group : *groups) {
                      if (group.name == name) {
                          Json made = groupJson(group, membersByGroup(*clusters)[name]);
-                         if (!outcome->warnings.empty()) {
-                             made["warnings"] = outcome->warnings;
-                         }
+                         withWarnings(made, outcome->warnings);
                          return jsonAnswer(200, made);
                      }
                  }
@@ -221,9 +224,7 @@ void ApiService::registerClusters(const HttpRequest& request, const Responder& r
             } else if (!list.empty()) {
                 made = list[0];
             }
-            if (!all_warnings.empty()) {
-                made["warnings"] = all_warnings;
-            }
+            withWarnings(made, all_warnings);
             return jsonAnswer(201, made);
         });
 }
@@ -260,9 +261,7 @@ void ApiService::changeCluster(const HttpRequest& request, const Responder& resp
                      return errorAnswer(error);
                  }
                  Json made = clusterJson(*found);
-                 if (!outcome->warnings.empty()) {
-                     made["warnings"] = outcome->warnings;
-                 }
+                 withWarnings(made, outcome->warnings);
                  return jsonAnswer(200, made);
              });
 }
