@@ -1,0 +1,215 @@
+#include "tests/cluster/cluster_lab.h"
+
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QXmlStreamReader>
+#include <cerrno>
+#include <cstring>
+
+namespace understudy::tests {
+namespace {
+
+QString labScript() { return sourcePath(QStringLiteral("tests/cluster/lab/lab")); }
+
+QProcessEnvironment labEnvironment() {
+    QProcessEnvironment env;
+    env.insert(QStringLiteral("PATH"), QStringLiteral("/usr/sbin:/usr/bin:/sbin:/bin"));
+    return env;
+}
+
+bool copyExecutable(const QString& from, const QString& to) {
+    QFile::remove(to);
+    return QFile::copy(from, to) &&
+           QFile::setPermissions(to, QFile::permissions(to) | QFile::ExeOwner | QFile::ExeGroup |
+                                         QFile::ExeOther | QFile::ReadOther);
+}
+
+}  // namespace
+
+bool enterPrivateNetwork(QString* why) {
+    if (unshare(CLONE_NEWNET) != 0) {
+        *why = QStringLiteral("unshare(CLONE_NEWNET): %1").arg(QString::fromLocal8Bit(strerror(errno)));
+        return false;
+    }
+    // A new namespace's loopback is down; the tests talk to understudyd over it.
+    const int socket_fd = socket(AF_INET, SOCK_DGRAM, 0);
+    ifreq loopback{};
+    std::strncpy(loopback.ifr_name, "lo", IFNAMSIZ - 1);
+    const bool up = socket_fd >= 0 && ioctl(socket_fd, SIOCGIFFLAGS, &loopback) == 0 &&
+                    (loopback.ifr_flags |= IFF_UP, ioctl(socket_fd, SIOCSIFFLAGS, &loopback) == 0);
+    if (!up) {
+        *why = QStringLiteral("cannot bring the loopback up: %1").arg(QString::fromLocal8Bit(strerror(errno)));
+    }
+    if (socket_fd >= 0) {
+        close(socket_fd);
+    }
+    return up;
+}
+
+ClusterLab::ClusterLab(const QString& dir) : dir_(dir) {
+    if (QDir(dir_).exists()) {
+        lab({QStringLiteral("down"), dir_});
+        QDir(dir_).removeRecursively();
+    }
+    QDir().mkpath(dir_);
+}
+
+ClusterLab::~ClusterLab() { down(); }
+
+QString ClusterLab::powerHookCommand() const {
+    return labScript() + QStringLiteral(" power-hook ") + dir_;
+}
+
+Run ClusterLab::lab(const QStringList& arguments, int limit_ms) const {
+    return runProgram(labScript(), arguments, labEnvironment(), {}, limit_ms);
+}
+
+// The agents every node gets: the OCF agents under ocf/understudy, the programs in sbin.
+bool ClusterLab::prepareAgents() {
+    const QString agents = dir_ + QStringLiteral("/agents");
+    const QString ocf = agents + QStringLiteral("/ocf/understudy");
+    const QString sbin = agents + QStringLiteral("/sbin");
+    if (!QDir().mkpath(ocf) || !QDir().mkpath(sbin)) {
+        return false;
+    }
+    const QString built_ocf = QStringLiteral(UNDERSTUDY_OCF_ROOT "/resource.d/understudy/");
+    return copyExecutable(built_ocf + QStringLiteral("takeover"), ocf + QStringLiteral("/takeover")) &&
+           copyExecutable(built_ocf + QStringLiteral("readiness"),
+                          ocf + QStringLiteral("/readiness")) &&
+           copyExecutable(QStringLiteral(UNDERSTUDYCTL), sbin + QStringLiteral("/understudyctl")) &&
+           copyExecutable(QStringLiteral(FENCE_UNDERSTUDY),
+                          sbin + QStringLiteral("/fence_understudy"));
+}
+
+bool ClusterLab::up(const QStringList& nodes, QString* why) {
+    if (!prepareAgents()) {
+        *why = QStringLiteral("cannot copy the agents into %1/agents").arg(dir_);
+        return false;
+    }
+    up_ = true;
+    const Run run = lab(QStringList{QStringLiteral("up"), dir_, dir_ + QStringLiteral("/agents")} +
+                            nodes,
+                        90000);
+    if (run.exit_code != 0) {
+        *why = run.describe();
+        return false;
+    }
+    return true;
+}
+
+bool ClusterLab::start(const QString& node) {
+    return lab({QStringLiteral("start"), dir_, node}).exit_code == 0;
+}
+bool ClusterLab::stop(const QString& node) {
+    return lab({QStringLiteral("stop"), dir_, node}, 60000).exit_code == 0;
+}
+bool ClusterLab::kill(const QString& node) {
+    return lab({QStringLiteral("kill"), dir_, node}).exit_code == 0;
+}
+bool ClusterLab::killCorosync(const QString& node) {
+    return lab({QStringLiteral("kill-corosync"), dir_, node}).exit_code == 0;
+}
+bool ClusterLab::running(const QString& node) {
+    return lab({QStringLiteral("running"), dir_, node}).exit_code == 0;
+}
+
+void ClusterLab::down() {
+    if (up_) {
+        lab({QStringLiteral("down"), dir_});
+        up_ = false;
+    }
+}
+
+Run ClusterLab::exec(const QString& node, const QStringList& command, int limit_ms) const {
+    return lab(QStringList{QStringLiteral("exec"), dir_, node} + command, limit_ms);
+}
+
+// In one replacement of the configuration, so that the cluster never places a resource
+// without its constraints.
+Run ClusterLab::configure(const QString& node, const QString& resources_xml,
+                          const QString& constraints_xml) const {
+    QString kept;
+    for (const QString& scope : {QStringLiteral("crm_config"), QStringLiteral("nodes")}) {
+        const Run query = exec(node, {QStringLiteral("cibadmin"), QStringLiteral("--query"),
+                                      QStringLiteral("--scope"), scope});
+        if (query.exit_code != 0) {
+            return query;
+        }
+        kept += query.out;
+    }
+    return exec(node, {QStringLiteral("cibadmin"), QStringLiteral("--replace"),
+                       QStringLiteral("--scope"), QStringLiteral("configuration"),
+                       QStringLiteral("--xml-text"),
+                       QStringLiteral("<configuration>%1%2%3</configuration>")
+                           .arg(kept, resources_xml, constraints_xml)});
+}
+
+QString ClusterLab::status(const QString& node) const {
+    const Run run = exec(node, {QStringLiteral("crm_mon"), QStringLiteral("--one-shot"),
+                                QStringLiteral("--output-as=xml")});
+    return run.exit_code == 0 ? run.out : QString();
+}
+
+QString ClusterLab::report(const QString& node) const {
+    const Run run = exec(node, {QStringLiteral("crm_mon"), QStringLiteral("--one-shot"),
+                                QStringLiteral("--inactive"), QStringLiteral("--failcounts"),
+                                QStringLiteral("--show-detail")});
+    qWarning("the cluster as %s sees it:\n%s", qPrintable(node), qPrintable(run.out + run.err));
+    return QStringLiteral("see the cluster as %1 sees it above; the nodes' logs are in %2/nodes")
+        .arg(node, dir_);
+}
+
+std::optional<ResourceView> ClusterLab::resource(const QString& node,
+                                                 const QString& resource) const {
+    const QString xml = status(node);
+    if (xml.isEmpty()) {
+        return std::nullopt;
+    }
+    QXmlStreamReader reader(xml);
+    ResourceView view;
+    bool inside = false;
+    while (!reader.atEnd()) {
+        reader.readNext();
+        if (reader.isStartElement() && reader.name() == QLatin1String("resource") &&
+            reader.attributes().value(QLatin1String("id")) == resource) {
+            inside = true;
+            view.role = reader.attributes().value(QLatin1String("role")).toString();
+            view.failed = reader.attributes().value(QLatin1String("failed")) == QLatin1String("true");
+        } else if (inside && reader.isStartElement() && reader.name() == QLatin1String("node")) {
+            view.node = reader.attributes().value(QLatin1String("name")).toString();
+        } else if (inside && reader.isEndElement() && reader.name() == QLatin1String("resource")) {
+            return view;
+        }
+    }
+    return reader.hasError() ? std::nullopt : std::optional<ResourceView>(view);
+}
+
+QString ClusterLab::attribute(const QString& node, const QString& target,
+                              const QString& name) const {
+    const Run run = exec(node, {QStringLiteral("crm_attribute"), QStringLiteral("--node"), target,
+                                QStringLiteral("--name"), name, QStringLiteral("--lifetime"),
+                                QStringLiteral("reboot"), QStringLiteral("--query"),
+                                QStringLiteral("--quiet")});
+    return run.exit_code == 0 ? run.out.trimmed() : QString();
+}
+
+bool ClusterLab::waitFor(const std::function<bool()>& condition, int limit_ms) {
+    QElapsedTimer timer;
+    timer.start();
+    while (!condition()) {
+        if (timer.elapsed() > limit_ms) {
+            return false;
+        }
+        QTest::qWait(100);
+    }
+    return true;
+}
+
+}  // namespace understudy::tests

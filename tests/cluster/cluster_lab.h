@@ -1,0 +1,102 @@
+// The live-cluster lab from C++: a cluster of namespaces running Debian's corosync and
+// Pacemaker (tests/cluster/lab/lab does the work), the build tree's agents installed in every
+// node, the cluster's own tools run inside a node, and everything torn down by PID when the
+// lab goes out of scope (and by the lab_sweep test after a crash).
+#pragma once
+
+#include <QString>
+#include <QStringList>
+#include <functional>
+#include <optional>
+
+#include "tests/agents/agent_fixture.h"
+
+namespace understudy::tests {
+
+// Gives this process (and every process it starts afterwards) a network namespace of its own,
+// where the lab puts its bridge: nothing the lab does touches the host's network. Call it first
+// in main(), before any thread exists. False with `why` when it cannot (not root).
+bool enterPrivateNetwork(QString* why);
+
+// The lab's tests' main(): a private network first, then QtTest.
+#define UNDERSTUDY_CLUSTER_TEST_MAIN(TestObject)                                 \
+    int main(int argc, char** argv) {                                            \
+        QString why;                                                             \
+        if (!understudy::tests::enterPrivateNetwork(&why)) {                     \
+            qCritical("the cluster lab needs root: %s", qPrintable(why));        \
+            return 1;                                                            \
+        }                                                                        \
+        QCoreApplication application(argc, argv);                                \
+        TestObject test;                                                         \
+        QTEST_SET_MAIN_SOURCE_PATH                                               \
+        return QTest::qExec(&test, argc, argv);                                  \
+    }
+
+// QVERIFY for the live cluster: on failure, the cluster as `node` sees it goes to the log (only
+// then: crm_mon takes a while).
+#define LAB_VERIFY(condition, lab, node)                                                       \
+    do {                                                                                       \
+        if (!(condition)) {                                                                    \
+            QFAIL(qPrintable(QStringLiteral("'%1' is false; %2").arg(QStringLiteral(#condition), \
+                                                                       (lab).report(node)))); \
+        }                                                                                      \
+    } while (false)
+
+// A resource as crm_mon shows it: where it runs ("" when stopped) and its role.
+struct ResourceView {
+    QString node;
+    QString role;
+    bool failed = false;
+};
+
+class ClusterLab {
+public:
+    // The lab's folder: cleared (after stopping whatever an earlier run left there) and made.
+    explicit ClusterLab(const QString& dir);
+    ~ClusterLab();
+    ClusterLab(const ClusterLab&) = delete;
+    ClusterLab& operator=(const ClusterLab&) = delete;
+
+    // The address understudyd listens on inside the lab (the bridge's).
+    static QString serviceAddress() { return QStringLiteral("10.99.0.1"); }
+    QString dir() const { return dir_; }
+    // A hook command for understudyd: fence.off/on/reboot of a node the lab runs powers that
+    // node's namespace off, on or over, as fencing the passive node's VM would.
+    QString powerHookCommand() const;
+
+    // Starts the nodes as one cluster and waits until all are online (false: `why` has the
+    // lab's message).
+    bool up(const QStringList& nodes, QString* why);
+    bool start(const QString& node);
+    bool stop(const QString& node);
+    bool kill(const QString& node);
+    bool killCorosync(const QString& node);
+    bool running(const QString& node);
+    void down();
+
+    // A command run inside `node`'s namespaces.
+    Run exec(const QString& node, const QStringList& command, int limit_ms = kHangMs) const;
+    // cibadmin --replace of the configuration's resources and constraints.
+    Run configure(const QString& node, const QString& resources_xml,
+                  const QString& constraints_xml) const;
+    // crm_mon's XML, as `node` sees the cluster.
+    QString status(const QString& node) const;
+    // crm_mon's full text as `node` sees the cluster (inactive resources, fail counts, failed
+    // actions), written to the test's log; returns a pointer to it for a failure message.
+    QString report(const QString& node) const;
+    // Where `resource` runs as `node` sees it (nullopt when crm_mon could not be read).
+    std::optional<ResourceView> resource(const QString& node, const QString& resource) const;
+    // A transient node attribute of `target` as `node` reads it from the live CIB ("" unset).
+    QString attribute(const QString& node, const QString& target, const QString& name) const;
+    // Polls `condition` every 100 ms for at most `limit_ms`.
+    static bool waitFor(const std::function<bool()>& condition, int limit_ms);
+
+private:
+    Run lab(const QStringList& arguments, int limit_ms = kHangMs) const;
+    bool prepareAgents();
+
+    QString dir_;
+    bool up_ = false;
+};
+
+}  // namespace understudy::tests

@@ -1,0 +1,234 @@
+// The physical/virtual scenario end to end in a live two-node Pacemaker cluster: cluster erp of
+// the physical active erp-phys and the passive erp-passive (its VM on a test-driver appliance
+// run by a real understudyd; a lab namespace stands in for the guest). Everything is asserted
+// through the cluster's own tools (crm_mon, crm_attribute, stonith_admin) and the service's
+// events. The slots run in order, each from where the one before left the cluster.
+#include <QElapsedTimer>
+
+#include "tests/cluster/cluster_lab.h"
+#include "tests/cluster/erp_cluster.h"
+#include "tests/cluster/lab_service.h"
+
+using namespace understudy::tests;
+
+namespace {
+
+constexpr int kSettleMs = 60000;
+
+const QByteArray kFleet = R"({"clusters": [
+  {"name": "erp", "priority": 900, "mtbf_hours": 8760, "mttr_hours": 24,
+   "standby": {"vcpus": 1, "memory_mib": 1024}, "active": {"vcpus": 4, "memory_mib": 8192}},
+  {"name": "hog", "priority": 100, "mtbf_hours": 8760, "mttr_hours": 24,
+   "standby": {"vcpus": 1, "memory_mib": 1024}, "active": {"vcpus": 4, "memory_mib": 8192}}
+]})";
+
+const QString kPhys = QStringLiteral("erp-phys");
+const QString kPassive = QStringLiteral("erp-passive");
+
+}  // namespace
+
+class TestClusterFailover : public QObject {
+    Q_OBJECT
+
+public:
+    TestClusterFailover()
+        : lab_(QStringLiteral(UNDERSTUDY_CLUSTER_LAB_DIR "/failover")),
+          service_(lab_, ApplianceSize{16, 12288}) {}
+
+private slots:
+    void initTestCase();
+    void steadyState();
+    void readinessFollowsTheAppliance();
+    void failoverGrowsThePassive();
+    void rejoinKeepsTheGrant();
+    void failbackShrinksThePassive();
+    void fencingThePassiveTurnsOffItsDomainOnly();
+    void fencingWithAnotherClustersTokenIsRefused();
+    void fencingAnotherClustersNodeIsRefused();
+    void cleanupTestCase();
+
+private:
+    bool runsOn(const QString& observer, const QString& resource, const QString& node) {
+        const auto view = lab_.resource(observer, resource);
+        return view && view->node == node && view->role == QLatin1String("Started");
+    }
+    bool stopped(const QString& observer, const QString& resource) {
+        const auto view = lab_.resource(observer, resource);
+        return view && view->node.isEmpty();
+    }
+    Run fence(const QString& from, const QString& target) {
+        return lab_.exec(from, {QStringLiteral("stonith_admin"), QStringLiteral("--fence"), target,
+                                QStringLiteral("--timeout"), QStringLiteral("20")},
+                         60000);
+    }
+    void reconfigureFencePassive(const QString& parameter, const QString& value) {
+        const Run run = lab_.exec(
+            kPhys, {QStringLiteral("crm_resource"), QStringLiteral("--resource"),
+                    QStringLiteral("erp-fence-passive"), QStringLiteral("--set-parameter"),
+                    parameter, QStringLiteral("--parameter-value"), value});
+        LAB_VERIFY(run.exit_code == 0, qPrintable(run.describe()));
+    }
+
+    ClusterLab lab_;
+    LabService service_;
+    QString erp_token_;
+    QString hog_token_;
+    qint64 release_events_at_failover_ = 0;
+};
+
+void TestClusterFailover::initTestCase() {
+    QString why;
+    QVERIFY2(service_.start(kFleet, &why), qPrintable(why));
+    erp_token_ = service_.tokenFile(QStringLiteral("erp"));
+    hog_token_ = service_.tokenFile(QStringLiteral("hog"));
+    QVERIFY(!erp_token_.isEmpty() && !hog_token_.isEmpty());
+    QVERIFY2(lab_.up({kPhys, kPassive}, &why), qPrintable(why));
+
+    ErpClusterOptions options;
+    options.url = service_.url();
+    options.token_file = erp_token_;
+    options.sticky = true;
+    const Run configured = lab_.configure(kPhys, erpResources(options), erpConstraints(options));
+    QVERIFY2(configured.exit_code == 0, qPrintable(configured.describe()));
+    QVERIFY2(lab_.waitFor([&] { return runsOn(kPhys, QStringLiteral("erp-service"), kPhys); },
+                          kSettleMs), lab_, kPhys);
+}
+
+void TestClusterFailover::steadyState() {
+    QVERIFY(stopped(kPhys, QStringLiteral("erp-takeover")));
+    QCOMPARE(service_.state(kPassive), QStringLiteral("standby"));
+    QCOMPARE(service_.liveMemoryMib(kPassive), 1024);
+    LAB_VERIFY(lab_.waitFor(
+                 [&] { return lab_.attribute(kPhys, kPassive, QStringLiteral("understudy-ready")) ==
+                              QLatin1String("1"); },
+                 kSettleMs), lab_, kPhys);
+    // Nothing of the takeover ran: no takeover was asked for.
+    QCOMPARE(service_.events(QStringLiteral("erp"), QStringLiteral("takeover")).size(), 0);
+}
+
+// Another cluster's active node takes the memory erp's passive would need: the attribute in
+// the live CIB drops to 0, and comes back to 1 when it is released.
+void TestClusterFailover::readinessFollowsTheAppliance() {
+    const Run taken = service_.service().ctl(
+        hog_token_, {QStringLiteral("takeover"), QStringLiteral("hog-passive")});
+    LAB_VERIFY(taken.exit_code == 0, qPrintable(taken.describe()));
+    QVERIFY2(lab_.waitFor(
+                 [&] { return lab_.attribute(kPassive, kPassive, QStringLiteral("understudy-ready")) ==
+                              QLatin1String("0"); },
+                 20000),
+             "understudy-ready did not drop to 0 while hog-passive held the memory");
+    const Run released = service_.service().ctl(
+        hog_token_, {QStringLiteral("release"), QStringLiteral("hog-passive")});
+    QVERIFY2(released.exit_code == 0, qPrintable(released.describe()));
+    QVERIFY2(lab_.waitFor(
+                 [&] { return lab_.attribute(kPassive, kPassive, QStringLiteral("understudy-ready")) ==
+                              QLatin1String("1"); },
+                 20000),
+             "understudy-ready did not come back to 1 after the release");
+}
+
+void TestClusterFailover::failoverGrowsThePassive() {
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY(lab_.killCorosync(kPhys));
+    QVERIFY2(lab_.waitFor([&] { return runsOn(kPassive, QStringLiteral("erp-service"), kPassive); },
+                          kSettleMs), lab_, kPassive);
+    qInfo("kill of erp-phys's corosync -> application running on erp-passive: %lld ms",
+          static_cast<long long>(clock.elapsed()));
+    // Fenced by the lab's power switch (off: it stays down until it is repaired).
+    QVERIFY(!lab_.running(kPhys));
+    QVERIFY(runsOn(kPassive, QStringLiteral("erp-takeover"), kPassive));
+    QCOMPARE(service_.state(kPassive), QStringLiteral("active"));
+    QCOMPARE(service_.liveMemoryMib(kPassive), 8192);
+    const QJsonArray granted = service_.events(QStringLiteral("erp"), QStringLiteral("takeover.granted"));
+    QCOMPARE(granted.size(), 1);
+    release_events_at_failover_ = service_.events(QStringLiteral("erp"), QStringLiteral("release")).size();
+}
+
+// The old active comes back. Pacemaker probes the takeover there: it must say "not running"
+// (it never started on erp-phys), or Pacemaker sees it active on two nodes, stops it on both
+// and the grant is released under the running application.
+void TestClusterFailover::rejoinKeepsTheGrant() {
+    QVERIFY(lab_.start(kPhys));
+    LAB_VERIFY(lab_.waitFor(
+                 [&] {
+                     return lab_.status(kPassive).contains(
+                         QStringLiteral("<node name=\"erp-phys\" id=\"1\" online=\"true\""));
+                 },
+                 kSettleMs), lab_, kPassive);
+    // Long enough for the probes on erp-phys and a few monitors on erp-passive.
+    QTest::qWait(8000);
+    const auto takeover = lab_.resource(kPhys, QStringLiteral("erp-takeover"));
+    QVERIFY(takeover);
+    QCOMPARE(takeover->node, kPassive);
+    QVERIFY(!takeover->failed);
+    QVERIFY(runsOn(kPhys, QStringLiteral("erp-service"), kPassive));
+    QCOMPARE(service_.events(QStringLiteral("erp"), QStringLiteral("release")).size(),
+             release_events_at_failover_);
+    QCOMPARE(service_.state(kPassive), QStringLiteral("active"));
+}
+
+void TestClusterFailover::failbackShrinksThePassive() {
+    const Run moved = lab_.exec(kPhys, {QStringLiteral("crm_resource"), QStringLiteral("--move"),
+                                        QStringLiteral("--resource"), QStringLiteral("erp-app"),
+                                        QStringLiteral("--node"), kPhys});
+    LAB_VERIFY(moved.exit_code == 0, qPrintable(moved.describe()));
+    QVERIFY2(lab_.waitFor([&] { return runsOn(kPhys, QStringLiteral("erp-service"), kPhys); },
+                          kSettleMs), lab_, kPhys);
+    LAB_VERIFY(lab_.waitFor([&] { return stopped(kPhys, QStringLiteral("erp-takeover")); }, kSettleMs), lab_, kPhys);
+    const Run cleared = lab_.exec(kPhys, {QStringLiteral("crm_resource"), QStringLiteral("--clear"),
+                                          QStringLiteral("--resource"), QStringLiteral("erp-app")});
+    LAB_VERIFY(cleared.exit_code == 0, qPrintable(cleared.describe()));
+    QCOMPARE(service_.state(kPassive), QStringLiteral("standby"));
+    QCOMPARE(service_.liveMemoryMib(kPassive), 1024);
+    QCOMPARE(service_.events(QStringLiteral("erp"), QStringLiteral("release")).size(),
+             release_events_at_failover_ + 1);
+}
+
+void TestClusterFailover::fencingThePassiveTurnsOffItsDomainOnly() {
+    const Run fenced = fence(kPhys, kPassive);
+    QVERIFY2(fenced.exit_code == 0, qPrintable(fenced.describe()));
+    const QJsonArray reboots = service_.events(QStringLiteral("erp"), QStringLiteral("fence.reboot"));
+    QCOMPARE(reboots.size(), 1);
+    QCOMPARE(reboots.at(0).toObject().value(QStringLiteral("node")).toString(), kPassive);
+    // Only erp's domain: hog's passive node kept running.
+    QCOMPARE(service_.events(QStringLiteral("hog"), QStringLiteral("fence")).size(), 0);
+    QCOMPARE(service_.state(QStringLiteral("hog-passive")), QStringLiteral("standby"));
+    // The reboot brings the passive back; the application stayed on erp-phys throughout.
+    QVERIFY2(lab_.waitFor(
+                 [&] {
+                     return lab_.status(kPhys).contains(
+                         QStringLiteral("<node name=\"erp-passive\" id=\"2\" online=\"true\""));
+                 },
+                 kSettleMs), lab_, kPhys);
+    QVERIFY(runsOn(kPhys, QStringLiteral("erp-service"), kPhys));
+}
+
+void TestClusterFailover::fencingWithAnotherClustersTokenIsRefused() {
+    reconfigureFencePassive(QStringLiteral("token_file"), hog_token_);
+    const Run refused = fence(kPhys, kPassive);
+    reconfigureFencePassive(QStringLiteral("token_file"), erp_token_);
+    QVERIFY2(refused.exit_code != 0, qPrintable(refused.describe()));
+    const Run history = lab_.exec(kPhys, {QStringLiteral("stonith_admin"), QStringLiteral("--history"),
+                                          kPassive, QStringLiteral("--verbose")});
+    QVERIFY2(history.out.contains(QStringLiteral("failed")), qPrintable(history.describe()));
+    QCOMPARE(service_.events(QStringLiteral("erp"), QStringLiteral("fence.reboot")).size(), 1);
+}
+
+void TestClusterFailover::fencingAnotherClustersNodeIsRefused() {
+    reconfigureFencePassive(QStringLiteral("pcmk_host_map"), QStringLiteral("erp-passive:hog-passive"));
+    const Run refused = fence(kPhys, kPassive);
+    const Run removed = lab_.exec(
+        kPhys, {QStringLiteral("crm_resource"), QStringLiteral("--resource"),
+                QStringLiteral("erp-fence-passive"), QStringLiteral("--delete-parameter"),
+                QStringLiteral("pcmk_host_map")});
+    QVERIFY2(removed.exit_code == 0, qPrintable(removed.describe()));
+    QVERIFY2(refused.exit_code != 0, qPrintable(refused.describe()));
+    QCOMPARE(service_.events(QStringLiteral("hog"), QStringLiteral("fence")).size(), 0);
+    QCOMPARE(service_.state(QStringLiteral("hog-passive")), QStringLiteral("standby"));
+}
+
+void TestClusterFailover::cleanupTestCase() { lab_.down(); }
+
+UNDERSTUDY_CLUSTER_TEST_MAIN(TestClusterFailover)
+#include "test_cluster_failover.moc"
