@@ -16,7 +16,9 @@
 namespace understudy::tests {
 namespace {
 
-QString labScript() { return sourcePath(QStringLiteral("tests/cluster/lab/lab")); }
+QString labScript() {
+    return sourcePath(QStringLiteral("tests/cluster/lab/lab"));
+}
 
 QProcessEnvironment labEnvironment() {
     QProcessEnvironment env;
@@ -35,7 +37,8 @@ bool copyExecutable(const QString& from, const QString& to) {
 
 bool enterPrivateNetwork(QString* why) {
     if (unshare(CLONE_NEWNET) != 0) {
-        *why = QStringLiteral("unshare(CLONE_NEWNET): %1").arg(QString::fromLocal8Bit(strerror(errno)));
+        *why = QStringLiteral("unshare(CLONE_NEWNET): %1")
+                   .arg(QString::fromLocal8Bit(strerror(errno)));
         return false;
     }
     // A new namespace's loopback is down; the tests talk to understudyd over it.
@@ -45,7 +48,8 @@ bool enterPrivateNetwork(QString* why) {
     const bool up = socket_fd >= 0 && ioctl(socket_fd, SIOCGIFFLAGS, &loopback) == 0 &&
                     (loopback.ifr_flags |= IFF_UP, ioctl(socket_fd, SIOCSIFFLAGS, &loopback) == 0);
     if (!up) {
-        *why = QStringLiteral("cannot bring the loopback up: %1").arg(QString::fromLocal8Bit(strerror(errno)));
+        *why = QStringLiteral("cannot bring the loopback up: %1")
+                   .arg(QString::fromLocal8Bit(strerror(errno)));
     }
     if (socket_fd >= 0) {
         close(socket_fd);
@@ -61,7 +65,9 @@ ClusterLab::ClusterLab(const QString& dir) : dir_(dir) {
     QDir().mkpath(dir_);
 }
 
-ClusterLab::~ClusterLab() { down(); }
+ClusterLab::~ClusterLab() {
+    down();
+}
 
 QString ClusterLab::powerHookCommand() const {
     return labScript() + QStringLiteral(" power-hook ") + dir_;
@@ -80,7 +86,8 @@ bool ClusterLab::prepareAgents() {
         return false;
     }
     const QString built_ocf = QStringLiteral(UNDERSTUDY_OCF_ROOT "/resource.d/understudy/");
-    return copyExecutable(built_ocf + QStringLiteral("takeover"), ocf + QStringLiteral("/takeover")) &&
+    return copyExecutable(built_ocf + QStringLiteral("takeover"),
+                          ocf + QStringLiteral("/takeover")) &&
            copyExecutable(built_ocf + QStringLiteral("readiness"),
                           ocf + QStringLiteral("/readiness")) &&
            copyExecutable(QStringLiteral(UNDERSTUDYCTL), sbin + QStringLiteral("/understudyctl")) &&
@@ -94,9 +101,8 @@ bool ClusterLab::up(const QStringList& nodes, QString* why) {
         return false;
     }
     up_ = true;
-    const Run run = lab(QStringList{QStringLiteral("up"), dir_, dir_ + QStringLiteral("/agents")} +
-                            nodes,
-                        90000);
+    const Run run = lab(
+        QStringList{QStringLiteral("up"), dir_, dir_ + QStringLiteral("/agents")} + nodes, 90000);
     if (run.exit_code != 0) {
         *why = run.describe();
         return false;
@@ -144,11 +150,11 @@ Run ClusterLab::configure(const QString& node, const QString& resources_xml,
         }
         kept += query.out;
     }
-    return exec(node, {QStringLiteral("cibadmin"), QStringLiteral("--replace"),
-                       QStringLiteral("--scope"), QStringLiteral("configuration"),
-                       QStringLiteral("--xml-text"),
-                       QStringLiteral("<configuration>%1%2%3</configuration>")
-                           .arg(kept, resources_xml, constraints_xml)});
+    return exec(node,
+                {QStringLiteral("cibadmin"), QStringLiteral("--replace"), QStringLiteral("--scope"),
+                 QStringLiteral("configuration"), QStringLiteral("--xml-text"),
+                 QStringLiteral("<configuration>%1%2%3</configuration>")
+                     .arg(kept, resources_xml, constraints_xml)});
 }
 
 QString ClusterLab::status(const QString& node) const {
@@ -181,7 +187,8 @@ std::optional<ResourceView> ClusterLab::resource(const QString& node,
             reader.attributes().value(QLatin1String("id")) == resource) {
             inside = true;
             view.role = reader.attributes().value(QLatin1String("role")).toString();
-            view.failed = reader.attributes().value(QLatin1String("failed")) == QLatin1String("true");
+            view.failed =
+                reader.attributes().value(QLatin1String("failed")) == QLatin1String("true");
         } else if (inside && reader.isStartElement() && reader.name() == QLatin1String("node")) {
             view.node = reader.attributes().value(QLatin1String("name")).toString();
         } else if (inside && reader.isEndElement() && reader.name() == QLatin1String("resource")) {
@@ -193,10 +200,10 @@ std::optional<ResourceView> ClusterLab::resource(const QString& node,
 
 QString ClusterLab::attribute(const QString& node, const QString& target,
                               const QString& name) const {
-    const Run run = exec(node, {QStringLiteral("crm_attribute"), QStringLiteral("--node"), target,
-                                QStringLiteral("--name"), name, QStringLiteral("--lifetime"),
-                                QStringLiteral("reboot"), QStringLiteral("--query"),
-                                QStringLiteral("--quiet")});
+    const Run run = exec(
+        node, {QStringLiteral("crm_attribute"), QStringLiteral("--node"), target,
+               QStringLiteral("--name"), name, QStringLiteral("--lifetime"),
+               QStringLiteral("reboot"), QStringLiteral("--query"), QStringLiteral("--quiet")});
     return run.exit_code == 0 ? run.out.trimmed() : QString();
 }
 

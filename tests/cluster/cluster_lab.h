@@ -19,27 +19,27 @@ namespace understudy::tests {
 bool enterPrivateNetwork(QString* why);
 
 // The lab's tests' main(): a private network first, then QtTest.
-#define UNDERSTUDY_CLUSTER_TEST_MAIN(TestObject)                                 \
-    int main(int argc, char** argv) {                                            \
-        QString why;                                                             \
-        if (!understudy::tests::enterPrivateNetwork(&why)) {                     \
-            qCritical("the cluster lab needs root: %s", qPrintable(why));        \
-            return 1;                                                            \
-        }                                                                        \
-        QCoreApplication application(argc, argv);                                \
-        TestObject test;                                                         \
-        QTEST_SET_MAIN_SOURCE_PATH                                               \
-        return QTest::qExec(&test, argc, argv);                                  \
+#define UNDERSTUDY_CLUSTER_TEST_MAIN(TestObject)                          \
+    int main(int argc, char** argv) {                                     \
+        QString why;                                                      \
+        if (!understudy::tests::enterPrivateNetwork(&why)) {              \
+            qCritical("the cluster lab needs root: %s", qPrintable(why)); \
+            return 1;                                                     \
+        }                                                                 \
+        QCoreApplication application(argc, argv);                         \
+        TestObject test;                                                  \
+        QTEST_SET_MAIN_SOURCE_PATH                                        \
+        return QTest::qExec(&test, argc, argv);                           \
     }
 
 // QVERIFY for the live cluster: on failure, the cluster as `node` sees it goes to the log (only
 // then: crm_mon takes a while).
-#define LAB_VERIFY(condition, lab, node)                                                       \
-    do {                                                                                       \
-        if (!(condition)) {                                                                    \
-            QFAIL(qPrintable(QStringLiteral("'%1' is false; %2").arg(QStringLiteral(#condition), \
-                                                                       (lab).report(node)))); \
-        }                                                                                      \
+#define LAB_VERIFY(lab, node, ...)                                                         \
+    do {                                                                                   \
+        if (!(__VA_ARGS__)) {                                                              \
+            QFAIL(qPrintable(QStringLiteral("'%1' is false; %2")                           \
+                                 .arg(QStringLiteral(#__VA_ARGS__), (lab).report(node)))); \
+        }                                                                                  \
     } while (false)
 
 // A resource as crm_mon shows it: where it runs ("" when stopped) and its role.

@@ -23,7 +23,8 @@ struct ErpClusterOptions {
 };
 
 inline QString nvpair(const QString& owner, const QString& name, const QString& value) {
-    return QStringLiteral("<nvpair id=\"%1-%2\" name=\"%2\" value=\"%3\"/>").arg(owner, name, value);
+    return QStringLiteral("<nvpair id=\"%1-%2\" name=\"%2\" value=\"%3\"/>")
+        .arg(owner, name, value);
 }
 
 // The parameters ocf:understudy:takeover and readiness share, on the resource `owner`.
@@ -44,14 +45,13 @@ inline QString erpResources(const ErpClusterOptions& o) {
                     nvpair(c + QStringLiteral("-fence-phys"), QStringLiteral("pcmk_host_list"),
                            c + QStringLiteral("-phys")),
                     // Powered off until the test brings it back, as a node that needs repair.
-                    nvpair(c + QStringLiteral("-fence-phys"),
-                           QStringLiteral("pcmk_reboot_action"), QStringLiteral("off")));
+                    nvpair(c + QStringLiteral("-fence-phys"), QStringLiteral("pcmk_reboot_action"),
+                           QStringLiteral("off")));
     xml += QStringLiteral(
                "<primitive id=\"%1-fence-passive\" class=\"stonith\" type=\"fence_understudy\">"
                "<instance_attributes id=\"%1-fence-passive-ia\">%2%3%4</instance_attributes>"
                "</primitive>")
-               .arg(c,
-                    nvpair(c + QStringLiteral("-fence-passive"), QStringLiteral("url"), o.url),
+               .arg(c, nvpair(c + QStringLiteral("-fence-passive"), QStringLiteral("url"), o.url),
                     nvpair(c + QStringLiteral("-fence-passive"), QStringLiteral("token_file"),
                            o.token_file),
                     nvpair(c + QStringLiteral("-fence-passive"), QStringLiteral("pcmk_host_list"),

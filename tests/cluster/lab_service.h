@@ -57,7 +57,8 @@ public:
         }
         const QString fleet = dir_ + QStringLiteral("/fleet.json");
         writeFile(fleet, fleet_json);
-        const Run added = service_.admin({QStringLiteral("clusters"), QStringLiteral("add"), fleet});
+        const Run added =
+            service_.admin({QStringLiteral("clusters"), QStringLiteral("add"), fleet});
         if (added.exit_code != 0) {
             *why = added.describe();
             return false;
@@ -84,9 +85,9 @@ public:
     }
     // The service's events of `kind` (a kind or prefix) for `cluster`, oldest first.
     QJsonArray events(const QString& cluster, const QString& kind) const {
-        const Run run = admin({QStringLiteral("--json"), QStringLiteral("events"),
-                               QStringLiteral("--cluster"), cluster, QStringLiteral("--kind"),
-                               kind});
+        const Run run =
+            admin({QStringLiteral("--json"), QStringLiteral("events"), QStringLiteral("--cluster"),
+                   cluster, QStringLiteral("--kind"), kind});
         const QJsonDocument document = QJsonDocument::fromJson(run.out.toUtf8());
         return document.isArray() ? document.array()
                                   : document.object().value(QStringLiteral("events")).toArray();

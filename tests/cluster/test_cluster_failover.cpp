@@ -57,8 +57,9 @@ private:
         return view && view->node.isEmpty();
     }
     Run fence(const QString& from, const QString& target) {
-        return lab_.exec(from, {QStringLiteral("stonith_admin"), QStringLiteral("--fence"), target,
-                                QStringLiteral("--timeout"), QStringLiteral("20")},
+        return lab_.exec(from,
+                         {QStringLiteral("stonith_admin"), QStringLiteral("--fence"), target,
+                          QStringLiteral("--timeout"), QStringLiteral("20")},
                          60000);
     }
     void reconfigureFencePassive(const QString& parameter, const QString& value) {
@@ -66,7 +67,7 @@ private:
             kPhys, {QStringLiteral("crm_resource"), QStringLiteral("--resource"),
                     QStringLiteral("erp-fence-passive"), QStringLiteral("--set-parameter"),
                     parameter, QStringLiteral("--parameter-value"), value});
-        LAB_VERIFY(run.exit_code == 0, qPrintable(run.describe()));
+        QVERIFY2(run.exit_code == 0, qPrintable(run.describe()));
     }
 
     ClusterLab lab_;
@@ -90,18 +91,22 @@ void TestClusterFailover::initTestCase() {
     options.sticky = true;
     const Run configured = lab_.configure(kPhys, erpResources(options), erpConstraints(options));
     QVERIFY2(configured.exit_code == 0, qPrintable(configured.describe()));
-    QVERIFY2(lab_.waitFor([&] { return runsOn(kPhys, QStringLiteral("erp-service"), kPhys); },
-                          kSettleMs), lab_, kPhys);
+    LAB_VERIFY(lab_, kPhys,
+               lab_.waitFor([&] { return runsOn(kPhys, QStringLiteral("erp-service"), kPhys); },
+                            kSettleMs));
 }
 
 void TestClusterFailover::steadyState() {
     QVERIFY(stopped(kPhys, QStringLiteral("erp-takeover")));
     QCOMPARE(service_.state(kPassive), QStringLiteral("standby"));
     QCOMPARE(service_.liveMemoryMib(kPassive), 1024);
-    LAB_VERIFY(lab_.waitFor(
-                 [&] { return lab_.attribute(kPhys, kPassive, QStringLiteral("understudy-ready")) ==
-                              QLatin1String("1"); },
-                 kSettleMs), lab_, kPhys);
+    LAB_VERIFY(lab_, kPhys,
+               lab_.waitFor(
+                   [&] {
+                       return lab_.attribute(kPhys, kPassive, QStringLiteral("understudy-ready")) ==
+                              QLatin1String("1");
+                   },
+                   kSettleMs));
     // Nothing of the takeover ran: no takeover was asked for.
     QCOMPARE(service_.events(QStringLiteral("erp"), QStringLiteral("takeover")).size(), 0);
 }
@@ -111,28 +116,36 @@ void TestClusterFailover::steadyState() {
 void TestClusterFailover::readinessFollowsTheAppliance() {
     const Run taken = service_.service().ctl(
         hog_token_, {QStringLiteral("takeover"), QStringLiteral("hog-passive")});
-    LAB_VERIFY(taken.exit_code == 0, qPrintable(taken.describe()));
-    QVERIFY2(lab_.waitFor(
-                 [&] { return lab_.attribute(kPassive, kPassive, QStringLiteral("understudy-ready")) ==
-                              QLatin1String("0"); },
-                 20000),
-             "understudy-ready did not drop to 0 while hog-passive held the memory");
+    QVERIFY2(taken.exit_code == 0, qPrintable(taken.describe()));
+    LAB_VERIFY(lab_, kPassive,
+               lab_.waitFor(
+                   [&] {
+                       return lab_.attribute(kPassive, kPassive,
+                                             QStringLiteral("understudy-ready")) ==
+                              QLatin1String("0");
+                   },
+                   20000));
     const Run released = service_.service().ctl(
         hog_token_, {QStringLiteral("release"), QStringLiteral("hog-passive")});
     QVERIFY2(released.exit_code == 0, qPrintable(released.describe()));
-    QVERIFY2(lab_.waitFor(
-                 [&] { return lab_.attribute(kPassive, kPassive, QStringLiteral("understudy-ready")) ==
-                              QLatin1String("1"); },
-                 20000),
-             "understudy-ready did not come back to 1 after the release");
+    LAB_VERIFY(lab_, kPassive,
+               lab_.waitFor(
+                   [&] {
+                       return lab_.attribute(kPassive, kPassive,
+                                             QStringLiteral("understudy-ready")) ==
+                              QLatin1String("1");
+                   },
+                   20000));
 }
 
 void TestClusterFailover::failoverGrowsThePassive() {
     QElapsedTimer clock;
     clock.start();
     QVERIFY(lab_.killCorosync(kPhys));
-    QVERIFY2(lab_.waitFor([&] { return runsOn(kPassive, QStringLiteral("erp-service"), kPassive); },
-                          kSettleMs), lab_, kPassive);
+    LAB_VERIFY(
+        lab_, kPassive,
+        lab_.waitFor([&] { return runsOn(kPassive, QStringLiteral("erp-service"), kPassive); },
+                     kSettleMs));
     qInfo("kill of erp-phys's corosync -> application running on erp-passive: %lld ms",
           static_cast<long long>(clock.elapsed()));
     // Fenced by the lab's power switch (off: it stays down until it is repaired).
@@ -140,9 +153,11 @@ void TestClusterFailover::failoverGrowsThePassive() {
     QVERIFY(runsOn(kPassive, QStringLiteral("erp-takeover"), kPassive));
     QCOMPARE(service_.state(kPassive), QStringLiteral("active"));
     QCOMPARE(service_.liveMemoryMib(kPassive), 8192);
-    const QJsonArray granted = service_.events(QStringLiteral("erp"), QStringLiteral("takeover.granted"));
+    const QJsonArray granted =
+        service_.events(QStringLiteral("erp"), QStringLiteral("takeover.granted"));
     QCOMPARE(granted.size(), 1);
-    release_events_at_failover_ = service_.events(QStringLiteral("erp"), QStringLiteral("release")).size();
+    release_events_at_failover_ =
+        service_.events(QStringLiteral("erp"), QStringLiteral("release")).size();
 }
 
 // The old active comes back. Pacemaker probes the takeover there: it must say "not running"
@@ -150,12 +165,13 @@ void TestClusterFailover::failoverGrowsThePassive() {
 // and the grant is released under the running application.
 void TestClusterFailover::rejoinKeepsTheGrant() {
     QVERIFY(lab_.start(kPhys));
-    LAB_VERIFY(lab_.waitFor(
-                 [&] {
-                     return lab_.status(kPassive).contains(
-                         QStringLiteral("<node name=\"erp-phys\" id=\"1\" online=\"true\""));
-                 },
-                 kSettleMs), lab_, kPassive);
+    LAB_VERIFY(lab_, kPassive,
+               lab_.waitFor(
+                   [&] {
+                       return lab_.status(kPassive).contains(
+                           QStringLiteral("<node name=\"erp-phys\" id=\"1\" online=\"true\""));
+                   },
+                   kSettleMs));
     // Long enough for the probes on erp-phys and a few monitors on erp-passive.
     QTest::qWait(8000);
     const auto takeover = lab_.resource(kPhys, QStringLiteral("erp-takeover"));
@@ -172,35 +188,42 @@ void TestClusterFailover::failbackShrinksThePassive() {
     const Run moved = lab_.exec(kPhys, {QStringLiteral("crm_resource"), QStringLiteral("--move"),
                                         QStringLiteral("--resource"), QStringLiteral("erp-app"),
                                         QStringLiteral("--node"), kPhys});
-    LAB_VERIFY(moved.exit_code == 0, qPrintable(moved.describe()));
-    QVERIFY2(lab_.waitFor([&] { return runsOn(kPhys, QStringLiteral("erp-service"), kPhys); },
-                          kSettleMs), lab_, kPhys);
-    LAB_VERIFY(lab_.waitFor([&] { return stopped(kPhys, QStringLiteral("erp-takeover")); }, kSettleMs), lab_, kPhys);
+    QVERIFY2(moved.exit_code == 0, qPrintable(moved.describe()));
+    LAB_VERIFY(lab_, kPhys,
+               lab_.waitFor([&] { return runsOn(kPhys, QStringLiteral("erp-service"), kPhys); },
+                            kSettleMs));
+    LAB_VERIFY(
+        lab_, kPhys,
+        lab_.waitFor([&] { return stopped(kPhys, QStringLiteral("erp-takeover")); }, kSettleMs));
     const Run cleared = lab_.exec(kPhys, {QStringLiteral("crm_resource"), QStringLiteral("--clear"),
                                           QStringLiteral("--resource"), QStringLiteral("erp-app")});
-    LAB_VERIFY(cleared.exit_code == 0, qPrintable(cleared.describe()));
+    QVERIFY2(cleared.exit_code == 0, qPrintable(cleared.describe()));
     QCOMPARE(service_.state(kPassive), QStringLiteral("standby"));
     QCOMPARE(service_.liveMemoryMib(kPassive), 1024);
     QCOMPARE(service_.events(QStringLiteral("erp"), QStringLiteral("release")).size(),
              release_events_at_failover_ + 1);
 }
 
+// stonith_admin --fence is an "off": the passive node's domain goes off (and with it, through
+// the lab's power hook, the namespace standing in for the guest), nothing else does.
 void TestClusterFailover::fencingThePassiveTurnsOffItsDomainOnly() {
     const Run fenced = fence(kPhys, kPassive);
     QVERIFY2(fenced.exit_code == 0, qPrintable(fenced.describe()));
-    const QJsonArray reboots = service_.events(QStringLiteral("erp"), QStringLiteral("fence.reboot"));
-    QCOMPARE(reboots.size(), 1);
-    QCOMPARE(reboots.at(0).toObject().value(QStringLiteral("node")).toString(), kPassive);
+    const QJsonArray offs = service_.events(QStringLiteral("erp"), QStringLiteral("fence.off"));
+    QCOMPARE(offs.size(), 1);
+    QCOMPARE(offs.at(0).toObject().value(QStringLiteral("node")).toString(), kPassive);
+    QCOMPARE(service_.state(kPassive), QStringLiteral("fenced"));
+    QVERIFY(lab_.waitFor([&] { return !lab_.running(kPassive); }, 10000));
     // Only erp's domain: hog's passive node kept running.
     QCOMPARE(service_.events(QStringLiteral("hog"), QStringLiteral("fence")).size(), 0);
     QCOMPARE(service_.state(QStringLiteral("hog-passive")), QStringLiteral("standby"));
-    // The reboot brings the passive back; the application stayed on erp-phys throughout.
-    QVERIFY2(lab_.waitFor(
-                 [&] {
-                     return lab_.status(kPhys).contains(
-                         QStringLiteral("<node name=\"erp-passive\" id=\"2\" online=\"true\""));
-                 },
-                 kSettleMs), lab_, kPhys);
+    LAB_VERIFY(lab_, kPhys,
+               lab_.waitFor(
+                   [&] {
+                       return lab_.status(kPhys).contains(
+                           QStringLiteral("<node name=\"erp-passive\" id=\"2\" online=\"false\""));
+                   },
+                   kSettleMs));
     QVERIFY(runsOn(kPhys, QStringLiteral("erp-service"), kPhys));
 }
 
@@ -209,26 +232,30 @@ void TestClusterFailover::fencingWithAnotherClustersTokenIsRefused() {
     const Run refused = fence(kPhys, kPassive);
     reconfigureFencePassive(QStringLiteral("token_file"), erp_token_);
     QVERIFY2(refused.exit_code != 0, qPrintable(refused.describe()));
-    const Run history = lab_.exec(kPhys, {QStringLiteral("stonith_admin"), QStringLiteral("--history"),
-                                          kPassive, QStringLiteral("--verbose")});
+    const Run history =
+        lab_.exec(kPhys, {QStringLiteral("stonith_admin"), QStringLiteral("--history"), kPassive,
+                          QStringLiteral("--verbose")});
     QVERIFY2(history.out.contains(QStringLiteral("failed")), qPrintable(history.describe()));
-    QCOMPARE(service_.events(QStringLiteral("erp"), QStringLiteral("fence.reboot")).size(), 1);
+    QCOMPARE(service_.events(QStringLiteral("erp"), QStringLiteral("fence")).size(), 1);
 }
 
 void TestClusterFailover::fencingAnotherClustersNodeIsRefused() {
-    reconfigureFencePassive(QStringLiteral("pcmk_host_map"), QStringLiteral("erp-passive:hog-passive"));
+    reconfigureFencePassive(QStringLiteral("pcmk_host_map"),
+                            QStringLiteral("erp-passive:hog-passive"));
     const Run refused = fence(kPhys, kPassive);
-    const Run removed = lab_.exec(
-        kPhys, {QStringLiteral("crm_resource"), QStringLiteral("--resource"),
-                QStringLiteral("erp-fence-passive"), QStringLiteral("--delete-parameter"),
-                QStringLiteral("pcmk_host_map")});
+    const Run removed =
+        lab_.exec(kPhys, {QStringLiteral("crm_resource"), QStringLiteral("--resource"),
+                          QStringLiteral("erp-fence-passive"), QStringLiteral("--delete-parameter"),
+                          QStringLiteral("pcmk_host_map")});
     QVERIFY2(removed.exit_code == 0, qPrintable(removed.describe()));
     QVERIFY2(refused.exit_code != 0, qPrintable(refused.describe()));
     QCOMPARE(service_.events(QStringLiteral("hog"), QStringLiteral("fence")).size(), 0);
     QCOMPARE(service_.state(QStringLiteral("hog-passive")), QStringLiteral("standby"));
 }
 
-void TestClusterFailover::cleanupTestCase() { lab_.down(); }
+void TestClusterFailover::cleanupTestCase() {
+    lab_.down();
+}
 
 UNDERSTUDY_CLUSTER_TEST_MAIN(TestClusterFailover)
 #include "test_cluster_failover.moc"
