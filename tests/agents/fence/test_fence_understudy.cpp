@@ -164,8 +164,8 @@ private slots:
         }
     }
 
-    // Pacemaker's fencer: name=value lines, port instead of plug, its own extra options; the
-    // token may come as password or from a password script.
+    // Pacemaker's fencer: name=value lines, port instead of plug, nodename (taken without a
+    // word, as fence-agents do); the token may come as password or from a password script.
     void readsTheFencersStdin_data() {
         QTest::addColumn<QByteArray>("token");
         QTest::newRow("token_file") << QByteArray("token_file=CRM\n");
@@ -184,7 +184,19 @@ private slots:
         const Run run = fence({}, input);
         EXPECT_EXIT(run, 0);
         QCOMPARE(run.out.trimmed(), QStringLiteral("Status: ON"));
-        QVERIFY2(run.err.contains("nodename"), qPrintable(run.describe()));
+        QVERIFY2(run.err.isEmpty(), qPrintable(run.describe()));
+    }
+
+    // A device parameter the agent does not know reaches it from the fencer too: noted, and
+    // the action still done.
+    void anUnknownStdinOptionIsIgnoredWithAWarning() {
+        const Run run = fence(
+            {}, "action=status\nport=crm-passive\nlogin=admin\nurl=" + service_->url().toUtf8() +
+                    "\ntoken_file=" + crm_token_.toUtf8() + "\n");
+        EXPECT_EXIT(run, 0);
+        QCOMPARE(run.out.trimmed(), QStringLiteral("Status: ON"));
+        QCOMPARE(run.err.trimmed(),
+                 QStringLiteral("WARNING: stdin:3: ignoring unknown option 'login'"));
     }
 
     void refusalsExitOneWithAClearMessage_data() {
