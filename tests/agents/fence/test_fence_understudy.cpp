@@ -63,6 +63,9 @@ private slots:
              {"<resource-agent name=\"fence_understudy\"", "<parameter name=\"plug\"",
               "<getopt mixed=\"-n, --plug=[id]\" />", "<parameter name=\"port\"",
               "<parameter name=\"action\" unique=\"0\" required=\"1\">",
+              // The fencer passes the plug itself, so a device need not set one.
+              "<parameter name=\"plug\" unique=\"0\" required=\"0\">",
+              "<parameter name=\"port\" unique=\"0\" required=\"0\" deprecated=\"1\">",
               "<parameter name=\"token_file\"", "<parameter name=\"password_script\"",
               "<action name=\"on\" automatic=\"0\"/>", "<action name=\"list\"/>",
               "<action name=\"validate-all\"/>"}) {
@@ -99,6 +102,9 @@ private slots:
                                   << QByteArray() << "is not a node name";
         QTest::newRow("bad url") << QStringList{"--url", "ftp://x", "-o", "list", "-p", "x"}
                                  << QByteArray() << "is not an http";
+        QTest::newRow("off on stdin without plug")
+            << QStringList{} << QByteArray("action=off\nnodename=crm-vm\npassword=x\n")
+            << "needs the passive node's name";
         QTest::newRow("stdin line without =")
             << QStringList{} << QByteArray("action=off\nplug\n") << "stdin:2";
         QTest::newRow("bad power timeout")
