@@ -244,6 +244,8 @@ private slots:
         EXPECT_EXIT(run, 1);
         QVERIFY2(run.err.startsWith("Failed: ") && run.err.contains(message),
                  qPrintable(run.describe()));
+        // One line, once: the fencer logs each stderr line, and the failed action's stdout too.
+        QVERIFY2(run.err.count('\n') == 1 && run.out.isEmpty(), qPrintable(run.describe()));
         QCOMPARE(service_->nodeState("crm-passive"), QStringLiteral("standby"));
     }
 
