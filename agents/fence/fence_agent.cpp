@@ -27,16 +27,18 @@ struct Parameter {
     const char* shortdesc;
 };
 
-// The order fence-agents prints them in: alphabetical.
+// The order fence-agents prints them in: alphabetical. plug is not required: the fencer passes
+// it (as port, the target's name mapped through pcmk_host_map) with each action aimed at a node,
+// so a device does not set it; an action that needs one fails without it (needsPlug).
 constexpr Parameter kParameters[] = {
     {"action", "-o, --action=[action]", "string", "reboot", true, nullptr, "Fencing action"},
     {"password", "-p, --password=[password]", "string", nullptr, false, nullptr,
      "The cluster's token (prefer token_file or password_script)"},
     {"password_script", "-S, --password-script=[script]", "string", nullptr, false, nullptr,
      "Script whose first output line is the cluster's token"},
-    {"plug", "-n, --plug=[id]", "string", nullptr, true, nullptr,
+    {"plug", "-n, --plug=[id]", "string", nullptr, false, nullptr,
      "Name of the passive node in Understudy"},
-    {"port", "-n, --plug=[id]", "string", nullptr, true, "plug",
+    {"port", "-n, --plug=[id]", "string", nullptr, false, "plug",
      "Name of the passive node in Understudy"},
     {"token_file", "--token-file=[filename]", "string", nullptr, false, nullptr,
      "File holding the cluster's token"},

@@ -22,8 +22,15 @@ std::string fenceMetadata();
 std::string fenceUsage();
 
 // Runs one action; writes fence-agents' lines ("Success: Powered OFF", "Status: ON", the list)
-// to `out` and failures to `err`. The token comes from token_file, else password_script's
-// first output line, else password. Needs a QCoreApplication.
+// to `out` and a failure to `err` as one "Failed: " line. The token comes from token_file, else
+// password_script's first output line, else password. Needs a QCoreApplication.
+//
+// Under Pacemaker that line is where an administrator finds why fencing failed:
+// pacemaker-fenced (2.1.5) logs each line a fence agent writes to stderr as a warning
+// ("fence_understudy[PID] stderr: [ Failed: ... ]", in pacemaker.log and the system log). It
+// takes no exit reason from a fence agent's output (it reads "ocf-exit-reason:" lines from OCF
+// agents only) and does not pass the agent's stderr on to its clients, so stonith_admin reports
+// any failed agent as "No data available", whatever the agent prints.
 int runFence(const FenceRequest& request, std::ostream& out, std::ostream& err);
 
 }  // namespace understudy::agents

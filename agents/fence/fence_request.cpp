@@ -123,6 +123,12 @@ Result<FenceRequest> parseFenceStdin(std::istream& in) {
         }
         const std::string name = trim(text.substr(0, equals));
         const std::string value = trim(text.substr(equals + 1));
+        // Pacemaker's fencer adds nodename (the target's name in the cluster) to every action
+        // aimed at a node; plug (or port) names the node here, so it is ignored without a
+        // warning, as fence-agents do.
+        if (name == "nodename") {
+            continue;
+        }
         auto known = applyOption(request, name, value, where);
         if (!known) {
             return known.error();

@@ -22,8 +22,9 @@ struct FenceRequest {
     int power_timeout_s = 20;  // bounds each call to the service, as fence-agents' option does
     bool help = false;
     bool version = false;
-    // Options we do not know are ignored with a warning, as fence-agents do, because the
-    // fencer passes its own (nodename, port_as_ip, ...).
+    // Options on stdin we do not know are ignored with a warning, as fence-agents do: the
+    // fencer passes every parameter of the device but its own pcmk_* ones, and a fencing must
+    // not fail over one we do not use. nodename, which it adds itself, is ignored silently.
     std::vector<std::string> warnings;
 };
 

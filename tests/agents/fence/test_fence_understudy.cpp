@@ -63,6 +63,9 @@ private slots:
              {"<resource-agent name=\"fence_understudy\"", "<parameter name=\"plug\"",
               "<getopt mixed=\"-n, --plug=[id]\" />", "<parameter name=\"port\"",
               "<parameter name=\"action\" unique=\"0\" required=\"1\">",
+              // The fencer passes the plug itself, so a device need not set one.
+              "<parameter name=\"plug\" unique=\"0\" required=\"0\">",
+              "<parameter name=\"port\" unique=\"0\" required=\"0\" deprecated=\"1\">",
               "<parameter name=\"token_file\"", "<parameter name=\"password_script\"",
               "<action name=\"on\" automatic=\"0\"/>", "<action name=\"list\"/>",
               "<action name=\"validate-all\"/>"}) {
@@ -99,6 +102,9 @@ private slots:
                                   << QByteArray() << "is not a node name";
         QTest::newRow("bad url") << QStringList{"--url", "ftp://x", "-o", "list", "-p", "x"}
                                  << QByteArray() << "is not an http";
+        QTest::newRow("off on stdin without plug")
+            << QStringList{} << QByteArray("action=off\nnodename=crm-vm\npassword=x\n")
+            << "needs the passive node's name";
         QTest::newRow("stdin line without =")
             << QStringList{} << QByteArray("action=off\nplug\n") << "stdin:2";
         QTest::newRow("bad power timeout")
@@ -164,8 +170,8 @@ private slots:
         }
     }
 
-    // Pacemaker's fencer: name=value lines, port instead of plug, its own extra options; the
-    // token may come as password or from a password script.
+    // Pacemaker's fencer: name=value lines, port instead of plug, nodename (taken without a
+    // word, as fence-agents do); the token may come as password or from a password script.
     void readsTheFencersStdin_data() {
         QTest::addColumn<QByteArray>("token");
         QTest::newRow("token_file") << QByteArray("token_file=CRM\n");
@@ -184,7 +190,19 @@ private slots:
         const Run run = fence({}, input);
         EXPECT_EXIT(run, 0);
         QCOMPARE(run.out.trimmed(), QStringLiteral("Status: ON"));
-        QVERIFY2(run.err.contains("nodename"), qPrintable(run.describe()));
+        QVERIFY2(run.err.isEmpty(), qPrintable(run.describe()));
+    }
+
+    // A device parameter the agent does not know reaches it from the fencer too: noted, and
+    // the action still done.
+    void anUnknownStdinOptionIsIgnoredWithAWarning() {
+        const Run run = fence(
+            {}, "action=status\nport=crm-passive\nlogin=admin\nurl=" + service_->url().toUtf8() +
+                    "\ntoken_file=" + crm_token_.toUtf8() + "\n");
+        EXPECT_EXIT(run, 0);
+        QCOMPARE(run.out.trimmed(), QStringLiteral("Status: ON"));
+        QCOMPARE(run.err.trimmed(),
+                 QStringLiteral("WARNING: stdin:3: ignoring unknown option 'login'"));
     }
 
     void refusalsExitOneWithAClearMessage_data() {
@@ -226,6 +244,8 @@ private slots:
         EXPECT_EXIT(run, 1);
         QVERIFY2(run.err.startsWith("Failed: ") && run.err.contains(message),
                  qPrintable(run.describe()));
+        // One line, once: the fencer logs each stderr line, and the failed action's stdout too.
+        QVERIFY2(run.err.count('\n') == 1 && run.out.isEmpty(), qPrintable(run.describe()));
         QCOMPARE(service_->nodeState("crm-passive"), QStringLiteral("standby"));
     }
 
