@@ -21,6 +21,8 @@ packages=(
   xvfb xauth fonts-dejavu-core poppler-utils
   # cluster agents: OCF shell functions and ocf-tester, Pacemaker's offline tools, fence-agents' metadata to compare with
   resource-agents pacemaker-cli-utils fence-agents
+  # the live-cluster lab (tests/cluster): corosync and Pacemaker in namespaces, on veths and a bridge
+  corosync pacemaker iproute2 procps
   # the console keeps its admin token in the desktop's keyring
   qtkeychain-qt6-dev
   # the Debian packages: cpack's dependency scan (dpkg-shlibdeps), their checks (lintian, the

@@ -207,6 +207,11 @@ QString ClusterLab::attribute(const QString& node, const QString& target,
     return run.exit_code == 0 ? run.out.trimmed() : QString();
 }
 
+QString ClusterLab::pacemakerLog(const QString& node) const {
+    QFile log(dir_ + QStringLiteral("/nodes/%1/log/pacemaker.log").arg(node));
+    return log.open(QIODevice::ReadOnly) ? QString::fromUtf8(log.readAll()) : QString();
+}
+
 bool ClusterLab::waitFor(const std::function<bool()>& condition, int limit_ms) {
     QElapsedTimer timer;
     timer.start();

@@ -88,6 +88,8 @@ public:
     std::optional<ResourceView> resource(const QString& node, const QString& resource) const;
     // A transient node attribute of `target` as `node` reads it from the live CIB ("" unset).
     QString attribute(const QString& node, const QString& target, const QString& name) const;
+    // What Pacemaker's daemons on `node` logged so far.
+    QString pacemakerLog(const QString& node) const;
     // Polls `condition` every 100 ms for at most `limit_ms`.
     static bool waitFor(const std::function<bool()>& condition, int limit_ms);
 

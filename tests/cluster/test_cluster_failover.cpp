@@ -4,6 +4,7 @@
 // through the cluster's own tools (crm_mon, crm_attribute, stonith_admin) and the service's
 // events. The slots run in order, each from where the one before left the cluster.
 #include <QElapsedTimer>
+#include <QRegularExpression>
 
 #include "tests/cluster/cluster_lab.h"
 #include "tests/cluster/erp_cluster.h"
@@ -236,10 +237,18 @@ void TestClusterFailover::fencingWithAnotherClustersTokenIsRefused() {
         lab_.exec(kPhys, {QStringLiteral("stonith_admin"), QStringLiteral("--history"), kPassive,
                           QStringLiteral("--verbose")});
     QVERIFY2(history.out.contains(QStringLiteral("failed")), qPrintable(history.describe()));
+    // pacemaker-fenced 2.1 keeps a fence agent's stderr for its log (stonith_admin can only say
+    // "No data available"): the service's reason is there, on the line of the refusal.
+    QVERIFY2(lab_.pacemakerLog(kPhys).contains(QRegularExpression(
+                 QStringLiteral("fence_understudy\\[\\d+\\] stderr: \\[ Failed: .*"
+                                "belongs to cluster 'hog'.*HTTP 403"))),
+             "the refusal's reason is not in erp-phys's pacemaker.log");
     QCOMPARE(service_.events(QStringLiteral("erp"), QStringLiteral("fence")).size(), 1);
 }
 
 void TestClusterFailover::fencingAnotherClustersNodeIsRefused() {
+    QVERIFY2(!lab_.pacemakerLog(kPhys).contains(QStringLiteral("ignoring unknown option")),
+             "fence_understudy warned about an option pacemaker-fenced passes");
     reconfigureFencePassive(QStringLiteral("pcmk_host_map"),
                             QStringLiteral("erp-passive:hog-passive"));
     const Run refused = fence(kPhys, kPassive);
