@@ -92,6 +92,7 @@ public:
         return process_.start(arguments);
     }
     void stop() { process_.stop(); }
+    qint64 pid() const { return process_.pid(); }
     QByteArray output() { return process_.output(); }
 
     // understudyctl with the admin token.

@@ -95,14 +95,17 @@ bool ClusterLab::prepareAgents() {
                           sbin + QStringLiteral("/fence_understudy"));
 }
 
-bool ClusterLab::up(const QStringList& nodes, QString* why) {
-    if (!prepareAgents()) {
+bool ClusterLab::up(const QStringList& nodes, QString* why, const QString& cluster, int token_ms) {
+    if (!up_ && !prepareAgents()) {
         *why = QStringLiteral("cannot copy the agents into %1/agents").arg(dir_);
         return false;
     }
     up_ = true;
-    const Run run = lab(
-        QStringList{QStringLiteral("up"), dir_, dir_ + QStringLiteral("/agents")} + nodes, 90000);
+    const Run run = lab(QStringList{QStringLiteral("up"), dir_, dir_ + QStringLiteral("/agents"),
+                                    QStringLiteral("--cluster"), cluster, QStringLiteral("--token"),
+                                    QString::number(token_ms)} +
+                            nodes,
+                        90000);
     if (run.exit_code != 0) {
         *why = run.describe();
         return false;
@@ -163,11 +166,15 @@ QString ClusterLab::status(const QString& node) const {
     return run.exit_code == 0 ? run.out : QString();
 }
 
-QString ClusterLab::report(const QString& node) const {
+QString ClusterLab::statusText(const QString& node) const {
     const Run run = exec(node, {QStringLiteral("crm_mon"), QStringLiteral("--one-shot"),
                                 QStringLiteral("--inactive"), QStringLiteral("--failcounts"),
                                 QStringLiteral("--show-detail")});
-    qWarning("the cluster as %s sees it:\n%s", qPrintable(node), qPrintable(run.out + run.err));
+    return run.out + run.err;
+}
+
+QString ClusterLab::report(const QString& node) const {
+    qWarning("the cluster as %s sees it:\n%s", qPrintable(node), qPrintable(statusText(node)));
     return QStringLiteral("see the cluster as %1 sees it above; the nodes' logs are in %2/nodes")
         .arg(node, dir_);
 }

@@ -65,8 +65,10 @@ public:
     QString powerHookCommand() const;
 
     // Starts the nodes as one cluster and waits until all are online (false: `why` has the
-    // lab's message).
-    bool up(const QStringList& nodes, QString* why);
+    // lab's message). Again with other nodes for more clusters on the same bridge; each its own
+    // corosync `cluster` with its token timeout.
+    bool up(const QStringList& nodes, QString* why, const QString& cluster = QStringLiteral("lab"),
+            int token_ms = 3000);
     bool start(const QString& node);
     bool stop(const QString& node);
     bool kill(const QString& node);
@@ -81,6 +83,8 @@ public:
                   const QString& constraints_xml) const;
     // crm_mon's XML, as `node` sees the cluster.
     QString status(const QString& node) const;
+    // crm_mon's text with the details of failed actions, as `node` sees the cluster.
+    QString statusText(const QString& node) const;
     // crm_mon's full text as `node` sees the cluster (inactive resources, fail counts, failed
     // actions), written to the test's log; returns a pointer to it for a failure message.
     QString report(const QString& node) const;

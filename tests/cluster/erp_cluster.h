@@ -2,7 +2,8 @@
 // cluster CLUSTER of the physical node CLUSTER-phys and the passive node CLUSTER-passive (a VM on
 // the appliance). The application (a group) prefers the physical node; ocf:understudy:takeover
 // is kept off the physical node, colocated with the group and ordered before it, so it runs
-// exactly when the application runs on the passive node; ocf:understudy:readiness is cloned.
+// exactly when the application runs on the passive node; ocf:understudy:readiness is cloned,
+// and a rule on its attribute keeps the application off a passive node that could not grow.
 // The physical node is fenced by the lab's power switch, the passive node by fence_understudy.
 #pragma once
 
@@ -20,6 +21,9 @@ struct ErpClusterOptions {
     bool sticky = false;
     // Whether the takeover resource is configured at all (without it: a passive of fixed size).
     bool takeover = true;
+    // The location rule that keeps the application off the passive node while the appliance
+    // could not grow it (understudy-ready ne 1): no service rather than a degraded one.
+    bool needs_readiness = true;
 };
 
 inline QString nvpair(const QString& owner, const QString& name, const QString& value) {
@@ -64,6 +68,11 @@ inline QString erpResources(const ErpClusterOptions& o) {
                "timeout=\"20s\"/></operations></primitive></clone>")
                .arg(c, understudyParameters(o, c + QStringLiteral("-readiness")));
     if (o.takeover) {
+        // The physical node's marker: a resource that cannot fail, kept off the passive node.
+        xml += QStringLiteral(
+                   "<primitive id=\"%1-physical\" class=\"ocf\" provider=\"pacemaker\" "
+                   "type=\"Dummy\"/>")
+                   .arg(c);
         xml += QStringLiteral(
                    "<primitive id=\"%1-takeover\" class=\"ocf\" provider=\"understudy\" "
                    "type=\"takeover\"><instance_attributes id=\"%1-takeover-ia\">%2%3"
@@ -104,15 +113,29 @@ inline QString erpConstraints(const ErpClusterOptions& o) {
                       .arg(c);
     if (o.takeover) {
         xml += QStringLiteral(
-                   // Off the physical node: never beside the device that fences the passive.
-                   // (A location ban would be pushed onto the application whenever that is
-                   // not running anywhere, and a cold start would put it on the passive.)
-                   "<rsc_colocation id=\"%1-takeover-off-phys\" rsc=\"%1-takeover\" "
-                   "with-rsc=\"%1-fence-passive\" score=\"-INFINITY\"/>"
+                   // Off the physical node: never beside the marker that runs there. (A location
+                   // ban would be pushed onto the application whenever that runs nowhere, and a
+                   // cold start would put it on the passive node.)
+                   "<rsc_location id=\"%1-physical-off-passive\" rsc=\"%1-physical\" "
+                   "node=\"%1-passive\" score=\"-INFINITY\"/>"
+                   "<rsc_colocation id=\"%1-takeover-off-physical\" rsc=\"%1-takeover\" "
+                   "with-rsc=\"%1-physical\" score=\"-INFINITY\"/>"
                    "<rsc_colocation id=\"%1-takeover-with-app\" rsc=\"%1-takeover\" "
-                   "with-rsc=\"%1-app\" score=\"INFINITY\" influence=\"false\"/>"
+                   "with-rsc=\"%1-app\" score=\"INFINITY\"/>"
                    "<rsc_order id=\"%1-takeover-before-app\" first=\"%1-takeover\" "
                    "then=\"%1-app\" kind=\"Optional\"/>")
+                   .arg(c);
+    }
+    if (o.needs_readiness) {
+        xml += QStringLiteral(
+                   "<rsc_location id=\"%1-app-needs-capacity\" rsc=\"%1-app\">"
+                   "<rule id=\"%1-app-needs-capacity-rule\" score=\"-INFINITY\" "
+                   "boolean-op=\"and\">"
+                   "<expression id=\"%1-app-needs-capacity-node\" attribute=\"#uname\" "
+                   "operation=\"eq\" value=\"%1-passive\"/>"
+                   "<expression id=\"%1-app-needs-capacity-ready\" "
+                   "attribute=\"understudy-ready\" operation=\"ne\" value=\"1\"/>"
+                   "</rule></rsc_location>")
                    .arg(c);
     }
     return xml + QStringLiteral("</constraints>");

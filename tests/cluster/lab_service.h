@@ -40,12 +40,13 @@ public:
         }
         const QString config = dir_ + QStringLiteral("/understudyd.conf");
         writeFile(config,
-                  QStringLiteral("[service]\nlisten = 0.0.0.0:%1\ndatabase = %2/understudy.db\n"
-                                 "admin_token_file = %3\n\n"
-                                 "[policy]\nadmission = warn\n\n"
-                                 "[appliance.lab]\nuri = test://%4\nreserve_memory_mib = 0\n"
-                                 "reserve_vcpus = 0\ndomain_template = %5\n\n"
-                                 "[hook.lab-power]\ncommand = %6\nevents = fence.*\n")
+                  QStringLiteral(
+                      "[service]\nlisten = 0.0.0.0:%1\ndatabase = %2/understudy.db\n"
+                      "admin_token_file = %3\n\n"
+                      "[policy]\nadmission = warn\n\n"
+                      "[appliance.lab]\nuri = test://%4\nreserve_memory_mib = 0\n"
+                      "reserve_vcpus = 0\ndomain_template = %5\n\n"
+                      "[hook.lab-power]\ncommand = %6\nevents = fence.*, preempted, restored\n")
                       .arg(port_)
                       .arg(dir_, service_.adminTokenFile(), host,
                            sourcePath(QStringLiteral("appliance/data/passive-node.xml")), hook_)

@@ -3,6 +3,8 @@
 // run by a real understudyd; a lab namespace stands in for the guest). Everything is asserted
 // through the cluster's own tools (crm_mon, crm_attribute, stonith_admin) and the service's
 // events. The slots run in order, each from where the one before left the cluster.
+#include <signal.h>
+
 #include <QElapsedTimer>
 #include <QRegularExpression>
 
@@ -15,6 +17,8 @@ using namespace understudy::tests;
 namespace {
 
 constexpr int kSettleMs = 60000;
+// Longer than the takeover's stop timeout (30 s) with what comes before the stop.
+constexpr int kStallMs = 60000;
 
 const QByteArray kFleet = R"({"clusters": [
   {"name": "erp", "priority": 900, "mtbf_hours": 8760, "mttr_hours": 24,
@@ -43,6 +47,9 @@ private slots:
     void failoverGrowsThePassive();
     void rejoinKeepsTheGrant();
     void failbackShrinksThePassive();
+    void aServiceStallDuringFailoverBansNothingAndFencesNobody();
+    void aServiceStallDuringFailbackFencesNobody();
+    void onDeniedStandbyRunsDegradedUntilGranted();
     void fencingThePassiveTurnsOffItsDomainOnly();
     void fencingWithAnotherClustersTokenIsRefused();
     void fencingAnotherClustersNodeIsRefused();
@@ -70,6 +77,40 @@ private:
                     parameter, QStringLiteral("--parameter-value"), value});
         QVERIFY2(run.exit_code == 0, qPrintable(run.describe()));
     }
+
+    // understudyd stops answering (SIGSTOP) for the object's lifetime.
+    class ServiceStall {
+    public:
+        explicit ServiceStall(qint64 pid) : pid_(static_cast<pid_t>(pid)) {
+            stalled_ = ::kill(pid_, SIGSTOP) == 0;
+        }
+        ~ServiceStall() { end(); }
+        ServiceStall(const ServiceStall&) = delete;
+        ServiceStall& operator=(const ServiceStall&) = delete;
+        bool stalled() const { return stalled_; }
+        void end() {
+            if (stalled_) {
+                ::kill(pid_, SIGCONT);
+                stalled_ = false;
+            }
+        }
+
+    private:
+        pid_t pid_;
+        bool stalled_ = false;
+    };
+    QString passiveAttribute(const QString& name) {
+        return lab_.attribute(kPassive, kPassive, name);
+    }
+    // The fencing of erp-passive as the cluster recorded it, read on `observer`.
+    QString passiveFencingHistory(const QString& observer) {
+        return lab_
+            .exec(observer,
+                  {QStringLiteral("stonith_admin"), QStringLiteral("--history"), kPassive})
+            .out;
+    }
+    void failOver();
+    void bringBackPhysAndFailBack();
 
     ClusterLab lab_;
     LabService service_;
@@ -203,6 +244,159 @@ void TestClusterFailover::failbackShrinksThePassive() {
     QCOMPARE(service_.liveMemoryMib(kPassive), 1024);
     QCOMPARE(service_.events(QStringLiteral("erp"), QStringLiteral("release")).size(),
              release_events_at_failover_ + 1);
+}
+
+void TestClusterFailover::failOver() {
+    QVERIFY(lab_.killCorosync(kPhys));
+    LAB_VERIFY(
+        lab_, kPassive,
+        lab_.waitFor([&] { return runsOn(kPassive, QStringLiteral("erp-service"), kPassive); },
+                     kSettleMs));
+}
+
+void TestClusterFailover::bringBackPhysAndFailBack() {
+    QVERIFY(lab_.start(kPhys));
+    LAB_VERIFY(lab_, kPassive,
+               lab_.waitFor(
+                   [&] {
+                       return lab_.status(kPassive).contains(
+                           QStringLiteral("<node name=\"erp-phys\" id=\"1\" online=\"true\""));
+                   },
+                   kSettleMs));
+    const Run moved = lab_.exec(kPhys, {QStringLiteral("crm_resource"), QStringLiteral("--move"),
+                                        QStringLiteral("--resource"), QStringLiteral("erp-app"),
+                                        QStringLiteral("--node"), kPhys});
+    QVERIFY2(moved.exit_code == 0, qPrintable(moved.describe()));
+    LAB_VERIFY(lab_, kPhys,
+               lab_.waitFor(
+                   [&] {
+                       return runsOn(kPhys, QStringLiteral("erp-service"), kPhys) &&
+                              stopped(kPhys, QStringLiteral("erp-takeover"));
+                   },
+                   kSettleMs));
+    const Run cleared = lab_.exec(kPhys, {QStringLiteral("crm_resource"), QStringLiteral("--clear"),
+                                          QStringLiteral("--resource"), QStringLiteral("erp-app")});
+    QVERIFY2(cleared.exit_code == 0, qPrintable(cleared.describe()));
+}
+
+// understudyd stops answering (SIGSTOP) as erp-phys dies, for 25 s. The takeover's start waits
+// for it within its timeout; the readiness monitor cannot ask and leaves understudy-ready as
+// it was, so the rule on it does not ban the application from its passive node; nobody but
+// erp-phys is fenced.
+void TestClusterFailover::aServiceStallDuringFailoverBansNothingAndFencesNobody() {
+    const QString fencings = passiveFencingHistory(kPassive);
+    QCOMPARE(passiveAttribute(QStringLiteral("understudy-ready")), QStringLiteral("1"));
+    ServiceStall stall(service_.service().pid());
+    QVERIFY(stall.stalled());
+    QVERIFY(lab_.killCorosync(kPhys));
+    QTest::qWait(20000);
+    // Several readiness monitors ran into the stall by now.
+    QCOMPARE(passiveAttribute(QStringLiteral("understudy-ready")), QStringLiteral("1"));
+    QTest::qWait(5000);
+    stall.end();
+    LAB_VERIFY(
+        lab_, kPassive,
+        lab_.waitFor([&] { return runsOn(kPassive, QStringLiteral("erp-service"), kPassive); },
+                     kSettleMs));
+    QVERIFY(lab_.running(kPassive));
+    QCOMPARE(service_.state(kPassive), QStringLiteral("active"));
+    const auto takeover = lab_.resource(kPassive, QStringLiteral("erp-takeover"));
+    QVERIFY(takeover && !takeover->failed);
+    QCOMPARE(passiveFencingHistory(kPassive), fencings);
+}
+
+// Moving the application back while understudyd stalls for 60 s: the takeover's stop cannot
+// release within its 30 s timeout, succeeds anyway (a failed stop would get erp-passive fenced
+// under the application), and the release it left pending goes through once the service
+// answers again.
+void TestClusterFailover::aServiceStallDuringFailbackFencesNobody() {
+    QVERIFY(lab_.start(kPhys));
+    LAB_VERIFY(lab_, kPassive,
+               lab_.waitFor(
+                   [&] {
+                       return lab_.status(kPassive).contains(
+                           QStringLiteral("<node name=\"erp-phys\" id=\"1\" online=\"true\""));
+                   },
+                   kSettleMs));
+    // Everything settled first: the stall is the stop's alone.
+    LAB_VERIFY(lab_, kPhys,
+               lab_.waitFor(
+                   [&] {
+                       return runsOn(kPhys, QStringLiteral("erp-fence-passive"), kPhys) &&
+                              runsOn(kPhys, QStringLiteral("erp-physical"), kPhys);
+                   },
+                   kSettleMs));
+    const QString fencings = passiveFencingHistory(kPassive);
+    QElapsedTimer clock;
+    clock.start();
+    ServiceStall stall(service_.service().pid());
+    QVERIFY(stall.stalled());
+    const Run moved = lab_.exec(kPhys, {QStringLiteral("crm_resource"), QStringLiteral("--move"),
+                                        QStringLiteral("--resource"), QStringLiteral("erp-app"),
+                                        QStringLiteral("--node"), kPhys});
+    QVERIFY2(moved.exit_code == 0, qPrintable(moved.describe()));
+    LAB_VERIFY(lab_, kPhys,
+               lab_.waitFor(
+                   [&] {
+                       return runsOn(kPhys, QStringLiteral("erp-service"), kPhys) &&
+                              stopped(kPhys, QStringLiteral("erp-takeover"));
+                   },
+                   kStallMs));
+    QVERIFY2(clock.elapsed() < kStallMs,
+             "the takeover's stop outlasted the stall: nothing was tested");
+    QTest::qWait(static_cast<int>(kStallMs - clock.elapsed()));
+    QVERIFY(lab_.pacemakerLog(kPassive).contains(QStringLiteral("kept pending on this node")));
+    stall.end();
+    QVERIFY(lab_.running(kPassive));
+    QCOMPARE(passiveFencingHistory(kPhys), fencings);
+    QVERIFY(
+        lab_.waitFor([&] { return service_.state(kPassive) == QLatin1String("standby"); }, 30000));
+    QCOMPARE(service_.liveMemoryMib(kPassive), 1024);
+    const Run cleared = lab_.exec(kPhys, {QStringLiteral("crm_resource"), QStringLiteral("--clear"),
+                                          QStringLiteral("--resource"), QStringLiteral("erp-app")});
+    QVERIFY2(cleared.exit_code == 0, qPrintable(cleared.describe()));
+}
+
+// on_denied=standby, without the rule that needs readiness: with hog holding the memory, the
+// failover runs the application on the passive node at its standby size, flagged
+// understudy-degraded=1; once hog releases, the takeover's monitor gets the grant and clears
+// the flag.
+void TestClusterFailover::onDeniedStandbyRunsDegradedUntilGranted() {
+    const Run standby =
+        lab_.exec(kPhys, {QStringLiteral("crm_resource"), QStringLiteral("--resource"),
+                          QStringLiteral("erp-takeover"), QStringLiteral("--set-parameter"),
+                          QStringLiteral("on_denied"), QStringLiteral("--parameter-value"),
+                          QStringLiteral("standby")});
+    QVERIFY2(standby.exit_code == 0, qPrintable(standby.describe()));
+    const Run unruled =
+        lab_.exec(kPhys, {QStringLiteral("cibadmin"), QStringLiteral("--delete"),
+                          QStringLiteral("--xml-text"),
+                          QStringLiteral("<rsc_location id=\"erp-app-needs-capacity\"/>")});
+    QVERIFY2(unruled.exit_code == 0, qPrintable(unruled.describe()));
+    const Run taken = service_.service().ctl(
+        hog_token_, {QStringLiteral("takeover"), QStringLiteral("hog-passive")});
+    QVERIFY2(taken.exit_code == 0, qPrintable(taken.describe()));
+
+    failOver();
+    const auto takeover = lab_.resource(kPassive, QStringLiteral("erp-takeover"));
+    QVERIFY(takeover && takeover->node == kPassive && !takeover->failed);
+    QCOMPARE(passiveAttribute(QStringLiteral("understudy-degraded")), QStringLiteral("1"));
+    QCOMPARE(service_.state(kPassive), QStringLiteral("standby"));
+    QCOMPARE(service_.liveMemoryMib(kPassive), 1024);
+
+    const Run released = service_.service().ctl(
+        hog_token_, {QStringLiteral("release"), QStringLiteral("hog-passive")});
+    QVERIFY2(released.exit_code == 0, qPrintable(released.describe()));
+    LAB_VERIFY(lab_, kPassive,
+               lab_.waitFor(
+                   [&] {
+                       return passiveAttribute(QStringLiteral("understudy-degraded")).isEmpty() &&
+                              service_.state(kPassive) == QLatin1String("active");
+                   },
+                   30000));
+    QCOMPARE(service_.liveMemoryMib(kPassive), 8192);
+    bringBackPhysAndFailBack();
+    QCOMPARE(service_.state(kPassive), QStringLiteral("standby"));
 }
 
 // stonith_admin --fence is an "off": the passive node's domain goes off (and with it, through
