@@ -17,6 +17,8 @@ struct ErpClusterOptions {
     QString token_file;
     // ocf:understudy:takeover's on_denied.
     QString on_denied = QStringLiteral("fail");
+    // The passive node's name in Understudy; empty: CLUSTER-passive, as its cluster node.
+    QString passive_node;
     // Above the physical node's preference: the application stays where it runs until moved.
     bool sticky = false;
     // Whether the takeover resource is configured at all (without it: a passive of fixed size).
@@ -32,9 +34,13 @@ inline QString nvpair(const QString& owner, const QString& name, const QString& 
 }
 
 // The parameters ocf:understudy:takeover and readiness share, on the resource `owner`.
+inline QString passiveNode(const ErpClusterOptions& o) {
+    return o.passive_node.isEmpty() ? o.cluster + QStringLiteral("-passive") : o.passive_node;
+}
+
 inline QString understudyParameters(const ErpClusterOptions& o, const QString& owner) {
     return nvpair(owner, QStringLiteral("url"), o.url) +
-           nvpair(owner, QStringLiteral("node"), o.cluster + QStringLiteral("-passive")) +
+           nvpair(owner, QStringLiteral("node"), passiveNode(o)) +
            nvpair(owner, QStringLiteral("token_file"), o.token_file);
 }
 
@@ -58,8 +64,8 @@ inline QString erpResources(const ErpClusterOptions& o) {
                .arg(c, nvpair(c + QStringLiteral("-fence-passive"), QStringLiteral("url"), o.url),
                     nvpair(c + QStringLiteral("-fence-passive"), QStringLiteral("token_file"),
                            o.token_file),
-                    nvpair(c + QStringLiteral("-fence-passive"), QStringLiteral("pcmk_host_list"),
-                           c + QStringLiteral("-passive")));
+                    nvpair(c + QStringLiteral("-fence-passive"), QStringLiteral("pcmk_host_map"),
+                           c + QStringLiteral("-passive:") + passiveNode(o)));
     xml += QStringLiteral(
                "<clone id=\"%1-readiness-clone\"><primitive id=\"%1-readiness\" class=\"ocf\" "
                "provider=\"understudy\" type=\"readiness\">"

@@ -12,9 +12,12 @@
 
 namespace understudy::tests {
 
+// The appliance: a test-driver host of this size, or (with a uri) a real libvirt.
 struct ApplianceSize {
     int cpus = 16;
     qint64 memory_mib = 16384;
+    QString uri;              // e.g. qemu:///system; empty: a test-driver host file
+    QString domain_template;  // with uri; empty: the shipped passive-node.xml
 };
 
 class LabService {
@@ -33,23 +36,30 @@ public:
 
     // Starts understudyd and registers `fleet_json` (a fleet file's text); false with `why`.
     bool start(const QByteArray& fleet_json, QString* why) {
-        const QString host = dir_ + QStringLiteral("/host.xml");
-        if (!testsupport::writeTestDriverHost(host, size_.cpus, size_.memory_mib)) {
-            *why = QStringLiteral("cannot write %1").arg(host);
-            return false;
+        QString uri = size_.uri;
+        if (uri.isEmpty()) {
+            const QString host = dir_ + QStringLiteral("/host.xml");
+            if (!testsupport::writeTestDriverHost(host, size_.cpus, size_.memory_mib)) {
+                *why = QStringLiteral("cannot write %1").arg(host);
+                return false;
+            }
+            uri = QStringLiteral("test://") + host;
         }
+        const QString domain_template =
+            size_.domain_template.isEmpty()
+                ? sourcePath(QStringLiteral("appliance/data/passive-node.xml"))
+                : size_.domain_template;
         const QString config = dir_ + QStringLiteral("/understudyd.conf");
         writeFile(config,
-                  QStringLiteral(
-                      "[service]\nlisten = 0.0.0.0:%1\ndatabase = %2/understudy.db\n"
-                      "admin_token_file = %3\n\n"
-                      "[policy]\nadmission = warn\n\n"
-                      "[appliance.lab]\nuri = test://%4\nreserve_memory_mib = 0\n"
-                      "reserve_vcpus = 0\ndomain_template = %5\n\n"
-                      "[hook.lab-power]\ncommand = %6\nevents = fence.*, preempted, restored\n")
+                  QStringLiteral("[service]\nlisten = 0.0.0.0:%1\ndatabase = %2/understudy.db\n"
+                                 "admin_token_file = %3\n\n"
+                                 "[policy]\nadmission = warn\n\n"
+                                 "[appliance.lab]\nuri = %4\nreserve_memory_mib = 0\n"
+                                 "reserve_vcpus = 0\ndomain_template = %5\n\n"
+                                 "[hook.lab-power]\ncommand = %6\n"
+                                 "events = fence.*, preempted, restored\n")
                       .arg(port_)
-                      .arg(dir_, service_.adminTokenFile(), host,
-                           sourcePath(QStringLiteral("appliance/data/passive-node.xml")), hook_)
+                      .arg(dir_, service_.adminTokenFile(), uri, domain_template, hook_)
                       .toUtf8());
         service_.setPort(port_);
         if (!service_.start({QStringLiteral("--config"), config})) {
