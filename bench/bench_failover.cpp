@@ -35,7 +35,7 @@ constexpr int kSettleMs = 90000;
 // One lab for the whole run: a cluster is configured anew for each benchmark.
 struct Lab {
     ClusterLab lab{QStringLiteral(UNDERSTUDY_CLUSTER_LAB_DIR "/bench-failover")};
-    LabService service{lab, ApplianceSize{16, 16384}};
+    LabService service{lab, testDriverAppliance(16, 16384)};
     QString token;
     QString error;
 

@@ -20,6 +20,13 @@ struct ApplianceSize {
     QString domain_template;  // with uri; empty: the shipped passive-node.xml
 };
 
+inline ApplianceSize testDriverAppliance(int cpus, qint64 memory_mib) {
+    ApplianceSize size;
+    size.cpus = cpus;
+    size.memory_mib = memory_mib;
+    return size;
+}
+
 class LabService {
 public:
     LabService(const ClusterLab& lab, ApplianceSize size)

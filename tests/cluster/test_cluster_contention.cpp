@@ -47,7 +47,7 @@ class TestClusterContention : public QObject {
 public:
     TestClusterContention()
         : lab_(QStringLiteral(UNDERSTUDY_CLUSTER_LAB_DIR "/contention")),
-          service_(lab_, ApplianceSize{32, 12288}) {}
+          service_(lab_, testDriverAppliance(32, 12288)) {}
 
 private slots:
     void initTestCase();

@@ -38,7 +38,7 @@ class TestClusterFailover : public QObject {
 public:
     TestClusterFailover()
         : lab_(QStringLiteral(UNDERSTUDY_CLUSTER_LAB_DIR "/failover")),
-          service_(lab_, ApplianceSize{16, 12288}) {}
+          service_(lab_, testDriverAppliance(16, 12288)) {}
 
 private slots:
     void initTestCase();
