@@ -52,8 +52,7 @@ struct Lab {
     }
 
     bool runsOn(const QString& observer, const QString& node) const {
-        const auto view = lab.resource(observer, QStringLiteral("erp-service"));
-        return view && view->node == node && view->role == QLatin1String("Started");
+        return lab.runsOn(observer, QStringLiteral("erp-service"), node);
     }
 };
 
@@ -78,17 +77,12 @@ bool configure(Lab& lab, bool takeover) {
 
 // erp-phys back and the application moved back to it; false when the cluster did not settle.
 bool restore(Lab& lab) {
-    if (!lab.lab.start(kPhys) || !ClusterLab::waitFor(
-                                     [&] {
-                                         return lab.lab.status(kPassive).contains(QStringLiteral(
-                                             "<node name=\"erp-phys\" id=\"1\" online=\"true\""));
-                                     },
-                                     kSettleMs)) {
+    if (!lab.lab.start(kPhys) ||
+        !ClusterLab::waitFor([&] { return lab.lab.online(kPassive, kPhys); }, kSettleMs)) {
         return false;
     }
     const auto crm_resource = [&](const QStringList& arguments) {
-        return lab.lab.exec(kPhys, QStringList{QStringLiteral("crm_resource")} + arguments)
-                   .exit_code == 0;
+        return lab.lab.crmResource(kPhys, arguments).exit_code == 0;
     };
     const bool moved = crm_resource({QStringLiteral("--move"), QStringLiteral("--resource"),
                                      QStringLiteral("erp-app"), QStringLiteral("--node"), kPhys}) &&

@@ -129,11 +129,16 @@ bool ClusterLab::running(const QString& node) {
     return lab({QStringLiteral("running"), dir_, node}).exit_code == 0;
 }
 
-void ClusterLab::down() {
-    if (up_) {
-        lab({QStringLiteral("down"), dir_});
-        up_ = false;
+bool ClusterLab::down() {
+    if (!up_) {
+        return true;
     }
+    up_ = false;
+    const Run run = lab({QStringLiteral("down"), dir_});
+    if (run.exit_code != 0) {
+        qWarning("lab down: %s", qPrintable(run.describe()));
+    }
+    return run.exit_code == 0;
 }
 
 Run ClusterLab::exec(const QString& node, const QStringList& command, int limit_ms) const {
@@ -203,6 +208,34 @@ std::optional<ResourceView> ClusterLab::resource(const QString& node,
         }
     }
     return reader.hasError() ? std::nullopt : std::optional<ResourceView>(view);
+}
+
+bool ClusterLab::runsOn(const QString& observer, const QString& resource,
+                        const QString& node) const {
+    const auto view = this->resource(observer, resource);
+    return view && view->node == node && view->role == QLatin1String("Started");
+}
+
+bool ClusterLab::stopped(const QString& observer, const QString& resource) const {
+    const auto view = this->resource(observer, resource);
+    return view && view->node.isEmpty();
+}
+
+bool ClusterLab::online(const QString& observer, const QString& node) const {
+    QXmlStreamReader reader(status(observer));
+    while (!reader.atEnd()) {
+        reader.readNext();
+        if (reader.isStartElement() && reader.name() == QLatin1String("node") &&
+            reader.attributes().value(QLatin1String("name")) == node &&
+            reader.attributes().hasAttribute(QLatin1String("online"))) {
+            return reader.attributes().value(QLatin1String("online")) == QLatin1String("true");
+        }
+    }
+    return false;
+}
+
+Run ClusterLab::crmResource(const QString& node, const QStringList& arguments) const {
+    return exec(node, QStringList{QStringLiteral("crm_resource")} + arguments);
 }
 
 QString ClusterLab::attribute(const QString& node, const QString& target,

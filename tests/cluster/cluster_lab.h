@@ -74,7 +74,8 @@ public:
     bool kill(const QString& node);
     bool killCorosync(const QString& node);
     bool running(const QString& node);
-    void down();
+    // Stops every process the lab started; false when one survived.
+    bool down();
 
     // A command run inside `node`'s namespaces.
     Run exec(const QString& node, const QStringList& command, int limit_ms = kHangMs) const;
@@ -90,6 +91,14 @@ public:
     QString report(const QString& node) const;
     // Where `resource` runs as `node` sees it (nullopt when crm_mon could not be read).
     std::optional<ResourceView> resource(const QString& node, const QString& resource) const;
+    // Whether `resource` is started on `node`, as `observer` sees it.
+    bool runsOn(const QString& observer, const QString& resource, const QString& node) const;
+    // Whether `resource` runs nowhere, as `observer` sees it.
+    bool stopped(const QString& observer, const QString& resource) const;
+    // Whether `observer` sees `node` online.
+    bool online(const QString& observer, const QString& node) const;
+    // crm_resource with `arguments`, inside `node`.
+    Run crmResource(const QString& node, const QStringList& arguments) const;
     // A transient node attribute of `target` as `node` reads it from the live CIB ("" unset).
     QString attribute(const QString& node, const QString& target, const QString& name) const;
     // What Pacemaker's daemons on `node` logged so far.

@@ -9,6 +9,8 @@
 
 #include <QString>
 
+#include "tests/cluster/cluster_lab.h"
+
 namespace understudy::tests {
 
 struct ErpClusterOptions {
@@ -145,6 +147,29 @@ inline QString erpConstraints(const ErpClusterOptions& o) {
                    .arg(c);
     }
     return xml + QStringLiteral("</constraints>");
+}
+
+// crm_resource --move of CLUSTER-app to the node `to`, then waits (at most `limit_ms`) until the
+// application runs there and the takeover has stopped; false with what went wrong in `why`.
+inline bool moveApplication(const ClusterLab& lab, const QString& cluster, const QString& to,
+                            int limit_ms, QString* why) {
+    const Run moved =
+        lab.crmResource(to, {QStringLiteral("--move"), QStringLiteral("--resource"),
+                             cluster + QStringLiteral("-app"), QStringLiteral("--node"), to});
+    if (moved.exit_code != 0) {
+        *why = moved.describe();
+        return false;
+    }
+    if (!ClusterLab::waitFor(
+            [&] {
+                return lab.runsOn(to, cluster + QStringLiteral("-service"), to) &&
+                       lab.stopped(to, cluster + QStringLiteral("-takeover"));
+            },
+            limit_ms)) {
+        *why = lab.report(to);
+        return false;
+    }
+    return true;
 }
 
 }  // namespace understudy::tests

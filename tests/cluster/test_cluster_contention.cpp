@@ -53,13 +53,9 @@ private slots:
     void initTestCase();
     void theHigherPrioritiesTakeOverAndTheLowestIsDenied();
     void capacityReturningRestoresThePreemptedAndTheReadiness();
-    void cleanupTestCase() { lab_.down(); }
+    void cleanupTestCase() { QVERIFY(lab_.down()); }
 
 private:
-    bool runsOn(const QString& observer, const QString& resource, const QString& node) {
-        const auto view = lab_.resource(observer, resource);
-        return view && view->node == node && view->role == QLatin1String("Started");
-    }
     QString ready(const QString& cluster) {
         return lab_.attribute(passive(cluster), passive(cluster),
                               QStringLiteral("understudy-ready"));
@@ -94,8 +90,8 @@ void TestClusterContention::initTestCase() {
         LAB_VERIFY(lab_, phys(cluster),
                    lab_.waitFor(
                        [&] {
-                           return runsOn(phys(cluster), cluster + QStringLiteral("-service"),
-                                         phys(cluster)) &&
+                           return lab_.runsOn(phys(cluster), cluster + QStringLiteral("-service"),
+                                              phys(cluster)) &&
                                   ready(cluster) == QLatin1String("1");
                        },
                        kSettleMs));
@@ -110,8 +106,9 @@ void TestClusterContention::theHigherPrioritiesTakeOverAndTheLowestIsDenied() {
         LAB_VERIFY(lab_, passive(cluster),
                    lab_.waitFor(
                        [&] {
-                           return runsOn(passive(cluster), cluster + QStringLiteral("-service"),
-                                         passive(cluster));
+                           return lab_.runsOn(passive(cluster),
+                                              cluster + QStringLiteral("-service"),
+                                              passive(cluster));
                        },
                        kSettleMs));
         QCOMPARE(service_.state(passive(cluster)), QStringLiteral("active"));
@@ -140,26 +137,11 @@ void TestClusterContention::theHigherPrioritiesTakeOverAndTheLowestIsDenied() {
 
 void TestClusterContention::failBack(const QString& cluster) {
     QVERIFY(lab_.start(phys(cluster)));
-    LAB_VERIFY(lab_, passive(cluster),
-               lab_.waitFor(
-                   [&] {
-                       return lab_.status(passive(cluster))
-                           .contains(QStringLiteral("<node name=\"%1\" id=\"1\" online=\"true\"")
-                                         .arg(phys(cluster)));
-                   },
-                   kSettleMs));
-    const Run moved =
-        lab_.exec(phys(cluster), {QStringLiteral("crm_resource"), QStringLiteral("--move"),
-                                  QStringLiteral("--resource"), cluster + QStringLiteral("-app"),
-                                  QStringLiteral("--node"), phys(cluster)});
-    QVERIFY2(moved.exit_code == 0, qPrintable(moved.describe()));
-    LAB_VERIFY(lab_, phys(cluster),
-               lab_.waitFor(
-                   [&] {
-                       return runsOn(phys(cluster), cluster + QStringLiteral("-service"),
-                                     phys(cluster));
-                   },
-                   kSettleMs));
+    LAB_VERIFY(
+        lab_, passive(cluster),
+        lab_.waitFor([&] { return lab_.online(passive(cluster), phys(cluster)); }, kSettleMs));
+    QString why;
+    QVERIFY2(moveApplication(lab_, cluster, phys(cluster), kSettleMs, &why), qPrintable(why));
 }
 
 void TestClusterContention::capacityReturningRestoresThePreemptedAndTheReadiness() {

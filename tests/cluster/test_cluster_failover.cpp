@@ -56,14 +56,6 @@ private slots:
     void cleanupTestCase();
 
 private:
-    bool runsOn(const QString& observer, const QString& resource, const QString& node) {
-        const auto view = lab_.resource(observer, resource);
-        return view && view->node == node && view->role == QLatin1String("Started");
-    }
-    bool stopped(const QString& observer, const QString& resource) {
-        const auto view = lab_.resource(observer, resource);
-        return view && view->node.isEmpty();
-    }
     Run fence(const QString& from, const QString& target) {
         return lab_.exec(from,
                          {QStringLiteral("stonith_admin"), QStringLiteral("--fence"), target,
@@ -71,10 +63,10 @@ private:
                          60000);
     }
     void reconfigureFencePassive(const QString& parameter, const QString& value) {
-        const Run run = lab_.exec(
-            kPhys, {QStringLiteral("crm_resource"), QStringLiteral("--resource"),
-                    QStringLiteral("erp-fence-passive"), QStringLiteral("--set-parameter"),
-                    parameter, QStringLiteral("--parameter-value"), value});
+        const Run run = lab_.crmResource(
+            kPhys, {QStringLiteral("--resource"), QStringLiteral("erp-fence-passive"),
+                    QStringLiteral("--set-parameter"), parameter,
+                    QStringLiteral("--parameter-value"), value});
         QVERIFY2(run.exit_code == 0, qPrintable(run.describe()));
     }
 
@@ -109,7 +101,16 @@ private:
                   {QStringLiteral("stonith_admin"), QStringLiteral("--history"), kPassive})
             .out;
     }
+    // The application started on `node`, as `node` sees it.
+    void waitForApplicationOn(const QString& node, int limit_ms = kSettleMs);
+    void waitForPassiveAttribute(const QString& name, const QString& value, int limit_ms);
     void failOver();
+    // erp-phys powered on (when it is not) and seen online by erp-passive.
+    void bringBackPhys();
+    // crm_resource --move of the application to erp-phys; waits until it runs there and the
+    // takeover has stopped.
+    void moveApplicationToPhys(int limit_ms = kSettleMs);
+    void clearMove();
     void bringBackPhysAndFailBack();
 
     ClusterLab lab_;
@@ -133,22 +134,14 @@ void TestClusterFailover::initTestCase() {
     options.sticky = true;
     const Run configured = lab_.configure(kPhys, erpResources(options), erpConstraints(options));
     QVERIFY2(configured.exit_code == 0, qPrintable(configured.describe()));
-    LAB_VERIFY(lab_, kPhys,
-               lab_.waitFor([&] { return runsOn(kPhys, QStringLiteral("erp-service"), kPhys); },
-                            kSettleMs));
+    waitForApplicationOn(kPhys);
 }
 
 void TestClusterFailover::steadyState() {
-    QVERIFY(stopped(kPhys, QStringLiteral("erp-takeover")));
+    QVERIFY(lab_.stopped(kPhys, QStringLiteral("erp-takeover")));
     QCOMPARE(service_.state(kPassive), QStringLiteral("standby"));
     QCOMPARE(service_.liveMemoryMib(kPassive), 1024);
-    LAB_VERIFY(lab_, kPhys,
-               lab_.waitFor(
-                   [&] {
-                       return lab_.attribute(kPhys, kPassive, QStringLiteral("understudy-ready")) ==
-                              QLatin1String("1");
-                   },
-                   kSettleMs));
+    waitForPassiveAttribute(QStringLiteral("understudy-ready"), QStringLiteral("1"), kSettleMs);
     // Nothing of the takeover ran: no takeover was asked for.
     QCOMPARE(service_.events(QStringLiteral("erp"), QStringLiteral("takeover")).size(), 0);
 }
@@ -159,40 +152,23 @@ void TestClusterFailover::readinessFollowsTheAppliance() {
     const Run taken = service_.service().ctl(
         hog_token_, {QStringLiteral("takeover"), QStringLiteral("hog-passive")});
     QVERIFY2(taken.exit_code == 0, qPrintable(taken.describe()));
-    LAB_VERIFY(lab_, kPassive,
-               lab_.waitFor(
-                   [&] {
-                       return lab_.attribute(kPassive, kPassive,
-                                             QStringLiteral("understudy-ready")) ==
-                              QLatin1String("0");
-                   },
-                   20000));
+    waitForPassiveAttribute(QStringLiteral("understudy-ready"), QStringLiteral("0"), 20000);
     const Run released = service_.service().ctl(
         hog_token_, {QStringLiteral("release"), QStringLiteral("hog-passive")});
     QVERIFY2(released.exit_code == 0, qPrintable(released.describe()));
-    LAB_VERIFY(lab_, kPassive,
-               lab_.waitFor(
-                   [&] {
-                       return lab_.attribute(kPassive, kPassive,
-                                             QStringLiteral("understudy-ready")) ==
-                              QLatin1String("1");
-                   },
-                   20000));
+    waitForPassiveAttribute(QStringLiteral("understudy-ready"), QStringLiteral("1"), 20000);
 }
 
 void TestClusterFailover::failoverGrowsThePassive() {
     QElapsedTimer clock;
     clock.start();
     QVERIFY(lab_.killCorosync(kPhys));
-    LAB_VERIFY(
-        lab_, kPassive,
-        lab_.waitFor([&] { return runsOn(kPassive, QStringLiteral("erp-service"), kPassive); },
-                     kSettleMs));
+    waitForApplicationOn(kPassive);
     qInfo("kill of erp-phys's corosync -> application running on erp-passive: %lld ms",
           static_cast<long long>(clock.elapsed()));
     // Fenced by the lab's power switch (off: it stays down until it is repaired).
     QVERIFY(!lab_.running(kPhys));
-    QVERIFY(runsOn(kPassive, QStringLiteral("erp-takeover"), kPassive));
+    QVERIFY(lab_.runsOn(kPassive, QStringLiteral("erp-takeover"), kPassive));
     QCOMPARE(service_.state(kPassive), QStringLiteral("active"));
     QCOMPARE(service_.liveMemoryMib(kPassive), 8192);
     const QJsonArray granted =
@@ -206,77 +182,67 @@ void TestClusterFailover::failoverGrowsThePassive() {
 // (it never started on erp-phys), or Pacemaker sees it active on two nodes, stops it on both
 // and the grant is released under the running application.
 void TestClusterFailover::rejoinKeepsTheGrant() {
-    QVERIFY(lab_.start(kPhys));
-    LAB_VERIFY(lab_, kPassive,
-               lab_.waitFor(
-                   [&] {
-                       return lab_.status(kPassive).contains(
-                           QStringLiteral("<node name=\"erp-phys\" id=\"1\" online=\"true\""));
-                   },
-                   kSettleMs));
+    bringBackPhys();
     // Long enough for the probes on erp-phys and a few monitors on erp-passive.
     QTest::qWait(8000);
     const auto takeover = lab_.resource(kPhys, QStringLiteral("erp-takeover"));
     QVERIFY(takeover);
     QCOMPARE(takeover->node, kPassive);
     QVERIFY(!takeover->failed);
-    QVERIFY(runsOn(kPhys, QStringLiteral("erp-service"), kPassive));
+    QVERIFY(lab_.runsOn(kPhys, QStringLiteral("erp-service"), kPassive));
     QCOMPARE(service_.events(QStringLiteral("erp"), QStringLiteral("release")).size(),
              release_events_at_failover_);
     QCOMPARE(service_.state(kPassive), QStringLiteral("active"));
 }
 
 void TestClusterFailover::failbackShrinksThePassive() {
-    const Run moved = lab_.exec(kPhys, {QStringLiteral("crm_resource"), QStringLiteral("--move"),
-                                        QStringLiteral("--resource"), QStringLiteral("erp-app"),
-                                        QStringLiteral("--node"), kPhys});
-    QVERIFY2(moved.exit_code == 0, qPrintable(moved.describe()));
-    LAB_VERIFY(lab_, kPhys,
-               lab_.waitFor([&] { return runsOn(kPhys, QStringLiteral("erp-service"), kPhys); },
-                            kSettleMs));
-    LAB_VERIFY(
-        lab_, kPhys,
-        lab_.waitFor([&] { return stopped(kPhys, QStringLiteral("erp-takeover")); }, kSettleMs));
-    const Run cleared = lab_.exec(kPhys, {QStringLiteral("crm_resource"), QStringLiteral("--clear"),
-                                          QStringLiteral("--resource"), QStringLiteral("erp-app")});
-    QVERIFY2(cleared.exit_code == 0, qPrintable(cleared.describe()));
+    moveApplicationToPhys();
+    clearMove();
     QCOMPARE(service_.state(kPassive), QStringLiteral("standby"));
     QCOMPARE(service_.liveMemoryMib(kPassive), 1024);
     QCOMPARE(service_.events(QStringLiteral("erp"), QStringLiteral("release")).size(),
              release_events_at_failover_ + 1);
 }
 
+void TestClusterFailover::waitForApplicationOn(const QString& node, int limit_ms) {
+    LAB_VERIFY(lab_, node,
+               lab_.waitFor([&] { return lab_.runsOn(node, QStringLiteral("erp-service"), node); },
+                            limit_ms));
+}
+
+void TestClusterFailover::waitForPassiveAttribute(const QString& name, const QString& value,
+                                                  int limit_ms) {
+    LAB_VERIFY(lab_, kPassive,
+               lab_.waitFor([&] { return passiveAttribute(name) == value; }, limit_ms));
+}
+
 void TestClusterFailover::failOver() {
     QVERIFY(lab_.killCorosync(kPhys));
-    LAB_VERIFY(
-        lab_, kPassive,
-        lab_.waitFor([&] { return runsOn(kPassive, QStringLiteral("erp-service"), kPassive); },
-                     kSettleMs));
+    waitForApplicationOn(kPassive);
+}
+
+void TestClusterFailover::bringBackPhys() {
+    QVERIFY(lab_.start(kPhys));
+    LAB_VERIFY(lab_, kPassive,
+               lab_.waitFor([&] { return lab_.online(kPassive, kPhys); }, kSettleMs));
+}
+
+void TestClusterFailover::moveApplicationToPhys(int limit_ms) {
+    QString why;
+    QVERIFY2(moveApplication(lab_, QStringLiteral("erp"), kPhys, limit_ms, &why), qPrintable(why));
+}
+
+void TestClusterFailover::clearMove() {
+    const Run cleared = lab_.crmResource(
+        kPhys,
+        {QStringLiteral("--clear"), QStringLiteral("--resource"), QStringLiteral("erp-app")});
+    QVERIFY2(cleared.exit_code == 0, qPrintable(cleared.describe()));
 }
 
 void TestClusterFailover::bringBackPhysAndFailBack() {
-    QVERIFY(lab_.start(kPhys));
-    LAB_VERIFY(lab_, kPassive,
-               lab_.waitFor(
-                   [&] {
-                       return lab_.status(kPassive).contains(
-                           QStringLiteral("<node name=\"erp-phys\" id=\"1\" online=\"true\""));
-                   },
-                   kSettleMs));
-    const Run moved = lab_.exec(kPhys, {QStringLiteral("crm_resource"), QStringLiteral("--move"),
-                                        QStringLiteral("--resource"), QStringLiteral("erp-app"),
-                                        QStringLiteral("--node"), kPhys});
-    QVERIFY2(moved.exit_code == 0, qPrintable(moved.describe()));
-    LAB_VERIFY(lab_, kPhys,
-               lab_.waitFor(
-                   [&] {
-                       return runsOn(kPhys, QStringLiteral("erp-service"), kPhys) &&
-                              stopped(kPhys, QStringLiteral("erp-takeover"));
-                   },
-                   kSettleMs));
-    const Run cleared = lab_.exec(kPhys, {QStringLiteral("crm_resource"), QStringLiteral("--clear"),
-                                          QStringLiteral("--resource"), QStringLiteral("erp-app")});
-    QVERIFY2(cleared.exit_code == 0, qPrintable(cleared.describe()));
+    bringBackPhys();
+    moveApplicationToPhys();
+    clearMove();
 }
 
 // understudyd stops answering (SIGSTOP) as erp-phys dies, for 25 s. The takeover's start waits
@@ -294,10 +260,7 @@ void TestClusterFailover::aServiceStallDuringFailoverBansNothingAndFencesNobody(
     QCOMPARE(passiveAttribute(QStringLiteral("understudy-ready")), QStringLiteral("1"));
     QTest::qWait(5000);
     stall.end();
-    LAB_VERIFY(
-        lab_, kPassive,
-        lab_.waitFor([&] { return runsOn(kPassive, QStringLiteral("erp-service"), kPassive); },
-                     kSettleMs));
+    waitForApplicationOn(kPassive);
     QVERIFY(lab_.running(kPassive));
     QCOMPARE(service_.state(kPassive), QStringLiteral("active"));
     const auto takeover = lab_.resource(kPassive, QStringLiteral("erp-takeover"));
@@ -310,20 +273,13 @@ void TestClusterFailover::aServiceStallDuringFailoverBansNothingAndFencesNobody(
 // under the application), and the release it left pending goes through once the service
 // answers again.
 void TestClusterFailover::aServiceStallDuringFailbackFencesNobody() {
-    QVERIFY(lab_.start(kPhys));
-    LAB_VERIFY(lab_, kPassive,
-               lab_.waitFor(
-                   [&] {
-                       return lab_.status(kPassive).contains(
-                           QStringLiteral("<node name=\"erp-phys\" id=\"1\" online=\"true\""));
-                   },
-                   kSettleMs));
+    bringBackPhys();
     // Everything settled first: the stall is the stop's alone.
     LAB_VERIFY(lab_, kPhys,
                lab_.waitFor(
                    [&] {
-                       return runsOn(kPhys, QStringLiteral("erp-fence-passive"), kPhys) &&
-                              runsOn(kPhys, QStringLiteral("erp-physical"), kPhys);
+                       return lab_.runsOn(kPhys, QStringLiteral("erp-fence-passive"), kPhys) &&
+                              lab_.runsOn(kPhys, QStringLiteral("erp-physical"), kPhys);
                    },
                    kSettleMs));
     const QString fencings = passiveFencingHistory(kPassive);
@@ -331,17 +287,7 @@ void TestClusterFailover::aServiceStallDuringFailbackFencesNobody() {
     clock.start();
     ServiceStall stall(service_.service().pid());
     QVERIFY(stall.stalled());
-    const Run moved = lab_.exec(kPhys, {QStringLiteral("crm_resource"), QStringLiteral("--move"),
-                                        QStringLiteral("--resource"), QStringLiteral("erp-app"),
-                                        QStringLiteral("--node"), kPhys});
-    QVERIFY2(moved.exit_code == 0, qPrintable(moved.describe()));
-    LAB_VERIFY(lab_, kPhys,
-               lab_.waitFor(
-                   [&] {
-                       return runsOn(kPhys, QStringLiteral("erp-service"), kPhys) &&
-                              stopped(kPhys, QStringLiteral("erp-takeover"));
-                   },
-                   kStallMs));
+    moveApplicationToPhys(kStallMs);
     QVERIFY2(clock.elapsed() < kStallMs,
              "the takeover's stop outlasted the stall: nothing was tested");
     QTest::qWait(static_cast<int>(kStallMs - clock.elapsed()));
@@ -352,9 +298,7 @@ void TestClusterFailover::aServiceStallDuringFailbackFencesNobody() {
     QVERIFY(
         lab_.waitFor([&] { return service_.state(kPassive) == QLatin1String("standby"); }, 30000));
     QCOMPARE(service_.liveMemoryMib(kPassive), 1024);
-    const Run cleared = lab_.exec(kPhys, {QStringLiteral("crm_resource"), QStringLiteral("--clear"),
-                                          QStringLiteral("--resource"), QStringLiteral("erp-app")});
-    QVERIFY2(cleared.exit_code == 0, qPrintable(cleared.describe()));
+    clearMove();
 }
 
 // on_denied=standby, without the rule that needs readiness: with hog holding the memory, the
@@ -363,10 +307,9 @@ void TestClusterFailover::aServiceStallDuringFailbackFencesNobody() {
 // the flag.
 void TestClusterFailover::onDeniedStandbyRunsDegradedUntilGranted() {
     const Run standby =
-        lab_.exec(kPhys, {QStringLiteral("crm_resource"), QStringLiteral("--resource"),
-                          QStringLiteral("erp-takeover"), QStringLiteral("--set-parameter"),
-                          QStringLiteral("on_denied"), QStringLiteral("--parameter-value"),
-                          QStringLiteral("standby")});
+        lab_.crmResource(kPhys, {QStringLiteral("--resource"), QStringLiteral("erp-takeover"),
+                                 QStringLiteral("--set-parameter"), QStringLiteral("on_denied"),
+                                 QStringLiteral("--parameter-value"), QStringLiteral("standby")});
     QVERIFY2(standby.exit_code == 0, qPrintable(standby.describe()));
     const Run unruled =
         lab_.exec(kPhys, {QStringLiteral("cibadmin"), QStringLiteral("--delete"),
@@ -412,14 +355,8 @@ void TestClusterFailover::fencingThePassiveTurnsOffItsDomainOnly() {
     // Only erp's domain: hog's passive node kept running.
     QCOMPARE(service_.events(QStringLiteral("hog"), QStringLiteral("fence")).size(), 0);
     QCOMPARE(service_.state(QStringLiteral("hog-passive")), QStringLiteral("standby"));
-    LAB_VERIFY(lab_, kPhys,
-               lab_.waitFor(
-                   [&] {
-                       return lab_.status(kPhys).contains(
-                           QStringLiteral("<node name=\"erp-passive\" id=\"2\" online=\"false\""));
-                   },
-                   kSettleMs));
-    QVERIFY(runsOn(kPhys, QStringLiteral("erp-service"), kPhys));
+    LAB_VERIFY(lab_, kPhys, lab_.waitFor([&] { return !lab_.online(kPhys, kPassive); }, kSettleMs));
+    QVERIFY(lab_.runsOn(kPhys, QStringLiteral("erp-service"), kPhys));
 }
 
 void TestClusterFailover::fencingWithAnotherClustersTokenIsRefused() {
@@ -454,7 +391,7 @@ void TestClusterFailover::fencingAnotherClustersNodeIsRefused() {
 }
 
 void TestClusterFailover::cleanupTestCase() {
-    lab_.down();
+    QVERIFY(lab_.down());
 }
 
 UNDERSTUDY_CLUSTER_TEST_MAIN(TestClusterFailover)

@@ -44,9 +44,8 @@ private slots:
     void cleanupTestCase();
 
 private:
-    bool runsOn(const QString& observer, const QString& node) {
-        const auto view = lab_.resource(observer, QStringLiteral("erp-service"));
-        return view && view->node == node && view->role == QLatin1String("Started");
+    bool applicationOn(const QString& node) {
+        return lab_.runsOn(node, QStringLiteral("erp-service"), node);
     }
     // Waits for a status line of the guest, after `since`, whose MemTotal is above or below
     // `mib` (MemTotal is the balloon's size less what the kernel keeps for itself).
@@ -111,13 +110,13 @@ void TestClusterQemu::initTestCase() {
     options.sticky = true;
     const Run configured = lab_.configure(kPhys, erpResources(options), erpConstraints(options));
     QVERIFY2(configured.exit_code == 0, qPrintable(configured.describe()));
-    LAB_VERIFY(lab_, kPhys, lab_.waitFor([&] { return runsOn(kPhys, kPhys); }, kSettleMs));
+    LAB_VERIFY(lab_, kPhys, lab_.waitFor([&] { return applicationOn(kPhys); }, kSettleMs));
 }
 
 void TestClusterQemu::failoverGrowsTheGuest() {
     const qsizetype since = fixture_.serialMark(guest_);
     QVERIFY(lab_.killCorosync(kPhys));
-    LAB_VERIFY(lab_, kPassive, lab_.waitFor([&] { return runsOn(kPassive, kPassive); }, kSettleMs));
+    LAB_VERIFY(lab_, kPassive, lab_.waitFor([&] { return applicationOn(kPassive); }, kSettleMs));
     QCOMPARE(service_->state(guest_), QStringLiteral("active"));
     QCOMPARE(service_->liveMemoryMib(guest_), kActiveMib);
     QVERIFY(guestMemory(true, kActiveMib - 64, since));
@@ -126,26 +125,10 @@ void TestClusterQemu::failoverGrowsTheGuest() {
 void TestClusterQemu::failbackShrinksTheGuest() {
     QVERIFY(lab_.start(kPhys));
     LAB_VERIFY(lab_, kPassive,
-               lab_.waitFor(
-                   [&] {
-                       return lab_.status(kPassive).contains(
-                           QStringLiteral("<node name=\"erp-phys\" id=\"1\" online=\"true\""));
-                   },
-                   kSettleMs));
+               lab_.waitFor([&] { return lab_.online(kPassive, kPhys); }, kSettleMs));
     const qsizetype since = fixture_.serialMark(guest_);
-    const Run moved = lab_.exec(kPhys, {QStringLiteral("crm_resource"), QStringLiteral("--move"),
-                                        QStringLiteral("--resource"), QStringLiteral("erp-app"),
-                                        QStringLiteral("--node"), kPhys});
-    QVERIFY2(moved.exit_code == 0, qPrintable(moved.describe()));
-    LAB_VERIFY(lab_, kPhys,
-               lab_.waitFor(
-                   [&] {
-                       return runsOn(kPhys, kPhys) &&
-                              lab_.resource(kPhys, QStringLiteral("erp-takeover"))
-                                  .value_or(ResourceView{})
-                                  .node.isEmpty();
-                   },
-                   kSettleMs));
+    QString why;
+    QVERIFY2(moveApplication(lab_, QStringLiteral("erp"), kPhys, kSettleMs, &why), qPrintable(why));
     QVERIFY(lab_.waitFor([&] { return service_->state(guest_) == QLatin1String("standby"); },
                          kSettleMs));
     QCOMPARE(service_->liveMemoryMib(guest_), kStandbyMib);
@@ -153,11 +136,12 @@ void TestClusterQemu::failbackShrinksTheGuest() {
 }
 
 void TestClusterQemu::cleanupTestCase() {
-    lab_.down();
+    const bool lab_down = lab_.down();
     if (service_) {
         service_->service().stop();
     }
     QVERIFY_OK(fixture_.stop());
+    QVERIFY(lab_down);
 }
 
 UNDERSTUDY_CLUSTER_TEST_MAIN(TestClusterQemu)
