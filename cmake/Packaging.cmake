@@ -39,6 +39,7 @@ set(man_pages
     understudyd.8=understudy understudyd.conf.5=understudy understudy-size.1=understudy
     understudy-simulate.1=understudy understudyctl.1=agents fence_understudy.8=agents
     ocf_understudy_takeover.7=agents ocf_understudy_readiness.7=agents
+    ocf_understudy_understudyd.7=understudy
     understudy-console.1=console)
 set(man_pages_gz)
 foreach(entry IN LISTS man_pages)
