@@ -267,6 +267,9 @@ client::ClientOptions clientOptions(const CtlSettings& settings) {
     options.timeout = settings.timeout;
     options.ca_file = settings.ca_file;
     options.insecure = settings.insecure;
+    // Scripts and agents ride out a service that moves to another appliance (or restarts):
+    // asked again until --timeout.
+    options.retry_unreachable = true;
     return options;
 }
 

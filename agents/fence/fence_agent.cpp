@@ -210,6 +210,9 @@ private:
         options.base_url = QUrl(QString::fromStdString(request.url));
         options.token = token;
         options.timeout = std::chrono::seconds(request.power_timeout_s);
+        // A cluster fencing its passive while the service moves to another appliance must
+        // still succeed: ask again until the power timeout.
+        options.retry_unreachable = true;
         return options;
     }
 

@@ -53,6 +53,14 @@ ApiCall<QString> decodedText(ApiRequest request, const char* field) {
             }};
 }
 
+// Failures where the request cannot have reached a service: it is safe to send it again.
+bool nothingReachedAService(QNetworkReply::NetworkError code) {
+    return code == QNetworkReply::ConnectionRefusedError ||
+           code == QNetworkReply::HostNotFoundError ||
+           code == QNetworkReply::TemporaryNetworkFailureError ||
+           code == QNetworkReply::NetworkSessionFailedError;
+}
+
 QString seconds(std::chrono::milliseconds duration) {
     return QString::number(static_cast<double>(duration.count()) / 1000.0, 'g', 4);
 }
@@ -376,6 +384,14 @@ void ApiClient::finish(const std::shared_ptr<Exchange>& exchange, QNetworkReply*
     }
     if (status == 0) {
         const QNetworkReply::NetworkError code = reply->error();
+        if (options_.retry_unreachable && nothingReachedAService(code) &&
+            options_.unreachable_pause.count() < exchange->deadline.remainingTime()) {
+            qCDebug(lcClient) << "unreachable, trying again in"
+                              << options_.unreachable_pause.count() << "ms";
+            QTimer::singleShot(options_.unreachable_pause, this,
+                               [this, exchange] { start(exchange); });
+            return;
+        }
         const char* kind = kNetworkFailed;
         QString advice = QStringLiteral("check the network and that understudyd runs there");
         switch (code) {

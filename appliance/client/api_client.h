@@ -11,6 +11,10 @@
 //   got a 503 may have been refused before or after doing something, so the caller decides.
 // - A request's timeout covers the whole exchange (connect, send, wait, read), including
 //   retries; the long-poll of GET /events adds its `wait` on top of it.
+// - With `retry_unreachable` (the command-line tools and agents), a service that refuses the
+//   connection or whose host cannot be found is asked again every `unreachable_pause` until the
+//   request's timeout: the service may be moving to another appliance. Nothing reached a
+//   service then, so this is safe for every method.
 // - TLS: the system's CAs plus `ca_file` (PEM, may hold several); `insecure` turns off peer
 //   verification for self-signed test set-ups and is never the default.
 #pragma once
@@ -49,6 +53,8 @@ struct ClientOptions {
     QString ca_file;
     bool insecure = false;
     int max_retries = 3;
+    bool retry_unreachable = false;
+    std::chrono::milliseconds unreachable_pause{500};
 };
 
 struct ApiRequest {

@@ -3,6 +3,7 @@
 // clear message, and the URL and token are taken in the documented order.
 #include <QtTest>
 
+#include <QElapsedTimer>
 #include <QTcpServer>
 #include <QTemporaryDir>
 
@@ -126,12 +127,38 @@ private slots:
         QVERIFY2(result.err.contains("ctl.conf:2: unknown key \"urll\""), qPrintable(result.err));
     }
 
-    void anUnreachableServiceExitsWith5() {
+    // Asked again until --timeout (the service may be moving to another appliance), then exit 5.
+    void anUnreachableServiceExitsWith5AtTheTimeout() {
         const QString url = loopbackUrl(closedPort());
-        const Run result = run({"--url", url, "nodes"}, environment());
+        QElapsedTimer clock;
+        clock.start();
+        const Run result = run({"--url", url, "--timeout", "2", "nodes"}, environment());
         QCOMPARE(result.exit_code, 5);
+        QVERIFY2(clock.elapsed() >= 1500, "gave up before its timeout");
         QVERIFY2(result.err.contains("cannot reach " + url), qPrintable(result.err));
         QVERIFY2(result.err.contains("check that understudyd runs"), qPrintable(result.err));
+    }
+
+    // A service that comes up while understudyctl keeps asking is reached: the switch of the
+    // service to another appliance is ridden out.
+    void aServiceThatComesUpWithinTheTimeoutIsReached() {
+        const quint16 port = freePort();
+        QProcess ctl;
+        ctl.setProcessEnvironment(environment());
+        ctl.start(QStringLiteral(UNDERSTUDYCTL),
+                  {"--url", loopbackUrl(port), "--timeout", "20", "--json", "status"});
+        QVERIFY(ctl.waitForStarted());
+        QTest::qWait(1500);
+        QCOMPARE(ctl.state(), QProcess::Running);
+        AgentService service(dir_.filePath(QStringLiteral("late")));
+        QDir().mkpath(dir_.filePath(QStringLiteral("late")));
+        service.setPort(port);
+        QVERIFY2(service.start(), service.output().constData());
+        QVERIFY(QTest::qWaitFor([&] { return ctl.state() == QProcess::NotRunning; }, 25000));
+        QCOMPARE(ctl.exitCode(), 0);
+        QVERIFY2(ctl.readAllStandardOutput().contains("\"status\""),
+                 ctl.readAllStandardError().constData());
+        service.stop();
     }
 
     void aServiceThatNeverAnswersTimesOutWith5() {

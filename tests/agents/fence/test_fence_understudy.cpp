@@ -49,6 +49,24 @@ private slots:
         }
     }
 
+    // The service goes away and comes back at the same address while a fencing keeps asking,
+    // as when it moves to another appliance of its pool: the fencing still succeeds.
+    void aFencingDuringTheServicesSwitchSucceeds() {
+        const QString url = service_->url();
+        service_->setPort(static_cast<quint16>(QUrl(url).port()));
+        service_->stop();
+        QProcess fencing;
+        fencing.start(QStringLiteral(FENCE_UNDERSTUDY),
+                      {"--url", url, "--token-file", crm_token_, "--plug", "crm-passive",
+                       "--action", "status", "--power-timeout", "20"});
+        QVERIFY(fencing.waitForStarted());
+        QTest::qWait(1500);
+        QCOMPARE(fencing.state(), QProcess::Running);
+        QVERIFY2(service_->start(), service_->output().constData());
+        QVERIFY(QTest::qWaitFor([&] { return fencing.state() == QProcess::NotRunning; }, 25000));
+        QVERIFY2(fencing.exitCode() == 0, fencing.readAllStandardError().constData());
+    }
+
     void metadataFollowsTheFenceAgentsSchema() {
         const Run meta = fence({"-o", "metadata"});
         EXPECT_EXIT(meta, 0);
