@@ -13,28 +13,28 @@
 namespace understudy::tests {
 
 // The appliance: a test-driver host of this size, or (with a uri) a real libvirt.
-struct ApplianceSize {
+struct LabAppliance {
     int cpus = 16;
     qint64 memory_mib = 16384;
     QString uri;              // e.g. qemu:///system; empty: a test-driver host file
     QString domain_template;  // with uri; empty: the shipped passive-node.xml
 };
 
-inline ApplianceSize testDriverAppliance(int cpus, qint64 memory_mib) {
-    ApplianceSize size;
-    size.cpus = cpus;
-    size.memory_mib = memory_mib;
-    return size;
+inline LabAppliance testDriverAppliance(int cpus, qint64 memory_mib) {
+    LabAppliance appliance;
+    appliance.cpus = cpus;
+    appliance.memory_mib = memory_mib;
+    return appliance;
 }
 
 class LabService {
 public:
-    LabService(const ClusterLab& lab, ApplianceSize size)
+    LabService(const ClusterLab& lab, LabAppliance appliance)
         : dir_(lab.dir() + QStringLiteral("/service")),
           service_((QDir().mkpath(dir_), dir_)),
           port_(freePort()),
           hook_(lab.powerHookCommand()),
-          size_(size) {}
+          appliance_(std::move(appliance)) {}
 
     // The URL the cluster nodes use.
     QString url() const {
@@ -43,19 +43,19 @@ public:
 
     // Starts understudyd and registers `fleet_json` (a fleet file's text); false with `why`.
     bool start(const QByteArray& fleet_json, QString* why) {
-        QString uri = size_.uri;
+        QString uri = appliance_.uri;
         if (uri.isEmpty()) {
             const QString host = dir_ + QStringLiteral("/host.xml");
-            if (!testsupport::writeTestDriverHost(host, size_.cpus, size_.memory_mib)) {
+            if (!testsupport::writeTestDriverHost(host, appliance_.cpus, appliance_.memory_mib)) {
                 *why = QStringLiteral("cannot write %1").arg(host);
                 return false;
             }
             uri = QStringLiteral("test://") + host;
         }
         const QString domain_template =
-            size_.domain_template.isEmpty()
+            appliance_.domain_template.isEmpty()
                 ? sourcePath(QStringLiteral("appliance/data/passive-node.xml"))
-                : size_.domain_template;
+                : appliance_.domain_template;
         const QString config = dir_ + QStringLiteral("/understudyd.conf");
         writeFile(config,
                   QStringLiteral("[service]\nlisten = 0.0.0.0:%1\ndatabase = %2/understudy.db\n"
@@ -116,7 +116,7 @@ private:
     AgentService service_;
     quint16 port_;
     QString hook_;
-    ApplianceSize size_;
+    LabAppliance appliance_;
 };
 
 }  // namespace understudy::tests

@@ -78,7 +78,7 @@ void TestClusterQemu::initTestCase() {
     const QString domain_template = lab_.dir() + QStringLiteral("/passive-node.xml");
     writeFile(domain_template, fixture_.domainXml(shape, QStringLiteral("${name}")).toUtf8());
 
-    ApplianceSize appliance;
+    LabAppliance appliance;
     appliance.uri = fixture_.options().uri;
     appliance.domain_template = domain_template;
     service_ = std::make_unique<LabService>(lab_, appliance);
