@@ -15,18 +15,11 @@
 #include <memory>
 
 #include "tests/agents/agent_fixture.h"
+#include "tests/agents/ocf/ocf_exit_codes.h"
 
 using namespace understudy::tests;
 
 namespace {
-
-constexpr int kOcfSuccess = 0;
-constexpr int kOcfErrGeneric = 1;
-constexpr int kOcfErrUnimplemented = 3;
-constexpr int kOcfErrPerm = 4;
-constexpr int kOcfErrInstalled = 5;
-constexpr int kOcfErrConfigured = 6;
-constexpr int kOcfNotRunning = 7;
 
 // Operation timeout for runs against a dead service: it leaves understudyctl 2 s, and the agent
 // must answer within it, or Pacemaker kills the operation and counts it as failed.

@@ -10,16 +10,12 @@
 #include <csignal>
 
 #include "tests/agents/agent_fixture.h"
+#include "tests/agents/ocf/ocf_exit_codes.h"
 #include "tests/support/test_driver_host.h"
 
 using namespace understudy::tests;
 
 namespace {
-
-constexpr int kOcfSuccess = 0;
-constexpr int kOcfErrGeneric = 1;
-constexpr int kOcfErrInstalled = 5;
-constexpr int kOcfNotRunning = 7;
 
 QString agentPath() {
     return QStringLiteral(UNDERSTUDY_OCF_ROOT "/resource.d/understudy/understudyd");
