@@ -136,6 +136,23 @@ CREATE TABLE schema_history (
 );
 )sql";
 
+// Version 3: appliance loss (understudyd(8), "Appliance loss"). lost_at is set while an
+// appliance is known to be off and its standby nodes have been moved to the others; it is
+// cleared only by a rejoin. stale_domains names the copies of evacuated nodes the lost
+// appliance may still hold, which the rejoin destroys and undefines before the appliance counts
+// again: they are kept by name, not as foreign keys, because a cluster may be removed while its
+// old appliance is away and its stale copy must go all the same.
+constexpr std::string_view kSchemaV3 = R"sql(
+ALTER TABLE appliances ADD COLUMN lost_at INTEGER;
+CREATE TABLE stale_domains (
+    appliance_id INTEGER NOT NULL REFERENCES appliances(id) ON DELETE CASCADE,
+    domain TEXT NOT NULL CHECK (domain <> ''),
+    node TEXT NOT NULL CHECK (node <> ''),
+    evacuated_at INTEGER NOT NULL,
+    PRIMARY KEY (appliance_id, domain)
+) WITHOUT ROWID;
+)sql";
+
 // Migrations from this version on record themselves in schema_history.
 constexpr int kHistorySince = 2;
 
@@ -143,6 +160,8 @@ const std::vector<Migration> kMigrations = {
     {1, "the first schema: inventory, grants, probe results, event log, failover statistics",
      kSchemaV1},
     {2, "schema history: when each migration ran, from which version, and its backup", kSchemaV2},
+    {3, "appliance loss: when an appliance was declared lost, and the stale copies it holds",
+     kSchemaV3},
 };
 
 Status recordMigration(sqlite3* connection, int version, int fromVersion,

@@ -358,20 +358,14 @@ PoolResult analyzePool(const Fleet& fleet, const std::vector<std::vector<std::si
                 remaining.push_back(a);
             }
         }
-        std::vector<LoadTracker> trackers = emptyTrackers(fleet, remaining);
+        const auto moved = placeAfterLoss(fleet, placement, down);
+        PoolDown outcome;
+        outcome.down = fleet.appliances[down].name;
         std::vector<std::vector<std::size_t>> after(remaining.size());
         for (std::size_t k = 0; k < remaining.size(); ++k) {
             after[k] = placement[remaining[k]];
-            for (const auto i : after[k]) {
-                trackers[k].add(LoadTracker::contribution(fleet, fleet.clusters[i]),
-                                fleet.clusters[i].group);
-            }
-        }
-        const auto moved = placeGreedily(fleet, remaining, trackers, placement[down]);
-        PoolDown outcome;
-        outcome.down = fleet.appliances[down].name;
-        for (std::size_t k = 0; k < remaining.size(); ++k) {
-            after[k].insert(after[k].end(), moved[k].begin(), moved[k].end());
+            const auto& received = moved[remaining[k]];
+            after[k].insert(after[k].end(), received.begin(), received.end());
             const auto clusters = clustersAt(fleet, after[k]);
             std::array<std::int64_t, kResourceCount> capacity{};
             for (const Resource resource : kResources) {
@@ -398,6 +392,32 @@ PoolResult analyzePool(const Fleet& fleet, const std::vector<std::vector<std::si
 }
 
 }  // namespace
+
+std::vector<std::vector<std::size_t>> placeAfterLoss(
+    const Fleet& fleet, const std::vector<std::vector<std::size_t>>& placement, std::size_t down) {
+    std::vector<std::size_t> remaining;
+    for (std::size_t a = 0; a < fleet.appliances.size(); ++a) {
+        if (a != down) {
+            remaining.push_back(a);
+        }
+    }
+    std::vector<std::vector<std::size_t>> received(fleet.appliances.size());
+    if (remaining.empty() || down >= placement.size()) {
+        return received;
+    }
+    std::vector<LoadTracker> trackers = emptyTrackers(fleet, remaining);
+    for (std::size_t k = 0; k < remaining.size(); ++k) {
+        for (const auto i : placement[remaining[k]]) {
+            trackers[k].add(LoadTracker::contribution(fleet, fleet.clusters[i]),
+                            fleet.clusters[i].group);
+        }
+    }
+    const auto moved = placeGreedily(fleet, remaining, trackers, placement[down]);
+    for (std::size_t k = 0; k < remaining.size(); ++k) {
+        received[remaining[k]] = moved[k];
+    }
+    return received;
+}
 
 std::vector<std::vector<std::size_t>> proposePlacement(const Fleet& fleet) {
     std::vector<std::size_t> appliances(fleet.appliances.size());

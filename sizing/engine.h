@@ -36,4 +36,12 @@ SizingResult size(const Fleet& fleet, const SizingOptions& options = {});
 // unservable).
 std::vector<std::vector<std::size_t>> proposePlacement(const Fleet& fleet);
 
+// The N+1 plan for one appliance: where the clusters placed on appliance `down` go when it is
+// lost, the others' clusters staying where `placement` has them. For each appliance, the
+// indices into fleet.clusters it receives (none for `down`); a cluster that fits nowhere goes
+// where the most standard deviations of headroom are left, as in proposePlacement. The pool
+// analysis reports the risks of exactly this placement.
+std::vector<std::vector<std::size_t>> placeAfterLoss(
+    const Fleet& fleet, const std::vector<std::vector<std::size_t>>& placement, std::size_t down);
+
 }  // namespace understudy::sizing

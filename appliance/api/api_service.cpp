@@ -67,6 +67,8 @@ void ApiService::registerRoutes() {
     add("GET", kApi + "/health", sync(&ApiService::health));
     add("GET", kApi + "/appliances", sync(&ApiService::appliances));
     add("GET", kApi + "/appliances/{name}", sync(&ApiService::appliance));
+    addDeferred("POST", kApi + "/appliances/{name}/lost", deferred(&ApiService::declareLost));
+    addDeferred("POST", kApi + "/appliances/{name}/rejoin", deferred(&ApiService::rejoin));
     add("GET", kApi + "/groups", sync(&ApiService::groups));
     addDeferred("POST", kApi + "/groups", deferred(&ApiService::createGroup));
     add("GET", kApi + "/groups/{name}", sync(&ApiService::group));

@@ -112,6 +112,8 @@ private:
     http::HttpResponse health(const http::HttpRequest& request);
     http::HttpResponse appliances(const http::HttpRequest& request);
     http::HttpResponse appliance(const http::HttpRequest& request);
+    void declareLost(const http::HttpRequest& request, const http::Responder& responder);
+    void rejoin(const http::HttpRequest& request, const http::Responder& responder);
     http::HttpResponse groups(const http::HttpRequest& request);
     http::HttpResponse group(const http::HttpRequest& request);
     void createGroup(const http::HttpRequest& request, const http::Responder& responder);

@@ -1,4 +1,4 @@
-// GET /appliances and /appliances/{name}.
+// GET /appliances and /appliances/{name}; POST /appliances/{name}/lost and /rejoin.
 #include "appliance/api/api_service.h"
 #include "appliance/api/handler_preamble.h"
 
@@ -42,6 +42,57 @@ HttpResponse ApiService::appliance(const HttpRequest& request) {
     return http::errors::notFound(
         QStringLiteral("there is no appliance named '%1'; GET /api/v1/appliances lists them")
             .arg(toQString(name)));
+}
+
+void ApiService::declareLost(const HttpRequest& request, const Responder& responder) {
+    auto confirmed = adminBody(request, confirmedDownFromJson);
+    if (!confirmed) {
+        return responder.send(confirmed.refusal());
+    }
+    whenDone(core_.declareLost(capturedName(request), core::LossCause{}), responder,
+             [](const Result<core::LossOutcome>& outcome) {
+                 if (!outcome) {
+                     return errorAnswer(outcome.error());
+                 }
+                 Json evacuated = Json::array();
+                 for (const core::EvacuatedNode& node : outcome->evacuated) {
+                     evacuated.push_back({{"node", node.node}, {"to", node.to}});
+                 }
+                 Json stranded = Json::array();
+                 for (const core::StrandedNode& node : outcome->stranded) {
+                     stranded.push_back({{"node", node.node}, {"reason", node.reason}});
+                 }
+                 Json made;
+                 made["appliance"] = outcome->appliance;
+                 made["evacuated"] = std::move(evacuated);
+                 made["stranded"] = std::move(stranded);
+                 return jsonAnswer(200, made);
+             });
+}
+
+void ApiService::rejoin(const HttpRequest& request, const Responder& responder) {
+    if (auto refused = requireAdmin(request)) {
+        return responder.send(*refused);
+    }
+    if (auto refused = noBody(request)) {
+        return responder.send(*refused);
+    }
+    whenDone(core_.rejoin(capturedName(request)), responder,
+             [this](const Result<core::RejoinOutcome>& outcome) {
+                 if (!outcome) {
+                     return errorAnswer(outcome.error());
+                 }
+                 auto appliances = core_.appliances();
+                 if (!appliances) {
+                     return errorAnswer(appliances.error());
+                 }
+                 for (const core::ApplianceStatus& status : *appliances) {
+                     if (status.name == outcome->appliance) {
+                         return jsonAnswer(200, applianceJson(status));
+                     }
+                 }
+                 return errorAnswer(Error{"internal", "the rejoined appliance vanished", {}});
+             });
 }
 
 }  // namespace understudy::api

@@ -129,6 +129,18 @@ void writeAppliances(Writer& out, const std::vector<core::ApplianceStatus>& appl
         out.sample("understudy_appliance_connected", "appliance=\"" + label(appliance.name) + "\"",
                    appliance.connected ? 1 : 0);
     }
+    out.family("understudy_appliance_state", "gauge",
+               "1 for the appliance's state (connected, unreachable, lost), 0 for the others.");
+    for (const auto& appliance : appliances) {
+        for (const core::ApplianceState state :
+             {core::ApplianceState::connected, core::ApplianceState::unreachable,
+              core::ApplianceState::lost}) {
+            out.sample("understudy_appliance_state",
+                       "appliance=\"" + label(appliance.name) + "\",state=\"" +
+                           core::applianceStateName(state) + "\"",
+                       appliance.state == state ? 1 : 0);
+        }
+    }
 }
 
 // Every state of every appliance, zero included, so a state that empties reads 0, not absent.

@@ -145,6 +145,8 @@ void addFleetSchemas(Json& s) {
         object({{"name", type("string")},
                 {"uri", type("string")},
                 {"connected", type("boolean")},
+                {"state", stringEnum({"connected", "unreachable", "lost"})},
+                {"unreachable_since", type("string")},
                 {"cpu_overcommit", type("number")},
                 {"resources", object({{"memory_mib", resource}, {"vcpus", resource}})}});
     s["Group"] = object({{"name", type("string")},
@@ -261,7 +263,9 @@ void addHealthAndApplianceOperations(Operations& ops) {
                 {"version", type("string")},
                 {"database", type("string")},
                 {"appliances",
-                 arrayOf(object({{"name", type("string")}, {"connected", type("boolean")}}))}}));
+                 arrayOf(object({{"name", type("string")},
+                                 {"connected", type("boolean")},
+                                 {"state", stringEnum({"connected", "unreachable", "lost"})}}))}}));
 
     op = &ops.add("/api/v1/appliances", "get", "List the appliances", kAdmin);
     op->responses["200"] =
@@ -269,6 +273,23 @@ void addHealthAndApplianceOperations(Operations& ops) {
     op = &ops.add("/api/v1/appliances/{name}", "get", "One appliance", kAdmin);
     op->parameters.push_back(pathName("appliance"));
     op->responses["200"] = response("The appliance", ref("Appliance"));
+    op = &ops.add("/api/v1/appliances/{name}/lost", "post",
+                  "Declare an appliance lost (known to be off) and evacuate its standby nodes",
+                  kAdmin);
+    op->parameters.push_back(pathName("appliance"));
+    op->body = object({{"confirmed_down", type("boolean")}}, {"confirmed_down"});
+    op->responses["200"] = response(
+        "Where its nodes went",
+        object({{"appliance", type("string")},
+                {"evacuated", arrayOf(object({{"node", type("string")}, {"to", type("string")}}))},
+                {"stranded",
+                 arrayOf(object({{"node", type("string")}, {"reason", type("string")}}))}}));
+    op->responses["409"] = errorResponse("The service can still reach the appliance");
+    op = &ops.add("/api/v1/appliances/{name}/rejoin", "post",
+                  "Return a lost appliance to the pool once its stale copies are removed", kAdmin);
+    op->parameters.push_back(pathName("appliance"));
+    op->responses["200"] = response("The appliance", ref("Appliance"));
+    op->responses["409"] = errorResponse("The appliance is not lost, or not reachable");
 }
 
 void addGroupOperations(Operations& ops) {

@@ -357,6 +357,19 @@ Result<PowerAction> powerActionFromJson(const In& document) {
     return invalid("action", "action must be on, off, reboot or status, got '" + *name + "'");
 }
 
+Status confirmedDownFromJson(const In& document) {
+    if (Status keys = onlyKeys(document, "", {"confirmed_down"}); !keys) {
+        return keys.error();
+    }
+    if (!document.contains("confirmed_down") || !document["confirmed_down"].is_boolean() ||
+        !document["confirmed_down"].get<bool>()) {
+        return invalid("confirmed_down",
+                       "confirmed_down must be true: declare an appliance lost only once it is "
+                       "known to be off (its nodes are started elsewhere)");
+    }
+    return Done{};
+}
+
 Result<core::WhatIfRequest> whatIfFromJson(const In& document,
                                            const std::vector<std::string>& clusters,
                                            const std::vector<std::string>& appliances) {

@@ -44,6 +44,8 @@ Result<core::ClusterChange> clusterChangeFromJson(const nlohmann::json& document
 
 // POST /nodes/{name}/power: {"action": "on"|"off"|"reboot"|"status"}.
 Result<PowerAction> powerActionFromJson(const nlohmann::json& document);
+// POST /appliances/{name}/lost: exactly {"confirmed_down": true}.
+Status confirmedDownFromJson(const nlohmann::json& document);
 
 // POST /sizing/what-if; `clusters` are the registered cluster names (fail and remove must name
 // one), `appliances` the configured appliance names (add and capacity may name one).

@@ -38,6 +38,7 @@ HttpResponse ApiService::health(const HttpRequest& request) {
         Json one;
         one["name"] = status.name;
         one["connected"] = status.connected;
+        one["state"] = core::applianceStateName(status.state);
         list.push_back(std::move(one));
         degraded = degraded || !status.connected;
     }

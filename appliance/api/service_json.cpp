@@ -24,6 +24,10 @@ Json applianceJson(const core::ApplianceStatus& status) {
     made["name"] = status.name;
     made["uri"] = status.uri;
     made["connected"] = status.connected;
+    made["state"] = core::applianceStateName(status.state);
+    if (status.unreachable_since) {
+        made["unreachable_since"] = db::formatTime(*status.unreachable_since);
+    }
     made["cpu_overcommit"] = status.cpu_overcommit;
     Json resources = Json::object();
     for (sizing::Resource resource : sizing::kResources) {

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <set>
 
+#include "appliance/core/appliance_loss.h"
 #include "appliance/core/appliance_supervisor.h"
 #include "appliance/core/cluster_registration.h"
 #include "appliance/core/core_context.h"
@@ -17,6 +18,7 @@
 #include "appliance/core/node_power.h"
 #include "appliance/core/node_provisioner.h"
 #include "base/error_codes.h"
+#include "db/appliance_loss_repository.h"
 #include "db/appliance_repository.h"
 #include "db/cluster_repository.h"
 #include "db/probe_result_repository.h"
@@ -79,11 +81,26 @@ struct ApplianceCore::Impl {
     ClusterRegistrar registrar{context, provisioner, supervisor};
     InventoryChanges changes{context, provisioner, operations};
     CoreViews views{context};
+    ApplianceLoss loss{context, supervisor};
+
+    // The appliance the node lives on, when work may be sent there now: a request about an
+    // unreachable or lost appliance's node is answered at once, never queued behind a libvirt
+    // call that may hang until the connection's keepalive gives up.
+    Result<ApplianceSlot*> reachableOwner(const std::string& node) const {
+        auto owner = views.ownerOf(node);
+        if (!owner) {
+            return owner.error();
+        }
+        if (Status usable = (*owner)->requireConnected(); !usable) {
+            return usable.error();
+        }
+        return *owner;
+    }
 
     // Runs `work` exclusively on the appliance the node lives on.
     template <typename R, typename F>
     QFuture<R> onOwner(const std::string& node, F work) {
-        auto owner = views.ownerOf(node);
+        auto owner = reachableOwner(node);
         if (!owner) {
             return readyFuture(R(owner.error()));
         }
@@ -143,6 +160,7 @@ Result<std::unique_ptr<ApplianceCore>> ApplianceCore::open(const CoreConfig& con
     context.store = std::move(*store);
     for (const ApplianceConfig& appliance : config.appliances) {
         db::Id id = 0;
+        std::optional<db::TimeMs> lost_at;
         Status recorded = context.store->commit([&](db::Database& database, auto&) -> Status {
             auto upserted = db::ApplianceRepository(database).upsert(
                 db::DBAppliance{0, appliance.name, appliance.uri, appliance.reserve_memory_mib,
@@ -151,6 +169,11 @@ Result<std::unique_ptr<ApplianceCore>> ApplianceCore::open(const CoreConfig& con
                 return upserted.error();
             }
             id = *upserted;
+            auto lost = db::ApplianceLossRepository(database).lostAt(id);
+            if (!lost) {
+                return lost.error();
+            }
+            lost_at = *lost;
             return Done{};
         });
         if (!recorded) {
@@ -159,6 +182,7 @@ Result<std::unique_ptr<ApplianceCore>> ApplianceCore::open(const CoreConfig& con
         auto slot = std::make_unique<ApplianceSlot>();
         slot->config = appliance;
         slot->id = id;
+        slot->lost = lost_at.has_value();
         slot->worker = std::make_unique<ApplianceWorker>("appliance " + appliance.name);
         slot->boot_timeout = config.policy.boot_timeout;
         const std::string path =
@@ -354,7 +378,7 @@ QFuture<Result<bool>> ApplianceCore::recordProbeResult(std::string cluster, db::
 }
 
 QFuture<Result<TakeoverOutcome>> ApplianceCore::takeover(std::string node) {
-    auto owner = impl_->views.ownerOf(node);
+    auto owner = impl_->reachableOwner(node);
     if (!owner) {
         return readyFuture(Result<TakeoverOutcome>(owner.error()));
     }
@@ -372,6 +396,20 @@ QFuture<Result<PowerState>> ApplianceCore::power(std::string node, PowerAction a
     return impl->onOwner<Result<PowerState>>(node, [impl, node, action](ApplianceSlot& slot) {
         return impl->power.power(slot, node, action);
     });
+}
+
+QFuture<Result<LossOutcome>> ApplianceCore::declareLost(std::string appliance, LossCause cause) {
+    Impl* impl = impl_.get();
+    return impl->inventory_worker->submit(
+        [impl, appliance = std::move(appliance), cause = std::move(cause)] {
+            return impl->loss.declareLost(appliance, cause);
+        });
+}
+
+QFuture<Result<RejoinOutcome>> ApplianceCore::rejoin(std::string appliance) {
+    Impl* impl = impl_.get();
+    return impl->inventory_worker->submit(
+        [impl, appliance = std::move(appliance)] { return impl->loss.rejoin(appliance); });
 }
 
 QFuture<Status> ApplianceCore::reconcile(std::string appliance) {
@@ -403,6 +441,23 @@ QFuture<Status> ApplianceCore::reconcile(std::string appliance) {
 
 Result<std::vector<ApplianceStatus>> ApplianceCore::appliances() const {
     return impl_->views.appliances();
+}
+
+std::vector<ApplianceLink> ApplianceCore::applianceLinks() const {
+    std::vector<ApplianceLink> links;
+    for (const auto& slot : impl_->context.appliances) {
+        const std::lock_guard lock(slot->mutex);
+        ApplianceLink link{slot->config.name,
+                           slot->lost        ? ApplianceState::lost
+                           : slot->connected ? ApplianceState::connected
+                                             : ApplianceState::unreachable,
+                           std::nullopt};
+        if (slot->unreachable_since != 0) {
+            link.unreachable_since = slot->unreachable_since;
+        }
+        links.push_back(std::move(link));
+    }
+    return links;
 }
 
 Result<std::vector<ClusterStatus>> ApplianceCore::clusters() const {

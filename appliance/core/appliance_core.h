@@ -89,11 +89,18 @@ public:
     QFuture<Result<TakeoverOutcome>> takeover(std::string node);
     QFuture<Status> release(std::string node);
     QFuture<Result<PowerState>> power(std::string node, PowerAction action);
+    // Appliance loss (understudyd(8)): an appliance known to be off is lost and its standby
+    // nodes are evacuated to the others; a lost appliance that is reachable again rejoins once
+    // its stale copies are removed. Both run on the inventory worker.
+    QFuture<Result<LossOutcome>> declareLost(std::string appliance, LossCause cause);
+    QFuture<Result<RejoinOutcome>> rejoin(std::string appliance);
+
     // Reconciles one appliance, or all with an empty name; answers once done.
     QFuture<Status> reconcile(std::string appliance = {});
 
     // Read-only views: they change nothing and never wait for libvirt.
     Result<std::vector<ApplianceStatus>> appliances() const;
+    std::vector<ApplianceLink> applianceLinks() const;
     Result<std::vector<ClusterStatus>> clusters() const;
     Result<std::vector<NodeStatus>> nodes() const;
     Result<NodeStatus> node(const std::string& name) const;

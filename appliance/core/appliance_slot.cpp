@@ -2,6 +2,7 @@
 
 #include "appliance/core/core_store.h"
 #include "appliance/core/core_support.h"
+#include "base/error_codes.h"
 
 namespace understudy::core {
 
@@ -47,15 +48,44 @@ Status ApplianceSlot::refreshModel(CoreStore& store) {
 
 bool ApplianceSlot::usableNow() const {
     const std::lock_guard lock(mutex);
+    return connected && hypervisor != nullptr && !lost;
+}
+
+bool ApplianceSlot::reachable() const {
+    const std::lock_guard lock(mutex);
     return connected && hypervisor != nullptr;
 }
 
 Status ApplianceSlot::requireConnected() const {
     const std::lock_guard lock(mutex);
+    if (lost) {
+        return Error{errc::kHypervisorUnavailable,
+                     "appliance '" + config.name +
+                         "' is lost (known to be off): its nodes that found no room elsewhere "
+                         "are back only once it rejoins",
+                     config.name};
+    }
     if (!connected || !hypervisor) {
         return unavailable(config.name, last_error);
     }
     return Done{};
+}
+
+bool ApplianceSlot::noteConnection(bool now_connected, const std::string& reason) {
+    const std::lock_guard lock(mutex);
+    const bool changed = connected != now_connected;
+    connected = now_connected;
+    if (now_connected) {
+        last_error.clear();
+        unreachable_since = 0;
+    } else {
+        last_error = reason;
+        current.clear();
+        if (changed || unreachable_since == 0) {
+            unreachable_since = db::nowMs();
+        }
+    }
+    return changed;
 }
 
 void ApplianceSlot::remember(const std::string& domain, std::chrono::milliseconds confirm_timeout) {

@@ -61,6 +61,10 @@ struct ApplianceSlot {
     // The cache the read-only views use.
     mutable std::mutex mutex;
     bool connected = false;
+    // Known to be off, its standby nodes moved to the others, until it rejoins: nothing runs
+    // on it, it is not reconciled, and no request reaches it (understudyd(8), "Appliance loss").
+    bool lost = false;
+    db::TimeMs unreachable_since = 0;  // when the connection was last lost; 0 while connected
     std::string last_error;
     sizing::Footprint usable;
     sizing::Footprint foreign;
@@ -84,9 +88,16 @@ struct ApplianceSlot {
     hypervisor::NodeLifecycle lifecycle(std::chrono::milliseconds timeout) const {
         return hypervisor::NodeLifecycle(*hypervisor, cpu_method, timeout, boot_timeout);
     }
+    // Connected and not lost: work may be sent to it.
     bool usableNow() const;
-    // hypervisor_unavailable while disconnected.
+    // Connected, lost or not: the service can still reach the host.
+    bool reachable() const;
+    // hypervisor_unavailable while disconnected or lost. Checked before work is queued too, so
+    // that a request about an unreachable appliance's node fails at once instead of waiting
+    // behind a libvirt call that hangs on it.
     Status requireConnected() const;
+    // Records a change of connection in the cache; answers whether it is a change.
+    bool noteConnection(bool now_connected, const std::string& reason);
 
     // On the worker: reads the domain's live footprint into the cache (or drops it when the
     // domain is not running).

@@ -372,35 +372,17 @@ void ApplianceSupervisor::attachHandlers(ApplianceSlot& slot) {
 
 void ApplianceSupervisor::onConnectionEvent(ApplianceSlot& slot,
                                             const hypervisor::ConnectionEvent& change) {
-    bool was_connected = false;
     const bool now_connected = change.state == hypervisor::ConnectionState::connected;
-    {
-        const std::lock_guard lock(slot.mutex);
-        was_connected = slot.connected;
-        slot.connected = now_connected;
-        if (!now_connected) {
-            slot.last_error = change.reason;
-            slot.current.clear();
-        } else {
-            slot.last_error.clear();
-        }
-    }
-    if (was_connected == now_connected) {
+    if (!slot.noteConnection(now_connected, change.reason)) {
         return;
     }
-    const char* kind = now_connected ? "hypervisor.connected" : "hypervisor.disconnected";
     json details = {{"appliance", slot.config.name}, {"uri", slot.config.uri}};
     if (now_connected) {
         details["failed_attempts"] = change.failed_attempts;
     } else {
         details["reason"] = change.reason;
     }
-    Status logged =
-        context_.store->commitEvents({makeEvent(kind, std::nullopt, std::nullopt, details)});
-    if (!logged) {
-        qCWarning(lcSupervisor, "%s: cannot record %s: %s", slot.config.name.c_str(), kind,
-                  logged.error().describe().c_str());
-    }
+    recordConnection(slot, now_connected, details);
     if (now_connected) {
         Status reconciled = reconcile(slot);
         if (!reconciled) {
@@ -410,28 +392,44 @@ void ApplianceSupervisor::onConnectionEvent(ApplianceSlot& slot,
     }
 }
 
+void ApplianceSupervisor::recordConnection(ApplianceSlot& slot, bool now_connected,
+                                           const json& details) {
+    std::vector<db::DBEvent> events{
+        makeEvent(now_connected ? "hypervisor.connected" : "hypervisor.disconnected", std::nullopt,
+                  std::nullopt, details)};
+    bool lost = false;
+    {
+        const std::lock_guard lock(slot.mutex);
+        lost = slot.lost;
+    }
+    // A lost appliance's state stays `lost` whatever its connection does, until it rejoins.
+    if (!lost) {
+        events.push_back(makeEvent(now_connected ? "appliance.reachable" : "appliance.unreachable",
+                                   std::nullopt, std::nullopt, details));
+    }
+    if (Status logged = context_.store->commitEvents(events); !logged) {
+        qCWarning(lcSupervisor, "%s: cannot record %s: %s", slot.config.name.c_str(),
+                  events.front().kind.c_str(), logged.error().describe().c_str());
+    }
+}
+
 void ApplianceSupervisor::connect(ApplianceSlot& slot) {
     auto opened = openHypervisor(context_.config, slot.config);
     if (!opened) {
         bool first = false;
         {
             const std::lock_guard lock(slot.mutex);
-            first = slot.last_error.empty();
-            slot.last_error = opened.error().message;
+            first = slot.unreachable_since == 0;
         }
+        slot.noteConnection(false, opened.error().message);
         qCWarning(lcSupervisor, "%s: cannot connect to %s: %s; retrying in %lld ms",
                   slot.config.name.c_str(), slot.config.uri.c_str(), opened.error().message.c_str(),
                   static_cast<long long>(context_.config.policy.connect_retry.count()));
         if (first) {
-            Status logged = context_.store->commitEvents(
-                {makeEvent("hypervisor.disconnected", std::nullopt, std::nullopt,
-                           {{"appliance", slot.config.name},
-                            {"uri", slot.config.uri},
-                            {"reason", opened.error().message}})});
-            if (!logged) {
-                qCWarning(lcSupervisor, "cannot record the disconnection: %s",
-                          logged.error().describe().c_str());
-            }
+            recordConnection(slot, false,
+                             {{"appliance", slot.config.name},
+                              {"uri", slot.config.uri},
+                              {"reason", opened.error().message}});
         }
         slot.postExclusiveAfter(context_.config.policy.connect_retry,
                                 [this, &slot] { connect(slot); });
@@ -441,25 +439,17 @@ void ApplianceSupervisor::connect(ApplianceSlot& slot) {
     {
         const std::lock_guard lock(slot.mutex);
         slot.hypervisor = std::move(*opened);
-        retried = !slot.last_error.empty();
+        retried = slot.unreachable_since != 0;
     }
     auto scheduler = slot.hypervisor->supportsSchedulerCap();
     slot.cpu_method = scheduler && *scheduler ? hypervisor::CpuCapMethod::scheduler_quota
                                               : hypervisor::CpuCapMethod::live_vcpus;
     attachHandlers(slot);
-    {
-        const std::lock_guard lock(slot.mutex);
-        slot.connected = true;
-        slot.last_error.clear();
-    }
+    slot.noteConnection(true, {});
     if (retried) {
-        Status logged = context_.store->commitEvents({makeEvent(
-            "hypervisor.connected", std::nullopt, std::nullopt,
-            {{"appliance", slot.config.name}, {"uri", slot.config.uri}, {"failed_attempts", 1}})});
-        if (!logged) {
-            qCWarning(lcSupervisor, "cannot record the connection: %s",
-                      logged.error().describe().c_str());
-        }
+        recordConnection(
+            slot, true,
+            {{"appliance", slot.config.name}, {"uri", slot.config.uri}, {"failed_attempts", 1}});
     }
     Status reconciled = reconcile(slot);
     if (!reconciled) {
@@ -516,6 +506,15 @@ Result<ApplianceSupervisor::Reconciliation> ApplianceSupervisor::reconcileWithLi
 }
 
 Status ApplianceSupervisor::reconcile(ApplianceSlot& slot) {
+    {
+        // Its books are no longer about that host: what it still holds is stale, and only a
+        // rejoin touches it.
+        const std::lock_guard lock(slot.mutex);
+        if (slot.lost) {
+            slot.reconcile_queued = false;
+            return Done{};
+        }
+    }
     const Result<Reconciliation> reconciled = reconcileWithLibvirt(slot);
     // Rebuilt here, with nothing in flight, so that the next decision finds it ready.
     if (Status refreshed = slot.refreshModel(*context_.store); !refreshed && reconciled) {

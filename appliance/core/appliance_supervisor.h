@@ -5,6 +5,8 @@
 
 #include <functional>
 
+#include <nlohmann/json.hpp>
+
 #include "appliance/core/appliance_slot.h"
 #include "appliance/core/core_context.h"
 #include "appliance/hypervisor/hypervisor.h"
@@ -32,6 +34,8 @@ private:
     Result<Reconciliation> reconcileWithLibvirt(ApplianceSlot& slot);
     void attachHandlers(ApplianceSlot& slot);
     void onConnectionEvent(ApplianceSlot& slot, const hypervisor::ConnectionEvent& change);
+    // hypervisor.connected/disconnected, and appliance.reachable/unreachable unless it is lost.
+    void recordConnection(ApplianceSlot& slot, bool now_connected, const nlohmann::json& details);
 
     CoreContext& context_;
     std::function<void(ApplianceSlot&)> restore_;

@@ -43,6 +43,11 @@ struct ApplianceConfig {
     // (appliance/data/passive-node.xml, for the test driver), given by the service.
     std::string domain_template;
     bool recreate_missing = false;
+    // Appliance loss (understudyd.conf(5)): the command that powers this appliance off, and
+    // after how many seconds unreachable the service runs it and, once it answers 0, declares
+    // the appliance lost. The service runs it (the core runs no commands); 0: never by itself.
+    std::string fence_command;
+    int lost_after_s = 0;
 };
 
 // Opens an appliance's hypervisor connection. Empty: LibvirtHypervisor::open(uri). Fault tests

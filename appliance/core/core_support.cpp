@@ -1,4 +1,6 @@
 #include "appliance/core/core_support.h"
+
+#include "appliance/core/core_types.h"
 #include "base/error_codes.h"
 #include "sizing/fleet_file.h"
 
@@ -152,6 +154,18 @@ Status checkGroupTimes(const std::string& group, double mtbf_hours, double mttr_
                      "group '" + group + "': MTBF must be positive and MTTR at least 0", field};
     }
     return Done{};
+}
+
+const char* applianceStateName(ApplianceState state) {
+    switch (state) {
+        case ApplianceState::connected:
+            return "connected";
+        case ApplianceState::unreachable:
+            return "unreachable";
+        case ApplianceState::lost:
+            return "lost";
+    }
+    return "unreachable";
 }
 
 }  // namespace understudy::core

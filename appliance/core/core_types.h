@@ -95,14 +95,57 @@ struct TakeoverOutcome {
 
 enum class PowerState { on, off };
 
+// Why an appliance is declared lost: an administrator (or the pool's alert agent) confirmed it
+// is off, or the service powered it off with its fence_command.
+struct LossCause {
+    bool fenced_by_service = false;  // its fence_command answered 0
+};
+
+struct EvacuatedNode {
+    std::string node;
+    std::string cluster;
+    std::string to;
+};
+
+struct StrandedNode {
+    std::string node;
+    std::string cluster;
+    std::string reason;
+};
+
+struct LossOutcome {
+    std::string appliance;
+    std::vector<EvacuatedNode> evacuated;
+    std::vector<StrandedNode> stranded;
+};
+
+struct RejoinOutcome {
+    std::string appliance;
+    std::vector<std::string> removed;  // the stale domains destroyed and undefined
+};
+
+// How the service stands with an appliance (understudyd(8), "Appliance loss"): unreachable is
+// only silence (its nodes may still run behind a partition); lost is known to be off.
+enum class ApplianceState { connected, unreachable, lost };
+const char* applianceStateName(ApplianceState state);
+
 struct ApplianceStatus {
     std::string name;
     std::string uri;
     bool connected = false;
+    ApplianceState state = ApplianceState::unreachable;
+    std::optional<db::TimeMs> unreachable_since;
     std::string last_error;  // why it is disconnected
     double cpu_overcommit = 1.0;
     policy::Headroom headroom;
     std::array<double, sizing::kResourceCount> overflow_risk{};
+};
+
+// An appliance's state alone, read from memory: cheap enough to poll.
+struct ApplianceLink {
+    std::string name;
+    ApplianceState state = ApplianceState::unreachable;
+    std::optional<db::TimeMs> unreachable_since;
 };
 
 struct ClusterStatus {

@@ -98,6 +98,12 @@ Result<std::vector<ApplianceStatus>> CoreViews::appliances() const {
                 {
                     const std::lock_guard lock(slot->mutex);
                     status.connected = slot->connected;
+                    status.state = slot->lost        ? ApplianceState::lost
+                                   : slot->connected ? ApplianceState::connected
+                                                     : ApplianceState::unreachable;
+                    if (slot->unreachable_since != 0) {
+                        status.unreachable_since = slot->unreachable_since;
+                    }
                     status.last_error = slot->last_error;
                 }
                 status.headroom = policy::computeHeadroom(view);
@@ -252,7 +258,8 @@ Result<Readiness> CoreViews::readiness(const std::string& node) const {
         return made;
     }
     if (!slot->usableNow()) {
-        made.reason = "appliance '" + slot->config.name + "' is disconnected";
+        made.reason = "appliance '" + slot->config.name + "' is " +
+                      (slot->reachable() ? "lost" : "unreachable");
         return made;
     }
     const policy::TakeoverDecision decision =

@@ -52,6 +52,8 @@ core::CoreConfig coreConfig(const daemon::ServiceConfig& config) {
         appliance.cpu_overcommit = section.cpu_overcommit;
         appliance.domain_template = section.domain_template;
         appliance.recreate_missing = section.recreate_missing;
+        appliance.fence_command = section.fence_command;
+        appliance.lost_after_s = static_cast<int>(section.lost_after_s);
         made.appliances.push_back(std::move(appliance));
     }
     return made;
@@ -131,6 +133,7 @@ Daemon::Daemon(daemon::CommandLine command_line, daemon::ServiceConfig config,
 
 Daemon::~Daemon() {
     // Children and long-polls first, the core (and its database writer) last.
+    fencer_.reset();
     hooks_.reset();
     probes_.reset();
     runner_.reset();
@@ -242,6 +245,14 @@ Status Daemon::startProbesAndHooks() {
     if (Status configured = probes_->configure(*probes); !configured) {
         return configured;
     }
+    std::vector<daemon::FenceConfig> fencing;
+    for (const daemon::ApplianceSection& appliance : config_.appliances) {
+        if (appliance.lost_after_s > 0) {
+            fencing.push_back({appliance.name, appliance.fence_command,
+                               std::chrono::seconds(appliance.lost_after_s)});
+        }
+    }
+    fencer_ = std::make_unique<daemon::ApplianceFencer>(*core_, *runner_, std::move(fencing));
     return hooks_->configure(hookConfigs(config_));
 }
 
@@ -451,6 +462,7 @@ void Daemon::finishShutDown() {
     drain_deadline_.stop();
     disconnect(server_.get(), nullptr, this, nullptr);
     disconnect(api_.get(), nullptr, this, nullptr);
+    fencer_.reset();
     hooks_.reset();
     probes_.reset();
     runner_.reset();
@@ -511,6 +523,8 @@ std::vector<std::string> restartOnlyChanges(const daemon::ServiceConfig& running
         check(was.cpu_overcommit != now->cpu_overcommit, section + " cpu_overcommit");
         check(was.domain_template != now->domain_template, section + " domain_template");
         check(was.recreate_missing != now->recreate_missing, section + " recreate_missing");
+        check(was.fence_command != now->fence_command, section + " fence_command");
+        check(was.lost_after_s != now->lost_after_s, section + " lost_after_s");
     }
     for (const daemon::ApplianceSection& now : fresh.appliances) {
         if (std::none_of(running.appliances.begin(), running.appliances.end(),

@@ -15,6 +15,7 @@
 #include "appliance/api/api_service.h"
 #include "appliance/core/appliance_core.h"
 #include "appliance/daemon/admin_token.h"
+#include "appliance/daemon/appliance_fencer.h"
 #include "appliance/daemon/command_line.h"
 #include "appliance/daemon/hook_runner.h"
 #include "appliance/daemon/probe_scheduler.h"
@@ -87,6 +88,7 @@ private:
     std::unique_ptr<daemon::ProcessRunner> runner_;
     std::unique_ptr<daemon::ProbeScheduler> probes_;
     std::unique_ptr<daemon::HookRunner> hooks_;
+    std::unique_ptr<daemon::ApplianceFencer> fencer_;
     std::unique_ptr<db::Database> reader_;
     db::Id hooks_dispatched_ = 0;
     SystemdNotifier systemd_;

@@ -111,8 +111,9 @@ void SectionReader::boolean(std::string_view key, bool& out) {
     }
 }
 
-void SectionReader::command(std::string& out) {
-    if (const Entry* entry = value("command")) {
+void SectionReader::command(std::string& out, std::string_view key, bool may_be_empty) {
+    const Entry* entry = may_be_empty ? (error_ ? nullptr : find(key)) : value(key);
+    if (entry != nullptr && !entry->value.empty()) {
         if (auto problem = commandProblem(entry->value)) {
             fail(*entry, *problem);
             return;

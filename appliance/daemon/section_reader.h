@@ -38,8 +38,9 @@ public:
     void real(std::string_view key, double min, bool min_inclusive, double max,
               const std::string& expected, double& out);
     void boolean(std::string_view key, bool& out);
-    // `command`, checked with commandProblem.
-    void command(std::string& out);
+    // A command (`command` unless named), checked with commandProblem; `may_be_empty`: written
+    // empty, it is left as its default (none).
+    void command(std::string& out, std::string_view key = "command", bool may_be_empty = false);
 
 private:
     const RawSection& section_;

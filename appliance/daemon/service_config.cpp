@@ -21,6 +21,8 @@ namespace {
 
 constexpr std::int64_t kMaxIntervalSeconds = kMaxProbeIntervalSeconds;
 constexpr std::int64_t kMaxTimeoutSeconds = kMaxCommandTimeoutSeconds;
+// A day: an appliance silent for longer is an outage someone is already handling by hand.
+constexpr std::int64_t kMaxLostAfterSeconds = 86400;
 
 std::optional<policy::ContentionStep> toContentionStep(std::string_view text) {
     static constexpr std::array<std::pair<std::string_view, policy::ContentionStep>, 4> kSteps{{
@@ -151,6 +153,13 @@ std::optional<Error> readAppliance(SectionReader& reader, ApplianceSection& appl
                 "a ratio above 0 and at most 64", appliance.cpu_overcommit);
     reader.path("domain_template", appliance.domain_template);
     reader.boolean("recreate_missing", appliance.recreate_missing);
+    reader.command(appliance.fence_command, "fence_command", true);
+    reader.integer("lost_after_s", 0, kMaxLostAfterSeconds, appliance.lost_after_s);
+    if (!reader.error() && appliance.lost_after_s > 0 && appliance.fence_command.empty()) {
+        reader.fail(*reader.find("lost_after_s"),
+                    "needs a fence_command: an appliance is declared lost by itself only once "
+                    "that command has powered it off, never on silence alone");
+    }
     return reader.error();
 }
 
@@ -244,9 +253,10 @@ Result<ServiceConfig> parseServiceConfig(std::string_view text, const std::strin
                                  {"target_risk", "admission", "contention", "restore_preempted"});
             error = reader.error() ? reader.error() : readPolicy(reader, config.policy);
         } else if (section.kind == "appliance") {
-            SectionReader reader(section, source,
-                                 {"uri", "reserve_memory_mib", "reserve_vcpus", "cpu_overcommit",
-                                  "domain_template", "recreate_missing"});
+            SectionReader reader(
+                section, source,
+                {"uri", "reserve_memory_mib", "reserve_vcpus", "cpu_overcommit", "domain_template",
+                 "recreate_missing", "fence_command", "lost_after_s"});
             ApplianceSection appliance;
             error = reader.error() ? reader.error() : readAppliance(reader, appliance);
             if (!error) {

@@ -114,6 +114,10 @@ struct ApplianceSection {
     // daemon knows where to find.
     std::string domain_template = kDefaultDomainTemplate;
     bool recreate_missing = false;
+    // Appliance loss: the command that powers the appliance off (rule above), and after how many
+    // seconds unreachable the service runs it; 0: never by itself.
+    std::string fence_command;
+    std::int64_t lost_after_s = 0;
     bool operator==(const ApplianceSection&) const = default;
 };
 

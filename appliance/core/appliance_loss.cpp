@@ -1,0 +1,543 @@
+#include "appliance/core/appliance_loss.h"
+
+#include <QLoggingCategory>
+#include <QUuid>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "appliance/core/core_support.h"
+#include "appliance/core/node_inventory.h"
+#include "base/error_codes.h"
+#include "db/appliance_loss_repository.h"
+#include "db/cluster_repository.h"
+#include "db/node_repository.h"
+#include "sizing/engine.h"
+
+namespace understudy::core {
+
+namespace {
+
+Q_LOGGING_CATEGORY(lcLoss, "understudy.appliance")
+
+using nlohmann::json;
+
+// One node of the lost appliance and where it is to go.
+struct Move {
+    const NodeRow* row = nullptr;
+    ApplianceSlot* to = nullptr;
+    std::string reason;  // why it is stranded, when `to` is null
+    std::string uuid;    // of the copy made on `to`
+};
+
+// The books as the evacuation starts: every appliance's inventory and view.
+struct LossBooks {
+    std::vector<ApplianceInventory> inventories;  // in the order of the context's appliances
+    std::map<std::string, sizing::GroupSpec> groups;
+    std::map<ApplianceSlot*, policy::ApplianceView> views;
+};
+
+Result<LossBooks> readLossBooks(const CoreContext& context) {
+    return context.store->read([&](db::Database& database) -> Result<LossBooks> {
+        LossBooks books;
+        auto inventories = loadInventories(database, context.appliances);
+        auto groups = knownGroups(database);
+        if (!inventories || !groups) {
+            return !inventories ? inventories.error() : groups.error();
+        }
+        books.inventories = std::move(*inventories);
+        books.groups = std::move(groups->specs);
+        for (std::size_t i = 0; i < context.appliances.size(); ++i) {
+            ApplianceSlot* slot = context.appliances[i].get();
+            books.views[slot] = makeView(*slot, books.inventories[i]);
+        }
+        return books;
+    });
+}
+
+// What the appliance can hold for passive nodes, as the sizing engine's appliance: its usable
+// capacity less foreign load (vCPUs already times its overcommit, so the fleet's ratio is 1).
+sizing::ApplianceSpec capacitySpec(const policy::ApplianceView& view) {
+    return sizing::ApplianceSpec{view.name, view.usable.vcpus - view.foreign.vcpus,
+                                 view.usable.memory_mib - view.foreign.memory_mib, 0, 0};
+}
+
+// The N+1 plan's target of each of the lost appliance's nodes, by node name: the survivors keep
+// their nodes and receive the lost one's as the sizing engine re-places them.
+std::map<std::string, ApplianceSlot*> plannedTargets(const std::vector<ApplianceSlot*>& survivors,
+                                                     const LossBooks& books, ApplianceSlot& lost) {
+    sizing::Fleet fleet;
+    fleet.cpu_overcommit = 1.0;
+    std::vector<std::vector<std::size_t>> placement;
+    std::vector<std::string> node_names;
+    std::vector<ApplianceSlot*> order = survivors;
+    order.push_back(&lost);
+    for (ApplianceSlot* slot : order) {
+        const policy::ApplianceView& view = books.views.at(slot);
+        fleet.appliances.push_back(capacitySpec(view));
+        placement.emplace_back();
+        for (const policy::NodeView& node : view.nodes) {
+            placement.back().push_back(fleet.clusters.size());
+            fleet.clusters.push_back(node.spec);
+            node_names.push_back(node.name);
+        }
+    }
+    for (const auto& [name, group] : books.groups) {
+        fleet.groups.push_back(group);
+    }
+    const auto received = sizing::placeAfterLoss(fleet, placement, order.size() - 1);
+    std::map<std::string, ApplianceSlot*> targets;
+    for (std::size_t a = 0; a < survivors.size(); ++a) {
+        for (const std::size_t i : received[a]) {
+            targets[node_names[i]] = survivors[a];
+        }
+    }
+    return targets;
+}
+
+// Whether `node` may go on `target` now: its standby footprint must fit what is free, and the
+// change must pass admission there. Answers the view with the node added, or why not.
+Result<policy::ApplianceView> admitOn(const CoreContext& context, const LossBooks& books,
+                                      ApplianceSlot* target, const NodeRow& row) {
+    const policy::ApplianceView& before = books.views.at(target);
+    policy::ApplianceView after = before;
+    policy::NodeView added = newNodeView(row.node.name, row.spec());
+    after.nodes.push_back(added);
+    ensureGroup(after, row.group, books.groups);
+    const policy::Headroom room = policy::computeHeadroom(after);
+    if (room.free.memory_mib < 0 || room.free.vcpus < 0) {
+        const sizing::Footprint standby = row.spec().effectiveStandby();
+        return Error{errc::kConflict,
+                     "appliance '" + target->config.name + "' has no room for its standby " +
+                         "footprint (" + std::to_string(standby.vcpus) + " vCPUs, " +
+                         std::to_string(standby.memory_mib) + " MiB)",
+                     target->config.name};
+    }
+    const policy::AdmissionDecision decision = policy::decideAdmission(
+        before, after, context.config.policy.target_risk, context.config.policy.admission);
+    if (!decision.accepted) {
+        return Error{
+            "admission_refused",
+            "admission refused on appliance '" + target->config.name + "': " + decision.reason,
+            target->config.name};
+    }
+    return after;
+}
+
+// Each node's target: the plan's first, then the other survivors from the lowest resulting
+// risk; a node no survivor admits is stranded with the plan's target's reason. Highest priority
+// first, so the room left goes to the nodes that matter most.
+std::vector<Move> chooseTargets(const CoreContext& context, LossBooks& books,
+                                const std::vector<ApplianceSlot*>& survivors,
+                                const ApplianceInventory& lost_inventory,
+                                const std::map<std::string, ApplianceSlot*>& planned) {
+    std::vector<const NodeRow*> rows;
+    for (const NodeRow& row : lost_inventory.rows) {
+        rows.push_back(&row);
+    }
+    std::stable_sort(rows.begin(), rows.end(), [](const NodeRow* a, const NodeRow* b) {
+        if (a->cluster.priority != b->cluster.priority) {
+            return a->cluster.priority > b->cluster.priority;
+        }
+        return a->node.name < b->node.name;
+    });
+    std::vector<Move> moves;
+    for (const NodeRow* row : rows) {
+        Move move{row, nullptr, "no surviving appliance is connected", {}};
+        std::vector<ApplianceSlot*> candidates = survivors;
+        auto first = planned.find(row->node.name);
+        if (first != planned.end()) {
+            std::stable_partition(candidates.begin(), candidates.end(),
+                                  [&](ApplianceSlot* slot) { return slot == first->second; });
+        }
+        bool reason_kept = false;
+        for (ApplianceSlot* candidate : candidates) {
+            auto admitted = admitOn(context, books, candidate, *row);
+            if (admitted) {
+                books.views[candidate] = std::move(*admitted);
+                move.to = candidate;
+                break;
+            }
+            if (!reason_kept) {
+                move.reason = admitted.error().message;
+                reason_kept = true;
+            }
+        }
+        moves.push_back(std::move(move));
+    }
+    return moves;
+}
+
+// On the target's worker: the node's copy defined from the target's template (or a copy an
+// earlier, interrupted evacuation left there) and started at the standby footprint.
+Status makeCopy(const CoreContext& context, ApplianceSlot& target, Move& move) {
+    if (Status connected = target.requireConnected(); !connected) {
+        return connected;
+    }
+    const NodeRow& row = *move.row;
+    const std::string& domain = row.node.domain;
+    const sizing::ClusterSpec spec = row.spec();
+    auto existing = target.hypervisor->domainInfo(domain);
+    if (existing) {
+        if (!existing->owned || !existing->metadata || existing->metadata->node != row.node.name) {
+            return Error{errc::kConflict,
+                         "appliance '" + target.config.name + "' already has a domain named '" +
+                             domain + "' that is not this node's",
+                         target.config.name};
+        }
+        move.uuid = existing->uuid;
+    } else {
+        move.uuid = row.node.uuid.value_or(
+            QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString());
+        auto defined = target.defineFromTemplate(domain, move.uuid, row.metadata());
+        if (!defined) {
+            return defined.error();
+        }
+        move.uuid = *defined;
+    }
+    hypervisor::NodeLifecycle lifecycle = target.lifecycle(context.confirmTimeout());
+    if (!existing || !existing->active()) {
+        if (Status started = lifecycle.startAt(domain, spec.effectiveStandby(), spec.active.vcpus);
+            !started) {
+            if (Status undone = target.hypervisor->undefineDomain(domain); !undone) {
+                qCWarning(lcLoss, "%s: cannot undefine %s after it failed to start: %s",
+                          target.config.name.c_str(), domain.c_str(),
+                          undone.error().describe().c_str());
+            }
+            return started;
+        }
+    }
+    target.remember(domain, context.confirmTimeout());
+    return Done{};
+}
+
+// Makes the copies, the targets side by side; a copy that fails strands its node.
+void makeCopies(const CoreContext& context, std::vector<Move>& moves) {
+    std::map<ApplianceSlot*, std::vector<Move*>> by_target;
+    for (Move& move : moves) {
+        if (move.to) {
+            by_target[move.to].push_back(&move);
+        }
+    }
+    std::vector<QFuture<Status>> running;
+    for (auto& [target, batch] : by_target) {
+        ApplianceSlot* slot = target;
+        std::vector<Move*> mine = batch;
+        running.push_back(slot->exclusive([&context, slot, mine]() -> Status {
+            for (Move* move : mine) {
+                if (Status made = makeCopy(context, *slot, *move); !made) {
+                    qCWarning(lcLoss, "%s: cannot start node %s here: %s",
+                              slot->config.name.c_str(), move->row->node.name.c_str(),
+                              made.error().describe().c_str());
+                    move->reason = "appliance '" + slot->config.name +
+                                   "' could not start it: " + made.error().message;
+                    move->to = nullptr;
+                }
+            }
+            return Done{};
+        }));
+    }
+    for (QFuture<Status>& future : running) {
+        future.waitForFinished();
+    }
+}
+
+Status recordEvacuated(db::Database& database, const ApplianceSlot& lost, const Move& move,
+                       db::TimeMs now, std::vector<db::DBEvent>& events) {
+    const NodeRow& row = *move.row;
+    if (row.grant) {
+        if (Status closed = closeGrant(database, row.node.id, row.cluster.id, now); !closed) {
+            return closed;
+        }
+    }
+    db::DBNode node = row.node;
+    node.applianceId = move.to->id;
+    node.uuid = move.uuid;
+    node.definedByService = true;
+    node.state = db::NodeState::Standby;
+    node.since = now;
+    db::DBCluster cluster = row.cluster;
+    cluster.applianceId = move.to->id;
+    if (Status updated = db::NodeRepository(database).update(node); !updated) {
+        return updated;
+    }
+    if (Status updated = db::ClusterRepository(database).update(cluster); !updated) {
+        return updated;
+    }
+    if (Status kept = db::ApplianceLossRepository(database).addStaleDomain(
+            lost.id, db::StaleDomain{row.node.domain, row.node.name, now});
+        !kept) {
+        return kept;
+    }
+    events.push_back(makeEvent("node.evacuated", row.cluster.name, row.node.name,
+                               {{"from", lost.config.name},
+                                {"to", move.to->config.name},
+                                {"domain", row.node.domain},
+                                {"was", std::string(db::nodeStateName(row.node.state))}}));
+    return Done{};
+}
+
+Status recordStranded(db::Database& database, const ApplianceSlot& lost, const Move& move,
+                      db::TimeMs now, std::vector<db::DBEvent>& events) {
+    const NodeRow& row = *move.row;
+    if (row.grant) {
+        if (Status closed = closeGrant(database, row.node.id, row.cluster.id, now); !closed) {
+            return closed;
+        }
+    }
+    if (Status moved = moveNode(database, row.node.id, db::NodeState::Missing, now); !moved) {
+        return moved;
+    }
+    events.push_back(makeEvent("node.stranded", row.cluster.name, row.node.name,
+                               {{"appliance", lost.config.name}, {"reason", move.reason}}));
+    return Done{};
+}
+
+// The survivors' copies are undone when the books cannot record them: no copy runs that the
+// books do not name.
+void undoCopies(const std::vector<Move>& moves) {
+    for (const Move& move : moves) {
+        if (!move.to) {
+            continue;
+        }
+        ApplianceSlot* slot = move.to;
+        const std::string domain = move.row->node.domain;
+        slot->exclusive([slot, domain]() -> Status {
+                if (auto info = slot->hypervisor->domainInfo(domain); info && info->active()) {
+                    if (Status destroyed = slot->hypervisor->destroy(domain); !destroyed) {
+                        return destroyed;
+                    }
+                }
+                {
+                    const std::lock_guard lock(slot->mutex);
+                    slot->current.erase(domain);
+                }
+                return slot->hypervisor->undefineDomain(domain);
+            })
+            .waitForFinished();
+    }
+}
+
+void setLost(ApplianceSlot& slot, bool lost) {
+    const std::lock_guard lock(slot.mutex);
+    slot.lost = lost;
+    if (lost) {
+        slot.current.clear();
+    }
+}
+
+Status markLost(CoreContext& context, ApplianceSlot& slot, const LossCause& cause,
+                std::size_t nodes) {
+    std::vector<db::DBEvent> recorded;
+    if (cause.fenced_by_service) {
+        // Never the command line: it may carry the power controller's credentials.
+        recorded.push_back(makeEvent("appliance.fenced", std::nullopt, std::nullopt,
+                                     {{"appliance", slot.config.name}, {"by", "fence_command"}}));
+    }
+    recorded.push_back(
+        makeEvent("appliance.lost", std::nullopt, std::nullopt,
+                  {{"appliance", slot.config.name},
+                   {"by", cause.fenced_by_service ? "fence_command" : "confirmed_down"},
+                   {"nodes", nodes}}));
+    // Set before the commit, so that a view refreshed by its events never shows it otherwise.
+    setLost(slot, true);
+    Status committed = context.store->commit([&](db::Database& database, auto& events) -> Status {
+        if (Status marked = db::ApplianceLossRepository(database).markLost(slot.id, db::nowMs());
+            !marked) {
+            return marked;
+        }
+        events.insert(events.end(), recorded.begin(), recorded.end());
+        return Done{};
+    });
+    if (!committed) {
+        setLost(slot, false);
+    }
+    return committed;
+}
+
+}  // namespace
+
+Result<LossOutcome> ApplianceLoss::declareLost(const std::string& appliance,
+                                               const LossCause& cause) {
+    ApplianceSlot* lost = context_.slot(appliance);
+    if (!lost) {
+        return notFound("appliance", appliance);
+    }
+    bool already_lost = false;
+    {
+        const std::lock_guard lock(lost->mutex);
+        already_lost = lost->lost;
+    }
+    if (!already_lost && lost->reachable()) {
+        return Error{errc::kConflict,
+                     "the service still reaches appliance '" + appliance +
+                         "': it is not known to be off, and its nodes may be running; declare "
+                         "it lost once it is off and the service has seen it unreachable",
+                     "connected"};
+    }
+    auto books = readLossBooks(context_);
+    if (!books) {
+        return books.error();
+    }
+    const std::size_t index = static_cast<std::size_t>(
+        std::find_if(context_.appliances.begin(), context_.appliances.end(),
+                     [&](const auto& slot) { return slot.get() == lost; }) -
+        context_.appliances.begin());
+    const ApplianceInventory& lost_inventory = books->inventories[index];
+    if (!already_lost) {
+        if (Status marked = markLost(context_, *lost, cause, lost_inventory.rows.size()); !marked) {
+            return marked.error();
+        }
+        qCWarning(lcLoss, "%s: declared lost (%s); evacuating its %zu node(s)", appliance.c_str(),
+                  cause.fenced_by_service ? "fenced by its fence_command" : "confirmed down",
+                  lost_inventory.rows.size());
+    }
+    std::vector<ApplianceSlot*> survivors;
+    for (const auto& slot : context_.appliances) {
+        if (slot.get() != lost && slot->usableNow()) {
+            survivors.push_back(slot.get());
+        }
+    }
+    const auto planned = plannedTargets(survivors, *books, *lost);
+    std::vector<Move> moves = chooseTargets(context_, *books, survivors, lost_inventory, planned);
+    makeCopies(context_, moves);
+    Status committed = context_.store->commit([&](db::Database& database, auto& events) -> Status {
+        const db::TimeMs now = db::nowMs();
+        for (const Move& move : moves) {
+            Status recorded = move.to ? recordEvacuated(database, *lost, move, now, events)
+                                      : recordStranded(database, *lost, move, now, events);
+            if (!recorded) {
+                return recorded;
+            }
+        }
+        return Done{};
+    });
+    context_.markModelsStale();
+    if (!committed) {
+        undoCopies(moves);
+        return committed.error();
+    }
+    LossOutcome outcome{appliance, {}, {}};
+    for (const Move& move : moves) {
+        if (move.to) {
+            outcome.evacuated.push_back(
+                {move.row->node.name, move.row->cluster.name, move.to->config.name});
+        } else {
+            outcome.stranded.push_back({move.row->node.name, move.row->cluster.name, move.reason});
+        }
+    }
+    return outcome;
+}
+
+namespace {
+
+// On the rejoining appliance's worker: destroys and undefines every copy of a node the books now
+// place elsewhere, recorded at evacuation or recognised by its metadata.
+Result<std::vector<std::string>> removeStaleCopies(ApplianceSlot& slot,
+                                                   const std::set<std::string>& recorded,
+                                                   const std::map<std::string, db::Id>& owners) {
+    if (Status connected =
+            slot.reachable() ? Status(Done{}) : Status(unavailable(slot.config.name, {}));
+        !connected) {
+        return connected.error();
+    }
+    auto domains = slot.hypervisor->listDomains();
+    if (!domains) {
+        return domains.error();
+    }
+    std::vector<std::string> removed;
+    for (const hypervisor::DomainInfo& info : *domains) {
+        bool stale = recorded.count(info.name) != 0;
+        if (!stale && info.owned && info.metadata) {
+            auto owner = owners.find(info.metadata->node);
+            stale = owner != owners.end() && owner->second != slot.id;
+        }
+        if (!stale) {
+            continue;
+        }
+        if (info.active()) {
+            if (Status destroyed = slot.hypervisor->destroy(info.name); !destroyed) {
+                return destroyed.error();
+            }
+        }
+        if (Status undefined = slot.hypervisor->undefineDomain(info.name); !undefined) {
+            return undefined.error();
+        }
+        qCInfo(lcLoss, "%s: removed the stale copy %s", slot.config.name.c_str(),
+               info.name.c_str());
+        removed.push_back(info.name);
+    }
+    return removed;
+}
+
+}  // namespace
+
+Result<RejoinOutcome> ApplianceLoss::rejoin(const std::string& appliance) {
+    ApplianceSlot* slot = context_.slot(appliance);
+    if (!slot) {
+        return notFound("appliance", appliance);
+    }
+    bool lost = false;
+    {
+        const std::lock_guard lock(slot->mutex);
+        lost = slot->lost;
+    }
+    if (!lost) {
+        return Error{errc::kConflict, "appliance '" + appliance + "' is not lost",
+                     slot->reachable() ? "connected" : "unreachable"};
+    }
+    if (!slot->reachable()) {
+        return Error{errc::kConflict,
+                     "appliance '" + appliance +
+                         "' is not reachable: power it on and wait until the service reconnects",
+                     "lost"};
+    }
+    struct Known {
+        std::set<std::string> recorded;
+        std::map<std::string, db::Id> owners;
+    };
+    auto known = context_.store->read([&](db::Database& database) -> Result<Known> {
+        auto stale = db::ApplianceLossRepository(database).staleDomains(slot->id);
+        auto nodes = db::NodeRepository(database).list();
+        if (!stale || !nodes) {
+            return !stale ? stale.error() : nodes.error();
+        }
+        Known made;
+        for (const db::StaleDomain& domain : *stale) {
+            made.recorded.insert(domain.domain);
+        }
+        for (const db::DBNode& node : *nodes) {
+            made.owners[node.name] = node.applianceId;
+        }
+        return made;
+    });
+    if (!known) {
+        return known.error();
+    }
+    auto removed = slot->exclusive([slot, &known]() {
+                           return removeStaleCopies(*slot, known->recorded, known->owners);
+                       })
+                       .result();
+    if (!removed) {
+        return removed.error();
+    }
+    setLost(*slot, false);
+    Status committed = context_.store->commit([&](db::Database& database, auto& events) -> Status {
+        if (Status cleared = db::ApplianceLossRepository(database).clearLost(slot->id); !cleared) {
+            return cleared;
+        }
+        events.push_back(makeEvent("appliance.rejoined", std::nullopt, std::nullopt,
+                                   {{"appliance", appliance}, {"removed", *removed}}));
+        return Done{};
+    });
+    if (!committed) {
+        setLost(*slot, true);
+        return committed.error();
+    }
+    context_.markModelsStale();
+    supervisor_.scheduleReconcile(*slot);
+    return RejoinOutcome{appliance, std::move(*removed)};
+}
+
+}  // namespace understudy::core

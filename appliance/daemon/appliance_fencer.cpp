@@ -1,0 +1,102 @@
+#include "appliance/daemon/appliance_fencer.h"
+
+#include <QLoggingCategory>
+
+namespace understudy::daemon {
+
+namespace {
+
+Q_LOGGING_CATEGORY(lcFencer, "understudy.appliance")
+
+}  // namespace
+
+ApplianceFencer::ApplianceFencer(core::ApplianceCore& core, ProcessRunner& runner,
+                                 std::vector<FenceConfig> appliances, QObject* parent)
+    : QObject(parent), core_(core), runner_(runner) {
+    for (FenceConfig& config : appliances) {
+        const std::string name = config.appliance;
+        watches_[name] = Watch{std::move(config)};
+    }
+    timer_.setInterval(std::chrono::seconds(1));
+    connect(&timer_, &QTimer::timeout, this, &ApplianceFencer::check);
+    if (!watches_.empty()) {
+        timer_.start();
+    }
+}
+
+ApplianceFencer::~ApplianceFencer() {
+    for (auto& [name, watch] : watches_) {
+        if (watch.running) {
+            runner_.cancel(watch.run);
+        }
+    }
+}
+
+void ApplianceFencer::check() {
+    const db::TimeMs now = db::nowMs();
+    for (const core::ApplianceLink& link : core_.applianceLinks()) {
+        auto found = watches_.find(link.name);
+        if (found == watches_.end()) {
+            continue;
+        }
+        Watch& watch = found->second;
+        if (link.state != core::ApplianceState::unreachable || !link.unreachable_since) {
+            watch.next_attempt = 0;
+            continue;
+        }
+        const auto after =
+            std::chrono::duration_cast<std::chrono::milliseconds>(watch.config.lost_after).count();
+        if (watch.running || now < *link.unreachable_since + after || now < watch.next_attempt) {
+            continue;
+        }
+        fence(watch);
+    }
+}
+
+void ApplianceFencer::fence(Watch& watch) {
+    const std::string appliance = watch.config.appliance;
+    qCWarning(lcFencer,
+              "%s: unreachable for %lld s; running its fence_command to power it off before "
+              "its nodes are started elsewhere",
+              appliance.c_str(), static_cast<long long>(watch.config.lost_after.count()));
+    ProcessSpec spec;
+    spec.command = watch.config.command;
+    spec.label = "fence_command of appliance " + appliance;
+    spec.timeout = watch.config.timeout;
+    watch.running = true;
+    watch.run = runner_.start(std::move(spec), this, [this, appliance](ProcessResult result) {
+        onFenced(appliance, result);
+    });
+}
+
+void ApplianceFencer::onFenced(const std::string& appliance, const ProcessResult& result) {
+    Watch& watch = watches_.at(appliance);
+    watch.running = false;
+    if (!result.exit_code || *result.exit_code != 0) {
+        watch.next_attempt =
+            db::nowMs() +
+            std::chrono::duration_cast<std::chrono::milliseconds>(watch.config.lost_after).count();
+        qCWarning(lcFencer,
+                  "%s: its fence_command %s; the appliance is not known to be off, so it stays "
+                  "unreachable (not lost); trying again in %lld s. Check the command, or declare "
+                  "it lost by hand once it is off: understudyctl appliance lost %s",
+                  appliance.c_str(), describe(result).c_str(),
+                  static_cast<long long>(watch.config.lost_after.count()), appliance.c_str());
+        return;
+    }
+    core::LossCause cause;
+    cause.fenced_by_service = true;
+    core_.declareLost(appliance, cause).then(this, [appliance](Result<core::LossOutcome> outcome) {
+        if (!outcome) {
+            qCWarning(lcFencer, "%s: powered off, but declaring it lost failed: %s",
+                      appliance.c_str(), outcome.error().describe().c_str());
+            return;
+        }
+        qCWarning(lcFencer,
+                  "%s: powered off by its fence_command and declared lost: %zu node(s) "
+                  "evacuated, %zu stranded",
+                  appliance.c_str(), outcome->evacuated.size(), outcome->stranded.size());
+    });
+}
+
+}  // namespace understudy::daemon
