@@ -52,7 +52,11 @@ ApplianceCard::ApplianceCard(QWidget* parent) : QWidget(parent) {
     big.setPointSizeF(big.pointSizeF() * 1.25);
     big.setBold(true);
     title_->setFont(big);
-    header->addWidget(title_, 1);
+    header->addWidget(title_);
+    state_ = new QLabel(frame);
+    state_->setObjectName(QStringLiteral("applianceState"));
+    header->addWidget(state_);
+    header->addStretch(1);
     riskIcon_ = new QLabel(frame);
     header->addWidget(riskIcon_);
     risk_ = new QLabel(frame);
@@ -62,6 +66,12 @@ ApplianceCard::ApplianceCard(QWidget* parent) : QWidget(parent) {
     risk_->setFont(bold);
     header->addWidget(risk_);
     layout->addLayout(header);
+    stateNote_ = new QLabel(frame);
+    stateNote_->setObjectName(QStringLiteral("applianceStateNote"));
+    stateNote_->setWordWrap(true);
+    stateNote_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    stateNote_->hide();
+    layout->addWidget(stateNote_);
 
     auto* body = new QHBoxLayout;
     chart_ = new QChart;
@@ -125,10 +135,49 @@ ApplianceCard::ApplianceCard(QWidget* parent) : QWidget(parent) {
     layout->addLayout(body);
 }
 
+// The state in words on the tone's colour, so that an appliance that is not connected stands out
+// among many cards; the note says what it means for its nodes and what an administrator does.
+void ApplianceCard::showState(const client::Appliance& appliance) {
+    const Tone tone = applianceTone(appliance.state);
+    const QString word =
+        appliance.state == QLatin1String(client::kApplianceConnected)     ? tr("Connected")
+        : appliance.state == QLatin1String(client::kApplianceUnreachable) ? tr("Unreachable")
+        : appliance.state == QLatin1String(client::kApplianceLost)        ? tr("Lost")
+                                                                          : appliance.state;
+    state_->setText(word);
+    const QColor background =
+        tone == Tone::neutral ? palette().color(QPalette::Mid) : toneColor(tone);
+    state_->setStyleSheet(QStringLiteral("QLabel { background: %1; color: white; font-weight: "
+                                         "bold; border-radius: 4px; padding: 2px 8px; }")
+                              .arg(background.name()));
+    QString note;
+    if (appliance.state == QLatin1String(client::kApplianceUnreachable)) {
+        note = tr("The service cannot reach %1: requests about its nodes fail at once. It is not "
+                  "assumed to be off, since its passive nodes may still run behind a partition; "
+                  "once it is known to be off, declare it lost (understudyctl appliance lost "
+                  "%1) and its standby nodes start on the other appliances.")
+                   .arg(appliance.name);
+    } else if (appliance.state == QLatin1String(client::kApplianceLost)) {
+        note = appliance.connected
+                   ? tr("%1 is known to have been off and is reachable again; its standby nodes "
+                        "run on the other appliances. Return it to the pool with understudyctl "
+                        "appliance rejoin %1, which first removes its stale copies.")
+                         .arg(appliance.name)
+                   : tr("%1 is known to be off; its standby nodes were started on the other "
+                        "appliances (see the node.evacuated and node.stranded events). Once it is "
+                        "back, understudyctl appliance rejoin %1 returns it to the pool.")
+                         .arg(appliance.name);
+    }
+    stateNote_->setText(note);
+    stateNote_->setStyleSheet(QStringLiteral("color: %1;").arg(toneColor(tone).name()));
+    stateNote_->setVisible(!note.isEmpty());
+    state_->setToolTip(note.isEmpty() ? tr("The service reaches %1.").arg(appliance.name) : note);
+}
+
 void ApplianceCard::show(const client::Appliance& appliance, double targetRisk) {
-    title_->setText(appliance.connected ? appliance.name
-                                        : tr("%1 — hypervisor disconnected").arg(appliance.name));
+    title_->setText(appliance.name);
     title_->setToolTip(appliance.uri);
+    showState(appliance);
     const QPalette palette = this->palette();
     chart_->setBackgroundBrush(palette.brush(QPalette::Base));
     chart_->legend()->setLabelColor(palette.color(QPalette::WindowText));
@@ -241,9 +290,21 @@ void DashboardView::update() {
     for (const client::Node& node : fleet.nodes) {
         active += node.state == QLatin1String("active") ? 1 : 0;
     }
+    QStringList notConnected;
+    for (const char* state : {client::kApplianceUnreachable, client::kApplianceLost}) {
+        const auto count = std::count_if(
+            fleet.appliances.begin(), fleet.appliances.end(),
+            [state](const client::Appliance& a) { return a.state == QLatin1String(state); });
+        if (count > 0) {
+            notConnected.append(QStringLiteral("%1 %2").arg(count).arg(QLatin1String(state)));
+        }
+    }
     summary_->setText(
-        tr("%1, %2, %3, %4 active now.")
+        tr("%1%2, %3, %4, %5 active now.")
             .arg(countOf(static_cast<qint64>(fleet.appliances.size()), tr("appliance")),
+                 notConnected.isEmpty()
+                     ? QString()
+                     : QStringLiteral(" (%1)").arg(notConnected.join(QStringLiteral(", "))),
                  countOf(static_cast<qint64>(fleet.clusters.size()), tr("cluster")),
                  countOf(static_cast<qint64>(fleet.nodes.size()), tr("node")))
             .arg(active));

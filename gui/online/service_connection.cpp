@@ -23,11 +23,14 @@ bool refusedForGood(const ApiError& error) {
     return error.status == 401 || error.status == 403 || error.status == 404;
 }
 
-// Kinds after which the clusters and the sizing may have changed, not only nodes.
+// Kinds after which the clusters and the sizing may have changed, not only nodes (an evacuated
+// node's cluster is on another appliance now).
 bool changesClusters(const QString& kind) {
     return kind.startsWith(QLatin1String("cluster.")) ||
            kind.startsWith(QLatin1String("admission.")) ||
-           kind.startsWith(QLatin1String("hypervisor.")) || kind == QLatin1String("token.rotated");
+           kind.startsWith(QLatin1String("hypervisor.")) ||
+           kind.startsWith(QLatin1String("appliance.")) ||
+           kind == QLatin1String("node.evacuated") || kind == QLatin1String("token.rotated");
 }
 
 }  // namespace
