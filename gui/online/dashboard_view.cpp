@@ -174,6 +174,44 @@ void ApplianceCard::showState(const client::Appliance& appliance) {
     state_->setToolTip(note.isEmpty() ? tr("The service reaches %1.").arg(appliance.name) : note);
 }
 
+void ApplianceCard::showResource(Row row, const client::ResourceUsage& resource, double targetRisk,
+                                 bool capacityKnown) {
+    // The chart lists categories bottom-up: vCPUs is index 0, memory index 1.
+    const int chartIndex = row == MemoryRow ? 1 : 0;
+    amounts_[row][Foreign] = resource.foreign;
+    amounts_[row][Standby] = resource.standby_committed;
+    amounts_[row][Granted] = resource.granted;
+    amounts_[row][Free] = resource.free;
+    const double whole = static_cast<double>(std::max<qint64>(1, resource.capacity));
+    for (int segment = 0; segment < SegmentCount; ++segment) {
+        const double share =
+            capacityKnown
+                ? std::max(0.0, 100.0 * static_cast<double>(amounts_[row][segment]) / whole)
+                : 0.0;
+        sets_[segment]->replace(chartIndex, share);
+    }
+    const QString unknown = QStringLiteral("—");
+    cells_[row][0]->setText(capacityKnown ? amount(row, resource.capacity) : unknown);
+    cells_[row][1]->setText(amount(row, resource.foreign));
+    cells_[row][2]->setText(amount(row, resource.standby_committed));
+    cells_[row][3]->setText(amount(row, resource.granted));
+    cells_[row][4]->setText(capacityKnown ? amount(row, resource.free) : unknown);
+    for (int column : {0, 4}) {
+        cells_[row][column]->setToolTip(
+            capacityKnown ? QString()
+                          : tr("Not known: the service has not reached this appliance"));
+    }
+    cells_[row][5]->setText(QStringLiteral("%1 ×").arg(resource.overbooking_ratio, 0, 'f', 2));
+    cells_[row][5]->setToolTip(
+        tr("Σ active footprints / usable capacity: above 1 the appliance is overbooked"));
+    const Tone tone = riskTone(resource.overflow_risk, targetRisk);
+    cells_[row][6]->setText(riskText(resource.overflow_risk));
+    cells_[row][6]->setStyleSheet(
+        tone == Tone::critical || tone == Tone::warning
+            ? QStringLiteral("color: %1; font-weight: bold;").arg(toneColor(tone).name())
+            : QString());
+}
+
 void ApplianceCard::show(const client::Appliance& appliance, double targetRisk) {
     title_->setText(appliance.name);
     title_->setToolTip(appliance.uri);
@@ -187,37 +225,12 @@ void ApplianceCard::show(const client::Appliance& appliance, double targetRisk) 
     }
 
     const client::ResourceUsage* usage[] = {&appliance.memory_mib, &appliance.vcpus};
-    // The chart lists categories bottom-up: vCPUs is index 0, memory index 1.
-    const int chartIndex[] = {1, 0};
     double worst = 0;
     for (int row = 0; row < 2; ++row) {
-        const client::ResourceUsage& resource = *usage[row];
-        amounts_[row][Foreign] = resource.foreign;
-        amounts_[row][Standby] = resource.standby_committed;
-        amounts_[row][Granted] = resource.granted;
-        amounts_[row][Free] = resource.free;
-        const double whole = static_cast<double>(std::max<qint64>(1, resource.capacity));
-        for (int segment = 0; segment < SegmentCount; ++segment) {
-            const double share =
-                std::max(0.0, 100.0 * static_cast<double>(amounts_[row][segment]) / whole);
-            sets_[segment]->replace(chartIndex[row], share);
-        }
-        const Row which = static_cast<Row>(row);
-        cells_[row][0]->setText(amount(which, resource.capacity));
-        cells_[row][1]->setText(amount(which, resource.foreign));
-        cells_[row][2]->setText(amount(which, resource.standby_committed));
-        cells_[row][3]->setText(amount(which, resource.granted));
-        cells_[row][4]->setText(amount(which, resource.free));
-        cells_[row][5]->setText(QStringLiteral("%1 ×").arg(resource.overbooking_ratio, 0, 'f', 2));
-        cells_[row][5]->setToolTip(
-            tr("Σ active footprints / usable capacity: above 1 the appliance is overbooked"));
-        const Tone tone = riskTone(resource.overflow_risk, targetRisk);
-        cells_[row][6]->setText(riskText(resource.overflow_risk));
-        cells_[row][6]->setStyleSheet(
-            tone == Tone::critical || tone == Tone::warning
-                ? QStringLiteral("color: %1; font-weight: bold;").arg(toneColor(tone).name())
-                : QString());
-        worst = std::max(worst, resource.overflow_risk);
+        // An appliance the service has never reached has no known capacity: nothing to share.
+        const bool known = appliance.connected || usage[row]->capacity > 0;
+        showResource(static_cast<Row>(row), *usage[row], targetRisk, known);
+        worst = std::max(worst, usage[row]->overflow_risk);
     }
     tone_ = riskTone(worst, targetRisk);
     const int iconSize = style()->pixelMetric(QStyle::PM_SmallIconSize);
@@ -232,6 +245,10 @@ void ApplianceCard::show(const client::Appliance& appliance, double targetRisk) 
                        .arg(toneWord(tone_), formatRisk(worst), against, verdict)
                        .trimmed());
     risk_->setStyleSheet(QStringLiteral("color: %1;").arg(toneColor(tone_).name()));
+}
+
+QString ApplianceCard::figure(Row row, int column) const {
+    return cells_[row][column]->text();
 }
 
 DashboardView::DashboardView(ServiceConnection* connection, QWidget* parent)

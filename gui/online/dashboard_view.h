@@ -37,9 +37,13 @@ public:
     // What the state means for the nodes on it; hidden while connected.
     QLabel* stateNote() const { return stateNote_; }
     QChartView* chartView() const { return chartView_; }
+    // A figure as shown, row by row: capacity, foreign, standby, granted, free, overbooking, risk.
+    QString figure(Row row, int column) const;
 
 private:
     void showState(const client::Appliance& appliance);
+    void showResource(Row row, const client::ResourceUsage& resource, double targetRisk,
+                      bool capacityKnown);
 
     QLabel* title_ = nullptr;
     QLabel* state_ = nullptr;

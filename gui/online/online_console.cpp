@@ -220,7 +220,8 @@ void OnlineConsole::updateState() {
                            : state == ConnectionState::failed       ? QStringLiteral("✖")
                            : state == ConnectionState::disconnected ? QStringLiteral("○")
                                                                     : QStringLiteral("◐");
-    stateLabel_->setText(QStringLiteral("%1 %2").arg(symbol, connection_->stateText()));
+    stateLabel_->setText(QStringLiteral("%1 %2").arg(
+        symbol, connection_->stateText(ServiceConnection::Detail::brief)));
     stateLabel_->setStyleSheet(tone == Tone::neutral
                                    ? QString()
                                    : QStringLiteral("color: %1;").arg(toneColor(tone).name()));
@@ -255,10 +256,9 @@ void OnlineConsole::announceTransition() {
     const QString host = connection_->url().toDisplayString(QUrl::RemoveUserInfo);
     if (before == ConnectionState::connected && state == ConnectionState::reconnecting) {
         outage_.start();
-        emit message(tr("Lost the service at %1 (%2) at %3; reconnecting by itself, the views "
-                        "keep what they last showed")
-                         .arg(host, connection_->lastError(),
-                              QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))),
+        emit message(tr("Lost the service at %1 at %2; reconnecting by itself (why: the tooltip "
+                        "on the right). The views keep what they last showed.")
+                         .arg(host, QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))),
                      0);
     } else if (state == ConnectionState::connected && outage_.isValid()) {
         emit message(tr("Reconnected to %1 after %2 s without it; the views are live again")

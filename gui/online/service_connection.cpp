@@ -104,7 +104,7 @@ void ServiceConnection::disconnectFromService() {
     }
 }
 
-QString ServiceConnection::stateText() const {
+QString ServiceConnection::stateText(Detail detail) const {
     const QString host = url_.toDisplayString(QUrl::RemoveUserInfo);
     switch (state_) {
         case ConnectionState::disconnected:
@@ -115,7 +115,9 @@ QString ServiceConnection::stateText() const {
             return tr("Connected to %1").arg(host);
         case ConnectionState::reconnecting: {
             const qint64 left = std::max<qint64>(0, reconnectTimer_.remainingTime() + 999) / 1000;
-            return tr("Reconnecting to %1 in %2 s — %3").arg(host).arg(left).arg(lastError_);
+            return detail == Detail::brief
+                       ? tr("Reconnecting to %1 in %2 s").arg(host).arg(left)
+                       : tr("Reconnecting to %1 in %2 s — %3").arg(host).arg(left).arg(lastError_);
         }
         case ConnectionState::failed:
             return tr("Failed: %1").arg(lastError_);

@@ -128,6 +128,11 @@ void TestOnlineApplianceState::eachAppliancesStateIsOnItsCard() {
              qPrintable(card("pna-2", true)));
     const ApplianceCard* unreachable = window_->online()->dashboard()->card("pna-2");
     QVERIFY(unreachable->stateBadge()->styleSheet().contains(toneColor(Tone::warning).name()));
+    // Never reached: its capacity, and so what is free, are not known rather than 0.
+    QCOMPARE(unreachable->figure(ApplianceCard::MemoryRow, 0), QStringLiteral("—"));
+    QCOMPARE(unreachable->figure(ApplianceCard::VcpuRow, 4), QStringLiteral("—"));
+    QCOMPARE(window_->online()->dashboard()->card("pna-1")->figure(ApplianceCard::MemoryRow, 0),
+             QStringLiteral("128 GiB"));
     const auto* summary = window_->online()->dashboard()->findChild<QLabel*>("dashboardSummary");
     QVERIFY2(summary->text().startsWith("2 appliances (1 unreachable)"),
              qPrintable(summary->text()));
