@@ -17,7 +17,6 @@
 #include "gui/online/online_console.h"
 #include "gui/online/online_style.h"
 #include "tests/support/ports.h"
-#include "tests/support/source_files.h"
 #include "tests/support/test_driver_host.h"
 #include "tests/support/understudyd_process.h"
 
@@ -62,27 +61,17 @@ private:
     std::unique_ptr<MainWindow> window_;
 };
 
-// pna-1 on a test-driver host file, pna-2 behind a libvirt daemon address where nothing
-// listens: the service starts with it unreachable.
+// pna-1 on a test-driver host, pna-2 behind a libvirt daemon address where nothing listens: the
+// service starts with it unreachable.
 void TestOnlineApplianceState::initTestCase() {
     QVERIFY(settingsDir_.isValid());
     isolateSettings(settingsDir_);
     qunsetenv("UNDERSTUDY_TOKEN");
     qputenv("UNDERSTUDY_CONSOLE_NO_KEYRING", "1");
     port_ = freePort();
-    QVERIFY(writeTestDriverHost(dir_.filePath("host.xml"), 32, 131072));
     writeAdminTokenFile(dir_.filePath("admin.token"));
-    config_ = dir_.filePath("understudyd.conf");
-    writeFile(config_,
-              QStringLiteral("[service]\nlisten = 127.0.0.1:%1\ndatabase = %2/understudy.db\n"
-                             "admin_token_file = %2/admin.token\n\n"
-                             "[appliance.pna-1]\nuri = test://%2/host.xml\ndomain_template = %3\n\n"
-                             "[appliance.pna-2]\nuri = test+tcp://127.0.0.1:%4/default\n"
-                             "domain_template = %3\n")
-                  .arg(port_)
-                  .arg(dir_.path(), sourcePath("appliance/data/passive-node.xml"))
-                  .arg(closedPort())
-                  .toUtf8());
+    config_ = writeApplianceConfig(dir_.path(), port_, {"pna-1", "pna-2"}, {"pna-2"});
+    QVERIFY(!config_.isEmpty());
     service_ = std::make_unique<UnderstudydProcess>(dir_.filePath("understudy.db"));
     service_->setPort(port_);
     QVERIFY2(service_->start({"--config", config_}), service_->output().constData());

@@ -78,29 +78,6 @@ private:
         return runProgram(QStringLiteral(UNDERSTUDY_ALERT), {}, env, {}, limit_ms);
     }
 
-    // A service with two test-driver appliances: pna-1 on a host file, pna-2 behind a libvirt
-    // daemon address where nothing listens, so the service never reaches it.
-    QString writeTwoApplianceConfig(const QString& folder, quint16 port) {
-        QDir().mkpath(folder);
-        if (!writeTestDriverHost(folder + "/host.xml", 32, 131072)) {
-            return {};
-        }
-        const QString config = folder + "/understudyd.conf";
-        const QString template_file = sourcePath("appliance/data/passive-node.xml");
-        writeFile(config,
-                  QStringLiteral("[service]\nlisten = 127.0.0.1:%1\ndatabase = %2/understudy.db\n"
-                                 "admin_token_file = %2/admin.token\n\n"
-                                 "[appliance.pna-1]\nuri = test://%2/host.xml\n"
-                                 "domain_template = %3\n\n"
-                                 "[appliance.pna-2]\nuri = test+tcp://127.0.0.1:%4/default\n"
-                                 "domain_template = %3\n")
-                      .arg(port)
-                      .arg(folder, template_file)
-                      .arg(closedPort())
-                      .toUtf8());
-        return config;
-    }
-
 private slots:
     void initTestCase() { QVERIFY(QDir().mkpath(path("home"))); }
 
@@ -221,7 +198,8 @@ private slots:
     void ridesOutAServiceThatComesUpLate() {
         const QString folder = path("late");
         const quint16 port = freePort();
-        const QString config = writeTwoApplianceConfig(folder, port);
+        QDir().mkpath(folder);
+        const QString config = writeApplianceConfig(folder, port, {"pna-1", "pna-2"}, {"pna-2"});
         QVERIFY(!config.isEmpty());
         AgentService service(folder);
         service.setPort(port);

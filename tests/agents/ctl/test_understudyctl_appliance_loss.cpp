@@ -24,24 +24,14 @@ private:
 
     QString path(const QString& name) const { return dir_.filePath(name); }
 
-    // pna-1 on a host file; pna-2 on another host file while it runs, else behind a libvirt
-    // daemon address where nothing listens.
+    // pna-1 on a host of its own; pna-2 too while it runs, else behind a libvirt daemon address
+    // where nothing listens.
     bool restartWith(bool pna2_reachable) {
         service_.stop();
-        const QString template_file = sourcePath("appliance/data/passive-node.xml");
-        const QString pna2 =
-            pna2_reachable ? QStringLiteral("test://%1").arg(path("pna-2.xml"))
-                           : QStringLiteral("test+tcp://127.0.0.1:%1/default").arg(closedPort());
-        writeFile(path("understudyd.conf"),
-                  QStringLiteral("[service]\nlisten = 127.0.0.1:%1\ndatabase = %2/understudy.db\n"
-                                 "admin_token_file = %2/admin.token\n\n"
-                                 "[appliance.pna-1]\nuri = test://%2/pna-1.xml\n"
-                                 "domain_template = %3\n\n"
-                                 "[appliance.pna-2]\nuri = %4\ndomain_template = %3\n")
-                      .arg(port_)
-                      .arg(dir_.path(), template_file, pna2)
-                      .toUtf8());
-        return service_.start({"--config", path("understudyd.conf")});
+        const QString config =
+            writeApplianceConfig(dir_.path(), port_, {"pna-1", "pna-2"},
+                                 pna2_reachable ? QStringList{} : QStringList{"pna-2"});
+        return !config.isEmpty() && service_.start({"--config", config});
     }
 
     QString applianceState(const QString& name) const {
@@ -58,8 +48,6 @@ private slots:
     void initTestCase() {
         port_ = freePort();
         service_.setPort(port_);
-        QVERIFY(writeTestDriverHost(path("pna-1.xml"), 32, 131072));
-        QVERIFY(writeTestDriverHost(path("pna-2.xml"), 32, 131072));
         QVERIFY2(restartWith(true), service_.output().constData());
     }
 
