@@ -475,7 +475,7 @@ private slots:
         QVERIFY(isEventKindPrefix("takeover.denied"));
         QVERIFY(isEventKindPrefix("fence."));
         QVERIFY(!isEventKindPrefix("takeovers"));
-        QCOMPARE(eventKinds().size(), 26);
+        QCOMPARE(eventKinds().size(), 33);
     }
 };
 
