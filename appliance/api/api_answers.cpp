@@ -38,7 +38,10 @@ HttpResponse errorAnswer(const Error& error) {
         return http::errors::notFound(message);
     }
     if (error.code == errc::kConflict) {
-        if (db::parseNodeState(error.where)) {
+        // A node's state, or an appliance's (connected, unreachable, lost) for its loss and
+        // rejoin.
+        static const std::set<std::string> appliance_states{"connected", "unreachable", "lost"};
+        if (db::parseNodeState(error.where) || appliance_states.count(error.where) != 0) {
             return http::errors::conflict(message, toQString(error.where));
         }
         return http::errors::conflict(message);

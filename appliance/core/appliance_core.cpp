@@ -209,6 +209,20 @@ Result<std::unique_ptr<ApplianceCore>> ApplianceCore::open(const CoreConfig& con
     for (QFuture<Status>& future : connecting) {
         future.waitForFinished();
     }
+    // An evacuation a stop interrupted goes on: the nodes still booked on a lost appliance
+    // that is still off are tried again (one that is back waits for its rejoin).
+    for (const auto& slot : raw->context.appliances) {
+        ApplianceSlot* lost = slot.get();
+        if (lost->isLost() && !lost->reachable()) {
+            raw->inventory_worker->post([raw, lost] {
+                auto resumed = raw->loss.declareLost(lost->config.name, LossCause{});
+                if (!resumed) {
+                    qCWarning(lcCore, "%s: resuming the evacuation failed: %s",
+                              lost->config.name.c_str(), resumed.error().describe().c_str());
+                }
+            });
+        }
+    }
     return core;
 }
 
@@ -394,10 +408,7 @@ QFuture<Status> ApplianceCore::release(std::string node) {
 QFuture<Result<PowerState>> ApplianceCore::power(std::string node, PowerAction action) {
     Impl* impl = impl_.get();
     if (auto owner = impl->views.ownerOf(node); owner && (*owner)->isLost()) {
-        const ApplianceSlot* lost = *owner;
-        return impl->inventory_worker->submit([impl, lost, node = std::move(node), action] {
-            return impl->power.powerOnLostAppliance(*lost, node, action);
-        });
+        return impl->power.powerOnLostAppliance(**owner, node, action);
     }
     return impl->onOwner<Result<PowerState>>(node, [impl, node, action](ApplianceSlot& slot) {
         return impl->power.power(slot, node, action);

@@ -125,13 +125,45 @@ Result<policy::ApplianceView> admitOn(const CoreContext& context, const LossBook
     return after;
 }
 
-// Each node's target: the plan's first, then the other survivors from the lowest resulting
-// risk; a node no survivor admits is stranded with the plan's target's reason. Highest priority
-// first, so the room left goes to the nodes that matter most.
+// The copies of the lost appliance's nodes that survivors already hold (our metadata naming one
+// of them), left by an evacuation a restart or a failed commit interrupted.
+std::map<std::string, ApplianceSlot*> findCopies(const std::vector<ApplianceSlot*>& survivors,
+                                                 const ApplianceInventory& lost_inventory) {
+    std::set<std::string> names;
+    for (const NodeRow& row : lost_inventory.rows) {
+        names.insert(row.node.name);
+    }
+    std::map<std::string, ApplianceSlot*> copies;
+    for (ApplianceSlot* survivor : survivors) {
+        auto domains = survivor
+                           ->exclusive([survivor]() -> Result<std::vector<hypervisor::DomainInfo>> {
+                               if (Status connected = survivor->requireConnected(); !connected) {
+                                   return connected.error();
+                               }
+                               return survivor->hypervisor->listDomains();
+                           })
+                           .result();
+        if (!domains) {
+            continue;
+        }
+        for (const hypervisor::DomainInfo& info : *domains) {
+            if (info.owned && info.metadata && names.count(info.metadata->node) != 0) {
+                copies[info.metadata->node] = survivor;
+            }
+        }
+    }
+    return copies;
+}
+
+// Each node's target: where a copy of it already runs, else the plan's target first, then the
+// other survivors in the configuration's order; a node no survivor admits is stranded with the
+// plan's target's reason, and so is an adopted node. Highest priority first, so the room left
+// goes to the nodes that matter most.
 std::vector<Move> chooseTargets(const CoreContext& context, LossBooks& books,
                                 const std::vector<ApplianceSlot*>& survivors,
                                 const ApplianceInventory& lost_inventory,
-                                const std::map<std::string, ApplianceSlot*>& planned) {
+                                const std::map<std::string, ApplianceSlot*>& planned,
+                                const std::map<std::string, ApplianceSlot*>& copies) {
     std::vector<const NodeRow*> rows;
     for (const NodeRow& row : lost_inventory.rows) {
         rows.push_back(&row);
@@ -145,6 +177,25 @@ std::vector<Move> chooseTargets(const CoreContext& context, LossBooks& books,
     std::vector<Move> moves;
     for (const NodeRow* row : rows) {
         Move move{row, nullptr, "no surviving appliance is connected", {}};
+        if (!row->node.definedByService) {
+            move.reason =
+                "its domain was adopted: its definition and disks are the administrator's, not "
+                "the template's; define it on a survivor and register its cluster again with "
+                "`domain`";
+            moves.push_back(std::move(move));
+            continue;
+        }
+        // A copy an interrupted evacuation left on a survivor is the node's: it stays there,
+        // so that no second copy is started elsewhere.
+        if (auto copy = copies.find(row->node.name); copy != copies.end()) {
+            auto admitted = admitOn(context, books, copy->second, *row);
+            if (admitted) {
+                books.views[copy->second] = std::move(*admitted);
+            }
+            move.to = copy->second;
+            moves.push_back(std::move(move));
+            continue;
+        }
         std::vector<ApplianceSlot*> candidates = survivors;
         auto first = planned.find(row->node.name);
         if (first != planned.end()) {
@@ -169,8 +220,30 @@ std::vector<Move> chooseTargets(const CoreContext& context, LossBooks& books,
     return moves;
 }
 
+// Whether the node's copy should run: a node its cluster had fenced or stopped stays off.
+bool runsAfterMove(db::NodeState state) {
+    return state != db::NodeState::Fenced && state != db::NodeState::Stopped;
+}
+
+// Destroys and undefines a copy that cannot be kept: a copy left running but undefined would
+// run as a transient domain the books do not name.
+void dropCopy(ApplianceSlot& target, const std::string& domain) {
+    // Destroyed whether or not it looks running: what made it fail may be reading its state.
+    if (Status destroyed = target.hypervisor->destroy(domain); !destroyed) {
+        qCInfo(lcLoss, "%s: the copy %s was not stopped: %s", target.config.name.c_str(),
+               domain.c_str(), destroyed.error().describe().c_str());
+    }
+    if (Status undone = target.hypervisor->undefineDomain(domain); !undone) {
+        qCWarning(lcLoss, "%s: cannot undefine the copy %s: %s", target.config.name.c_str(),
+                  domain.c_str(), undone.error().describe().c_str());
+    }
+    const std::lock_guard lock(target.mutex);
+    target.current.erase(domain);
+}
+
 // On the target's worker: the node's copy defined from the target's template (or a copy an
-// earlier, interrupted evacuation left there) and started at the standby footprint.
+// earlier, interrupted evacuation left there, made persistent again) and started at the standby
+// footprint unless its cluster had it off.
 Status makeCopy(const CoreContext& context, ApplianceSlot& target, Move& move) {
     if (Status connected = target.requireConnected(); !connected) {
         return connected;
@@ -179,32 +252,31 @@ Status makeCopy(const CoreContext& context, ApplianceSlot& target, Move& move) {
     const std::string& domain = row.node.domain;
     const sizing::ClusterSpec spec = row.spec();
     auto existing = target.hypervisor->domainInfo(domain);
-    if (existing) {
-        if (!existing->owned || !existing->metadata || existing->metadata->node != row.node.name) {
-            return Error{errc::kConflict,
-                         "appliance '" + target.config.name + "' already has a domain named '" +
-                             domain + "' that is not this node's",
-                         target.config.name};
-        }
-        move.uuid = existing->uuid;
-    } else {
-        move.uuid = row.node.uuid.value_or(
-            QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString());
+    if (existing &&
+        (!existing->owned || !existing->metadata || existing->metadata->node != row.node.name)) {
+        return Error{errc::kConflict,
+                     "appliance '" + target.config.name + "' already has a domain named '" +
+                         domain + "' that is not this node's",
+                     target.config.name};
+    }
+    if (!existing || !existing->persistent) {
+        move.uuid = existing
+                        ? existing->uuid
+                        : row.node.uuid.value_or(
+                              QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString());
         auto defined = target.defineFromTemplate(domain, move.uuid, row.metadata());
         if (!defined) {
             return defined.error();
         }
         move.uuid = *defined;
+    } else {
+        move.uuid = existing->uuid;
     }
     hypervisor::NodeLifecycle lifecycle = target.lifecycle(context.confirmTimeout());
-    if (!existing || !existing->active()) {
+    if (runsAfterMove(row.node.state) && (!existing || !existing->active())) {
         if (Status started = lifecycle.startAt(domain, spec.effectiveStandby(), spec.active.vcpus);
             !started) {
-            if (Status undone = target.hypervisor->undefineDomain(domain); !undone) {
-                qCWarning(lcLoss, "%s: cannot undefine %s after it failed to start: %s",
-                          target.config.name.c_str(), domain.c_str(),
-                          undone.error().describe().c_str());
-            }
+            dropCopy(target, domain);
             return started;
         }
     }
@@ -255,7 +327,7 @@ Status recordEvacuated(db::Database& database, const ApplianceSlot& lost, const 
     node.applianceId = move.to->id;
     node.uuid = move.uuid;
     node.definedByService = true;
-    node.state = db::NodeState::Standby;
+    node.state = runsAfterMove(row.node.state) ? db::NodeState::Standby : row.node.state;
     node.since = now;
     db::DBCluster cluster = row.cluster;
     cluster.applianceId = move.to->id;
@@ -286,8 +358,11 @@ Status recordStranded(db::Database& database, const ApplianceSlot& lost, const M
             return closed;
         }
     }
-    if (Status moved = moveNode(database, row.node.id, db::NodeState::Missing, now); !moved) {
-        return moved;
+    // A node its cluster has fenced (or stopped) meanwhile keeps that state: it must stay off.
+    if (runsAfterMove(row.node.state)) {
+        if (Status moved = moveNode(database, row.node.id, db::NodeState::Missing, now); !moved) {
+            return moved;
+        }
     }
     events.push_back(makeEvent("node.stranded", row.cluster.name, row.node.name,
                                {{"appliance", lost.config.name}, {"reason", move.reason}}));
@@ -304,16 +379,8 @@ void undoCopies(const std::vector<Move>& moves) {
         ApplianceSlot* slot = move.to;
         const std::string domain = move.row->node.domain;
         slot->exclusive([slot, domain]() -> Status {
-                if (auto info = slot->hypervisor->domainInfo(domain); info && info->active()) {
-                    if (Status destroyed = slot->hypervisor->destroy(domain); !destroyed) {
-                        return destroyed;
-                    }
-                }
-                {
-                    const std::lock_guard lock(slot->mutex);
-                    slot->current.erase(domain);
-                }
-                return slot->hypervisor->undefineDomain(domain);
+                dropCopy(*slot, domain);
+                return Done{};
             })
             .waitForFinished();
     }
@@ -330,18 +397,11 @@ void setLost(ApplianceSlot& slot, bool lost) {
 Status markLost(CoreContext& context, ApplianceSlot& slot, const LossCause& cause,
                 std::size_t nodes) {
     std::vector<db::DBEvent> recorded;
-    if (cause.fenced_by_service) {
-        // Never the command line: it may carry the power controller's credentials.
-        recorded.push_back(makeEvent("appliance.fenced", std::nullopt, std::nullopt,
-                                     {{"appliance", slot.config.name}, {"by", "fence_command"}}));
-    }
     recorded.push_back(
         makeEvent("appliance.lost", std::nullopt, std::nullopt,
                   {{"appliance", slot.config.name},
                    {"by", cause.fenced_by_service ? "fence_command" : "confirmed_down"},
                    {"nodes", nodes}}));
-    // Set before the commit, so that a view refreshed by its events never shows it otherwise.
-    setLost(slot, true);
     Status committed = context.store->commit([&](db::Database& database, auto& events) -> Status {
         if (Status marked = db::ApplianceLossRepository(database).markLost(slot.id, db::nowMs());
             !marked) {
@@ -366,18 +426,27 @@ Result<LossOutcome> ApplianceLoss::declareLost(const std::string& appliance,
     }
     bool already_lost = false;
     {
+        // Checked and marked at once, so that a reconnection in between cannot let its worker
+        // reconcile or grant on a host that is being declared off. Marked before the commit, so
+        // that a view refreshed by its events never shows it otherwise.
         const std::lock_guard lock(lost->mutex);
+        if (lost->connected && lost->hypervisor) {
+            return Error{errc::kConflict,
+                         "the service still reaches appliance '" + appliance + "'" +
+                             (lost->lost ? ": it is back, and its stranded nodes may be running "
+                                           "there; return it to the pool with rejoin"
+                                         : ": it is not known to be off, and its nodes may be "
+                                           "running; declare it lost once it is off and the "
+                                           "service has seen it unreachable"),
+                         lost->lost ? "lost" : "connected"};
+        }
         already_lost = lost->lost;
-    }
-    if (!already_lost && lost->reachable()) {
-        return Error{errc::kConflict,
-                     "the service still reaches appliance '" + appliance +
-                         "': it is not known to be off, and its nodes may be running; declare "
-                         "it lost once it is off and the service has seen it unreachable",
-                     "connected"};
+        lost->lost = true;
+        lost->current.clear();
     }
     auto books = readLossBooks(context_);
     if (!books) {
+        setLost(*lost, already_lost);
         return books.error();
     }
     const std::size_t index = static_cast<std::size_t>(
@@ -400,7 +469,16 @@ Result<LossOutcome> ApplianceLoss::declareLost(const std::string& appliance,
         }
     }
     const auto planned = plannedTargets(survivors, *books, *lost);
-    std::vector<Move> moves = chooseTargets(context_, *books, survivors, lost_inventory, planned);
+    std::vector<Move> moves = chooseTargets(context_, *books, survivors, lost_inventory, planned,
+                                            findCopies(survivors, lost_inventory));
+    // The copies carry our metadata before the books name them on their survivor: not orphans
+    // (nor foreign load) to a reconciliation meanwhile.
+    for (const Move& move : moves) {
+        if (move.to) {
+            const std::lock_guard lock(move.to->mutex);
+            move.to->registering.insert(move.row->node.domain);
+        }
+    }
     makeCopies(context_, moves);
     Status committed = context_.store->commit([&](db::Database& database, auto& events) -> Status {
         const db::TimeMs now = db::nowMs();
@@ -416,6 +494,19 @@ Result<LossOutcome> ApplianceLoss::declareLost(const std::string& appliance,
     context_.markModelsStale();
     if (!committed) {
         undoCopies(moves);
+    }
+    std::set<ApplianceSlot*> targets;
+    for (const Move& move : moves) {
+        if (move.to) {
+            const std::lock_guard lock(move.to->mutex);
+            move.to->registering.erase(move.row->node.domain);
+            targets.insert(move.to);
+        }
+    }
+    for (ApplianceSlot* target : targets) {
+        supervisor_.scheduleReconcile(*target);
+    }
+    if (!committed) {
         return committed.error();
     }
     LossOutcome outcome{appliance, {}, {}};

@@ -384,7 +384,8 @@ void ApplianceSupervisor::attachHandlers(ApplianceSlot& slot) {
 
 void ApplianceSupervisor::onConnectionEvent(ApplianceSlot& slot,
                                             const hypervisor::ConnectionEvent& change) {
-    if (!slot.noteConnection(true, {})) {
+    // Handled late (the worker was busy), it may be about a connection that has died again.
+    if ((slot.hypervisor && !slot.hypervisor->connected()) || !slot.noteConnection(true, {})) {
         return;
     }
     recordConnection(slot, true,

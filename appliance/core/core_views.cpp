@@ -253,13 +253,18 @@ Result<Readiness> CoreViews::readiness(const std::string& node) const {
         made.reason = "the node holds its grant";
         return made;
     }
+    if (slot->isLost()) {
+        made.reason = "appliance '" + slot->config.name +
+                      "' is lost and this node found no room on the others (stranded)";
+        return made;
+    }
     if (row->node.state != db::NodeState::Standby) {
         made.reason = "the node is " + state + "; only a standby node can take over";
         return made;
     }
     if (!slot->usableNow()) {
-        made.reason = "appliance '" + slot->config.name + "' is " +
-                      (slot->reachable() ? "lost" : "unreachable");
+        made.reason =
+            "appliance '" + slot->config.name + "' is " + (slot->isLost() ? "lost" : "unreachable");
         return made;
     }
     const policy::TakeoverDecision decision =

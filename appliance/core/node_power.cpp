@@ -1,5 +1,9 @@
 #include "appliance/core/node_power.h"
 
+#include <QPromise>
+
+#include <memory>
+
 #include "appliance/core/core_support.h"
 #include "appliance/core/node_inventory.h"
 #include "base/error_codes.h"
@@ -127,38 +131,79 @@ Result<PowerState> NodePower::power(ApplianceSlot& slot, const std::string& name
     return action == PowerAction::off ? PowerState::off : PowerState::on;
 }
 
-Result<PowerState> NodePower::powerOnLostAppliance(const ApplianceSlot& slot,
-                                                   const std::string& name, PowerAction action) {
+QFuture<Result<PowerState>> NodePower::powerOnLostAppliance(const ApplianceSlot& slot,
+                                                            const std::string& name,
+                                                            PowerAction action) {
+    auto promise = std::make_shared<QPromise<Result<PowerState>>>();
+    QFuture<Result<PowerState>> future = promise->future();
+    promise->start();
+    const auto answer = [promise](Result<PowerState> result) {
+        promise->addResult(std::move(result));
+        promise->finish();
+    };
+    if (slot.reachable()) {
+        // Back, though not rejoined yet: it is no longer known to be off, and only the rejoin
+        // may touch it.
+        answer(Error{errc::kHypervisorUnavailable,
+                     "appliance '" + slot.config.name +
+                         "' is lost but reachable again: rejoin it (understudyctl appliance "
+                         "rejoin " +
+                         slot.config.name + "), then ask again",
+                     slot.config.name});
+        return future;
+    }
     if (action != PowerAction::off && action != PowerAction::status) {
-        return slot.requireConnected().error();
+        answer(Error{errc::kHypervisorUnavailable,
+                     "appliance '" + slot.config.name +
+                         "' is lost (known to be off): its nodes there cannot be powered on "
+                         "until it rejoins",
+                     slot.config.name});
+        return future;
     }
     auto row =
-        context_.store->read([&](db::Database& database) { return loadNode(database, name); });
-    if (!row) {
-        return row.error();
-    }
-    if (!*row || (*row)->node.applianceId != slot.id) {
-        // Moved since it was routed here: ask again.
-        return Error{errc::kConflict, "node '" + name + "' moved to another appliance; ask again",
-                     "moved"};
+        context_.store->readView([&](db::Database& database) { return loadNode(database, name); });
+    if (!row || !*row || (*row)->node.applianceId != slot.id) {
+        answer(!row    ? Result<PowerState>(row.error())
+               : !*row ? Result<PowerState>(notFound("node", name))
+                       : Result<PowerState>(Error{errc::kConflict,
+                                                  "node '" + name +
+                                                      "' has just been evacuated to another "
+                                                      "appliance; ask again",
+                                                  "standby"}));
+        return future;
     }
     if (action == PowerAction::status) {
-        return PowerState::off;
+        answer(PowerState::off);
+        return future;
     }
-    const NodeRow& node = **row;
-    Status recorded = context_.store->commit([&](db::Database&, auto& events) -> Status {
-        events.push_back(makeEvent("fence.off", node.cluster.name, node.node.name,
-                                   {{"appliance", slot.config.name},
-                                    {"domain", node.node.domain},
-                                    {"was", std::string(db::nodeStateName(node.node.state))},
-                                    {"grant_released", false},
-                                    {"appliance_lost", true}}));
-        return Done{};
-    });
-    if (!recorded) {
-        return recorded.error();
-    }
-    return PowerState::off;
+    const NodeRow node = **row;
+    const std::string appliance = slot.config.name;
+    const ApplianceSlot* owner = &slot;
+    context_.store->commitAsync(
+        [node, appliance, owner](db::Database& database,
+                                 std::vector<db::DBEvent>& events) -> Status {
+            // Back or rejoined since the request was routed: the node may be running there.
+            if (!owner->isLost() || owner->reachable()) {
+                return Error{errc::kConflict, "appliance '" + appliance + "' is back; ask again",
+                             "connected"};
+            }
+            if (Status moved = moveNode(database, node.node.id, db::NodeState::Fenced, db::nowMs());
+                !moved) {
+                return moved;
+            }
+            events.push_back(makeEvent("fence.off", node.cluster.name, node.node.name,
+                                       {{"appliance", appliance},
+                                        {"domain", node.node.domain},
+                                        {"was", std::string(db::nodeStateName(node.node.state))},
+                                        {"grant_released", false},
+                                        {"appliance_lost", true}}));
+            return Done{};
+        },
+        [answer](Result<db::Id> committed) {
+            answer(committed ? Result<PowerState>(PowerState::off)
+                             : Result<PowerState>(committed.error()));
+        });
+    return future;
 }
 
 }  // namespace understudy::core

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include <QFuture>
+
 #include "appliance/core/appliance_slot.h"
 #include "appliance/core/core_context.h"
 #include "appliance/core/core_types.h"
@@ -18,10 +20,11 @@ public:
 
     Result<PowerState> power(ApplianceSlot& slot, const std::string& name, PowerAction action);
     // A node left on a lost appliance (stranded) is off, since its host is known to be: off and
-    // status say so (off recorded as fence.off), so that its cluster's fencing succeeds; on and
-    // reboot cannot reach it. Runs on the inventory worker, never on the lost appliance's.
-    Result<PowerState> powerOnLostAppliance(const ApplianceSlot& slot, const std::string& name,
-                                            PowerAction action);
+    // status say so (off recorded as fence.off, the node fenced), so that its cluster's fencing
+    // succeeds; on and reboot cannot reach it. Answers without any worker: an evacuation may hold
+    // the inventory worker for long, and the lost appliance's worker may be hung on its dead host.
+    QFuture<Result<PowerState>> powerOnLostAppliance(const ApplianceSlot& slot,
+                                                     const std::string& name, PowerAction action);
 
 private:
     CoreContext& context_;

@@ -46,7 +46,8 @@ void ApplianceFencer::check() {
         }
         const auto after =
             std::chrono::duration_cast<std::chrono::milliseconds>(watch.config.lost_after).count();
-        if (watch.running || now < *link.unreachable_since + after || now < watch.next_attempt) {
+        if (watch.running || watch.declaring || now < *link.unreachable_since + after ||
+            now < watch.next_attempt) {
             continue;
         }
         fence(watch);
@@ -84,19 +85,34 @@ void ApplianceFencer::onFenced(const std::string& appliance, const ProcessResult
                   static_cast<long long>(watch.config.lost_after.count()), appliance.c_str());
         return;
     }
+    // Recorded on its own, before the declaration: the service powered an appliance off, even
+    // if declaring it lost fails next. Never the command line: it may carry credentials.
+    db::DBEvent fenced;
+    fenced.time = db::nowMs();
+    fenced.kind = "appliance.fenced";
+    fenced.details = R"({"appliance":")" + appliance + R"(","by":"fence_command"})";
+    core_.appendEvents({fenced});
     core::LossCause cause;
     cause.fenced_by_service = true;
-    core_.declareLost(appliance, cause).then(this, [appliance](Result<core::LossOutcome> outcome) {
-        if (!outcome) {
-            qCWarning(lcFencer, "%s: powered off, but declaring it lost failed: %s",
-                      appliance.c_str(), outcome.error().describe().c_str());
-            return;
-        }
-        qCWarning(lcFencer,
-                  "%s: powered off by its fence_command and declared lost: %zu node(s) "
-                  "evacuated, %zu stranded",
-                  appliance.c_str(), outcome->evacuated.size(), outcome->stranded.size());
-    });
+    watch.declaring = true;
+    core_.declareLost(appliance, cause)
+        .then(this, [this, appliance](Result<core::LossOutcome> outcome) {
+            Watch& declared = watches_.at(appliance);
+            declared.declaring = false;
+            if (!outcome) {
+                declared.next_attempt =
+                    db::nowMs() + std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      declared.config.lost_after)
+                                      .count();
+                qCWarning(lcFencer, "%s: powered off, but declaring it lost failed: %s",
+                          appliance.c_str(), outcome.error().describe().c_str());
+                return;
+            }
+            qCWarning(lcFencer,
+                      "%s: powered off by its fence_command and declared lost: %zu node(s) "
+                      "evacuated, %zu stranded",
+                      appliance.c_str(), outcome->evacuated.size(), outcome->stranded.size());
+        });
 }
 
 }  // namespace understudy::daemon

@@ -39,6 +39,7 @@ private:
     struct Watch {
         FenceConfig config;
         bool running = false;
+        bool declaring = false;  // its fence_command answered 0; the declaration is under way
         ProcessRunner::RunId run = 0;
         db::TimeMs next_attempt = 0;  // after a failed command
     };

@@ -41,6 +41,11 @@ private slots:
     void aLostAppliancesNodesAreEvacuatedOrStrandedWithTheReason();
     void rejoinRemovesTheStaleCopiesAndNothingRunsTwice();
     void aLostApplianceStaysLostAcrossARestart();
+    void aSurvivorCountsAnEvacuatedCopyOnceAsItsOwn();
+    void aCopyThatFailsAfterStartingDoesNotKeepRunning();
+    void aRetriedEvacuationKeepsTheCopyItLeftAndStartsNoOther();
+    void aLostApplianceThatIsBackIsRejoinedNotDeclaredLostAgain();
+    void fencingAStrandedNodeDuringItsRejoinWaitsForTheRejoin();
 
 private:
     std::unique_ptr<ApplianceCore> open();
@@ -50,6 +55,11 @@ private:
     void registerFleet(ApplianceCore& core);
     // pna-a off, seen unreachable, then declared lost.
     Result<LossOutcome> loseA(ApplianceCore& core);
+    // pna-a on again, seen connected (still lost).
+    void bringBackA(ApplianceCore& core);
+    // x1-passive's copy on both survivors fails `times` times to be confirmed after it started
+    // (a guest whose balloon driver loads too late): negative for ever.
+    void failCopiesOfX1(int times);
 
     std::unique_ptr<QTemporaryDir> dir_;
     std::string uri_a_;
@@ -127,6 +137,28 @@ Result<LossOutcome> TestApplianceLoss::loseA(ApplianceCore& core) {
         QTest::qWait(20);
     }
     return core.declareLost("pna-a", LossCause{}).result();
+}
+
+void TestApplianceLoss::bringBackA(ApplianceCore& core) {
+    host_a_.load()->setHostOff(false);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            auto appliances = core.appliances();
+            return appliances && (*appliances)[0].connected;
+        }(),
+        kWaitMs);
+}
+
+void TestApplianceLoss::failCopiesOfX1(int times) {
+    for (const char* survivor : {"pna-b", "pna-c"}) {
+        HypervisorFault fault;
+        fault.call = HypervisorCall::domain_info;
+        fault.domain = "x1-passive";
+        fault.skip = 2;
+        fault.times = times;
+        fault.error = Error{"hypervisor_failed", "injected: confirm failed", survivor};
+        hosts_.at(survivor)->inject(fault);
+    }
 }
 
 void TestApplianceLoss::anUnreachableApplianceAnswersAtOnceAndIsNotLostBySilence() {
@@ -236,6 +268,7 @@ void TestApplianceLoss::aLostAppliancesNodesAreEvacuatedOrStrandedWithTheReason(
     QVERIFY_OK(fenced);
     QCOMPARE(*fenced, PowerState::off);
     QVERIFY(hasKind(eventsIn(database()), "fence.off", "x2-passive"));
+    QCOMPARE(core->node("x2-passive")->state, db::NodeState::Fenced);
     auto on = core->power("x2-passive", PowerAction::on).result();
     QVERIFY(!on);
     QCOMPARE(on.error().code, std::string("hypervisor_unavailable"));
@@ -315,6 +348,110 @@ void TestApplianceLoss::aLostApplianceStaysLostAcrossARestart() {
     auto takeover = core->takeover("x2-passive");
     QVERIFY(takeover.isFinished());
     QCOMPARE(takeover.result().error().code, std::string("hypervisor_unavailable"));
+}
+
+void TestApplianceLoss::aSurvivorCountsAnEvacuatedCopyOnceAsItsOwn() {
+    auto core = open();
+    QVERIFY(core);
+    registerFleet(*core);
+    auto outcome = loseA(*core);
+    QVERIFY_OK(outcome);
+    QCOMPARE(outcome->evacuated.size(), std::size_t{1});
+    const std::string to = outcome->evacuated[0].to;
+    QVERIFY(core->reconcile(to).result().ok());
+    auto appliances = core->appliances();
+    QVERIFY_OK(appliances);
+    for (const ApplianceStatus& status : *appliances) {
+        if (status.name == to) {
+            // Its own standby footprint beside the survivor's node, not foreign load as well.
+            QCOMPARE(status.headroom.foreign.memory_mib, std::int64_t{0});
+            QCOMPARE(status.headroom.standby_committed.memory_mib, std::int64_t{2048});
+        }
+    }
+    auto readiness = core->readiness("x2-passive");
+    QVERIFY_OK(readiness);
+    QVERIFY2(readiness->reason.find("lost") != std::string::npos, readiness->reason.c_str());
+}
+
+void TestApplianceLoss::aCopyThatFailsAfterStartingDoesNotKeepRunning() {
+    auto core = open();
+    QVERIFY(core);
+    registerFleet(*core);
+    failCopiesOfX1(-1);
+    auto outcome = loseA(*core);
+    QVERIFY_OK(outcome);
+    QCOMPARE(outcome->evacuated.size(), std::size_t{0});
+    QCOMPARE(outcome->stranded.size(), std::size_t{2});
+    for (const char* survivor : {"pna-b", "pna-c"}) {
+        // Stranded in the books: no copy of it may run, defined or not.
+        QVERIFY2(!hosts_.at(survivor)->inner().domainInfo("x1-passive"), survivor);
+    }
+}
+
+void TestApplianceLoss::aRetriedEvacuationKeepsTheCopyItLeftAndStartsNoOther() {
+    auto core = open();
+    QVERIFY(core);
+    registerFleet(*core);
+    failCopiesOfX1(1);
+    QVERIFY_OK(loseA(*core));
+    for (const char* survivor : {"pna-b", "pna-c"}) {
+        hosts_.at(survivor)->clear();
+    }
+    auto again = core->declareLost("pna-a", LossCause{}).result();
+    QVERIFY_OK(again);
+    QCOMPARE(again->evacuated.size(), std::size_t{1});
+    int running = 0;
+    for (const char* survivor : {"pna-b", "pna-c"}) {
+        auto copy = hosts_.at(survivor)->inner().domainInfo("x1-passive");
+        if (copy && copy->active()) {
+            QVERIFY2(copy->persistent, survivor);
+            ++running;
+        }
+    }
+    QCOMPARE(running, 1);
+    // A real definition: the node survives its cluster fencing it off and on.
+    QVERIFY_OK(core->power("x1-passive", PowerAction::off).result());
+    QVERIFY_OK(core->power("x1-passive", PowerAction::on).result());
+}
+
+void TestApplianceLoss::aLostApplianceThatIsBackIsRejoinedNotDeclaredLostAgain() {
+    auto core = open();
+    QVERIFY(core);
+    registerFleet(*core);
+    QVERIFY_OK(loseA(*core));
+    bringBackA(*core);
+    // Its stranded node may run there again: evacuating it now would start a second copy.
+    auto again = core->declareLost("pna-a", LossCause{}).result();
+    QVERIFY(!again);
+    QCOMPARE(again.error().code, std::string("conflict"));
+    QCOMPARE(again.error().where, std::string("lost"));
+}
+
+void TestApplianceLoss::fencingAStrandedNodeDuringItsRejoinWaitsForTheRejoin() {
+    auto core = open();
+    QVERIFY(core);
+    registerFleet(*core);
+    QVERIFY_OK(loseA(*core));
+    bringBackA(*core);
+    FaultyHypervisor* a = host_a_.load();
+    QVERIFY(a->inner().domainInfo("x2-passive")->active());
+    HypervisorFault slow;
+    slow.call = HypervisorCall::list_domains;
+    slow.delay = std::chrono::milliseconds(1500);
+    a->inject(slow);
+    auto rejoining = core->rejoin("pna-a");
+    QTest::qWait(200);
+    // The host is back, so it is no longer known to be off: no "off" answered while x2 runs.
+    auto off = core->power("x2-passive", PowerAction::off).result();
+    QVERIFY(!off);
+    QCOMPARE(off.error().code, std::string("hypervisor_unavailable"));
+    auto on = core->power("x2-passive", PowerAction::on).result();
+    QVERIFY(!on);
+    QVERIFY_OK(rejoining.result());
+    QTRY_COMPARE_WITH_TIMEOUT(core->node("x2-passive")->state, db::NodeState::Standby, kWaitMs);
+    auto fenced = core->power("x2-passive", PowerAction::off).result();
+    QVERIFY_OK(fenced);
+    QVERIFY(!a->inner().domainInfo("x2-passive")->active());
 }
 
 QTEST_MAIN_WITHOUT_GLIB(TestApplianceLoss)
