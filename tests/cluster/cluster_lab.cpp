@@ -33,6 +33,14 @@ bool copyExecutable(const QString& from, const QString& to) {
                                          QFile::ExeOther | QFile::ReadOther);
 }
 
+// A hard link where the build tree and the lab share a filesystem (understudyd is about
+// 100 MB), a copy otherwise.
+bool linkExecutable(const QString& from, const QString& to) {
+    QFile::remove(to);
+    return ::link(QFile::encodeName(from).constData(), QFile::encodeName(to).constData()) == 0 ||
+           copyExecutable(from, to);
+}
+
 }  // namespace
 
 bool enterPrivateNetwork(QString* why) {
@@ -73,6 +81,10 @@ QString ClusterLab::powerHookCommand() const {
     return labScript() + QStringLiteral(" power-hook ") + dir_;
 }
 
+QString ClusterLab::powerHookCommandInNode() {
+    return labScript() + QStringLiteral(" power-hook ") + dirInNode();
+}
+
 Run ClusterLab::lab(const QStringList& arguments, int limit_ms) const {
     return runProgram(labScript(), arguments, labEnvironment(), {}, limit_ms);
 }
@@ -86,31 +98,45 @@ bool ClusterLab::prepareAgents() {
         return false;
     }
     const QString built_ocf = QStringLiteral(UNDERSTUDY_OCF_ROOT "/resource.d/understudy/");
-    return copyExecutable(built_ocf + QStringLiteral("takeover"),
-                          ocf + QStringLiteral("/takeover")) &&
-           copyExecutable(built_ocf + QStringLiteral("readiness"),
-                          ocf + QStringLiteral("/readiness")) &&
-           copyExecutable(QStringLiteral(UNDERSTUDYCTL), sbin + QStringLiteral("/understudyctl")) &&
-           copyExecutable(QStringLiteral(FENCE_UNDERSTUDY),
-                          sbin + QStringLiteral("/fence_understudy"));
+    for (const QString& agent :
+         {QStringLiteral("takeover"), QStringLiteral("readiness"), QStringLiteral("understudyd")}) {
+        if (!copyExecutable(built_ocf + agent, ocf + QLatin1Char('/') + agent)) {
+            return false;
+        }
+    }
+    return linkExecutable(QStringLiteral(UNDERSTUDYCTL), sbin + QStringLiteral("/understudyctl")) &&
+           linkExecutable(QStringLiteral(FENCE_UNDERSTUDY),
+                          sbin + QStringLiteral("/fence_understudy")) &&
+           linkExecutable(QStringLiteral(UNDERSTUDYD), sbin + QStringLiteral("/understudyd"));
 }
 
-bool ClusterLab::up(const QStringList& nodes, QString* why, const QString& cluster, int token_ms) {
+bool ClusterLab::up(const QStringList& nodes, QString* why, const QString& cluster, int token_ms,
+                    NodeKind kind) {
     if (!up_ && !prepareAgents()) {
         *why = QStringLiteral("cannot copy the agents into %1/agents").arg(dir_);
         return false;
     }
     up_ = true;
-    const Run run = lab(QStringList{QStringLiteral("up"), dir_, dir_ + QStringLiteral("/agents"),
-                                    QStringLiteral("--cluster"), cluster, QStringLiteral("--token"),
-                                    QString::number(token_ms)} +
-                            nodes,
-                        90000);
+    QStringList arguments{QStringLiteral("up"),        dir_,    dir_ + QStringLiteral("/agents"),
+                          QStringLiteral("--cluster"), cluster, QStringLiteral("--token"),
+                          QString::number(token_ms)};
+    if (kind == NodeKind::appliance) {
+        arguments << QStringLiteral("--appliances");
+    }
+    const Run run = lab(arguments + nodes, 90000);
     if (run.exit_code != 0) {
         *why = run.describe();
         return false;
     }
     return true;
+}
+
+QString ClusterLab::address(const QString& node) const {
+    QFile index(dir_ + QStringLiteral("/nodes/%1/index").arg(node));
+    if (!index.open(QIODevice::ReadOnly)) {
+        return {};
+    }
+    return QStringLiteral("10.99.0.%1").arg(10 + index.readAll().trimmed().toInt());
 }
 
 bool ClusterLab::start(const QString& node) {
