@@ -1,0 +1,220 @@
+// The pool's own Pacemaker cluster, as the README gives it: the appliances are its nodes, each
+// fenced by its power switch (the lab's here), and the group `understudy` runs the service on
+// one of them: the database's filesystem (ocf:heartbeat:Filesystem; in the lab a bind mount of
+// the lab's shared folder, in production a DRBD or SAN volume), the floating address
+// (ocf:heartbeat:IPaddr2) and understudyd itself (ocf:understudy:understudyd). PoolService
+// writes the service's configuration where every appliance node reads it and asks the service
+// at its floating address.
+#pragma once
+
+#include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+
+#include "tests/agents/agent_fixture.h"
+#include "tests/cluster/cluster_lab.h"
+#include "tests/cluster/erp_cluster.h"
+
+namespace understudy::tests {
+
+struct PoolOptions {
+    QStringList appliances;
+    QString floating_address = QStringLiteral("10.99.0.2");
+    int port = 8470;
+    // understudyd's configuration, as the appliance nodes see it.
+    QString config;
+    // The database's folder, and what is mounted there.
+    QString directory = QStringLiteral("/var/lib/understudy");
+    QString device = ClusterLab::sharedDirInNode();
+    QString fstype = QStringLiteral("none");
+    QString options = QStringLiteral("bind");
+};
+
+inline QString poolResources(const PoolOptions& o) {
+    QString xml = QStringLiteral("<resources>");
+    for (const QString& appliance : o.appliances) {
+        const QString id = QStringLiteral("fence-") + appliance;
+        xml += QStringLiteral(
+                   "<primitive id=\"%1\" class=\"stonith\" type=\"fence_lab\">"
+                   "<instance_attributes id=\"%1-ia\">%2%3</instance_attributes></primitive>")
+                   .arg(id, nvpair(id, QStringLiteral("pcmk_host_list"), appliance),
+                        // Off, not rebooted: an appliance that died is looked at before it rejoins.
+                        nvpair(id, QStringLiteral("pcmk_reboot_action"), QStringLiteral("off")));
+    }
+    const QString fs = QStringLiteral("understudy-fs");
+    const QString ip = QStringLiteral("understudy-ip");
+    xml += QStringLiteral(
+               "<group id=\"understudy\"><meta_attributes id=\"understudy-meta\">%1"
+               "</meta_attributes>")
+               .arg(nvpair(QStringLiteral("understudy"), QStringLiteral("resource-stickiness"),
+                           QStringLiteral("100")));
+    xml += QStringLiteral(
+               "<primitive id=\"%1\" class=\"ocf\" provider=\"heartbeat\" type=\"Filesystem\">"
+               "<instance_attributes id=\"%1-ia\">%2%3%4%5%6</instance_attributes></primitive>")
+               .arg(fs, nvpair(fs, QStringLiteral("device"), o.device),
+                    nvpair(fs, QStringLiteral("directory"), o.directory),
+                    nvpair(fs, QStringLiteral("fstype"), o.fstype),
+                    nvpair(fs, QStringLiteral("options"), o.options),
+                    // Only the processes using files under the folder: `true` runs fuser -m,
+                    // which for a bind mount names every process on the whole filesystem.
+                    nvpair(fs, QStringLiteral("force_unmount"), QStringLiteral("safe")));
+    xml += QStringLiteral(
+               "<primitive id=\"%1\" class=\"ocf\" provider=\"heartbeat\" type=\"IPaddr2\">"
+               "<instance_attributes id=\"%1-ia\">%2%3</instance_attributes></primitive>")
+               .arg(ip, nvpair(ip, QStringLiteral("ip"), o.floating_address),
+                    nvpair(ip, QStringLiteral("cidr_netmask"), QStringLiteral("24")));
+    xml += QStringLiteral(
+               "<primitive id=\"understudyd\" class=\"ocf\" provider=\"understudy\" "
+               "type=\"understudyd\"><instance_attributes id=\"understudyd-ia\">%1"
+               "</instance_attributes><operations>"
+               "<op id=\"understudyd-start\" name=\"start\" interval=\"0\" timeout=\"60s\"/>"
+               "<op id=\"understudyd-stop\" name=\"stop\" interval=\"0\" timeout=\"60s\"/>"
+               "<op id=\"understudyd-monitor-10s\" name=\"monitor\" interval=\"10s\"/>"
+               "<op id=\"understudyd-monitor-300s\" name=\"monitor\" interval=\"300s\">"
+               "<instance_attributes id=\"understudyd-monitor-300s-ia\">%2"
+               "</instance_attributes></op></operations></primitive></group>")
+               .arg(nvpair(QStringLiteral("understudyd"), QStringLiteral("config"), o.config),
+                    nvpair(QStringLiteral("understudyd-monitor-300s"),
+                           QStringLiteral("OCF_CHECK_LEVEL"), QStringLiteral("10")));
+    return xml + QStringLiteral("</resources>");
+}
+
+// A fence device never runs on the node it fences.
+inline QString poolConstraints(const PoolOptions& o) {
+    QString xml = QStringLiteral("<constraints>");
+    for (const QString& appliance : o.appliances) {
+        xml += QStringLiteral(
+                   "<rsc_location id=\"fence-%1-away\" rsc=\"fence-%1\" node=\"%1\" "
+                   "score=\"-INFINITY\"/>")
+                   .arg(appliance);
+    }
+    return xml + QStringLiteral("</constraints>");
+}
+
+// The service the pool runs: its configuration and admin token in LAB_DIR/pool (seen by every
+// appliance node under /run/lab/root/pool), each appliance node's libvirtd as an appliance,
+// the lab's power hook for the passive nodes' "VMs"; asked through understudyctl at the
+// floating address.
+class PoolService {
+public:
+    PoolService(const ClusterLab& lab, PoolOptions options)
+        : lab_(lab), dir_(lab.dir() + QStringLiteral("/pool")), options_(std::move(options)) {
+        options_.config = dirInNode() + QStringLiteral("/understudyd.conf");
+    }
+
+    const PoolOptions& options() const { return options_; }
+    QString url() const {
+        return QStringLiteral("http://%1:%2").arg(options_.floating_address).arg(options_.port);
+    }
+    // A file of LAB_DIR/pool as the nodes see it.
+    QString inNode(const QString& file) const { return dirInNode() + QLatin1Char('/') + file; }
+
+    // The configuration and admin token; false when they cannot be written.
+    bool prepare() {
+        if (!QDir().mkpath(dir_)) {
+            return false;
+        }
+        writeAdminTokenFile(dir_ + QStringLiteral("/admin.token"));
+        QString config = QStringLiteral(
+                             "[service]\nlisten = %1:%2\ndatabase = %3/understudy.db\n"
+                             "admin_token_file = %4\n\n[policy]\nadmission = warn\n\n")
+                             .arg(options_.floating_address)
+                             .arg(options_.port)
+                             .arg(options_.directory, inNode(QStringLiteral("admin.token")));
+        for (const QString& appliance : options_.appliances) {
+            config += QStringLiteral(
+                          "[appliance.%1]\nuri = test+tcp://%2/default\nreserve_memory_mib = 0\n"
+                          "reserve_vcpus = 0\ncpu_overcommit = 8\ndomain_template = %3\n\n")
+                          .arg(appliance, lab_.address(appliance),
+                               sourcePath(QStringLiteral("appliance/data/passive-node.xml")));
+        }
+        config += QStringLiteral(
+                      "[hook.lab-power]\ncommand = %1\nevents = fence.*, preempted, "
+                      "restored\n")
+                      .arg(ClusterLab::powerHookCommandInNode());
+        writeFile(dir_ + QStringLiteral("/understudyd.conf"), config.toUtf8());
+        return true;
+    }
+
+    Run admin(const QStringList& arguments, int timeout_s = 10) const {
+        return ctl(dir_ + QStringLiteral("/admin.token"), arguments, timeout_s);
+    }
+    Run ctl(const QString& token_file, const QStringList& arguments, int timeout_s = 10) const {
+        QProcessEnvironment env;
+        env.insert(QStringLiteral("PATH"), qEnvironmentVariable("PATH"));
+        env.insert(QStringLiteral("HOME"), dir_);
+        return runProgram(
+            QStringLiteral(UNDERSTUDYCTL),
+            QStringList{QStringLiteral("--url"), url(), QStringLiteral("--token-file"), token_file,
+                        QStringLiteral("--timeout"), QString::number(timeout_s)} +
+                arguments,
+            env, {}, (timeout_s + 5) * 1000);
+    }
+    QString adminTokenFile() const { return dir_ + QStringLiteral("/admin.token"); }
+
+    // Registers a fleet file's text; false with `why`.
+    bool add(const QByteArray& fleet_json, const QString& name, QString* why) const {
+        const QString fleet = dir_ + QStringLiteral("/%1.json").arg(name);
+        writeFile(fleet, fleet_json);
+        const Run added = admin({QStringLiteral("clusters"), QStringLiteral("add"), fleet});
+        if (added.exit_code != 0) {
+            *why = added.describe();
+            return false;
+        }
+        return true;
+    }
+
+    // A fresh token for `cluster` in LAB_DIR/pool/CLUSTER.token; its path as the nodes see it
+    // ("" when the rotation failed).
+    QString tokenFileInNode(const QString& cluster) const {
+        const Run run = admin({QStringLiteral("--json"), QStringLiteral("clusters"),
+                               QStringLiteral("rotate-token"), cluster});
+        const QString token = run.json().value(QStringLiteral("token")).toString();
+        if (run.exit_code != 0 || token.isEmpty()) {
+            qWarning("token rotation of %s failed: %s", qPrintable(cluster),
+                     qPrintable(run.describe()));
+            return {};
+        }
+        const QString file = cluster + QStringLiteral(".token");
+        writeFile(dir_ + QLatin1Char('/') + file, token.toUtf8() + "\n");
+        return inNode(file);
+    }
+
+    QJsonObject node(const QString& name, int timeout_s = 10) const {
+        return admin({QStringLiteral("--json"), QStringLiteral("nodes"), name}, timeout_s).json();
+    }
+    // The node's state ("" when the service did not answer within `timeout_s`).
+    QString state(const QString& node, int timeout_s = 10) const {
+        return this->node(node, timeout_s).value(QStringLiteral("state")).toString();
+    }
+    // Every event the service keeps, oldest first.
+    QJsonArray events() const {
+        const Run run = admin({QStringLiteral("--json"), QStringLiteral("events")});
+        return QJsonDocument::fromJson(run.out.toUtf8())
+            .object()
+            .value(QStringLiteral("events"))
+            .toArray();
+    }
+    // The names of the registered clusters.
+    QStringList clusters() const {
+        const Run run = admin({QStringLiteral("--json"), QStringLiteral("clusters")});
+        QStringList names;
+        const QJsonDocument document = QJsonDocument::fromJson(run.out.toUtf8());
+        const QJsonArray list = document.isArray()
+                                    ? document.array()
+                                    : document.object().value(QStringLiteral("clusters")).toArray();
+        for (const QJsonValue& cluster : list) {
+            names << cluster.toObject().value(QStringLiteral("name")).toString();
+        }
+        return names;
+    }
+
+private:
+    static QString dirInNode() { return ClusterLab::dirInNode() + QStringLiteral("/pool"); }
+
+    const ClusterLab& lab_;
+    QString dir_;
+    PoolOptions options_;
+};
+
+}  // namespace understudy::tests

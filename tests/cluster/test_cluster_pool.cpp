@@ -1,0 +1,280 @@
+// The pool's manager survives its appliance: three appliance nodes (pool-1..3, each a libvirtd
+// with the test driver in its namespace) form the pool's own Pacemaker cluster, which runs
+// understudyd as the README configures it (group `understudy`: the database's filesystem bind-
+// mounted from the lab's shared folder, the floating address 10.99.0.2, the service), fenced by
+// the lab's power switch. A live ERP cluster (erp_cluster.h) asks the service at the floating
+// address; its passive node's domain lives on an appliance that survives.
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QProcess>
+#include <QSet>
+
+#include "tests/cluster/cluster_lab.h"
+#include "tests/cluster/erp_cluster.h"
+#include "tests/cluster/pool_cluster.h"
+
+using namespace understudy::tests;
+
+namespace {
+
+constexpr int kSettleMs = 60000;
+// The pool's corosync token: a dead appliance is seen within about 2 s.
+constexpr int kPoolTokenMs = 1000;
+// The manager's failover goal (kill -> first takeover granted again) with that token.
+constexpr qint64 kManagerFailoverGoalMs = 15000;
+
+const QStringList kAppliances = {QStringLiteral("pool-1"), QStringLiteral("pool-2"),
+                                 QStringLiteral("pool-3")};
+const QString kPhys = QStringLiteral("erp-phys");
+const QString kPassive = QStringLiteral("erp-passive");
+
+QByteArray erpFleet(const QString& appliance) {
+    return QStringLiteral(R"({"clusters": [
+  {"name": "erp", "priority": 900, "mtbf_hours": 8760, "mttr_hours": 24, "appliance": "%1",
+   "standby": {"vcpus": 1, "memory_mib": 256}, "active": {"vcpus": 2, "memory_mib": 1024}}]})")
+        .arg(appliance)
+        .toUtf8();
+}
+
+// Registers small clusters on APPLIANCE one after the other and takes over each one's passive
+// node, until the file STOP exists; prints each acknowledged registration and grant. A request
+// the service did not answer is not retried: it may or may not have been applied.
+const QString kRegistrationLoop = QStringLiteral(R"(
+ctl=$1 url=$2 token=$3 appliance=$4 dir=$5 stop=$6
+ask() { "${ctl}" --url "${url}" --token-file "${token}" --timeout 3 "$@" >/dev/null 2>&1; }
+i=0
+while [ ! -e "${stop}" ]; do
+    i=$((i + 1))
+    name=reg-${i}
+    printf '{"clusters": [{"name": "%s", "priority": 100, "mtbf_hours": 8760, "mttr_hours": 24, "appliance": "%s", "standby": {"vcpus": 1, "memory_mib": 32}, "active": {"vcpus": 1, "memory_mib": 64}}]}' \
+        "${name}" "${appliance}" >"${dir}/${name}.json"
+    if ask clusters add "${dir}/${name}.json"; then
+        echo "registered ${name}"
+        if ask takeover "${name}-passive"; then echo "granted ${name}-passive"; fi
+    else
+        sleep 0.2
+    fi
+done
+)");
+
+}  // namespace
+
+class TestClusterPool : public QObject {
+    Q_OBJECT
+
+public:
+    TestClusterPool()
+        : lab_(QStringLiteral(UNDERSTUDY_CLUSTER_LAB_DIR "/pool")), pool_(lab_, poolOptions()) {}
+
+private slots:
+    void initTestCase();
+    void theServicesApplianceDiesDuringTakeoversAndRegistrations();
+    void cleanupTestCase();
+
+private:
+    static PoolOptions poolOptions() {
+        PoolOptions options;
+        options.appliances = kAppliances;
+        return options;
+    }
+    // The appliance node understudyd runs on, as `observer` sees it ("" when it runs nowhere).
+    QString serviceNode(const QString& observer) const {
+        const auto view = lab_.resource(observer, QStringLiteral("understudyd"));
+        return view && view->role == QLatin1String("Started") ? view->node : QString();
+    }
+    void startPool();
+    void startErp();
+    // Milliseconds from `since` to the event's time.
+    static qint64 msAfter(const QDateTime& since, const QJsonObject& event) {
+        return since.msecsTo(QDateTime::fromString(event.value(QStringLiteral("time")).toString(),
+                                                   Qt::ISODateWithMs));
+    }
+
+    ClusterLab lab_;
+    PoolService pool_;
+    QString service_node_;
+    // The appliance that holds erp's passive node, and the one the registrations go to.
+    QString erp_appliance_;
+    QString loop_appliance_;
+};
+
+void TestClusterPool::startPool() {
+    QString why;
+    QVERIFY2(lab_.up(kAppliances, &why, QStringLiteral("pool"), kPoolTokenMs,
+                     ClusterLab::NodeKind::appliance),
+             qPrintable(why));
+    QVERIFY(pool_.prepare());
+    const Run configured = lab_.configure(kAppliances.first(), poolResources(pool_.options()),
+                                          poolConstraints(pool_.options()));
+    QVERIFY2(configured.exit_code == 0, qPrintable(configured.describe()));
+    LAB_VERIFY(
+        lab_, kAppliances.first(),
+        lab_.waitFor([&] { return !serviceNode(kAppliances.first()).isEmpty(); }, kSettleMs));
+    service_node_ = serviceNode(kAppliances.first());
+    QVERIFY(lab_.runsOn(service_node_, QStringLiteral("understudy-ip"), service_node_));
+    const Run status = pool_.admin({QStringLiteral("status")});
+    QVERIFY2(status.exit_code == 0, qPrintable(status.describe()));
+    QStringList survivors = kAppliances;
+    survivors.removeAll(service_node_);
+    erp_appliance_ = survivors.at(0);
+    loop_appliance_ = survivors.at(1);
+}
+
+void TestClusterPool::startErp() {
+    QString why;
+    QVERIFY2(pool_.add(erpFleet(erp_appliance_), QStringLiteral("erp"), &why), qPrintable(why));
+    ErpClusterOptions options;
+    options.url = pool_.url();
+    options.token_file = pool_.tokenFileInNode(QStringLiteral("erp"));
+    QVERIFY(!options.token_file.isEmpty());
+    QVERIFY2(lab_.up({kPhys, kPassive}, &why, QStringLiteral("erp"), 1000), qPrintable(why));
+    const Run configured = lab_.configure(kPhys, erpResources(options), erpConstraints(options));
+    QVERIFY2(configured.exit_code == 0, qPrintable(configured.describe()));
+    LAB_VERIFY(lab_, kPhys,
+               lab_.waitFor(
+                   [&] {
+                       return lab_.runsOn(kPhys, QStringLiteral("erp-service"), kPhys) &&
+                              lab_.attribute(kPassive, kPassive,
+                                             QStringLiteral("understudy-ready")) ==
+                                  QLatin1String("1");
+                   },
+                   kSettleMs));
+    QCOMPARE(pool_.state(kPassive), QStringLiteral("standby"));
+}
+
+void TestClusterPool::initTestCase() {
+    startPool();
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    startErp();
+}
+
+// While registrations and grants are posted in a loop, the appliance running the service and
+// erp's physical node lose their power together. The pool fences its appliance and starts the
+// group on a survivor, over the same database; erp's takeover, asked while no service
+// answered, is retried by its agent and granted. Every acknowledged write is there afterwards
+// and the events are gap-free.
+void TestClusterPool::theServicesApplianceDiesDuringTakeoversAndRegistrations() {
+    const QString loop_dir = lab_.dir() + QStringLiteral("/registrations");
+    const QString stop_file = loop_dir + QStringLiteral("/stop");
+    QVERIFY(QDir().mkpath(loop_dir));
+    QProcess loop;
+    loop.start(QStringLiteral("bash"),
+               {QStringLiteral("-c"), kRegistrationLoop, QStringLiteral("registration-loop"),
+                QStringLiteral(UNDERSTUDYCTL), pool_.url(), pool_.adminTokenFile(), loop_appliance_,
+                loop_dir, stop_file});
+    QVERIFY(loop.waitForStarted());
+    QTest::qWait(2000);
+
+    const QString observer = erp_appliance_;
+    const QDateTime killed_at = QDateTime::currentDateTimeUtc();
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY(lab_.kill(service_node_));
+    QVERIFY(lab_.kill(kPhys));
+
+    // erp's takeover agent asks while the pool is still without its service.
+    qint64 asked_ms = -1;
+    const QString asking = QStringLiteral("for the takeover of %1").arg(kPassive);
+    LAB_VERIFY(lab_, kPassive,
+               lab_.waitFor(
+                   [&] {
+                       if (asked_ms < 0 && lab_.pacemakerLog(kPassive).contains(asking)) {
+                           asked_ms = clock.elapsed();
+                       }
+                       return pool_.state(kPassive, 1) == QLatin1String("active");
+                   },
+                   kSettleMs));
+    QFile(stop_file).open(QIODevice::WriteOnly);
+    QVERIFY(loop.waitForFinished(15000));
+
+    const QJsonArray events = pool_.events();
+    QJsonObject granted;
+    QJsonObject restarted;
+    for (const QJsonValue& value : events) {
+        const QJsonObject event = value.toObject();
+        if (msAfter(killed_at, event) < 0) {
+            continue;
+        }
+        const QString kind = event.value(QStringLiteral("kind")).toString();
+        if (restarted.isEmpty() && kind == QLatin1String("service.started")) {
+            restarted = event;
+        } else if (granted.isEmpty() && kind == QLatin1String("takeover.granted") &&
+                   event.value(QStringLiteral("node")).toString() == kPassive) {
+            granted = event;
+        }
+    }
+    QVERIFY2(!restarted.isEmpty(), "no service.started after the kill");
+    QVERIFY2(!granted.isEmpty(), "no takeover.granted of erp-passive after the kill");
+    const qint64 failover_ms = msAfter(killed_at, granted);
+    qInfo(
+        "power cut of %s (the service's appliance) and erp-phys -> service started on a "
+        "survivor: %lld ms, erp's takeover asked at %lld ms, first takeover granted again: "
+        "%lld ms",
+        qPrintable(service_node_), static_cast<long long>(msAfter(killed_at, restarted)),
+        static_cast<long long>(asked_ms), static_cast<long long>(failover_ms));
+    QVERIFY2(asked_ms >= 0 && asked_ms < msAfter(killed_at, restarted),
+             "erp's takeover was not asked while the service was down: nothing was in flight");
+    QVERIFY2(failover_ms < kManagerFailoverGoalMs,
+             qPrintable(QStringLiteral("manager failover took %1 ms").arg(failover_ms)));
+
+    // The pool fenced the dead appliance (off: it stays down) and runs the group on a survivor.
+    QVERIFY(!lab_.running(service_node_));
+    const Run history = lab_.exec(
+        observer, {QStringLiteral("stonith_admin"), QStringLiteral("--history"), service_node_});
+    QVERIFY2(history.out.contains(QStringLiteral("successful")), qPrintable(history.describe()));
+    const QString new_node = serviceNode(observer);
+    QVERIFY(!new_node.isEmpty() && new_node != service_node_);
+    QVERIFY(lab_.runsOn(observer, QStringLiteral("understudy-fs"), new_node));
+    QVERIFY(lab_.runsOn(observer, QStringLiteral("understudy-ip"), new_node));
+
+    // erp's takeover was retried and granted: the application runs on its passive node.
+    LAB_VERIFY(
+        lab_, kPassive,
+        lab_.waitFor([&] { return lab_.runsOn(kPassive, QStringLiteral("erp-service"), kPassive); },
+                     kSettleMs));
+    const auto takeover = lab_.resource(kPassive, QStringLiteral("erp-takeover"));
+    QVERIFY(takeover && takeover->node == kPassive && !takeover->failed);
+
+    // Every acknowledged registration and grant is in the database the new service opened.
+    QStringList registered;
+    QStringList grants;
+    for (const QString& line : QString::fromUtf8(loop.readAllStandardOutput()).split('\n')) {
+        if (line.startsWith(QLatin1String("registered "))) {
+            registered << line.section(QLatin1Char(' '), 1);
+        } else if (line.startsWith(QLatin1String("granted "))) {
+            grants << line.section(QLatin1Char(' '), 1);
+        }
+    }
+    QVERIFY2(registered.size() >= 2, "the loop registered next to nothing");
+    const QStringList kept = pool_.clusters();
+    const QSet<QString> clusters(kept.begin(), kept.end());
+    for (const QString& name : registered) {
+        QVERIFY2(clusters.contains(name), qPrintable(name + QStringLiteral(" was acknowledged, "
+                                                                           "then lost")));
+    }
+    for (const QString& node : grants) {
+        QCOMPARE(pool_.state(node), QStringLiteral("active"));
+    }
+    qInfo("%lld registrations and %lld grants acknowledged around the kill, all kept",
+          static_cast<long long>(registered.size()), static_cast<long long>(grants.size()));
+
+    // Event ids are consecutive from the first to the last.
+    const QJsonArray after = pool_.events();
+    QVERIFY(!after.isEmpty());
+    qint64 previous = after.first().toObject().value(QStringLiteral("id")).toInteger() - 1;
+    for (const QJsonValue& value : after) {
+        const qint64 id = value.toObject().value(QStringLiteral("id")).toInteger();
+        QCOMPARE(id, previous + 1);
+        previous = id;
+    }
+}
+
+void TestClusterPool::cleanupTestCase() {
+    QVERIFY(lab_.down());
+}
+
+UNDERSTUDY_CLUSTER_TEST_MAIN(TestClusterPool)
+#include "test_cluster_pool.moc"
