@@ -151,6 +151,12 @@ bool ClusterLab::kill(const QString& node) {
 bool ClusterLab::killCorosync(const QString& node) {
     return lab({QStringLiteral("kill-corosync"), dir_, node}).exit_code == 0;
 }
+bool ClusterLab::partition(const QString& node) {
+    return lab({QStringLiteral("partition"), dir_, node}).exit_code == 0;
+}
+bool ClusterLab::heal(const QString& node) {
+    return lab({QStringLiteral("heal"), dir_, node}).exit_code == 0;
+}
 bool ClusterLab::running(const QString& node) {
     return lab({QStringLiteral("running"), dir_, node}).exit_code == 0;
 }

@@ -87,6 +87,10 @@ public:
     bool stop(const QString& node);
     bool kill(const QString& node);
     bool killCorosync(const QString& node);
+    // An appliance node's libvirtd cut off the lab's network (its packets dropped) while its
+    // cluster traffic still flows, and back.
+    bool partition(const QString& node);
+    bool heal(const QString& node);
     bool running(const QString& node);
     // Stops every process the lab started; false when one survived.
     bool down();

@@ -70,6 +70,7 @@ public:
 private slots:
     void initTestCase();
     void theServicesApplianceDiesDuringTakeoversAndRegistrations();
+    void anApplianceCutOffFromTheServiceFailsFastAndComesBack();
     void cleanupTestCase();
 
 private:
@@ -91,9 +92,29 @@ private:
                                                    Qt::ISODateWithMs));
     }
 
+    // The appliance's state as the service reports it.
+    QString applianceState(const QString& appliance) const {
+        return pool_.admin({QStringLiteral("--json"), QStringLiteral("appliances"), appliance}, 2)
+            .json()
+            .value(QStringLiteral("state"))
+            .toString();
+    }
+    // POST /nodes/{node}/takeover with the admin token, and how long the answer took.
+    Run timedTakeover(const QString& node, qint64* elapsed_ms) const {
+        QElapsedTimer clock;
+        clock.start();
+        const Run run = pool_.admin({QStringLiteral("takeover"), node}, 10);
+        *elapsed_ms = clock.elapsed();
+        return run;
+    }
+
     ClusterLab lab_;
     PoolService pool_;
+    // Where the service runs; after the first slot, the appliance that died under it.
     QString service_node_;
+    QString dead_appliance_;
+    // A node the registration loop got a grant for (on loop_appliance_).
+    QString loop_node_;
     // The appliance that holds erp's passive node, and the one the registrations go to.
     QString erp_appliance_;
     QString loop_appliance_;
@@ -260,6 +281,10 @@ void TestClusterPool::theServicesApplianceDiesDuringTakeoversAndRegistrations() 
     }
     qInfo("%lld registrations and %lld grants acknowledged around the kill, all kept",
           static_cast<long long>(registered.size()), static_cast<long long>(grants.size()));
+    QVERIFY(!grants.isEmpty());
+    loop_node_ = grants.first();
+    dead_appliance_ = service_node_;
+    service_node_ = new_node;
 
     // Event ids are consecutive from the first to the last.
     const QJsonArray after = pool_.events();
@@ -270,6 +295,79 @@ void TestClusterPool::theServicesApplianceDiesDuringTakeoversAndRegistrations() 
         QCOMPARE(id, previous + 1);
         previous = id;
     }
+}
+
+// The survivor that does not run the service loses its libvirt link (its pool membership
+// stays): the service sees it unreachable, answers requests about its nodes at once with 503
+// hypervisor_unavailable while those about the other appliance's nodes are as fast as ever, and
+// sees it connected again once the link is back.
+void TestClusterPool::anApplianceCutOffFromTheServiceFailsFastAndComesBack() {
+    QVERIFY2(!dead_appliance_.isEmpty(), "needs the pool the slot before left");
+    QStringList survivors = kAppliances;
+    survivors.removeAll(dead_appliance_);
+    survivors.removeAll(service_node_);
+    QCOMPARE(survivors.size(), 1);
+    const QString cut = survivors.first();
+    const auto nodeOn = [&](const QString& appliance) {
+        return appliance == erp_appliance_ ? kPassive : loop_node_;
+    };
+    const QString cut_node = nodeOn(cut);
+    const QString other_node = nodeOn(service_node_);
+    QCOMPARE(applianceState(cut), QStringLiteral("connected"));
+    QCOMPARE(applianceState(dead_appliance_), QStringLiteral("unreachable"));
+
+    const QDateTime cut_at = QDateTime::currentDateTimeUtc();
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY(lab_.partition(cut));
+    LAB_VERIFY(lab_, service_node_,
+               lab_.waitFor([&] { return applianceState(cut) == QLatin1String("unreachable"); },
+                            kSettleMs));
+    const qint64 seen_ms = clock.elapsed();
+
+    qint64 cut_ms = 0;
+    const Run refused = timedTakeover(cut_node, &cut_ms);
+    QVERIFY2(refused.exit_code != 0 && refused.err.contains(QStringLiteral("hypervisor")),
+             qPrintable(refused.describe()));
+    qint64 other_ms = 0;
+    const Run answered = timedTakeover(other_node, &other_ms);
+    QVERIFY2(answered.exit_code == 0, qPrintable(answered.describe()));
+    qInfo(
+        "libvirt link of %s cut -> unreachable after %lld ms; a takeover on it refused in "
+        "%lld ms, one on %s answered in %lld ms (understudyctl's start included)",
+        qPrintable(cut), static_cast<long long>(seen_ms), static_cast<long long>(cut_ms),
+        qPrintable(service_node_), static_cast<long long>(other_ms));
+    QVERIFY2(cut_ms < 2000, "a request about the unreachable appliance's node was held");
+    QVERIFY2(other_ms < 2000, "a request about a reachable appliance's node slowed down");
+
+    clock.restart();
+    QVERIFY(lab_.heal(cut));
+    LAB_VERIFY(
+        lab_, service_node_,
+        lab_.waitFor([&] { return applianceState(cut) == QLatin1String("connected"); }, kSettleMs));
+    qInfo("link back -> %s connected after %lld ms", qPrintable(cut),
+          static_cast<long long>(clock.elapsed()));
+    qint64 back_ms = 0;
+    const Run granted = timedTakeover(cut_node, &back_ms);
+    QVERIFY2(granted.exit_code == 0, qPrintable(granted.describe()));
+    QCOMPARE(pool_.state(cut_node), QStringLiteral("active"));
+
+    int unreachable = 0;
+    int reachable = 0;
+    for (const QJsonValue& value : pool_.events()) {
+        const QJsonObject event = value.toObject();
+        if (msAfter(cut_at, event) < 0 || event.value(QStringLiteral("details"))
+                                                  .toObject()
+                                                  .value(QStringLiteral("appliance"))
+                                                  .toString() != cut) {
+            continue;
+        }
+        const QString kind = event.value(QStringLiteral("kind")).toString();
+        unreachable += kind == QLatin1String("appliance.unreachable") ? 1 : 0;
+        reachable += kind == QLatin1String("appliance.reachable") ? 1 : 0;
+    }
+    QCOMPARE(unreachable, 1);
+    QCOMPARE(reachable, 1);
 }
 
 void TestClusterPool::cleanupTestCase() {
