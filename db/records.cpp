@@ -99,6 +99,13 @@ const std::vector<std::string_view>& eventKinds() {
         "hypervisor.connected",
         "service.started",
         "service.stopped",
+        "appliance.unreachable",
+        "appliance.reachable",
+        "appliance.fenced",
+        "appliance.lost",
+        "appliance.rejoined",
+        "node.evacuated",
+        "node.stranded",
     };
     return kinds;
 }

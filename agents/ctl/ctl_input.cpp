@@ -459,7 +459,14 @@ const QStringList& eventKinds() {
                                        QStringLiteral("hypervisor.disconnected"),
                                        QStringLiteral("hypervisor.connected"),
                                        QStringLiteral("service.started"),
-                                       QStringLiteral("service.stopped")};
+                                       QStringLiteral("service.stopped"),
+                                       QStringLiteral("appliance.unreachable"),
+                                       QStringLiteral("appliance.reachable"),
+                                       QStringLiteral("appliance.fenced"),
+                                       QStringLiteral("appliance.lost"),
+                                       QStringLiteral("appliance.rejoined"),
+                                       QStringLiteral("node.evacuated"),
+                                       QStringLiteral("node.stranded")};
     return kKinds;
 }
 

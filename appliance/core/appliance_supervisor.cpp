@@ -366,29 +366,35 @@ void ApplianceSupervisor::attachHandlers(ApplianceSlot& slot) {
             }
         },
         [this, &slot](const hypervisor::ConnectionEvent& change) {
+            if (change.state != hypervisor::ConnectionState::connected) {
+                // Known at once, not once the worker is free: a call that hangs on the dead
+                // transport may hold it, and requests about the appliance's nodes must stop
+                // queuing behind that call now.
+                if (slot.noteConnection(false, change.reason)) {
+                    recordConnection(slot, false,
+                                     {{"appliance", slot.config.name},
+                                      {"uri", slot.config.uri},
+                                      {"reason", change.reason}});
+                }
+                return;
+            }
             slot.postExclusive([this, &slot, change] { onConnectionEvent(slot, change); });
         });
 }
 
 void ApplianceSupervisor::onConnectionEvent(ApplianceSlot& slot,
                                             const hypervisor::ConnectionEvent& change) {
-    const bool now_connected = change.state == hypervisor::ConnectionState::connected;
-    if (!slot.noteConnection(now_connected, change.reason)) {
+    if (!slot.noteConnection(true, {})) {
         return;
     }
-    json details = {{"appliance", slot.config.name}, {"uri", slot.config.uri}};
-    if (now_connected) {
-        details["failed_attempts"] = change.failed_attempts;
-    } else {
-        details["reason"] = change.reason;
-    }
-    recordConnection(slot, now_connected, details);
-    if (now_connected) {
-        Status reconciled = reconcile(slot);
-        if (!reconciled) {
-            qCWarning(lcSupervisor, "%s: reconciliation after reconnecting failed: %s",
-                      slot.config.name.c_str(), reconciled.error().describe().c_str());
-        }
+    recordConnection(slot, true,
+                     {{"appliance", slot.config.name},
+                      {"uri", slot.config.uri},
+                      {"failed_attempts", change.failed_attempts}});
+    Status reconciled = reconcile(slot);
+    if (!reconciled) {
+        qCWarning(lcSupervisor, "%s: reconciliation after reconnecting failed: %s",
+                  slot.config.name.c_str(), reconciled.error().describe().c_str());
     }
 }
 

@@ -33,6 +33,7 @@ private:
     // Compares the books with libvirt and records what differs.
     Result<Reconciliation> reconcileWithLibvirt(ApplianceSlot& slot);
     void attachHandlers(ApplianceSlot& slot);
+    // On the worker: the connection is back.
     void onConnectionEvent(ApplianceSlot& slot, const hypervisor::ConnectionEvent& change);
     // hypervisor.connected/disconnected, and appliance.reachable/unreachable unless it is lost.
     void recordConnection(ApplianceSlot& slot, bool now_connected, const nlohmann::json& details);

@@ -66,10 +66,29 @@ public:
         faults_.clear();
     }
     int fired() const { return fired_.load(); }
+    // The host's power as the service sees it: off, every call fails as on a dead transport
+    // and the connection is reported lost; on again, it is reported connected, with whatever
+    // domains the host still had (a host that comes back keeps its definitions).
+    void setHostOff(bool off) {
+        hypervisor::ConnectionEventHandler handler;
+        {
+            const std::lock_guard lock(mutex_);
+            off_ = off;
+            handler = on_connection_event_;
+        }
+        if (handler) {
+            hypervisor::ConnectionEvent change;
+            change.state =
+                off ? hypervisor::ConnectionState::lost : hypervisor::ConnectionState::connected;
+            change.uri = inner_->uri();
+            change.reason = off ? "the host stopped answering" : "";
+            handler(change);
+        }
+    }
     hypervisor::LibvirtHypervisor& inner() { return *inner_; }
 
     const std::string& uri() const override { return inner_->uri(); }
-    bool connected() const override { return inner_->connected(); }
+    bool connected() const override { return !hostOff() && inner_->connected(); }
 
     Result<hypervisor::HostCapacity> hostCapacity() override {
         return through<Result<hypervisor::HostCapacity>>(HypervisorCall::host_capacity, {},
@@ -147,10 +166,18 @@ public:
     }
     void setEventHandlers(hypervisor::DomainEventHandler on_domain_event,
                           hypervisor::ConnectionEventHandler on_connection_event) override {
+        {
+            const std::lock_guard lock(mutex_);
+            on_connection_event_ = on_connection_event;
+        }
         inner_->setEventHandlers(std::move(on_domain_event), std::move(on_connection_event));
     }
 
 private:
+    bool hostOff() const {
+        const std::lock_guard lock(mutex_);
+        return off_;
+    }
     std::optional<HypervisorFault> take(HypervisorCall call, const std::string& domain) {
         const std::lock_guard lock(mutex_);
         for (auto it = faults_.begin(); it != faults_.end(); ++it) {
@@ -180,6 +207,9 @@ private:
     }
     template <typename R, typename F>
     R through(HypervisorCall call, const std::string& domain, F real) {
+        if (hostOff()) {
+            return R(Error{"hypervisor_unavailable", "the host is off", inner_->uri()});
+        }
         const std::optional<HypervisorFault> fault = take(call, domain);
         if (!fault) {
             return real();
@@ -200,7 +230,9 @@ private:
     }
 
     std::unique_ptr<hypervisor::LibvirtHypervisor> inner_;
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
+    bool off_ = false;
+    hypervisor::ConnectionEventHandler on_connection_event_;
     std::vector<HypervisorFault> faults_;
     std::atomic<int> fired_{0};
 };

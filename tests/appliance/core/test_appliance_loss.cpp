@@ -1,0 +1,308 @@
+// Appliance loss in the core (understudyd(8), "Appliance loss"): unreachable is not lost,
+// requests about an unreachable appliance's nodes are answered at once, a lost appliance's
+// standby nodes come back on the survivors where the N+1 plan and admission let them (the rest
+// stranded, with the reason), and a rejoin removes the stale copies before the appliance counts
+// again. Three test-driver hosts; the one that is lost sits behind FaultyHypervisor, whose
+// power switch makes it go silent and come back with its domains still defined.
+#include <QtTest>
+
+#include <atomic>
+#include <map>
+
+#include "appliance/core/appliance_core.h"
+#include "appliance/hypervisor/libvirt_hypervisor.h"
+#include "core_fixture.h"
+#include "db/appliance_loss_repository.h"
+#include "db/appliance_repository.h"
+#include "faulty_hypervisor.h"
+#include "tests/support/libvirt_test_main.h"
+
+using namespace understudy;
+using namespace understudy::core;
+using namespace understudy::core::testing;
+using hypervisor::Hypervisor;
+using hypervisor::LibvirtHypervisor;
+using hypervisor::LibvirtHypervisorOptions;
+
+namespace {
+
+constexpr int kWaitMs = 10000;
+
+}  // namespace
+
+class TestApplianceLoss : public QObject {
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup();
+
+    void anUnreachableApplianceAnswersAtOnceAndIsNotLostBySilence();
+    void aLostAppliancesNodesAreEvacuatedOrStrandedWithTheReason();
+    void rejoinRemovesTheStaleCopiesAndNothingRunsTwice();
+    void aLostApplianceStaysLostAcrossARestart();
+
+private:
+    std::unique_ptr<ApplianceCore> open();
+    std::string database() const { return dir_->filePath("understudy.db").toStdString(); }
+    ApplianceState stateOf(ApplianceCore& core, const std::string& appliance);
+    // pna-a (the one that goes away) holds x1 and x2, pna-b holds b1 and pna-c holds c1.
+    void registerFleet(ApplianceCore& core);
+    // pna-a off, seen unreachable, then declared lost.
+    Result<LossOutcome> loseA(ApplianceCore& core);
+
+    std::unique_ptr<QTemporaryDir> dir_;
+    std::string uri_a_;
+    std::string uri_b_;
+    std::string uri_c_;
+    std::atomic<FaultyHypervisor*> host_a_{nullptr};
+    std::map<std::string, FaultyHypervisor*> hosts_;  // by appliance, set while the core opens
+};
+
+void TestApplianceLoss::init() {
+    dir_ = std::make_unique<QTemporaryDir>();
+    QVERIFY(dir_->isValid());
+    uri_a_ = writeHost(*dir_, "a", 8, 16384);
+    uri_b_ = writeHost(*dir_, "b", 8, 8192);
+    uri_c_ = writeHost(*dir_, "c", 8, 8192);
+    host_a_ = nullptr;
+    hosts_.clear();
+}
+
+void TestApplianceLoss::cleanup() {
+    dir_.reset();
+}
+
+std::unique_ptr<ApplianceCore> TestApplianceLoss::open() {
+    CoreConfig config;
+    config.policy.confirm_timeout = std::chrono::milliseconds(400);
+    config.policy.connect_retry = std::chrono::milliseconds(100);
+    config.appliances = {applianceConfig("pna-a", uri_a_), applianceConfig("pna-b", uri_b_),
+                         applianceConfig("pna-c", uri_c_)};
+    config.open_hypervisor =
+        [this](const ApplianceConfig& appliance) -> Result<std::unique_ptr<Hypervisor>> {
+        LibvirtHypervisorOptions options;
+        options.initial_backoff = std::chrono::milliseconds(50);
+        auto real = LibvirtHypervisor::open(appliance.uri, options);
+        if (!real) {
+            return real.error();
+        }
+        auto wrapped = std::make_unique<FaultyHypervisor>(std::move(*real));
+        if (appliance.name == "pna-a") {
+            host_a_ = wrapped.get();
+        }
+        hosts_[appliance.name] = wrapped.get();
+        return std::unique_ptr<Hypervisor>(std::move(wrapped));
+    };
+    return openCore(config, database());
+}
+
+ApplianceState TestApplianceLoss::stateOf(ApplianceCore& core, const std::string& appliance) {
+    for (const ApplianceLink& link : core.applianceLinks()) {
+        if (link.name == appliance) {
+            return link.state;
+        }
+    }
+    return ApplianceState::unreachable;
+}
+
+void TestApplianceLoss::registerFleet(ApplianceCore& core) {
+    auto registered =
+        core.registerClusters({{},
+                               {cluster("x1", 900, {1, 1024}, {2, 4096}, "pna-a"),
+                                // Its standby footprint is larger than either survivor.
+                                cluster("x2", 500, {1, 9000}, {2, 10000}, "pna-a"),
+                                cluster("b1", 500, {1, 1024}, {2, 4096}, "pna-b"),
+                                cluster("c1", 500, {1, 1024}, {2, 4096}, "pna-c")}})
+            .result();
+    QVERIFY_OK(registered);
+    QVERIFY(registered->accepted);
+}
+
+Result<LossOutcome> TestApplianceLoss::loseA(ApplianceCore& core) {
+    host_a_.load()->setHostOff(true);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kWaitMs);
+    while (stateOf(core, "pna-a") != ApplianceState::unreachable &&
+           std::chrono::steady_clock::now() < deadline) {
+        QTest::qWait(20);
+    }
+    return core.declareLost("pna-a", LossCause{}).result();
+}
+
+void TestApplianceLoss::anUnreachableApplianceAnswersAtOnceAndIsNotLostBySilence() {
+    auto core = open();
+    QVERIFY(core);
+    registerFleet(*core);
+
+    // While it is reachable, nobody may declare it lost: its nodes may be running.
+    auto refused = core->declareLost("pna-a", LossCause{}).result();
+    QVERIFY(!refused);
+    QCOMPARE(refused.error().code, std::string("conflict"));
+    QCOMPARE(stateOf(*core, "pna-a"), ApplianceState::connected);
+
+    // A libvirt call that hangs holds pna-a's worker; then the host goes silent.
+    HypervisorFault hang;
+    hang.call = HypervisorCall::list_domains;
+    hang.delay = std::chrono::milliseconds(3000);
+    host_a_.load()->inject(hang);
+    auto reconciling = core->reconcile("pna-a");
+    QTest::qWait(100);
+    host_a_.load()->setHostOff(true);
+    QTRY_COMPARE_WITH_TIMEOUT(stateOf(*core, "pna-a"), ApplianceState::unreachable, kWaitMs);
+
+    // Requests about its nodes are answered before the hung call has returned, not queued.
+    auto takeover = core->takeover("x1-passive");
+    QVERIFY(takeover.isFinished());
+    QVERIFY(!takeover.result());
+    QCOMPARE(takeover.result().error().code, std::string("hypervisor_unavailable"));
+    auto power = core->power("x1-passive", PowerAction::status);
+    QVERIFY(power.isFinished());
+    QCOMPARE(power.result().error().code, std::string("hypervisor_unavailable"));
+    QVERIFY(!reconciling.isFinished());
+    // The others are not held up.
+    auto elsewhere = core->takeover("b1-passive").result();
+    QVERIFY_OK(elsewhere);
+    QVERIFY(elsewhere->granted);
+
+    auto readiness = core->readiness("x1-passive");
+    QVERIFY_OK(readiness);
+    QVERIFY(!readiness->ready);
+    QVERIFY2(readiness->reason.find("unreachable") != std::string::npos, readiness->reason.c_str());
+    reconciling.waitForFinished();
+
+    // Silence alone is never loss; it comes back connected when the host does.
+    host_a_.load()->setHostOff(false);
+    QTRY_COMPARE_WITH_TIMEOUT(stateOf(*core, "pna-a"), ApplianceState::connected, kWaitMs);
+    const auto events = eventsIn(database());
+    QCOMPARE(countKind(events, "appliance.unreachable"), 1);
+    QCOMPARE(countKind(events, "appliance.reachable"), 1);
+    QVERIFY(!hasKind(events, "appliance.lost"));
+    auto back = core->takeover("x1-passive").result();
+    QVERIFY_OK(back);
+    QVERIFY(back->granted);
+}
+
+void TestApplianceLoss::aLostAppliancesNodesAreEvacuatedOrStrandedWithTheReason() {
+    auto core = open();
+    QVERIFY(core);
+    registerFleet(*core);
+    auto outcome = loseA(*core);
+    QVERIFY_OK(outcome);
+    QCOMPARE(outcome->appliance, std::string("pna-a"));
+    QCOMPARE(outcome->evacuated.size(), std::size_t{1});
+    QCOMPARE(outcome->evacuated[0].node, std::string("x1-passive"));
+    const std::string to = outcome->evacuated[0].to;
+    QVERIFY2(to == "pna-b" || to == "pna-c", to.c_str());
+    QCOMPARE(outcome->stranded.size(), std::size_t{1});
+    QCOMPARE(outcome->stranded[0].node, std::string("x2-passive"));
+    QVERIFY2(outcome->stranded[0].reason.find("no room") != std::string::npos,
+             outcome->stranded[0].reason.c_str());
+    QCOMPARE(stateOf(*core, "pna-a"), ApplianceState::lost);
+
+    // The copy runs at its standby footprint on the survivor, and the books say so.
+    auto node = core->node("x1-passive");
+    QVERIFY_OK(node);
+    QCOMPARE(node->appliance, to);
+    QCOMPARE(node->state, db::NodeState::Standby);
+    auto info = hosts_.at(to)->inner().domainInfo("x1-passive");
+    QVERIFY_OK(info);
+    QVERIFY(info->active());
+    QCOMPARE(info->memoryMib(), std::int64_t{1024});
+    auto stranded = core->node("x2-passive");
+    QVERIFY_OK(stranded);
+    QCOMPARE(stranded->appliance, std::string("pna-a"));
+    QCOMPARE(stranded->state, db::NodeState::Missing);
+
+    const auto events = eventsIn(database());
+    QVERIFY(hasKind(events, "appliance.lost"));
+    QVERIFY(!hasKind(events, "appliance.fenced"));
+    QVERIFY(hasKind(events, "node.evacuated", "x1-passive"));
+    QVERIFY(hasKind(events, "node.stranded", "x2-passive"));
+
+    // The evacuated node takes over where it is now; the stranded one is answered at once.
+    auto granted = core->takeover("x1-passive").result();
+    QVERIFY_OK(granted);
+    QVERIFY(granted->granted);
+    auto nowhere = core->takeover("x2-passive");
+    QVERIFY(nowhere.isFinished());
+    QCOMPARE(nowhere.result().error().code, std::string("hypervisor_unavailable"));
+
+    // Declared lost again, it retries only what is still stranded.
+    auto again = core->declareLost("pna-a", LossCause{}).result();
+    QVERIFY_OK(again);
+    QVERIFY(again->evacuated.empty());
+    QCOMPARE(again->stranded.size(), std::size_t{1});
+    QCOMPARE(countKind(eventsIn(database()), "appliance.lost"), 1);
+}
+
+void TestApplianceLoss::rejoinRemovesTheStaleCopiesAndNothingRunsTwice() {
+    auto core = open();
+    QVERIFY(core);
+    registerFleet(*core);
+    QVERIFY_OK(loseA(*core));
+
+    auto unreachable = core->rejoin("pna-a").result();
+    QVERIFY(!unreachable);
+    QCOMPARE(unreachable.error().code, std::string("conflict"));
+
+    // The host comes back with its old domains: it stays lost, and nothing touches them.
+    FaultyHypervisor* host = host_a_.load();
+    host->setHostOff(false);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            auto appliances = core->appliances();
+            return appliances && (*appliances)[0].connected;
+        }(),
+        kWaitMs);
+    QCOMPARE(stateOf(*core, "pna-a"), ApplianceState::lost);
+    QVERIFY(core->reconcile("pna-a").result().ok());
+    auto stale = host->inner().domainInfo("x1-passive");
+    QVERIFY_OK(stale);
+    QVERIFY(stale->active());
+
+    auto rejoined = core->rejoin("pna-a").result();
+    QVERIFY_OK(rejoined);
+    QCOMPARE(rejoined->removed, std::vector<std::string>{"x1-passive"});
+    QCOMPARE(stateOf(*core, "pna-a"), ApplianceState::connected);
+    QVERIFY(!host->inner().domainInfo("x1-passive"));
+    // The node runs once: on the survivor it was evacuated to.
+    auto node = core->node("x1-passive");
+    QVERIFY_OK(node);
+    QVERIFY(node->appliance != "pna-a");
+    // The stranded node was never moved: it is the appliance's own again.
+    QTRY_COMPARE_WITH_TIMEOUT(core->node("x2-passive")->state, db::NodeState::Standby, kWaitMs);
+    QVERIFY(hasKind(eventsIn(database()), "appliance.rejoined"));
+
+    auto twice = core->rejoin("pna-a").result();
+    QVERIFY(!twice);
+    QCOMPARE(twice.error().code, std::string("conflict"));
+}
+
+void TestApplianceLoss::aLostApplianceStaysLostAcrossARestart() {
+    {
+        auto core = open();
+        QVERIFY(core);
+        registerFleet(*core);
+        QVERIFY_OK(loseA(*core));
+    }
+    auto reader = db::Database::openReader(database());
+    QVERIFY_OK(reader);
+    auto appliance = db::ApplianceRepository(**reader).byName("pna-a");
+    QVERIFY_OK(appliance);
+    QVERIFY(appliance->has_value());
+    auto stale = db::ApplianceLossRepository(**reader).staleDomains((*appliance)->id);
+    QVERIFY_OK(stale);
+    QCOMPARE(stale->size(), std::size_t{1});
+    QCOMPARE(stale->front().node, std::string("x1-passive"));
+
+    // Reachable again after the restart, it is still lost: only a rejoin returns it.
+    auto core = open();
+    QVERIFY(core);
+    QCOMPARE(stateOf(*core, "pna-a"), ApplianceState::lost);
+    auto takeover = core->takeover("x2-passive");
+    QVERIFY(takeover.isFinished());
+    QCOMPARE(takeover.result().error().code, std::string("hypervisor_unavailable"));
+}
+
+QTEST_MAIN_WITHOUT_GLIB(TestApplianceLoss)
+#include "test_appliance_loss.moc"
