@@ -167,17 +167,11 @@ public:
     // A fresh token for `cluster` in LAB_DIR/pool/CLUSTER.token; its path as the nodes see it
     // ("" when the rotation failed).
     QString tokenFileInNode(const QString& cluster) const {
-        const Run run = admin({QStringLiteral("--json"), QStringLiteral("clusters"),
-                               QStringLiteral("rotate-token"), cluster});
-        const QString token = run.json().value(QStringLiteral("token")).toString();
-        if (run.exit_code != 0 || token.isEmpty()) {
-            qWarning("token rotation of %s failed: %s", qPrintable(cluster),
-                     qPrintable(run.describe()));
-            return {};
-        }
         const QString file = cluster + QStringLiteral(".token");
-        writeFile(dir_ + QLatin1Char('/') + file, token.toUtf8() + "\n");
-        return inNode(file);
+        return writeRotatedToken(admin(rotateTokenArguments(cluster)), cluster,
+                                 dir_ + QLatin1Char('/') + file)
+                   ? inNode(file)
+                   : QString();
     }
 
     QJsonObject node(const QString& name, int timeout_s = 10) const {
