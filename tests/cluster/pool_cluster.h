@@ -10,12 +10,86 @@
 #include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <utility>
 
 #include "tests/agents/agent_fixture.h"
 #include "tests/cluster/cluster_lab.h"
 #include "tests/cluster/erp_cluster.h"
 
 namespace understudy::tests {
+
+// The values the README's pool configuration sets, which the lab's CIB uses as they are (it
+// replaces only the fence agent, the Filesystem's device, fstype and options, and addresses).
+namespace pool {
+inline const QString kGroup = QStringLiteral("understudy");
+inline const QString kFs = QStringLiteral("understudy-fs");
+inline const QString kIp = QStringLiteral("understudy-ip");
+inline const QString kService = QStringLiteral("understudyd");
+inline const QString kDirectory = QStringLiteral("/var/lib/understudy");
+// Only the processes using files under the folder: `true` runs fuser -m, which for a bind mount
+// names every process on the whole filesystem.
+inline const QString kForceUnmount = QStringLiteral("safe");
+inline const QString kCidrNetmask = QStringLiteral("24");
+// What the agent's metadata advises.
+inline const QString kStartStopTimeout = QStringLiteral("60s");
+inline const QString kMonitorInterval = QStringLiteral("10s");
+inline const QString kDeepMonitorInterval = QStringLiteral("300s");
+inline const QString kStickiness = QStringLiteral("100");
+// Off, not rebooted: an appliance that died is looked at before it rejoins.
+inline const QString kRebootAction = QStringLiteral("off");
+}  // namespace pool
+
+// The README's code block that starts with `first_line` ("" when there is none).
+inline QString readmeBlock(const QString& readme, const QString& first_line) {
+    const qsizetype start = readme.indexOf(first_line);
+    const qsizetype end = readme.indexOf(QStringLiteral("```"), start);
+    return start < 0 || end < 0 ? QString() : readme.mid(start, end - start);
+}
+
+// The lines of the README's pcs and crmsh examples of the pool's configuration that do not show
+// the values above (none when both do).
+inline QStringList readmeMisses(const QString& readme) {
+    using namespace pool;
+    const QStringList both = {
+        QStringLiteral("pcmk_reboot_action=") + kRebootAction,
+        QStringLiteral("directory=%1 fstype=ext4 force_unmount=%2").arg(kDirectory, kForceUnmount),
+        QStringLiteral("cidr_netmask=") + kCidrNetmask,
+        QStringLiteral("op start timeout=%1 op stop timeout=%1 op monitor interval=%2")
+            .arg(kStartStopTimeout, kMonitorInterval),
+        QStringLiteral("op monitor interval=%1 OCF_CHECK_LEVEL=10").arg(kDeepMonitorInterval),
+    };
+    const QStringList pcs =
+        both +
+        QStringList{
+            QStringLiteral("pcs constraint location fence-pna-1 avoids pna-1"),
+            QStringLiteral("pcs resource create %1 ocf:heartbeat:Filesystem").arg(kFs),
+            QStringLiteral("pcs resource create %1 ocf:heartbeat:IPaddr2").arg(kIp),
+            QStringLiteral("pcs resource create %1 ocf:understudy:understudyd").arg(kService),
+            QStringLiteral("pcs resource meta %1 resource-stickiness=%2").arg(kGroup, kStickiness),
+        };
+    const QStringList crm =
+        both +
+        QStringList{
+            QStringLiteral("crm configure location fence-pna-1-away fence-pna-1 -inf: pna-1"),
+            QStringLiteral("crm configure primitive %1 ocf:heartbeat:Filesystem").arg(kFs),
+            QStringLiteral("crm configure primitive %1 ocf:heartbeat:IPaddr2").arg(kIp),
+            QStringLiteral("crm configure primitive %1 ocf:understudy:understudyd").arg(kService),
+            QStringLiteral("crm configure group %1 %2 %3 %4").arg(kGroup, kFs, kIp, kService),
+            QStringLiteral("meta resource-stickiness=") + kStickiness,
+        };
+    QStringList misses;
+    for (const auto& [first_line, expected] :
+         {std::pair{QStringLiteral("pcs stonith create fence-pna-1"), pcs},
+          std::pair{QStringLiteral("crm configure primitive fence-pna-1"), crm}}) {
+        const QString block = readmeBlock(readme, first_line);
+        for (const QString& line : expected) {
+            if (!block.contains(line)) {
+                misses << QStringLiteral("%1 ... %2").arg(first_line, line);
+            }
+        }
+    }
+    return misses;
+}
 
 struct PoolOptions {
     QStringList appliances;
@@ -24,7 +98,7 @@ struct PoolOptions {
     // understudyd's configuration, as the appliance nodes see it.
     QString config;
     // The database's folder, and what is mounted there.
-    QString directory = QStringLiteral("/var/lib/understudy");
+    QString directory = pool::kDirectory;
     QString device = ClusterLab::sharedDirInNode();
     QString fstype = QStringLiteral("none");
     QString options = QStringLiteral("bind");
@@ -38,16 +112,13 @@ inline QString poolResources(const PoolOptions& o) {
                    "<primitive id=\"%1\" class=\"stonith\" type=\"fence_lab\">"
                    "<instance_attributes id=\"%1-ia\">%2%3</instance_attributes></primitive>")
                    .arg(id, nvpair(id, QStringLiteral("pcmk_host_list"), appliance),
-                        // Off, not rebooted: an appliance that died is looked at before it rejoins.
-                        nvpair(id, QStringLiteral("pcmk_reboot_action"), QStringLiteral("off")));
+                        nvpair(id, QStringLiteral("pcmk_reboot_action"), pool::kRebootAction));
     }
-    const QString fs = QStringLiteral("understudy-fs");
-    const QString ip = QStringLiteral("understudy-ip");
-    xml += QStringLiteral(
-               "<group id=\"understudy\"><meta_attributes id=\"understudy-meta\">%1"
-               "</meta_attributes>")
-               .arg(nvpair(QStringLiteral("understudy"), QStringLiteral("resource-stickiness"),
-                           QStringLiteral("100")));
+    using namespace pool;
+    const QString& fs = kFs;
+    const QString& ip = kIp;
+    xml += QStringLiteral("<group id=\"%1\"><meta_attributes id=\"%1-meta\">%2</meta_attributes>")
+               .arg(kGroup, nvpair(kGroup, QStringLiteral("resource-stickiness"), kStickiness));
     xml += QStringLiteral(
                "<primitive id=\"%1\" class=\"ocf\" provider=\"heartbeat\" type=\"Filesystem\">"
                "<instance_attributes id=\"%1-ia\">%2%3%4%5%6</instance_attributes></primitive>")
@@ -55,26 +126,25 @@ inline QString poolResources(const PoolOptions& o) {
                     nvpair(fs, QStringLiteral("directory"), o.directory),
                     nvpair(fs, QStringLiteral("fstype"), o.fstype),
                     nvpair(fs, QStringLiteral("options"), o.options),
-                    // Only the processes using files under the folder: `true` runs fuser -m,
-                    // which for a bind mount names every process on the whole filesystem.
-                    nvpair(fs, QStringLiteral("force_unmount"), QStringLiteral("safe")));
+                    nvpair(fs, QStringLiteral("force_unmount"), kForceUnmount));
     xml += QStringLiteral(
                "<primitive id=\"%1\" class=\"ocf\" provider=\"heartbeat\" type=\"IPaddr2\">"
                "<instance_attributes id=\"%1-ia\">%2%3</instance_attributes></primitive>")
                .arg(ip, nvpair(ip, QStringLiteral("ip"), o.floating_address),
-                    nvpair(ip, QStringLiteral("cidr_netmask"), QStringLiteral("24")));
+                    nvpair(ip, QStringLiteral("cidr_netmask"), kCidrNetmask));
     xml += QStringLiteral(
-               "<primitive id=\"understudyd\" class=\"ocf\" provider=\"understudy\" "
-               "type=\"understudyd\"><instance_attributes id=\"understudyd-ia\">%1"
+               "<primitive id=\"%1\" class=\"ocf\" provider=\"understudy\" "
+               "type=\"understudyd\"><instance_attributes id=\"%1-ia\">%2"
                "</instance_attributes><operations>"
-               "<op id=\"understudyd-start\" name=\"start\" interval=\"0\" timeout=\"60s\"/>"
-               "<op id=\"understudyd-stop\" name=\"stop\" interval=\"0\" timeout=\"60s\"/>"
-               "<op id=\"understudyd-monitor-10s\" name=\"monitor\" interval=\"10s\"/>"
-               "<op id=\"understudyd-monitor-300s\" name=\"monitor\" interval=\"300s\">"
-               "<instance_attributes id=\"understudyd-monitor-300s-ia\">%2"
+               "<op id=\"%1-start\" name=\"start\" interval=\"0\" timeout=\"%3\"/>"
+               "<op id=\"%1-stop\" name=\"stop\" interval=\"0\" timeout=\"%3\"/>"
+               "<op id=\"%1-monitor\" name=\"monitor\" interval=\"%4\"/>"
+               "<op id=\"%1-monitor-deep\" name=\"monitor\" interval=\"%5\">"
+               "<instance_attributes id=\"%1-monitor-deep-ia\">%6"
                "</instance_attributes></op></operations></primitive></group>")
-               .arg(nvpair(QStringLiteral("understudyd"), QStringLiteral("config"), o.config),
-                    nvpair(QStringLiteral("understudyd-monitor-300s"),
+               .arg(kService, nvpair(kService, QStringLiteral("config"), o.config),
+                    kStartStopTimeout, kMonitorInterval, kDeepMonitorInterval,
+                    nvpair(kService + QStringLiteral("-monitor-deep"),
                            QStringLiteral("OCF_CHECK_LEVEL"), QStringLiteral("10")));
     return xml + QStringLiteral("</resources>");
 }

@@ -69,6 +69,7 @@ public:
 
 private slots:
     void initTestCase();
+    void theReadmeShowsThisConfiguration();
     void theServicesApplianceDiesDuringTakeoversAndRegistrations();
     void anApplianceCutOffFromTheServiceFailsFastAndComesBack();
     void cleanupTestCase();
@@ -81,7 +82,7 @@ private:
     }
     // The appliance node understudyd runs on, as `observer` sees it ("" when it runs nowhere).
     QString serviceNode(const QString& observer) const {
-        const auto view = lab_.resource(observer, QStringLiteral("understudyd"));
+        const auto view = lab_.resource(observer, pool::kService);
         return view && view->role == QLatin1String("Started") ? view->node : QString();
     }
     void startPool();
@@ -133,7 +134,7 @@ void TestClusterPool::startPool() {
         lab_, kAppliances.first(),
         lab_.waitFor([&] { return !serviceNode(kAppliances.first()).isEmpty(); }, kSettleMs));
     service_node_ = serviceNode(kAppliances.first());
-    QVERIFY(lab_.runsOn(service_node_, QStringLiteral("understudy-ip"), service_node_));
+    QVERIFY(lab_.runsOn(service_node_, pool::kIp, service_node_));
     const Run status = pool_.admin({QStringLiteral("status")});
     QVERIFY2(status.exit_code == 0, qPrintable(status.describe()));
     QStringList survivors = kAppliances;
@@ -170,6 +171,15 @@ void TestClusterPool::initTestCase() {
         return;
     }
     startErp();
+}
+
+// The README's pcs and crmsh examples set what this test's CIB sets (poolResources()).
+void TestClusterPool::theReadmeShowsThisConfiguration() {
+    QFile readme(sourcePath(QStringLiteral("README.md")));
+    QVERIFY(readme.open(QIODevice::ReadOnly));
+    const QStringList misses = readmeMisses(QString::fromUtf8(readme.readAll()));
+    QVERIFY2(misses.isEmpty(),
+             qPrintable(QStringLiteral("README.md lacks:\n") + misses.join(QLatin1Char('\n'))));
 }
 
 // While registrations and grants are posted in a loop, the appliance running the service and
@@ -248,8 +258,8 @@ void TestClusterPool::theServicesApplianceDiesDuringTakeoversAndRegistrations() 
     QVERIFY2(history.out.contains(QStringLiteral("successful")), qPrintable(history.describe()));
     const QString new_node = serviceNode(observer);
     QVERIFY(!new_node.isEmpty() && new_node != service_node_);
-    QVERIFY(lab_.runsOn(observer, QStringLiteral("understudy-fs"), new_node));
-    QVERIFY(lab_.runsOn(observer, QStringLiteral("understudy-ip"), new_node));
+    QVERIFY(lab_.runsOn(observer, pool::kFs, new_node));
+    QVERIFY(lab_.runsOn(observer, pool::kIp, new_node));
 
     // erp's takeover was retried and granted: the application runs on its passive node.
     LAB_VERIFY(
