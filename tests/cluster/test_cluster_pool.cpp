@@ -3,7 +3,9 @@
 // understudyd as the README configures it (group `understudy`: the database's filesystem bind-
 // mounted from the lab's shared folder, the floating address 10.99.0.2, the service), fenced by
 // the lab's power switch. A live ERP cluster (erp_cluster.h) asks the service at the floating
-// address; its passive node's domain lives on an appliance that survives.
+// address; its passive node's domain lives on an appliance that survives. The slots run in
+// order, each from where the one before left the pool: the service's appliance dies (the
+// manager's failover), then a surviving appliance is cut off from the service and comes back.
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QFile>
@@ -93,6 +95,30 @@ private:
                                                    Qt::ISODateWithMs));
     }
 
+    // The first event of `kind` (about `node`, when given) at or after `since`; {} when none.
+    static QJsonObject firstEventAfter(const QJsonArray& events, const QDateTime& since,
+                                       const QString& kind, const QString& node = {}) {
+        for (const QJsonValue& value : events) {
+            const QJsonObject event = value.toObject();
+            if (msAfter(since, event) >= 0 && event.value(QStringLiteral("kind")) == kind &&
+                (node.isEmpty() || event.value(QStringLiteral("node")) == node)) {
+                return event;
+            }
+        }
+        return {};
+    }
+    // What the registration loop printed after `prefix`, one per line.
+    static QStringList acknowledged(const QString& output, const QString& prefix) {
+        QStringList names;
+        for (const QString& line : output.split(QLatin1Char('\n'))) {
+            if (line.startsWith(prefix)) {
+                names << line.mid(prefix.size());
+            }
+        }
+        return names;
+    }
+    void verifyKept(const QStringList& registered, const QStringList& grants);
+    void verifyEventIdsGapFree();
     // The appliance's state as the service reports it.
     QString applianceState(const QString& appliance) const {
         return pool_.admin({QStringLiteral("--json"), QStringLiteral("appliances"), appliance}, 2)
@@ -173,6 +199,30 @@ void TestClusterPool::initTestCase() {
     startErp();
 }
 
+void TestClusterPool::verifyKept(const QStringList& registered, const QStringList& grants) {
+    const QStringList kept = pool_.clusters();
+    const QSet<QString> clusters(kept.begin(), kept.end());
+    for (const QString& name : registered) {
+        QVERIFY2(clusters.contains(name),
+                 qPrintable(name + QStringLiteral(" was acknowledged, then lost")));
+    }
+    for (const QString& node : grants) {
+        QCOMPARE(pool_.state(node), QStringLiteral("active"));
+    }
+}
+
+// Event ids are consecutive from the first to the last.
+void TestClusterPool::verifyEventIdsGapFree() {
+    const QJsonArray events = pool_.events();
+    QVERIFY(!events.isEmpty());
+    qint64 previous = events.first().toObject().value(QStringLiteral("id")).toInteger() - 1;
+    for (const QJsonValue& value : events) {
+        const qint64 id = value.toObject().value(QStringLiteral("id")).toInteger();
+        QCOMPARE(id, previous + 1);
+        previous = id;
+    }
+}
+
 // The README's pcs and crmsh examples set what this test's CIB sets (poolResources()).
 void TestClusterPool::theReadmeShowsThisConfiguration() {
     QFile readme(sourcePath(QStringLiteral("README.md")));
@@ -222,21 +272,10 @@ void TestClusterPool::theServicesApplianceDiesDuringTakeoversAndRegistrations() 
     QVERIFY(loop.waitForFinished(15000));
 
     const QJsonArray events = pool_.events();
-    QJsonObject granted;
-    QJsonObject restarted;
-    for (const QJsonValue& value : events) {
-        const QJsonObject event = value.toObject();
-        if (msAfter(killed_at, event) < 0) {
-            continue;
-        }
-        const QString kind = event.value(QStringLiteral("kind")).toString();
-        if (restarted.isEmpty() && kind == QLatin1String("service.started")) {
-            restarted = event;
-        } else if (granted.isEmpty() && kind == QLatin1String("takeover.granted") &&
-                   event.value(QStringLiteral("node")).toString() == kPassive) {
-            granted = event;
-        }
-    }
+    const QJsonObject restarted =
+        firstEventAfter(events, killed_at, QStringLiteral("service.started"));
+    const QJsonObject granted =
+        firstEventAfter(events, killed_at, QStringLiteral("takeover.granted"), kPassive);
     QVERIFY2(!restarted.isEmpty(), "no service.started after the kill");
     QVERIFY2(!granted.isEmpty(), "no takeover.granted of erp-passive after the kill");
     const qint64 failover_ms = msAfter(killed_at, granted);
@@ -270,24 +309,13 @@ void TestClusterPool::theServicesApplianceDiesDuringTakeoversAndRegistrations() 
     QVERIFY(takeover && takeover->node == kPassive && !takeover->failed);
 
     // Every acknowledged registration and grant is in the database the new service opened.
-    QStringList registered;
-    QStringList grants;
-    for (const QString& line : QString::fromUtf8(loop.readAllStandardOutput()).split('\n')) {
-        if (line.startsWith(QLatin1String("registered "))) {
-            registered << line.section(QLatin1Char(' '), 1);
-        } else if (line.startsWith(QLatin1String("granted "))) {
-            grants << line.section(QLatin1Char(' '), 1);
-        }
-    }
+    const QString output = QString::fromUtf8(loop.readAllStandardOutput());
+    const QStringList registered = acknowledged(output, QStringLiteral("registered "));
+    const QStringList grants = acknowledged(output, QStringLiteral("granted "));
     QVERIFY2(registered.size() >= 2, "the loop registered next to nothing");
-    const QStringList kept = pool_.clusters();
-    const QSet<QString> clusters(kept.begin(), kept.end());
-    for (const QString& name : registered) {
-        QVERIFY2(clusters.contains(name), qPrintable(name + QStringLiteral(" was acknowledged, "
-                                                                           "then lost")));
-    }
-    for (const QString& node : grants) {
-        QCOMPARE(pool_.state(node), QStringLiteral("active"));
+    verifyKept(registered, grants);
+    if (QTest::currentTestFailed()) {
+        return;
     }
     qInfo("%lld registrations and %lld grants acknowledged around the kill, all kept",
           static_cast<long long>(registered.size()), static_cast<long long>(grants.size()));
@@ -296,15 +324,7 @@ void TestClusterPool::theServicesApplianceDiesDuringTakeoversAndRegistrations() 
     dead_appliance_ = service_node_;
     service_node_ = new_node;
 
-    // Event ids are consecutive from the first to the last.
-    const QJsonArray after = pool_.events();
-    QVERIFY(!after.isEmpty());
-    qint64 previous = after.first().toObject().value(QStringLiteral("id")).toInteger() - 1;
-    for (const QJsonValue& value : after) {
-        const qint64 id = value.toObject().value(QStringLiteral("id")).toInteger();
-        QCOMPARE(id, previous + 1);
-        previous = id;
-    }
+    verifyEventIdsGapFree();
 }
 
 // The survivor that does not run the service loses its libvirt link (its pool membership
