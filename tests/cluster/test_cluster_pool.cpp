@@ -74,6 +74,7 @@ private slots:
     void theReadmeShowsThisConfiguration();
     void theServicesApplianceDiesDuringTakeoversAndRegistrations();
     void anApplianceCutOffFromTheServiceFailsFastAndComesBack();
+    void fencingAPassiveFromThePoolPowersItsNamespaceOff();
     void cleanupTestCase();
 
 private:
@@ -350,6 +351,10 @@ void TestClusterPool::anApplianceCutOffFromTheServiceFailsFastAndComesBack() {
     QElapsedTimer clock;
     clock.start();
     QVERIFY(lab_.partition(cut));
+    // Before the service knows, nothing about the other appliance waits for the cut one.
+    qint64 unknown_ms = 0;
+    const Run meanwhile = timedTakeover(other_node, &unknown_ms);
+    QVERIFY2(meanwhile.exit_code == 0 && unknown_ms < 2000, qPrintable(meanwhile.describe()));
     LAB_VERIFY(lab_, service_node_,
                lab_.waitFor([&] { return applianceState(cut) == QLatin1String("unreachable"); },
                             kSettleMs));
@@ -398,6 +403,16 @@ void TestClusterPool::anApplianceCutOffFromTheServiceFailsFastAndComesBack() {
     }
     QCOMPARE(unreachable, 1);
     QCOMPARE(reachable, 1);
+}
+
+// The service runs its power hook inside an appliance node, where the lab's PIDs are out of
+// reach: the hook asks the lab's watcher, which cuts erp-passive's power as fencing its VM would.
+void TestClusterPool::fencingAPassiveFromThePoolPowersItsNamespaceOff() {
+    QVERIFY(lab_.running(kPassive));
+    const Run fenced = pool_.admin({QStringLiteral("power"), kPassive, QStringLiteral("off")});
+    QVERIFY2(fenced.exit_code == 0, qPrintable(fenced.describe()));
+    QVERIFY(lab_.waitFor([&] { return !lab_.running(kPassive); }, 10000));
+    QCOMPARE(pool_.state(kPassive), QStringLiteral("fenced"));
 }
 
 void TestClusterPool::cleanupTestCase() {
