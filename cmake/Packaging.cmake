@@ -39,7 +39,7 @@ set(man_pages
     understudyd.8=understudy understudyd.conf.5=understudy understudy-size.1=understudy
     understudy-simulate.1=understudy understudyctl.1=agents fence_understudy.8=agents
     ocf_understudy_takeover.7=agents ocf_understudy_readiness.7=agents
-    ocf_understudy_understudyd.7=understudy
+    ocf_understudy_understudyd.7=understudy understudy-alert.8=understudy
     understudy-console.1=console)
 set(man_pages_gz)
 foreach(entry IN LISTS man_pages)
@@ -112,7 +112,9 @@ sizes it for a chosen risk, grows a standby VM live at takeover and lets
 a physical node fence only its own virtual peer.
 
 This package holds the service understudyd (HTTP API, systemd unit), the
-sizing tool understudy-size and the fleet simulator.")
+sizing tool understudy-size and the fleet simulator; for a pool of
+appliances run by Pacemaker, the resource agent ocf:understudy:understudyd
+and the alert agent understudy-alert.")
 # adduser: the postinst makes the service's user. qt6-qpa-plugins: the offscreen platform
 # understudy-size renders PDF reports with (not a shared-library dependency).
 set(CPACK_DEBIAN_UNDERSTUDY_PACKAGE_DEPENDS "adduser, qt6-qpa-plugins")

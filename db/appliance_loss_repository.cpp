@@ -1,10 +1,14 @@
 #include "db/appliance_loss_repository.h"
 
+#include "db/migrations.h"
 #include "db/statement.h"
 
 namespace understudy::db {
 
 namespace {
+
+// The migration that added appliances.lost_at and stale_domains (migrations.cpp).
+constexpr int kApplianceLossSchemaVersion = 3;
 
 Status requireAppliance(Result<std::int64_t> changed, Id appliance, const std::string& path) {
     if (!changed) {
@@ -19,6 +23,11 @@ Status requireAppliance(Result<std::int64_t> changed, Id appliance, const std::s
 }  // namespace
 
 Result<std::optional<TimeMs>> ApplianceLossRepository::lostAt(Id appliance) const {
+    // A build that writes an older schema (the installer test's stand-in for the previous
+    // release) has no appliance loss: nothing is lost there.
+    if (latestSchemaVersion() < kApplianceLossSchemaVersion) {
+        return std::optional<TimeMs>();
+    }
     auto statement = prepareBound(database_.connection(),
                                   "SELECT lost_at FROM appliances WHERE id = ?", appliance);
     if (!statement) {

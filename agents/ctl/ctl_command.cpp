@@ -12,12 +12,13 @@ int CtlSession::run(const QStringList& words) {
     using Handler = int (CtlSession::*)(const QStringList&);
     static const std::pair<const char*, Handler> kCommands[] = {
         {"status", &CtlSession::status},         {"check", &CtlSession::check},
-        {"appliances", &CtlSession::appliances}, {"groups", &CtlSession::groups},
-        {"clusters", &CtlSession::clusters},     {"nodes", &CtlSession::nodes},
-        {"readiness", &CtlSession::readiness},   {"takeover", &CtlSession::takeover},
-        {"release", &CtlSession::release},       {"power", &CtlSession::power},
-        {"events", &CtlSession::events},         {"sizing", &CtlSession::sizing},
-        {"what-if", &CtlSession::whatIf},        {"backup", &CtlSession::backup}};
+        {"appliances", &CtlSession::appliances}, {"appliance", &CtlSession::appliance},
+        {"groups", &CtlSession::groups},         {"clusters", &CtlSession::clusters},
+        {"nodes", &CtlSession::nodes},           {"readiness", &CtlSession::readiness},
+        {"takeover", &CtlSession::takeover},     {"release", &CtlSession::release},
+        {"power", &CtlSession::power},           {"events", &CtlSession::events},
+        {"sizing", &CtlSession::sizing},         {"what-if", &CtlSession::whatIf},
+        {"backup", &CtlSession::backup}};
     for (const auto& [name, handler] : kCommands) {
         if (command == QLatin1String(name)) {
             return (this->*handler)(args);
@@ -86,7 +87,10 @@ QString ctlUsage() {
         "Commands:\n"
         "  status                              service health and appliance headroom\n"
         "  check                               full health check (database quick_check)\n"
-        "  appliances [NAME]                   capacity, commitments and overflow risk\n"
+        "  appliances [NAME]                   state, capacity, commitments and overflow risk\n"
+        "  appliance lost NAME                 NAME is known to be off: its standby nodes are\n"
+        "                                      started on the other appliances\n"
+        "  appliance rejoin NAME               a lost appliance back: its stale copies removed\n"
         "  groups [add FILE|remove NAME]       common-cause groups\n"
         "  clusters                            list clusters\n"
         "  clusters show NAME\n"

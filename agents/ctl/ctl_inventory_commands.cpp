@@ -7,11 +7,11 @@
 namespace understudy::agents {
 
 void CtlSession::printAppliances(const std::vector<client::Appliance>& list) {
-    Table table({QStringLiteral("APPLIANCE"), QStringLiteral("CONNECTED"),
+    Table table({QStringLiteral("APPLIANCE"), QStringLiteral("STATE"), QStringLiteral("CONNECTED"),
                  QStringLiteral("RESOURCE"), QStringLiteral("CAPACITY"), QStringLiteral("FOREIGN"),
                  QStringLiteral("STANDBY"), QStringLiteral("GRANTED"), QStringLiteral("FREE"),
                  QStringLiteral("OVERBOOKING"), QStringLiteral("OVERFLOW RISK")});
-    for (int column = 3; column <= 9; ++column) {
+    for (int column = 4; column <= 10; ++column) {
         table.alignRight(column);
     }
     for (const client::Appliance& appliance : list) {
@@ -21,7 +21,8 @@ void CtlSession::printAppliances(const std::vector<client::Appliance>& list) {
         bool first = true;
         for (const auto& [resource, usage] : rows) {
             table.addRow(
-                {first ? appliance.name : QString(), first ? yesNo(appliance.connected) : QString(),
+                {first ? appliance.name : QString(), first ? appliance.state : QString(),
+                 first ? yesNo(appliance.connected) : QString(),
                  resource == QLatin1String("memory_mib") ? QStringLiteral("memory")
                                                          : QStringLiteral("vcpus"),
                  formatAmount(resource, usage->capacity), formatAmount(resource, usage->foreign),
@@ -52,11 +53,59 @@ int CtlSession::appliances(const QStringList& args) {
             out_ << keyValues(
                 {{QStringLiteral("appliance"), appliance.name},
                  {QStringLiteral("uri"), appliance.uri},
+                 {QStringLiteral("state"), appliance.state},
                  {QStringLiteral("connected"), yesNo(appliance.connected)},
                  {QStringLiteral("cpu overcommit"), QString::number(appliance.cpu_overcommit)}});
             out_ << '\n';
             printAppliances({appliance});
         });
+}
+
+void CtlSession::printLoss(const client::ApplianceLoss& loss) {
+    out_ << QStringLiteral("appliance %1 is lost: %2 standby node(s) evacuated, %3 stranded\n")
+                .arg(loss.appliance)
+                .arg(loss.evacuated.size())
+                .arg(loss.stranded.size());
+    if (!loss.evacuated.empty()) {
+        Table evacuated({QStringLiteral("EVACUATED"), QStringLiteral("TO")});
+        for (const client::Evacuation& node : loss.evacuated) {
+            evacuated.addRow({node.node, node.to});
+        }
+        out_ << '\n' << evacuated.render();
+    }
+    if (!loss.stranded.empty()) {
+        Table stranded({QStringLiteral("STRANDED"), QStringLiteral("REASON")});
+        for (const client::StrandedNode& node : loss.stranded) {
+            stranded.addRow({node.node, node.reason});
+        }
+        out_ << '\n' << stranded.render();
+    }
+}
+
+// `appliance lost|rejoin NAME`: the two changes of an appliance's state an administrator (or the
+// pool's alert agent) makes; every other state change is the service's own.
+int CtlSession::appliance(const QStringList& args) {
+    const QString form = QStringLiteral("appliance lost|rejoin NAME");
+    if (auto error = expectArgs(args, 2, 2, form)) {
+        return invalid(*error);
+    }
+    if (auto status = checkName(args[1], QStringLiteral("appliance name")); !status) {
+        return invalid(status.error());
+    }
+    if (args[0] == QLatin1String("lost")) {
+        return show<client::ApplianceLoss>(
+            client::api::declareLost(args[1]),
+            [this](const client::ApplianceLoss& loss) { printLoss(loss); });
+    }
+    if (args[0] == QLatin1String("rejoin")) {
+        return show<client::Appliance>(
+            client::api::rejoin(args[1]), [this](const client::Appliance& appliance) {
+                out_ << QStringLiteral("appliance %1 rejoined the pool: %2\n")
+                            .arg(appliance.name, appliance.state);
+            });
+    }
+    return invalid(QStringLiteral("unknown appliance subcommand \"%1\"; usage: understudyctl %2")
+                       .arg(args[0], form));
 }
 
 // --- groups ----------------------------------------------------------------------------------

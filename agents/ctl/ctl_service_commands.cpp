@@ -29,9 +29,10 @@ int CtlSession::status(const QStringList& args) {
         out_ << '\n';
         printAppliances(*appliances);
     } else if (appliances.error().status == 401 || appliances.error().status == 403) {
-        Table table({QStringLiteral("APPLIANCE"), QStringLiteral("CONNECTED")});
+        Table table(
+            {QStringLiteral("APPLIANCE"), QStringLiteral("STATE"), QStringLiteral("CONNECTED")});
         for (const client::ApplianceLink& link : health->appliances) {
-            table.addRow({link.name, yesNo(link.connected)});
+            table.addRow({link.name, link.state, yesNo(link.connected)});
         }
         out_ << '\n' << table.render();
     } else {
@@ -60,9 +61,7 @@ int CtlSession::check(const QStringList& args) {
                            {QStringLiteral("version"), health->version},
                            {QStringLiteral("database"), health->database}});
         for (const client::ApplianceLink& link : health->appliances) {
-            out_ << QStringLiteral("appliance %1: %2\n")
-                        .arg(link.name, link.connected ? QStringLiteral("connected")
-                                                       : QStringLiteral("disconnected"));
+            out_ << QStringLiteral("appliance %1: %2\n").arg(link.name, link.state);
         }
         out_.flush();
     }

@@ -1,8 +1,8 @@
 // One understudyctl invocation against the service: its client, --json, its output streams and
 // a handler per command. The handlers live by group: ctl_service_commands.cpp (status, check,
-// backup), ctl_inventory_commands.cpp (appliances, groups, clusters), ctl_node_commands.cpp
-// (nodes, readiness, takeover, release, power), ctl_event_commands.cpp (events) and
-// ctl_sizing_commands.cpp (sizing, what-if); the dispatcher is in ctl_command.cpp.
+// backup), ctl_inventory_commands.cpp (appliances, appliance, groups, clusters),
+// ctl_node_commands.cpp (nodes, readiness, takeover, release, power), ctl_event_commands.cpp
+// (events) and ctl_sizing_commands.cpp (sizing, what-if); the dispatcher is in ctl_command.cpp.
 #pragma once
 
 #include <QString>
@@ -68,6 +68,8 @@ private:
     int backup(const QStringList& args);
 
     int appliances(const QStringList& args);
+    int appliance(const QStringList& args);
+    void printLoss(const client::ApplianceLoss& loss);
     int groups(const QStringList& args);
     int clusters(const QStringList& args);
     void printAppliances(const std::vector<client::Appliance>& list);

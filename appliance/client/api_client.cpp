@@ -101,6 +101,20 @@ ApiCall<Appliance> appliance(const QString& name) {
     return decoded<Appliance>(ApiRequest::get(QStringLiteral("/appliances/") + segment(name)));
 }
 
+ApiCall<ApplianceLoss> declareLost(const QString& name) {
+    QJsonObject body;
+    body.insert(QStringLiteral("confirmed_down"), true);
+    return decoded<ApplianceLoss>(ApiRequest::withJson(
+        "POST", QStringLiteral("/appliances/%1/lost").arg(segment(name)), body));
+}
+
+ApiCall<Appliance> rejoin(const QString& name) {
+    ApiRequest request =
+        ApiRequest::get(QStringLiteral("/appliances/%1/rejoin").arg(segment(name)));
+    request.method = "POST";
+    return decoded<Appliance>(std::move(request));
+}
+
 ApiCall<std::vector<Group>> groups() {
     return decodedList<Group>(ApiRequest::get(QStringLiteral("/groups")), "groups");
 }

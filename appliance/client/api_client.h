@@ -102,6 +102,12 @@ namespace api {
 ApiCall<Health> health(bool full_check = false);
 ApiCall<std::vector<Appliance>> appliances();
 ApiCall<Appliance> appliance(const QString& name);
+// Declares the appliance known to be off ({"confirmed_down": true}): its standby nodes are
+// evacuated to the others. The service refuses (409) while it can still reach it.
+ApiCall<ApplianceLoss> declareLost(const QString& name);
+// Returns a lost appliance that is reachable again to the pool, after its stale copies of
+// evacuated nodes are removed.
+ApiCall<Appliance> rejoin(const QString& name);
 ApiCall<std::vector<Group>> groups();
 ApiCall<Group> group(const QString& name);
 ApiCall<Group> createGroup(const QJsonObject& group);

@@ -101,6 +101,7 @@ public:
     Reader object(const char* key) {
         return Reader(field(key, QJsonValue::Object), join(path_, QLatin1String(key)), problem_);
     }
+    bool isObject(const char* key) const { return object_.value(QLatin1String(key)).isObject(); }
     bool isPresent(const char* key) const {
         const QJsonValue value = object_.value(QLatin1String(key));
         return !value.isNull() && !value.isUndefined();
@@ -213,11 +214,22 @@ ResourceUsage readUsage(Reader r) {
     return u;
 }
 
+// A service older than the appliance states says only whether it is connected, and an
+// appliance it cannot reach is unreachable (it never declared one lost).
+QString readApplianceState(Reader& r, bool connected) {
+    const QString state = r.optionalText("state");
+    if (!state.isEmpty()) {
+        return state;
+    }
+    return QLatin1String(connected ? kApplianceConnected : kApplianceUnreachable);
+}
+
 Appliance readAppliance(Reader& r) {
     Appliance a;
     a.name = r.text("name");
     a.uri = r.text("uri");
     a.connected = r.flag("connected");
+    a.state = readApplianceState(r, a.connected);
     a.cpu_overcommit = r.number("cpu_overcommit");
     Reader resources = r.object("resources");
     a.memory_mib = readUsage(resources.object("memory_mib"));
@@ -406,7 +418,37 @@ ApplianceLink readLink(Reader& r) {
     ApplianceLink link;
     link.name = r.text("name");
     link.connected = r.flag("connected");
+    link.state = readApplianceState(r, link.connected);
     return link;
+}
+
+Evacuation readEvacuation(Reader& r) {
+    Evacuation e;
+    e.node = r.text("node");
+    e.to = r.text("to");
+    return e;
+}
+
+StrandedNode readStranded(Reader& r) {
+    StrandedNode s;
+    s.node = r.text("node");
+    s.reason = r.text("reason");
+    return s;
+}
+
+// The contract leaves open whether `appliance` is the lost appliance's name or its object: either
+// gives the name.
+ApplianceLoss readLoss(Reader& r) {
+    ApplianceLoss loss;
+    if (r.isObject("appliance")) {
+        Reader appliance = r.object("appliance");
+        loss.appliance = appliance.text("name");
+    } else {
+        loss.appliance = r.text("appliance");
+    }
+    loss.evacuated = r.list<Evacuation>("evacuated", readEvacuation);
+    loss.stranded = r.list<StrandedNode>("stranded", readStranded);
+    return loss;
 }
 
 Registration readRegistration(Reader& r) {
@@ -521,6 +563,8 @@ T readAny(Reader& r, const QJsonValue& raw) {
         return readPower(r);
     } else if constexpr (std::is_same_v<T, WhatIfAnswer>) {
         return readWhatIf(r, raw);
+    } else if constexpr (std::is_same_v<T, ApplianceLoss>) {
+        return readLoss(r);
     } else {
         static_assert(std::is_same_v<T, Health>, "no decoder for this type");
         return readHealth(r);
@@ -629,6 +673,7 @@ UNDERSTUDY_INSTANTIATE(TakeoverGrant)
 UNDERSTUDY_INSTANTIATE(PowerState)
 UNDERSTUDY_INSTANTIATE(WhatIfAnswer)
 UNDERSTUDY_INSTANTIATE(Health)
+UNDERSTUDY_INSTANTIATE(ApplianceLoss)
 template ApiResult<Empty> fromJson<Empty>(const QJsonValue&, const QString&);
 template ApiResult<Empty> decodeBody<Empty>(const QByteArray&);
 

@@ -24,10 +24,18 @@ struct ResourceUsage {
     double overflow_risk = 0;
 };
 
+// An appliance's `state` (docs/http-api.md): "connected", "unreachable" or "lost". A state this
+// client does not know (a newer service's) is kept as the service wrote it, to be shown as is.
+inline constexpr char kApplianceConnected[] = "connected";
+inline constexpr char kApplianceUnreachable[] = "unreachable";
+inline constexpr char kApplianceLost[] = "lost";
+
 struct Appliance {
     QString name;
     QString uri;
     bool connected = false;
+    // From `connected` when a service older than the state answers: connected or unreachable.
+    QString state;
     double cpu_overcommit = 1.0;
     ResourceUsage memory_mib;
     ResourceUsage vcpus;
@@ -221,6 +229,7 @@ struct WhatIfAnswer {
 struct ApplianceLink {
     QString name;
     bool connected = false;
+    QString state;  // as Appliance::state
 };
 
 struct Health {
@@ -228,6 +237,23 @@ struct Health {
     QString version;
     QString database;
     std::vector<ApplianceLink> appliances;
+};
+
+struct Evacuation {
+    QString node;
+    QString to;  // the surviving appliance it was started on
+};
+
+struct StrandedNode {
+    QString node;
+    QString reason;
+};
+
+// The answer to POST /appliances/{name}/lost: what became of the lost appliance's standby nodes.
+struct ApplianceLoss {
+    QString appliance;
+    std::vector<Evacuation> evacuated;
+    std::vector<StrandedNode> stranded;
 };
 
 // An answer with nothing in it (204, or an object this client does not need).

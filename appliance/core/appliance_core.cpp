@@ -406,6 +406,12 @@ QFuture<Status> ApplianceCore::release(std::string node) {
 
 QFuture<Result<PowerState>> ApplianceCore::power(std::string node, PowerAction action) {
     Impl* impl = impl_.get();
+    if (auto owner = impl->views.ownerOf(node); owner && (*owner)->isLost()) {
+        const ApplianceSlot* lost = *owner;
+        return impl->inventory_worker->submit([impl, lost, node = std::move(node), action] {
+            return impl->power.powerOnLostAppliance(*lost, node, action);
+        });
+    }
     return impl->onOwner<Result<PowerState>>(node, [impl, node, action](ApplianceSlot& slot) {
         return impl->power.power(slot, node, action);
     });

@@ -56,6 +56,11 @@ bool ApplianceSlot::reachable() const {
     return connected && hypervisor != nullptr;
 }
 
+bool ApplianceSlot::isLost() const {
+    const std::lock_guard lock(mutex);
+    return lost;
+}
+
 Status ApplianceSlot::requireConnected() const {
     const std::lock_guard lock(mutex);
     if (lost) {

@@ -92,6 +92,7 @@ struct ApplianceSlot {
     bool usableNow() const;
     // Connected, lost or not: the service can still reach the host.
     bool reachable() const;
+    bool isLost() const;
     // hypervisor_unavailable while disconnected or lost. Checked before work is queued too, so
     // that a request about an unreachable appliance's node fails at once instead of waiting
     // behind a libvirt call that hangs on it.

@@ -127,4 +127,38 @@ Result<PowerState> NodePower::power(ApplianceSlot& slot, const std::string& name
     return action == PowerAction::off ? PowerState::off : PowerState::on;
 }
 
+Result<PowerState> NodePower::powerOnLostAppliance(const ApplianceSlot& slot,
+                                                   const std::string& name, PowerAction action) {
+    if (action != PowerAction::off && action != PowerAction::status) {
+        return slot.requireConnected().error();
+    }
+    auto row =
+        context_.store->read([&](db::Database& database) { return loadNode(database, name); });
+    if (!row) {
+        return row.error();
+    }
+    if (!*row || (*row)->node.applianceId != slot.id) {
+        // Moved since it was routed here: ask again.
+        return Error{errc::kConflict, "node '" + name + "' moved to another appliance; ask again",
+                     "moved"};
+    }
+    if (action == PowerAction::status) {
+        return PowerState::off;
+    }
+    const NodeRow& node = **row;
+    Status recorded = context_.store->commit([&](db::Database&, auto& events) -> Status {
+        events.push_back(makeEvent("fence.off", node.cluster.name, node.node.name,
+                                   {{"appliance", slot.config.name},
+                                    {"domain", node.node.domain},
+                                    {"was", std::string(db::nodeStateName(node.node.state))},
+                                    {"grant_released", false},
+                                    {"appliance_lost", true}}));
+        return Done{};
+    });
+    if (!recorded) {
+        return recorded.error();
+    }
+    return PowerState::off;
+}
+
 }  // namespace understudy::core

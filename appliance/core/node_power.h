@@ -17,6 +17,11 @@ public:
         : context_(context), operations_(operations) {}
 
     Result<PowerState> power(ApplianceSlot& slot, const std::string& name, PowerAction action);
+    // A node left on a lost appliance (stranded) is off, since its host is known to be: off and
+    // status say so (off recorded as fence.off), so that its cluster's fencing succeeds; on and
+    // reboot cannot reach it. Runs on the inventory worker, never on the lost appliance's.
+    Result<PowerState> powerOnLostAppliance(const ApplianceSlot& slot, const std::string& name,
+                                            PowerAction action);
 
 private:
     CoreContext& context_;

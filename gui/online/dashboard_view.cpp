@@ -52,7 +52,11 @@ ApplianceCard::ApplianceCard(QWidget* parent) : QWidget(parent) {
     big.setPointSizeF(big.pointSizeF() * 1.25);
     big.setBold(true);
     title_->setFont(big);
-    header->addWidget(title_, 1);
+    header->addWidget(title_);
+    state_ = new QLabel(frame);
+    state_->setObjectName(QStringLiteral("applianceState"));
+    header->addWidget(state_);
+    header->addStretch(1);
     riskIcon_ = new QLabel(frame);
     header->addWidget(riskIcon_);
     risk_ = new QLabel(frame);
@@ -62,6 +66,12 @@ ApplianceCard::ApplianceCard(QWidget* parent) : QWidget(parent) {
     risk_->setFont(bold);
     header->addWidget(risk_);
     layout->addLayout(header);
+    stateNote_ = new QLabel(frame);
+    stateNote_->setObjectName(QStringLiteral("applianceStateNote"));
+    stateNote_->setWordWrap(true);
+    stateNote_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    stateNote_->hide();
+    layout->addWidget(stateNote_);
 
     auto* body = new QHBoxLayout;
     chart_ = new QChart;
@@ -125,10 +135,87 @@ ApplianceCard::ApplianceCard(QWidget* parent) : QWidget(parent) {
     layout->addLayout(body);
 }
 
+// The state in words on the tone's colour, so that an appliance that is not connected stands out
+// among many cards; the note says what it means for its nodes and what an administrator does.
+void ApplianceCard::showState(const client::Appliance& appliance) {
+    const Tone tone = applianceTone(appliance.state);
+    const QString word =
+        appliance.state == QLatin1String(client::kApplianceConnected)     ? tr("Connected")
+        : appliance.state == QLatin1String(client::kApplianceUnreachable) ? tr("Unreachable")
+        : appliance.state == QLatin1String(client::kApplianceLost)        ? tr("Lost")
+                                                                          : appliance.state;
+    state_->setText(word);
+    const QColor background =
+        tone == Tone::neutral ? palette().color(QPalette::Mid) : toneColor(tone);
+    state_->setStyleSheet(QStringLiteral("QLabel { background: %1; color: white; font-weight: "
+                                         "bold; border-radius: 4px; padding: 2px 8px; }")
+                              .arg(background.name()));
+    QString note;
+    if (appliance.state == QLatin1String(client::kApplianceUnreachable)) {
+        note = tr("The service cannot reach %1: requests about its nodes fail at once. It is not "
+                  "assumed to be off, since its passive nodes may still run behind a partition; "
+                  "once it is known to be off, declare it lost (understudyctl appliance lost "
+                  "%1) and its standby nodes start on the other appliances.")
+                   .arg(appliance.name);
+    } else if (appliance.state == QLatin1String(client::kApplianceLost)) {
+        note = appliance.connected
+                   ? tr("%1 is known to have been off and is reachable again; its standby nodes "
+                        "run on the other appliances. Return it to the pool with understudyctl "
+                        "appliance rejoin %1, which first removes its stale copies.")
+                         .arg(appliance.name)
+                   : tr("%1 is known to be off; its standby nodes were started on the other "
+                        "appliances (see the node.evacuated and node.stranded events). Once it is "
+                        "back, understudyctl appliance rejoin %1 returns it to the pool.")
+                         .arg(appliance.name);
+    }
+    stateNote_->setText(note);
+    stateNote_->setStyleSheet(QStringLiteral("color: %1;").arg(toneColor(tone).name()));
+    stateNote_->setVisible(!note.isEmpty());
+    state_->setToolTip(note.isEmpty() ? tr("The service reaches %1.").arg(appliance.name) : note);
+}
+
+void ApplianceCard::showResource(Row row, const client::ResourceUsage& resource, double targetRisk,
+                                 bool capacityKnown) {
+    // The chart lists categories bottom-up: vCPUs is index 0, memory index 1.
+    const int chartIndex = row == MemoryRow ? 1 : 0;
+    amounts_[row][Foreign] = resource.foreign;
+    amounts_[row][Standby] = resource.standby_committed;
+    amounts_[row][Granted] = resource.granted;
+    amounts_[row][Free] = resource.free;
+    const double whole = static_cast<double>(std::max<qint64>(1, resource.capacity));
+    for (int segment = 0; segment < SegmentCount; ++segment) {
+        const double share =
+            capacityKnown
+                ? std::max(0.0, 100.0 * static_cast<double>(amounts_[row][segment]) / whole)
+                : 0.0;
+        sets_[segment]->replace(chartIndex, share);
+    }
+    const QString unknown = QStringLiteral("—");
+    cells_[row][0]->setText(capacityKnown ? amount(row, resource.capacity) : unknown);
+    cells_[row][1]->setText(amount(row, resource.foreign));
+    cells_[row][2]->setText(amount(row, resource.standby_committed));
+    cells_[row][3]->setText(amount(row, resource.granted));
+    cells_[row][4]->setText(capacityKnown ? amount(row, resource.free) : unknown);
+    for (int column : {0, 4}) {
+        cells_[row][column]->setToolTip(
+            capacityKnown ? QString()
+                          : tr("Not known: the service has not reached this appliance"));
+    }
+    cells_[row][5]->setText(QStringLiteral("%1 ×").arg(resource.overbooking_ratio, 0, 'f', 2));
+    cells_[row][5]->setToolTip(
+        tr("Σ active footprints / usable capacity: above 1 the appliance is overbooked"));
+    const Tone tone = riskTone(resource.overflow_risk, targetRisk);
+    cells_[row][6]->setText(riskText(resource.overflow_risk));
+    cells_[row][6]->setStyleSheet(
+        tone == Tone::critical || tone == Tone::warning
+            ? QStringLiteral("color: %1; font-weight: bold;").arg(toneColor(tone).name())
+            : QString());
+}
+
 void ApplianceCard::show(const client::Appliance& appliance, double targetRisk) {
-    title_->setText(appliance.connected ? appliance.name
-                                        : tr("%1 — hypervisor disconnected").arg(appliance.name));
+    title_->setText(appliance.name);
     title_->setToolTip(appliance.uri);
+    showState(appliance);
     const QPalette palette = this->palette();
     chart_->setBackgroundBrush(palette.brush(QPalette::Base));
     chart_->legend()->setLabelColor(palette.color(QPalette::WindowText));
@@ -138,37 +225,12 @@ void ApplianceCard::show(const client::Appliance& appliance, double targetRisk) 
     }
 
     const client::ResourceUsage* usage[] = {&appliance.memory_mib, &appliance.vcpus};
-    // The chart lists categories bottom-up: vCPUs is index 0, memory index 1.
-    const int chartIndex[] = {1, 0};
     double worst = 0;
     for (int row = 0; row < 2; ++row) {
-        const client::ResourceUsage& resource = *usage[row];
-        amounts_[row][Foreign] = resource.foreign;
-        amounts_[row][Standby] = resource.standby_committed;
-        amounts_[row][Granted] = resource.granted;
-        amounts_[row][Free] = resource.free;
-        const double whole = static_cast<double>(std::max<qint64>(1, resource.capacity));
-        for (int segment = 0; segment < SegmentCount; ++segment) {
-            const double share =
-                std::max(0.0, 100.0 * static_cast<double>(amounts_[row][segment]) / whole);
-            sets_[segment]->replace(chartIndex[row], share);
-        }
-        const Row which = static_cast<Row>(row);
-        cells_[row][0]->setText(amount(which, resource.capacity));
-        cells_[row][1]->setText(amount(which, resource.foreign));
-        cells_[row][2]->setText(amount(which, resource.standby_committed));
-        cells_[row][3]->setText(amount(which, resource.granted));
-        cells_[row][4]->setText(amount(which, resource.free));
-        cells_[row][5]->setText(QStringLiteral("%1 ×").arg(resource.overbooking_ratio, 0, 'f', 2));
-        cells_[row][5]->setToolTip(
-            tr("Σ active footprints / usable capacity: above 1 the appliance is overbooked"));
-        const Tone tone = riskTone(resource.overflow_risk, targetRisk);
-        cells_[row][6]->setText(riskText(resource.overflow_risk));
-        cells_[row][6]->setStyleSheet(
-            tone == Tone::critical || tone == Tone::warning
-                ? QStringLiteral("color: %1; font-weight: bold;").arg(toneColor(tone).name())
-                : QString());
-        worst = std::max(worst, resource.overflow_risk);
+        // An appliance the service has never reached has no known capacity: nothing to share.
+        const bool known = appliance.connected || usage[row]->capacity > 0;
+        showResource(static_cast<Row>(row), *usage[row], targetRisk, known);
+        worst = std::max(worst, usage[row]->overflow_risk);
     }
     tone_ = riskTone(worst, targetRisk);
     const int iconSize = style()->pixelMetric(QStyle::PM_SmallIconSize);
@@ -183,6 +245,10 @@ void ApplianceCard::show(const client::Appliance& appliance, double targetRisk) 
                        .arg(toneWord(tone_), formatRisk(worst), against, verdict)
                        .trimmed());
     risk_->setStyleSheet(QStringLiteral("color: %1;").arg(toneColor(tone_).name()));
+}
+
+QString ApplianceCard::figure(Row row, int column) const {
+    return cells_[row][column]->text();
 }
 
 DashboardView::DashboardView(ServiceConnection* connection, QWidget* parent)
@@ -241,9 +307,21 @@ void DashboardView::update() {
     for (const client::Node& node : fleet.nodes) {
         active += node.state == QLatin1String("active") ? 1 : 0;
     }
+    QStringList notConnected;
+    for (const char* state : {client::kApplianceUnreachable, client::kApplianceLost}) {
+        const auto count = std::count_if(
+            fleet.appliances.begin(), fleet.appliances.end(),
+            [state](const client::Appliance& a) { return a.state == QLatin1String(state); });
+        if (count > 0) {
+            notConnected.append(QStringLiteral("%1 %2").arg(count).arg(QLatin1String(state)));
+        }
+    }
     summary_->setText(
-        tr("%1, %2, %3, %4 active now.")
+        tr("%1%2, %3, %4, %5 active now.")
             .arg(countOf(static_cast<qint64>(fleet.appliances.size()), tr("appliance")),
+                 notConnected.isEmpty()
+                     ? QString()
+                     : QStringLiteral(" (%1)").arg(notConnected.join(QStringLiteral(", "))),
                  countOf(static_cast<qint64>(fleet.clusters.size()), tr("cluster")),
                  countOf(static_cast<qint64>(fleet.nodes.size()), tr("node")))
             .arg(active));

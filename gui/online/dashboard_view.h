@@ -1,7 +1,8 @@
-// The Dashboard tab: one card per appliance with, per resource, capacity split into foreign,
-// standby committed, granted and free (a stacked bar chart, in % of usable capacity, exact
-// figures beside it), the overbooking ratio, and the live overflow risk against the target
-// as ok / warning / critical in colour, icon and words.
+// The Dashboard tab: one card per appliance with its state (connected, unreachable or lost, as a
+// coloured badge in words, with what it means when it is not connected), per resource,
+// capacity split into foreign, standby committed, granted and free (a stacked bar chart, in % of
+// usable capacity, exact figures beside it), the overbooking ratio, and the live overflow risk
+// against the target as ok / warning / critical in colour, icon and words.
 #pragma once
 
 #include <QWidget>
@@ -32,10 +33,21 @@ public:
     qint64 shown(Segment segment, Row row) const { return amounts_[row][segment]; }
     Tone tone() const { return tone_; }
     QLabel* riskLabel() const { return risk_; }
+    QLabel* stateBadge() const { return state_; }
+    // What the state means for the nodes on it; hidden while connected.
+    QLabel* stateNote() const { return stateNote_; }
     QChartView* chartView() const { return chartView_; }
+    // A figure as shown, row by row: capacity, foreign, standby, granted, free, overbooking, risk.
+    QString figure(Row row, int column) const;
 
 private:
+    void showState(const client::Appliance& appliance);
+    void showResource(Row row, const client::ResourceUsage& resource, double targetRisk,
+                      bool capacityKnown);
+
     QLabel* title_ = nullptr;
+    QLabel* state_ = nullptr;
+    QLabel* stateNote_ = nullptr;
     QLabel* riskIcon_ = nullptr;
     QLabel* risk_ = nullptr;
     QChartView* chartView_ = nullptr;

@@ -202,6 +202,7 @@ EventLogView::EventLogView(ServiceConnection* connection, QWidget* parent) : QWi
                                                  {tr("Probes"), QStringLiteral("probe")},
                                                  {tr("Hooks"), QStringLiteral("hook")},
                                                  {tr("Hypervisor"), QStringLiteral("hypervisor")},
+                                                 {tr("Appliances"), QStringLiteral("appliance")},
                                                  {tr("Service"), QStringLiteral("service")}};
     for (const auto& [label, prefix] : kinds) {
         kind_->addItem(label, prefix);

@@ -67,6 +67,25 @@ void NodeTableModel::setNodes(const std::vector<client::Node>& nodes) {
     }
 }
 
+void NodeTableModel::setAppliances(const std::vector<client::Appliance>& appliances) {
+    std::map<QString, QString> states;
+    for (const client::Appliance& appliance : appliances) {
+        states[appliance.name] = appliance.state;
+    }
+    if (states == applianceStates_) {
+        return;
+    }
+    applianceStates_ = std::move(states);
+    if (!nodes_.empty()) {
+        emit dataChanged(index(0, Appliance), index(rowCount() - 1, Appliance));
+    }
+}
+
+QString NodeTableModel::applianceState(const QString& appliance) const {
+    const auto found = applianceStates_.find(appliance);
+    return found == applianceStates_.end() ? QString() : found->second;
+}
+
 const client::Node* NodeTableModel::node(const QString& name) const {
     for (const client::Node& node : nodes_) {
         if (node.name == name) {
@@ -130,8 +149,12 @@ QVariant NodeTableModel::data(const QModelIndex& index, int role) const {
                     return node.name;
                 case Cluster:
                     return node.cluster;
-                case Appliance:
-                    return node.appliance;
+                case Appliance: {
+                    const QString state = applianceState(node.appliance);
+                    return state.isEmpty() || state == QLatin1String(client::kApplianceConnected)
+                               ? node.appliance
+                               : tr("%1 (%2)").arg(node.appliance, state);
+                }
                 case State:
                     return node.grant && node.grant->partial
                                ? tr("%1 (partial CPU)").arg(node.state)
@@ -169,6 +192,12 @@ QVariant NodeTableModel::data(const QModelIndex& index, int role) const {
         case Qt::DecorationRole:
             if (column == State) {
                 return toneIcon(tone, QApplication::style());
+            }
+            if (column == Appliance) {
+                const Tone appliance = applianceTone(applianceState(node.appliance));
+                if (appliance == Tone::warning || appliance == Tone::critical) {
+                    return toneIcon(appliance, QApplication::style());
+                }
             }
             return {};
         case Qt::BackgroundRole:

@@ -1,10 +1,12 @@
-// The live nodes of the service, one row each: node, cluster, appliance, state (colour, icon
-// and word), standby / active / current footprints, grant, since. Updated in place when the
-// set of nodes is unchanged, so selection and sorting survive the refresh after each event.
+// The live nodes of the service, one row each: node, cluster, appliance (with its state when it
+// is not connected: requests about the node fail then), state (colour, icon and word), standby /
+// active / current footprints, grant, since. Updated in place when the set of nodes is unchanged,
+// so selection and sorting survive the refresh after each event.
 #pragma once
 
 #include <QAbstractTableModel>
 #include <QSortFilterProxyModel>
+#include <map>
 #include <vector>
 
 #include "appliance/client/api_types.h"
@@ -30,6 +32,8 @@ public:
 
     explicit NodeTableModel(QObject* parent = nullptr);
     void setNodes(const std::vector<client::Node>& nodes);
+    // The appliances' states, shown beside the appliance of each node.
+    void setAppliances(const std::vector<client::Appliance>& appliances);
     const client::Node* node(const QString& name) const;
     const std::vector<client::Node>& nodes() const { return nodes_; }
     void setDark(bool dark) { dark_ = dark; }
@@ -40,7 +44,10 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
 private:
+    QString applianceState(const QString& appliance) const;
+
     std::vector<client::Node> nodes_;
+    std::map<QString, QString> applianceStates_;
     bool dark_ = false;
 };
 

@@ -176,6 +176,7 @@ NodesView::NodesView(ServiceConnection* connection, QWidget* parent)
 void NodesView::update() {
     model_->setDark(palette().color(QPalette::Base).lightness() < 128);
     const int before = model_->rowCount();
+    model_->setAppliances(connection_->fleet().appliances);
     model_->setNodes(connection_->fleet().nodes);
     if (before != model_->rowCount()) {
         table_->resizeColumnsToContents();

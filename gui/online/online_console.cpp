@@ -15,6 +15,7 @@
 #include <QPushButton>
 #include <QStatusBar>
 #include <QTableView>
+#include <QTime>
 #include <QTimer>
 #include <QVBoxLayout>
 #include <algorithm>
@@ -177,6 +178,8 @@ OnlineConsole::OnlineConsole(QMainWindow* window)
     connect(whatIfAction_, &QAction::triggered, this, [this] { whatIfFailed(selectedCluster()); });
 
     connect(connection_, &ServiceConnection::stateChanged, this, &OnlineConsole::updateState);
+    connect(connection_, &ServiceConnection::stateChanged, this,
+            &OnlineConsole::announceTransition);
     connect(nodes_, &NodesView::message, this,
             [this](const QString& text) { emit message(text, 10000); });
     connect(nodes_->table()->selectionModel(), &QItemSelectionModel::selectionChanged, this,
@@ -217,7 +220,8 @@ void OnlineConsole::updateState() {
                            : state == ConnectionState::failed       ? QStringLiteral("✖")
                            : state == ConnectionState::disconnected ? QStringLiteral("○")
                                                                     : QStringLiteral("◐");
-    stateLabel_->setText(QStringLiteral("%1 %2").arg(symbol, connection_->stateText()));
+    stateLabel_->setText(QStringLiteral("%1 %2").arg(
+        symbol, connection_->stateText(ServiceConnection::Detail::brief)));
     stateLabel_->setStyleSheet(tone == Tone::neutral
                                    ? QString()
                                    : QStringLiteral("color: %1;").arg(toneColor(tone).name()));
@@ -240,6 +244,31 @@ void OnlineConsole::updateState() {
         }
     }
     updateActions();
+}
+
+void OnlineConsole::announceTransition() {
+    const ConnectionState state = connection_->state();
+    if (state == announced_) {
+        return;
+    }
+    const ConnectionState before = announced_;
+    announced_ = state;
+    const QString host = connection_->url().toDisplayString(QUrl::RemoveUserInfo);
+    if (before == ConnectionState::connected && state == ConnectionState::reconnecting) {
+        outage_.start();
+        emit message(tr("Lost the service at %1 at %2; reconnecting by itself (why: the tooltip "
+                        "on the right). The views keep what they last showed.")
+                         .arg(host, QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))),
+                     0);
+    } else if (state == ConnectionState::connected && outage_.isValid()) {
+        emit message(tr("Reconnected to %1 after %2 s without it; the views are live again")
+                         .arg(host)
+                         .arg(static_cast<double>(outage_.elapsed()) / 1000.0, 0, 'f', 1),
+                     30000);
+        outage_.invalidate();
+    } else if (state != ConnectionState::reconnecting) {
+        outage_.invalidate();
+    }
 }
 
 void OnlineConsole::startWith(const QString& text) {

@@ -4,6 +4,7 @@
 // window only places what this creates.
 #pragma once
 
+#include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
 #include <QUrl>
@@ -65,6 +66,9 @@ signals:
 
 private:
     void updateState();
+    // Says in the status bar when the service was lost while connected and when the console
+    // got it back by itself (the state label beside it counts down to the next attempt).
+    void announceTransition();
     void updateActions();
     QString selectedCluster() const;
     void submitCluster(const sizing::ClusterSpec& cluster);
@@ -84,6 +88,8 @@ private:
     QLabel* stateLabel_ = nullptr;
     QProgressDialog* progress_ = nullptr;
     QTimer* countdown_ = nullptr;
+    ConnectionState announced_ = ConnectionState::disconnected;
+    QElapsedTimer outage_;  // running while a service the console was connected to is lost
     QPointer<AddClusterDialog> registerDialog_;
     std::optional<sizing::ClusterSpec> previewed_;
     QString editing_;  // the cluster being edited; empty when registering

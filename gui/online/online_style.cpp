@@ -19,20 +19,34 @@ Tone stateTone(const QString& state) {
     return Tone::neutral;
 }
 
+Tone applianceTone(const QString& state) {
+    if (state == QLatin1String("connected")) {
+        return Tone::good;
+    }
+    if (state == QLatin1String("unreachable")) {
+        return Tone::warning;
+    }
+    return state == QLatin1String("lost") ? Tone::critical : Tone::neutral;
+}
+
 Tone eventTone(const QString& kind) {
     if (kind.endsWith(QLatin1String(".denied")) || kind.endsWith(QLatin1String(".refused")) ||
         kind.endsWith(QLatin1String(".failed")) || kind == QLatin1String("preempted") ||
         kind == QLatin1String("node.missing") || kind == QLatin1String("node.drifted") ||
         kind == QLatin1String("hypervisor.disconnected") ||
-        kind.startsWith(QLatin1String("fence"))) {
+        kind.startsWith(QLatin1String("fence")) || kind == QLatin1String("appliance.fenced") ||
+        kind == QLatin1String("appliance.lost") || kind == QLatin1String("node.stranded")) {
         return Tone::critical;
     }
-    if (kind.startsWith(QLatin1String("takeover.")) || kind == QLatin1String("admission.warned")) {
+    if (kind.startsWith(QLatin1String("takeover.")) || kind == QLatin1String("admission.warned") ||
+        kind == QLatin1String("appliance.unreachable") || kind == QLatin1String("node.evacuated")) {
         return Tone::warning;
     }
     if (kind == QLatin1String("release") || kind == QLatin1String("restored") ||
         kind.endsWith(QLatin1String(".recovered")) || kind.endsWith(QLatin1String(".connected")) ||
-        kind == QLatin1String("admission.accepted")) {
+        kind == QLatin1String("admission.accepted") ||
+        kind == QLatin1String("appliance.reachable") ||
+        kind == QLatin1String("appliance.rejoined")) {
         return Tone::good;
     }
     return Tone::neutral;

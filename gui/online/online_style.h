@@ -13,6 +13,8 @@ namespace understudy::gui {
 enum class Tone { neutral, good, warning, critical };
 
 Tone stateTone(const QString& nodeState);
+// connected: good; unreachable: warning (not known to be off); lost: critical.
+Tone applianceTone(const QString& applianceState);
 Tone eventTone(const QString& eventKind);
 // Risk against the target: critical above it, warning above half of it, good otherwise.
 Tone riskTone(double risk, double target);

@@ -23,11 +23,14 @@ bool refusedForGood(const ApiError& error) {
     return error.status == 401 || error.status == 403 || error.status == 404;
 }
 
-// Kinds after which the clusters and the sizing may have changed, not only nodes.
+// Kinds after which the clusters and the sizing may have changed, not only nodes (an evacuated
+// node's cluster is on another appliance now).
 bool changesClusters(const QString& kind) {
     return kind.startsWith(QLatin1String("cluster.")) ||
            kind.startsWith(QLatin1String("admission.")) ||
-           kind.startsWith(QLatin1String("hypervisor.")) || kind == QLatin1String("token.rotated");
+           kind.startsWith(QLatin1String("hypervisor.")) ||
+           kind.startsWith(QLatin1String("appliance.")) ||
+           kind == QLatin1String("node.evacuated") || kind == QLatin1String("token.rotated");
 }
 
 }  // namespace
@@ -101,7 +104,7 @@ void ServiceConnection::disconnectFromService() {
     }
 }
 
-QString ServiceConnection::stateText() const {
+QString ServiceConnection::stateText(Detail detail) const {
     const QString host = url_.toDisplayString(QUrl::RemoveUserInfo);
     switch (state_) {
         case ConnectionState::disconnected:
@@ -112,7 +115,9 @@ QString ServiceConnection::stateText() const {
             return tr("Connected to %1").arg(host);
         case ConnectionState::reconnecting: {
             const qint64 left = std::max<qint64>(0, reconnectTimer_.remainingTime() + 999) / 1000;
-            return tr("Reconnecting to %1 in %2 s — %3").arg(host).arg(left).arg(lastError_);
+            return detail == Detail::brief
+                       ? tr("Reconnecting to %1 in %2 s").arg(host).arg(left)
+                       : tr("Reconnecting to %1 in %2 s — %3").arg(host).arg(left).arg(lastError_);
         }
         case ConnectionState::failed:
             return tr("Failed: %1").arg(lastError_);

@@ -44,8 +44,10 @@ public:
     void disconnectFromService();
 
     ConnectionState state() const { return state_; }
-    // "Connected to URL", "Reconnecting in 4 s — unreachable: …", "Failed: …".
-    QString stateText() const;
+    enum class Detail { withReason, brief };
+    // "Connected to URL", "Reconnecting to URL in 4 s — unreachable: …", "Failed: …"; `brief`
+    // leaves the reason of a reconnection out (for the status bar, where it is a tooltip).
+    QString stateText(Detail detail = Detail::withReason) const;
     QString lastError() const { return lastError_; }
     int connectStep() const { return step_; }
     QUrl url() const { return url_; }

@@ -77,6 +77,9 @@ QString decodeProblem(const QString& kind, const QByteArray& body) {
     if (kind == QLatin1String("health")) {
         return problem(decodeBody<Health>(body));
     }
+    if (kind == QLatin1String("loss")) {
+        return problem(decodeBody<ApplianceLoss>(body));
+    }
     if (kind == QLatin1String("sizing")) {
         return problem(decodeBody<Sizing>(body));
     }
@@ -174,11 +177,14 @@ private slots:
 
     void decodesAppliancesWithBothResources() {
         const auto list = decodedList<Appliance>("appliances.json", "appliances");
-        QCOMPARE(list.size(), std::size_t{1});
+        QCOMPARE(list.size(), std::size_t{2});
         const Appliance& a = list[0];
         QCOMPARE(a.name, QStringLiteral("pna-1"));
         QCOMPARE(a.uri, QStringLiteral("test:///usr/share/understudy/demo-appliance.xml"));
         QVERIFY(a.connected);
+        QCOMPARE(a.state, QStringLiteral("connected"));
+        QVERIFY(!list[1].connected);
+        QCOMPARE(list[1].state, QStringLiteral("lost"));
         QCOMPARE(a.cpu_overcommit, 4.0);
         QCOMPARE(a.memory_mib.capacity, 245760);
         QCOMPARE(a.memory_mib.foreign, 0);
@@ -192,6 +198,58 @@ private slots:
         QCOMPARE(a.vcpus.free, 229);
         QCOMPARE(a.vcpus.overbooking_ratio, 0.35);
         QCOMPARE(a.vcpus.overflow_risk, 0.0);
+    }
+
+    // A service from before the appliance states: connected or unreachable, from `connected`.
+    void derivesTheStateAnOlderServiceDoesNotSend_data() {
+        QTest::addColumn<bool>("connected");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("connected") << true << "connected";
+        QTest::newRow("disconnected") << false << "unreachable";
+    }
+    void derivesTheStateAnOlderServiceDoesNotSend() {
+        QFETCH(bool, connected);
+        QFETCH(QString, expected);
+        const QJsonValue original = QJsonDocument::fromJson(fixture("appliances.json")).object();
+        const QJsonValue older = replaced(
+            replaced(original, {"appliances", "0", "state"}, QJsonValue(QJsonValue::Undefined)),
+            {"appliances", "0", "connected"}, connected);
+        const auto decoded = decodeListBody<Appliance>(toBody(older), "appliances");
+        QVERIFY2(decoded.ok(), decoded.ok() ? "" : qPrintable(decoded.error().message));
+        QCOMPARE(decoded->at(0).state, expected);
+
+        const auto health = decodedFixture<Health>("health.json");
+        QCOMPARE(health.appliances[0].state, QStringLiteral("connected"));
+        QCOMPARE(health.appliances[1].state, QStringLiteral("unreachable"));
+    }
+
+    // A state a newer service may add is shown as it came, not refused.
+    void keepsAStateThisClientDoesNotKnow() {
+        const QJsonValue original = QJsonDocument::fromJson(fixture("appliances.json")).object();
+        const auto decoded = decodeListBody<Appliance>(
+            toBody(replaced(original, {"appliances", "0", "state"}, "draining")), "appliances");
+        QVERIFY(decoded.ok());
+        QCOMPARE(decoded->at(0).state, QStringLiteral("draining"));
+    }
+
+    void decodesTheEvacuationOfALostAppliance() {
+        const auto loss = decodedFixture<ApplianceLoss>("appliance_lost.json");
+        QCOMPARE(loss.appliance, QStringLiteral("pna-2"));
+        QCOMPARE(loss.evacuated.size(), std::size_t{2});
+        QCOMPARE(loss.evacuated[1].node, QStringLiteral("crm-passive"));
+        QCOMPARE(loss.evacuated[1].to, QStringLiteral("pna-3"));
+        QCOMPARE(loss.stranded.size(), std::size_t{1});
+        QCOMPARE(loss.stranded[0].node, QStringLiteral("web-passive"));
+        QVERIFY(loss.stranded[0].reason.startsWith("memory_mib: needs 8192"));
+
+        // The appliance as an object instead of its name.
+        const QJsonValue appliance =
+            QJsonDocument::fromJson(fixture("appliances.json")).object()["appliances"][1];
+        const auto as_object = decodeBody<ApplianceLoss>(
+            toBody(replaced(QJsonDocument::fromJson(fixture("appliance_lost.json")).object(),
+                            {"appliance"}, appliance)));
+        QVERIFY2(as_object.ok(), as_object.ok() ? "" : qPrintable(as_object.error().message));
+        QCOMPARE(as_object->appliance, QStringLiteral("pna-2"));
     }
 
     void decodesGroupsWithTheirMembers() {
@@ -469,6 +527,7 @@ private slots:
             {"takeover.json", "takeover"},
             {"power.json", "power"},
             {"health.json", "health"},
+            {"appliance_lost.json", "loss"},
             {"sizing.json", "sizing"},
             {"what_if.json", "what-if"},
             {"takeover_denied.json", "denial"},
@@ -534,6 +593,19 @@ private slots:
             << "denial"
             << "denial.holders.0.holds" << QJsonValue(QJsonValue::Undefined)
             << "denial.holders[0].holds is missing";
+        QTest::newRow("number for a state") << "appliances.json"
+                                            << "appliances"
+                                            << "appliances.1.state" << QJsonValue(3)
+                                            << "appliances[1].state is a number, expected a string";
+        QTest::newRow("stranded without reason")
+            << "appliance_lost.json"
+            << "loss"
+            << "stranded.0.reason" << QJsonValue(QJsonValue::Undefined)
+            << "stranded[0].reason is missing";
+        QTest::newRow("evacuated without target")
+            << "appliance_lost.json"
+            << "loss"
+            << "evacuated.1.to" << QJsonValue() << "evacuated[1].to is null, expected a string";
     }
     void namesThePathOfAWrongShape() {
         QFETCH(QString, file);

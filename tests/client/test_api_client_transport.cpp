@@ -111,6 +111,46 @@ private slots:
         QCOMPARE(seen_query, QStringLiteral("since=40 kind=takeover cluster=crm limit=5"));
     }
 
+    // The loss is declared with exactly {"confirmed_down": true}; a rejoin sends nothing.
+    void declaresAnApplianceLostAndRejoinsIt() {
+        makeServer();
+        QString lost_name;
+        QByteArray lost_body;
+        QByteArray rejoin_body = "not called";
+        server_->route("POST", "/api/v1/appliances/{name}/lost", [&](const HttpRequest& request) {
+            lost_name = request.capture("name");
+            lost_body = request.body;
+            return HttpResponse::json(200, fixture("appliance_lost.json"));
+        });
+        server_->route("POST", "/api/v1/appliances/{name}/rejoin", [&](const HttpRequest& request) {
+            rejoin_body = request.body;
+            if (request.capture("name") != QLatin1String("pna-2")) {
+                return errors::conflict("pna-9 is not lost", QStringLiteral("connected"));
+            }
+            return HttpResponse::json(200, fixture("appliances.json")["appliances"][1]);
+        });
+        startServer();
+        ApiClient client(clientOptions());
+
+        auto loss = client.callSync(api::declareLost("pna-2"));
+        QVERIFY2(loss.ok(), loss.ok() ? "" : qPrintable(loss.error().message));
+        QCOMPARE(lost_name, QStringLiteral("pna-2"));
+        QCOMPARE(nlohmann::json::parse(lost_body.toStdString()),
+                 (nlohmann::json{{"confirmed_down", true}}));
+        QCOMPARE(loss->evacuated.size(), std::size_t{2});
+        QCOMPARE(loss->stranded[0].node, QStringLiteral("web-passive"));
+
+        auto rejoined = client.callSync(api::rejoin("pna-2"));
+        QVERIFY2(rejoined.ok(), rejoined.ok() ? "" : qPrintable(rejoined.error().message));
+        QCOMPARE(rejoined->name, QStringLiteral("pna-2"));
+        QVERIFY(rejoin_body.isEmpty());
+
+        auto refused = client.callSync(api::rejoin("pna-9"));
+        QVERIFY(!refused.ok());
+        QCOMPARE(refused.error().status, 409);
+        QCOMPARE(refused.error().code, QStringLiteral("conflict"));
+    }
+
     void serviceErrorsKeepTheirCodeAndExtraFields() {
         makeServer();
         server_->route("POST", "/api/v1/nodes/{name}/takeover", [](const HttpRequest&) {

@@ -396,7 +396,7 @@ private slots:
                 operations += documented ? 1 : 0;
             }
         }
-        JCOMPARE(operations, 27);
+        JCOMPARE(operations, 29);
         JCOMPARE(s().get(QStringLiteral("/api/v1/nothing-here"), {}).status, 404);
     }
 };

@@ -111,7 +111,8 @@ expect_files understudy /usr/sbin/understudyd /usr/bin/understudy-size /usr/bin/
     /usr/share/doc/understudy/http-api.md /usr/share/doc/understudy/sizing-method.md \
     $man/man8/understudyd.8.gz $man/man5/understudyd.conf.5.gz $man/man1/understudy-size.1.gz \
     $man/man1/understudy-simulate.1.gz /usr/lib/ocf/resource.d/understudy/understudyd \
-    $man/man7/ocf_understudy_understudyd.7.gz
+    $man/man7/ocf_understudy_understudyd.7.gz /usr/share/understudy/alerts/understudy-alert \
+    $man/man8/understudy-alert.8.gz
 expect_files understudy-agents /usr/lib/ocf/resource.d/understudy/takeover \
     /usr/lib/ocf/resource.d/understudy/readiness /usr/sbin/fence_understudy /usr/bin/understudyctl \
     /usr/share/doc/understudy-agents/copyright $man/man1/understudyctl.1.gz \

@@ -2,6 +2,9 @@
 
 #include <QFile>
 
+#include "tests/support/ports.h"
+#include "tests/support/source_files.h"
+
 namespace understudy::testsupport {
 
 bool writeTestDriverHost(const QString& path, int cpus, qint64 memory_mib, const QString& domains) {
@@ -16,6 +19,35 @@ bool writeTestDriverHost(const QString& path, int cpus, qint64 memory_mib, const
             .toUtf8();
     QFile file(path);
     return file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(xml) == xml.size();
+}
+
+QString writeApplianceConfig(const QString& folder, quint16 port, const QStringList& appliances,
+                             const QStringList& unreachable) {
+    QString config = QStringLiteral(
+                         "[service]\nlisten = 127.0.0.1:%1\ndatabase = %2/understudy.db\n"
+                         "admin_token_file = %2/admin.token\n")
+                         .arg(port)
+                         .arg(folder);
+    const QString template_file = sourcePath(QStringLiteral("appliance/data/passive-node.xml"));
+    for (const QString& name : appliances) {
+        const QString host = folder + QLatin1Char('/') + name + QStringLiteral(".xml");
+        if (!unreachable.contains(name) && !writeTestDriverHost(host, 32, 131072)) {
+            return {};
+        }
+        const QString uri =
+            unreachable.contains(name)
+                ? QStringLiteral("test+tcp://127.0.0.1:%1/default").arg(closedPort())
+                : QStringLiteral("test://") + host;
+        config += QStringLiteral("\n[appliance.%1]\nuri = %2\ndomain_template = %3\n")
+                      .arg(name, uri, template_file);
+    }
+    const QString path = folder + QStringLiteral("/understudyd.conf");
+    QFile file(path);
+    const QByteArray bytes = config.toUtf8();
+    return file.open(QIODevice::WriteOnly | QIODevice::Truncate) &&
+                   file.write(bytes) == bytes.size()
+               ? path
+               : QString();
 }
 
 }  // namespace understudy::testsupport

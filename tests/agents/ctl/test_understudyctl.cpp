@@ -475,7 +475,10 @@ private slots:
         QVERIFY(isEventKindPrefix("takeover.denied"));
         QVERIFY(isEventKindPrefix("fence."));
         QVERIFY(!isEventKindPrefix("takeovers"));
-        QCOMPARE(eventKinds().size(), 26);
+        QVERIFY(isEventKindPrefix("appliance"));
+        QVERIFY(isEventKindPrefix("node.evacuated"));
+        QVERIFY(isEventKindPrefix("node.stranded"));
+        QCOMPARE(eventKinds().size(), 33);
     }
 };
 

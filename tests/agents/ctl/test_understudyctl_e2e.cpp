@@ -60,8 +60,9 @@ private slots:
         const Run run = ctl({"status"});
         EXPECT_EXIT(run, 0);
         QVERIFY2(run.out.contains(QRegularExpression("status +ok")), qPrintable(run.out));
-        QVERIFY2(run.out.contains(QRegularExpression(appliance_ + " +yes +memory +256 GiB")),
-                 qPrintable(run.out));
+        QVERIFY2(
+            run.out.contains(QRegularExpression(appliance_ + " +connected +yes +memory +256 GiB")),
+            qPrintable(run.out));
         const Run json = ctl({"--json", "status"});
         EXPECT_EXIT(json, 0);
         QCOMPARE(json.json()["status"].toString(), QStringLiteral("ok"));
@@ -74,6 +75,35 @@ private slots:
         const Run missing = ctl({"appliances", "no-such-appliance"});
         EXPECT_EXIT(missing, 4);
         QVERIFY2(missing.err.contains("HTTP 404, not_found"), qPrintable(missing.err));
+    }
+
+    void appliancesShowTheirState() {
+        const Run json = ctl({"--json", "appliances", appliance_});
+        EXPECT_EXIT(json, 0);
+        QCOMPARE(json.json()["state"].toString(), QStringLiteral("connected"));
+        const Run one = ctl({"appliances", appliance_});
+        QVERIFY2(one.out.contains(QRegularExpression("\\nstate +connected\\n")),
+                 qPrintable(one.out));
+    }
+
+    // The service reaches its appliance, so it is not known to be off: the loss is refused (1),
+    // and so is a rejoin of an appliance that is not lost; nothing changes.
+    void aReachableApplianceIsNeitherLostNorRejoined() {
+        const Run lost = ctl({"appliance", "lost", appliance_});
+        EXPECT_EXIT(lost, 1);
+        QVERIFY2(lost.err.contains("HTTP 409, conflict"), qPrintable(lost.err));
+        QVERIFY(lost.out.isEmpty());
+        const Run rejoin = ctl({"appliance", "rejoin", appliance_});
+        EXPECT_EXIT(rejoin, 1);
+        QVERIFY2(rejoin.err.contains("HTTP 409, conflict"), qPrintable(rejoin.err));
+        EXPECT_EXIT(ctl({"appliance", "lost", "no-such-appliance"}), 4);
+        EXPECT_EXIT(ctl({"appliance", "rejoin", "no-such-appliance"}), 4);
+        QCOMPARE(nodeState("erp-passive"), QStringLiteral("standby"));
+        const Run after = ctl({"--json", "appliances", appliance_});
+        QCOMPARE(after.json()["state"].toString(), QStringLiteral("connected"));
+        const Run events = ctl({"--json", "events", "--kind", "appliance.lost"});
+        EXPECT_EXIT(events, 0);
+        QCOMPARE(events.json()["events"].toArray().size(), 0);
     }
 
     void clustersListShowAndJson() {
@@ -318,7 +348,7 @@ private slots:
         // status falls back to the health links when headroom is admin-only.
         const Run status = ctl({"status"}, path("web.token"));
         EXPECT_EXIT(status, 0);
-        QVERIFY2(status.out.contains(QRegularExpression(appliance_ + " +yes")),
+        QVERIFY2(status.out.contains(QRegularExpression(appliance_ + " +connected +yes")),
                  qPrintable(status.out));
     }
 

@@ -4,6 +4,8 @@
 #include <QtTest>
 
 #include <QElapsedTimer>
+#include <QJsonArray>
+#include <QRegularExpression>
 #include <QTcpServer>
 #include <QTemporaryDir>
 
@@ -59,8 +61,8 @@ private slots:
         const Run result = run({"--help"}, environment());
         QCOMPARE(result.exit_code, 0);
         for (const char* command :
-             {"status", "appliances", "groups", "clusters", "nodes", "readiness", "takeover",
-              "release", "power", "events", "sizing", "what-if", "backup", "check"}) {
+             {"status", "appliances", "appliance", "groups", "clusters", "nodes", "readiness",
+              "takeover", "release", "power", "events", "sizing", "what-if", "backup", "check"}) {
             QVERIFY2(result.out.contains(QStringLiteral("\n  %1").arg(command)), command);
         }
     }
@@ -79,6 +81,18 @@ private slots:
         QTest::newRow("negative since") << QStringList{"events", "--since", "-3"} << "--since";
         QTest::newRow("unknown kind") << QStringList{"events", "--kind", "nope"} << "no event kind";
         QTest::newRow("unknown events option") << QStringList{"events", "--tail"} << "--tail";
+        QTest::newRow("appliance without subcommand")
+            << QStringList{"appliance"} << "appliance lost|rejoin NAME";
+        QTest::newRow("appliance lost without name")
+            << QStringList{"appliance", "lost"} << "appliance lost|rejoin NAME";
+        QTest::newRow("appliance lost two names")
+            << QStringList{"appliance", "lost", "pna-1", "pna-2"} << "appliance lost|rejoin NAME";
+        QTest::newRow("bad appliance name")
+            << QStringList{"appliance", "lost", "pna/1"} << "appliance name";
+        QTest::newRow("unknown appliance subcommand")
+            << QStringList{"appliance", "forget", "pna-1"} << "unknown appliance subcommand";
+        QTest::newRow("appliance rejoin with an option")
+            << QStringList{"appliance", "rejoin", "--force"} << "unknown option --force";
         QTest::newRow("patch text for number")
             << QStringList{"clusters", "set", "erp", "priority=high"} << "whole number";
         QTest::newRow("patch without changes")
@@ -182,6 +196,49 @@ private slots:
                                environment());
         QCOMPARE(result.exit_code, 5);
         QVERIFY2(result.err.contains("within 0.4 s"), qPrintable(result.err));
+    }
+
+    // What became of a lost appliance's standby nodes, for people and for scripts, from the
+    // contract's answer; the loss is declared with exactly {"confirmed_down": true}.
+    void aLossShowsTheEvacuatedAndStrandedNodes() {
+        HttpServerOptions options;
+        options.port = 0;
+        HttpServer server(options);
+        QByteArray body;
+        const QByteArray answer = readSourceFile("tests/appliance/data/api/appliance_lost.json");
+        server.route("POST", "/api/v1/appliances/{name}/lost", [&](const HttpRequest& request) {
+            body = request.body;
+            return request.capture("name") == QLatin1String("pna-2")
+                       ? HttpResponse::json(200, nlohmann::json::parse(answer.toStdString()))
+                       : errors::conflict("pna-1 is still reachable: it is not known to be off",
+                                          QStringLiteral("connected"));
+        });
+        QVERIFY(server.listen().ok());
+        const QStringList url{"--url", loopbackUrl(server.port())};
+
+        const Run table = run(url + QStringList{"appliance", "lost", "pna-2"}, environment());
+        EXPECT_EXIT(table, 0);
+        QCOMPARE(nlohmann::json::parse(body.toStdString()),
+                 (nlohmann::json{{"confirmed_down", true}}));
+        QVERIFY2(table.out.startsWith("appliance pna-2 is lost: 2 standby node(s) evacuated, "
+                                      "1 stranded\n"),
+                 qPrintable(table.out));
+        QVERIFY2(table.out.contains(QRegularExpression("\nEVACUATED +TO\nerp-passive +pna-1\n"
+                                                       "crm-passive +pna-3\n")),
+                 qPrintable(table.out));
+        QVERIFY2(table.out.contains(
+                     QRegularExpression("\nSTRANDED +REASON\nweb-passive +memory_mib: needs 8192")),
+                 qPrintable(table.out));
+
+        const Run json =
+            run(url + QStringList{"--json", "appliance", "lost", "pna-2"}, environment());
+        EXPECT_EXIT(json, 0);
+        QCOMPARE(json.json()["stranded"].toArray().size(), 1);
+
+        const Run refused = run(url + QStringList{"appliance", "lost", "pna-1"}, environment());
+        EXPECT_EXIT(refused, 1);
+        QVERIFY2(refused.err.contains("still reachable"), qPrintable(refused.err));
+        QVERIFY(refused.out.isEmpty());
     }
 
     void findsTheServiceInTheDocumentedOrder_data() {

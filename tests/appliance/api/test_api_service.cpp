@@ -69,6 +69,7 @@ private slots:
     void aTakeoverWithABodyIsRefused();
     void missingThingsAreNotFound_data();
     void missingThingsAreNotFound();
+    void aReachableApplianceIsNeitherLostNorRejoined();
 
 private:
     Answer ask(const QByteArray& method, const QByteArray& target,
@@ -202,6 +203,14 @@ void TestApiService::aBodyThatDoesNotDecodeChangesNothing_data() {
                           "active": {"vcpus": 1, "memory_mib": 512}})")
         << "invalid_field"
         << "priority";
+    QTest::newRow("a loss not confirmed")
+        << QByteArray("/appliances/pna-1/lost") << QByteArray(R"({"confirmed_down": false})")
+        << "invalid_field"
+        << "confirmed_down";
+    QTest::newRow("a loss with another key")
+        << QByteArray("/appliances/pna-1/lost")
+        << QByteArray(R"({"confirmed_down": true, "force": true})") << "invalid_field"
+        << "force";
     QTest::newRow("a what-if failing an unknown cluster")
         << QByteArray("/sizing/what-if") << QByteArray(R"({"fail": ["nobody"]})") << "invalid_field"
         << "fail[0]";
@@ -285,6 +294,28 @@ void TestApiService::missingThingsAreNotFound_data() {
     QTest::newRow("node power") << QByteArray("POST") << QByteArray("/nodes/nobody-passive/power")
                                 << QByteArray(R"({"action": "status"})");
     QTest::newRow("route") << QByteArray("GET") << QByteArray("/no-such-route") << QByteArray();
+    QTest::newRow("appliance lost") << QByteArray("POST") << QByteArray("/appliances/pna-9/lost")
+                                    << QByteArray(R"({"confirmed_down": true})");
+    QTest::newRow("appliance rejoin")
+        << QByteArray("POST") << QByteArray("/appliances/pna-9/rejoin") << QByteArray();
+}
+
+void TestApiService::aReachableApplianceIsNeitherLostNorRejoined() {
+    const Answer listed = ask("GET", "/appliances/pna-1");
+    QCOMPARE(listed.status, 200);
+    QCOMPARE(listed.body["state"], json("connected"));
+    const Answer health = ask("GET", "/health", {});
+    QCOMPARE(health.body["appliances"][0]["state"], json("connected"));
+    const Answer lost =
+        ask("POST", "/appliances/pna-1/lost", kAdminToken, R"({"confirmed_down": true})");
+    QCOMPARE(lost.status, 409);
+    QCOMPARE(lost.body["error"], json("conflict"));
+    const Answer rejoin = ask("POST", "/appliances/pna-1/rejoin");
+    QCOMPARE(rejoin.status, 409);
+    QCOMPARE(rejoin.body["error"], json("conflict"));
+    QCOMPARE(ask("GET", "/appliances/pna-1").body["state"], json("connected"));
+    const QByteArray erp = registerCluster("erp", 900);
+    QCOMPARE(ask("POST", "/appliances/pna-1/lost", erp, R"({"confirmed_down": true})").status, 403);
 }
 
 void TestApiService::missingThingsAreNotFound() {

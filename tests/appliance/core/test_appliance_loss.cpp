@@ -227,6 +227,19 @@ void TestApplianceLoss::aLostAppliancesNodesAreEvacuatedOrStrandedWithTheReason(
     QVERIFY(nowhere.isFinished());
     QCOMPARE(nowhere.result().error().code, std::string("hypervisor_unavailable"));
 
+    // Its host is known to be off, so its cluster's fencing of it succeeds; it cannot be
+    // powered on.
+    auto status = core->power("x2-passive", PowerAction::status).result();
+    QVERIFY_OK(status);
+    QCOMPARE(*status, PowerState::off);
+    auto fenced = core->power("x2-passive", PowerAction::off).result();
+    QVERIFY_OK(fenced);
+    QCOMPARE(*fenced, PowerState::off);
+    QVERIFY(hasKind(eventsIn(database()), "fence.off", "x2-passive"));
+    auto on = core->power("x2-passive", PowerAction::on).result();
+    QVERIFY(!on);
+    QCOMPARE(on.error().code, std::string("hypervisor_unavailable"));
+
     // Declared lost again, it retries only what is still stranded.
     auto again = core->declareLost("pna-a", LossCause{}).result();
     QVERIFY_OK(again);

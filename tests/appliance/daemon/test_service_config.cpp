@@ -94,6 +94,9 @@ QString render(const ServiceConfig& config, const QString& field) {
         if (field == "appliance.recreate_missing") {
             return flag(appliance.recreate_missing);
         }
+        if (field == "appliance.fencing") {
+            return text(appliance.fence_command) + u'/' + QString::number(appliance.lost_after_s);
+        }
     }
     if (field == "probe.command" && !config.probes.empty()) {
         return text(config.probes.front().command);
@@ -388,6 +391,15 @@ void TestServiceConfig::acceptsEveryValueFormTheDialectAllows_data() {
     QTest::newRow("recreate_missing on")
         << appliance("recreate_missing = yes") << "appliance.recreate_missing"
         << "true";
+    QTest::newRow("fence_command empty, as the sample writes it")
+        << appliance("fence_command =    ; none") << "appliance.fencing"
+        << "/0";
+    QTest::newRow("fence_command and lost_after_s")
+        << appliance(
+               "fence_command = /usr/sbin/fence_ipmilan --ip=bmc --action=off\n"
+               "lost_after_s = 60")
+        << "appliance.fencing"
+        << "/usr/sbin/fence_ipmilan --ip=bmc --action=off/60";
     QTest::newRow("quoted program with a blank")
         << "[probe.erp]\ncommand = \"/opt/my tools/check\" erp\n"
         << "probe.command"
@@ -524,6 +536,15 @@ void TestServiceConfig::rejectsABadValueNamingFileLineAndKey_data() {
     QTest::newRow("recreate_missing")
         << appliance + "\n\nrecreate_missing = 2\n"
         << 4 << "[appliance.a] recreate_missing: must be true or false";
+    QTest::newRow("relative fence_command")
+        << appliance + "\n\nfence_command = fence_ipmilan --action=off\n"
+        << 4 << "[appliance.a] fence_command: program 'fence_ipmilan' is not an absolute path";
+    QTest::newRow("lost_after_s without fence_command")
+        << appliance + "\n\nlost_after_s = 30\n"
+        << 4 << "[appliance.a] lost_after_s: needs a fence_command";
+    QTest::newRow("negative lost_after_s")
+        << appliance + "\n\nfence_command = /bin/true\nlost_after_s = -1\n"
+        << 5 << "[appliance.a] lost_after_s:";
     QTest::newRow("same URI twice")
         << "[appliance.a]\nuri = qemu:///system\n[appliance.b]\nuri = qemu:///system\n"
         << 4 << "[appliance.b] uri: 'qemu:///system' is already appliance a's";
@@ -630,7 +651,8 @@ void TestServiceConfig::rejectsABadStructureNamingTheLine_data() {
         << "[appliance.a]\nuri = qemu:///system\nmemory_mib = 1024\n"
         << 3
         << "[appliance.a] memory_mib: unknown key; [appliance.a] knows uri, reserve_memory_mib, "
-           "reserve_vcpus, cpu_overcommit, domain_template, recreate_missing";
+           "reserve_vcpus, cpu_overcommit, domain_template, recreate_missing, fence_command, "
+           "lost_after_s";
     QTest::newRow("keys are case-sensitive") << "[appliance.a]\nURI = qemu:///system\n"
                                              << 2 << "[appliance.a] URI: unknown key";
     QTest::newRow("unknown probe key") << "[probe.erp]\ncommand = /bin/true\nretries = 3\n"
