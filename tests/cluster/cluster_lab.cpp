@@ -89,12 +89,14 @@ Run ClusterLab::lab(const QStringList& arguments, int limit_ms) const {
     return runProgram(labScript(), arguments, labEnvironment(), {}, limit_ms);
 }
 
-// The agents every node gets: the OCF agents under ocf/understudy, the programs in sbin.
+// The agents every node gets: the OCF agents under ocf/understudy, the programs in sbin, the
+// alert agent in alerts (Pacemaker runs it as hacluster, who may not reach the build tree).
 bool ClusterLab::prepareAgents() {
     const QString agents = dir_ + QStringLiteral("/agents");
     const QString ocf = agents + QStringLiteral("/ocf/understudy");
     const QString sbin = agents + QStringLiteral("/sbin");
-    if (!QDir().mkpath(ocf) || !QDir().mkpath(sbin)) {
+    const QString alerts = agents + QStringLiteral("/alerts");
+    if (!QDir().mkpath(ocf) || !QDir().mkpath(sbin) || !QDir().mkpath(alerts)) {
         return false;
     }
     const QString built_ocf = QStringLiteral(UNDERSTUDY_OCF_ROOT "/resource.d/understudy/");
@@ -107,7 +109,9 @@ bool ClusterLab::prepareAgents() {
     return linkExecutable(QStringLiteral(UNDERSTUDYCTL), sbin + QStringLiteral("/understudyctl")) &&
            linkExecutable(QStringLiteral(FENCE_UNDERSTUDY),
                           sbin + QStringLiteral("/fence_understudy")) &&
-           linkExecutable(QStringLiteral(UNDERSTUDYD), sbin + QStringLiteral("/understudyd"));
+           linkExecutable(QStringLiteral(UNDERSTUDYD), sbin + QStringLiteral("/understudyd")) &&
+           copyExecutable(QStringLiteral(UNDERSTUDY_ALERT),
+                          alerts + QStringLiteral("/understudy-alert"));
 }
 
 bool ClusterLab::up(const QStringList& nodes, QString* why, const QString& cluster, int token_ms,
@@ -180,7 +184,7 @@ Run ClusterLab::exec(const QString& node, const QStringList& command, int limit_
 // In one replacement of the configuration, so that the cluster never places a resource
 // without its constraints.
 Run ClusterLab::configure(const QString& node, const QString& resources_xml,
-                          const QString& constraints_xml) const {
+                          const QString& constraints_xml, const QString& more_xml) const {
     QString kept;
     for (const QString& scope : {QStringLiteral("crm_config"), QStringLiteral("nodes")}) {
         const Run query = exec(node, {QStringLiteral("cibadmin"), QStringLiteral("--query"),
@@ -193,8 +197,8 @@ Run ClusterLab::configure(const QString& node, const QString& resources_xml,
     return exec(node,
                 {QStringLiteral("cibadmin"), QStringLiteral("--replace"), QStringLiteral("--scope"),
                  QStringLiteral("configuration"), QStringLiteral("--xml-text"),
-                 QStringLiteral("<configuration>%1%2%3</configuration>")
-                     .arg(kept, resources_xml, constraints_xml)});
+                 QStringLiteral("<configuration>%1%2%3%4</configuration>")
+                     .arg(kept, resources_xml, constraints_xml, more_xml)});
 }
 
 QString ClusterLab::status(const QString& node) const {

@@ -83,6 +83,10 @@ public:
     static QString sharedDirInNode() { return QStringLiteral("/run/lab/root/shared"); }
     // The lab's folder as the nodes see it.
     static QString dirInNode() { return QStringLiteral("/run/lab/root"); }
+    // The build's Pacemaker alert agent understudy-alert, as the nodes see it.
+    static QString alertAgentInNode() {
+        return dirInNode() + QStringLiteral("/agents/alerts/understudy-alert");
+    }
     bool start(const QString& node);
     bool stop(const QString& node);
     bool kill(const QString& node);
@@ -97,9 +101,10 @@ public:
 
     // A command run inside `node`'s namespaces.
     Run exec(const QString& node, const QStringList& command, int limit_ms = kHangMs) const;
-    // cibadmin --replace of the configuration's resources and constraints.
-    Run configure(const QString& node, const QString& resources_xml,
-                  const QString& constraints_xml) const;
+    // cibadmin --replace of the configuration's resources and constraints, and of `more_xml`
+    // (other sections of the configuration, such as alerts).
+    Run configure(const QString& node, const QString& resources_xml, const QString& constraints_xml,
+                  const QString& more_xml = {}) const;
     // crm_mon's XML, as `node` sees the cluster.
     QString status(const QString& node) const;
     // crm_mon's text with the details of failed actions, as `node` sees the cluster.

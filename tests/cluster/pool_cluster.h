@@ -7,7 +7,11 @@
 // at its floating address.
 #pragma once
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <QDir>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <utility>
@@ -37,6 +41,10 @@ inline const QString kDeepMonitorInterval = QStringLiteral("300s");
 inline const QString kStickiness = QStringLiteral("100");
 // Off, not rebooted: an appliance that died is looked at before it rejoins.
 inline const QString kRebootAction = QStringLiteral("off");
+// understudy-alert declares a fenced appliance lost; its timeout outlasts its 120 s deadline.
+// Not `understudy`: ids are unique across the CIB, and that is the group's.
+inline const QString kAlert = QStringLiteral("understudy-alert");
+inline const QString kAlertTimeout = QStringLiteral("150s");
 }  // namespace pool
 
 // The README's code block that starts with `first_line` ("" when there is none).
@@ -67,6 +75,10 @@ inline QStringList readmeMisses(const QString& readme) {
             QStringLiteral("pcs resource create %1 ocf:understudy:understudyd").arg(kService),
             QStringLiteral("pcs resource meta %1 resource-stickiness=%2").arg(kGroup, kStickiness),
         };
+    const QStringList alert = {
+        QStringLiteral("path=/usr/share/understudy/alerts/understudy-alert"),
+        QStringLiteral("meta timeout=") + kAlertTimeout,
+    };
     const QStringList crm =
         both +
         QStringList{
@@ -80,7 +92,8 @@ inline QStringList readmeMisses(const QString& readme) {
     QStringList misses;
     for (const auto& [first_line, expected] :
          {std::pair{QStringLiteral("pcs stonith create fence-pna-1"), pcs},
-          std::pair{QStringLiteral("crm configure primitive fence-pna-1"), crm}}) {
+          std::pair{QStringLiteral("crm configure primitive fence-pna-1"), crm},
+          std::pair{QStringLiteral("pcs alert create id=") + kAlert, alert}}) {
         const QString block = readmeBlock(readme, first_line);
         for (const QString& line : expected) {
             if (!block.contains(line)) {
@@ -161,6 +174,21 @@ inline QString poolConstraints(const PoolOptions& o) {
     return xml + QStringLiteral("</constraints>");
 }
 
+// The alert that tells the service an appliance the pool fenced is lost; `token_file` as the
+// nodes see it, readable by hacluster.
+inline QString poolAlerts(const QString& url, const QString& token_file) {
+    using namespace pool;
+    return QStringLiteral(
+               "<alerts><alert id=\"%1\" path=\"%2\">"
+               "<meta_attributes id=\"%1-meta\">%3</meta_attributes>"
+               "<instance_attributes id=\"%1-options\">%4%5</instance_attributes>"
+               "</alert></alerts>")
+        .arg(kAlert, ClusterLab::alertAgentInNode(),
+             nvpair(kAlert + QStringLiteral("-meta"), QStringLiteral("timeout"), kAlertTimeout),
+             nvpair(kAlert, QStringLiteral("url"), url),
+             nvpair(kAlert, QStringLiteral("token_file"), token_file));
+}
+
 // The service the pool runs: its configuration and admin token in LAB_DIR/pool (seen by every
 // appliance node under /run/lab/root/pool), each appliance node's libvirtd as an appliance,
 // the lab's power hook for the passive nodes' "VMs"; asked through understudyctl at the
@@ -185,6 +213,14 @@ public:
             return false;
         }
         writeAdminTokenFile(dir_ + QStringLiteral("/admin.token"));
+        // The alert agent's copy: Pacemaker runs alert agents as hacluster.
+        const QString alert_token = dir_ + QStringLiteral("/alert.token");
+        writeAdminTokenFile(alert_token);
+        const passwd* hacluster = getpwnam("hacluster");
+        if (hacluster == nullptr || ::chown(QFile::encodeName(alert_token).constData(),
+                                            hacluster->pw_uid, hacluster->pw_gid) != 0) {
+            return false;
+        }
         QString config = QStringLiteral(
                              "[service]\nlisten = %1:%2\ndatabase = %3/understudy.db\n"
                              "admin_token_file = %4\n\n[policy]\nadmission = warn\n\n")
@@ -221,6 +257,7 @@ public:
             env, {}, (timeout_s + 5) * 1000);
     }
     QString adminTokenFile() const { return dir_ + QStringLiteral("/admin.token"); }
+    QString alertTokenFileInNode() const { return inNode(QStringLiteral("alert.token")); }
 
     // Registers a fleet file's text; false with `why`.
     bool add(const QByteArray& fleet_json, const QString& name, QString* why) const {

@@ -31,6 +31,22 @@ const QStringList kAppliances = {QStringLiteral("pool-1"), QStringLiteral("pool-
 const QString kPhys = QStringLiteral("erp-phys");
 const QString kPassive = QStringLiteral("erp-passive");
 
+// The clusters whose passive nodes are on the appliance that dies: moving-1..3.
+constexpr int kMovingClusters = 3;
+
+QByteArray movingFleet(const QString& appliance) {
+    QStringList clusters;
+    for (int i = 1; i <= kMovingClusters; ++i) {
+        clusters << QStringLiteral(
+                        R"({"name": "moving-%1", "priority": 500, "mtbf_hours": 8760,
+   "mttr_hours": 24, "appliance": "%2", "standby": {"vcpus": 1, "memory_mib": 64},
+   "active": {"vcpus": 1, "memory_mib": 128}})")
+                        .arg(i)
+                        .arg(appliance);
+    }
+    return QStringLiteral(R"({"clusters": [%1]})").arg(clusters.join(QLatin1Char(','))).toUtf8();
+}
+
 QByteArray erpFleet(const QString& appliance) {
     return QStringLiteral(R"({"clusters": [
   {"name": "erp", "priority": 900, "mtbf_hours": 8760, "mttr_hours": 24, "appliance": "%1",
@@ -73,6 +89,7 @@ private slots:
     void initTestCase();
     void theReadmeShowsThisConfiguration();
     void theServicesApplianceDiesDuringTakeoversAndRegistrations();
+    void theFencedApplianceIsDeclaredLostAndItsStandbyNodesMove();
     void anApplianceCutOffFromTheServiceFailsFastAndComesBack();
     void fencingAPassiveFromThePoolPowersItsNamespaceOff();
     void cleanupTestCase();
@@ -141,6 +158,7 @@ private:
     // Where the service runs; after the first slot, the appliance that died under it.
     QString service_node_;
     QString dead_appliance_;
+    QDateTime killed_at_;
     // A node the registration loop got a grant for (on loop_appliance_).
     QString loop_node_;
     // The appliance that holds erp's passive node, and the one the registrations go to.
@@ -155,7 +173,8 @@ void TestClusterPool::startPool() {
              qPrintable(why));
     QVERIFY(pool_.prepare());
     const Run configured = lab_.configure(kAppliances.first(), poolResources(pool_.options()),
-                                          poolConstraints(pool_.options()));
+                                          poolConstraints(pool_.options()),
+                                          poolAlerts(pool_.url(), pool_.alertTokenFileInNode()));
     QVERIFY2(configured.exit_code == 0, qPrintable(configured.describe()));
     LAB_VERIFY(
         lab_, kAppliances.first(),
@@ -168,6 +187,9 @@ void TestClusterPool::startPool() {
     survivors.removeAll(service_node_);
     erp_appliance_ = survivors.at(0);
     loop_appliance_ = survivors.at(1);
+    // Standby nodes on the appliance that will die, for its survivors to take in.
+    QVERIFY2(pool_.add(movingFleet(service_node_), QStringLiteral("moving"), &why),
+             qPrintable(why));
 }
 
 void TestClusterPool::startErp() {
@@ -252,6 +274,7 @@ void TestClusterPool::theServicesApplianceDiesDuringTakeoversAndRegistrations() 
 
     const QString observer = erp_appliance_;
     const QDateTime killed_at = QDateTime::currentDateTimeUtc();
+    killed_at_ = killed_at;
     QElapsedTimer clock;
     clock.start();
     QVERIFY(lab_.kill(service_node_));
@@ -328,6 +351,35 @@ void TestClusterPool::theServicesApplianceDiesDuringTakeoversAndRegistrations() 
     verifyEventIdsGapFree();
 }
 
+// The pool's alert agent, on the fencing of the dead appliance, declared it lost at the service
+// (retrying while the service moved and until it saw the appliance gone); its standby nodes were
+// defined and started on the survivors.
+void TestClusterPool::theFencedApplianceIsDeclaredLostAndItsStandbyNodesMove() {
+    QVERIFY2(!dead_appliance_.isEmpty(), "needs the pool the slot before left");
+    LAB_VERIFY(
+        lab_, service_node_,
+        lab_.waitFor([&] { return applianceState(dead_appliance_) == QLatin1String("lost"); },
+                     kSettleMs));
+    const QJsonArray events = pool_.events();
+    const QJsonObject lost = firstEventAfter(events, killed_at_, QStringLiteral("appliance.lost"));
+    QVERIFY(!lost.isEmpty());
+    qInfo("power cut of %s -> declared lost by the pool's alert agent: %lld ms",
+          qPrintable(dead_appliance_), static_cast<long long>(msAfter(killed_at_, lost)));
+    for (int i = 1; i <= kMovingClusters; ++i) {
+        const QString node = QStringLiteral("moving-%1-passive").arg(i);
+        const QJsonObject evacuated =
+            firstEventAfter(events, killed_at_, QStringLiteral("node.evacuated"), node);
+        QVERIFY2(!evacuated.isEmpty(), qPrintable(node + QStringLiteral(" was not evacuated")));
+        const QJsonObject details = evacuated.value(QStringLiteral("details")).toObject();
+        QCOMPARE(details.value(QStringLiteral("from")).toString(), dead_appliance_);
+        const QJsonObject now = pool_.node(node);
+        QCOMPARE(now.value(QStringLiteral("appliance")).toString(),
+                 details.value(QStringLiteral("to")).toString());
+        QVERIFY(now.value(QStringLiteral("appliance")).toString() != dead_appliance_);
+        QCOMPARE(now.value(QStringLiteral("state")).toString(), QStringLiteral("standby"));
+    }
+}
+
 // The survivor that does not run the service loses its libvirt link (its pool membership
 // stays): the service sees it unreachable, answers requests about its nodes at once with 503
 // hypervisor_unavailable while those about the other appliance's nodes are as fast as ever, and
@@ -345,7 +397,7 @@ void TestClusterPool::anApplianceCutOffFromTheServiceFailsFastAndComesBack() {
     const QString cut_node = nodeOn(cut);
     const QString other_node = nodeOn(service_node_);
     QCOMPARE(applianceState(cut), QStringLiteral("connected"));
-    QCOMPARE(applianceState(dead_appliance_), QStringLiteral("unreachable"));
+    QCOMPARE(applianceState(dead_appliance_), QStringLiteral("lost"));
 
     const QDateTime cut_at = QDateTime::currentDateTimeUtc();
     QElapsedTimer clock;
