@@ -5,7 +5,9 @@
 // the lab's power switch. A live ERP cluster (erp_cluster.h) asks the service at the floating
 // address; its passive node's domain lives on an appliance that survives. The slots run in
 // order, each from where the one before left the pool: the service's appliance dies (the
-// manager's failover), then a surviving appliance is cut off from the service and comes back.
+// manager's failover), the pool's alert agent has it declared lost and its standby nodes move
+// to the survivors, a surviving appliance is cut off from the service and comes back, and the
+// service, inside the pool, fences a passive node through the lab's power hook.
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QFile>
