@@ -66,29 +66,31 @@ inline QStringList readmeMisses(const QString& readme) {
             .arg(kStartStopTimeout, kMonitorInterval),
         QStringLiteral("op monitor interval=%1 OCF_CHECK_LEVEL=10").arg(kDeepMonitorInterval),
     };
+    // The three primitives, created by pcs's or crmsh's `command`.
+    const auto primitives = [&](const QString& command) {
+        return QStringList{
+            QStringLiteral("%1 %2 ocf:heartbeat:Filesystem").arg(command, kFs),
+            QStringLiteral("%1 %2 ocf:heartbeat:IPaddr2").arg(command, kIp),
+            QStringLiteral("%1 %2 ocf:understudy:understudyd").arg(command, kService),
+        };
+    };
     const QStringList pcs =
-        both +
+        both + primitives(QStringLiteral("pcs resource create")) +
         QStringList{
             QStringLiteral("pcs constraint location fence-pna-1 avoids pna-1"),
-            QStringLiteral("pcs resource create %1 ocf:heartbeat:Filesystem").arg(kFs),
-            QStringLiteral("pcs resource create %1 ocf:heartbeat:IPaddr2").arg(kIp),
-            QStringLiteral("pcs resource create %1 ocf:understudy:understudyd").arg(kService),
             QStringLiteral("pcs resource meta %1 resource-stickiness=%2").arg(kGroup, kStickiness),
+        };
+    const QStringList crm =
+        both + primitives(QStringLiteral("crm configure primitive")) +
+        QStringList{
+            QStringLiteral("crm configure location fence-pna-1-away fence-pna-1 -inf: pna-1"),
+            QStringLiteral("crm configure group %1 %2 %3 %4").arg(kGroup, kFs, kIp, kService),
+            QStringLiteral("meta resource-stickiness=") + kStickiness,
         };
     const QStringList alert = {
         QStringLiteral("path=/usr/share/understudy/alerts/understudy-alert"),
         QStringLiteral("meta timeout=") + kAlertTimeout,
     };
-    const QStringList crm =
-        both +
-        QStringList{
-            QStringLiteral("crm configure location fence-pna-1-away fence-pna-1 -inf: pna-1"),
-            QStringLiteral("crm configure primitive %1 ocf:heartbeat:Filesystem").arg(kFs),
-            QStringLiteral("crm configure primitive %1 ocf:heartbeat:IPaddr2").arg(kIp),
-            QStringLiteral("crm configure primitive %1 ocf:understudy:understudyd").arg(kService),
-            QStringLiteral("crm configure group %1 %2 %3 %4").arg(kGroup, kFs, kIp, kService),
-            QStringLiteral("meta resource-stickiness=") + kStickiness,
-        };
     QStringList misses;
     for (const auto& [first_line, expected] :
          {std::pair{QStringLiteral("pcs stonith create fence-pna-1"), pcs},
