@@ -1,7 +1,9 @@
 #include "appliance/core/appliance_core.h"
 
+#include <QDeadlineTimer>
 #include <QLoggingCategory>
 #include <QPromise>
+#include <QThread>
 
 #include <condition_variable>
 #include <mutex>
@@ -29,6 +31,9 @@ namespace understudy::core {
 namespace {
 
 Q_LOGGING_CATEGORY(lcCore, "understudy.appliance")
+
+// How long opening the core waits for the appliances' first connections (see open()).
+constexpr std::chrono::milliseconds kFirstConnectionWait{2000};
 
 template <typename R>
 QFuture<R> readyFuture(R value) {
@@ -206,8 +211,16 @@ Result<std::unique_ptr<ApplianceCore>> ApplianceCore::open(const CoreConfig& con
             return Done{};
         }));
     }
+    // A healthy libvirt answers within milliseconds. An appliance that died while its address
+    // is still in the neighbours' caches holds connect() until TCP gives up, tens of seconds:
+    // a service starting on a survivor of its pool would listen only then, and its resource
+    // agent's start would time out. Past this wait the connection goes on on the appliance's
+    // worker, and the appliance is unreachable (its nodes' requests answered at once) until then.
+    const QDeadlineTimer first_connections(kFirstConnectionWait);
     for (QFuture<Status>& future : connecting) {
-        future.waitForFinished();
+        while (!future.isFinished() && !first_connections.hasExpired()) {
+            QThread::msleep(10);
+        }
     }
     // An evacuation a stop interrupted goes on: the nodes still booked on a lost appliance
     // that is still off are tried again (one that is back waits for its rejoin).

@@ -68,6 +68,25 @@ inline Run runProgram(const QString& program, const QStringList& arguments,
     return run;
 }
 
+// understudyctl's arguments that rotate `cluster`'s token and print the new one.
+inline QStringList rotateTokenArguments(const QString& cluster) {
+    return {QStringLiteral("--json"), QStringLiteral("clusters"), QStringLiteral("rotate-token"),
+            cluster};
+}
+
+// Writes the token a run of rotateTokenArguments() printed to `path`; false, with a warning
+// naming `cluster`, when the rotation failed.
+inline bool writeRotatedToken(const Run& rotated, const QString& cluster, const QString& path) {
+    const QString token = rotated.json().value(QStringLiteral("token")).toString();
+    if (rotated.exit_code != 0 || token.isEmpty()) {
+        qWarning("token rotation of %s failed: %s", qPrintable(cluster),
+                 qPrintable(rotated.describe()));
+        return false;
+    }
+    writeFile(path, token.toUtf8() + "\n");
+    return true;
+}
+
 // A real understudyd with its database, admin token file and log (understudyd.log, to keep the
 // test's output readable) in `dir`, driven through understudyctl.
 class AgentService {
@@ -112,17 +131,9 @@ public:
     // A fresh token for `cluster` (POST /clusters/{name}/token), written to a file in the
     // service's folder; empty when the rotation failed.
     QString clusterTokenFile(const QString& cluster) const {
-        const Run run = admin({QStringLiteral("--json"), QStringLiteral("clusters"),
-                               QStringLiteral("rotate-token"), cluster});
-        const QString token = run.json().value(QStringLiteral("token")).toString();
-        if (run.exit_code != 0 || token.isEmpty()) {
-            qWarning("token rotation of %s failed: %s", qPrintable(cluster),
-                     qPrintable(run.describe()));
-            return {};
-        }
         const QString path = dir_ + QStringLiteral("/%1.token").arg(cluster);
-        writeFile(path, token.toUtf8() + "\n");
-        return path;
+        return writeRotatedToken(admin(rotateTokenArguments(cluster)), cluster, path) ? path
+                                                                                      : QString();
     }
 
     QString nodeState(const QString& node) const {

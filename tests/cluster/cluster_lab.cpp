@@ -33,6 +33,14 @@ bool copyExecutable(const QString& from, const QString& to) {
                                          QFile::ExeOther | QFile::ReadOther);
 }
 
+// A hard link where the build tree and the lab share a filesystem (understudyd is about
+// 100 MB), a copy otherwise.
+bool linkExecutable(const QString& from, const QString& to) {
+    QFile::remove(to);
+    return ::link(QFile::encodeName(from).constData(), QFile::encodeName(to).constData()) == 0 ||
+           copyExecutable(from, to);
+}
+
 }  // namespace
 
 bool enterPrivateNetwork(QString* why) {
@@ -73,44 +81,66 @@ QString ClusterLab::powerHookCommand() const {
     return labScript() + QStringLiteral(" power-hook ") + dir_;
 }
 
+QString ClusterLab::powerHookCommandInNode() {
+    return labScript() + QStringLiteral(" power-hook ") + dirInNode();
+}
+
 Run ClusterLab::lab(const QStringList& arguments, int limit_ms) const {
     return runProgram(labScript(), arguments, labEnvironment(), {}, limit_ms);
 }
 
-// The agents every node gets: the OCF agents under ocf/understudy, the programs in sbin.
+// The agents every node gets: the OCF agents under ocf/understudy, the programs in sbin, the
+// alert agent in alerts (Pacemaker runs it as hacluster, who may not reach the build tree).
 bool ClusterLab::prepareAgents() {
     const QString agents = dir_ + QStringLiteral("/agents");
     const QString ocf = agents + QStringLiteral("/ocf/understudy");
     const QString sbin = agents + QStringLiteral("/sbin");
-    if (!QDir().mkpath(ocf) || !QDir().mkpath(sbin)) {
+    const QString alerts = agents + QStringLiteral("/alerts");
+    if (!QDir().mkpath(ocf) || !QDir().mkpath(sbin) || !QDir().mkpath(alerts)) {
         return false;
     }
     const QString built_ocf = QStringLiteral(UNDERSTUDY_OCF_ROOT "/resource.d/understudy/");
-    return copyExecutable(built_ocf + QStringLiteral("takeover"),
-                          ocf + QStringLiteral("/takeover")) &&
-           copyExecutable(built_ocf + QStringLiteral("readiness"),
-                          ocf + QStringLiteral("/readiness")) &&
-           copyExecutable(QStringLiteral(UNDERSTUDYCTL), sbin + QStringLiteral("/understudyctl")) &&
-           copyExecutable(QStringLiteral(FENCE_UNDERSTUDY),
-                          sbin + QStringLiteral("/fence_understudy"));
+    for (const QString& agent :
+         {QStringLiteral("takeover"), QStringLiteral("readiness"), QStringLiteral("understudyd")}) {
+        if (!copyExecutable(built_ocf + agent, ocf + QLatin1Char('/') + agent)) {
+            return false;
+        }
+    }
+    return linkExecutable(QStringLiteral(UNDERSTUDYCTL), sbin + QStringLiteral("/understudyctl")) &&
+           linkExecutable(QStringLiteral(FENCE_UNDERSTUDY),
+                          sbin + QStringLiteral("/fence_understudy")) &&
+           linkExecutable(QStringLiteral(UNDERSTUDYD), sbin + QStringLiteral("/understudyd")) &&
+           copyExecutable(QStringLiteral(UNDERSTUDY_ALERT),
+                          alerts + QStringLiteral("/understudy-alert"));
 }
 
-bool ClusterLab::up(const QStringList& nodes, QString* why, const QString& cluster, int token_ms) {
+bool ClusterLab::up(const QStringList& nodes, QString* why, const QString& cluster, int token_ms,
+                    NodeKind kind) {
     if (!up_ && !prepareAgents()) {
         *why = QStringLiteral("cannot copy the agents into %1/agents").arg(dir_);
         return false;
     }
     up_ = true;
-    const Run run = lab(QStringList{QStringLiteral("up"), dir_, dir_ + QStringLiteral("/agents"),
-                                    QStringLiteral("--cluster"), cluster, QStringLiteral("--token"),
-                                    QString::number(token_ms)} +
-                            nodes,
-                        90000);
+    QStringList arguments{QStringLiteral("up"),        dir_,    dir_ + QStringLiteral("/agents"),
+                          QStringLiteral("--cluster"), cluster, QStringLiteral("--token"),
+                          QString::number(token_ms)};
+    if (kind == NodeKind::appliance) {
+        arguments << QStringLiteral("--appliances");
+    }
+    const Run run = lab(arguments + nodes, 90000);
     if (run.exit_code != 0) {
         *why = run.describe();
         return false;
     }
     return true;
+}
+
+QString ClusterLab::address(const QString& node) const {
+    QFile index(dir_ + QStringLiteral("/nodes/%1/index").arg(node));
+    if (!index.open(QIODevice::ReadOnly)) {
+        return {};
+    }
+    return QStringLiteral("10.99.0.%1").arg(10 + index.readAll().trimmed().toInt());
 }
 
 bool ClusterLab::start(const QString& node) {
@@ -124,6 +154,12 @@ bool ClusterLab::kill(const QString& node) {
 }
 bool ClusterLab::killCorosync(const QString& node) {
     return lab({QStringLiteral("kill-corosync"), dir_, node}).exit_code == 0;
+}
+bool ClusterLab::partition(const QString& node) {
+    return lab({QStringLiteral("partition"), dir_, node}).exit_code == 0;
+}
+bool ClusterLab::heal(const QString& node) {
+    return lab({QStringLiteral("heal"), dir_, node}).exit_code == 0;
 }
 bool ClusterLab::running(const QString& node) {
     return lab({QStringLiteral("running"), dir_, node}).exit_code == 0;
@@ -148,7 +184,7 @@ Run ClusterLab::exec(const QString& node, const QStringList& command, int limit_
 // In one replacement of the configuration, so that the cluster never places a resource
 // without its constraints.
 Run ClusterLab::configure(const QString& node, const QString& resources_xml,
-                          const QString& constraints_xml) const {
+                          const QString& constraints_xml, const QString& more_xml) const {
     QString kept;
     for (const QString& scope : {QStringLiteral("crm_config"), QStringLiteral("nodes")}) {
         const Run query = exec(node, {QStringLiteral("cibadmin"), QStringLiteral("--query"),
@@ -161,8 +197,8 @@ Run ClusterLab::configure(const QString& node, const QString& resources_xml,
     return exec(node,
                 {QStringLiteral("cibadmin"), QStringLiteral("--replace"), QStringLiteral("--scope"),
                  QStringLiteral("configuration"), QStringLiteral("--xml-text"),
-                 QStringLiteral("<configuration>%1%2%3</configuration>")
-                     .arg(kept, resources_xml, constraints_xml)});
+                 QStringLiteral("<configuration>%1%2%3%4</configuration>")
+                     .arg(kept, resources_xml, constraints_xml, more_xml)});
 }
 
 QString ClusterLab::status(const QString& node) const {

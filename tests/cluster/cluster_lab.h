@@ -61,27 +61,50 @@ public:
     static QString serviceAddress() { return QStringLiteral("10.99.0.1"); }
     QString dir() const { return dir_; }
     // A hook command for understudyd: fence.off/on/reboot of a node the lab runs powers that
-    // node's namespace off, on or over, as fencing the passive node's VM would.
+    // node's namespace off, on or over, as fencing the passive node's VM would. For a service
+    // that runs inside a node: powerHookCommandInNode().
     QString powerHookCommand() const;
+    static QString powerHookCommandInNode();
+
+    // An appliance node also runs libvirtd (test driver) at its address, reached as
+    // test+tcp://ADDRESS/default; it dies with the node.
+    enum class NodeKind { cluster_node, appliance };
 
     // Starts the nodes as one cluster and waits until all are online (false: `why` has the
     // lab's message). Again with other nodes for more clusters on the same bridge; each its own
     // corosync `cluster` with its token timeout.
     bool up(const QStringList& nodes, QString* why, const QString& cluster = QStringLiteral("lab"),
-            int token_ms = 3000);
+            int token_ms = 3000, NodeKind kind = NodeKind::cluster_node);
+    // A node's address on the lab's bridge ("" for a node the lab does not have).
+    QString address(const QString& node) const;
+    // Storage every node reaches, seen inside the nodes as sharedDirInNode() (a pool's service
+    // bind-mounts its database's folder from there).
+    QString sharedDir() const { return dir_ + QStringLiteral("/shared"); }
+    static QString sharedDirInNode() { return QStringLiteral("/run/lab/root/shared"); }
+    // The lab's folder as the nodes see it.
+    static QString dirInNode() { return QStringLiteral("/run/lab/root"); }
+    // The build's Pacemaker alert agent understudy-alert, as the nodes see it.
+    static QString alertAgentInNode() {
+        return dirInNode() + QStringLiteral("/agents/alerts/understudy-alert");
+    }
     bool start(const QString& node);
     bool stop(const QString& node);
     bool kill(const QString& node);
     bool killCorosync(const QString& node);
+    // An appliance node's libvirtd cut off the lab's network (its packets dropped) while its
+    // cluster traffic still flows, and back.
+    bool partition(const QString& node);
+    bool heal(const QString& node);
     bool running(const QString& node);
     // Stops every process the lab started; false when one survived.
     bool down();
 
     // A command run inside `node`'s namespaces.
     Run exec(const QString& node, const QStringList& command, int limit_ms = kHangMs) const;
-    // cibadmin --replace of the configuration's resources and constraints.
-    Run configure(const QString& node, const QString& resources_xml,
-                  const QString& constraints_xml) const;
+    // cibadmin --replace of the configuration's resources and constraints, and of `more_xml`
+    // (other sections of the configuration, such as alerts).
+    Run configure(const QString& node, const QString& resources_xml, const QString& constraints_xml,
+                  const QString& more_xml = {}) const;
     // crm_mon's XML, as `node` sees the cluster.
     QString status(const QString& node) const;
     // crm_mon's text with the details of failed actions, as `node` sees the cluster.

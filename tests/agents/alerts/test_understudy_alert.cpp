@@ -44,8 +44,8 @@ private:
 
     QString path(const QString& name) const { return dir_.filePath(name); }
 
-    // What Pacemaker sets for the successful reboot fencing of `node`, then `assignments`
-    // (NAME=VALUE; an empty VALUE removes the variable).
+    // What Pacemaker 2.1.5 sets for the successful reboot fencing of `node` (the action only in
+    // the description), then `assignments` (NAME=VALUE; an empty VALUE removes the variable).
     QProcessEnvironment fencing(const QString& node, const QStringList& assignments = {}) const {
         QProcessEnvironment env;
         env.insert("PATH", QFileInfo(QStringLiteral(UNDERSTUDYCTL)).absolutePath() + ":" +
@@ -54,7 +54,7 @@ private:
         env.insert("CRM_alert_version", "2.1.5");
         env.insert("CRM_alert_kind", "fencing");
         env.insert("CRM_alert_node", node);
-        env.insert("CRM_alert_task", "reboot");
+        env.insert("CRM_alert_task", "st_notify_fence");
         env.insert("CRM_alert_rc", "0");
         env.insert("CRM_alert_desc", QStringLiteral("Operation reboot of %1 by pool-1 for "
                                                     "pacemaker-controld.1207@pool-1: OK (ref=4d1c)")
@@ -92,7 +92,10 @@ private slots:
         QTest::newRow("attribute alert")
             << QStringList{"CRM_alert_kind=attribute", "CRM_alert_attribute_name=standby"};
         QTest::newRow("failed fencing") << QStringList{"CRM_alert_rc=1"};
-        QTest::newRow("unfencing") << QStringList{"CRM_alert_task=on"};
+        QTest::newRow("unfencing") << QStringList{
+            "CRM_alert_desc=Operation on of pool-2 by pool-1 for "
+            "pacemaker-controld.1207@pool-1: OK (ref=4d1c)"};
+        QTest::newRow("unfencing, the action as the task") << QStringList{"CRM_alert_task=on"};
         QTest::newRow("not in the map") << QStringList{"appliance_map=pool-1=pna-1 pool-3=pna-3"};
         QTest::newRow("not run by Pacemaker") << QStringList{"CRM_alert_kind="};
     }

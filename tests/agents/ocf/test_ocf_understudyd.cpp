@@ -156,6 +156,26 @@ private slots:
         QVERIFY(QTest::qWaitFor([&] { return !processAlive(pid); }, 5000));
     }
 
+    // An appliance the service cannot reach degrades it, and neither monitor fails: restarting
+    // the service would not bring the appliance back (a pool that lost one would restart its
+    // service every time the depth-10 monitor ran).
+    void anUnreachableApplianceFailsNoMonitor() {
+        QFile appended(config());
+        QVERIFY(appended.open(QIODevice::Append));
+        appended.write(QStringLiteral("\n[appliance.gone]\nuri = test://%1\n")
+                           .arg(path(QStringLiteral("absent-host.xml")))
+                           .toUtf8());
+        appended.close();
+        EXPECT_EXIT(agent("start"), kOcfSuccess);
+        QProcessEnvironment deep = environment();
+        deep.insert("OCF_CHECK_LEVEL", "10");
+        const Run monitor = agent("monitor", deep);
+        EXPECT_EXIT(monitor, kOcfSuccess);
+        QVERIFY2(monitor.err.contains("degraded"), qPrintable(monitor.describe()));
+        EXPECT_EXIT(agent("monitor"), kOcfSuccess);
+        EXPECT_EXIT(agent("stop"), kOcfSuccess);
+    }
+
     void aServiceThatCannotStartFailsTheStartWithItsReason() {
         writeConfig(QStringLiteral("max_body_bytes = lots\n"));
         const Run start = agent("start");
