@@ -1,10 +1,11 @@
 // Evacuation of a lost appliance (understudyd(8), "Appliance loss"): the seeded benchmark fleet
 // of make_fleet.py with 400 clusters at capacity scale 4 (docs/benchmarks.md), placed as the
-// sizing engine proposes on 4 test-driver hosts of the generator's appliance size, registered (admission in warn
-// mode, so every cluster is where the engine put it), then the policy set to enforce and the
-// first appliance switched off and declared lost. Prints, per round, how many of its standby
-// nodes were evacuated and stranded and how long the whole declaration took (plan, admission of
-// each node, define and start of each copy on the survivors, one commit), then the median.
+// sizing engine proposes on 4 test-driver hosts of the generator's appliance size, registered
+// (admission in warn mode, so every cluster is where the engine put it), then the policy set to
+// enforce and the first appliance switched off and declared lost. Prints, per round, how many of
+// its standby nodes were evacuated and stranded and how long the whole declaration took (plan,
+// admission of each node, define and start of each copy on the survivors, one commit), then the
+// median.
 //
 //   bench/bench_evacuation [rounds]     (UNDERSTUDY_BENCH_FLEET: another fleet file)
 #include <QCoreApplication>
