@@ -394,6 +394,27 @@ void setLost(ApplianceSlot& slot, bool lost) {
     }
 }
 
+// Checked and marked at once, so that a reconnection in between cannot let its worker reconcile
+// or grant on a host that is being declared off; marked before the commit, so that a view
+// refreshed by its events never shows it otherwise. Answers whether it was lost already.
+Result<bool> markUnreachableLost(ApplianceSlot& slot) {
+    const std::lock_guard lock(slot.mutex);
+    if (slot.connected && slot.hypervisor) {
+        return Error{errc::kConflict,
+                     "the service still reaches appliance '" + slot.config.name + "'" +
+                         (slot.lost ? ": it is back, and its stranded nodes may be running "
+                                      "there; return it to the pool with rejoin"
+                                    : ": it is not known to be off, and its nodes may be "
+                                      "running; declare it lost once it is off and the "
+                                      "service has seen it unreachable"),
+                     slot.lost ? "lost" : "connected"};
+    }
+    const bool was_lost = slot.lost;
+    slot.lost = true;
+    slot.current.clear();
+    return was_lost;
+}
+
 Status markLost(CoreContext& context, ApplianceSlot& slot, const LossCause& cause,
                 std::size_t nodes) {
     std::vector<db::DBEvent> recorded;
@@ -424,26 +445,11 @@ Result<LossOutcome> ApplianceLoss::declareLost(const std::string& appliance,
     if (!lost) {
         return notFound("appliance", appliance);
     }
-    bool already_lost = false;
-    {
-        // Checked and marked at once, so that a reconnection in between cannot let its worker
-        // reconcile or grant on a host that is being declared off. Marked before the commit, so
-        // that a view refreshed by its events never shows it otherwise.
-        const std::lock_guard lock(lost->mutex);
-        if (lost->connected && lost->hypervisor) {
-            return Error{errc::kConflict,
-                         "the service still reaches appliance '" + appliance + "'" +
-                             (lost->lost ? ": it is back, and its stranded nodes may be running "
-                                           "there; return it to the pool with rejoin"
-                                         : ": it is not known to be off, and its nodes may be "
-                                           "running; declare it lost once it is off and the "
-                                           "service has seen it unreachable"),
-                         lost->lost ? "lost" : "connected"};
-        }
-        already_lost = lost->lost;
-        lost->lost = true;
-        lost->current.clear();
+    auto was_lost = markUnreachableLost(*lost);
+    if (!was_lost) {
+        return was_lost.error();
     }
+    const bool already_lost = *was_lost;
     auto books = readLossBooks(context_);
     if (!books) {
         setLost(*lost, already_lost);
