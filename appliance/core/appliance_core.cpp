@@ -35,6 +35,14 @@ Q_LOGGING_CATEGORY(lcCore, "understudy.appliance")
 // How long opening the core waits for the appliances' first connections (see open()).
 constexpr std::chrono::milliseconds kFirstConnectionWait{2000};
 
+// Whether libvirt reaches the URI's hypervisor over the network: a host between "://" and the
+// path (qemu+ssh://pna-2/system, test+tcp://10.0.0.5/default), not qemu:///system.
+bool reachedOverNetwork(const std::string& uri) {
+    const auto scheme_end = uri.find("://");
+    return scheme_end != std::string::npos && scheme_end + 3 < uri.size() &&
+           uri[scheme_end + 3] != '/';
+}
+
 template <typename R>
 QFuture<R> readyFuture(R value) {
     QPromise<R> promise;
@@ -216,9 +224,15 @@ Result<std::unique_ptr<ApplianceCore>> ApplianceCore::open(const CoreConfig& con
     // a service starting on a survivor of its pool would listen only then, and its resource
     // agent's start would time out. Past this wait the connection goes on on the appliance's
     // worker, and the appliance is unreachable (its nodes' requests answered at once) until then.
+    // A local hypervisor (no host in its URI) and an appliance that is connected are waited for
+    // until the first reconciliation is done, however long that takes on a loaded machine: the
+    // service then starts from what libvirt shows.
     const QDeadlineTimer first_connections(kFirstConnectionWait);
-    for (QFuture<Status>& future : connecting) {
-        while (!future.isFinished() && !first_connections.hasExpired()) {
+    for (std::size_t i = 0; i < connecting.size(); ++i) {
+        const ApplianceSlot& slot = *raw->context.appliances[i];
+        const bool local = !reachedOverNetwork(slot.config.uri);
+        while (!connecting[i].isFinished() &&
+               (local || !first_connections.hasExpired() || slot.reachable())) {
             QThread::msleep(10);
         }
     }
