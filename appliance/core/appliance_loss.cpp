@@ -241,6 +241,34 @@ void dropCopy(ApplianceSlot& target, const std::string& domain) {
     target.current.erase(domain);
 }
 
+// On the target's worker, with nothing in flight there: the node's standby footprint must still
+// fit beside what the target holds now, takeovers decided since the books were read included,
+// and is held in the target's model from here on, so that the takeovers decided before the
+// evacuation's commit (which rebuilds the model from the books) leave it its room.
+Status holdRoom(const CoreContext& context, ApplianceSlot& target, const NodeRow& row) {
+    if (Status fresh = target.refreshModel(*context.store); !fresh) {
+        return fresh;
+    }
+    NodeRow held = row;
+    held.node.applianceId = target.id;
+    held.node.state = db::NodeState::Standby;
+    held.grant.reset();
+    ApplianceInventory trial = target.model;
+    trial.rows.push_back(held);
+    if (runsAfterMove(row.node.state)) {
+        const policy::Headroom room = policy::computeHeadroom(makeView(target, trial));
+        if (room.free.memory_mib < 0 || room.free.vcpus < 0) {
+            return Error{errc::kConflict,
+                         "appliance '" + target.config.name +
+                             "' has no room left for its standby footprint beside the takeovers "
+                             "granted there meanwhile",
+                         target.config.name};
+        }
+    }
+    target.model = std::move(trial);
+    return Done{};
+}
+
 // On the target's worker: the node's copy defined from the target's template (or a copy an
 // earlier, interrupted evacuation left there, made persistent again) and started at the standby
 // footprint unless its cluster had it off.
@@ -251,6 +279,9 @@ Status makeCopy(const CoreContext& context, ApplianceSlot& target, Move& move) {
     const NodeRow& row = *move.row;
     const std::string& domain = row.node.domain;
     const sizing::ClusterSpec spec = row.spec();
+    if (Status room = holdRoom(context, target, row); !room) {
+        return room;
+    }
     auto existing = target.hypervisor->domainInfo(domain);
     if (existing &&
         (!existing->owned || !existing->metadata || existing->metadata->node != row.node.name)) {

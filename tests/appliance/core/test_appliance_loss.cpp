@@ -46,6 +46,7 @@ private slots:
     void aRetriedEvacuationKeepsTheCopyItLeftAndStartsNoOther();
     void aLostApplianceThatIsBackIsRejoinedNotDeclaredLostAgain();
     void fencingAStrandedNodeDuringItsRejoinWaitsForTheRejoin();
+    void aTakeoverDuringTheEvacuationLeavesTheCopyItsRoom();
 
 private:
     std::unique_ptr<ApplianceCore> open();
@@ -66,7 +67,8 @@ private:
     std::string uri_b_;
     std::string uri_c_;
     std::atomic<FaultyHypervisor*> host_a_{nullptr};
-    std::map<std::string, FaultyHypervisor*> hosts_;  // by appliance, set while the core opens
+    std::map<std::string, FaultyHypervisor*> hosts_;
+    bool warn_ = false;  // admission = warn  // by appliance, set while the core opens
 };
 
 void TestApplianceLoss::init() {
@@ -77,6 +79,7 @@ void TestApplianceLoss::init() {
     uri_c_ = writeHost(*dir_, "c", 8, 8192);
     host_a_ = nullptr;
     hosts_.clear();
+    warn_ = false;
 }
 
 void TestApplianceLoss::cleanup() {
@@ -87,6 +90,9 @@ std::unique_ptr<ApplianceCore> TestApplianceLoss::open() {
     CoreConfig config;
     config.policy.confirm_timeout = std::chrono::milliseconds(400);
     config.policy.connect_retry = std::chrono::milliseconds(100);
+    if (warn_) {
+        config.policy.admission = policy::AdmissionMode::warn;
+    }
     config.appliances = {applianceConfig("pna-a", uri_a_), applianceConfig("pna-b", uri_b_),
                          applianceConfig("pna-c", uri_c_)};
     config.open_hypervisor =
@@ -453,6 +459,42 @@ void TestApplianceLoss::fencingAStrandedNodeDuringItsRejoinWaitsForTheRejoin() {
     auto fenced = core->power("x2-passive", PowerAction::off).result();
     QVERIFY_OK(fenced);
     QVERIFY(!a->inner().domainInfo("x2-passive")->active());
+}
+
+void TestApplianceLoss::aTakeoverDuringTheEvacuationLeavesTheCopyItsRoom() {
+    warn_ = true;
+    auto core = open();
+    QVERIFY(core);
+    auto registered = core->registerClusters({{},
+                                              {cluster("x1", 900, {1, 2000}, {1, 2000}, "pna-a"),
+                                               cluster("b1", 500, {1, 1024}, {1, 7000}, "pna-b"),
+                                               cluster("c1", 500, {1, 7500}, {1, 7500}, "pna-c")}})
+                          .result();
+    QVERIFY_OK(registered);
+    QVERIFY(registered->accepted);
+    // x1's copy on pna-b takes a while to start (a real guest booting), and b1's cluster fails
+    // over meanwhile.
+    HypervisorFault slow;
+    slow.call = HypervisorCall::start;
+    slow.domain = "x1-passive";
+    slow.delay = std::chrono::milliseconds(1500);
+    hosts_.at("pna-b")->inject(slow);
+    host_a_.load()->setHostOff(true);
+    QTRY_COMPARE_WITH_TIMEOUT(stateOf(*core, "pna-a"), ApplianceState::unreachable, kWaitMs);
+    auto losing = core->declareLost("pna-a", LossCause{});
+    QTest::qWait(500);
+    auto taking = core->takeover("b1-passive");
+    auto lost = losing.result();
+    QVERIFY_OK(lost);
+    QCOMPARE(lost->evacuated.size(), std::size_t{1});
+    QCOMPARE(lost->evacuated[0].to, std::string("pna-b"));
+    QVERIFY_OK(taking.result());
+    auto appliances = core->appliances();
+    QVERIFY_OK(appliances);
+    for (const ApplianceStatus& status : *appliances) {
+        // Memory is never granted beyond what the appliance has.
+        QVERIFY2(status.headroom.free.memory_mib >= 0, status.name.c_str());
+    }
 }
 
 QTEST_MAIN_WITHOUT_GLIB(TestApplianceLoss)
