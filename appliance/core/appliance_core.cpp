@@ -122,6 +122,47 @@ struct ApplianceCore::Impl {
     }
 };
 
+namespace {
+
+// A healthy libvirt answers within milliseconds. An appliance that died while its address
+// is still in the neighbours' caches holds connect() until TCP gives up, tens of seconds:
+// a service starting on a survivor of its pool would listen only then, and its resource
+// agent's start would time out. Past this wait the connection goes on on the appliance's
+// worker, and the appliance is unreachable (its nodes' requests answered at once) until then.
+// A local hypervisor (no host in its URI) and an appliance that is connected are waited for
+// until the first reconciliation is done, however long that takes on a loaded machine: the
+// service then starts from what libvirt shows.
+void awaitFirstConnections(ApplianceCore::Impl& impl, std::vector<QFuture<Status>>& connecting) {
+    const QDeadlineTimer first_connections(kFirstConnectionWait);
+    for (std::size_t i = 0; i < connecting.size(); ++i) {
+        const ApplianceSlot& slot = *impl.context.appliances[i];
+        const bool local = !reachedOverNetwork(slot.config.uri);
+        while (!connecting[i].isFinished() &&
+               (local || !first_connections.hasExpired() || slot.reachable())) {
+            QThread::msleep(10);
+        }
+    }
+}
+
+// An evacuation a stop interrupted goes on: the nodes still booked on a lost appliance
+// that is still off are tried again (one that is back waits for its rejoin).
+void resumeEvacuations(ApplianceCore::Impl& impl) {
+    for (const auto& slot : impl.context.appliances) {
+        ApplianceSlot* lost = slot.get();
+        if (lost->isLost() && !lost->reachable()) {
+            impl.inventory_worker->post([&impl, lost] {
+                auto resumed = impl.loss.declareLost(lost->config.name, LossCause{});
+                if (!resumed) {
+                    qCWarning(lcCore, "%s: resuming the evacuation failed: %s",
+                              lost->config.name.c_str(), resumed.error().describe().c_str());
+                }
+            });
+        }
+    }
+}
+
+}  // namespace
+
 ApplianceCore::ApplianceCore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
     impl_->core = this;
     Impl* raw = impl_.get();
@@ -219,37 +260,8 @@ Result<std::unique_ptr<ApplianceCore>> ApplianceCore::open(const CoreConfig& con
             return Done{};
         }));
     }
-    // A healthy libvirt answers within milliseconds. An appliance that died while its address
-    // is still in the neighbours' caches holds connect() until TCP gives up, tens of seconds:
-    // a service starting on a survivor of its pool would listen only then, and its resource
-    // agent's start would time out. Past this wait the connection goes on on the appliance's
-    // worker, and the appliance is unreachable (its nodes' requests answered at once) until then.
-    // A local hypervisor (no host in its URI) and an appliance that is connected are waited for
-    // until the first reconciliation is done, however long that takes on a loaded machine: the
-    // service then starts from what libvirt shows.
-    const QDeadlineTimer first_connections(kFirstConnectionWait);
-    for (std::size_t i = 0; i < connecting.size(); ++i) {
-        const ApplianceSlot& slot = *raw->context.appliances[i];
-        const bool local = !reachedOverNetwork(slot.config.uri);
-        while (!connecting[i].isFinished() &&
-               (local || !first_connections.hasExpired() || slot.reachable())) {
-            QThread::msleep(10);
-        }
-    }
-    // An evacuation a stop interrupted goes on: the nodes still booked on a lost appliance
-    // that is still off are tried again (one that is back waits for its rejoin).
-    for (const auto& slot : raw->context.appliances) {
-        ApplianceSlot* lost = slot.get();
-        if (lost->isLost() && !lost->reachable()) {
-            raw->inventory_worker->post([raw, lost] {
-                auto resumed = raw->loss.declareLost(lost->config.name, LossCause{});
-                if (!resumed) {
-                    qCWarning(lcCore, "%s: resuming the evacuation failed: %s",
-                              lost->config.name.c_str(), resumed.error().describe().c_str());
-                }
-            });
-        }
-    }
+    awaitFirstConnections(*raw, connecting);
+    resumeEvacuations(*raw);
     return core;
 }
 
