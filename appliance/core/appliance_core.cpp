@@ -217,9 +217,12 @@ Result<std::unique_ptr<ApplianceCore>> ApplianceCore::open(const CoreConfig& con
     // agent's start would time out. Past this wait the connection goes on on the appliance's
     // worker, and the appliance is unreachable (its nodes' requests answered at once) until then.
     const QDeadlineTimer first_connections(kFirstConnectionWait);
-    for (QFuture<Status>& future : connecting) {
-        while (!future.isFinished() && !first_connections.hasExpired()) {
+    for (std::size_t i = 0; i < connecting.size(); ++i) {
+        while (!connecting[i].isFinished() && !first_connections.hasExpired()) {
             QThread::msleep(10);
+        }
+        if (!connecting[i].isFinished()) {
+            raw->supervisor.noteFirstConnectionPending(*raw->context.appliances[i]);
         }
     }
     // An evacuation a stop interrupted goes on: the nodes still booked on a lost appliance
