@@ -8,7 +8,9 @@
 // manager's failover), the pool's alert agent has it declared lost and its standby nodes move
 // to the survivors, a surviving appliance is cut off from the service and comes back, the
 // service, inside the pool, fences a passive node through the lab's power hook, the lost
-// appliance is powered on again and rejoins without any node running twice.
+// appliance is powered on again and rejoins without any node running twice, and a second live
+// cluster whose passive node was on an appliance that is then lost is ready again once that
+// node has moved.
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QFile>
@@ -35,6 +37,9 @@ const QStringList kAppliances = {QStringLiteral("pool-1"), QStringLiteral("pool-
 const QString kErp = QStringLiteral("erp");
 const QString kPhys = QStringLiteral("erp-phys");
 const QString kPassive = QStringLiteral("erp-passive");
+// The live cluster whose passive node is on the appliance lost last.
+const QString kCrm = QStringLiteral("crm");
+const QString kCrmPassive = QStringLiteral("crm-passive");
 const QString kReady = QStringLiteral("understudy-ready");
 // The evacuated node the rejoin slot puts a stale copy of on the appliance that comes back.
 const QString kCopied = QStringLiteral("moving-1-passive");
@@ -102,6 +107,7 @@ private slots:
     void anApplianceCutOffFromTheServiceFailsFastAndComesBack();
     void fencingAPassiveFromThePoolPowersItsNamespaceOff();
     void theLostApplianceComesBackLostAndRejoinsWithoutRunningANodeTwice();
+    void readinessRecoversOnceTheLostAppliancesPassiveNodeMoved();
     void cleanupTestCase();
 
 private:
@@ -591,6 +597,53 @@ void TestClusterPool::theLostApplianceComesBackLostAndRejoinsWithoutRunningANode
         "%s powered on -> reconnected, still lost, after %lld ms; rejoined with its stale copy "
         "of %s removed",
         qPrintable(back), static_cast<long long>(reconnected_ms), qPrintable(kCopied));
+}
+
+// A second live cluster, crm, has its passive node's domain on the appliance that rejoined. That
+// appliance is shut down in order: its libvirtd closes the service's connection, so the service
+// sees it unreachable at once (after a power cut libvirt's keepalive takes about 20 s), and the
+// pool does not fence a node that left it cleanly, so the administrator declares it lost. crm's
+// passive node is not ready while its appliance is unreachable, and ready again once its domain
+// runs on a survivor.
+void TestClusterPool::readinessRecoversOnceTheLostAppliancesPassiveNodeMoved() {
+    QVERIFY2(!dead_appliance_.isEmpty(), "needs the pool the slot before left");
+    const QString lost = dead_appliance_;
+    QCOMPARE(applianceState(lost), QStringLiteral("connected"));
+    startLiveCluster(kCrm, lost);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    const auto ready = [&] { return lab_.attribute(kCrmPassive, kCrmPassive, kReady); };
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY(lab_.stop(lost));
+    LAB_VERIFY(lab_, service_node_,
+               lab_.waitFor([&] { return applianceState(lost) == QLatin1String("unreachable"); },
+                            kSettleMs));
+    LAB_VERIFY(lab_, kCrmPassive,
+               lab_.waitFor([&] { return ready() == QLatin1String("0"); }, kSettleMs));
+    const qint64 not_ready_ms = clock.elapsed();
+
+    const QDateTime declared_at = QDateTime::currentDateTimeUtc();
+    clock.restart();
+    const Run declared = pool_.admin({QStringLiteral("appliance"), QStringLiteral("lost"), lost});
+    QVERIFY2(declared.exit_code == 0, qPrintable(declared.describe()));
+    LAB_VERIFY(lab_, kCrmPassive,
+               lab_.waitFor([&] { return ready() == QLatin1String("1"); }, kSettleMs));
+    const qint64 ready_ms = clock.elapsed();
+    const QJsonObject evacuated =
+        firstEventAfter(pool_.events(), declared_at, QStringLiteral("node.evacuated"), kCrmPassive);
+    QVERIFY2(!evacuated.isEmpty(), "crm-passive was not evacuated");
+    const QJsonObject node = pool_.node(kCrmPassive);
+    QVERIFY(node.value(QStringLiteral("appliance")).toString() != lost);
+    QCOMPARE(node.value(QStringLiteral("state")).toString(), QStringLiteral("standby"));
+    QVERIFY(lab_.runsOn(kCrmPassive, QStringLiteral("crm-service"), QStringLiteral("crm-phys")));
+    qInfo(
+        "%s shut down -> crm's passive node not ready after %lld ms; declared lost -> ready "
+        "again on %s after %lld ms",
+        qPrintable(lost), static_cast<long long>(not_ready_ms),
+        qPrintable(node.value(QStringLiteral("appliance")).toString()),
+        static_cast<long long>(ready_ms));
 }
 
 void TestClusterPool::cleanupTestCase() {
