@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <map>
+#include <thread>
 
 #include "appliance/core/appliance_core.h"
 #include "appliance/hypervisor/libvirt_hypervisor.h"
@@ -46,6 +47,7 @@ private slots:
     void aRetriedEvacuationKeepsTheCopyItLeftAndStartsNoOther();
     void aLostApplianceThatIsBackIsRejoinedNotDeclaredLostAgain();
     void fencingAStrandedNodeDuringItsRejoinWaitsForTheRejoin();
+    void aFirstConnectionThatOutlastsTheStartIsRecordedWhenItSucceeds();
 
 private:
     std::unique_ptr<ApplianceCore> open();
@@ -67,6 +69,8 @@ private:
     std::string uri_c_;
     std::atomic<FaultyHypervisor*> host_a_{nullptr};
     std::map<std::string, FaultyHypervisor*> hosts_;  // by appliance, set while the core opens
+    // How long pna-a's first connection takes (a dead host's address still in the caches).
+    std::chrono::milliseconds open_a_delay_{0};
 };
 
 void TestApplianceLoss::init() {
@@ -77,6 +81,7 @@ void TestApplianceLoss::init() {
     uri_c_ = writeHost(*dir_, "c", 8, 8192);
     host_a_ = nullptr;
     hosts_.clear();
+    open_a_delay_ = std::chrono::milliseconds(0);
 }
 
 void TestApplianceLoss::cleanup() {
@@ -93,6 +98,9 @@ std::unique_ptr<ApplianceCore> TestApplianceLoss::open() {
         [this](const ApplianceConfig& appliance) -> Result<std::unique_ptr<Hypervisor>> {
         LibvirtHypervisorOptions options;
         options.initial_backoff = std::chrono::milliseconds(50);
+        if (appliance.name == "pna-a") {
+            std::this_thread::sleep_for(open_a_delay_);
+        }
         auto real = LibvirtHypervisor::open(appliance.uri, options);
         if (!real) {
             return real.error();
@@ -452,6 +460,28 @@ void TestApplianceLoss::fencingAStrandedNodeDuringItsRejoinWaitsForTheRejoin() {
     auto fenced = core->power("x2-passive", PowerAction::off).result();
     QVERIFY_OK(fenced);
     QVERIFY(!a->inner().domainInfo("x2-passive")->active());
+}
+
+// The core stops waiting for a first connection after 2 s: the appliance is unreachable from
+// then on, with its events, and its connection succeeding later is recorded as a reconnection
+// (the API's appliance views are cached on the event log, and would not see it otherwise).
+void TestApplianceLoss::aFirstConnectionThatOutlastsTheStartIsRecordedWhenItSucceeds() {
+    open_a_delay_ = std::chrono::milliseconds(3000);
+    auto core = open();
+    QVERIFY(core);
+    QCOMPARE(stateOf(*core, "pna-a"), ApplianceState::unreachable);
+    QCOMPARE(stateOf(*core, "pna-b"), ApplianceState::connected);
+    auto events = eventsIn(database());
+    QCOMPARE(countKind(events, "hypervisor.disconnected"), 1);
+    QCOMPARE(countKind(events, "appliance.unreachable"), 1);
+    QCOMPARE(countKind(events, "hypervisor.connected"), 0);
+
+    QTRY_COMPARE_WITH_TIMEOUT(stateOf(*core, "pna-a"), ApplianceState::connected, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(countKind(eventsIn(database()), "appliance.reachable"), 1, kWaitMs);
+    events = eventsIn(database());
+    QCOMPARE(countKind(events, "hypervisor.connected"), 1);
+    QCOMPARE(countKind(events, "hypervisor.disconnected"), 1);
+    QCOMPARE(countKind(events, "appliance.unreachable"), 1);
 }
 
 QTEST_MAIN_WITHOUT_GLIB(TestApplianceLoss)
