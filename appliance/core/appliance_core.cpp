@@ -141,6 +141,9 @@ void awaitFirstConnections(ApplianceCore::Impl& impl, std::vector<QFuture<Status
                (local || !first_connections.hasExpired() || slot.reachable())) {
             QThread::msleep(10);
         }
+        if (!connecting[i].isFinished()) {
+            impl.supervisor.noteFirstConnectionPending(*impl.context.appliances[i]);
+        }
     }
 }
 

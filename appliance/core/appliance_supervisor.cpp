@@ -420,6 +420,23 @@ void ApplianceSupervisor::recordConnection(ApplianceSlot& slot, bool now_connect
     }
 }
 
+void ApplianceSupervisor::noteFirstConnectionPending(ApplianceSlot& slot) {
+    const std::string reason = "no answer yet to the first connection";
+    {
+        // The worker sets the hypervisor and reads unreachable_since under this lock: either it
+        // has connected, or it will see the appliance unreachable and record the reconnection.
+        const std::lock_guard lock(slot.mutex);
+        if (slot.hypervisor || slot.unreachable_since != 0) {
+            return;
+        }
+        slot.unreachable_since = db::nowMs();
+        slot.last_error = reason;
+    }
+    recordConnection(
+        slot, false,
+        {{"appliance", slot.config.name}, {"uri", slot.config.uri}, {"reason", reason}});
+}
+
 void ApplianceSupervisor::connect(ApplianceSlot& slot) {
     auto opened = openHypervisor(context_.config, slot.config);
     if (!opened) {

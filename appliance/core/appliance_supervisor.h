@@ -18,6 +18,11 @@ public:
     explicit ApplianceSupervisor(CoreContext& context) : context_(context) {}
 
     void connect(ApplianceSlot& slot);
+    // From any thread, once the core stops waiting for the slot's first connection: unless it
+    // has succeeded, the appliance is unreachable from now on (an event each), as after a failed
+    // attempt, so that its late success is recorded too and the views cached on the event log
+    // see it.
+    void noteFirstConnectionPending(ApplianceSlot& slot);
     Status reconcile(ApplianceSlot& slot);
     // Queues one reconciliation unless one is already waiting; from any thread.
     void scheduleReconcile(ApplianceSlot& slot);

@@ -6,11 +6,15 @@
 // address; its passive node's domain lives on an appliance that survives. The slots run in
 // order, each from where the one before left the pool: the service's appliance dies (the
 // manager's failover), the pool's alert agent has it declared lost and its standby nodes move
-// to the survivors, a surviving appliance is cut off from the service and comes back, and the
-// service, inside the pool, fences a passive node through the lab's power hook.
+// to the survivors, a surviving appliance is cut off from the service and comes back, the
+// service, inside the pool, fences a passive node through the lab's power hook, the lost
+// appliance is powered on again and rejoins without any node running twice, and a second live
+// cluster whose passive node was on an appliance that is then lost is ready again once that
+// node has moved.
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QMap>
 #include <QProcess>
 #include <QSet>
 
@@ -30,8 +34,15 @@ constexpr qint64 kManagerFailoverGoalMs = 15000;
 
 const QStringList kAppliances = {QStringLiteral("pool-1"), QStringLiteral("pool-2"),
                                  QStringLiteral("pool-3")};
+const QString kErp = QStringLiteral("erp");
 const QString kPhys = QStringLiteral("erp-phys");
 const QString kPassive = QStringLiteral("erp-passive");
+// The live cluster whose passive node is on the appliance lost last.
+const QString kCrm = QStringLiteral("crm");
+const QString kCrmPassive = QStringLiteral("crm-passive");
+const QString kReady = QStringLiteral("understudy-ready");
+// The evacuated node the rejoin slot puts a stale copy of on the appliance that comes back.
+const QString kCopied = QStringLiteral("moving-1-passive");
 
 // The clusters whose passive nodes are on the appliance that dies: moving-1..3.
 constexpr int kMovingClusters = 3;
@@ -49,11 +60,12 @@ QByteArray movingFleet(const QString& appliance) {
     return QStringLiteral(R"({"clusters": [%1]})").arg(clusters.join(QLatin1Char(','))).toUtf8();
 }
 
-QByteArray erpFleet(const QString& appliance) {
+// A live cluster (erp_cluster.h) whose passive node is on APPLIANCE.
+QByteArray liveFleet(const QString& cluster, const QString& appliance) {
     return QStringLiteral(R"({"clusters": [
-  {"name": "erp", "priority": 900, "mtbf_hours": 8760, "mttr_hours": 24, "appliance": "%1",
+  {"name": "%1", "priority": 900, "mtbf_hours": 8760, "mttr_hours": 24, "appliance": "%2",
    "standby": {"vcpus": 1, "memory_mib": 256}, "active": {"vcpus": 2, "memory_mib": 1024}}]})")
-        .arg(appliance)
+        .arg(cluster, appliance)
         .toUtf8();
 }
 
@@ -94,6 +106,8 @@ private slots:
     void theFencedApplianceIsDeclaredLostAndItsStandbyNodesMove();
     void anApplianceCutOffFromTheServiceFailsFastAndComesBack();
     void fencingAPassiveFromThePoolPowersItsNamespaceOff();
+    void theLostApplianceComesBackLostAndRejoinsWithoutRunningANodeTwice();
+    void readinessRecoversOnceTheLostAppliancesPassiveNodeMoved();
     void cleanupTestCase();
 
 private:
@@ -108,7 +122,10 @@ private:
         return view && view->role == QLatin1String("Started") ? view->node : QString();
     }
     void startPool();
-    void startErp();
+    // Registers CLUSTER with its passive node on `appliance`, starts its nodes CLUSTER-phys and
+    // CLUSTER-passive and waits until the application runs on the physical node and the passive
+    // node is ready.
+    void startLiveCluster(const QString& cluster, const QString& appliance);
     // Milliseconds from `since` to the event's time.
     static qint64 msAfter(const QDateTime& since, const QJsonObject& event) {
         return since.msecsTo(QDateTime::fromString(event.value(QStringLiteral("time")).toString(),
@@ -139,13 +156,37 @@ private:
     }
     void verifyKept(const QStringList& registered, const QStringList& grants);
     void verifyEventIdsGapFree();
-    // The appliance's state as the service reports it.
-    QString applianceState(const QString& appliance) const {
-        return pool_.admin({QStringLiteral("--json"), QStringLiteral("appliances"), appliance}, 2)
-            .json()
-            .value(QStringLiteral("state"))
-            .toString();
+    // GET /appliances/{name}.
+    QJsonObject appliance(const QString& name) const {
+        return pool_.admin({QStringLiteral("--json"), QStringLiteral("appliances"), name}, 2)
+            .json();
     }
+    // The appliance's state as the service reports it.
+    QString applianceState(const QString& name) const {
+        return appliance(name).value(QStringLiteral("state")).toString();
+    }
+    // virsh against the appliance's libvirtd, over the lab's network as the service reaches it.
+    Run virsh(const QString& appliance, const QStringList& arguments) const {
+        return runProgram(
+            QStringLiteral("virsh"),
+            QStringList{QStringLiteral("-q"), QStringLiteral("-c"),
+                        QStringLiteral("test+tcp://%1/default").arg(lab_.address(appliance))} +
+                arguments,
+            QProcessEnvironment::systemEnvironment());
+    }
+    // The domains the appliance's libvirtd holds (`defined`: shut off ones too), without the
+    // lab's own `test` (node-init); false when virsh failed.
+    bool domainsOn(const QString& appliance, bool defined, QStringList* names) const {
+        QStringList arguments = {QStringLiteral("list"), QStringLiteral("--name")};
+        if (defined) {
+            arguments << QStringLiteral("--all");
+        }
+        const Run listed = virsh(appliance, arguments);
+        *names = listed.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        names->removeAll(QStringLiteral("test"));
+        return listed.exit_code == 0;
+    }
+    void verifyNoDomainOnTwoAppliances();
     // POST /nodes/{node}/takeover with the admin token, and how long the answer took.
     Run timedTakeover(const QString& node, qint64* elapsed_ms) const {
         QElapsedTimer clock;
@@ -194,26 +235,27 @@ void TestClusterPool::startPool() {
              qPrintable(why));
 }
 
-void TestClusterPool::startErp() {
+void TestClusterPool::startLiveCluster(const QString& cluster, const QString& appliance) {
+    const QString phys = cluster + QStringLiteral("-phys");
+    const QString passive = cluster + QStringLiteral("-passive");
     QString why;
-    QVERIFY2(pool_.add(erpFleet(erp_appliance_), QStringLiteral("erp"), &why), qPrintable(why));
+    QVERIFY2(pool_.add(liveFleet(cluster, appliance), cluster, &why), qPrintable(why));
     ErpClusterOptions options;
+    options.cluster = cluster;
     options.url = pool_.url();
-    options.token_file = pool_.tokenFileInNode(QStringLiteral("erp"));
+    options.token_file = pool_.tokenFileInNode(cluster);
     QVERIFY(!options.token_file.isEmpty());
-    QVERIFY2(lab_.up({kPhys, kPassive}, &why, QStringLiteral("erp"), 1000), qPrintable(why));
-    const Run configured = lab_.configure(kPhys, erpResources(options), erpConstraints(options));
+    QVERIFY2(lab_.up({phys, passive}, &why, cluster, 1000), qPrintable(why));
+    const Run configured = lab_.configure(phys, erpResources(options), erpConstraints(options));
     QVERIFY2(configured.exit_code == 0, qPrintable(configured.describe()));
-    LAB_VERIFY(lab_, kPhys,
+    LAB_VERIFY(lab_, phys,
                lab_.waitFor(
                    [&] {
-                       return lab_.runsOn(kPhys, QStringLiteral("erp-service"), kPhys) &&
-                              lab_.attribute(kPassive, kPassive,
-                                             QStringLiteral("understudy-ready")) ==
-                                  QLatin1String("1");
+                       return lab_.runsOn(phys, cluster + QStringLiteral("-service"), phys) &&
+                              lab_.attribute(passive, passive, kReady) == QLatin1String("1");
                    },
                    kSettleMs));
-    QCOMPARE(pool_.state(kPassive), QStringLiteral("standby"));
+    QCOMPARE(pool_.state(passive), QStringLiteral("standby"));
 }
 
 void TestClusterPool::initTestCase() {
@@ -221,7 +263,7 @@ void TestClusterPool::initTestCase() {
     if (QTest::currentTestFailed()) {
         return;
     }
-    startErp();
+    startLiveCluster(kErp, erp_appliance_);
 }
 
 void TestClusterPool::verifyKept(const QStringList& registered, const QStringList& grants) {
@@ -467,6 +509,141 @@ void TestClusterPool::fencingAPassiveFromThePoolPowersItsNamespaceOff() {
     QVERIFY2(fenced.exit_code == 0, qPrintable(fenced.describe()));
     QVERIFY(lab_.waitFor([&] { return !lab_.running(kPassive); }, 10000));
     QCOMPARE(pool_.state(kPassive), QStringLiteral("fenced"));
+}
+
+// Every domain the pool's appliances hold is on one of them only, and each evacuated node's is
+// on the appliance the service places the node on.
+void TestClusterPool::verifyNoDomainOnTwoAppliances() {
+    QMap<QString, QStringList> holders;
+    for (const QString& appliance : kAppliances) {
+        QStringList names;
+        QVERIFY2(domainsOn(appliance, true, &names), qPrintable(appliance));
+        for (const QString& name : names) {
+            holders[name] << appliance;
+        }
+    }
+    for (auto held = holders.cbegin(); held != holders.cend(); ++held) {
+        QVERIFY2(held.value().size() == 1,
+                 qPrintable(QStringLiteral("%1 is on %2")
+                                .arg(held.key(), held.value().join(QStringLiteral(", ")))));
+    }
+    for (int i = 1; i <= kMovingClusters; ++i) {
+        const QJsonObject node = pool_.node(QStringLiteral("moving-%1-passive").arg(i));
+        QCOMPARE(holders.value(node.value(QStringLiteral("domain")).toString()),
+                 QStringList{node.value(QStringLiteral("appliance")).toString()});
+    }
+}
+
+// The appliance lost in the slots before is powered on again. Its libvirtd comes back empty (the
+// lab's test driver keeps nothing), the pool takes the node back, and the service reconnects to
+// it but keeps it lost and starts nothing there. A copy of an evacuated node is put back on it,
+// running, as a host that kept its disks would hold one; the rejoin destroys and undefines that
+// copy, returns the appliance to the pool and moves nothing back.
+void TestClusterPool::theLostApplianceComesBackLostAndRejoinsWithoutRunningANodeTwice() {
+    QVERIFY2(!dead_appliance_.isEmpty(), "needs the pool the slot before left");
+    const QString back = dead_appliance_;
+    QCOMPARE(applianceState(back), QStringLiteral("lost"));
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY(lab_.start(back));
+    LAB_VERIFY(lab_, service_node_,
+               lab_.waitFor(
+                   [&] {
+                       return appliance(back).value(QStringLiteral("connected")).toBool() &&
+                              lab_.online(service_node_, back);
+                   },
+                   kSettleMs));
+    const qint64 reconnected_ms = clock.elapsed();
+    QCOMPARE(applianceState(back), QStringLiteral("lost"));
+    QStringList there;
+    QVERIFY(domainsOn(back, true, &there));
+    QVERIFY2(there.isEmpty(), qPrintable(QStringLiteral("defined on a lost appliance: ") +
+                                         there.join(QStringLiteral(", "))));
+
+    const QJsonObject moved = pool_.node(kCopied);
+    const QString domain = moved.value(QStringLiteral("domain")).toString();
+    const QString holder = moved.value(QStringLiteral("appliance")).toString();
+    QVERIFY(!domain.isEmpty() && holder != back);
+    const Run xml = virsh(holder, {QStringLiteral("dumpxml"), domain});
+    QVERIFY2(xml.exit_code == 0, qPrintable(xml.describe()));
+    const QString copy = lab_.dir() + QStringLiteral("/stale-copy.xml");
+    writeFile(copy, xml.out.toUtf8());
+    for (const QStringList& step : {QStringList{QStringLiteral("define"), copy},
+                                    QStringList{QStringLiteral("start"), domain}}) {
+        const Run done = virsh(back, step);
+        QVERIFY2(done.exit_code == 0, qPrintable(done.describe()));
+    }
+    // The service, which sees that copy, leaves it alone while the appliance is lost.
+    QVERIFY(domainsOn(back, false, &there));
+    QCOMPARE(there, QStringList{domain});
+    QCOMPARE(applianceState(back), QStringLiteral("lost"));
+
+    const QDateTime asked = QDateTime::currentDateTimeUtc();
+    const Run rejoined = pool_.admin({QStringLiteral("appliance"), QStringLiteral("rejoin"), back});
+    QVERIFY2(rejoined.exit_code == 0, qPrintable(rejoined.describe()));
+    QCOMPARE(applianceState(back), QStringLiteral("connected"));
+    const QJsonObject event =
+        firstEventAfter(pool_.events(), asked, QStringLiteral("appliance.rejoined"));
+    QCOMPARE(event.value(QStringLiteral("details"))
+                 .toObject()
+                 .value(QStringLiteral("removed"))
+                 .toArray(),
+             QJsonArray{domain});
+    QVERIFY(domainsOn(back, true, &there));
+    QVERIFY2(there.isEmpty(), qPrintable(there.join(QStringLiteral(", "))));
+    QCOMPARE(pool_.node(kCopied).value(QStringLiteral("appliance")).toString(), holder);
+    verifyNoDomainOnTwoAppliances();
+    qInfo(
+        "%s powered on -> reconnected, still lost, after %lld ms; rejoined with its stale copy "
+        "of %s removed",
+        qPrintable(back), static_cast<long long>(reconnected_ms), qPrintable(kCopied));
+}
+
+// A second live cluster, crm, has its passive node's domain on the appliance that rejoined. That
+// appliance is shut down in order: its libvirtd closes the service's connection, so the service
+// sees it unreachable at once (after a power cut libvirt's keepalive takes about 20 s), and the
+// pool does not fence a node that left it cleanly, so the administrator declares it lost. crm's
+// passive node is not ready while its appliance is unreachable, and ready again once its domain
+// runs on a survivor.
+void TestClusterPool::readinessRecoversOnceTheLostAppliancesPassiveNodeMoved() {
+    QVERIFY2(!dead_appliance_.isEmpty(), "needs the pool the slot before left");
+    const QString lost = dead_appliance_;
+    QCOMPARE(applianceState(lost), QStringLiteral("connected"));
+    startLiveCluster(kCrm, lost);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    const auto ready = [&] { return lab_.attribute(kCrmPassive, kCrmPassive, kReady); };
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY(lab_.stop(lost));
+    LAB_VERIFY(lab_, service_node_,
+               lab_.waitFor([&] { return applianceState(lost) == QLatin1String("unreachable"); },
+                            kSettleMs));
+    LAB_VERIFY(lab_, kCrmPassive,
+               lab_.waitFor([&] { return ready() == QLatin1String("0"); }, kSettleMs));
+    const qint64 not_ready_ms = clock.elapsed();
+
+    const QDateTime declared_at = QDateTime::currentDateTimeUtc();
+    clock.restart();
+    const Run declared = pool_.admin({QStringLiteral("appliance"), QStringLiteral("lost"), lost});
+    QVERIFY2(declared.exit_code == 0, qPrintable(declared.describe()));
+    LAB_VERIFY(lab_, kCrmPassive,
+               lab_.waitFor([&] { return ready() == QLatin1String("1"); }, kSettleMs));
+    const qint64 ready_ms = clock.elapsed();
+    const QJsonObject evacuated =
+        firstEventAfter(pool_.events(), declared_at, QStringLiteral("node.evacuated"), kCrmPassive);
+    QVERIFY2(!evacuated.isEmpty(), "crm-passive was not evacuated");
+    const QJsonObject node = pool_.node(kCrmPassive);
+    QVERIFY(node.value(QStringLiteral("appliance")).toString() != lost);
+    QCOMPARE(node.value(QStringLiteral("state")).toString(), QStringLiteral("standby"));
+    QVERIFY(lab_.runsOn(kCrmPassive, QStringLiteral("crm-service"), QStringLiteral("crm-phys")));
+    qInfo(
+        "%s shut down -> crm's passive node not ready after %lld ms; declared lost -> ready "
+        "again on %s after %lld ms",
+        qPrintable(lost), static_cast<long long>(not_ready_ms),
+        qPrintable(node.value(QStringLiteral("appliance")).toString()),
+        static_cast<long long>(ready_ms));
 }
 
 void TestClusterPool::cleanupTestCase() {
