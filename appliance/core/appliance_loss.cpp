@@ -346,13 +346,16 @@ void makeCopies(const CoreContext& context, std::vector<Move>& moves) {
     }
 }
 
+Status closeOpenGrant(db::Database& database, const NodeRow& row, db::TimeMs now) {
+    return row.grant ? closeGrant(database, row.node.id, row.cluster.id, now) : Status(Done{});
+}
+
 Status recordEvacuated(db::Database& database, const ApplianceSlot& lost, const Move& move,
                        db::TimeMs now, std::vector<db::DBEvent>& events) {
     const NodeRow& row = *move.row;
-    if (row.grant) {
-        if (Status closed = closeGrant(database, row.node.id, row.cluster.id, now); !closed) {
-            return closed;
-        }
+    // Whatever the node held on the lost appliance is gone with it.
+    if (Status closed = closeOpenGrant(database, row, now); !closed) {
+        return closed;
     }
     db::DBNode node = row.node;
     node.applianceId = move.to->id;
@@ -384,10 +387,9 @@ Status recordEvacuated(db::Database& database, const ApplianceSlot& lost, const 
 Status recordStranded(db::Database& database, const ApplianceSlot& lost, const Move& move,
                       db::TimeMs now, std::vector<db::DBEvent>& events) {
     const NodeRow& row = *move.row;
-    if (row.grant) {
-        if (Status closed = closeGrant(database, row.node.id, row.cluster.id, now); !closed) {
-            return closed;
-        }
+    // Whatever the node held on the lost appliance is gone with it.
+    if (Status closed = closeOpenGrant(database, row, now); !closed) {
+        return closed;
     }
     // A node its cluster has fenced (or stopped) meanwhile keeps that state: it must stay off.
     if (runsAfterMove(row.node.state)) {
