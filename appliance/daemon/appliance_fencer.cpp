@@ -2,6 +2,8 @@
 
 #include <QLoggingCategory>
 
+#include <nlohmann/json.hpp>
+
 namespace understudy::daemon {
 
 namespace {
@@ -90,7 +92,7 @@ void ApplianceFencer::onFenced(const std::string& appliance, const ProcessResult
     db::DBEvent fenced;
     fenced.time = db::nowMs();
     fenced.kind = "appliance.fenced";
-    fenced.details = R"({"appliance":")" + appliance + R"(","by":"fence_command"})";
+    fenced.details = nlohmann::json{{"appliance", appliance}, {"by", "fence_command"}}.dump();
     core_.appendEvents({fenced});
     core::LossCause cause;
     cause.fenced_by_service = true;
