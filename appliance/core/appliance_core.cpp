@@ -449,11 +449,19 @@ QFuture<Status> ApplianceCore::release(std::string node) {
 
 QFuture<Result<PowerState>> ApplianceCore::power(std::string node, PowerAction action) {
     Impl* impl = impl_.get();
-    if (auto owner = impl->views.ownerOf(node); owner && (*owner)->isLost()) {
-        return impl->power.powerOnLostAppliance(**owner, node, action);
+    auto owner = impl->views.ownerOf(node);
+    if (!owner) {
+        return readyFuture(Result<PowerState>(owner.error()));
     }
-    return impl->onOwner<Result<PowerState>>(node, [impl, node, action](ApplianceSlot& slot) {
-        return impl->power.power(slot, node, action);
+    ApplianceSlot* slot = *owner;
+    if (slot->isLost()) {
+        return impl->power.powerOnLostAppliance(*slot, node, action);
+    }
+    if (Status usable = slot->requireConnected(); !usable) {
+        return readyFuture(Result<PowerState>(usable.error()));
+    }
+    return slot->exclusive([impl, slot, node = std::move(node), action] {
+        return impl->power.power(*slot, node, action);
     });
 }
 

@@ -567,10 +567,8 @@ namespace {
 Result<std::vector<std::string>> removeStaleCopies(ApplianceSlot& slot,
                                                    const std::set<std::string>& recorded,
                                                    const std::map<std::string, db::Id>& owners) {
-    if (Status connected =
-            slot.reachable() ? Status(Done{}) : Status(unavailable(slot.config.name, {}));
-        !connected) {
-        return connected.error();
+    if (!slot.reachable()) {
+        return unavailable(slot.config.name, {});
     }
     auto domains = slot.hypervisor->listDomains();
     if (!domains) {

@@ -46,10 +46,8 @@ void ApplianceFencer::check() {
             watch.next_attempt = 0;
             continue;
         }
-        const auto after =
-            std::chrono::duration_cast<std::chrono::milliseconds>(watch.config.lost_after).count();
-        if (watch.running || watch.declaring || now < *link.unreachable_since + after ||
-            now < watch.next_attempt) {
+        if (watch.running || watch.declaring ||
+            now < *link.unreachable_since + watch.lostAfterMs() || now < watch.next_attempt) {
             continue;
         }
         fence(watch);
@@ -76,9 +74,7 @@ void ApplianceFencer::onFenced(const std::string& appliance, const ProcessResult
     Watch& watch = watches_.at(appliance);
     watch.running = false;
     if (!result.exit_code || *result.exit_code != 0) {
-        watch.next_attempt =
-            db::nowMs() +
-            std::chrono::duration_cast<std::chrono::milliseconds>(watch.config.lost_after).count();
+        watch.next_attempt = db::nowMs() + watch.lostAfterMs();
         qCWarning(lcFencer,
                   "%s: its fence_command %s; the appliance is not known to be off, so it stays "
                   "unreachable (not lost); trying again in %lld s. Check the command, or declare "
@@ -102,10 +98,7 @@ void ApplianceFencer::onFenced(const std::string& appliance, const ProcessResult
             Watch& declared = watches_.at(appliance);
             declared.declaring = false;
             if (!outcome) {
-                declared.next_attempt =
-                    db::nowMs() + std::chrono::duration_cast<std::chrono::milliseconds>(
-                                      declared.config.lost_after)
-                                      .count();
+                declared.next_attempt = db::nowMs() + declared.lostAfterMs();
                 qCWarning(lcFencer, "%s: powered off, but declaring it lost failed: %s",
                           appliance.c_str(), outcome.error().describe().c_str());
                 return;

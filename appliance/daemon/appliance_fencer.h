@@ -42,6 +42,10 @@ private:
         bool declaring = false;  // its fence_command answered 0; the declaration is under way
         ProcessRunner::RunId run = 0;
         db::TimeMs next_attempt = 0;  // after a failed command
+
+        db::TimeMs lostAfterMs() const {
+            return std::chrono::duration_cast<std::chrono::milliseconds>(config.lost_after).count();
+        }
     };
     void fence(Watch& watch);
     void onFenced(const std::string& appliance, const ProcessResult& result);
