@@ -353,6 +353,31 @@ private slots:
         QCOMPARE(QString::fromStdString(connected[0].labels.at("appliance")), route);
     }
 
+    // One sample per state and appliance, 1 for its state: an alert can key on state="lost".
+    void eachApplianceHasOneStateSetToOne() {
+        MetricsInput input;
+        core::ApplianceStatus up = applianceNamed("up");
+        up.state = core::ApplianceState::connected;
+        core::ApplianceStatus gone = applianceNamed("gone");
+        gone.state = core::ApplianceState::lost;
+        input.appliances = {up, gone};
+        const Exposition exposition = parse(renderMetrics(input));
+        QVERIFY2(exposition.error.empty(), exposition.error.c_str());
+        const auto states = samplesNamed(exposition, "understudy_appliance_state");
+        QCOMPARE(states.size(), std::size_t{6});
+        std::map<std::string, double> ones;
+        for (const auto& sample : states) {
+            if (sample.value == 1) {
+                ones[sample.labels.at("appliance")] += 1;
+                QCOMPARE(sample.labels.at("state"),
+                         std::string(sample.labels.at("appliance") == "up" ? "connected" : "lost"));
+            }
+        }
+        QCOMPARE(ones.size(), std::size_t{2});
+        QCOMPARE(ones["up"], 1.0);
+        QCOMPARE(ones["gone"], 1.0);
+    }
+
     void specialValuesUsePrometheusSpelling() {
         MetricsInput input;
         core::ApplianceStatus status = applianceNamed("a");
