@@ -224,6 +224,24 @@ QString readApplianceState(Reader& r, bool connected) {
     return QLatin1String(connected ? kApplianceConnected : kApplianceUnreachable);
 }
 
+NotReadyNode readNotReadyNode(Reader& r) {
+    NotReadyNode n;
+    n.node = r.text("node");
+    n.cluster = r.text("cluster");
+    n.reason = r.optionalText("reason");
+    n.would_preempt = r.optionalTexts("would_preempt");
+    n.partial_cpu = r.optionalFlag("partial_cpu", false);
+    return n;
+}
+
+std::optional<DenialRisk> readDenialRisk(Reader& r) {
+    if (!r.isPresent("denial_risk")) {
+        return std::nullopt;
+    }
+    Reader risk = r.object("denial_risk");
+    return DenialRisk{risk.number("horizon_hours"), risk.number("value")};
+}
+
 Appliance readAppliance(Reader& r) {
     Appliance a;
     a.name = r.text("name");
@@ -234,6 +252,10 @@ Appliance readAppliance(Reader& r) {
     Reader resources = r.object("resources");
     a.memory_mib = readUsage(resources.object("memory_mib"));
     a.vcpus = readUsage(resources.object("vcpus"));
+    if (r.isPresent("not_ready")) {
+        a.not_ready = r.list<NotReadyNode>("not_ready", readNotReadyNode);
+    }
+    a.denial_risk = readDenialRisk(r);
     return a;
 }
 
@@ -312,6 +334,7 @@ Event readEvent(Reader& r) {
     e.kind = r.text("kind");
     e.cluster = r.nullableText("cluster");
     e.node = r.nullableText("node");
+    e.actor = r.optionalText("actor");
     e.details = r.isPresent("details") ? r.rawObject("details") : QJsonObject();
     return e;
 }

@@ -30,6 +30,22 @@ inline constexpr char kApplianceConnected[] = "connected";
 inline constexpr char kApplianceUnreachable[] = "unreachable";
 inline constexpr char kApplianceLost[] = "lost";
 
+// A node that could not take over at full size now, as its readiness says.
+struct NotReadyNode {
+    QString node;
+    QString cluster;
+    QString reason;
+    QStringList would_preempt;
+    bool partial_cpu = false;
+};
+
+// The probability that at least one takeover on the appliance is denied within the horizon,
+// given the grants held now: the risk of now, beside the steady-state overflow risk.
+struct DenialRisk {
+    double horizon_hours = 0;
+    double value = 0;
+};
+
 struct Appliance {
     QString name;
     QString uri;
@@ -39,6 +55,8 @@ struct Appliance {
     double cpu_overcommit = 1.0;
     ResourceUsage memory_mib;
     ResourceUsage vcpus;
+    std::vector<NotReadyNode> not_ready;
+    std::optional<DenialRisk> denial_risk;  // absent from a service older than the risk of now
 };
 
 struct Group {
@@ -104,6 +122,9 @@ struct Event {
     QString kind;
     std::optional<QString> cluster;
     std::optional<QString> node;
+    // "admin", "cluster:NAME" or "service", with "@ADDRESS" where a request caused it; empty
+    // from a service older than the actor.
+    QString actor;
     QJsonObject details;
 };
 

@@ -198,6 +198,20 @@ private slots:
         QCOMPARE(a.vcpus.free, 229);
         QCOMPARE(a.vcpus.overbooking_ratio, 0.35);
         QCOMPARE(a.vcpus.overflow_risk, 0.0);
+        QCOMPARE(a.not_ready.size(), std::size_t{2});
+        QCOMPARE(a.not_ready[0].node, QStringLiteral("web-passive"));
+        QCOMPARE(a.not_ready[0].cluster, QStringLiteral("web"));
+        QCOMPARE(a.not_ready[0].reason, QStringLiteral("not enough memory"));
+        QVERIFY(!a.not_ready[0].partial_cpu);
+        QVERIFY(a.not_ready[1].reason.isEmpty());
+        QCOMPARE(a.not_ready[1].would_preempt, QStringList{QStringLiteral("dev-passive")});
+        QVERIFY(a.not_ready[1].partial_cpu);
+        QVERIFY(a.denial_risk);
+        QCOMPARE(a.denial_risk->horizon_hours, 24.0);
+        QCOMPARE(a.denial_risk->value, 0.0028);
+        // A service older than the risk of now sends neither.
+        QVERIFY(list[1].not_ready.empty());
+        QVERIFY(!list[1].denial_risk);
     }
 
     // A service from before the appliance states: connected or unreachable, from `connected`.
@@ -355,6 +369,9 @@ private slots:
         QCOMPARE(granted.cluster, std::optional<QString>("crm"));
         QCOMPARE(granted.node, std::optional<QString>("crm-passive"));
         QCOMPARE(granted.details.value("memory_mib").toInt(), 12288);
+        QCOMPARE(granted.actor, QStringLiteral("service"));
+        QCOMPARE(page.events[0].actor, QStringLiteral("cluster:crm@10.0.0.7"));
+        QVERIFY(page.events[2].actor.isEmpty());
         QCOMPARE(granted.time.toString(Qt::ISODateWithMs),
                  QStringLiteral("2026-11-26T05:17:32.123Z"));
         QVERIFY(!page.events[2].cluster);
