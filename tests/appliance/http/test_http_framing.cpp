@@ -24,8 +24,8 @@ QByteArray get(const QByteArray& fields) {
     return "GET /api/v1/nodes HTTP/1.1\r\nHost: 127.0.0.1\r\n" + fields + "\r\n";
 }
 
-// Sent right behind every hostile request, in the same write and in a second one: a reader
-// that lost its place in the stream would answer it.
+// Sent right behind every hostile request that ends its head, in the same write and in a second
+// one: a reader that lost its place in the stream would answer it.
 const QByteArray kFollowUp = get("X-Follow-Up: 1\r\n");
 
 }  // namespace
@@ -150,7 +150,12 @@ private slots:
         QTest::newRow("control character in the target")
             << "GET /api/v1/no" + QByteArray(1, '\x01') + "des HTTP/1.1\r\nHost: x\r\n\r\n"
             << 400;
+        // An HTTP/0.9 client sends one line and waits, an HTTP/2 client its preface's first line
+        // and then frames: they are told at once, not after the read timeout.
         QTest::newRow("HTTP/0.9") << QByteArray("GET /api/v1/nodes\r\n") << 400;
+        QTest::newRow("HTTP/2 preface's first line") << QByteArray("PRI * HTTP/2.0\r\n") << 400;
+        QTest::newRow("absolute-form line")
+            << QByteArray("GET http://evil.example/ HTTP/1.1\r\n") << 400;
         QTest::newRow("HTTP/2 preface") << QByteArray("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") << 400;
         QTest::newRow("HTTP/2.0 request line")
             << QByteArray("GET /api/v1/nodes HTTP/2.0\r\nHost: x\r\n\r\n") << 400;
@@ -182,8 +187,13 @@ private slots:
         QVERIFY(startServer());
         RawClient client;
         QVERIFY(client.connectTo(server_->port()));
-        client.send(bytes + kFollowUp);
-        client.send(kFollowUp);
+        // A request that never ends its head must be judged on what it sent: no follow-up.
+        if (bytes.contains("\r\n\r\n")) {
+            client.send(bytes + kFollowUp);
+            client.send(kFollowUp);
+        } else {
+            client.send(bytes);
+        }
 
         const auto answer = client.answer();
         QVERIFY(answer);
@@ -197,29 +207,6 @@ private slots:
         QCOMPARE(counts.size(), std::size_t{1});
         QCOMPARE(counts.begin()->first.route, QStringLiteral("(refused)"));
         QCOMPARE(counts.begin()->second, quint64{1});
-    }
-
-    // An HTTP/0.9 client sends one line and waits; an HTTP/2 client its preface's first line
-    // and then its frames: both are told at once, not after the read timeout.
-    void aBadRequestLineIsRefusedBeforeTheHeadEnds_data() {
-        QTest::addColumn<QByteArray>("line");
-        QTest::newRow("HTTP/0.9") << QByteArray("GET /api/v1/nodes\r\n");
-        QTest::newRow("HTTP/2 preface") << QByteArray("PRI * HTTP/2.0\r\n");
-        QTest::newRow("absolute-form") << QByteArray("GET http://evil.example/ HTTP/1.1\r\n");
-    }
-
-    void aBadRequestLineIsRefusedBeforeTheHeadEnds() {
-        QFETCH(QByteArray, line);
-        QVERIFY(startServer());
-        RawClient client;
-        QVERIFY(client.connectTo(server_->port()));
-        client.send(line);
-        const auto answer = client.answer();
-        QVERIFY(answer);
-        QCOMPARE(answer->status, 400);
-        QCOMPARE(answer->error(), QStringLiteral("bad_request"));
-        QVERIFY(client.waitClosed());
-        QCOMPARE(handled_, 0);
     }
 
     // What RFC 9112 lets a recipient accept, so that the table above cannot pass by refusing
