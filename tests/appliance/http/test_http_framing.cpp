@@ -243,13 +243,15 @@ private slots:
         QVERIFY(startServer());
         RawClient client;
         QVERIFY(client.connectTo(server_->port()));
-        client.send(bytes);
-        const auto answer = client.answer();
-        QVERIFY(answer);
-        QCOMPARE(answer->status, 200);
-        QCOMPARE(QByteArray::fromStdString(answer->json()["echo"].get<std::string>()), body);
-        QCOMPARE(handled_, 1);
-        QVERIFY(client.isConnected());  // still usable: keep-alive
+        // And a request behind it, which the reader finds only if it kept its place.
+        client.send(bytes + kFollowUp);
+        const auto echoed = client.answer();
+        const auto followed = client.answer();
+        QVERIFY(echoed && followed);
+        QCOMPARE(echoed->status, 200);
+        QCOMPARE(QByteArray::fromStdString(echoed->json()["echo"].get<std::string>()), body);
+        QCOMPARE(followed->status, 200);
+        QCOMPARE(handled_, 2);
     }
 };
 
