@@ -17,6 +17,7 @@ inline constexpr char kDatabaseUnavailable[] = "database_unavailable";
 inline constexpr char kIo[] = "io";
 inline constexpr char kHypervisorError[] = "hypervisor_error";
 inline constexpr char kHypervisorFailed[] = "hypervisor_failed";
+inline constexpr char kTemplateUnreadable[] = "template_unreadable";
 inline constexpr char kDomainNotFound[] = "domain_not_found";
 inline constexpr char kDatabaseError[] = "database_error";
 

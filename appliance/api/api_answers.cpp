@@ -46,11 +46,14 @@ HttpResponse errorAnswer(const Error& error) {
         }
         return http::errors::conflict(message);
     }
-    // libvirt refusing or failing an operation is the hypervisor's state, not a bug of the
-    // service: the caller gets libvirt's message and a retry hint, as for a lost connection.
+    // libvirt refusing or failing an operation, like a domain template that cannot be read, is
+    // the host's state, not a bug of the service: the caller gets the reason and a retry hint,
+    // as for a lost connection (the template is read again on the next try).
     static const std::set<std::string> hypervisor_failures{
-        "hypervisor_unavailable", "hypervisor_error",   "hypervisor_failed", "timeout",
-        "permission_denied",      "invalid_domain_xml", "invalid_template"};
+        "hypervisor_unavailable", "hypervisor_error",
+        "hypervisor_failed",      "timeout",
+        "permission_denied",      "invalid_domain_xml",
+        "invalid_template",       errc::kTemplateUnreadable};
     if (hypervisor_failures.contains(error.code)) {
         return http::errors::hypervisorUnavailable(message, 5);
     }

@@ -242,14 +242,13 @@ Result<std::unique_ptr<ApplianceCore>> ApplianceCore::open(const CoreConfig& con
         slot->lost = lost_at.has_value();
         slot->worker = std::make_unique<ApplianceWorker>("appliance " + appliance.name);
         slot->boot_timeout = config.policy.boot_timeout;
-        const std::string path =
+        slot->template_path =
             appliance.domain_template.empty() ? default_template : appliance.domain_template;
-        auto loaded = hypervisor::loadDomainTemplate(path);
+        auto loaded = hypervisor::loadDomainTemplate(slot->template_path);
         if (loaded) {
             slot->domain_template = std::move(*loaded);
         } else {
-            slot->template_error = loaded.error().describe();
-            qCWarning(lcCore, "%s: %s", appliance.name.c_str(), slot->template_error.c_str());
+            qCWarning(lcCore, "%s: %s", appliance.name.c_str(), loaded.error().describe().c_str());
         }
         context.appliances.push_back(std::move(slot));
     }

@@ -114,7 +114,14 @@ Result<std::string> ApplianceSlot::defineFromTemplate(const std::string& domain,
                                                       const std::string& uuid,
                                                       const hypervisor::NodeMetadata& metadata) {
     if (!domain_template) {
-        return Error{"invalid_config", template_error, config.name};
+        auto loaded = hypervisor::loadDomainTemplate(template_path);
+        if (!loaded) {
+            return Error{errc::kTemplateUnreadable,
+                         "appliance '" + config.name + "' cannot define " + domain + ": " +
+                             loaded.error().describe(),
+                         config.name};
+        }
+        domain_template = std::move(*loaded);
     }
     const hypervisor::DomainSpec spec{domain, uuid, metadata,
                                       cpu_method == hypervisor::CpuCapMethod::scheduler_quota};

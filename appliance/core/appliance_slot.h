@@ -49,8 +49,10 @@ struct ApplianceSlot {
     ApplianceConfig config;
     db::Id id = 0;
     std::unique_ptr<ApplianceWorker> worker;
+    // Read at start; when it could not be read then, each definition tries again (on the
+    // worker), so a template put right serves without a restart.
+    std::string template_path;
     std::optional<hypervisor::DomainTemplate> domain_template;
-    std::string template_error;
     std::atomic<bool> reconcile_queued{false};
     std::chrono::milliseconds boot_timeout{0};  // CorePolicy::boot_timeout
 

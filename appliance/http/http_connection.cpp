@@ -47,6 +47,36 @@ bool safeHeaderText(const QByteArray& text) {
     return !text.contains('\r') && !text.contains('\n');
 }
 
+// RFC 9110 5.5 lets a recipient either refuse a field value holding CR, LF or NUL, or replace
+// each with SP; the reader refuses (400), and every other control character but HTAB with them,
+// because a value that another parser on the path reads differently is how requests are
+// smuggled (docs/http-api.md, "Limits").
+bool hasControl(QByteArrayView text) {
+    return std::any_of(text.begin(), text.end(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return (byte < 0x20 && c != '\t') || byte == 0x7f;
+    });
+}
+
+// `name: value` with a token for a name and no space before the colon (RFC 9112 5.1), no line
+// folding (5.2), no control characters in the value; -1 when it is not, else the colon's index.
+qsizetype fieldColon(QByteArrayView line) {
+    const qsizetype colon = line.indexOf(':');
+    if (colon <= 0 || !isToken(line.first(colon)) || hasControl(line.sliced(colon + 1))) {
+        return -1;
+    }
+    return colon;
+}
+
+// The digits of a length or chunk size without its leading zeros, which RFC 9112's grammar
+// allows and which must not make a small number look large.
+QByteArrayView significant(QByteArrayView digits) {
+    while (digits.size() > 1 && digits.front() == '0') {
+        digits = digits.sliced(1);
+    }
+    return digits;
+}
+
 }  // namespace
 
 HttpConnection::HttpConnection(QTcpSocket* socket, HttpServer* server)
@@ -223,16 +253,13 @@ void HttpConnection::processBuffer() {
 }
 
 bool HttpConnection::readHead() {
-    // RFC 9112 2.2: a server should ignore empty lines received before the request line.
-    qsizetype skip = 0;
-    while (skip < buffer_.size() && (buffer_.at(skip) == '\r' || buffer_.at(skip) == '\n')) {
-        ++skip;
-    }
-    if (skip > 0) {
-        buffer_.remove(0, skip);
+    // RFC 9112 2.2: a server should ignore empty lines received before the request line. Only
+    // whole lines: a bare CR stays, to be refused with the line it starts.
+    while (buffer_.startsWith("\r\n") || buffer_.startsWith('\n')) {
+        buffer_.remove(0, buffer_.startsWith('\n') ? 1 : 2);
         scanned_ = 0;
     }
-    if (buffer_.isEmpty()) {
+    if (buffer_.isEmpty() || buffer_ == "\r") {
         return false;
     }
     if (!started_valid_) {
@@ -249,6 +276,11 @@ bool HttpConnection::readHead() {
         return false;
     }
     if (line_end < 0) {
+        return false;
+    }
+    // The request line is judged as soon as it is complete: an HTTP/0.9 request or an HTTP/2
+    // preface is refused at once instead of waiting for a header section it will never send.
+    if (request_.method.isEmpty() && !readRequestLine(stripCr(buffer_.left(line_end)))) {
         return false;
     }
     const qsizetype from = std::max<qsizetype>(line_end, scanned_ - 2);
@@ -276,35 +308,44 @@ bool HttpConnection::readHead() {
     return startRequest(head);
 }
 
-bool HttpConnection::startRequest(const QByteArray& head) {
-    const auto& options = server_->options();
-    QList<QByteArray> lines = head.split('\n');
-    const QList<QByteArray> parts = stripCr(lines.takeFirst()).split(' ');
-    if (parts.size() != 3 || !isToken(parts[0]) || !parts[1].startsWith('/')) {
-        refuse(errors::badRequest(QStringLiteral(
-            "The request line must be `METHOD /path HTTP/1.1`, with single spaces.")));
+bool HttpConnection::readRequestLine(const QByteArray& line) {
+    const QList<QByteArray> parts = line.split(' ');
+    if (parts.size() == 3 && parts[2] != "HTTP/1.1" && parts[2] != "HTTP/1.0") {
+        refuse(errors::badRequest(QStringLiteral("Only HTTP/1.1 and HTTP/1.0 are served.")));
         return false;
     }
-    if (parts[2] != "HTTP/1.1" && parts[2] != "HTTP/1.0") {
-        refuse(errors::badRequest(QStringLiteral("Only HTTP/1.1 and HTTP/1.0 are served.")));
+    // Origin-form only (RFC 9112 3.2.1): this server is no proxy, and an absolute-form target
+    // naming another host would be answered as if it were ours.
+    const bool target_ok =
+        parts.size() == 3 && parts[1].startsWith('/') &&
+        std::all_of(parts[1].begin(), parts[1].end(), [](char c) { return c > 0x20 && c < 0x7f; });
+    if (parts.size() != 3 || !isToken(parts[0]) || !target_ok) {
+        refuse(errors::badRequest(
+            QStringLiteral("The request line must be `METHOD /path HTTP/1.1`, with single spaces "
+                           "and a path of printable ASCII (no absolute URI).")));
         return false;
     }
     request_.method = parts[0];
     request_.target = parts[1];
     http10_ = parts[2] == "HTTP/1.0";
     pending_ = Pending{request_.method, QString(), QString()};
+    return true;
+}
 
+bool HttpConnection::startRequest(const QByteArray& head) {
+    const auto& options = server_->options();
+    QList<QByteArray> lines = head.split('\n');
+    lines.removeFirst();  // the request line, read already
     for (const QByteArray& raw : lines) {
         const QByteArray line = stripCr(raw);
         if (line.isEmpty()) {
             continue;
         }
-        const qsizetype colon = line.indexOf(':');
-        if (line.startsWith(' ') || line.startsWith('\t') || colon <= 0 ||
-            !isToken(QByteArrayView(line).first(colon))) {
+        const qsizetype colon = fieldColon(line);
+        if (colon < 0) {
             refuse(errors::badRequest(QStringLiteral(
                 "A header field must be `Name: value` on one line (no folding, no space "
-                "before the colon).")));
+                "before the colon, no control characters).")));
             return false;
         }
         if (request_.headers.size() >= options.max_header_count) {
@@ -312,6 +353,12 @@ bool HttpConnection::startRequest(const QByteArray& head) {
             return false;
         }
         request_.headers.append({line.left(colon).toLower(), line.mid(colon + 1).trimmed()});
+    }
+    // RFC 9112 3.2: which host is meant must not be ambiguous.
+    if (std::count_if(request_.headers.begin(), request_.headers.end(),
+                      [](const auto& field) { return field.first == "host"; }) > 1) {
+        refuse(errors::badRequest(QStringLiteral("Send one Host field, not several.")));
+        return false;
     }
 
     const qsizetype question = request_.target.indexOf('?');
@@ -357,6 +404,13 @@ bool HttpConnection::readFraming() {
             QStringLiteral("Send either Content-Length or Transfer-Encoding, not both.")));
         return false;
     }
+    // RFC 9112 6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
+    if (!codings.isEmpty() && http10_) {
+        refuse(
+            errors::badRequest(QStringLiteral("HTTP/1.0 has no Transfer-Encoding; send "
+                                              "Content-Length or use HTTP/1.1.")));
+        return false;
+    }
     bool has_body = false;
     if (!codings.isEmpty()) {
         if (codings != QList<QByteArray>{"chunked"}) {
@@ -368,16 +422,18 @@ bool HttpConnection::readFraming() {
         has_body = true;
     } else if (!lengths.isEmpty()) {
         const QByteArray& first = lengths.first();
-        const bool digits =
-            !first.isEmpty() && first.size() <= 18 &&
-            std::all_of(first.begin(), first.end(), [](char c) { return c >= '0' && c <= '9'; });
+        const bool digits = !first.isEmpty() && std::all_of(first.begin(), first.end(), [](char c) {
+            return c >= '0' && c <= '9';
+        });
         if (!digits || std::any_of(lengths.begin(), lengths.end(),
                                    [&](const QByteArray& other) { return other != first; })) {
             refuse(errors::badRequest(
                 QStringLiteral("Content-Length must be one non-negative decimal number.")));
             return false;
         }
-        remaining_ = first.toLongLong();
+        // More than 18 digits could overflow qint64 and is above any limit anyway.
+        const QByteArrayView length = significant(first);
+        remaining_ = length.size() > 18 ? options.max_body_bytes + 1 : length.toLongLong();
         if (remaining_ > options.max_body_bytes) {
             refuse(errors::payloadTooLarge(options.max_body_bytes));
             return false;
@@ -420,6 +476,13 @@ bool HttpConnection::readChunkSize() {
     }
     QByteArray line = stripCr(buffer_.left(end));
     buffer_.remove(0, end + 1);
+    // Extensions carry nothing the API uses and are dropped, but never with control characters
+    // (a bare CR among them included) that another parser could take for a line end.
+    if (hasControl(line)) {
+        refuse(errors::badRequest(
+            QStringLiteral("A chunk-size line must not hold control characters.")));
+        return false;
+    }
     const qsizetype semicolon = line.indexOf(';');
     if (semicolon >= 0) {
         line.truncate(semicolon);
@@ -432,8 +495,11 @@ bool HttpConnection::readChunkSize() {
         refuse(errors::badRequest(QStringLiteral("A chunk size must be a hexadecimal number.")));
         return false;
     }
-    // 15 hex digits cannot overflow qint64; anything longer is far above any limit anyway.
-    const qint64 size = line.size() > 15 ? options.max_body_bytes + 1 : line.toLongLong(&ok, 16);
+    // 15 hex digits cannot overflow qint64; more, up to a size beyond 64 bits, is far above any
+    // limit: it is refused as too large, never wrapped around to a small size.
+    const QByteArrayView digits = significant(line);
+    const qint64 size =
+        digits.size() > 15 ? options.max_body_bytes + 1 : digits.toLongLong(&ok, 16);
     if (request_.body.size() + size > options.max_body_bytes) {
         refuse(errors::payloadTooLarge(options.max_body_bytes));
         return false;
@@ -495,6 +561,11 @@ bool HttpConnection::readTrailers() {
     remaining_ += line.size();
     if (remaining_ > options.max_header_bytes) {
         refuse(errors::headersTooLarge(options.max_header_bytes));
+        return false;
+    }
+    if (fieldColon(line) < 0) {
+        refuse(errors::badRequest(QStringLiteral(
+            "A trailer field must be `Name: value` on one line, like a header field.")));
         return false;
     }
     return true;

@@ -63,6 +63,7 @@ private:
     bool readChunkData();
     bool readChunkEnd();
     bool readTrailers();
+    bool readRequestLine(const QByteArray& line);
     bool startRequest(const QByteArray& head);
     bool readFraming();
     void dispatch();

@@ -35,8 +35,18 @@ struct Reply {
     int status = 0;  // 0: no HTTP answer (connection error or timeout)
     QByteArray body;
     QByteArray content_type;
+    QList<QNetworkReply::RawHeaderPair> headers;
     QNetworkReply::NetworkError network_error = QNetworkReply::NoError;
     json document() const { return json::parse(body.toStdString(), nullptr, false); }
+    // The value of a header of the answer (name in any case), or empty.
+    QByteArray header(const QByteArray& name) const {
+        for (const auto& [key, value] : headers) {
+            if (key.compare(name, Qt::CaseInsensitive) == 0) {
+                return value;
+            }
+        }
+        return {};
+    }
     std::string error() const {
         const json parsed = document();
         return parsed.is_object() && parsed.contains("error") && parsed["error"].is_string()
@@ -67,6 +77,7 @@ public:
         made.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         made.body = reply->readAll();
         made.content_type = reply->header(QNetworkRequest::ContentTypeHeader).toByteArray();
+        made.headers = reply->rawHeaderPairs();
         made.network_error = reply->error();
         reply->abort();
         reply->deleteLater();

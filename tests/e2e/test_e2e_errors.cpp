@@ -1,6 +1,7 @@
 // understudyd's error paths end to end: every row of the error table of docs/http-api.md that a
 // client can cause, with the JSON path in `field`, and after each failed request the inventory is
 // what it was (only the events docs/http-api.md names may have been logged).
+#include <QDir>
 #include <QFile>
 #include <QTest>
 
@@ -29,6 +30,36 @@ private:
     QByteArray alpha_token_;
 
     ServiceProcess& s() { return *service_; }
+
+    // A second understudyd, on a test-driver appliance whose domain template is
+    // `template_path`; null when it does not start.
+    static std::unique_ptr<ServiceProcess> serviceWithTemplate(const QTemporaryDir& dir,
+                                                               const QString& template_path) {
+        const quint16 port = freePort();
+        const QString host = writeHost(dir.path(), 16, 65536);
+        const QString config_path = writeConfig(dir.path(), port, host, 4.0);
+        QFile config(config_path);
+        if (!config.open(QIODevice::ReadOnly)) {
+            return nullptr;
+        }
+        QByteArray text = config.readAll();
+        config.close();
+        text.replace(sourcePath(QStringLiteral("appliance/data/passive-node.xml")).toUtf8(),
+                     template_path.toUtf8());
+        if (!config.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
+            config.write(text) != text.size()) {
+            return nullptr;
+        }
+        config.close();
+        auto service =
+            std::make_unique<ServiceProcess>(dir.filePath(QStringLiteral("understudy.db")));
+        service->setPort(port);
+        if (!service->start({QStringLiteral("--config"), config_path})) {
+            qWarning("understudyd did not start: %s", service->output().constData());
+            return nullptr;
+        }
+        return service;
+    }
 
     // What a failed request must leave alone.
     std::string inventory() {
@@ -305,32 +336,48 @@ private slots:
         refused_template.write(domain);
         refused_template.close();
 
-        const quint16 port = freePort();
-        const QString host = writeHost(dir.path(), 16, 65536);
-        const QString config_path = writeConfig(dir.path(), port, host, 4.0);
-        QFile config(config_path);
-        QVERIFY(config.open(QIODevice::ReadOnly));
-        QByteArray text = config.readAll();
-        config.close();
-        text.replace(shipped_template.toUtf8(), template_path.toUtf8());
-        QVERIFY(config.open(QIODevice::WriteOnly | QIODevice::Truncate));
-        config.write(text);
-        config.close();
+        const auto service = serviceWithTemplate(dir, template_path);
+        QVERIFY(service);
 
-        ServiceProcess service(dir.filePath(QStringLiteral("understudy.db")));
-        service.setPort(port);
-        QVERIFY2(service.start({QStringLiteral("--config"), config_path}),
-                 service.output().constData());
-
-        const json clusters_before = service.getJson(QStringLiteral("/api/v1/clusters"));
-        const Reply refused = service.post(QStringLiteral("/api/v1/clusters"), kCluster + "}");
+        const json clusters_before = service->getJson(QStringLiteral("/api/v1/clusters"));
+        const Reply refused = service->post(QStringLiteral("/api/v1/clusters"), kCluster + "}");
         QCOMPARE(refused.status, 503);
         QCOMPARE(refused.error(), std::string("hypervisor_unavailable"));
+        QCOMPARE(refused.header("Retry-After"), QByteArray("5"));
         const std::string message = refused.document()["message"].get<std::string>();
         QVERIFY2(message.find("attribute arch") != std::string::npos, message.c_str());
-        QCOMPARE(service.getJson(QStringLiteral("/api/v1/clusters")).dump(),
+        QCOMPARE(service->getJson(QStringLiteral("/api/v1/clusters")).dump(),
                  clusters_before.dump());
-        QCOMPARE(service.terminate(), 0);
+        QCOMPARE(service->terminate(), 0);
+    }
+
+    // A domain template that cannot be read is the host's state as well: 503 naming the
+    // template's path, with a retry hint that holds, since the next registration reads it
+    // again. A dangling symlink, because the tests may run as root, who reads through any mode.
+    void anUnreadableTemplateIsAnsweredAs503NamingItsPath() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString template_path = dir.filePath(QStringLiteral("passive-node.xml"));
+        const QString target = dir.filePath(QStringLiteral("templates/passive-node.xml"));
+        QVERIFY(QFile::link(target, template_path));
+        const auto service = serviceWithTemplate(dir, template_path);
+        QVERIFY(service);
+
+        const json clusters_before = service->getJson(QStringLiteral("/api/v1/clusters"));
+        const Reply refused = service->post(QStringLiteral("/api/v1/clusters"), kCluster + "}");
+        QVERIFY2(refused.status == 503, refused.body.constData());
+        QCOMPARE(refused.error(), std::string("hypervisor_unavailable"));
+        QCOMPARE(refused.header("Retry-After"), QByteArray("5"));
+        const std::string message = refused.document()["message"].get<std::string>();
+        QVERIFY2(message.find(template_path.toStdString()) != std::string::npos, message.c_str());
+        QCOMPARE(service->getJson(QStringLiteral("/api/v1/clusters")).dump(),
+                 clusters_before.dump());
+
+        QVERIFY(QDir(dir.path()).mkdir(QStringLiteral("templates")));
+        QVERIFY(QFile::copy(sourcePath(QStringLiteral("appliance/data/passive-node.xml")), target));
+        const Reply registered = service->post(QStringLiteral("/api/v1/clusters"), kCluster + "}");
+        QVERIFY2(registered.status == 201, registered.body.constData());
+        QCOMPARE(service->terminate(), 0);
     }
 };
 

@@ -19,115 +19,15 @@
 #include <cstring>
 
 #include "appliance/http/http_server.h"
+#include "tests/appliance/http/raw_client.h"
 
 using namespace understudy::http;
+using namespace understudy::http::testing;
 using namespace std::chrono_literals;
 
 namespace {
 
-// An upper bound for anything to happen; a passing run never waits this long.
-constexpr int kWaitMs = 10000;
 constexpr char kToken[] = "tok-8f3a91c2d7e64b05";
-
-struct Answer {
-    int status = 0;
-    QHash<QByteArray, QByteArray> headers;  // lower-case names
-    QByteArray body;
-
-    nlohmann::json json() const {
-        return nlohmann::json::parse(body.toStdString(), nullptr, false);
-    }
-    QString error() const {
-        const nlohmann::json document = json();
-        return document.is_object() && document.contains("error")
-                   ? QString::fromStdString(document["error"].get<std::string>())
-                   : QString();
-    }
-};
-
-// A client over a raw socket, to send exactly the bytes a test needs (malformed, slow,
-// oversized) and read answers as they arrive.
-class RawClient {
-public:
-    explicit RawClient(std::unique_ptr<QTcpSocket> socket = std::make_unique<QTcpSocket>())
-        : socket_(std::move(socket)) {}
-
-    bool connectTo(quint16 port) {
-        socket_->connectToHost(QHostAddress::LocalHost, port);
-        return QTest::qWaitFor([&] { return socket_->state() == QAbstractSocket::ConnectedState; },
-                               kWaitMs);
-    }
-    bool connectEncryptedTo(quint16 port) {
-        auto* ssl = qobject_cast<QSslSocket*>(socket_.get());
-        ssl->setPeerVerifyMode(QSslSocket::VerifyNone);
-        ssl->connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
-        return QTest::qWaitFor([&] { return ssl->isEncrypted(); }, kWaitMs);
-    }
-    void send(const QByteArray& bytes) {
-        socket_->write(bytes);
-        socket_->flush();
-    }
-    bool isConnected() const { return socket_->state() == QAbstractSocket::ConnectedState; }
-    QTcpSocket& socket() { return *socket_; }
-    const QByteArray& unread() {
-        pull();
-        return buffer_;
-    }
-
-    // The next complete answer; nullopt when the connection ends first (or the bound passes).
-    std::optional<Answer> answer() {
-        std::optional<Answer> result;
-        static_cast<void>(QTest::qWaitFor(
-            [&] {
-                pull();
-                result = parse();
-                return result.has_value() || socket_->state() == QAbstractSocket::UnconnectedState;
-            },
-            kWaitMs));
-        if (!result) {
-            pull();
-            result = parse();
-        }
-        return result;
-    }
-
-    bool waitClosed() {
-        return QTest::qWaitFor(
-            [&] {
-                pull();
-                return socket_->state() == QAbstractSocket::UnconnectedState;
-            },
-            kWaitMs);
-    }
-
-private:
-    void pull() { buffer_ += socket_->readAll(); }
-
-    std::optional<Answer> parse() {
-        const qsizetype end = buffer_.indexOf("\r\n\r\n");
-        if (end < 0) {
-            return std::nullopt;
-        }
-        Answer answer;
-        const QList<QByteArray> lines = buffer_.left(end).split('\n');
-        answer.status = lines.first().split(' ').value(1).toInt();
-        for (qsizetype i = 1; i < lines.size(); ++i) {
-            const QByteArray line = lines[i].trimmed();
-            const qsizetype colon = line.indexOf(':');
-            answer.headers.insert(line.left(colon).toLower(), line.mid(colon + 1).trimmed());
-        }
-        const qsizetype length = answer.headers.value("content-length", "0").toLongLong();
-        if (buffer_.size() < end + 4 + length) {
-            return std::nullopt;
-        }
-        answer.body = buffer_.mid(end + 4, length);
-        buffer_.remove(0, end + 4 + length);
-        return answer;
-    }
-
-    std::unique_ptr<QTcpSocket> socket_;
-    QByteArray buffer_;
-};
 
 QStringList& capturedLog() {
     static QStringList lines;
@@ -550,35 +450,6 @@ private slots:
         const auto answer = client.answer();
         QVERIFY(answer);
         QCOMPARE(answer->status, 431);
-    }
-
-    void brokenHttpIs400_data() {
-        QTest::addColumn<QByteArray>("bytes");
-        QTest::newRow("no target") << QByteArray("HELLO\r\n\r\n");
-        QTest::newRow("absolute target") << QByteArray("GET http://x/ HTTP/1.1\r\n\r\n");
-        QTest::newRow("http/2") << QByteArray("GET / HTTP/2.0\r\n\r\n");
-        QTest::newRow("folded header") << QByteArray("GET / HTTP/1.1\r\nA: b\r\n  c\r\n\r\n");
-        QTest::newRow("space before colon") << QByteArray("GET / HTTP/1.1\r\nA : b\r\n\r\n");
-        QTest::newRow("two framings") << QByteArray(
-            "POST /api/v1/echo HTTP/1.1\r\nContent-Length: 2\r\n"
-            "Transfer-Encoding: chunked\r\n\r\n");
-        QTest::newRow("bad length")
-            << QByteArray("POST /api/v1/echo HTTP/1.1\r\nContent-Length: -1\r\n\r\n");
-        QTest::newRow("bad chunk size")
-            << QByteArray("POST /api/v1/echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
-    }
-
-    void brokenHttpIs400() {
-        QFETCH(QByteArray, bytes);
-        QVERIFY(startServer());
-        RawClient client;
-        QVERIFY(client.connectTo(server_->port()));
-        client.send(bytes);
-        const auto answer = client.answer();
-        QVERIFY(answer);
-        QCOMPARE(answer->status, 400);
-        QCOMPARE(answer->error(), QString("bad_request"));
-        QVERIFY(client.waitClosed());
     }
 
     void slowClientIsDisconnectedWhileOthersAreServed() {
