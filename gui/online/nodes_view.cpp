@@ -4,6 +4,7 @@
 #include <QComboBox>
 #include <QDialog>
 #include <QDialogButtonBox>
+#include <QFontMetrics>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -192,6 +193,14 @@ void NodesView::update() {
                            NodeTableModel::Grant}) {
             table_->setColumnWidth(column, std::max(table_->columnWidth(column), footprint));
         }
+        // A state turns bold when it is not good, and an active one may say "(partial CPU)": room
+        // for both, with its icon.
+        QFont bold = table_->font();
+        bold.setBold(true);
+        const int state = QFontMetrics(bold).horizontalAdvance(tr("active (partial CPU)")) +
+                          style()->pixelMetric(QStyle::PM_SmallIconSize) + 24;
+        table_->setColumnWidth(NodeTableModel::State,
+                               std::max(table_->columnWidth(NodeTableModel::State), state));
     }
     updateActions();
 }
