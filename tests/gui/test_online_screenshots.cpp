@@ -48,6 +48,7 @@ private slots:
 
 private:
     void save(QWidget* widget, const QString& name);
+    void showConnected(MainWindow& window, const QSize& size, const QUrl& url);
 
     QTemporaryDir settingsDir_;
     UnderstudydProcess service_;
@@ -87,14 +88,20 @@ void TestOnlineScreenshots::save(QWidget* widget, const QString& name) {
     qInfo("saved %s", qPrintable(path));
 }
 
-void TestOnlineScreenshots::savesTheOnlineViews() {
-    MainWindow window;
-    window.resize(1600, 1000);
+// `window` shown at `size`, connected to the service at `url`.
+void TestOnlineScreenshots::showConnected(MainWindow& window, const QSize& size, const QUrl& url) {
+    window.resize(size);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.online()->connectTo(url, kAdminToken, false);
+    QTRY_COMPARE_WITH_TIMEOUT(window.online()->connection()->state(), ConnectionState::connected,
+                              15000);
+}
+
+void TestOnlineScreenshots::savesTheOnlineViews() {
+    MainWindow window;
+    showConnected(window, QSize(1600, 1000), service_.url());
     OnlineConsole* online = window.online();
-    online->connectTo(service_.url(), kAdminToken, false);
-    QTRY_COMPARE_WITH_TIMEOUT(online->connection()->state(), ConnectionState::connected, 15000);
     QTRY_VERIFY_WITH_TIMEOUT(online->connection()->fleet().sized, 15000);
 
     // A little history: one takeover released again, two still active, one reboot.
@@ -183,12 +190,8 @@ void TestOnlineScreenshots::savesTheOverloadedConsole() {
     options.token = kAdminToken;
     understudy::client::ApiClient api(options);
     MainWindow window;
-    window.resize(1440, 900);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    showConnected(window, QSize(1440, 900), service.url());
     OnlineConsole* online = window.online();
-    online->connectTo(service.url(), kAdminToken, false);
-    QTRY_COMPARE_WITH_TIMEOUT(online->connection()->state(), ConnectionState::connected, 15000);
     for (const char* node : {"dwh-passive", "erp-passive", "billing-passive", "crm-passive"}) {
         QVERIFY(api.callSync(understudy::client::api::takeover(node, std::chrono::seconds(60))));
     }
