@@ -120,6 +120,14 @@ AlarmBar::AlarmBar(ServiceConnection* connection, QWidget* parent)
     if (QSystemTrayIcon::isSystemTrayAvailable()) {
         tray_ = new QSystemTrayIcon(toneIcon(Tone::warning, style()), this);
         tray_->setToolTip(tr("Understudy console"));
+        // A click on the notification or the icon brings the console forward, at its alarms.
+        const auto bringForward = [this] {
+            window()->showNormal();
+            window()->raise();
+            window()->activateWindow();
+        };
+        connect(tray_, &QSystemTrayIcon::messageClicked, this, bringForward);
+        connect(tray_, &QSystemTrayIcon::activated, this, bringForward);
     }
     auto* fresh = new NewEvents(connection_, this);
     connect(fresh, &NewEvents::arrived, this, [this](const std::vector<client::Event>& events) {

@@ -53,6 +53,8 @@ class TestOnlineReadiness : public QObject {
 private slots:
     void initTestCase();
     void cleanupTestCase();
+    void theShortfallIsReadOutOfEachFormOfReason();
+    void eachKindOfTroubleIsAnAlarmAndRoutineEventsAreNot();
     void aCalmFleetLeadsWithEveryClusterReady();
     void readyNowSaysWhomATakeoverWouldPreempt();
     void theOverloadedStateIsNotGreenAndNamesTheUnprotected();
@@ -129,6 +131,56 @@ QVariant TestOnlineReadiness::stateCell(const QString& node, int role) const {
 void TestOnlineReadiness::takeOver(const QString& node) {
     const auto granted = api_->callSync(client::api::takeover(node, std::chrono::seconds(60)));
     QVERIFY2(granted.ok(), granted.ok() ? "" : qPrintable(granted.error().summary()));
+}
+
+// The service's reason names the shortfall; an older service's gives the amounts instead.
+void TestOnlineReadiness::theShortfallIsReadOutOfEachFormOfReason() {
+    QCOMPARE(shortfallText("not enough memory: short 13 GiB (needs 30 GiB, 17 GiB free)"),
+             QStringLiteral("short 13 GiB"));
+    QCOMPARE(shortfallText("not enough memory_mib: 22528 needed, 9216 free"),
+             QStringLiteral("short 13 GiB"));
+    QCOMPARE(shortfallText("not enough vcpus: 8 needed, 5 free"), QStringLiteral("short 3 vCPUs"));
+    QCOMPARE(shortfallText("the node is fenced; only a standby node can take over"),
+             QStringLiteral("node fenced"));
+    QCOMPARE(shortfallText("the node is taking-over; only a standby node can take over"),
+             QStringLiteral("node taking-over"));
+    QCOMPARE(shortfallText("appliance 'pna-2' is lost and this node found no room on the others "
+                           "(stranded)"),
+             QStringLiteral("stranded"));
+    QCOMPARE(shortfallText("appliance 'pna-2' is unreachable"),
+             QStringLiteral("appliance unreachable"));
+    QCOMPARE(shortfallText("something new"), QStringLiteral("something new"));
+}
+
+void TestOnlineReadiness::eachKindOfTroubleIsAnAlarmAndRoutineEventsAreNot() {
+    const auto event = [](const QString& kind, const QJsonObject& details) {
+        client::Event made;
+        made.kind = kind;
+        made.time = QDateTime::currentDateTimeUtc();
+        made.cluster = QStringLiteral("web");
+        made.node = QStringLiteral("web-passive");
+        made.details = details;
+        return made;
+    };
+    const QJsonObject appliance{{"appliance", "pna-2"}};
+    const std::vector<std::pair<QString, QString>> alarms = {
+        {"node.missing", "web-passive (cluster web) is missing"},
+        {"node.drifted", "web-passive (cluster web) drifted"},
+        {"probe.failed", "The probe of web-passive (cluster web) failed"},
+        {"appliance.unreachable", "Appliance pna-2 is unreachable"},
+        {"appliance.lost", "Appliance pna-2 is lost"},
+        {"node.stranded", "web-passive (cluster web) is stranded"},
+        {"takeover.denied", "Takeover of web-passive (cluster web) denied"},
+        {"preempted", "web-passive (cluster web) was preempted"}};
+    for (const auto& [kind, text] : alarms) {
+        const auto alarm = alarmFor(event(kind, appliance));
+        QVERIFY2(alarm.has_value(), qPrintable(kind));
+        QVERIFY2(alarm->text.startsWith(text), qPrintable(alarm->text));
+    }
+    for (const char* routine : {"takeover.requested", "takeover.granted", "release", "restored",
+                                "probe.recovered", "appliance.reachable", "cluster.registered"}) {
+        QVERIFY2(!alarmFor(event(routine, appliance)).has_value(), routine);
+    }
 }
 
 void TestOnlineReadiness::aCalmFleetLeadsWithEveryClusterReady() {
