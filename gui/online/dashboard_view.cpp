@@ -398,7 +398,7 @@ void DashboardView::showHeadline() {
     if (!ready.unknown.isEmpty()) {
         first += tr("; %1 not known yet").arg(ready.unknown.size());
     }
-    sentences << first + QLatin1Char('.');
+    sentences << (ready.clusters == 0 ? tr("No cluster is registered.") : first + QLatin1Char('.'));
     if (!ready.appliances.isEmpty()) {
         sentences << tr("Not connected: %1.").arg(ready.appliances.join(QStringLiteral(", ")));
     }
