@@ -131,7 +131,7 @@ void addRiskOfNow(ApplianceSlot& slot, const policy::ApplianceView& view,
         }
     }
     status.denial_risk = slot.denial_risk.valueFor(
-        policy::denialRiskModel(view, slot.usableNow(), status.denial_horizon_hours));
+        policy::denialRiskModel(view, slot.usableNow(), policy, status.denial_horizon_hours));
 }
 
 }  // namespace

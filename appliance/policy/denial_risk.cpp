@@ -41,7 +41,8 @@ bool preemptableByAll(const NodeView& node, const std::vector<const NodeView*>& 
 
 }  // namespace
 
-DenialRiskModel denialRiskModel(const ApplianceView& appliance, bool usable, double horizon_hours) {
+DenialRiskModel denialRiskModel(const ApplianceView& appliance, bool usable,
+                                const ArbitrationPolicy& policy, double horizon_hours) {
     DenialRiskModel model;
     const Headroom headroom = computeHeadroom(appliance);
     std::map<std::string, int> group_index;
@@ -49,6 +50,8 @@ DenialRiskModel denialRiskModel(const ApplianceView& appliance, bool usable, dou
         group_index.emplace(group.name, static_cast<int>(model.group_p.size()));
         model.group_p.push_back(failsWithin(group.mtbf_hours, horizon_hours));
     }
+    const bool may_preempt = std::find(policy.order.begin(), policy.order.end(),
+                                       ContentionStep::preempt) != policy.order.end();
     std::vector<const NodeView*> able;
     for (const NodeView& node : appliance.nodes) {
         if (usable && node.state == db::NodeState::Standby) {
@@ -68,7 +71,7 @@ DenialRiskModel denialRiskModel(const ApplianceView& appliance, bool usable, dou
             member.group = found->second;
         }
         member.able = std::find(able.begin(), able.end(), &node) != able.end();
-        const bool in_pool = member.able && preemptableByAll(node, able);
+        const bool in_pool = may_preempt && member.able && preemptableByAll(node, able);
         const sizing::Footprint standby = node.spec.effectiveStandby();
         for (const Resource resource : sizing::kResources) {
             const std::int64_t active = node.spec.active.of(resource);

@@ -35,8 +35,10 @@ struct DenialRiskModel {
     bool operator==(const DenialRiskModel&) const = default;
 };
 
-// `usable`: the appliance is connected and not lost, so its standby nodes can take over.
+// `usable`: the appliance is connected and not lost, so its standby nodes can take over. The
+// policy says whether takeovers may preempt at all.
 DenialRiskModel denialRiskModel(const ApplianceView& appliance, bool usable,
+                                const ArbitrationPolicy& policy,
                                 double horizon_hours = kDenialHorizonHours);
 
 // P(at least one takeover denied): the joint memory-or-vCPU overflow of the able members
