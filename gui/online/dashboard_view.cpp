@@ -32,6 +32,19 @@ QString amount(ApplianceCard::Row row, qint64 value) {
     return row == ApplianceCard::MemoryRow ? formatMemoryMib(value) : formatVcpus(value);
 }
 
+// A sentence in bold, `scale` times the usual size, wrapped and selectable.
+QLabel* boldWrappedText(QWidget* parent, const QString& name, double scale) {
+    auto* label = new QLabel(parent);
+    label->setObjectName(name);
+    label->setWordWrap(true);
+    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    QFont font = label->font();
+    font.setPointSizeF(font.pointSizeF() * scale);
+    font.setBold(true);
+    label->setFont(font);
+    return label;
+}
+
 QString riskText(double risk) {
     return formatRisk(risk);
 }
@@ -63,13 +76,8 @@ ApplianceCard::ApplianceCard(QWidget* parent) : QWidget(parent) {
     riskIcon_ = new QLabel(frame);
     riskIcon_->setAlignment(Qt::AlignTop);
     nowRow->addWidget(riskIcon_);
-    now_ = new QLabel(frame);
-    now_->setObjectName(QStringLiteral("riskOfNow"));
-    now_->setWordWrap(true);
-    now_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    QFont bold = now_->font();
-    bold.setBold(true);
-    now_->setFont(bold);
+    now_ = boldWrappedText(frame, QStringLiteral("riskOfNow"), 1.0);
+    const QFont bold = now_->font();
     nowRow->addWidget(now_, 1);
     layout->addLayout(nowRow);
     stateNote_ = new QLabel(frame);
@@ -335,14 +343,7 @@ DashboardView::DashboardView(ServiceConnection* connection, const NodeReadiness*
     headlineIcon_ = new QLabel(headlineBox_);
     headlineIcon_->setAlignment(Qt::AlignTop);
     headlineRow->addWidget(headlineIcon_);
-    headline_ = new QLabel(headlineBox_);
-    headline_->setObjectName(QStringLiteral("readinessHeadline"));
-    headline_->setWordWrap(true);
-    headline_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    QFont big = headline_->font();
-    big.setPointSizeF(big.pointSizeF() * 1.3);
-    big.setBold(true);
-    headline_->setFont(big);
+    headline_ = boldWrappedText(headlineBox_, QStringLiteral("readinessHeadline"), 1.3);
     headlineRow->addWidget(headline_, 1);
     layout->addWidget(headlineBox_);
     summary_ = new QLabel(this);
