@@ -124,6 +124,19 @@ void writeAppliances(Writer& out, const std::vector<core::ApplianceStatus>& appl
                        appliance.overflow_risk[static_cast<std::size_t>(resource)]);
         }
     }
+    out.family("understudy_denial_risk", "gauge",
+               "Probability that a takeover on the appliance is denied within 24 hours, given the "
+               "grants held now (sizing engine).");
+    for (const auto& appliance : appliances) {
+        out.sample("understudy_denial_risk", "appliance=\"" + label(appliance.name) + "\"",
+                   appliance.denial_risk);
+    }
+    out.family("understudy_not_ready_nodes", "gauge",
+               "Nodes that could not take over at their full size now.");
+    for (const auto& appliance : appliances) {
+        out.sample("understudy_not_ready_nodes", "appliance=\"" + label(appliance.name) + "\"",
+                   static_cast<double>(appliance.not_ready.size()));
+    }
     out.family("understudy_appliance_connected", "gauge", "1 while libvirt is connected.");
     for (const auto& appliance : appliances) {
         out.sample("understudy_appliance_connected", "appliance=\"" + label(appliance.name) + "\"",

@@ -141,14 +141,22 @@ void addFleetSchemas(Json& s) {
                                   {"free", type("integer")},
                                   {"overbooking_ratio", type("number")},
                                   {"overflow_risk", type("number")}});
-    s["Appliance"] =
-        object({{"name", type("string")},
-                {"uri", type("string")},
-                {"connected", type("boolean")},
-                {"state", stringEnum({"connected", "unreachable", "lost"})},
-                {"unreachable_since", type("string")},
-                {"cpu_overcommit", type("number")},
-                {"resources", object({{"memory_mib", resource}, {"vcpus", resource}})}});
+    s["Appliance"] = object({{"name", type("string")},
+                             {"uri", type("string")},
+                             {"connected", type("boolean")},
+                             {"state", stringEnum({"connected", "unreachable", "lost"})},
+                             {"unreachable_since", type("string")},
+                             {"cpu_overcommit", type("number")},
+                             {"resources", object({{"memory_mib", resource}, {"vcpus", resource}})},
+                             {"not_ready", arrayOf(ref("NotReadyNode"))},
+                             {"denial_risk", ref("DenialRisk")}});
+    s["NotReadyNode"] = object({{"node", type("string")},
+                                {"cluster", type("string")},
+                                {"reason", type("string")},
+                                {"would_preempt", arrayOf(type("string"))},
+                                {"partial_cpu", type("boolean")}});
+    s["DenialRisk"] = object({{"horizon_hours", type("number")}, {"value", type("number")}},
+                             {"horizon_hours", "value"});
     s["Group"] = object({{"name", type("string")},
                          {"mtbf_hours", type("number")},
                          {"mttr_hours", type("number")},
@@ -409,7 +417,9 @@ void addEventOperations(Operations& ops) {
 void addSizingOperations(Operations& ops) {
     Operation* op =
         &ops.add("/api/v1/sizing", "get", "The live fleet through the sizing engine", kAdmin);
-    op->responses["200"] = response("understudy-size's JSON", type("object"));
+    op->responses["200"] =
+        response("understudy-size's JSON; each appliance also carries not_ready and denial_risk",
+                 type("object"));
     op = &ops.add("/api/v1/sizing/what-if", "post",
                   "Simulate failures and changes (changes nothing)", kAdmin);
     Json capacity = type("object");

@@ -19,6 +19,27 @@ Json timeJson(std::optional<db::TimeMs> time) {
     return db::formatTime(*time);
 }
 
+Json notReadyJson(const std::vector<core::NotReadyNode>& not_ready) {
+    Json made = Json::array();
+    for (const core::NotReadyNode& node : not_ready) {
+        Json one;
+        one["node"] = node.node;
+        one["cluster"] = node.cluster;
+        one["reason"] = node.readiness.reason;
+        one["would_preempt"] = node.readiness.would_preempt;
+        one["partial_cpu"] = node.readiness.partial_cpu;
+        made.push_back(std::move(one));
+    }
+    return made;
+}
+
+Json denialRiskJson(const core::ApplianceStatus& status) {
+    Json made;
+    made["horizon_hours"] = status.denial_horizon_hours;
+    made["value"] = status.denial_risk;
+    return made;
+}
+
 Json applianceJson(const core::ApplianceStatus& status) {
     Json made;
     made["name"] = status.name;
@@ -44,6 +65,8 @@ Json applianceJson(const core::ApplianceStatus& status) {
         resources[sizing::resourceName(resource)] = std::move(one);
     }
     made["resources"] = std::move(resources);
+    made["not_ready"] = notReadyJson(status.not_ready);
+    made["denial_risk"] = denialRiskJson(status);
     if (!status.connected && !status.last_error.empty()) {
         made["error"] = status.last_error;
     }

@@ -14,6 +14,9 @@ namespace understudy::api {
 using Json = nlohmann::ordered_json;
 
 Json footprintJson(const sizing::Footprint& footprint);
+// The risk of now: the nodes that could not take over at full size, and denial_risk.
+Json notReadyJson(const std::vector<core::NotReadyNode>& not_ready);
+Json denialRiskJson(const core::ApplianceStatus& status);
 Json applianceJson(const core::ApplianceStatus& status);
 Json groupJson(const sizing::GroupSpec& group, const std::vector<std::string>& members);
 Json clusterJson(const core::ClusterStatus& cluster);

@@ -18,7 +18,21 @@ HttpResponse ApiService::sizing(const HttpRequest& request) {
     if (!result) {
         return errorAnswer(result.error());
     }
-    return jsonAnswer(200, sizing::resultToJson(*result));
+    auto appliances = applianceViews();
+    if (!appliances) {
+        return errorAnswer(appliances.error());
+    }
+    // The steady-state figures of the engine, and beside them each appliance's risk of now.
+    Json made = sizing::resultToJson(*result);
+    for (Json& appliance : made["appliances"]) {
+        for (const core::ApplianceStatus& status : *appliances) {
+            if (appliance.value("name", std::string()) == status.name) {
+                appliance["not_ready"] = notReadyJson(status.not_ready);
+                appliance["denial_risk"] = denialRiskJson(status);
+            }
+        }
+    }
+    return jsonAnswer(200, made);
 }
 
 HttpResponse ApiService::whatIf(const HttpRequest& request) {

@@ -34,6 +34,7 @@
 #include "appliance/hypervisor/domain_xml.h"
 #include "appliance/hypervisor/libvirt_hypervisor.h"
 #include "appliance/hypervisor/node_lifecycle.h"
+#include "appliance/policy/denial_risk.h"
 #include "base/result.h"
 #include "db/records.h"
 #include "sizing/fleet.h"
@@ -71,6 +72,8 @@ struct ApplianceSlot {
     sizing::Footprint usable;
     sizing::Footprint foreign;
     std::map<std::string, sizing::Footprint> current;  // running owned domains, by name
+    // The risk of now, recomputed only when its model changes.
+    policy::DenialRiskMemo denial_risk;
     // Domains of drifted nodes: a balloon change may be what settles them (a guest booted
     // behind the core's back reaches its standby memory only once its balloon driver runs).
     std::set<std::string> unsettled;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "appliance/policy/arbitration.h"
+#include "appliance/policy/denial_risk.h"
 #include "base/power_action.h"
 #include "db/records.h"
 #include "sizing/fleet.h"
@@ -129,6 +130,21 @@ struct RejoinOutcome {
 enum class ApplianceState { connected, unreachable, lost };
 const char* applianceStateName(ApplianceState state);
 
+struct Readiness {
+    bool ready = false;  // could take over at its full active footprint now
+    bool partial_cpu = false;
+    std::vector<std::string> would_preempt;
+    std::string reason;
+    std::optional<policy::Denial> denial;
+};
+
+// A node of the appliance that could not take over at its full size now.
+struct NotReadyNode {
+    std::string node;
+    std::string cluster;
+    Readiness readiness;
+};
+
 struct ApplianceStatus {
     std::string name;
     std::string uri;
@@ -139,6 +155,9 @@ struct ApplianceStatus {
     double cpu_overcommit = 1.0;
     policy::Headroom headroom;
     std::array<double, sizing::kResourceCount> overflow_risk{};
+    std::vector<NotReadyNode> not_ready;  // in the appliance's node order
+    double denial_horizon_hours = policy::kDenialHorizonHours;
+    double denial_risk = 0;  // P(a takeover denied within the horizon), given the grants now
 };
 
 // An appliance's state alone, read from memory: cheap enough to poll.
@@ -171,14 +190,6 @@ struct NodeStatus {
     db::TimeMs since = 0;
     std::optional<GrantView> grant;
     bool defined_by_service = false;
-};
-
-struct Readiness {
-    bool ready = false;  // could take over at its full active footprint now
-    bool partial_cpu = false;
-    std::vector<std::string> would_preempt;
-    std::string reason;
-    std::optional<policy::Denial> denial;
 };
 
 struct WhatIfAddition {

@@ -1,6 +1,7 @@
 #include "appliance/core/core_views.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "appliance/core/core_support.h"
 #include "appliance/core/node_inventory.h"
@@ -81,6 +82,105 @@ Result<ApplianceSlot*> CoreViews::ownerOf(const std::string& node) const {
     return owner;
 }
 
+namespace {
+
+// Whole GiB where the amount is one, else GiB to one decimal, else MiB: what an operator reads
+// and acts on.
+std::string amountOf(sizing::Resource resource, std::int64_t amount) {
+    if (resource == sizing::Resource::vcpus) {
+        return std::to_string(amount) + (amount == 1 ? " vCPU" : " vCPUs");
+    }
+    if (amount % 1024 == 0) {
+        return std::to_string(amount / 1024) + " GiB";
+    }
+    if (amount >= 1024 || amount <= -1024) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%.1f GiB", static_cast<double>(amount) / 1024.0);
+        return text;
+    }
+    return std::to_string(amount) + " MiB";
+}
+
+// "not enough memory: short 13 GiB (needs 30 GiB, 17 GiB free)": the shortfall first, since
+// that is what must be freed for the node to take over.
+std::string shortfallReason(const policy::Denial& denial) {
+    const std::int64_t free = std::max<std::int64_t>(0, denial.free);
+    const char* name = denial.resource == sizing::Resource::memory_mib
+                           ? "memory"
+                           : sizing::resourceName(denial.resource);
+    return std::string("not enough ") +
+           (denial.resource == sizing::Resource::vcpus ? "vCPUs" : name) + ": short " +
+           amountOf(denial.resource, denial.needed - free) + " (needs " +
+           amountOf(denial.resource, denial.needed) + ", " + amountOf(denial.resource, free) +
+           " free)";
+}
+
+// The nodes that could not take over at full size now, and the risk that a takeover is denied
+// within the horizon: both from the same snapshot.
+void addRiskOfNow(ApplianceSlot& slot, const policy::ApplianceView& view,
+                  const ApplianceInventory& inventory, const policy::ArbitrationPolicy& policy,
+                  ApplianceStatus& status) {
+    for (const NodeRow& row : inventory.rows) {
+        if (row.node.state == db::NodeState::TakingOver ||
+            row.node.state == db::NodeState::Active || row.node.state == db::NodeState::Releasing) {
+            continue;
+        }
+        Readiness readiness = readinessOf(slot, view, row, policy);
+        if (!readiness.ready) {
+            status.not_ready.push_back({row.node.name, row.cluster.name, std::move(readiness)});
+        }
+    }
+    status.denial_risk = slot.denial_risk.valueFor(
+        policy::denialRiskModel(view, slot.usableNow(), policy, status.denial_horizon_hours));
+}
+
+}  // namespace
+
+Readiness readinessOf(const ApplianceSlot& slot, const policy::ApplianceView& view,
+                      const NodeRow& row, const policy::ArbitrationPolicy& policy) {
+    Readiness made;
+    const std::string state(db::nodeStateName(row.node.state));
+    if (row.node.state == db::NodeState::Active || row.node.state == db::NodeState::TakingOver) {
+        made.ready = true;
+        made.partial_cpu = row.grant && row.grant->partial;
+        made.reason = "the node holds its grant";
+        return made;
+    }
+    if (slot.isLost()) {
+        made.reason = "appliance '" + slot.config.name +
+                      "' is lost and this node found no room on the others (stranded)";
+        return made;
+    }
+    if (row.node.state != db::NodeState::Standby) {
+        made.reason = "the node is " + state + "; only a standby node can take over";
+        return made;
+    }
+    if (!slot.usableNow()) {
+        made.reason = "appliance '" + slot.config.name + "' is unreachable";
+        return made;
+    }
+    const policy::TakeoverDecision decision = policy::decideTakeover(view, row.node.name, policy);
+    made.ready = decision.granted && !decision.partial;
+    made.partial_cpu = decision.granted && decision.partial;
+    made.would_preempt = decision.preempt;
+    made.denial = decision.denial;
+    if (!decision.granted) {
+        made.reason = shortfallReason(*decision.denial);
+    } else if (decision.partial) {
+        const std::int64_t wanted = row.cluster.active.vcpus;
+        made.reason = "partial CPU: short " +
+                      amountOf(sizing::Resource::vcpus, wanted - decision.grant.vcpus) + " (" +
+                      std::to_string(decision.grant.vcpus) + " of " + std::to_string(wanted) +
+                      " vCPUs could be granted now)";
+    } else if (!decision.preempt.empty()) {
+        made.reason = "ready by preempting " + std::to_string(decision.preempt.size()) +
+                      " lower-priority node(s)";
+    } else {
+        made.reason = "ready from free headroom";
+    }
+    return made;
+}
+
 Result<std::vector<ApplianceStatus>> CoreViews::appliances() const {
     return context_.store->readView(
         [&](db::Database& database) -> Result<std::vector<ApplianceStatus>> {
@@ -111,6 +211,7 @@ Result<std::vector<ApplianceStatus>> CoreViews::appliances() const {
                     status.overflow_risk =
                         policy::liveOverflowRisk(view, context_.config.policy.target_risk);
                 }
+                addRiskOfNow(*slot, view, *inventory, context_.policy(), status);
                 made.push_back(std::move(status));
             }
             return made;
@@ -245,49 +346,7 @@ Result<Readiness> CoreViews::readiness(const std::string& node) const {
     if (!row) {
         return notFound("node", node);
     }
-    Readiness made;
-    const std::string state(db::nodeStateName(row->node.state));
-    if (row->node.state == db::NodeState::Active || row->node.state == db::NodeState::TakingOver) {
-        made.ready = true;
-        made.partial_cpu = row->grant && row->grant->partial;
-        made.reason = "the node holds its grant";
-        return made;
-    }
-    if (slot->isLost()) {
-        made.reason = "appliance '" + slot->config.name +
-                      "' is lost and this node found no room on the others (stranded)";
-        return made;
-    }
-    if (row->node.state != db::NodeState::Standby) {
-        made.reason = "the node is " + state + "; only a standby node can take over";
-        return made;
-    }
-    if (!slot->usableNow()) {
-        made.reason =
-            "appliance '" + slot->config.name + "' is " + (slot->isLost() ? "lost" : "unreachable");
-        return made;
-    }
-    const policy::TakeoverDecision decision =
-        policy::decideTakeover(makeView(*slot, *inventory), node, context_.policy());
-    made.ready = decision.granted && !decision.partial;
-    made.partial_cpu = decision.granted && decision.partial;
-    made.would_preempt = decision.preempt;
-    made.denial = decision.denial;
-    if (!decision.granted) {
-        const policy::Denial& denial = *decision.denial;
-        made.reason = std::string("not enough ") + sizing::resourceName(denial.resource) + ": " +
-                      std::to_string(denial.needed) + " needed, " + std::to_string(denial.free) +
-                      " free";
-    } else if (decision.partial) {
-        made.reason =
-            "only " + std::to_string(decision.grant.vcpus) + " vCPUs could be granted now";
-    } else if (!decision.preempt.empty()) {
-        made.reason = "ready by preempting " + std::to_string(decision.preempt.size()) +
-                      " lower-priority node(s)";
-    } else {
-        made.reason = "ready from free headroom";
-    }
-    return made;
+    return readinessOf(*slot, makeView(*slot, *inventory), *row, context_.policy());
 }
 
 namespace {

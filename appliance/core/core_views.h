@@ -8,8 +8,13 @@
 
 #include "appliance/core/core_context.h"
 #include "appliance/core/core_types.h"
+#include "appliance/core/node_inventory.h"
 
 namespace understudy::core {
+
+// Could `row`'s node take over at its full size now, on `view` (its appliance's snapshot)?
+Readiness readinessOf(const ApplianceSlot& slot, const policy::ApplianceView& view,
+                      const NodeRow& row, const policy::ArbitrationPolicy& policy);
 
 class CoreViews {
 public:

@@ -16,6 +16,7 @@
 #include <QStyle>
 #include <QTabWidget>
 #include <QTableView>
+#include <QVBoxLayout>
 #include <algorithm>
 
 #include "appliance/client/cluster_spec.h"
@@ -23,6 +24,7 @@
 #include "gui/offline/offline_arbitration.h"
 #include "gui/offline/sizing_view.h"
 #include "gui/offline/what_if_panel.h"
+#include "gui/online/alarm_bar.h"
 #include "gui/online/dashboard_view.h"
 #include "gui/online/event_log_view.h"
 #include "gui/online/nodes_view.h"
@@ -86,7 +88,14 @@ void MainWindow::createViews() {
     views_->addTab(online_->nodes(), tr("&Nodes"));
     views_->addTab(online_->timeline(), tr("&Timeline"));
     views_->addTab(online_->events(), tr("&Events"));
-    setCentralWidget(views_);
+    online_->countUnreadEventsIn(views_);
+    auto* central = new QWidget(this);
+    auto* layout = new QVBoxLayout(central);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addWidget(online_->alarmBar());
+    layout->addWidget(views_, 1);
+    setCentralWidget(central);
 }
 
 void MainWindow::createWhatIfDock() {

@@ -16,6 +16,7 @@
 #include <QtCharts/QValueAxis>
 #include <algorithm>
 
+#include "gui/online/node_readiness.h"
 #include "gui/widgets/quantity_format.h"
 
 namespace understudy::gui {
@@ -29,6 +30,19 @@ const QColor kSegmentColors[] = {{0x9a, 0x9a, 0x9a},   // foreign
 
 QString amount(ApplianceCard::Row row, qint64 value) {
     return row == ApplianceCard::MemoryRow ? formatMemoryMib(value) : formatVcpus(value);
+}
+
+// A sentence in bold, `scale` times the usual size, wrapped and selectable.
+QLabel* boldWrappedText(QWidget* parent, const QString& name, double scale) {
+    auto* label = new QLabel(parent);
+    label->setObjectName(name);
+    label->setWordWrap(true);
+    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    QFont font = label->font();
+    font.setPointSizeF(font.pointSizeF() * scale);
+    font.setBold(true);
+    label->setFont(font);
+    return label;
 }
 
 QString riskText(double risk) {
@@ -57,23 +71,63 @@ ApplianceCard::ApplianceCard(QWidget* parent) : QWidget(parent) {
     state_->setObjectName(QStringLiteral("applianceState"));
     header->addWidget(state_);
     header->addStretch(1);
-    riskIcon_ = new QLabel(frame);
-    header->addWidget(riskIcon_);
-    risk_ = new QLabel(frame);
-    risk_->setObjectName(QStringLiteral("riskState"));
-    QFont bold = risk_->font();
-    bold.setBold(true);
-    risk_->setFont(bold);
-    header->addWidget(risk_);
     layout->addLayout(header);
+    auto* nowRow = new QHBoxLayout;
+    riskIcon_ = new QLabel(frame);
+    riskIcon_->setAlignment(Qt::AlignTop);
+    nowRow->addWidget(riskIcon_);
+    now_ = boldWrappedText(frame, QStringLiteral("riskOfNow"), 1.0);
+    const QFont bold = now_->font();
+    nowRow->addWidget(now_, 1);
+    layout->addLayout(nowRow);
     stateNote_ = new QLabel(frame);
     stateNote_->setObjectName(QStringLiteral("applianceStateNote"));
     stateNote_->setWordWrap(true);
     stateNote_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     stateNote_->hide();
     layout->addWidget(stateNote_);
+    risk_ = new QLabel(frame);
+    risk_->setObjectName(QStringLiteral("riskState"));
+    risk_->setWordWrap(true);
+    risk_->setToolTip(
+        tr("The sizing's long-run figure: how often, in steady state, the clusters failed over "
+           "together would not fit. It does not say whether a failover fits now."));
+    layout->addWidget(risk_);
 
     auto* body = new QHBoxLayout;
+    createChart(frame);
+    body->addWidget(chartView_, 3);
+
+    figures_ = new QGridLayout;
+    figures_->setHorizontalSpacing(14);
+    const QString headings[] = {tr("Capacity"),         tr("Foreign"), tr("Standby committed"),
+                                tr("Granted"),          tr("Free"),    tr("Overbooking"),
+                                tr("Steady-state risk")};
+    for (int column = 0; column < 7; ++column) {
+        auto* heading = new QLabel(headings[column], frame);
+        heading->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        heading->setEnabled(false);
+        figures_->addWidget(heading, 0, column + 1);
+    }
+    const QString rows[] = {tr("Memory"), tr("vCPUs")};
+    for (int row = 0; row < 2; ++row) {
+        auto* name = new QLabel(rows[row], frame);
+        name->setFont(bold);
+        figures_->addWidget(name, row + 1, 0);
+        for (int column = 0; column < 7; ++column) {
+            cells_[row][column] = new QLabel(frame);
+            cells_[row][column]->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            cells_[row][column]->setTextInteractionFlags(Qt::TextSelectableByMouse);
+            figures_->addWidget(cells_[row][column], row + 1, column + 1);
+        }
+    }
+    figures_->setRowStretch(3, 1);
+    body->addLayout(figures_, 4);
+    layout->addLayout(body);
+}
+
+// The stacked bars of capacity, one per resource, in % of usable capacity.
+void ApplianceCard::createChart(QWidget* frame) {
     chart_ = new QChart;
     chart_->setBackgroundRoundness(0);
     chart_->setMargins(QMargins(2, 2, 2, 2));
@@ -105,34 +159,6 @@ ApplianceCard::ApplianceCard(QWidget* parent) : QWidget(parent) {
     chartView_->setObjectName(QStringLiteral("headroomChart"));
     chartView_->setRenderHint(QPainter::Antialiasing);
     chartView_->setMinimumSize(420, 190);
-    body->addWidget(chartView_, 3);
-
-    figures_ = new QGridLayout;
-    figures_->setHorizontalSpacing(14);
-    const QString headings[] = {tr("Capacity"),     tr("Foreign"), tr("Standby committed"),
-                                tr("Granted"),      tr("Free"),    tr("Overbooking"),
-                                tr("Overflow risk")};
-    for (int column = 0; column < 7; ++column) {
-        auto* heading = new QLabel(headings[column], frame);
-        heading->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
-        heading->setEnabled(false);
-        figures_->addWidget(heading, 0, column + 1);
-    }
-    const QString rows[] = {tr("Memory"), tr("vCPUs")};
-    for (int row = 0; row < 2; ++row) {
-        auto* name = new QLabel(rows[row], frame);
-        name->setFont(bold);
-        figures_->addWidget(name, row + 1, 0);
-        for (int column = 0; column < 7; ++column) {
-            cells_[row][column] = new QLabel(frame);
-            cells_[row][column]->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
-            cells_[row][column]->setTextInteractionFlags(Qt::TextSelectableByMouse);
-            figures_->addWidget(cells_[row][column], row + 1, column + 1);
-        }
-    }
-    figures_->setRowStretch(3, 1);
-    body->addLayout(figures_, 4);
-    layout->addLayout(body);
 }
 
 // The state in words on the tone's colour, so that an appliance that is not connected stands out
@@ -212,7 +238,8 @@ void ApplianceCard::showResource(Row row, const client::ResourceUsage& resource,
             : QString());
 }
 
-void ApplianceCard::show(const client::Appliance& appliance, double targetRisk) {
+void ApplianceCard::show(const client::Appliance& appliance, double targetRisk,
+                         const std::vector<client::Node>& nodes, const NodeReadiness& readiness) {
     title_->setText(appliance.name);
     title_->setToolTip(appliance.uri);
     showState(appliance);
@@ -232,29 +259,93 @@ void ApplianceCard::show(const client::Appliance& appliance, double targetRisk) 
         showResource(static_cast<Row>(row), *usage[row], targetRisk, known);
         worst = std::max(worst, usage[row]->overflow_risk);
     }
-    tone_ = riskTone(worst, targetRisk);
-    const int iconSize = style()->pixelMetric(QStyle::PM_SmallIconSize);
-    riskIcon_->setPixmap(toneIcon(tone_, style()).pixmap(iconSize, iconSize));
+    const Tone steady = riskTone(worst, targetRisk);
     const QString against =
         targetRisk > 0 ? tr("target %1").arg(formatRisk(targetRisk)) : tr("target not known yet");
-    const QString verdict = tone_ == Tone::critical  ? tr("over the target")
-                            : tone_ == Tone::warning ? tr("within the target, little margin")
-                            : tone_ == Tone::good    ? tr("within the target")
-                                                     : QString();
-    risk_->setText(tr("%1 — overflow risk %2 (%3) %4")
-                       .arg(toneWord(tone_), formatRisk(worst), against, verdict)
-                       .trimmed());
-    risk_->setStyleSheet(QStringLiteral("color: %1;").arg(toneColor(tone_).name()));
+    const QString verdict = steady == Tone::critical  ? tr(": over the target")
+                            : steady == Tone::warning ? tr(": within the target, little margin")
+                            : steady == Tone::good    ? tr(": within the target")
+                                                      : QString();
+    risk_->setText(
+        tr("Steady-state overflow risk %1 (%2)%3").arg(formatRisk(worst), against, verdict));
+    risk_->setStyleSheet(steady == Tone::critical || steady == Tone::warning
+                             ? QStringLiteral("color: %1;").arg(toneColor(steady).name())
+                             : QString());
+    tone_ = showNow(appliance, targetRisk, nodes, readiness);
+    const int iconSize = style()->pixelMetric(QStyle::PM_SmallIconSize);
+    riskIcon_->setPixmap(toneIcon(tone_, style()).pixmap(iconSize, iconSize));
+    now_->setStyleSheet(QStringLiteral("color: %1;").arg(toneColor(tone_).name()));
+}
+
+// The card's tone: the worst of its nodes' readiness, its denial risk and its state.
+Tone ApplianceCard::showNow(const client::Appliance& appliance, double targetRisk,
+                            const std::vector<client::Node>& nodes,
+                            const NodeReadiness& readiness) {
+    int waiting = 0;
+    QStringList cannot;
+    QStringList partial;
+    for (const client::Node& node : nodes) {
+        if (node.appliance != appliance.name) {
+            continue;
+        }
+        const ReadyNow ready = readiness.of(node);
+        waiting += ready.kind == ReadyNow::Kind::active ? 0 : 1;
+        if (ready.cannot()) {
+            cannot << tr("%1 (%2)").arg(node.name, shortfallText(ready.reason));
+        } else if (ready.kind == ReadyNow::Kind::partial) {
+            partial << node.name;
+        }
+    }
+    Tone tone = applianceTone(appliance.state);
+    const auto worsen = [&tone](Tone other) {
+        tone = static_cast<int>(other) > static_cast<int>(tone) ? other : tone;
+    };
+    QStringList parts;
+    if (cannot.isEmpty()) {
+        parts << tr("%1 can take over now").arg(countOf(waiting, tr("standby node")));
+    } else {
+        parts << tr("%1 of %2 cannot take over now: %3")
+                     .arg(cannot.size())
+                     .arg(countOf(waiting, tr("node")), cannot.join(QStringLiteral(", ")));
+        worsen(Tone::critical);
+    }
+    if (!partial.isEmpty()) {
+        parts << tr("only with partial CPU: %1").arg(partial.join(QStringLiteral(", ")));
+        worsen(Tone::warning);
+    }
+    if (appliance.denial_risk) {
+        const Tone risk = riskTone(appliance.denial_risk->value, targetRisk);
+        worsen(risk);
+        parts << tr("denial risk %1 within %2 h%3")
+                     .arg(formatRisk(appliance.denial_risk->value))
+                     .arg(appliance.denial_risk->horizon_hours)
+                     .arg(risk == Tone::critical  ? tr(", over the target")
+                          : risk == Tone::warning ? tr(", close to the target")
+                                                  : QString());
+    }
+    now_->setText(tr("Now: %1.").arg(parts.join(QStringLiteral("; "))));
+    return tone;
 }
 
 QString ApplianceCard::figure(Row row, int column) const {
     return cells_[row][column]->text();
 }
 
-DashboardView::DashboardView(ServiceConnection* connection, QWidget* parent)
-    : QWidget(parent), connection_(connection) {
+DashboardView::DashboardView(ServiceConnection* connection, const NodeReadiness* readiness,
+                             QWidget* parent)
+    : QWidget(parent), connection_(connection), readiness_(readiness) {
     setObjectName(QStringLiteral("dashboardView"));
     auto* layout = new QVBoxLayout(this);
+    headlineBox_ = new QWidget(this);
+    headlineBox_->setObjectName(QStringLiteral("readinessBox"));
+    auto* headlineRow = new QHBoxLayout(headlineBox_);
+    headlineRow->setContentsMargins(10, 8, 10, 8);
+    headlineIcon_ = new QLabel(headlineBox_);
+    headlineIcon_->setAlignment(Qt::AlignTop);
+    headlineRow->addWidget(headlineIcon_);
+    headline_ = boldWrappedText(headlineBox_, QStringLiteral("readinessHeadline"), 1.3);
+    headlineRow->addWidget(headline_, 1);
+    layout->addWidget(headlineBox_);
     summary_ = new QLabel(this);
     summary_->setObjectName(QStringLiteral("dashboardSummary"));
     summary_->setWordWrap(true);
@@ -265,11 +356,87 @@ DashboardView::DashboardView(ServiceConnection* connection, QWidget* parent)
     auto* inner = new QWidget;
     cardsLayout_ = new QVBoxLayout(inner);
     cardsLayout_->setContentsMargins(0, 0, 0, 0);
+    unprotected_ = new QLabel(inner);
+    unprotected_->setObjectName(QStringLiteral("unprotectedList"));
+    unprotected_->setWordWrap(true);
+    unprotected_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    unprotected_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    cardsLayout_->addWidget(unprotected_);
     cardsLayout_->addStretch(1);
     scroll->setWidget(inner);
     layout->addWidget(scroll, 1);
     connect(connection_, &ServiceConnection::fleetChanged, this, &DashboardView::update);
+    connect(readiness_, &NodeReadiness::changed, this, &DashboardView::update);
+    connect(connection_, &ServiceConnection::stateChanged, this, &DashboardView::update);
     update();
+}
+
+// Green only when every cluster could fail over now, no appliance's denial risk is near the
+// target and every appliance is connected; the steady-state risk has no say here.
+void DashboardView::showHeadline() {
+    const LiveFleet& fleet = connection_->fleet();
+    const FleetReadiness ready = fleetReadiness(fleet, *readiness_);
+    QStringList sentences;
+    const int can = ready.clusters - static_cast<int>(ready.cannot.size() + ready.partial.size() +
+                                                      ready.unknown.size());
+    // Active clusters have failed over already: the count is of the others.
+    QString first = tr("%1 of %2 can fail over now")
+                        .arg(can - ready.active)
+                        .arg(countOf(ready.clusters - ready.active, tr("cluster")));
+    if (ready.active > 0) {
+        first += tr(" (%1 more active)").arg(ready.active);
+    }
+    if (!ready.cannot.isEmpty()) {
+        first += tr("; %1 cannot: %2")
+                     .arg(ready.cannot.size())
+                     .arg(ready.cannot.join(QStringLiteral(", ")));
+    }
+    if (!ready.partial.isEmpty()) {
+        first += tr("; %1 only with partial CPU: %2")
+                     .arg(ready.partial.size())
+                     .arg(ready.partial.join(QStringLiteral(", ")));
+    }
+    if (!ready.unknown.isEmpty()) {
+        first += tr("; %1 not known yet").arg(ready.unknown.size());
+    }
+    sentences << (ready.clusters == 0 ? tr("No cluster is registered.") : first + QLatin1Char('.'));
+    if (!ready.appliances.isEmpty()) {
+        sentences << tr("Not connected: %1.").arg(ready.appliances.join(QStringLiteral(", ")));
+    }
+    if (ready.worstDenialRisk >= 0) {
+        sentences << tr("Denial risk now %1 within %2 h on %3 (target %4).")
+                         .arg(formatRisk(ready.worstDenialRisk))
+                         .arg(ready.horizonHours)
+                         .arg(ready.worstDenialAppliance, fleet.target_risk > 0
+                                                              ? formatRisk(fleet.target_risk)
+                                                              : tr("not known"));
+    }
+    const bool live = connection_->state() == ConnectionState::connected;
+    headlineTone_ = live ? ready.tone : Tone::neutral;
+    headline_->setText(
+        tr("%1 — %2%3")
+            .arg(toneWord(headlineTone_), sentences.join(QLatin1Char(' ')),
+                 live ? QString() : tr(" (not live: the service is not connected)")));
+    const int iconSize = style()->pixelMetric(QStyle::PM_LargeIconSize);
+    headlineIcon_->setPixmap(toneIcon(headlineTone_, style()).pixmap(iconSize, iconSize));
+    const QColor colour =
+        headlineTone_ == Tone::neutral ? palette().color(QPalette::Mid) : toneColor(headlineTone_);
+    const bool dark = palette().color(QPalette::Base).lightness() < 128;
+    headlineBox_->setStyleSheet(
+        QStringLiteral("#readinessBox { border: 2px solid %1; border-radius: 6px; "
+                       "background: %2; }")
+            .arg(colour.name(), styleSheetColor(toneTint(headlineTone_, dark))));
+    QStringList lines;
+    for (const QString& line : ready.why) {
+        lines << QStringLiteral("• %1").arg(line.toHtmlEscaped());
+    }
+    unprotected_->setText(
+        lines.isEmpty()
+            ? QString()
+            : tr("<b>Unprotected now</b> (a failover of these clusters would not get its active "
+                 "footprint):<br>%1")
+                  .arg(lines.join(QStringLiteral("<br>"))));
+    unprotected_->setVisible(!lines.isEmpty());
 }
 
 ApplianceCard* DashboardView::card(const QString& appliance) const {
@@ -284,11 +451,11 @@ void DashboardView::update() {
         ApplianceCard* card = this->card(appliance.name);
         if (card == nullptr) {
             card = new ApplianceCard;
-            cardsLayout_->insertWidget(cardsLayout_->count() - 1, card);
+            cardsLayout_->insertWidget(cardsLayout_->count() - 2, card);
         } else {
             cards_.erase(appliance.name);
         }
-        card->show(appliance, fleet.target_risk);
+        card->show(appliance, fleet.target_risk, fleet.nodes, *readiness_);
         kept[appliance.name] = card;
     }
     for (auto& [name, card] : cards_) {
@@ -296,7 +463,9 @@ void DashboardView::update() {
     }
     cards_ = std::move(kept);
 
+    headlineBox_->setVisible(!fleet.appliances.empty());
     if (fleet.appliances.empty()) {
+        unprotected_->hide();
         summary_->setText(connection_->state() == ConnectionState::connected
                               ? tr("The service has no appliance.")
                               : tr("Connect to a service (File › Connect…, Ctrl+K) to see its "
@@ -316,6 +485,7 @@ void DashboardView::update() {
             notConnected.append(QStringLiteral("%1 %2").arg(count).arg(QLatin1String(state)));
         }
     }
+    showHeadline();
     summary_->setText(
         tr("%1%2, %3, %4, %5 active now.")
             .arg(countOf(static_cast<qint64>(fleet.appliances.size()), tr("appliance")),

@@ -7,6 +7,7 @@
 #include <QStyle>
 #include <QTimeZone>
 
+#include "gui/online/node_readiness.h"
 #include "gui/online/online_style.h"
 #include "gui/widgets/quantity_format.h"
 
@@ -81,6 +82,29 @@ void NodeTableModel::setAppliances(const std::vector<client::Appliance>& applian
     }
 }
 
+void NodeTableModel::setReadiness(const NodeReadiness* readiness) {
+    readiness_ = readiness;
+    connect(readiness_, &NodeReadiness::changed, this, [this] {
+        if (!nodes_.empty()) {
+            emit dataChanged(index(0, State), index(rowCount() - 1, ReadyNow));
+        }
+    });
+}
+
+// A standby node is good only when it could take over now: one that could not reads as such in
+// its state too.
+Tone NodeTableModel::rowTone(const client::Node& node) const {
+    const Tone tone = stateTone(node.state);
+    if (tone != Tone::good || readiness_ == nullptr) {
+        return tone;
+    }
+    // The column's name hides the type here.
+    using Ready = understudy::gui::ReadyNow;
+    const Ready ready = readiness_->of(node);
+    return ready.kind == Ready::Kind::yes || ready.kind == Ready::Kind::preempting ? Tone::good
+                                                                                   : ready.tone();
+}
+
 QString NodeTableModel::applianceState(const QString& appliance) const {
     const auto found = applianceStates_.find(appliance);
     return found == applianceStates_.end() ? QString() : found->second;
@@ -116,6 +140,8 @@ QVariant NodeTableModel::headerData(int section, Qt::Orientation orientation, in
             return tr("Appliance");
         case State:
             return tr("State");
+        case ReadyNow:
+            return tr("Ready now");
         case Standby:
             return tr("Standby");
         case Active:
@@ -131,49 +157,54 @@ QVariant NodeTableModel::headerData(int section, Qt::Orientation orientation, in
     }
 }
 
+QVariant NodeTableModel::displayText(const client::Node& node, int column) const {
+    switch (column) {
+        case Name:
+            return node.name;
+        case Cluster:
+            return node.cluster;
+        case Appliance: {
+            const QString state = applianceState(node.appliance);
+            return state.isEmpty() || state == QLatin1String(client::kApplianceConnected)
+                       ? node.appliance
+                       : tr("%1 (%2)").arg(node.appliance, state);
+        }
+        case State:
+            return node.grant && node.grant->partial ? tr("%1 (partial CPU)").arg(node.state)
+                                                     : node.state;
+        case ReadyNow:
+            return readiness_ == nullptr ? QString() : readiness_->of(node).text;
+        case Standby:
+            return footprintText(node.standby);
+        case Active:
+            return footprintText(node.active);
+        case Current:
+            return node.current ? footprintText(*node.current) : QStringLiteral("—");
+        case Grant:
+            return node.grant ? QStringLiteral("+%1").arg(
+                                    footprintText({node.grant->vcpus, node.grant->memory_mib}))
+                              : QStringLiteral("—");
+        case Since:
+            return sinceText(node.since);
+        default:
+            return {};
+    }
+}
+
 QVariant NodeTableModel::data(const QModelIndex& index, int role) const {
     if (!index.isValid() || index.row() >= rowCount()) {
         return {};
     }
     const client::Node& node = nodes_[static_cast<std::size_t>(index.row())];
     const int column = index.column();
-    const Tone tone = stateTone(node.state);
+    const Tone tone = rowTone(node);
     switch (role) {
         case NameRole:
             return node.name;
         case StateRole:
             return node.state;
         case Qt::DisplayRole:
-            switch (column) {
-                case Name:
-                    return node.name;
-                case Cluster:
-                    return node.cluster;
-                case Appliance: {
-                    const QString state = applianceState(node.appliance);
-                    return state.isEmpty() || state == QLatin1String(client::kApplianceConnected)
-                               ? node.appliance
-                               : tr("%1 (%2)").arg(node.appliance, state);
-                }
-                case State:
-                    return node.grant && node.grant->partial
-                               ? tr("%1 (partial CPU)").arg(node.state)
-                               : node.state;
-                case Standby:
-                    return footprintText(node.standby);
-                case Active:
-                    return footprintText(node.active);
-                case Current:
-                    return node.current ? footprintText(*node.current) : QStringLiteral("—");
-                case Grant:
-                    return node.grant ? QStringLiteral("+%1").arg(footprintText(
-                                            {node.grant->vcpus, node.grant->memory_mib}))
-                                      : QStringLiteral("—");
-                case Since:
-                    return sinceText(node.since);
-                default:
-                    return {};
-            }
+            return displayText(node, column);
         case SortRole:
             switch (column) {
                 case Standby:
@@ -192,6 +223,10 @@ QVariant NodeTableModel::data(const QModelIndex& index, int role) const {
         case Qt::DecorationRole:
             if (column == State) {
                 return toneIcon(tone, QApplication::style());
+            }
+            if (column == ReadyNow && readiness_ != nullptr) {
+                const Tone ready = readiness_->of(node).tone();
+                return ready == Tone::neutral ? QVariant() : toneIcon(ready, QApplication::style());
             }
             if (column == Appliance) {
                 const Tone appliance = applianceTone(applianceState(node.appliance));
@@ -218,6 +253,9 @@ QVariant NodeTableModel::data(const QModelIndex& index, int role) const {
             }
             return {};
         case Qt::ToolTipRole:
+            if (column == ReadyNow && readiness_ != nullptr) {
+                return readiness_->of(node).reason;
+            }
             return tr("%1 of cluster %2 on %3, libvirt domain %4: %5 since %6")
                 .arg(node.name, node.cluster, node.appliance, node.domain, node.state,
                      sinceText(node.since));

@@ -1,7 +1,8 @@
 // The live nodes of the service, one row each: node, cluster, appliance (with its state when it
-// is not connected: requests about the node fail then), state (colour, icon and word), standby /
-// active / current footprints, grant, since. Updated in place when the set of nodes is unchanged,
-// so selection and sorting survive the refresh after each event.
+// is not connected: requests about the node fail then), state (colour, icon and word; a standby
+// node that could not take over now is not marked as good), whether it could take over now,
+// standby / active / current footprints, grant, since. Updated in place when the set of nodes is
+// unchanged, so selection and sorting survive the refresh after each event.
 #pragma once
 
 #include <QAbstractTableModel>
@@ -10,8 +11,11 @@
 #include <vector>
 
 #include "appliance/client/api_types.h"
+#include "gui/online/online_style.h"
 
 namespace understudy::gui {
+
+class NodeReadiness;
 
 class NodeTableModel : public QAbstractTableModel {
     Q_OBJECT
@@ -21,6 +25,7 @@ public:
         Cluster,
         Appliance,
         State,
+        ReadyNow,
         Standby,
         Active,
         Current,
@@ -37,6 +42,8 @@ public:
     const client::Node* node(const QString& name) const;
     const std::vector<client::Node>& nodes() const { return nodes_; }
     void setDark(bool dark) { dark_ = dark; }
+    // Where the Ready now column comes from; without it, the column is empty.
+    void setReadiness(const NodeReadiness* readiness);
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
@@ -45,10 +52,13 @@ public:
 
 private:
     QString applianceState(const QString& appliance) const;
+    Tone rowTone(const client::Node& node) const;
+    QVariant displayText(const client::Node& node, int column) const;
 
     std::vector<client::Node> nodes_;
     std::map<QString, QString> applianceStates_;
     bool dark_ = false;
+    const NodeReadiness* readiness_ = nullptr;
 };
 
 // Text over node, cluster and appliance; and one state, or all.

@@ -4,6 +4,7 @@
 #include <QComboBox>
 #include <QDialog>
 #include <QDialogButtonBox>
+#include <QFontMetrics>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -17,6 +18,7 @@
 #include <algorithm>
 
 #include "gui/online/api_error_text.h"
+#include "gui/online/node_readiness.h"
 #include "gui/online/online_style.h"
 #include "gui/widgets/quantity_format.h"
 
@@ -84,10 +86,11 @@ private:
 
 }  // namespace
 
-NodesView::NodesView(ServiceConnection* connection, QWidget* parent)
-    : QWidget(parent), connection_(connection) {
+NodesView::NodesView(ServiceConnection* connection, const NodeReadiness* readiness, QWidget* parent)
+    : QWidget(parent), connection_(connection), readiness_(readiness) {
     setObjectName(QStringLiteral("nodesView"));
     model_ = new NodeTableModel(this);
+    model_->setReadiness(readiness_);
     proxy_ = new NodeFilterProxy(this);
     proxy_->setSourceModel(model_);
 
@@ -170,6 +173,9 @@ NodesView::NodesView(ServiceConnection* connection, QWidget* parent)
     connect(releaseAction_, &QAction::triggered, this, &NodesView::confirmRelease);
     connect(fenceAction_, &QAction::triggered, this, &NodesView::confirmFence);
     connect(connection_, &ServiceConnection::fleetChanged, this, &NodesView::update);
+    // Answers come in after the rows: the column fits them whole.
+    connect(readiness_, &NodeReadiness::changed, this,
+            [this] { table_->resizeColumnToContents(NodeTableModel::ReadyNow); });
     update();
 }
 
@@ -187,6 +193,14 @@ void NodesView::update() {
                            NodeTableModel::Grant}) {
             table_->setColumnWidth(column, std::max(table_->columnWidth(column), footprint));
         }
+        // A state turns bold when it is not good, and an active one may say "(partial CPU)": room
+        // for both, with its icon.
+        QFont bold = table_->font();
+        bold.setBold(true);
+        const int state = QFontMetrics(bold).horizontalAdvance(tr("active (partial CPU)")) +
+                          style()->pixelMetric(QStyle::PM_SmallIconSize) + 24;
+        table_->setColumnWidth(NodeTableModel::State,
+                               std::max(table_->columnWidth(NodeTableModel::State), state));
     }
     updateActions();
 }
@@ -232,12 +246,21 @@ void NodesView::confirmTakeOver() {
     if (node == nullptr) {
         return;
     }
+    const ReadyNow ready = readiness_->of(*node);
     auto* box = new QMessageBox(
-        QMessageBox::Question, tr("Take over with %1?").arg(node->name),
-        tr("Grow node %1 of cluster %2 to its active footprint (%3) on %4?\n\nLower-priority "
-           "standby nodes on that appliance may be preempted to make room.")
-            .arg(node->name, node->cluster, footprintText(node->active), node->appliance),
+        ready.cannot() ? QMessageBox::Warning : QMessageBox::Question,
+        tr("Take over with %1?").arg(node->name),
+        tr("Grow node %1 of cluster %2 to its active footprint (%3) on %4?\n\nReady now: %5%6")
+            .arg(node->name, node->cluster, footprintText(node->active), node->appliance,
+                 ready.text,
+                 !ready.cannot() && ready.kind != ReadyNow::Kind::partial
+                     ? QString()
+                     : QStringLiteral(" (%1)").arg(ready.reason)),
         QMessageBox::Cancel, this);
+    box->setInformativeText(
+        ready.cannot()
+            ? tr("The service would deny this takeover now unless something changes first.")
+            : tr("Lower-priority standby nodes on that appliance may be preempted to make room."));
     box->setObjectName(QStringLiteral("confirmTakeOver"));
     box->addButton(tr("&Take over"), QMessageBox::AcceptRole);
     box->setAttribute(Qt::WA_DeleteOnClose);

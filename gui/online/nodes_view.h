@@ -1,5 +1,6 @@
 // The Nodes tab: every node of the service, live, in a sortable table filtered by text and
-// state; and the actions on the selected node: take over, release (confirmed) and fence
+// state, with whether each could take over now; and the actions on the selected node: take
+// over (the confirmation says whether it could), release (confirmed) and fence
 // (power off, on or reboot, confirmed by typing the node's name). The outcome, or the
 // service's reason for refusing, shows under the table.
 #pragma once
@@ -17,10 +18,13 @@ class QTableView;
 
 namespace understudy::gui {
 
+class NodeReadiness;
+
 class NodesView : public QWidget {
     Q_OBJECT
 public:
-    explicit NodesView(ServiceConnection* connection, QWidget* parent = nullptr);
+    NodesView(ServiceConnection* connection, const NodeReadiness* readiness,
+              QWidget* parent = nullptr);
 
     QString selectedNode() const;
     void selectNode(const QString& name);
@@ -51,6 +55,7 @@ private:
     void confirmFence();
 
     ServiceConnection* connection_;
+    const NodeReadiness* readiness_;
     NodeTableModel* model_ = nullptr;
     NodeFilterProxy* proxy_ = nullptr;
     QTableView* table_ = nullptr;

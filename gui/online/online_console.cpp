@@ -22,11 +22,13 @@
 #include <nlohmann/json.hpp>
 
 #include "appliance/client/cluster_spec.h"
+#include "gui/online/alarm_bar.h"
 #include "gui/online/api_error_text.h"
 #include "gui/online/cluster_details_dialog.h"
 #include "gui/online/connect_dialog.h"
 #include "gui/online/dashboard_view.h"
 #include "gui/online/event_log_view.h"
+#include "gui/online/node_readiness.h"
 #include "gui/online/node_table_model.h"
 #include "gui/online/nodes_view.h"
 #include "gui/online/online_style.h"
@@ -131,8 +133,10 @@ OnlineConsole::OnlineConsole(QMainWindow* window)
       window_(window),
       connection_(new ServiceConnection(this)),
       tokens_(new TokenStore(this)) {
-    dashboard_ = new DashboardView(connection_);
-    nodes_ = new NodesView(connection_);
+    readiness_ = new NodeReadiness(connection_, this);
+    dashboard_ = new DashboardView(connection_, readiness_);
+    nodes_ = new NodesView(connection_, readiness_);
+    alarmBar_ = new AlarmBar(connection_);
     timeline_ = new TimelineView(connection_);
     events_ = new EventLogView(connection_);
 
@@ -570,6 +574,10 @@ void OnlineConsole::whatIfFailed(const QString& cluster) {
             nodes_->showOutcome(
                 ok, tr("What-if (nothing changed): %1").arg(lines.join(QLatin1Char(' '))));
         });
+}
+
+void OnlineConsole::countUnreadEventsIn(QTabWidget* tabs) {
+    unread_ = new UnreadEvents(connection_, tabs, events_);
 }
 
 void OnlineConsole::showClusterDetails(const QString& name) {

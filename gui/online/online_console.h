@@ -18,15 +18,19 @@ class QAction;
 class QLabel;
 class QMainWindow;
 class QProgressDialog;
+class QTabWidget;
 class QTimer;
 
 namespace understudy::gui {
 
+class AlarmBar;
 class DashboardView;
 class EventLogView;
+class NodeReadiness;
 class NodesView;
 class TimelineView;
 class TokenStore;
+class UnreadEvents;
 
 class OnlineConsole : public QObject {
     Q_OBJECT
@@ -47,6 +51,9 @@ public:
     void showClusterDetails(const QString& cluster);
     // The service's what-if: what a failover of `cluster` now would get; changes nothing.
     void whatIfFailed(const QString& cluster);
+    // Counts the events that arrive while `tabs` shows another page than the Events tab, on
+    // that tab's title.
+    void countUnreadEventsIn(QTabWidget* tabs);
 
     ServiceConnection* connection() const { return connection_; }
     TokenStore* tokens() const { return tokens_; }
@@ -54,6 +61,10 @@ public:
     NodesView* nodes() const { return nodes_; }
     TimelineView* timeline() const { return timeline_; }
     EventLogView* events() const { return events_; }
+    // Above every tab: the alarms not yet acknowledged.
+    AlarmBar* alarmBar() const { return alarmBar_; }
+    UnreadEvents* unreadEvents() const { return unread_; }
+    NodeReadiness* readiness() const { return readiness_; }
     QLabel* stateLabel() const { return stateLabel_; }
     QProgressDialog* connectProgress() const { return progress_; }
     AddClusterDialog* registerDialog() const { return registerDialog_; }
@@ -85,6 +96,9 @@ private:
     NodesView* nodes_ = nullptr;
     TimelineView* timeline_ = nullptr;
     EventLogView* events_ = nullptr;
+    AlarmBar* alarmBar_ = nullptr;
+    UnreadEvents* unread_ = nullptr;
+    NodeReadiness* readiness_ = nullptr;
     QLabel* stateLabel_ = nullptr;
     QProgressDialog* progress_ = nullptr;
     QTimer* countdown_ = nullptr;

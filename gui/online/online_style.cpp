@@ -82,6 +82,14 @@ QColor toneTint(Tone tone, bool dark) {
     return color;
 }
 
+QString styleSheetColor(const QColor& color) {
+    return QStringLiteral("rgba(%1, %2, %3, %4)")
+        .arg(color.red())
+        .arg(color.green())
+        .arg(color.blue())
+        .arg(color.alpha());
+}
+
 QIcon toneIcon(Tone tone, const QStyle* style) {
     switch (tone) {
         case Tone::good:

@@ -22,6 +22,8 @@ Tone riskTone(double risk, double target);
 QColor toneColor(Tone tone);
 // A light tint of the tone for row backgrounds, readable under dark text.
 QColor toneTint(Tone tone, bool dark);
+// A colour as a style sheet writes it, its alpha kept: "rgba(208, 138, 28, 45)".
+QString styleSheetColor(const QColor& color);
 QIcon toneIcon(Tone tone, const QStyle* style);
 // "OK", "Warning", "Critical" (neutral: "Info").
 QString toneWord(Tone tone);

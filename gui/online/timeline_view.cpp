@@ -37,11 +37,111 @@ QString durationText(qint64 seconds) {
     return QObject::tr("%1 h %2 min").arg(seconds / 3600).arg((seconds % 3600) / 60);
 }
 
+bool marked(const QString& kind) {
+    return kind.startsWith(QLatin1String("fence.")) || kind == QLatin1String("takeover.denied") ||
+           kind == QLatin1String("preempted");
+}
+
+// From each event that starts an outage to the one that ends it; those still going at the end
+// are open.
+std::vector<Outage> collectOutages(const std::deque<client::Event>& events, const QDateTime& from) {
+    std::vector<Outage> outages;
+    QHash<QString, Outage> open;
+    const auto begin = [&open](const QString& key, const QDateTime& time, const QString& what) {
+        if (!open.contains(key)) {
+            open.insert(key, Outage{time, {}, what});
+        }
+    };
+    const auto end = [&open, &outages, &from](const QString& key, const QDateTime& time) {
+        const auto found = open.find(key);
+        if (found != open.end()) {
+            found->to = time;
+            if (time >= from) {
+                outages.push_back(*found);
+            }
+            open.erase(found);
+        }
+    };
+    for (const client::Event& event : events) {
+        const QString& kind = event.kind;
+        const QString appliance = event.details.value(QStringLiteral("appliance")).toString();
+        if (kind == QLatin1String("service.stopped")) {
+            begin(QStringLiteral("service"), event.time, TimelineView::tr("service stopped"));
+        } else if (kind == QLatin1String("service.started")) {
+            end(QStringLiteral("service"), event.time);
+        } else if (kind == QLatin1String("appliance.unreachable")) {
+            begin(QLatin1String("unreachable:") + appliance, event.time,
+                  TimelineView::tr("appliance %1 unreachable").arg(appliance));
+        } else if (kind == QLatin1String("appliance.reachable")) {
+            end(QLatin1String("unreachable:") + appliance, event.time);
+        } else if (kind == QLatin1String("appliance.lost")) {
+            end(QLatin1String("unreachable:") + appliance, event.time);
+            begin(QLatin1String("lost:") + appliance, event.time,
+                  TimelineView::tr("appliance %1 lost").arg(appliance));
+        } else if (kind == QLatin1String("appliance.rejoined")) {
+            end(QLatin1String("lost:") + appliance, event.time);
+        } else if (kind == QLatin1String("hypervisor.disconnected")) {
+            begin(QLatin1String("libvirt:") + appliance, event.time,
+                  TimelineView::tr("libvirt of %1 disconnected").arg(appliance));
+        } else if (kind == QLatin1String("hypervisor.connected")) {
+            end(QLatin1String("libvirt:") + appliance, event.time);
+        }
+    }
+    for (const Outage& outage : std::as_const(open)) {
+        outages.push_back(outage);
+    }
+    return outages;
+}
+
+// One lane per node, in the order of its first span or mark.
+void assignLanes(Timeline& timeline) {
+    QHash<QString, QDateTime> firstSeen;
+    const auto seen = [&firstSeen](const QString& node, const QDateTime& time) {
+        const auto found = firstSeen.find(node);
+        if (found == firstSeen.end()) {
+            firstSeen.insert(node, time);
+        } else if (time < found.value()) {
+            found.value() = time;
+        }
+    };
+    for (const ActiveSpan& span : timeline.spans) {
+        seen(span.node, span.from);
+    }
+    for (const EventMark& mark : timeline.marks) {
+        seen(mark.node, mark.time);
+    }
+    std::vector<std::pair<QDateTime, QString>> order;
+    for (auto it = firstSeen.cbegin(); it != firstSeen.cend(); ++it) {
+        order.emplace_back(it.value(), it.key());
+    }
+    std::sort(order.begin(), order.end());
+    QHash<QString, std::size_t> laneOf;
+    for (const auto& [time, name] : order) {
+        laneOf.insert(name, static_cast<std::size_t>(timeline.lanes.size()));
+        timeline.lanes << name;
+    }
+    timeline.laneSpans.resize(order.size());
+    timeline.laneMarks.resize(order.size());
+    for (std::size_t index = 0; index < timeline.spans.size(); ++index) {
+        timeline.laneSpans[laneOf.value(timeline.spans[index].node)].push_back(index);
+    }
+    for (std::size_t index = 0; index < timeline.marks.size(); ++index) {
+        timeline.laneMarks[laneOf.value(timeline.marks[index].node)].push_back(index);
+    }
+}
+
 }  // namespace
+
+int Timeline::count(const QString& kindPrefix) const {
+    return static_cast<int>(std::count_if(marks.begin(), marks.end(), [&](const EventMark& mark) {
+        return mark.kind.startsWith(kindPrefix);
+    }));
+}
 
 Timeline buildTimeline(const std::deque<client::Event>& events,
                        const std::vector<client::Node>& nodes, const QDateTime& from) {
     Timeline timeline;
+    timeline.outages = collectOutages(events, from);
     QHash<QString, ActiveSpan> open;
     for (const client::Event& event : events) {
         if (!event.node) {
@@ -70,8 +170,8 @@ Timeline buildTimeline(const std::deque<client::Event>& events,
                 }
             }
         }
-        if (event.kind.startsWith(QLatin1String("fence.")) && event.time >= from) {
-            timeline.fences.push_back({node, event.time, event.kind});
+        if (marked(event.kind) && event.time >= from) {
+            timeline.marks.push_back({node, event.time, event.kind});
         }
     }
     // A node active now whose takeover is older than the events the console holds still
@@ -93,38 +193,7 @@ Timeline buildTimeline(const std::deque<client::Event>& events,
     for (const ActiveSpan& span : std::as_const(open)) {
         timeline.spans.push_back(span);
     }
-    QHash<QString, QDateTime> firstSeen;
-    for (const ActiveSpan& span : timeline.spans) {
-        const auto found = firstSeen.find(span.node);
-        if (found == firstSeen.end()) {
-            firstSeen.insert(span.node, span.from);
-        } else if (span.from < found.value()) {
-            found.value() = span.from;
-        }
-    }
-    for (const FenceMark& fence : timeline.fences) {
-        if (!firstSeen.contains(fence.node)) {
-            firstSeen.insert(fence.node, fence.time);
-        }
-    }
-    std::vector<std::pair<QDateTime, QString>> order;
-    for (auto it = firstSeen.cbegin(); it != firstSeen.cend(); ++it) {
-        order.emplace_back(it.value(), it.key());
-    }
-    std::sort(order.begin(), order.end());
-    QHash<QString, std::size_t> laneOf;
-    for (const auto& [time, name] : order) {
-        laneOf.insert(name, static_cast<std::size_t>(timeline.lanes.size()));
-        timeline.lanes << name;
-    }
-    timeline.laneSpans.resize(order.size());
-    timeline.laneFences.resize(order.size());
-    for (std::size_t index = 0; index < timeline.spans.size(); ++index) {
-        timeline.laneSpans[laneOf.value(timeline.spans[index].node)].push_back(index);
-    }
-    for (std::size_t index = 0; index < timeline.fences.size(); ++index) {
-        timeline.laneFences[laneOf.value(timeline.fences[index].node)].push_back(index);
-    }
+    assignLanes(timeline);
     return timeline;
 }
 
@@ -207,6 +276,7 @@ void TimelineCanvas::paintEvent(QPaintEvent* event) {
         painter.drawText(QRectF(x - 50, 0, 100, lane), Qt::AlignCenter, label);
     }
 
+    paintOutages(painter, top, bottom);
     if (timeline_.lanes.isEmpty()) {
         painter.setPen(palette.color(QPalette::PlaceholderText));
         painter.drawText(QRect(8, top, width() - 16, lane), Qt::AlignVCenter | Qt::AlignLeft,
@@ -214,7 +284,6 @@ void TimelineCanvas::paintEvent(QPaintEvent* event) {
         return;
     }
     const QColor active = toneColor(Tone::warning);
-    const QColor fence = toneColor(Tone::critical);
     // Thousands of lanes sit in a scroll area: only those in the exposed rectangle are drawn.
     const int firstLane = std::max(0, (event->rect().top() - top) / lane);
     const int lastLane = std::min<int>(static_cast<int>(timeline_.lanes.size()) - 1,
@@ -246,19 +315,58 @@ void TimelineCanvas::paintEvent(QPaintEvent* event) {
                 painter.drawLine(QPointF(x1, y + 2), QPointF(x1, y + lane - 2));
             }
         }
-        for (const std::size_t fenceIndex : timeline_.laneFences[laneIndex]) {
-            const FenceMark& mark = timeline_.fences[fenceIndex];
-            const double x = xOf(mark.time);
-            QPolygonF triangle;
-            triangle << QPointF(x, y + 3) << QPointF(x - 6, y + lane - 3)
-                     << QPointF(x + 6, y + lane - 3);
-            painter.setPen(QPen(fence.darker(140), 1));
-            painter.setBrush(fence);
-            painter.drawPolygon(triangle);
+        for (const std::size_t markIndex : timeline_.laneMarks[laneIndex]) {
+            paintMark(painter, timeline_.marks[markIndex], y);
         }
     }
     painter.setPen(grid);
     painter.drawLine(QPointF(left, top), QPointF(left, bottom));
+}
+
+// A fencing as a red ▲, a denial as a red ✖, a preemption as an amber ▼.
+void TimelineCanvas::paintMark(QPainter& painter, const EventMark& mark, int y) const {
+    const int lane = laneHeight();
+    const double x = xOf(mark.time);
+    if (mark.kind == QLatin1String("takeover.denied")) {
+        const QColor denied = toneColor(Tone::critical);
+        painter.setPen(QPen(denied, 3, Qt::SolidLine, Qt::RoundCap));
+        painter.drawLine(QPointF(x - 5, y + 4), QPointF(x + 5, y + lane - 4));
+        painter.drawLine(QPointF(x + 5, y + 4), QPointF(x - 5, y + lane - 4));
+        return;
+    }
+    const bool fence = mark.kind.startsWith(QLatin1String("fence."));
+    const QColor colour =
+        toneColor(fence ? Tone::critical : Tone::warning).darker(fence ? 100 : 130);
+    QPolygonF triangle;
+    if (fence) {
+        triangle << QPointF(x, y + 3) << QPointF(x - 6, y + lane - 3)
+                 << QPointF(x + 6, y + lane - 3);
+    } else {
+        triangle << QPointF(x, y + lane - 3) << QPointF(x - 6, y + 3) << QPointF(x + 6, y + 3);
+    }
+    painter.setPen(QPen(colour.darker(140), 1));
+    painter.setBrush(colour);
+    painter.drawPolygon(triangle);
+}
+
+// Across every lane: the time the service, an appliance or libvirt was out, hatched and named.
+void TimelineCanvas::paintOutages(QPainter& painter, int top, int bottom) const {
+    const QColor colour = toneColor(Tone::critical);
+    for (const Outage& outage : timeline_.outages) {
+        const double x0 = xOf(outage.from);
+        const double x1 = std::max(x0 + 3, xOf(outage.to.isValid() ? outage.to : to_));
+        const QRectF band(x0, top, x1 - x0, bottom - top);
+        QColor tint = colour;
+        tint.setAlpha(40);
+        painter.fillRect(band, tint);
+        painter.fillRect(band, QBrush(colour.lighter(130), Qt::FDiagPattern));
+        painter.setPen(QPen(colour, 1, Qt::DashLine));
+        painter.drawLine(QPointF(x0, top), QPointF(x0, bottom));
+        const QString label = fontMetrics().elidedText(outage.what, Qt::ElideRight,
+                                                       std::max(0, static_cast<int>(x1 - x0) - 4));
+        painter.drawText(QRectF(x0 + 3, bottom - laneHeight(), x1 - x0, laneHeight()),
+                         Qt::AlignVCenter | Qt::AlignLeft, label);
+    }
 }
 
 bool TimelineCanvas::event(QEvent* event) {
@@ -294,6 +402,33 @@ bool TimelineCanvas::event(QEvent* event) {
             return true;
         }
     }
+    for (const std::size_t markIndex : timeline_.laneMarks[static_cast<std::size_t>(index)]) {
+        const EventMark& mark = timeline_.marks[markIndex];
+        if (std::abs(help->pos().x() - xOf(mark.time)) <= 7) {
+            QToolTip::showText(
+                help->globalPos(),
+                tr("%1: %2 at %3")
+                    .arg(name, mark.kind,
+                         mark.time.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))),
+                this);
+            return true;
+        }
+    }
+    for (const Outage& outage : timeline_.outages) {
+        const double x1 = xOf(outage.to.isValid() ? outage.to : to_);
+        if (help->pos().x() >= xOf(outage.from) && help->pos().x() <= x1) {
+            QToolTip::showText(
+                help->globalPos(),
+                tr("%1 from %2 %3")
+                    .arg(outage.what,
+                         outage.from.toLocalTime().toString(QStringLiteral("HH:mm:ss")),
+                         outage.to.isValid() ? tr("to %1").arg(outage.to.toLocalTime().toString(
+                                                   QStringLiteral("HH:mm:ss")))
+                                             : tr("until now")),
+                this);
+            return true;
+        }
+    }
     QToolTip::showText(help->globalPos(), name, this);
     return true;
 }
@@ -321,11 +456,16 @@ TimelineView::TimelineView(ServiceConnection* connection, QWidget* parent)
     bar->addWidget(summary_, 1);
     auto* legend = new QLabel(
         tr("<span style='color:%1'>■</span> active &nbsp; ▨ partial CPU &nbsp; | still active "
-           "&nbsp; <span style='color:%2'>▲</span> fenced")
-            .arg(toneColor(Tone::warning).name(), toneColor(Tone::critical).name()),
+           "&nbsp; <span style='color:%2'>▲</span> fenced &nbsp; <span style='color:%2'>✖</span> "
+           "denied &nbsp; <span style='color:%3'>▼</span> preempted &nbsp; <span "
+           "style='color:%2'>▧</span> outage")
+            .arg(toneColor(Tone::warning).name(), toneColor(Tone::critical).name(),
+                 toneColor(Tone::warning).darker(130).name()),
         this);
-    bar->addWidget(legend);
+    legend->setObjectName(QStringLiteral("timelineLegend"));
+    // On a line of its own: beside the summary it would set the window's least width.
     layout->addLayout(bar);
+    layout->addWidget(legend);
     auto* scroll = new QScrollArea(this);
     scroll->setWidgetResizable(true);
     canvas_ = new TimelineCanvas;
@@ -348,7 +488,22 @@ TimelineView::TimelineView(ServiceConnection* connection, QWidget* parent)
     clock->setInterval(15000);
     connect(clock, &QTimer::timeout, this, &TimelineView::changed);
     clock->start();
+    connect(connection_, &ServiceConnection::stateChanged, this, &TimelineView::connectionChanged);
     rebuild();
+}
+
+void TimelineView::connectionChanged() {
+    const bool connected = connection_->state() == ConnectionState::connected;
+    const bool open = !unreachable_.empty() && !unreachable_.back().to.isValid();
+    if (wasConnected_ && connection_->state() == ConnectionState::reconnecting && !open) {
+        unreachable_.push_back(
+            {QDateTime::currentDateTimeUtc(), {}, tr("service out of the console's reach")});
+    } else if ((connected || connection_->state() == ConnectionState::disconnected) && open) {
+        unreachable_.back().to = QDateTime::currentDateTimeUtc();
+    }
+    wasConnected_ =
+        connected || (wasConnected_ && connection_->state() == ConnectionState::reconnecting);
+    changed();
 }
 
 void TimelineView::changed() {
@@ -378,14 +533,22 @@ void TimelineView::rebuild() {
     const int seconds = window_->currentData().toInt();
     QDateTime start = now.addSecs(seconds > 0 ? -seconds : -7 * 24 * 3600);
     timeline_ = buildTimeline(connection_->events(), connection_->fleet().nodes, start);
+    for (const Outage& outage : unreachable_) {
+        if (!outage.to.isValid() || outage.to >= start) {
+            timeline_.outages.push_back(outage);
+        }
+    }
     if (seconds == 0) {
         // From the first activity held, with a margin so the first bar does not touch the axis.
         QDateTime first = now;
         for (const ActiveSpan& span : timeline_.spans) {
             first = std::min(first, span.from);
         }
-        for (const FenceMark& mark : timeline_.fences) {
+        for (const EventMark& mark : timeline_.marks) {
             first = std::min(first, mark.time);
+        }
+        for (const Outage& outage : timeline_.outages) {
+            first = std::min(first, outage.from);
         }
         const qint64 span = std::max<qint64>(10'000, first.msecsTo(now));
         start = now.addMSecs(-span - span / 20);
@@ -395,10 +558,13 @@ void TimelineView::rebuild() {
         activeNow += span.to.isValid() ? 0 : 1;
     }
     summary_->setText(
-        tr("%1 in the window, %2 active now, %3")
+        tr("%1 in the window, %2 active now, %3, %4, %5, %6")
             .arg(countOf(static_cast<qint64>(timeline_.spans.size()), tr("takeover")))
             .arg(activeNow)
-            .arg(countOf(static_cast<qint64>(timeline_.fences.size()), tr("fencing"))));
+            .arg(countOf(timeline_.count(QStringLiteral("takeover.denied")), tr("denial")),
+                 countOf(timeline_.count(QStringLiteral("preempted")), tr("preemption")),
+                 countOf(timeline_.count(QStringLiteral("fence.")), tr("fencing")),
+                 countOf(static_cast<qint64>(timeline_.outages.size()), tr("outage"))));
     canvas_->setTimeline(timeline_, start, now);
 }
 

@@ -1,7 +1,10 @@
 // The Timeline tab: which node was active when, over a chosen window (15 min … 7 days). One
-// lane per node that was active in the window; a bar from each takeover.granted to the
-// release, preemption or fencing that ended it (or to now while the node is still active),
-// and a marker for each fencing. Drawn from the followed event log and the live node states.
+// lane per node that was active, fenced, denied or preempted in the window; a bar from each
+// takeover.granted to the release, preemption or fencing that ended it (or to now while the
+// node is still active); a marker for each fencing, denial and preemption; and a band across
+// every lane for each outage: the service stopped or out of the console's reach, an appliance
+// unreachable or lost, libvirt disconnected. Drawn from the followed event log, the live node
+// states and what the console saw of its connection.
 #pragma once
 
 #include <QDateTime>
@@ -13,6 +16,7 @@
 class QComboBox;
 class QLabel;
 class QScrollArea;
+class QPainter;
 class QTimer;
 
 namespace understudy::gui {
@@ -26,20 +30,29 @@ struct ActiveSpan {
     QString endedBy;  // "release", "preempted", "fence.off", …
 };
 
-struct FenceMark {
+// A fencing ("fence.off", …), a denial ("takeover.denied") or a preemption ("preempted").
+struct EventMark {
     QString node;
     QDateTime time;
     QString kind;
 };
 
-// The spans and fencings since `from`, from `events` (oldest first) and the nodes' states.
+struct Outage {
+    QDateTime from;
+    QDateTime to;  // invalid: not over
+    QString what;  // "service stopped", "appliance pna-2 unreachable", …
+};
+
+// The spans, marks and outages since `from`, from `events` (oldest first) and the nodes' states.
 struct Timeline {
     std::vector<ActiveSpan> spans;
-    std::vector<FenceMark> fences;
+    std::vector<EventMark> marks;
+    std::vector<Outage> outages;
     QStringList lanes;  // node names, in the order drawn
-    // Per lane, the indexes of its spans and fences: painting walks only the visible lanes.
+    // Per lane, the indexes of its spans and marks: painting walks only the visible lanes.
     std::vector<std::vector<std::size_t>> laneSpans;
-    std::vector<std::vector<std::size_t>> laneFences;
+    std::vector<std::vector<std::size_t>> laneMarks;
+    int count(const QString& kindPrefix) const;
 };
 Timeline buildTimeline(const std::deque<client::Event>& events,
                        const std::vector<client::Node>& nodes, const QDateTime& from);
@@ -59,6 +72,8 @@ private:
     int laneHeight() const;
     int labelWidth() const;
     double xOf(const QDateTime& time) const;
+    void paintMark(QPainter& painter, const EventMark& mark, int y) const;
+    void paintOutages(QPainter& painter, int top, int bottom) const;
 
     Timeline timeline_;
     QDateTime from_;
@@ -83,6 +98,7 @@ private:
     // After a change: rebuilt at most every 250 ms, and only while the view is visible.
     void changed();
     void rebuild();
+    void connectionChanged();
 
     ServiceConnection* connection_;
     QTimer* pending_ = nullptr;
@@ -91,6 +107,9 @@ private:
     QLabel* summary_ = nullptr;
     TimelineCanvas* canvas_ = nullptr;
     Timeline timeline_;
+    // The console's own view of the service's outages: from losing it to finding it again.
+    std::vector<Outage> unreachable_;
+    bool wasConnected_ = false;
 };
 
 }  // namespace understudy::gui

@@ -125,6 +125,11 @@ void TestOnlineApplianceState::eachAppliancesStateIsOnItsCard() {
     const auto* summary = window_->online()->dashboard()->findChild<QLabel*>("dashboardSummary");
     QVERIFY2(summary->text().startsWith("2 appliances (1 unreachable)"),
              qPrintable(summary->text()));
+    // An appliance out of reach is never an all-clear, whatever its clusters' readiness.
+    const DashboardView* dashboard = window_->online()->dashboard();
+    QTRY_COMPARE_WITH_TIMEOUT(dashboard->headlineTone(), Tone::critical, kWaitMs);
+    QVERIFY2(dashboard->headline()->text().contains("Not connected: pna-2 unreachable."),
+             qPrintable(dashboard->headline()->text()));
 
     // Declared lost (as the pool's alert agent does): the card follows the event.
     client::ClientOptions options;

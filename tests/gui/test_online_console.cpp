@@ -494,9 +494,9 @@ void TestOnlineConsole::fencingNeedsTheNodesNameTyped() {
                              kWaitMs);
     QVERIFY(online->nodes()->outcome()->text().contains(node));
     window_->views()->setCurrentWidget(online->timeline());
-    QTRY_VERIFY_WITH_TIMEOUT(std::any_of(online->timeline()->timeline().fences.begin(),
-                                         online->timeline()->timeline().fences.end(),
-                                         [&](const FenceMark& mark) { return mark.node == node; }),
+    QTRY_VERIFY_WITH_TIMEOUT(std::any_of(online->timeline()->timeline().marks.begin(),
+                                         online->timeline()->timeline().marks.end(),
+                                         [&](const EventMark& mark) { return mark.node == node; }),
                              kWaitMs);
 }
 

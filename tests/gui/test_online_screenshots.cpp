@@ -19,10 +19,12 @@
 #include <QtTest>
 #include <set>
 
+#include "appliance/client/api_client.h"
 #include "console_test_support.h"
 #include "gui/offline/clusters_view.h"
 #include "gui/offline/sizing_view.h"
 #include "gui/offline/what_if_panel.h"
+#include "gui/online/alarm_bar.h"
 #include "gui/online/dashboard_view.h"
 #include "gui/online/event_log_view.h"
 #include "gui/online/node_table_model.h"
@@ -41,10 +43,12 @@ class TestOnlineScreenshots : public QObject {
 private slots:
     void initTestCase();
     void savesTheOnlineViews();
+    void savesTheOverloadedConsole();
     void savesTheOfflineViews();
 
 private:
     void save(QWidget* widget, const QString& name);
+    void showConnected(MainWindow& window, const QSize& size, const QUrl& url);
 
     QTemporaryDir settingsDir_;
     UnderstudydProcess service_;
@@ -84,14 +88,20 @@ void TestOnlineScreenshots::save(QWidget* widget, const QString& name) {
     qInfo("saved %s", qPrintable(path));
 }
 
-void TestOnlineScreenshots::savesTheOnlineViews() {
-    MainWindow window;
-    window.resize(1600, 1000);
+// `window` shown at `size`, connected to the service at `url`.
+void TestOnlineScreenshots::showConnected(MainWindow& window, const QSize& size, const QUrl& url) {
+    window.resize(size);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.online()->connectTo(url, kAdminToken, false);
+    QTRY_COMPARE_WITH_TIMEOUT(window.online()->connection()->state(), ConnectionState::connected,
+                              15000);
+}
+
+void TestOnlineScreenshots::savesTheOnlineViews() {
+    MainWindow window;
+    showConnected(window, QSize(1600, 1000), service_.url());
     OnlineConsole* online = window.online();
-    online->connectTo(service_.url(), kAdminToken, false);
-    QTRY_COMPARE_WITH_TIMEOUT(online->connection()->state(), ConnectionState::connected, 15000);
     QTRY_VERIFY_WITH_TIMEOUT(online->connection()->fleet().sized, 15000);
 
     // A little history: one takeover released again, two still active, one reboot.
@@ -167,6 +177,40 @@ void TestOnlineScreenshots::savesTheOnlineViews() {
                                  !window.liveWhatIf()->waiting(),
                              15000);
     save(&window, QStringLiteral("online-live-what-if.png"));
+    online->connection()->disconnectFromService();
+}
+
+// Issue 21's overloaded appliance at 1440×900: four clusters active, one node preempted, one
+// fenced, denials; the dashboard leads with who cannot fail over, the alarm bar is up.
+void TestOnlineScreenshots::savesTheOverloadedConsole() {
+    UnderstudydProcess service;
+    QVERIFY2(service.start(), service.output().constData());
+    understudy::client::ClientOptions options;
+    options.base_url = service.url();
+    options.token = kAdminToken;
+    understudy::client::ApiClient api(options);
+    MainWindow window;
+    showConnected(window, QSize(1440, 900), service.url());
+    OnlineConsole* online = window.online();
+    for (const char* node : {"dwh-passive", "erp-passive", "billing-passive", "crm-passive"}) {
+        QVERIFY(api.callSync(understudy::client::api::takeover(node, std::chrono::seconds(60))));
+    }
+    QVERIFY(api.callSync(understudy::client::api::power(QStringLiteral("monitoring-passive"),
+                                                        understudy::PowerAction::off)));
+    QVERIFY(!api.callSync(understudy::client::api::takeover(QStringLiteral("web-passive"),
+                                                            std::chrono::seconds(60))));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        !online->alarmBar()->isHidden() && online->alarmBar()->text()->text().contains("denied"),
+        15000);
+    QTRY_VERIFY_WITH_TIMEOUT(online->dashboard()->headline()->text().contains("web (short"), 15000);
+    window.views()->setCurrentWidget(online->dashboard());
+    save(&window, QStringLiteral("online-overloaded-dashboard.png"));
+    window.views()->setCurrentWidget(online->nodes());
+    online->nodes()->selectNode(QStringLiteral("web-passive"));
+    save(&window, QStringLiteral("online-overloaded-nodes.png"));
+    window.views()->setCurrentWidget(online->timeline());
+    online->timeline()->windowChoice()->setCurrentIndex(0);
+    save(&window, QStringLiteral("online-overloaded-timeline.png"));
     online->connection()->disconnectFromService();
 }
 

@@ -378,6 +378,29 @@ private slots:
         QCOMPARE(ones["gone"], 1.0);
     }
 
+    // The risk of now per appliance: its denial risk, and how many nodes could not take over.
+    void denialRiskAndNotReadyNodesPerAppliance() {
+        MetricsInput input;
+        core::ApplianceStatus tight = applianceNamed("tight");
+        tight.denial_risk = 0.0217;
+        tight.not_ready = {{"web-passive", "web", {}}, {"files-passive", "files", {}}};
+        input.appliances = {tight, applianceNamed("roomy")};
+        const Exposition exposition = parse(renderMetrics(input));
+        QVERIFY2(exposition.error.empty(), exposition.error.c_str());
+        QCOMPARE(exposition.families.at("understudy_denial_risk").type, std::string("gauge"));
+        QCOMPARE(exposition.families.at("understudy_not_ready_nodes").type, std::string("gauge"));
+        const auto risk = samplesNamed(exposition, "understudy_denial_risk");
+        QCOMPARE(risk.size(), std::size_t{2});
+        QCOMPARE(risk[0].labels.at("appliance"), std::string("tight"));
+        QCOMPARE(risk[0].value, 0.0217);
+        QCOMPARE(risk[1].value, 0.0);
+        const auto not_ready = samplesNamed(exposition, "understudy_not_ready_nodes");
+        QCOMPARE(not_ready.size(), std::size_t{2});
+        QCOMPARE(not_ready[0].value, 2.0);
+        QCOMPARE(not_ready[1].labels.at("appliance"), std::string("roomy"));
+        QCOMPARE(not_ready[1].value, 0.0);
+    }
+
     void specialValuesUsePrometheusSpelling() {
         MetricsInput input;
         core::ApplianceStatus status = applianceNamed("a");
