@@ -83,6 +83,8 @@ private slots:
         const QJsonArray events = evacuated.json()["events"].toArray();
         QCOMPARE(events.size(), 1);
         QCOMPARE(events[0]["details"]["to"].toString(), QStringLiteral("pna-1"));
+        // The administrator's declaration moved it, not the service on its own.
+        QCOMPARE(events[0]["actor"].toString(), QStringLiteral("admin@127.0.0.1"));
 
         // Still off: it cannot rejoin.
         const Run early = service_.admin({"appliance", "rejoin", "pna-2"});
