@@ -65,6 +65,13 @@ private slots:
 
         QVERIFY2(restartWith(false), service_.output().constData());
         QTRY_COMPARE_WITH_TIMEOUT(applianceState("pna-2"), QStringLiteral("unreachable"), 20000);
+        // Nobody asked: the service found it unreachable by itself.
+        const QJsonArray unreachable =
+            service_.admin({"--json", "events", "--kind", "hypervisor.disconnected"})
+                .json()["events"]
+                .toArray();
+        QVERIFY(!unreachable.isEmpty());
+        QCOMPARE(unreachable.last()["actor"].toString(), QStringLiteral("service"));
         const Run table = service_.admin({"appliances"});
         QVERIFY2(table.out.contains(QRegularExpression("\\npna-2 +unreachable +no +memory")),
                  qPrintable(table.out));
