@@ -59,40 +59,40 @@ void ApiService::takeover(const HttpRequest& request, const Responder& responder
     }
     QElapsedTimer clock;
     clock.start();
-    whenDone(core_.takeover(name, actorOf(request)), responder,
-             [this, clock](Result<core::TakeoverOutcome> outcome) {
-                 if (!outcome) {
-                     return errorAnswer(outcome.error());
-                 }
-                 if (!outcome->granted || !outcome->grant) {
-                     if (!outcome->denial) {
-                         return http::errors::internal(toQString("takeover of '" + outcome->node +
-                                                                 "' neither granted nor denied"));
-                     }
-                     const policy::Denial& denial = *outcome->denial;
-                     const QString message =
-                         QStringLiteral(
-                             "takeover of '%1' denied: it needs %2 more %3 and %4 "
-                             "are free; release a holder or add capacity")
-                             .arg(toQString(outcome->node))
-                             .arg(denial.needed)
-                             .arg(QString::fromLatin1(sizing::resourceName(denial.resource)))
-                             .arg(denial.free);
-                     return http::errors::takeoverDenied(
-                         message, nlohmann::json::parse(denialJson(denial).dump()));
-                 }
-                 takeover_latency_.observe(static_cast<double>(clock.nsecsElapsed()) / 1e9);
-                 const core::GrantView& grant = *outcome->grant;
-                 Json granted;
-                 granted["memory_mib"] = grant.footprint.memory_mib;
-                 granted["vcpus"] = grant.footprint.vcpus;
-                 granted["partial"] = grant.partial;
-                 granted["preempted"] = grant.preempted;
-                 Json made;
-                 made["node"] = outcome->node;
-                 made["grant"] = std::move(granted);
-                 return jsonAnswer(200, made);
-             });
+    auto taken = core_.takeover(name, actorOf(request));
+    whenDone(taken, responder, [this, clock](Result<core::TakeoverOutcome> outcome) {
+        if (!outcome) {
+            return errorAnswer(outcome.error());
+        }
+        if (!outcome->granted || !outcome->grant) {
+            if (!outcome->denial) {
+                return http::errors::internal(
+                    toQString("takeover of '" + outcome->node + "' neither granted nor denied"));
+            }
+            const policy::Denial& denial = *outcome->denial;
+            const QString message =
+                QStringLiteral(
+                    "takeover of '%1' denied: it needs %2 more %3 and %4 "
+                    "are free; release a holder or add capacity")
+                    .arg(toQString(outcome->node))
+                    .arg(denial.needed)
+                    .arg(QString::fromLatin1(sizing::resourceName(denial.resource)))
+                    .arg(denial.free);
+            return http::errors::takeoverDenied(message,
+                                                nlohmann::json::parse(denialJson(denial).dump()));
+        }
+        takeover_latency_.observe(static_cast<double>(clock.nsecsElapsed()) / 1e9);
+        const core::GrantView& grant = *outcome->grant;
+        Json granted;
+        granted["memory_mib"] = grant.footprint.memory_mib;
+        granted["vcpus"] = grant.footprint.vcpus;
+        granted["partial"] = grant.partial;
+        granted["preempted"] = grant.preempted;
+        Json made;
+        made["node"] = outcome->node;
+        made["grant"] = std::move(granted);
+        return jsonAnswer(200, made);
+    });
 }
 
 void ApiService::release(const HttpRequest& request, const Responder& responder) {
