@@ -25,9 +25,13 @@ const char* const kClusters[] = {"erp", "crm", "web", "mail", "dwh", "hr", "pos"
 
 DBEvent sampleEvent(std::int64_t i) {
     const std::string cluster = kClusters[i % 8];
-    return DBEvent{
-        0,       1'700'000'000'000 + i, i % 3 == 0 ? "takeover.granted" : "probe.failed",
-        cluster, cluster + "-passive",  R"({"memory_mib": 32768, "vcpus": 8, "partial": false})"};
+    return DBEvent{0,
+                   1'700'000'000'000 + i,
+                   i % 3 == 0 ? "takeover.granted" : "probe.failed",
+                   cluster,
+                   cluster + "-passive",
+                   R"({"memory_mib": 32768, "vcpus": 8, "partial": false})",
+                   "cluster:" + cluster + "@10.0.0.5"};
 }
 
 std::unique_ptr<Database> open(const QTemporaryDir& dir, const char* name, Role role) {

@@ -10,11 +10,12 @@ namespace understudy::db {
 
 namespace {
 
-constexpr std::string_view kColumns = "SELECT id, time, kind, cluster, node, details FROM events ";
+constexpr std::string_view kColumns =
+    "SELECT id, time, kind, cluster, node, details, actor FROM events ";
 
 DBEvent read(const Statement& row) {
-    return DBEvent{row.integer(0),      row.integer(1),      row.text(2),
-                   row.optionalText(3), row.optionalText(4), row.text(5)};
+    return DBEvent{row.integer(0),      row.integer(1), row.text(2),        row.optionalText(3),
+                   row.optionalText(4), row.text(5),    row.optionalText(6)};
 }
 
 using Parameter = std::variant<std::int64_t, std::string>;
@@ -118,7 +119,7 @@ Result<std::vector<Id>> EventLog::append(const std::vector<DBEvent>& events) {
     }
     auto statement = Statement::prepare(
         database_.connection(),
-        "INSERT INTO events (time, kind, cluster, node, details) VALUES (?, ?, ?, ?, ?)");
+        "INSERT INTO events (time, kind, cluster, node, details, actor) VALUES (?, ?, ?, ?, ?, ?)");
     if (!statement) {
         return statement.error();
     }
@@ -128,7 +129,8 @@ Result<std::vector<Id>> EventLog::append(const std::vector<DBEvent>& events) {
             .bind(2, event.kind)
             .bind(3, event.cluster)
             .bind(4, event.node)
-            .bind(5, event.details);
+            .bind(5, event.details)
+            .bind(6, event.actor);
         if (auto done = statement->run(); !done) {
             return done.error();
         }

@@ -153,6 +153,13 @@ CREATE TABLE stale_domains (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 4: who caused each event (docs/http-api.md, "Events"). Events recorded before it keep
+// a NULL actor: nobody knows any more who asked for them, and guessing "service" would be wrong
+// for every event a request caused.
+constexpr std::string_view kSchemaV4 = R"sql(
+ALTER TABLE events ADD COLUMN actor TEXT CHECK (actor IS NULL OR actor <> '');
+)sql";
+
 // Migrations from this version on record themselves in schema_history.
 constexpr int kHistorySince = 2;
 
@@ -162,6 +169,7 @@ const std::vector<Migration> kMigrations = {
     {2, "schema history: when each migration ran, from which version, and its backup", kSchemaV2},
     {3, "appliance loss: when an appliance was declared lost, and the stale copies it holds",
      kSchemaV3},
+    {4, "event actors: who caused each event, and from which address", kSchemaV4},
 };
 
 Status recordMigration(sqlite3* connection, int version, int fromVersion,

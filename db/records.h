@@ -121,6 +121,10 @@ struct DBEvent {
     std::optional<std::string> node;
     // A JSON object as text, kind-specific; never a token.
     std::string details = "{}";
+    // Who caused it (docs/http-api.md, "Events"): "admin" or "cluster:NAME" with "@ADDRESS" of
+    // the client whose request caused it, or "service". Unknown (null) for events recorded before
+    // schema version 4, which kept no actor.
+    std::optional<std::string> actor;
     bool operator==(const DBEvent&) const = default;
 };
 

@@ -75,15 +75,19 @@ void CtlSession::printEvent(const client::Event& e) {
         object.insert(QStringLiteral("kind"), e.kind);
         object.insert(QStringLiteral("cluster"), e.cluster ? QJsonValue(*e.cluster) : QJsonValue());
         object.insert(QStringLiteral("node"), e.node ? QJsonValue(*e.node) : QJsonValue());
+        object.insert(QStringLiteral("actor"),
+                      e.actor.isEmpty() ? QJsonValue() : QJsonValue(e.actor));
         object.insert(QStringLiteral("details"), e.details);
         out_ << compactJson(object) << '\n';
     } else {
-        QString line = QStringLiteral("%1  %2  %3  %4  %5  %6")
-                           .arg(QString::number(e.id).rightJustified(6), formatTime(e.time),
-                                e.kind.leftJustified(23),
-                                e.cluster.value_or(QStringLiteral("-")).leftJustified(12),
-                                e.node.value_or(QStringLiteral("-")).leftJustified(20),
-                                e.details.isEmpty() ? QString() : compactJson(e.details));
+        QString line =
+            QStringLiteral("%1  %2  %3  %4  %5  %6  %7")
+                .arg(QString::number(e.id).rightJustified(6), formatTime(e.time),
+                     e.kind.leftJustified(23),
+                     e.cluster.value_or(QStringLiteral("-")).leftJustified(12),
+                     e.node.value_or(QStringLiteral("-")).leftJustified(20),
+                     (e.actor.isEmpty() ? QStringLiteral("-") : e.actor).leftJustified(24),
+                     e.details.isEmpty() ? QString() : compactJson(e.details));
         while (line.endsWith(QLatin1Char(' '))) {
             line.chop(1);
         }

@@ -111,6 +111,22 @@ Caller ApiService::identify(const HttpRequest& request) {
     });
 }
 
+core::Actor ApiService::actorOf(const HttpRequest& request) {
+    // Only handlers that admitted the caller ask, so it is the admin or a cluster.
+    const Caller caller = identify(request);
+    core::Actor actor;
+    actor.who = caller.isAdmin() ? std::string("admin") : "cluster:" + caller.cluster;
+    // A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d; they are named as IPv4.
+    QHostAddress peer = request.peer;
+    bool ipv4 = false;
+    const quint32 address = peer.toIPv4Address(&ipv4);
+    if (ipv4) {
+        peer = QHostAddress(address);
+    }
+    actor.address = peer.toString().toStdString();
+    return actor;
+}
+
 std::optional<HttpResponse> ApiService::requireAdmin(const HttpRequest& request) {
     const Caller caller = identify(request);
     if (caller.isAdmin()) {

@@ -86,6 +86,9 @@ private:
     void registerRoutes();
 
     Caller identify(const http::HttpRequest& request);
+    // Who an admitted request acts for, as the events it causes record it: the token's owner
+    // (never the token) and the client's address.
+    core::Actor actorOf(const http::HttpRequest& request);
     // An answer to send instead when the caller is not the admin; nothing when it is.
     std::optional<http::HttpResponse> requireAdmin(const http::HttpRequest& request);
     // The same for a cluster's own resources: the admin or that cluster's token.

@@ -49,7 +49,9 @@ void ApiService::declareLost(const HttpRequest& request, const Responder& respon
     if (!confirmed) {
         return responder.send(confirmed.refusal());
     }
-    whenDone(core_.declareLost(capturedName(request), core::LossCause{}), responder,
+    core::LossCause cause;
+    cause.actor = actorOf(request);
+    whenDone(core_.declareLost(capturedName(request), cause), responder,
              [](const Result<core::LossOutcome>& outcome) {
                  if (!outcome) {
                      return errorAnswer(outcome.error());
@@ -77,7 +79,7 @@ void ApiService::rejoin(const HttpRequest& request, const Responder& responder) 
     if (auto refused = noBody(request)) {
         return responder.send(*refused);
     }
-    whenDone(core_.rejoin(capturedName(request)), responder,
+    whenDone(core_.rejoin(capturedName(request), actorOf(request)), responder,
              [this](const Result<core::RejoinOutcome>& outcome) {
                  if (!outcome) {
                      return errorAnswer(outcome.error());

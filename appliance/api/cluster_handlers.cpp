@@ -109,7 +109,7 @@ void ApiService::changeGroup(const HttpRequest& request, const Responder& respon
     if (!change) {
         return responder.send(change.refusal());
     }
-    whenDone(core_.changeGroup(name, *change), responder,
+    whenDone(core_.changeGroup(name, *change, actorOf(request)), responder,
              [this, name](Result<core::ChangeOutcome> outcome) {
                  if (!outcome) {
                      return errorAnswer(outcome.error());
@@ -190,7 +190,7 @@ void ApiService::registerClusters(const HttpRequest& request, const Responder& r
     const bool fleet = parsed.fleet;
     auto warnings = parsed.warnings;
     whenDone(
-        core_.registerClusters(std::move(parsed.request)), responder,
+        core_.registerClusters(std::move(parsed.request), actorOf(request)), responder,
         [this, fleet, tokens, warnings](Result<core::RegistrationOutcome> outcome) {
             if (!outcome) {
                 return errorAnswer(fleet ? outcome.error() : forSingleCluster(outcome.error()));
@@ -247,7 +247,7 @@ void ApiService::changeCluster(const HttpRequest& request, const Responder& resp
                 "group", "there is no group '" + group + "'; create it first with POST /groups")));
         }
     }
-    whenDone(core_.changeCluster(name, *change), responder,
+    whenDone(core_.changeCluster(name, *change, actorOf(request)), responder,
              [this, name](Result<core::ChangeOutcome> outcome) {
                  if (!outcome) {
                      return errorAnswer(outcome.error());
@@ -271,7 +271,7 @@ void ApiService::removeCluster(const HttpRequest& request, const Responder& resp
         return responder.send(*refused);
     }
     const std::string name = capturedName(request);
-    whenDone(core_.removeCluster(name), responder, [this](const Status& removed) {
+    whenDone(core_.removeCluster(name, actorOf(request)), responder, [this](const Status& removed) {
         auth_.forgetClusterTokens();
         return removed ? HttpResponse::noContent() : errorAnswer(removed.error());
     });
@@ -286,7 +286,7 @@ void ApiService::rotateToken(const HttpRequest& request, const Responder& respon
     }
     const std::string name = capturedName(request);
     std::string token = generateToken();
-    whenDone(core_.rotateToken(name, hashToken(token)), responder,
+    whenDone(core_.rotateToken(name, hashToken(token), actorOf(request)), responder,
              [this, token](const Status& rotated) {
                  // The old token must stop working at once, also where it was remembered.
                  auth_.forgetClusterTokens();

@@ -59,7 +59,8 @@ void ApiService::takeover(const HttpRequest& request, const Responder& responder
     }
     QElapsedTimer clock;
     clock.start();
-    whenDone(core_.takeover(name), responder, [this, clock](Result<core::TakeoverOutcome> outcome) {
+    auto taken = core_.takeover(name, actorOf(request));
+    whenDone(taken, responder, [this, clock](Result<core::TakeoverOutcome> outcome) {
         if (!outcome) {
             return errorAnswer(outcome.error());
         }
@@ -102,7 +103,7 @@ void ApiService::release(const HttpRequest& request, const Responder& responder)
     if (auto refused = noBody(request)) {
         return responder.send(*refused);
     }
-    whenDone(core_.release(name), responder, [name](const Status& released) {
+    whenDone(core_.release(name, actorOf(request)), responder, [name](const Status& released) {
         if (!released) {
             return errorAnswer(released.error());
         }
@@ -121,14 +122,15 @@ void ApiService::power(const HttpRequest& request, const Responder& responder) {
     if (!action) {
         return responder.send(action.refusal());
     }
-    whenDone(core_.power(name, *action), responder, [](Result<core::PowerState> state) {
-        if (!state) {
-            return errorAnswer(state.error());
-        }
-        Json made;
-        made["power"] = *state == core::PowerState::on ? "on" : "off";
-        return jsonAnswer(200, made);
-    });
+    whenDone(core_.power(name, *action, actorOf(request)), responder,
+             [](Result<core::PowerState> state) {
+                 if (!state) {
+                     return errorAnswer(state.error());
+                 }
+                 Json made;
+                 made["power"] = *state == core::PowerState::on ? "on" : "off";
+                 return jsonAnswer(200, made);
+             });
 }
 
 }  // namespace understudy::api

@@ -194,6 +194,17 @@ void addFleetSchemas(Json& s) {
                         {"clusters"});
 }
 
+// Who caused an event: null for events recorded before the service kept it.
+Json eventActor() {
+    Json made = nullable("string");
+    made["pattern"] = "^(admin|service|cluster:[^@]+)(@.+)?$";
+    made["description"] =
+        "Who caused the event: admin or cluster:NAME followed by @ and the client's address when "
+        "a request caused it (the preemptions of a takeover are its requester's), or service "
+        "for what the service did by itself; null for events recorded before actors were kept.";
+    return made;
+}
+
 // What happens to the nodes: grants, denials with their holders, and the events.
 void addNodeSchemas(Json& s) {
     s["Grant"] = object({{"memory_mib", type("integer")},
@@ -228,6 +239,7 @@ void addNodeSchemas(Json& s) {
                          {"kind", type("string")},
                          {"cluster", nullable("string")},
                          {"node", nullable("string")},
+                         {"actor", eventActor()},
                          {"details", type("object")}});
 }
 

@@ -129,6 +129,7 @@ Json eventJson(const db::DBEvent& event) {
     made["kind"] = event.kind;
     made["cluster"] = event.cluster ? Json(*event.cluster) : Json(nullptr);
     made["node"] = event.node ? Json(*event.node) : Json(nullptr);
+    made["actor"] = event.actor ? Json(*event.actor) : Json(nullptr);
     Json details = Json::parse(event.details, nullptr, false);
     made["details"] = details.is_object() ? details : Json::object();
     return made;

@@ -6,7 +6,7 @@ namespace understudy::core {
 
 AdmissionRun runAdmission(const std::vector<ViewChange>& changes,
                           const std::vector<std::string>& clusters, const CorePolicy& policy,
-                          bool only_when_raised) {
+                          bool only_when_raised, const Actor& actor) {
     AdmissionRun run;
     const std::optional<std::string> cluster =
         clusters.size() == 1 ? std::optional(clusters[0]) : std::nullopt;
@@ -18,7 +18,8 @@ AdmissionRun runAdmission(const std::vector<ViewChange>& changes,
         const nlohmann::json details = admissionJson(name, decision, clusters);
         if (!decision.accepted) {
             run.accepted = false;
-            run.refusals.push_back(makeEvent("admission.refused", cluster, std::nullopt, details));
+            run.refusals.push_back(
+                makeEvent("admission.refused", cluster, std::nullopt, details, actor));
             continue;
         }
         if (decision.warned) {
@@ -27,7 +28,7 @@ AdmissionRun runAdmission(const std::vector<ViewChange>& changes,
         if (decision.warned || !only_when_raised || raisesRisk(decision)) {
             run.events.push_back(
                 makeEvent(decision.warned ? "admission.warned" : "admission.accepted", cluster,
-                          std::nullopt, details));
+                          std::nullopt, details, actor));
         }
     }
     return run;

@@ -28,9 +28,10 @@ struct AdmissionRun {
     std::vector<db::DBEvent> refusals;
 };
 
-// `only_when_raised`: record admission.accepted only for changes that raise a risk.
+// `only_when_raised`: record admission.accepted only for changes that raise a risk. The events
+// are those of `actor`, who asked for the change.
 AdmissionRun runAdmission(const std::vector<ViewChange>& changes,
                           const std::vector<std::string>& clusters, const CorePolicy& policy,
-                          bool only_when_raised);
+                          bool only_when_raised, const Actor& actor);
 
 }  // namespace understudy::core

@@ -170,7 +170,7 @@ ApplianceCore::ApplianceCore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)
     impl_->core = this;
     Impl* raw = impl_.get();
     impl_->supervisor.setRestorer(
-        [raw](ApplianceSlot& slot) { raw->operations.restorePreempted(slot); });
+        [raw](ApplianceSlot& slot) { raw->operations.restorePreempted(slot, Actor{}); });
 }
 
 ApplianceCore::~ApplianceCore() {
@@ -343,32 +343,40 @@ hypervisor::LibvirtHypervisor* ApplianceCore::hypervisorForTest(
     return dynamic_cast<hypervisor::LibvirtHypervisor*>(found->hypervisor.get());
 }
 
-QFuture<Result<RegistrationOutcome>> ApplianceCore::registerClusters(RegistrationRequest request) {
+QFuture<Result<RegistrationOutcome>> ApplianceCore::registerClusters(RegistrationRequest request,
+                                                                     Actor actor) {
     Impl* impl = impl_.get();
     return impl->inventory_worker->submit(
-        [impl, request = std::move(request)] { return impl->registrar.registerClusters(request); });
+        [impl, request = std::move(request), actor = std::move(actor)] {
+            return impl->registrar.registerClusters(request, actor);
+        });
 }
 
 QFuture<Result<ChangeOutcome>> ApplianceCore::changeCluster(std::string cluster,
-                                                            ClusterChange change) {
-    Impl* impl = impl_.get();
-    return impl->inventory_worker->submit([impl, cluster = std::move(cluster), change] {
-        return impl->changes.changeCluster(cluster, change);
-    });
-}
-
-QFuture<Status> ApplianceCore::removeCluster(std::string cluster) {
+                                                            ClusterChange change, Actor actor) {
     Impl* impl = impl_.get();
     return impl->inventory_worker->submit(
-        [impl, cluster = std::move(cluster)] { return impl->changes.removeCluster(cluster); });
-}
-
-QFuture<Status> ApplianceCore::rotateToken(std::string cluster, std::string token_hash) {
-    Impl* impl = impl_.get();
-    return impl->inventory_worker->submit(
-        [impl, cluster = std::move(cluster), token_hash = std::move(token_hash)] {
-            return impl->changes.rotateToken(cluster, token_hash);
+        [impl, cluster = std::move(cluster), change, actor = std::move(actor)] {
+            return impl->changes.changeCluster(cluster, change, actor);
         });
+}
+
+QFuture<Status> ApplianceCore::removeCluster(std::string cluster, Actor actor) {
+    Impl* impl = impl_.get();
+    return impl->inventory_worker->submit(
+        [impl, cluster = std::move(cluster), actor = std::move(actor)] {
+            return impl->changes.removeCluster(cluster, actor);
+        });
+}
+
+QFuture<Status> ApplianceCore::rotateToken(std::string cluster, std::string token_hash,
+                                           Actor actor) {
+    Impl* impl = impl_.get();
+    return impl->inventory_worker->submit([impl, cluster = std::move(cluster),
+                                           token_hash = std::move(token_hash),
+                                           actor = std::move(actor)] {
+        return impl->changes.rotateToken(cluster, token_hash, actor);
+    });
 }
 
 QFuture<Result<ChangeOutcome>> ApplianceCore::createGroup(sizing::GroupSpec group) {
@@ -377,11 +385,13 @@ QFuture<Result<ChangeOutcome>> ApplianceCore::createGroup(sizing::GroupSpec grou
         [impl, group = std::move(group)] { return impl->changes.createGroup(group); });
 }
 
-QFuture<Result<ChangeOutcome>> ApplianceCore::changeGroup(std::string group, GroupChange change) {
+QFuture<Result<ChangeOutcome>> ApplianceCore::changeGroup(std::string group, GroupChange change,
+                                                          Actor actor) {
     Impl* impl = impl_.get();
-    return impl->inventory_worker->submit([impl, group = std::move(group), change] {
-        return impl->changes.changeGroup(group, change);
-    });
+    return impl->inventory_worker->submit(
+        [impl, group = std::move(group), change, actor = std::move(actor)] {
+            return impl->changes.changeGroup(group, change, actor);
+        });
 }
 
 QFuture<Status> ApplianceCore::removeGroup(std::string group) {
@@ -432,21 +442,23 @@ QFuture<Result<bool>> ApplianceCore::recordProbeResult(std::string cluster, db::
     return future;
 }
 
-QFuture<Result<TakeoverOutcome>> ApplianceCore::takeover(std::string node) {
+QFuture<Result<TakeoverOutcome>> ApplianceCore::takeover(std::string node, Actor actor) {
     auto owner = impl_->reachableOwner(node);
     if (!owner) {
         return readyFuture(Result<TakeoverOutcome>(owner.error()));
     }
-    return impl_->operations.takeover(**owner, node);
+    return impl_->operations.takeover(**owner, node, actor);
 }
 
-QFuture<Status> ApplianceCore::release(std::string node) {
+QFuture<Status> ApplianceCore::release(std::string node, Actor actor) {
     Impl* impl = impl_.get();
-    return impl->onOwner<Status>(
-        node, [impl, node](ApplianceSlot& slot) { return impl->operations.release(slot, node); });
+    return impl->onOwner<Status>(node, [impl, node, actor](ApplianceSlot& slot) {
+        return impl->operations.release(slot, node, actor);
+    });
 }
 
-QFuture<Result<PowerState>> ApplianceCore::power(std::string node, PowerAction action) {
+QFuture<Result<PowerState>> ApplianceCore::power(std::string node, PowerAction action,
+                                                 Actor actor) {
     Impl* impl = impl_.get();
     auto owner = impl->views.ownerOf(node);
     if (!owner) {
@@ -454,13 +466,13 @@ QFuture<Result<PowerState>> ApplianceCore::power(std::string node, PowerAction a
     }
     ApplianceSlot* slot = *owner;
     if (slot->isLost()) {
-        return impl->power.powerOnLostAppliance(*slot, node, action);
+        return impl->power.powerOnLostAppliance(*slot, node, action, actor);
     }
     if (Status usable = slot->requireConnected(); !usable) {
         return readyFuture(Result<PowerState>(usable.error()));
     }
-    return slot->exclusive([impl, slot, node = std::move(node), action] {
-        return impl->power.power(*slot, node, action);
+    return slot->exclusive([impl, slot, node = std::move(node), action, actor = std::move(actor)] {
+        return impl->power.power(*slot, node, action, actor);
     });
 }
 
@@ -472,10 +484,12 @@ QFuture<Result<LossOutcome>> ApplianceCore::declareLost(std::string appliance, L
         });
 }
 
-QFuture<Result<RejoinOutcome>> ApplianceCore::rejoin(std::string appliance) {
+QFuture<Result<RejoinOutcome>> ApplianceCore::rejoin(std::string appliance, Actor actor) {
     Impl* impl = impl_.get();
     return impl->inventory_worker->submit(
-        [impl, appliance = std::move(appliance)] { return impl->loss.rejoin(appliance); });
+        [impl, appliance = std::move(appliance), actor = std::move(actor)] {
+            return impl->loss.rejoin(appliance, actor);
+        });
 }
 
 QFuture<Status> ApplianceCore::reconcile(std::string appliance) {

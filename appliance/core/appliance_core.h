@@ -69,13 +69,20 @@ public:
     Status setPolicy(const CorePolicy& policy,
                      std::chrono::milliseconds patience = std::chrono::seconds(10));
 
+    // Operations that record events take `actor`, who asked (docs/http-api.md, "Events"); by
+    // default the service itself. What an operation causes in turn (the preemptions of a
+    // takeover, the restorations after a release) is recorded as that actor's too.
+
     // Inventory.
-    QFuture<Result<RegistrationOutcome>> registerClusters(RegistrationRequest request);
-    QFuture<Result<ChangeOutcome>> changeCluster(std::string cluster, ClusterChange change);
-    QFuture<Status> removeCluster(std::string cluster);
-    QFuture<Status> rotateToken(std::string cluster, std::string token_hash);
+    QFuture<Result<RegistrationOutcome>> registerClusters(RegistrationRequest request,
+                                                          Actor actor = {});
+    QFuture<Result<ChangeOutcome>> changeCluster(std::string cluster, ClusterChange change,
+                                                 Actor actor = {});
+    QFuture<Status> removeCluster(std::string cluster, Actor actor = {});
+    QFuture<Status> rotateToken(std::string cluster, std::string token_hash, Actor actor = {});
     QFuture<Result<ChangeOutcome>> createGroup(sizing::GroupSpec group);
-    QFuture<Result<ChangeOutcome>> changeGroup(std::string group, GroupChange change);
+    QFuture<Result<ChangeOutcome>> changeGroup(std::string group, GroupChange change,
+                                               Actor actor = {});
     QFuture<Status> removeGroup(std::string group);
     // Events of the service's own (service.started, probe.*, hook.failed): one transaction.
     QFuture<Result<db::Id>> appendEvents(std::vector<db::DBEvent> events);
@@ -86,14 +93,14 @@ public:
                                             std::string output, std::vector<db::DBEvent> events);
 
     // Nodes.
-    QFuture<Result<TakeoverOutcome>> takeover(std::string node);
-    QFuture<Status> release(std::string node);
-    QFuture<Result<PowerState>> power(std::string node, PowerAction action);
+    QFuture<Result<TakeoverOutcome>> takeover(std::string node, Actor actor = {});
+    QFuture<Status> release(std::string node, Actor actor = {});
+    QFuture<Result<PowerState>> power(std::string node, PowerAction action, Actor actor = {});
     // Appliance loss (understudyd(8)): an appliance known to be off is lost and its standby
     // nodes are evacuated to the others; a lost appliance that is reachable again rejoins once
     // its stale copies are removed. Both run on the inventory worker.
     QFuture<Result<LossOutcome>> declareLost(std::string appliance, LossCause cause);
-    QFuture<Result<RejoinOutcome>> rejoin(std::string appliance);
+    QFuture<Result<RejoinOutcome>> rejoin(std::string appliance, Actor actor = {});
 
     // Reconciles one appliance, or all with an empty name; answers once done.
     QFuture<Status> reconcile(std::string appliance = {});

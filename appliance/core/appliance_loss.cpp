@@ -351,7 +351,7 @@ Status closeOpenGrant(db::Database& database, const NodeRow& row, db::TimeMs now
 }
 
 Status recordEvacuated(db::Database& database, const ApplianceSlot& lost, const Move& move,
-                       db::TimeMs now, std::vector<db::DBEvent>& events) {
+                       db::TimeMs now, const Actor& actor, std::vector<db::DBEvent>& events) {
     const NodeRow& row = *move.row;
     // Whatever the node held on the lost appliance is gone with it.
     if (Status closed = closeOpenGrant(database, row, now); !closed) {
@@ -380,12 +380,13 @@ Status recordEvacuated(db::Database& database, const ApplianceSlot& lost, const 
                                {{"from", lost.config.name},
                                 {"to", move.to->config.name},
                                 {"domain", row.node.domain},
-                                {"was", std::string(db::nodeStateName(row.node.state))}}));
+                                {"was", std::string(db::nodeStateName(row.node.state))}},
+                               actor));
     return Done{};
 }
 
 Status recordStranded(db::Database& database, const ApplianceSlot& lost, const Move& move,
-                      db::TimeMs now, std::vector<db::DBEvent>& events) {
+                      db::TimeMs now, const Actor& actor, std::vector<db::DBEvent>& events) {
     const NodeRow& row = *move.row;
     // Whatever the node held on the lost appliance is gone with it.
     if (Status closed = closeOpenGrant(database, row, now); !closed) {
@@ -398,7 +399,7 @@ Status recordStranded(db::Database& database, const ApplianceSlot& lost, const M
         }
     }
     events.push_back(makeEvent("node.stranded", row.cluster.name, row.node.name,
-                               {{"appliance", lost.config.name}, {"reason", move.reason}}));
+                               {{"appliance", lost.config.name}, {"reason", move.reason}}, actor));
     return Done{};
 }
 
@@ -455,7 +456,8 @@ Status markLost(CoreContext& context, ApplianceSlot& slot, const LossCause& caus
         makeEvent("appliance.lost", std::nullopt, std::nullopt,
                   {{"appliance", slot.config.name},
                    {"by", cause.fenced_by_service ? "fence_command" : "confirmed_down"},
-                   {"nodes", nodes}}));
+                   {"nodes", nodes}},
+                  cause.actor));
     Status committed = context.store->commit([&](db::Database& database, auto& events) -> Status {
         if (Status marked = db::ApplianceLossRepository(database).markLost(slot.id, db::nowMs());
             !marked) {
@@ -522,8 +524,9 @@ Result<LossOutcome> ApplianceLoss::declareLost(const std::string& appliance,
     Status committed = context_.store->commit([&](db::Database& database, auto& events) -> Status {
         const db::TimeMs now = db::nowMs();
         for (const Move& move : moves) {
-            Status recorded = move.to ? recordEvacuated(database, *lost, move, now, events)
-                                      : recordStranded(database, *lost, move, now, events);
+            Status recorded = move.to
+                                  ? recordEvacuated(database, *lost, move, now, cause.actor, events)
+                                  : recordStranded(database, *lost, move, now, cause.actor, events);
             if (!recorded) {
                 return recorded;
             }
@@ -601,7 +604,7 @@ Result<std::vector<std::string>> removeStaleCopies(ApplianceSlot& slot,
 
 }  // namespace
 
-Result<RejoinOutcome> ApplianceLoss::rejoin(const std::string& appliance) {
+Result<RejoinOutcome> ApplianceLoss::rejoin(const std::string& appliance, const Actor& actor) {
     ApplianceSlot* slot = context_.slot(appliance);
     if (!slot) {
         return notFound("appliance", appliance);
@@ -656,7 +659,7 @@ Result<RejoinOutcome> ApplianceLoss::rejoin(const std::string& appliance) {
             return cleared;
         }
         events.push_back(makeEvent("appliance.rejoined", std::nullopt, std::nullopt,
-                                   {{"appliance", appliance}, {"removed", *removed}}));
+                                   {{"appliance", appliance}, {"removed", *removed}}, actor));
         return Done{};
     });
     if (!committed) {

@@ -26,7 +26,7 @@ public:
     // that it is off); called again on a lost appliance, it retries the nodes stranded so far.
     Result<LossOutcome> declareLost(const std::string& appliance, const LossCause& cause);
     // conflict unless the appliance is lost and reachable again.
-    Result<RejoinOutcome> rejoin(const std::string& appliance);
+    Result<RejoinOutcome> rejoin(const std::string& appliance, const Actor& actor);
 
 private:
     CoreContext& context_;

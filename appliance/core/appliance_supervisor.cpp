@@ -142,7 +142,8 @@ bool recreateMissing(ApplianceSlot& slot, hypervisor::NodeLifecycle& lifecycle, 
                                           {"domain", row.node.domain},
                                           {"was", std::string(db::nodeStateName(state))},
                                           {"running", runs},
-                                          {"footprint", footprintJson(live)}})});
+                                          {"footprint", footprintJson(live)}},
+                                         Actor{})});
     return true;
 }
 
@@ -160,7 +161,8 @@ void judgeMissing(ApplianceSlot& slot, hypervisor::NodeLifecycle& lifecycle, con
                                    makeEvent("node.missing", row.cluster.name, row.node.name,
                                              {{"appliance", slot.config.name},
                                               {"domain", row.node.domain},
-                                              {"was", std::string(db::nodeStateName(state))}})});
+                                              {"was", std::string(db::nodeStateName(state))}},
+                                             Actor{})});
     }
 }
 
@@ -203,7 +205,7 @@ NodeChange rolledBack(const ApplianceSlot& slot, const NodeRow& row,
     }
     return {&row, db::NodeState::Standby, row.grant.has_value(), std::nullopt,
             makeEvent(state == db::NodeState::TakingOver ? "takeover.denied" : "release",
-                      row.cluster.name, row.node.name, details)};
+                      row.cluster.name, row.node.name, details, Actor{})};
 }
 
 // A drifted node that has come back (no differences) goes back to standby; a node that drifts
@@ -218,7 +220,8 @@ NodeChange drifted(const ApplianceSlot& slot, const NodeRow& row,
                        {"domain", row.node.domain},
                        {"was", std::string(db::nodeStateName(row.node.state))},
                        {"resolved", resolved},
-                       {"differences", resolved ? json::array() : json(differing)}})};
+                       {"differences", resolved ? json::array() : json(differing)}},
+                      Actor{})};
 }
 
 // A node whose domain libvirt lists, compared with what the books expect of it.
@@ -403,7 +406,7 @@ void ApplianceSupervisor::recordConnection(ApplianceSlot& slot, bool now_connect
                                            const json& details) {
     std::vector<db::DBEvent> events{
         makeEvent(now_connected ? "hypervisor.connected" : "hypervisor.disconnected", std::nullopt,
-                  std::nullopt, details)};
+                  std::nullopt, details, Actor{})};
     bool lost = false;
     {
         const std::lock_guard lock(slot.mutex);
@@ -412,7 +415,7 @@ void ApplianceSupervisor::recordConnection(ApplianceSlot& slot, bool now_connect
     // A lost appliance's state stays `lost` whatever its connection does, until it rejoins.
     if (!lost) {
         events.push_back(makeEvent(now_connected ? "appliance.reachable" : "appliance.unreachable",
-                                   std::nullopt, std::nullopt, details));
+                                   std::nullopt, std::nullopt, details, Actor{}));
     }
     if (Status logged = context_.store->commitEvents(events); !logged) {
         qCWarning(lcSupervisor, "%s: cannot record %s: %s", slot.config.name.c_str(),

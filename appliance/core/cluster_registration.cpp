@@ -342,21 +342,22 @@ db::DBNode nodeRow(const ProvisionedNode& made, db::Id cluster, db::Id appliance
 }
 
 db::DBEvent registeredEvent(const ClusterRegistration& cluster, const ProvisionedNode& made,
-                            const std::string& appliance) {
+                            const std::string& appliance, const Actor& actor) {
     return makeEvent("cluster.registered", cluster.spec.name, made.node,
                      {{"appliance", appliance},
                       {"domain", made.domain},
                       {"adopted", !made.defined_by_service},
                       {"priority", cluster.spec.priority},
                       {"standby", footprintJson(cluster.spec.standby)},
-                      {"active", footprintJson(cluster.spec.active)}});
+                      {"active", footprintJson(cluster.spec.active)}},
+                     actor);
 }
 
 // The new groups, the admission's events, then each cluster's and node's rows with the
 // cluster's event, in one transaction.
 Status commitRegistration(CoreStore& store, const RegistrationRequest& request, const Books& books,
                           const Placement& placement, const AdmissionRun& admission,
-                          const Provisioned& provisioned) {
+                          const Provisioned& provisioned, const Actor& actor) {
     return store.commit([&](db::Database& database, auto& events) -> Status {
         const db::TimeMs now = db::nowMs();
         std::map<std::string, db::Id> group_ids = books.group_ids;
@@ -385,7 +386,7 @@ Status commitRegistration(CoreStore& store, const RegistrationRequest& request, 
             if (!node_id) {
                 return node_id.error();
             }
-            events.push_back(registeredEvent(cluster, made, appliance.config.name));
+            events.push_back(registeredEvent(cluster, made, appliance.config.name, actor));
         }
         return Done{};
     });
@@ -404,7 +405,8 @@ RegistrationOutcome acceptedOutcome(const AdmissionRun& admission, const Placeme
 
 }  // namespace
 
-Result<RegistrationOutcome> ClusterRegistrar::registerClusters(const RegistrationRequest& request) {
+Result<RegistrationOutcome> ClusterRegistrar::registerClusters(const RegistrationRequest& request,
+                                                               const Actor& actor) {
     if (request.clusters.empty() && request.groups.empty()) {
         return Error{errc::kInvalidField, "the request registers no cluster; add one", "clusters"};
     }
@@ -421,7 +423,7 @@ Result<RegistrationOutcome> ClusterRegistrar::registerClusters(const Registratio
     }
     const std::vector<ViewChange> changes = concernedAppliances(context_, *books, *placement);
     AdmissionRun admission =
-        runAdmission(changes, placement->cluster_names, context_.config.policy, false);
+        runAdmission(changes, placement->cluster_names, context_.config.policy, false, actor);
     if (!admission.accepted) {
         Status logged = context_.store->commitEvents(admission.refusals);
         if (!logged) {
@@ -435,8 +437,8 @@ Result<RegistrationOutcome> ClusterRegistrar::registerClusters(const Registratio
     if (!provisioned) {
         return provisioned.error();
     }
-    Status committed =
-        commitRegistration(*context_.store, request, *books, *placement, admission, *provisioned);
+    Status committed = commitRegistration(*context_.store, request, *books, *placement, admission,
+                                          *provisioned, actor);
     if (!committed) {
         undoProvisioning(provisioner_, provisioned->batches);
         return committed.error();

@@ -17,7 +17,9 @@ public:
                      ApplianceSupervisor& supervisor)
         : context_(context), provisioner_(provisioner), supervisor_(supervisor) {}
 
-    Result<RegistrationOutcome> registerClusters(const RegistrationRequest& request);
+    // `actor`: who asked, for the events the registration records.
+    Result<RegistrationOutcome> registerClusters(const RegistrationRequest& request,
+                                                 const Actor& actor);
 
 private:
     CoreContext& context_;

@@ -80,13 +80,14 @@ json admissionJson(const std::string& appliance, const policy::AdmissionDecision
 }
 
 db::DBEvent makeEvent(std::string kind, std::optional<std::string> cluster,
-                      std::optional<std::string> node, const json& details) {
+                      std::optional<std::string> node, const json& details, const Actor& actor) {
     db::DBEvent made;
     made.time = db::nowMs();
     made.kind = std::move(kind);
     made.cluster = std::move(cluster);
     made.node = std::move(node);
     made.details = details.is_object() ? details.dump() : std::string("{}");
+    made.actor = actor.text();
     return made;
 }
 

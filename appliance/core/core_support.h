@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "appliance/core/core_types.h"
 #include "appliance/policy/arbitration.h"
 #include "base/result.h"
 #include "db/records.h"
@@ -28,9 +29,10 @@ nlohmann::json admissionJson(const std::string& appliance,
                              const policy::AdmissionDecision& decision,
                              const std::vector<std::string>& clusters);
 
-// An event stamped now; details that are not an object become {}.
+// An event stamped now, caused by `actor`; details that are not an object become {}.
 db::DBEvent makeEvent(std::string kind, std::optional<std::string> cluster,
-                      std::optional<std::string> node, const nlohmann::json& details);
+                      std::optional<std::string> node, const nlohmann::json& details,
+                      const Actor& actor);
 
 Error notFound(const std::string& what, const std::string& name);
 // conflict, with the state's name in Error::where.

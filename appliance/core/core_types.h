@@ -18,6 +18,16 @@
 
 namespace understudy::core {
 
+// Who caused an operation, as the events it records say (docs/http-api.md, "Events"). A request
+// acts for its token's owner, "admin" or "cluster:NAME", from the client's address; what the
+// service does by itself (reconciliation, fencing, resuming an evacuation) has no address.
+struct Actor {
+    std::string who = "service";
+    std::string address;
+    // "who@address", or who alone when no request caused it.
+    std::string text() const { return address.empty() ? who : who + "@" + address; }
+};
+
 struct ClusterRegistration {
     sizing::ClusterSpec spec;
     db::FailureModel failure_model = db::FailureModel::Declared;
@@ -100,6 +110,7 @@ enum class PowerState { on, off };
 // is off, or the service powered it off with its fence_command.
 struct LossCause {
     bool fenced_by_service = false;  // its fence_command answered 0
+    Actor actor;                     // who declared it: a request's caller, or the service
 };
 
 struct EvacuatedNode {

@@ -171,7 +171,8 @@ Status reshapeDomain(const CoreContext& context, ApplianceSlot& owner, const std
 }  // namespace
 
 Result<ChangeOutcome> InventoryChanges::changeCluster(const std::string& name,
-                                                      const ClusterChange& change) {
+                                                      const ClusterChange& change,
+                                                      const Actor& actor) {
     auto loaded = loadCluster(context_, name);
     if (!loaded) {
         return loaded.error();
@@ -203,8 +204,8 @@ Result<ChangeOutcome> InventoryChanges::changeCluster(const std::string& name,
                              loaded->row->node.state);
     }
     const policy::ApplianceView after = viewAfter(*loaded->before, name, spec, loaded->groups);
-    AdmissionRun admission =
-        runAdmission({{owner, *loaded->before, after}}, {name}, context_.config.policy, true);
+    AdmissionRun admission = runAdmission({{owner, *loaded->before, after}}, {name},
+                                          context_.config.policy, true, actor);
     if (!admission.accepted) {
         Status logged = context_.store->commitEvents(admission.refusals);
         if (!logged) {
@@ -233,7 +234,7 @@ Result<ChangeOutcome> InventoryChanges::changeCluster(const std::string& name,
                     }
                     events.push_back(makeEvent("cluster.changed", name,
                                                row ? std::optional(row->node.name) : std::nullopt,
-                                               {{"changed", changed->fields}}));
+                                               {{"changed", changed->fields}}, actor));
                     return Done{};
                 });
             })
@@ -244,7 +245,7 @@ Result<ChangeOutcome> InventoryChanges::changeCluster(const std::string& name,
     return ChangeOutcome{true, admission.admissions, admission.warnings};
 }
 
-Status InventoryChanges::removeCluster(const std::string& name) {
+Status InventoryChanges::removeCluster(const std::string& name, const Actor& actor) {
     auto cluster = context_.store->read(
         [&](db::Database& database) { return db::ClusterRepository(database).byName(name); });
     if (!cluster) {
@@ -255,7 +256,7 @@ Status InventoryChanges::removeCluster(const std::string& name) {
     }
     const db::DBCluster removed = **cluster;
     ApplianceSlot* owner = context_.slot(removed.applianceId);
-    auto work = [this, removed, owner, name]() -> Status {
+    auto work = [this, removed, owner, name, actor]() -> Status {
         auto row =
             context_.store->read([&](db::Database& database) -> Result<std::optional<NodeRow>> {
                 auto node = db::NodeRepository(database).byCluster(removed.id);
@@ -303,11 +304,11 @@ Status InventoryChanges::removeCluster(const std::string& name) {
                 node_name = (*row)->node.name;
                 details["domain"] = (*row)->node.domain;
             }
-            events.push_back(makeEvent("cluster.removed", name, node_name, details));
+            events.push_back(makeEvent("cluster.removed", name, node_name, details, actor));
             return Done{};
         });
         if (committed && owner && owner->usableNow()) {
-            operations_.restorePreempted(*owner);
+            operations_.restorePreempted(*owner, actor);
         }
         return committed;
     };
@@ -318,7 +319,7 @@ Status InventoryChanges::removeCluster(const std::string& name) {
 }
 
 Result<ChangeOutcome> InventoryChanges::changeGroup(const std::string& name,
-                                                    const GroupChange& change) {
+                                                    const GroupChange& change, const Actor& actor) {
     struct Loaded {
         db::DBGroup group;
         std::map<std::string, sizing::GroupSpec> groups;
@@ -378,7 +379,7 @@ Result<ChangeOutcome> InventoryChanges::changeGroup(const std::string& name,
         }
     }
     AdmissionRun admission =
-        runAdmission(loaded->changes, loaded->members, context_.config.policy, true);
+        runAdmission(loaded->changes, loaded->members, context_.config.policy, true, actor);
     if (!admission.accepted) {
         Status logged = context_.store->commitEvents(admission.refusals);
         if (!logged) {
@@ -408,7 +409,8 @@ Status InventoryChanges::commitChange(CoreStore::Change change) {
     return committed;
 }
 
-Status InventoryChanges::rotateToken(const std::string& cluster, const std::string& token_hash) {
+Status InventoryChanges::rotateToken(const std::string& cluster, const std::string& token_hash,
+                                     const Actor& actor) {
     return commitChange([&](db::Database& database, auto& events) -> Status {
         auto found = db::ClusterRepository(database).byName(cluster);
         if (!found) {
@@ -421,7 +423,7 @@ Status InventoryChanges::rotateToken(const std::string& cluster, const std::stri
         if (!set) {
             return set;
         }
-        events.push_back(makeEvent("token.rotated", cluster, std::nullopt, json::object()));
+        events.push_back(makeEvent("token.rotated", cluster, std::nullopt, json::object(), actor));
         return Done{};
     });
 }

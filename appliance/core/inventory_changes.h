@@ -18,11 +18,16 @@ public:
     InventoryChanges(CoreContext& context, NodeProvisioner& provisioner, NodeOperations& operations)
         : context_(context), provisioner_(provisioner), operations_(operations) {}
 
-    Result<ChangeOutcome> changeCluster(const std::string& name, const ClusterChange& change);
-    Status removeCluster(const std::string& name);
-    Status rotateToken(const std::string& cluster, const std::string& token_hash);
+    // `actor`: who asked, for the events the change records (creating or removing a group
+    // records none).
+    Result<ChangeOutcome> changeCluster(const std::string& name, const ClusterChange& change,
+                                        const Actor& actor);
+    Status removeCluster(const std::string& name, const Actor& actor);
+    Status rotateToken(const std::string& cluster, const std::string& token_hash,
+                       const Actor& actor);
     Result<ChangeOutcome> createGroup(const sizing::GroupSpec& group);
-    Result<ChangeOutcome> changeGroup(const std::string& name, const GroupChange& change);
+    Result<ChangeOutcome> changeGroup(const std::string& name, const GroupChange& change,
+                                      const Actor& actor);
     Status removeGroup(const std::string& name);
 
 private:

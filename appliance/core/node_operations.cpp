@@ -66,11 +66,11 @@ NodeRow* takeoverCandidate(ApplianceSlot& slot, CoreStore& store, const std::str
 // Records the request and its denial, then answers.
 void answerDenied(ApplianceSlot& slot, CoreStore& store, const std::string& name,
                   const std::string& cluster, const policy::TakeoverDecision& decision,
-                  const NodeOperations::TakeoverAnswer& answer) {
+                  const Actor& actor, const NodeOperations::TakeoverAnswer& answer) {
     const policy::Denial denial = decision.denial.value_or(policy::Denial{});
     std::vector<db::DBEvent> logged{
-        makeEvent("takeover.requested", cluster, name, {{"appliance", slot.config.name}}),
-        makeEvent("takeover.denied", cluster, name, {{"denial", denialJson(denial)}})};
+        makeEvent("takeover.requested", cluster, name, {{"appliance", slot.config.name}}, actor),
+        makeEvent("takeover.denied", cluster, name, {{"denial", denialJson(denial)}}, actor)};
     store.commitAsync(
         [logged](db::Database&, std::vector<db::DBEvent>& events) -> Status {
             events.insert(events.end(), logged.begin(), logged.end());
@@ -91,6 +91,7 @@ void answerDenied(ApplianceSlot& slot, CoreStore& store, const std::string& name
 struct NodeOperations::Pending {
     std::string name;
     std::string cluster;
+    Actor actor;
     NodeRow before;                // the node as committed before the takeover
     std::vector<NodeRow> victims;  // the nodes to preempt, as committed before
     policy::TakeoverDecision decision;
@@ -101,12 +102,14 @@ struct NodeOperations::Pending {
 };
 
 QFuture<Result<TakeoverOutcome>> NodeOperations::takeover(ApplianceSlot& slot,
-                                                          const std::string& name) {
+                                                          const std::string& name,
+                                                          const Actor& actor) {
     auto answer = std::make_shared<QPromise<Result<TakeoverOutcome>>>();
     QFuture<Result<TakeoverOutcome>> future = answer->future();
     answer->start();
-    const bool queued = slot.postPipelined(
-        name, [this, &slot, name, answer] { return beginTakeover(slot, name, answer); });
+    const bool queued = slot.postPipelined(name, [this, &slot, name, actor, answer] {
+        return beginTakeover(slot, name, actor, answer);
+    });
     if (!queued) {
         answerWith(answer, stoppingError(slot.config.name));
     }
@@ -120,7 +123,7 @@ void NodeOperations::continueOnWorker(ApplianceSlot& slot, const std::shared_ptr
     }
 }
 
-bool NodeOperations::beginTakeover(ApplianceSlot& slot, const std::string& name,
+bool NodeOperations::beginTakeover(ApplianceSlot& slot, const std::string& name, const Actor& actor,
                                    const TakeoverAnswer& answer) {
     NodeRow* row = takeoverCandidate(slot, *context_.store, name, answer);
     if (!row) {
@@ -129,12 +132,13 @@ bool NodeOperations::beginTakeover(ApplianceSlot& slot, const std::string& name,
     const policy::TakeoverDecision decision =
         policy::decideTakeover(makeView(slot, slot.model), name, context_.policy());
     if (!decision.granted) {
-        answerDenied(slot, *context_.store, name, row->cluster.name, decision, answer);
+        answerDenied(slot, *context_.store, name, row->cluster.name, decision, actor, answer);
         return false;
     }
     auto pending = std::make_shared<Pending>();
     pending->name = name;
     pending->cluster = row->cluster.name;
+    pending->actor = actor;
     pending->before = *row;
     pending->decision = decision;
     pending->answer = answer;
@@ -177,7 +181,8 @@ void NodeOperations::reserveTakeover(ApplianceSlot& slot, NodeRow& row,
                                             {{"appliance", slot.config.name},
                                              {"grant", footprintJson(decision.grant)},
                                              {"partial", decision.partial},
-                                             {"preempt", decision.preempt}});
+                                             {"preempt", decision.preempt}},
+                                            pending->actor);
     context_.store->commitAsync(
         [node_id, now, requested](db::Database& database, std::vector<db::DBEvent>& events) {
             events.push_back(requested);
@@ -217,7 +222,8 @@ void NodeOperations::applyTakeover(ApplianceSlot& slot, const std::shared_ptr<Pe
                                        {{"for", pending->name},
                                         {"for_cluster", pending->cluster},
                                         {"appliance", slot.config.name},
-                                        {"priority", victim.cluster.priority}}));
+                                        {"priority", victim.cluster.priority}},
+                                       pending->actor));
             return moveNode(database, victim.node.id, db::NodeState::Preempted, now);
         });
         if (!recorded) {
@@ -252,7 +258,8 @@ void NodeOperations::applyTakeover(ApplianceSlot& slot, const std::shared_ptr<Pe
                                                 {{"appliance", slot.config.name},
                                                  {"grant", footprintJson(decision.grant)},
                                                  {"partial", decision.partial},
-                                                 {"preempted", decision.preempt}});
+                                                 {"preempted", decision.preempt}},
+                                                pending->actor);
     store.commitAsync(
         [grant, cluster_id, granted_event, pending](db::Database& database,
                                                     std::vector<db::DBEvent>& events) -> Status {
@@ -312,7 +319,8 @@ void NodeOperations::rollBack(ApplianceSlot& slot, const std::shared_ptr<Pending
     const db::TimeMs now = db::nowMs();
     Status recorded = context_.store->commit([&](db::Database& database, auto& events) {
         events.push_back(makeEvent("takeover.denied", pending->cluster, pending->name,
-                                   {{"error", failure.describe()}, {"rolled_back", true}}));
+                                   {{"error", failure.describe()}, {"rolled_back", true}},
+                                   pending->actor));
         return moveNode(database, before.node.id, before.node.state, now);
     });
     NodeRow& row = *slot.model.find(pending->name);
@@ -332,16 +340,17 @@ void NodeOperations::rollBack(ApplianceSlot& slot, const std::shared_ptr<Pending
             *slot.model.find(victim.node.name) = victim;
         }
     }
-    restorePreempted(slot, pending->held);
+    restorePreempted(slot, pending->held, pending->actor);
     answerWith(pending->answer, failure);
     slot.finishPipelined(pending->held);
 }
 
-void NodeOperations::restorePreempted(ApplianceSlot& slot) {
-    restorePreempted(slot, {});
+void NodeOperations::restorePreempted(ApplianceSlot& slot, const Actor& actor) {
+    restorePreempted(slot, {}, actor);
 }
 
-void NodeOperations::restorePreempted(ApplianceSlot& slot, const std::vector<std::string>& own) {
+void NodeOperations::restorePreempted(ApplianceSlot& slot, const std::vector<std::string>& own,
+                                      const Actor& actor) {
     if (!context_.config.policy.restore_preempted) {
         return;
     }
@@ -372,7 +381,7 @@ void NodeOperations::restorePreempted(ApplianceSlot& slot, const std::vector<std
         Status committed = context_.store->commit([&](db::Database& database, auto& events) {
             events.push_back(
                 makeEvent("restored", row.cluster.name, name,
-                          {{"appliance", slot.config.name}, {"domain", row.node.domain}}));
+                          {{"appliance", slot.config.name}, {"domain", row.node.domain}}, actor));
             return moveNode(database, row.node.id, db::NodeState::Standby, now);
         });
         if (!committed) {
@@ -385,7 +394,7 @@ void NodeOperations::restorePreempted(ApplianceSlot& slot, const std::vector<std
     }
 }
 
-Status NodeOperations::release(ApplianceSlot& slot, const std::string& name) {
+Status NodeOperations::release(ApplianceSlot& slot, const std::string& name, const Actor& actor) {
     if (Status connected = slot.requireConnected(); !connected) {
         return connected;
     }
@@ -420,7 +429,7 @@ Status NodeOperations::release(ApplianceSlot& slot, const std::string& name) {
         if (row.grant) {
             details["held"] = footprintJson({row.grant->vcpus, row.grant->memoryMib});
         }
-        events.push_back(makeEvent("release", row.cluster.name, name, details));
+        events.push_back(makeEvent("release", row.cluster.name, name, details, actor));
         return moveNode(database, row.node.id, db::NodeState::Standby, now);
     });
     if (!released) {
@@ -429,7 +438,7 @@ Status NodeOperations::release(ApplianceSlot& slot, const std::string& name) {
     NodeRow& changed = *slot.model.find(name);
     changed.grant.reset();
     changed.moveTo(db::NodeState::Standby, now);
-    restorePreempted(slot);
+    restorePreempted(slot, actor);
     return Done{};
 }
 

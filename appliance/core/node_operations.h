@@ -29,17 +29,21 @@ public:
 
     explicit NodeOperations(CoreContext& context) : context_(context) {}
 
-    // Queues a takeover on the node's appliance; the future answers after its commit.
-    QFuture<Result<TakeoverOutcome>> takeover(ApplianceSlot& slot, const std::string& name);
+    // Queues a takeover on the node's appliance; the future answers after its commit. Its
+    // events, and those of the preemptions it causes, are `actor`'s.
+    QFuture<Result<TakeoverOutcome>> takeover(ApplianceSlot& slot, const std::string& name,
+                                              const Actor& actor);
     // Exclusive work on the worker.
-    Status release(ApplianceSlot& slot, const std::string& name);
-    // Starts preempted nodes again, highest priority first, while they fit.
-    void restorePreempted(ApplianceSlot& slot);
+    Status release(ApplianceSlot& slot, const std::string& name, const Actor& actor);
+    // Starts preempted nodes again, highest priority first, while they fit; `actor` freed the
+    // room.
+    void restorePreempted(ApplianceSlot& slot, const Actor& actor);
 
 private:
     struct Pending;
     // Decides; answers whether the takeover is still in flight.
-    bool beginTakeover(ApplianceSlot& slot, const std::string& name, const TakeoverAnswer& answer);
+    bool beginTakeover(ApplianceSlot& slot, const std::string& name, const Actor& actor,
+                       const TakeoverAnswer& answer);
     void reserveTakeover(ApplianceSlot& slot, NodeRow& row, const std::vector<NodeRow*>& victims,
                          const std::shared_ptr<Pending>& pending);
     void applyTakeover(ApplianceSlot& slot, const std::shared_ptr<Pending>& pending);
@@ -47,7 +51,8 @@ private:
                   const Error& failure);
     // Runs `step` on the worker; when the worker is stopping, answers service_stopping.
     // `own`: the nodes the calling takeover holds in flight, which it may restore.
-    void restorePreempted(ApplianceSlot& slot, const std::vector<std::string>& own);
+    void restorePreempted(ApplianceSlot& slot, const std::vector<std::string>& own,
+                          const Actor& actor);
     void continueOnWorker(ApplianceSlot& slot, const std::shared_ptr<Pending>& pending,
                           std::function<void()> step);
 

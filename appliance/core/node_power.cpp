@@ -60,7 +60,7 @@ PowerStep applyPower(ApplianceSlot& slot, std::chrono::milliseconds confirm_time
 }
 
 Status recordPower(CoreStore& store, const ApplianceSlot& slot, const NodeRow& row,
-                   PowerAction action, const PowerStep& step, db::TimeMs now) {
+                   PowerAction action, const PowerStep& step, db::TimeMs now, const Actor& actor) {
     const std::string kind = std::string("fence.") + powerActionName(action);
     return store.commit([&](db::Database& database, auto& events) -> Status {
         if (step.close_grant) {
@@ -77,7 +77,8 @@ Status recordPower(CoreStore& store, const ApplianceSlot& slot, const NodeRow& r
                                    {{"appliance", slot.config.name},
                                     {"domain", row.node.domain},
                                     {"was", std::string(db::nodeStateName(row.node.state))},
-                                    {"grant_released", step.close_grant}}));
+                                    {"grant_released", step.close_grant}},
+                                   actor));
         return Done{};
     });
 }
@@ -85,7 +86,7 @@ Status recordPower(CoreStore& store, const ApplianceSlot& slot, const NodeRow& r
 }  // namespace
 
 Result<PowerState> NodePower::power(ApplianceSlot& slot, const std::string& name,
-                                    PowerAction action) {
+                                    PowerAction action, const Actor& actor) {
     if (Status connected = slot.requireConnected(); !connected) {
         return connected.error();
     }
@@ -115,7 +116,8 @@ Result<PowerState> NodePower::power(ApplianceSlot& slot, const std::string& name
         return step.done.error();
     }
     const db::TimeMs now = db::nowMs();
-    if (Status recorded = recordPower(*context_.store, slot, row, action, step, now); !recorded) {
+    if (Status recorded = recordPower(*context_.store, slot, row, action, step, now, actor);
+        !recorded) {
         return recorded.error();
     }
     NodeRow& changed = *slot.model.find(name);
@@ -126,14 +128,15 @@ Result<PowerState> NodePower::power(ApplianceSlot& slot, const std::string& name
         changed.moveTo(*step.next, now);
     }
     if (action == PowerAction::off) {
-        operations_.restorePreempted(slot);
+        operations_.restorePreempted(slot, actor);
     }
     return action == PowerAction::off ? PowerState::off : PowerState::on;
 }
 
 QFuture<Result<PowerState>> NodePower::powerOnLostAppliance(const ApplianceSlot& slot,
                                                             const std::string& name,
-                                                            PowerAction action) {
+                                                            PowerAction action,
+                                                            const Actor& actor) {
     auto promise = std::make_shared<QPromise<Result<PowerState>>>();
     QFuture<Result<PowerState>> future = promise->future();
     promise->start();
@@ -180,8 +183,8 @@ QFuture<Result<PowerState>> NodePower::powerOnLostAppliance(const ApplianceSlot&
     const std::string appliance = slot.config.name;
     const ApplianceSlot* owner = &slot;
     context_.store->commitAsync(
-        [node, appliance, owner](db::Database& database,
-                                 std::vector<db::DBEvent>& events) -> Status {
+        [node, appliance, owner, actor](db::Database& database,
+                                        std::vector<db::DBEvent>& events) -> Status {
             // Back or rejoined since the request was routed: the node may be running there.
             if (!owner->isLost() || owner->reachable()) {
                 return Error{errc::kConflict, "appliance '" + appliance + "' is back; ask again",
@@ -196,7 +199,8 @@ QFuture<Result<PowerState>> NodePower::powerOnLostAppliance(const ApplianceSlot&
                                         {"domain", node.node.domain},
                                         {"was", std::string(db::nodeStateName(node.node.state))},
                                         {"grant_released", false},
-                                        {"appliance_lost", true}}));
+                                        {"appliance_lost", true}},
+                                       actor));
             return Done{};
         },
         [answer](Result<db::Id> committed) {

@@ -18,13 +18,15 @@ public:
     NodePower(CoreContext& context, NodeOperations& operations)
         : context_(context), operations_(operations) {}
 
-    Result<PowerState> power(ApplianceSlot& slot, const std::string& name, PowerAction action);
+    Result<PowerState> power(ApplianceSlot& slot, const std::string& name, PowerAction action,
+                             const Actor& actor);
     // A node left on a lost appliance (stranded) is off, since its host is known to be: off and
     // status say so (off recorded as fence.off, the node fenced), so that its cluster's fencing
     // succeeds; on and reboot cannot reach it. Answers without any worker: an evacuation may hold
     // the inventory worker for long, and the lost appliance's worker may be hung on its dead host.
     QFuture<Result<PowerState>> powerOnLostAppliance(const ApplianceSlot& slot,
-                                                     const std::string& name, PowerAction action);
+                                                     const std::string& name, PowerAction action,
+                                                     const Actor& actor);
 
 private:
     CoreContext& context_;

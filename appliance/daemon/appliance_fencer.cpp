@@ -89,6 +89,7 @@ void ApplianceFencer::onFenced(const std::string& appliance, const ProcessResult
     fenced.time = db::nowMs();
     fenced.kind = "appliance.fenced";
     fenced.details = nlohmann::json{{"appliance", appliance}, {"by", "fence_command"}}.dump();
+    fenced.actor = core::Actor{}.text();
     core_.appendEvents({fenced});
     core::LossCause cause;
     cause.fenced_by_service = true;

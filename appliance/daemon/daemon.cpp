@@ -234,6 +234,7 @@ Status Daemon::startProbesAndHooks() {
         event.cluster = failure.event.cluster;
         event.node = failure.event.node;
         event.details = daemon::hookFailedDetails(failure);
+        event.actor = core::Actor{}.text();
         core_->appendEvents({event});
     });
     connect(core_.get(), &core::ApplianceCore::eventsAppended, this, &Daemon::dispatchHooks,
@@ -305,6 +306,7 @@ void Daemon::storeProbe(const daemon::ProbeResult& result) {
                                                                            : "probe.recovered";
         event.cluster = result.cluster;
         event.details = daemon::probeEventDetails(result);
+        event.actor = core::Actor{}.text();
         events.push_back(std::move(event));
     }
     const std::string cluster = result.cluster;
@@ -322,6 +324,7 @@ void Daemon::appendServiceEvent(const std::string& kind, const std::string& deta
     event.time = db::nowMs();
     event.kind = kind;
     event.details = details;
+    event.actor = core::Actor{}.text();
     auto appended = core_->appendEvents({event}).result();
     if (!appended) {
         qCWarning(lcDaemon, "could not log %s: %s", kind.c_str(),

@@ -34,7 +34,7 @@ void acknowledge(char kind, Id id) {
 }
 
 DBEvent event(const char* kind, TimeMs time) {
-    return DBEvent{0, time, kind, "crash", "crash-passive", R"({"writer": "crash"})"};
+    return DBEvent{0, time, kind, "crash", "crash-passive", R"({"writer": "crash"})", "service"};
 }
 
 Id ensureNode(Database& database) {

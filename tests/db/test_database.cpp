@@ -23,7 +23,8 @@ std::vector<DBEvent> someEvents(int count, const std::string& details = "{}") {
     std::vector<DBEvent> events;
     events.reserve(static_cast<std::size_t>(count));
     for (int i = 0; i < count; ++i) {
-        events.push_back(DBEvent{0, 1000 + i, "takeover.requested", "erp", "erp-passive", details});
+        events.push_back(DBEvent{0, 1000 + i, "takeover.requested", "erp", "erp-passive", details,
+                                 "cluster:erp@::1"});
     }
     return events;
 }

@@ -13,7 +13,8 @@ namespace {
 
 DBEvent makeEvent(const std::string& kind, TimeMs time, std::optional<std::string> cluster = "erp",
                   std::optional<std::string> node = "erp-passive") {
-    return DBEvent{0, time, kind, std::move(cluster), std::move(node), R"({"n": 1})"};
+    return DBEvent{
+        0, time, kind, std::move(cluster), std::move(node), R"({"n": 1})", "cluster:erp@10.0.0.5"};
 }
 
 std::vector<Id> idsOf(const EventPage& page) {

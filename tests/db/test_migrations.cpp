@@ -1,3 +1,5 @@
+#include <sqlite3.h>
+
 #include <QFile>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -24,6 +26,7 @@ private slots:
     void migrationsAreNumberedConsecutivelyFromOne();
     void freshDatabaseGetsTheLatestVersion();
     void versionOneFixtureMigratesAndReadsBackThroughTheRepositories();
+    void eventsOfVersionThreeHaveNoActorAndNewOnesKeepTheirs();
 };
 
 void TestMigrations::migrationsAreNumberedConsecutivelyFromOne() {
@@ -98,12 +101,43 @@ void TestMigrations::versionOneFixtureMigratesAndReadsBackThroughTheRepositories
     QCOMPARE(page->events.size(), std::size_t{6});
     QCOMPARE(page->events.back().id, Id{6});
     // The log keeps counting where version 1 left it.
-    auto next = log.append(DBEvent{0, 1700000200000, "release", "erp", "erp-passive", "{}"});
+    auto next = log.append(
+        DBEvent{0, 1700000200000, "release", "erp", "erp-passive", "{}", "admin@127.0.0.1"});
     QVERIFY_OK(next);
     QCOMPARE(*next, Id{7});
     auto check = database.integrityCheck();
     QVERIFY_OK(check);
     QVERIFY(check->ok);
+}
+
+void TestMigrations::eventsOfVersionThreeHaveNoActorAndNewOnesKeepTheirs() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("understudy.db");
+    {
+        sqlite3* raw = nullptr;
+        QCOMPARE(sqlite3_open(path.toUtf8().constData(), &raw), SQLITE_OK);
+        ConnectionHandle connection(raw);
+        QVERIFY_OK(applyMigrations(raw, 3));
+        QVERIFY_OK(change(raw,
+                          "INSERT INTO events (time, kind, cluster, node, details) VALUES "
+                          "(1700000000000, 'takeover.granted', 'erp', 'erp-passive', '{}'), "
+                          "(1700000001000, 'hypervisor.connected', NULL, NULL, '{}')"));
+    }
+
+    auto opened = Database::openWriter(path.toStdString());
+    QVERIFY_OK(opened);
+    Database& database = **opened;
+    QCOMPARE(database.schemaVersion(), latestSchemaVersion());
+    EventLog log(database);
+    DBEvent asked{0, 1700000002000, "release", "erp", "erp-passive", "{}", "cluster:erp@::1"};
+    QVERIFY_OK(log.append(asked));
+    auto page = log.page(EventQuery{0, 100, {}});
+    QVERIFY_OK(page);
+    QCOMPARE(page->events.size(), std::size_t{3});
+    QCOMPARE(page->events[0].actor, std::optional<std::string>());
+    QCOMPARE(page->events[1].actor, std::optional<std::string>());
+    QCOMPARE(page->events[2].actor, std::optional<std::string>("cluster:erp@::1"));
+    QCOMPARE(page->events[2].id, Id{3});
 }
 
 QTEST_GUILESS_MAIN(TestMigrations)

@@ -4,6 +4,10 @@
 #include <QSet>
 #include <QTest>
 
+#include <map>
+#include <regex>
+#include <string>
+
 #include "tests/e2e/service_process.h"
 
 using namespace understudy::e2e;
@@ -318,6 +322,48 @@ private slots:
         JCOMPARE(woken["events"][0]["kind"], "takeover.requested");
         delete waiting;
         JCOMPARE(s().post(QStringLiteral("/api/v1/nodes/ldap-passive/release")).status, 200);
+    }
+
+    void eventsNameWhoCausedThemAndNeverAToken() {
+        const QByteArray token = registerCluster(QStringLiteral("witness"));
+        QVERIFY(!token.isEmpty());
+        JCOMPARE(
+            s().post(QStringLiteral("/api/v1/nodes/witness-passive/takeover"), {}, token).status,
+            200);
+        JCOMPARE(
+            s().post(QStringLiteral("/api/v1/nodes/witness-passive/release"), {}, token).status,
+            200);
+        std::map<std::string, std::string> actors;
+        const json witness =
+            s().getJson(QStringLiteral("/api/v1/events?cluster=witness&limit=1000"));
+        for (const json& event : witness["events"]) {
+            actors[event["kind"].get<std::string>()] = event["actor"].get<std::string>();
+        }
+        JCOMPARE(actors["cluster.registered"], "admin@127.0.0.1");
+        JCOMPARE(actors["takeover.requested"], "cluster:witness@127.0.0.1");
+        JCOMPARE(actors["takeover.granted"], "cluster:witness@127.0.0.1");
+        JCOMPARE(actors["release"], "cluster:witness@127.0.0.1");
+
+        // What the service did by itself: its start, and the demo fleet it registered.
+        const json started = s().getJson(QStringLiteral("/api/v1/events?kind=service.started"));
+        JCOMPARE(started["events"][0]["actor"], "service");
+        const json demo =
+            s().getJson(QStringLiteral("/api/v1/events?kind=cluster.registered&cluster=erp"));
+        JCOMPARE(demo["events"][0]["actor"], "service");
+
+        const std::regex shape("^(service|(admin|cluster:[^@]+)@[0-9a-f.:]+)$");
+        json page = s().getJson(QStringLiteral("/api/v1/events?since=0&limit=1000"));
+        while (!page["events"].empty()) {
+            for (const json& event : page["events"]) {
+                const std::string actor = event["actor"].get<std::string>();
+                QVERIFY2(std::regex_match(actor, shape), actor.c_str());
+                QVERIFY2(actor.find(token.toStdString()) == std::string::npos &&
+                             actor.find(kAdminToken) == std::string::npos,
+                         actor.c_str());
+            }
+            page = s().getJson(QStringLiteral("/api/v1/events?limit=1000&since=%1")
+                                   .arg(page["next"].get<std::int64_t>()));
+        }
     }
 
     void sizingWhatIfBackupAndMetrics() {

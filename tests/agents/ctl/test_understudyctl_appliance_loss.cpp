@@ -65,6 +65,13 @@ private slots:
 
         QVERIFY2(restartWith(false), service_.output().constData());
         QTRY_COMPARE_WITH_TIMEOUT(applianceState("pna-2"), QStringLiteral("unreachable"), 20000);
+        // Nobody asked: the service found it unreachable by itself.
+        const QJsonArray unreachable =
+            service_.admin({"--json", "events", "--kind", "hypervisor.disconnected"})
+                .json()["events"]
+                .toArray();
+        QVERIFY(!unreachable.isEmpty());
+        QCOMPARE(unreachable.last()["actor"].toString(), QStringLiteral("service"));
         const Run table = service_.admin({"appliances"});
         QVERIFY2(table.out.contains(QRegularExpression("\\npna-2 +unreachable +no +memory")),
                  qPrintable(table.out));
@@ -83,6 +90,8 @@ private slots:
         const QJsonArray events = evacuated.json()["events"].toArray();
         QCOMPARE(events.size(), 1);
         QCOMPARE(events[0]["details"]["to"].toString(), QStringLiteral("pna-1"));
+        // The administrator's declaration moved it, not the service on its own.
+        QCOMPARE(events[0]["actor"].toString(), QStringLiteral("admin@127.0.0.1"));
 
         // Still off: it cannot rejoin.
         const Run early = service_.admin({"appliance", "rejoin", "pna-2"});

@@ -245,6 +245,8 @@ private slots:
         EXPECT_EXIT(all, 0);
         QVERIFY2(all.out.contains("takeover.granted") && all.out.contains("release"),
                  qPrintable(all.out));
+        const QString granted = all.out.split('\n').filter("takeover.granted").constLast();
+        QVERIFY2(granted.contains("  admin@127.0.0.1  "), qPrintable(granted));
         const Run takeovers =
             ctl({"--json", "events", "--kind", "takeover", "--cluster", "monitoring"});
         EXPECT_EXIT(takeovers, 0);
@@ -254,6 +256,7 @@ private slots:
         for (const QJsonValue& event : events) {
             QVERIFY(event["kind"].toString().startsWith("takeover."));
             QCOMPARE(event["cluster"].toString(), QStringLiteral("monitoring"));
+            QCOMPARE(event["actor"].toString(), QStringLiteral("admin@127.0.0.1"));
             QVERIFY(event["id"].toInteger() > previous);
             previous = event["id"].toInteger();
         }
@@ -291,6 +294,7 @@ private slots:
         for (const QByteArray& line : lines.trimmed().split('\n')) {
             const QJsonObject event = QJsonDocument::fromJson(line).object();
             QCOMPARE(event["cluster"].toString(), QStringLiteral("files"));
+            QCOMPARE(event["actor"].toString(), QStringLiteral("admin@127.0.0.1"));
             QVERIFY(event["id"].toInteger() > since);
         }
     }

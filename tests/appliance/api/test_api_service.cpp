@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <future>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -17,6 +18,7 @@
 #include "appliance/api/openapi.h"
 #include "appliance/core/appliance_core.h"
 #include "appliance/http/http_server.h"
+#include "appliance/hypervisor/libvirt_hypervisor.h"
 #include "tests/appliance/core/core_fixture.h"
 #include "tests/e2e/raw_http.h"
 #include "tests/support/libvirt_test_main.h"
@@ -70,8 +72,11 @@ private slots:
     void missingThingsAreNotFound_data();
     void missingThingsAreNotFound();
     void aReachableApplianceIsNeitherLostNorRejoined();
+    void eventsNameWhoAskedFromWhereAndNeverAToken();
 
 private:
+    // (Re)starts the HTTP server and the API on `address`, over the same core.
+    void serveOn(const QHostAddress& address);
     Answer ask(const QByteArray& method, const QByteArray& target,
                const QByteArray& token = kAdminToken, const QByteArray& body = {});
     // Registers a cluster through the API and answers its token.
@@ -92,7 +97,14 @@ void TestApiService::init() {
         config, dir_->filePath(QStringLiteral("api.db")).toStdString(), defaultTemplate());
     QVERIFY_OK(opened);
     core_ = std::move(*opened);
+    serveOn(QHostAddress::LocalHost);
+}
+
+void TestApiService::serveOn(const QHostAddress& address) {
+    service_.reset();
+    server_.reset();
     http::HttpServerOptions options;
+    options.address = address;
     options.port = 0;
     server_ = std::make_unique<http::HttpServer>(options);
     service_ = std::make_unique<api::ApiService>(
@@ -325,6 +337,53 @@ void TestApiService::missingThingsAreNotFound() {
     const Answer missing = ask(method, target, kAdminToken, body);
     QCOMPARE(missing.status, 404);
     QCOMPARE(missing.body["error"], json("not_found"));
+}
+
+void TestApiService::eventsNameWhoAskedFromWhereAndNeverAToken() {
+    // The dual-stack any-address, where IPv4 clients come as ::ffff:a.b.c.d.
+    serveOn(QHostAddress::Any);
+    const QByteArray erp = registerCluster("erp", 900);
+    QVERIFY(!erp.isEmpty());
+    QCOMPARE(ask("POST", "/nodes/erp-passive/takeover", erp).status, 200);
+    QCOMPARE(ask("POST", "/nodes/erp-passive/release", erp).status, 200);
+    QCOMPARE(ask("POST", "/nodes/erp-passive/power", kAdminToken, R"({"action": "off"})").status,
+             200);
+    // Behind the service's back: what the reconciliation finds is the service's own doing.
+    QVERIFY(!registerCluster("crm", 500).isEmpty());
+    const std::string domain = ask("GET", "/nodes/crm-passive").body["domain"].get<std::string>();
+    hypervisor::LibvirtHypervisor* host = core_->hypervisorForTest("pna-1");
+    QVERIFY(host);
+    QVERIFY_OK(host->destroy(domain));
+    QVERIFY_OK(host->undefineDomain(domain));
+    QVERIFY_OK(core_->reconcile().result());
+
+    const Answer listed = ask("GET", "/events?limit=1000");
+    QCOMPARE(listed.status, 200);
+    std::map<std::string, std::string> actors;
+    for (const json& event : listed.body["events"]) {
+        QVERIFY2(event.contains("actor") && event["actor"].is_string(), event.dump().c_str());
+        const std::string actor = event["actor"].get<std::string>();
+        QVERIFY2(actor.find(kAdminToken.toStdString()) == std::string::npos &&
+                     actor.find(erp.toStdString()) == std::string::npos,
+                 actor.c_str());
+        std::string kind = event["kind"].get<std::string>();
+        if (kind.starts_with("node.") && event["node"] == json("crm-passive")) {
+            kind = "node.* of crm-passive";
+        }
+        actors[kind] = actor;
+    }
+    const std::map<std::string, std::string> expected{
+        {"node.* of crm-passive", "service"},
+        {"cluster.registered", "admin@127.0.0.1"},
+        {"admission.accepted", "admin@127.0.0.1"},
+        {"takeover.requested", "cluster:erp@127.0.0.1"},
+        {"takeover.granted", "cluster:erp@127.0.0.1"},
+        {"release", "cluster:erp@127.0.0.1"},
+        {"fence.off", "admin@127.0.0.1"}};
+    for (const auto& [kind, actor] : expected) {
+        QVERIFY2(actors.count(kind) == 1, (kind + " is not among " + listed.body.dump()).c_str());
+        QCOMPARE(QString::fromStdString(actors.at(kind)), QString::fromStdString(actor));
+    }
 }
 
 QTEST_MAIN_WITHOUT_GLIB(TestApiService)

@@ -3,6 +3,7 @@
 #include <QtTest>
 
 #include <cstring>
+#include <map>
 
 #include "appliance/core/appliance_core.h"
 #include "appliance/hypervisor/domain_xml.h"
@@ -257,7 +258,8 @@ void TestApplianceCore::preemptsLowerPriorityNodesAndRestoresThemHighestFirst() 
     const db::Id before = *core->lastEventId();
 
     // 8192 usable − 3 × 1024 standby = 5120 free; top needs 7168 more: both others must go.
-    auto taken = core->takeover("top-passive").result();
+    const core::Actor top_cluster{"cluster:top", "10.0.0.5"};
+    auto taken = core->takeover("top-passive", top_cluster).result();
     QVERIFY_OK(taken);
     QVERIFY(taken->granted);
     const std::vector<std::string> both{"low-passive", "mid-passive"};
@@ -270,17 +272,25 @@ void TestApplianceCore::preemptsLowerPriorityNodesAndRestoresThemHighestFirst() 
     }
     QCOMPARE(hv->domainInfo("top-passive")->memoryMib(), std::int64_t(8192));
 
-    QVERIFY(core->release("top-passive").result().ok());
+    QVERIFY(core->release("top-passive", core::Actor{"admin", "::1"}).result().ok());
     for (const std::string& name : both) {
         QCOMPARE(hv->domainInfo(name)->state, DomainState::running);
         QCOMPARE(*hv->hasManagedSave(name), false);
         QCOMPARE(core->node(name)->state, db::NodeState::Standby);
     }
     std::vector<std::string> restored;
+    // The preemptions are the takeover's requester's doing, the restorations the releaser's.
+    const std::map<std::string, std::string> actors{{"takeover.requested", "cluster:top@10.0.0.5"},
+                                                    {"preempted", "cluster:top@10.0.0.5"},
+                                                    {"takeover.granted", "cluster:top@10.0.0.5"},
+                                                    {"release", "admin@::1"},
+                                                    {"restored", "admin@::1"}};
     for (const db::DBEvent& event : eventsIn(database(), before)) {
         if (event.kind == "restored") {
             restored.push_back(*event.node);
         }
+        QVERIFY2(actors.count(event.kind) == 1, event.kind.c_str());
+        QCOMPARE(event.actor.value_or("(none)"), actors.at(event.kind));
     }
     const std::vector<std::string> order{"mid-passive", "low-passive"};
     QCOMPARE(restored, order);
