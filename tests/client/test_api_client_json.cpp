@@ -369,8 +369,7 @@ private slots:
         QCOMPARE(granted.cluster, std::optional<QString>("crm"));
         QCOMPARE(granted.node, std::optional<QString>("crm-passive"));
         QCOMPARE(granted.details.value("memory_mib").toInt(), 12288);
-        QCOMPARE(granted.actor, QStringLiteral("service"));
-        QCOMPARE(page.events[0].actor, QStringLiteral("cluster:crm@10.0.0.7"));
+        QCOMPARE(granted.actor, QStringLiteral("cluster:crm@10.0.0.7"));
         QVERIFY(page.events[2].actor.isEmpty());
         QCOMPARE(granted.time.toString(Qt::ISODateWithMs),
                  QStringLiteral("2026-11-26T05:17:32.123Z"));
