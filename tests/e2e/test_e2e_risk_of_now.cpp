@@ -56,7 +56,7 @@ private slots:
     void anIdleApplianceIsReadyWithATinyRisk() {
         const json appliance = demo();
         JCOMPARE(appliance["not_ready"], json::array());
-        JCOMPARE(appliance["denial_risk"]["horizon_hours"], 24);
+        QCOMPARE(appliance["denial_risk"]["horizon_hours"].get<double>(), 24.0);
         const double value = appliance["denial_risk"]["value"].get<double>();
         QVERIFY2(value >= 0 && value < 1e-6, appliance["denial_risk"].dump().c_str());
     }
