@@ -86,6 +86,7 @@ void MainWindow::createViews() {
     views_->addTab(online_->nodes(), tr("&Nodes"));
     views_->addTab(online_->timeline(), tr("&Timeline"));
     views_->addTab(online_->events(), tr("&Events"));
+    views_->setCornerWidget(online_->staleBanner(), Qt::TopRightCorner);
     setCentralWidget(views_);
 }
 
@@ -161,6 +162,9 @@ void MainWindow::restoreSettings() {
 
 void MainWindow::connectionChanged() {
     updateActions();
+    if (!open_ && online_->showsStaleData()) {
+        modeLabel_->setText(tr("Not live"));
+    }
     if (online_->connection()->state() == ConnectionState::connected && !open_) {
         modeLabel_->setText(tr("Online"));
         // The what-if works on a fleet file; online without one it would only be empty.

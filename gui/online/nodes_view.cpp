@@ -170,6 +170,8 @@ NodesView::NodesView(ServiceConnection* connection, QWidget* parent)
     connect(releaseAction_, &QAction::triggered, this, &NodesView::confirmRelease);
     connect(fenceAction_, &QAction::triggered, this, &NodesView::confirmFence);
     connect(connection_, &ServiceConnection::fleetChanged, this, &NodesView::update);
+    // Back online, the selected row's actions are enabled again without reselecting it.
+    connect(connection_, &ServiceConnection::stateChanged, this, &NodesView::updateActions);
     update();
 }
 

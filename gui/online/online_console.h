@@ -22,6 +22,7 @@ class QTimer;
 
 namespace understudy::gui {
 
+class ConnectDialog;
 class DashboardView;
 class EventLogView;
 class NodesView;
@@ -38,7 +39,8 @@ public:
     // Connects with a progress dialog that can cancel; remembers the URL, and the token too
     // when `remember`.
     void connectTo(const QUrl& url, const QByteArray& token, bool remember);
-    void showConnectDialog();
+    // With `problem`, why the last attempt failed (a refused token, a wrong URL).
+    void showConnectDialog(const QString& problem = {});
     void registerCluster();
     // The same form, filled in; previewed through the what-if, then PATCH /clusters/{name}.
     void editCluster(const QString& cluster);
@@ -55,6 +57,10 @@ public:
     TimelineView* timeline() const { return timeline_; }
     EventLogView* events() const { return events_; }
     QLabel* stateLabel() const { return stateLabel_; }
+    // "Not live — data as of HH:MM:SS" while the views show what an earlier answer said.
+    QLabel* staleBanner() const { return staleBanner_; }
+    // True while the views are greyed: they show data the service can no longer confirm.
+    bool showsStaleData() const;
     QProgressDialog* connectProgress() const { return progress_; }
     AddClusterDialog* registerDialog() const { return registerDialog_; }
     QAction* connectAction() const { return connectAction_; }
@@ -70,6 +76,7 @@ private:
     // got it back by itself (the state label beside it counts down to the next attempt).
     void announceTransition();
     void updateActions();
+    void markStaleViews();
     QString selectedCluster() const;
     void submitCluster(const sizing::ClusterSpec& cluster);
     void previewAdmission(const sizing::ClusterSpec& cluster, QPointer<AddClusterDialog> dialog);
@@ -86,6 +93,8 @@ private:
     TimelineView* timeline_ = nullptr;
     EventLogView* events_ = nullptr;
     QLabel* stateLabel_ = nullptr;
+    QLabel* staleBanner_ = nullptr;
+    QPointer<ConnectDialog> connectDialog_;
     QProgressDialog* progress_ = nullptr;
     QTimer* countdown_ = nullptr;
     ConnectionState announced_ = ConnectionState::disconnected;
