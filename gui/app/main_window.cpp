@@ -158,6 +158,8 @@ void MainWindow::restoreSettings() {
     }
     clustersView_->table()->horizontalHeader()->restoreState(
         settings.value(QStringLiteral("clusterColumns")).toByteArray());
+    online_->events()->table()->horizontalHeader()->restoreState(
+        settings.value(QStringLiteral("eventColumns")).toByteArray());
 }
 
 void MainWindow::connectionChanged() {
@@ -538,6 +540,8 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     settings.setValue(QStringLiteral("windowState"), saveState());
     settings.setValue(QStringLiteral("clusterColumns"),
                       clustersView_->table()->horizontalHeader()->saveState());
+    settings.setValue(QStringLiteral("eventColumns"),
+                      online_->events()->table()->horizontalHeader()->saveState());
     event->accept();
 }
 
