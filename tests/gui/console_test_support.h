@@ -36,6 +36,14 @@ inline void isolateSettings(const QTemporaryDir& dir) {
     QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
 }
 
+// For a test against a real service: isolated settings, no token from the environment, and
+// never the desktop's keyring (a remembered token goes to a file under `dir`).
+inline void isolateOnlineSettings(const QTemporaryDir& dir) {
+    isolateSettings(dir);
+    qunsetenv("UNDERSTUDY_TOKEN");
+    qputenv("UNDERSTUDY_CONSOLE_NO_KEYRING", "1");
+}
+
 // True once the runner is idle and the views show its newest answer.
 inline bool showsLatestResult(const MainWindow& window) {
     const auto snapshot = window.snapshot();

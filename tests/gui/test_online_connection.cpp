@@ -59,9 +59,7 @@ private:
 
 void TestOnlineConnection::initTestCase() {
     QVERIFY(settingsDir_.isValid());
-    isolateSettings(settingsDir_);
-    qunsetenv("UNDERSTUDY_TOKEN");
-    qputenv("UNDERSTUDY_CONSOLE_NO_KEYRING", "1");
+    isolateOnlineSettings(settingsDir_);
     // One port for both runs, so the console finds the service again where it was.
     service_ = std::make_unique<UnderstudydProcess>(dir_.filePath("understudy.db"));
     service_->setPort(freePort());

@@ -64,9 +64,7 @@ private:
 
 void TestOnlineEvents::initTestCase() {
     QVERIFY(settingsDir_.isValid() && exportDir_.isValid());
-    isolateSettings(settingsDir_);
-    qunsetenv("UNDERSTUDY_TOKEN");
-    qputenv("UNDERSTUDY_CONSOLE_NO_KEYRING", "1");
+    isolateOnlineSettings(settingsDir_);
 }
 
 void TestOnlineEvents::aDenialReadsInPlainWords() {
