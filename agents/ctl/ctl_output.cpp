@@ -1,4 +1,5 @@
 #include "agents/ctl/ctl_output.h"
+#include "sizing/risk_words.h"
 
 #include <QJsonDocument>
 #include <algorithm>
@@ -62,10 +63,7 @@ QString formatAmount(const QString& resource, qint64 amount) {
 }
 
 QString formatRisk(double risk) {
-    if (risk == 0) {
-        return QStringLiteral("0");
-    }
-    return QString::number(risk, 'e', 2);
+    return QString::fromStdString(sizing::riskInWords(risk));
 }
 
 QString formatHours(double hours) {

@@ -95,6 +95,7 @@ void MainWindow::createViews() {
     layout->setSpacing(0);
     layout->addWidget(online_->alarmBar());
     layout->addWidget(views_, 1);
+    views_->setCornerWidget(online_->staleBanner(), Qt::TopRightCorner);
     setCentralWidget(central);
 }
 
@@ -166,10 +167,15 @@ void MainWindow::restoreSettings() {
     }
     clustersView_->table()->horizontalHeader()->restoreState(
         settings.value(QStringLiteral("clusterColumns")).toByteArray());
+    online_->events()->table()->horizontalHeader()->restoreState(
+        settings.value(QStringLiteral("eventColumns")).toByteArray());
 }
 
 void MainWindow::connectionChanged() {
     updateActions();
+    if (!open_ && online_->showsStaleData()) {
+        modeLabel_->setText(tr("Not live"));
+    }
     if (online_->connection()->state() == ConnectionState::connected && !open_) {
         modeLabel_->setText(tr("Online"));
         // The what-if works on a fleet file; online without one it would only be empty.
@@ -543,6 +549,8 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     settings.setValue(QStringLiteral("windowState"), saveState());
     settings.setValue(QStringLiteral("clusterColumns"),
                       clustersView_->table()->horizontalHeader()->saveState());
+    settings.setValue(QStringLiteral("eventColumns"),
+                      online_->events()->table()->horizontalHeader()->saveState());
     event->accept();
 }
 

@@ -152,6 +152,7 @@ private:
     QAction* sizingTabAction_ = nullptr;
     QAction* clustersTabAction_ = nullptr;
     QAction* whatIfFocusAction_ = nullptr;
+    QAction* helpAction_ = nullptr;
     QAction* aboutAction_ = nullptr;
     QAction* liveWhatIfAction_ = nullptr;
     QAction* addFromFileAction_ = nullptr;

@@ -10,6 +10,7 @@
 #include <QTabWidget>
 #include <QToolBar>
 
+#include "gui/app/help_dialog.h"
 #include "gui/offline/clusters_view.h"
 #include "gui/offline/sizing_view.h"
 #include "gui/offline/what_if_panel.h"
@@ -27,14 +28,27 @@ void MainWindow::createActions() {
     createFileActions();
     createWhatIfActions();
     createViewActions();
-    aboutAction_ = consoleAction(this, "aboutAction", tr("&About"), QKeySequence::HelpContents,
-                                 tr("About understudy-console"));
+    helpAction_ =
+        consoleAction(this, "helpAction", tr("&Help and glossary"), QKeySequence::HelpContents,
+                      tr("How to get around the console and what its words mean"));
+    connect(helpAction_, &QAction::triggered, this, [this] {
+        auto* help = findChild<HelpDialog*>();
+        if (help == nullptr) {
+            help = new HelpDialog(this);
+        }
+        help->show();
+        help->raise();
+    });
+    aboutAction_ =
+        consoleAction(this, "aboutAction", tr("&About"), {}, tr("About understudy-console"));
     connect(aboutAction_, &QAction::triggered, this, [this] {
         QMessageBox::about(
             this, tr("About understudy-console"),
-            tr("<b>understudy-console</b><p>Sizes and watches passive-node appliances. Offline "
+            tr("<b>%1</b><p>Sizes and watches passive-node appliances. Offline "
                "mode sizes a fleet file in-process; online mode (File › Connect…) shows an "
-               "understudyd's appliances, nodes and events live.</p>"));
+               "understudyd's appliances, nodes and events live.</p><p>Help › Help and "
+               "glossary (F1) explains its words.</p>")
+                .arg(consoleVersionText()));
     });
 }
 
@@ -173,7 +187,7 @@ void MainWindow::createMenus() {
     view->addSeparator();
     view->addAction(darkAction_);
     QMenu* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(aboutAction_);
+    help->addActions({helpAction_, aboutAction_});
 
     QToolBar* toolbar = addToolBar(tr("Main"));
     toolbar->setObjectName(QStringLiteral("mainToolbar"));
@@ -205,6 +219,7 @@ QList<QAction*> MainWindow::mainActions() const {
                             liveWhatIfAction_,
                             addFromFileAction_,
                             whatIfDock_->toggleViewAction(),
+                            helpAction_,
                             online_->connectAction()};
     actions << onlineTabActions_;
     for (QAction* action : online_->serviceActions()) {

@@ -13,7 +13,7 @@
 #include <algorithm>
 
 #include "gui/online/api_error_text.h"
-#include "gui/online/event_log_view.h"
+#include "gui/online/event_details.h"
 #include "gui/online/node_table_model.h"
 #include "gui/online/online_style.h"
 #include "gui/online/timeline_view.h"
@@ -234,8 +234,7 @@ void ClusterDetailsDialog::addRecentEvents(QVBoxLayout* layout,
     for (auto it = own.rbegin(); it != own.rend() && history_->count() < 200; ++it) {
         history_->addItem(new QListWidgetItem(
             toneIcon(eventTone(it->kind), style()),
-            QStringLiteral("%1  %2  %3")
-                .arg(timeText(it->time), it->kind, eventDetailsText(it->details))));
+            QStringLiteral("%1  %2  %3").arg(timeText(it->time), it->kind, eventSummary(*it))));
     }
     if (history_->count() == 0) {
         history_->addItem(tr("No event of %1 among those the console holds.").arg(cluster));

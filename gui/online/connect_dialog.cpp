@@ -74,11 +74,12 @@ ConnectDialog::ConnectDialog(TokenStore* tokens, const QString& url, QWidget* pa
 
 void ConnectDialog::loadToken() {
     const QUrl url = serviceUrlFromText(url_->text());
-    if (!url.isValid() || !token_->text().isEmpty()) {
+    if (!url.isValid() || !token_->text().isEmpty() || tokenRefused_) {
         return;
     }
     tokens_->load(url, [dialog = QPointer<ConnectDialog>(this)](const QByteArray& token) {
-        if (dialog != nullptr && !token.isEmpty() && dialog->token_->text().isEmpty()) {
+        if (dialog != nullptr && !token.isEmpty() && dialog->token_->text().isEmpty() &&
+            !dialog->tokenRefused_) {
             dialog->token_->setText(QString::fromUtf8(token));
             dialog->note_->setText(tr("Using the remembered token for this service."));
         }
@@ -95,6 +96,19 @@ QByteArray ConnectDialog::token() const {
 
 bool ConnectDialog::remember() const {
     return remember_->isChecked();
+}
+
+void ConnectDialog::showProblem(const QString& text, bool tokenRefused) {
+    error_->setText(text);
+    error_->show();
+    if (tokenRefused) {
+        tokenRefused_ = true;
+        token_->clear();
+        note_->clear();
+        token_->setFocus();
+    } else {
+        url_->setFocus();
+    }
 }
 
 void ConnectDialog::accept() {

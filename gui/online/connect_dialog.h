@@ -21,8 +21,12 @@ public:
     QUrl url() const;
     QByteArray token() const;
     bool remember() const;
+    // Why the last attempt failed, above the buttons. A refused token is emptied from the field
+    // and no remembered token fills it again.
+    void showProblem(const QString& text, bool tokenRefused);
     QLineEdit* urlEdit() const { return url_; }
     QLineEdit* tokenEdit() const { return token_; }
+    QLabel* problemLabel() const { return error_; }
     void accept() override;
 
 private:
@@ -34,6 +38,7 @@ private:
     QCheckBox* remember_ = nullptr;
     QLabel* note_ = nullptr;
     QLabel* error_ = nullptr;
+    bool tokenRefused_ = false;
 };
 
 // The URL as typed, with http:// added when no scheme was given; invalid when it cannot be one.

@@ -2,54 +2,28 @@
 
 #include <QApplication>
 #include <QComboBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
-#include <QJsonArray>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QSplitter>
+#include <QStandardPaths>
 #include <QStyle>
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include "gui/online/event_details.h"
 #include "gui/online/online_style.h"
+#include "gui/widgets/console_settings.h"
 
 namespace understudy::gui {
-
-namespace {
-
-// Plain words rather than JSON: strings without quotes, objects as {key=value, …}.
-QString valueText(const QJsonValue& value) {
-    if (value.isString()) {
-        return value.toString();
-    }
-    if (value.isDouble()) {
-        return QString::number(value.toDouble(), 'g', 12);
-    }
-    if (value.isBool()) {
-        return value.toBool() ? QStringLiteral("true") : QStringLiteral("false");
-    }
-    if (value.isArray()) {
-        QStringList items;
-        for (const QJsonValue& item : value.toArray()) {
-            items << valueText(item);
-        }
-        return QStringLiteral("[%1]").arg(items.join(QStringLiteral(", ")));
-    }
-    if (value.isObject()) {
-        return QStringLiteral("{%1}").arg(eventDetailsText(value.toObject()));
-    }
-    return QStringLiteral("null");
-}
-
-}  // namespace
-
-QString eventDetailsText(const QJsonObject& details) {
-    QStringList parts;
-    for (auto it = details.begin(); it != details.end(); ++it) {
-        parts << QStringLiteral("%1=%2").arg(it.key(), valueText(it.value()));
-    }
-    return parts.join(QStringLiteral(", "));
-}
 
 EventTableModel::EventTableModel(ServiceConnection* connection, QObject* parent)
     : QAbstractTableModel(parent), connection_(connection) {
@@ -85,18 +59,25 @@ QVariant EventTableModel::headerData(int section, Qt::Orientation orientation, i
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole) {
         return {};
     }
-    const QString names[] = {tr("#"),       tr("Time"), tr("Kind"),
-                             tr("Cluster"), tr("Node"), tr("Details")};
+    const QString names[] = {tr("#"),    tr("Time"), tr("Kind"),   tr("Cluster"),
+                             tr("Node"), tr("Who"),  tr("Details")};
     return section >= 0 && section < ColumnCount ? names[section] : QVariant();
 }
 
-QVariant EventTableModel::data(const QModelIndex& index, int role) const {
+const client::Event* EventTableModel::event(int row) const {
     const auto& events = connection_->events();
-    if (!index.isValid() || index.row() >= rows_ ||
-        static_cast<std::size_t>(index.row()) >= events.size()) {
+    if (row < 0 || row >= rows_ || static_cast<std::size_t>(row) >= events.size()) {
+        return nullptr;
+    }
+    return &events[static_cast<std::size_t>(row)];
+}
+
+QVariant EventTableModel::data(const QModelIndex& index, int role) const {
+    const client::Event* shown = index.isValid() ? event(index.row()) : nullptr;
+    if (shown == nullptr) {
         return {};
     }
-    const client::Event& event = events[static_cast<std::size_t>(index.row())];
+    const client::Event& event = *shown;
     switch (role) {
         case Qt::DisplayRole:
             switch (index.column()) {
@@ -111,8 +92,10 @@ QVariant EventTableModel::data(const QModelIndex& index, int role) const {
                     return event.cluster.value_or(QString());
                 case Node:
                     return event.node.value_or(QString());
+                case Actor:
+                    return actorText(event.actor);
                 case Details:
-                    return eventDetailsText(event.details);
+                    return eventSummary(event);
                 default:
                     return {};
             }
@@ -135,7 +118,9 @@ QVariant EventTableModel::data(const QModelIndex& index, int role) const {
             }
             return {};
         case Qt::ToolTipRole:
-            return index.column() == Details ? eventDetailsText(event.details) : QVariant();
+            return index.column() == Details ? describeEvent(event)
+                   : index.column() == Actor ? actorDescription(event.actor)
+                                             : QVariant();
         default:
             return {};
     }
@@ -227,6 +212,11 @@ EventLogView::EventLogView(ServiceConnection* connection, QWidget* parent) : QWi
     bar->addWidget(search_, 2);
     count_ = new QLabel(this);
     bar->addWidget(count_);
+    export_ = new QPushButton(tr("E&xport CSV…"), this);
+    export_->setObjectName(QStringLiteral("exportEvents"));
+    export_->setToolTip(tr("The events shown (as filtered) into a CSV file"));
+    connect(export_, &QPushButton::clicked, this, &EventLogView::exportDialog);
+    bar->addWidget(export_);
     layout->addLayout(bar);
 
     table_ = new QTableView(this);
@@ -240,6 +230,41 @@ EventLogView::EventLogView(ServiceConnection* connection, QWidget* parent) : QWi
     table_->verticalHeader()->hide();
     table_->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     table_->horizontalHeader()->setStretchLastSection(true);
+    sizeColumns();
+
+    details_ = new QPlainTextEdit(this);
+    details_->setObjectName(QStringLiteral("eventDetails"));
+    details_->setReadOnly(true);
+    details_->setPlaceholderText(tr("Double-click an event to read it here"));
+    details_->hide();
+    split_ = new QSplitter(Qt::Vertical, this);
+    split_->setObjectName(QStringLiteral("eventsSplit"));
+    split_->addWidget(table_);
+    split_->addWidget(details_);
+    split_->setStretchFactor(0, 3);
+    split_->setStretchFactor(1, 1);
+    layout->addWidget(split_, 1);
+    connect(table_, &QAbstractItemView::activated, this,
+            [this](const QModelIndex& index) { showDetails(index.row()); });
+    connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            &EventLogView::followSelection);
+
+    connect(kind_, &QComboBox::currentIndexChanged, this, &EventLogView::applyFilters);
+    for (QLineEdit* edit : {cluster_, node_, search_}) {
+        connect(edit, &QLineEdit::textChanged, this, &EventLogView::applyFilters);
+    }
+    auto updateCount = [this] {
+        count_->setText(tr("%1 of %2 events").arg(proxy_->rowCount()).arg(model_->rowCount()));
+    };
+    connect(proxy_, &QAbstractItemModel::rowsInserted, this, updateCount);
+    connect(proxy_, &QAbstractItemModel::rowsRemoved, this, updateCount);
+    connect(proxy_, &QAbstractItemModel::modelReset, this, updateCount);
+    connect(proxy_, &QAbstractItemModel::layoutChanged, this, updateCount);
+    updateCount();
+}
+
+// Wide enough for long values of each column; the details take the rest.
+void EventLogView::sizeColumns() {
     const QFontMetrics metrics = table_->fontMetrics();
     const int padding = 24;
     const int icon = style()->pixelMetric(QStyle::PM_SmallIconSize) + 6;
@@ -256,20 +281,69 @@ EventLogView::EventLogView(ServiceConnection* connection, QWidget* parent) : QWi
     table_->setColumnWidth(
         EventTableModel::Node,
         metrics.horizontalAdvance(QStringLiteral("monitoring-eu-passive")) + padding);
-    layout->addWidget(table_, 1);
+    table_->setColumnWidth(
+        EventTableModel::Actor,
+        metrics.horizontalAdvance(QStringLiteral("admin@192.168.100.200")) + padding);
+}
 
-    connect(kind_, &QComboBox::currentIndexChanged, this, &EventLogView::applyFilters);
-    for (QLineEdit* edit : {cluster_, node_, search_}) {
-        connect(edit, &QLineEdit::textChanged, this, &EventLogView::applyFilters);
+void EventLogView::showDetails(int row) {
+    const QModelIndex index = proxy_->index(row, 0);
+    const client::Event* event =
+        index.isValid() ? model_->event(proxy_->mapToSource(index).row()) : nullptr;
+    details_->setPlainText(event == nullptr ? QString() : describeEvent(*event));
+    if (details_->isHidden()) {
+        details_->show();
+        // Hidden until now, the pane has no height of its own yet: a quarter of the view.
+        const int height = split_->height();
+        split_->setSizes({height - height / 4, height / 4});
     }
-    auto updateCount = [this] {
-        count_->setText(tr("%1 of %2 events").arg(proxy_->rowCount()).arg(model_->rowCount()));
-    };
-    connect(proxy_, &QAbstractItemModel::rowsInserted, this, updateCount);
-    connect(proxy_, &QAbstractItemModel::rowsRemoved, this, updateCount);
-    connect(proxy_, &QAbstractItemModel::modelReset, this, updateCount);
-    connect(proxy_, &QAbstractItemModel::layoutChanged, this, updateCount);
-    updateCount();
+}
+
+// Once open, the pane follows the selection, so the keyboard can walk the log.
+void EventLogView::followSelection() {
+    if (details_->isVisible()) {
+        showDetails(table_->currentIndex().row());
+    }
+}
+
+Status EventLogView::exportCsv(const QString& path) const {
+    std::vector<client::Event> shown;
+    shown.reserve(static_cast<std::size_t>(proxy_->rowCount()));
+    for (int row = 0; row < proxy_->rowCount(); ++row) {
+        const client::Event* event =
+            model_->event(proxy_->mapToSource(proxy_->index(row, 0)).row());
+        if (event != nullptr) {
+            shown.push_back(*event);
+        }
+    }
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(eventsCsv(shown).toUtf8()) < 0 ||
+        !file.commit()) {
+        return Error{"io",
+                     tr("Could not write the events: %1").arg(file.errorString()).toStdString(),
+                     path.toStdString()};
+    }
+    return Done{};
+}
+
+void EventLogView::exportDialog() {
+    QSettings settings = consoleSettings();
+    const QString folder =
+        settings
+            .value(QStringLiteral("lastExportDir"),
+                   QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation))
+            .toString();
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Export events"), QDir(folder).filePath(QStringLiteral("understudy-events.csv")),
+        tr("CSV files (*.csv)"));
+    if (path.isEmpty()) {
+        return;
+    }
+    settings.setValue(QStringLiteral("lastExportDir"), QFileInfo(path).absolutePath());
+    if (const Status written = exportCsv(path); !written) {
+        QMessageBox::warning(this, tr("Events not exported"),
+                             QString::fromStdString(written.error().describe()));
+    }
 }
 
 void EventLogView::applyFilters() {

@@ -1,17 +1,22 @@
 // The Events tab: the service's event log as the console has followed it (the newest
 // ServiceConnection::kKeptEvents), newest first, filtered by kind, cluster and node and
-// searched through every field including the details.
+// searched through every field including the details; who caused each; an event in plain
+// words in a pane below (double-click, or Enter); what is shown exported as CSV.
 #pragma once
 
 #include <QAbstractTableModel>
 #include <QSortFilterProxyModel>
 #include <QWidget>
 
+#include "base/result.h"
 #include "gui/online/service_connection.h"
 
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QPlainTextEdit;
+class QPushButton;
+class QSplitter;
 class QTableView;
 
 namespace understudy::gui {
@@ -19,11 +24,12 @@ namespace understudy::gui {
 class EventTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { Id, Time, Kind, Cluster, Node, Details, ColumnCount };
+    enum Column { Id, Time, Kind, Cluster, Node, Actor, Details, ColumnCount };
     enum Role { SortRole = Qt::UserRole + 1, KindRole, SearchRole };
 
     explicit EventTableModel(ServiceConnection* connection, QObject* parent = nullptr);
     int rowCount(const QModelIndex& parent = {}) const override;
+    const client::Event* event(int row) const;
     int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
@@ -58,9 +64,19 @@ public:
     QLineEdit* clusterFilter() const { return cluster_; }
     QLineEdit* nodeFilter() const { return node_; }
     QLineEdit* searchEdit() const { return search_; }
+    QPlainTextEdit* detailsPane() const { return details_; }
+    QPushButton* exportButton() const { return export_; }
+
+    // The details pane, shown, with the event at `row` of the table (as sorted and filtered).
+    void showDetails(int row);
+    // The events shown (filtered, in the table's order) into a CSV file.
+    Status exportCsv(const QString& path) const;
 
 private:
     void applyFilters();
+    void sizeColumns();
+    void exportDialog();
+    void followSelection();
 
     EventTableModel* model_ = nullptr;
     EventFilterProxy* proxy_ = nullptr;
@@ -70,9 +86,9 @@ private:
     QLineEdit* node_ = nullptr;
     QLineEdit* search_ = nullptr;
     QLabel* count_ = nullptr;
+    QPlainTextEdit* details_ = nullptr;
+    QPushButton* export_ = nullptr;
+    QSplitter* split_ = nullptr;
 };
-
-// "memory_mib=16384, vcpus=4" from an event's details, in the order the service sent them.
-QString eventDetailsText(const QJsonObject& details);
 
 }  // namespace understudy::gui

@@ -176,6 +176,8 @@ NodesView::NodesView(ServiceConnection* connection, const NodeReadiness* readine
     // Answers come in after the rows: the column fits them whole.
     connect(readiness_, &NodeReadiness::changed, this,
             [this] { table_->resizeColumnToContents(NodeTableModel::ReadyNow); });
+    // Back online, the selected row's actions are enabled again without reselecting it.
+    connect(connection_, &ServiceConnection::stateChanged, this, &NodesView::updateActions);
     update();
 }
 

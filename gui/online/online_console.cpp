@@ -5,6 +5,7 @@
 #include <QClipboard>
 #include <QDialogButtonBox>
 #include <QFormLayout>
+#include <QGraphicsColorizeEffect>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
@@ -142,6 +143,11 @@ OnlineConsole::OnlineConsole(QMainWindow* window)
 
     stateLabel_ = new QLabel;
     stateLabel_->setObjectName(QStringLiteral("connectionState"));
+    staleBanner_ = new QLabel;
+    staleBanner_->setObjectName(QStringLiteral("staleBanner"));
+    staleBanner_->setStyleSheet(QStringLiteral("color: %1; font-weight: bold; padding: 0 8px;")
+                                    .arg(toneColor(Tone::warning).name()));
+    staleBanner_->hide();
     countdown_ = new QTimer(this);
     countdown_->setInterval(1000);
     connect(countdown_, &QTimer::timeout, this, &OnlineConsole::updateState);
@@ -149,7 +155,7 @@ OnlineConsole::OnlineConsole(QMainWindow* window)
     connectAction_ =
         consoleAction(this, "connectAction", tr("&Connect…"), QKeySequence(Qt::CTRL | Qt::Key_K),
                       tr("Connect to an understudyd service"));
-    connect(connectAction_, &QAction::triggered, this, &OnlineConsole::showConnectDialog);
+    connect(connectAction_, &QAction::triggered, this, [this] { showConnectDialog(); });
     disconnectAction_ = consoleAction(this, "disconnectAction", tr("&Disconnect"), {},
                                       tr("Stop following the service"));
     connect(disconnectAction_, &QAction::triggered, this, [this] {
@@ -230,6 +236,7 @@ void OnlineConsole::updateState() {
                                    ? QString()
                                    : QStringLiteral("color: %1;").arg(toneColor(tone).name()));
     stateLabel_->setToolTip(connection_->lastError());
+    markStaleViews();
     if (state == ConnectionState::reconnecting) {
         countdown_->start();
     } else {
@@ -242,12 +249,41 @@ void OnlineConsole::updateState() {
             state == ConnectionState::disconnected) {
             progress_->reset();
             progress_->hide();
-            if (state == ConnectionState::failed) {
+            if (state == ConnectionState::failed && !connection_->refused()) {
                 showError(window_, tr("Cannot connect"), connection_->stateText());
             }
         }
     }
     updateActions();
+}
+
+bool OnlineConsole::showsStaleData() const {
+    return connection_->state() != ConnectionState::connected && connection_->dataAsOf().isValid();
+}
+
+// Greyed, not disabled: the last known state can still be scrolled and read during an outage,
+// while every action on it waits for the service.
+void OnlineConsole::markStaleViews() {
+    const bool stale = showsStaleData();
+    for (QWidget* view : std::initializer_list<QWidget*>{dashboard_, nodes_, timeline_, events_}) {
+        if (!stale) {
+            view->setGraphicsEffect(nullptr);
+        } else if (view->graphicsEffect() == nullptr) {
+            auto* grey = new QGraphicsColorizeEffect(view);
+            grey->setColor(Qt::gray);
+            grey->setStrength(0.85);
+            view->setGraphicsEffect(grey);
+        }
+    }
+    staleBanner_->setVisible(stale);
+    if (stale) {
+        const QString when = connection_->dataAsOf().toString(QStringLiteral("HH:mm:ss"));
+        staleBanner_->setText(tr("⚠ Not live — data as of %1").arg(when));
+        staleBanner_->setToolTip(
+            tr("The service has not answered since %1; the views show what it said then and "
+               "its actions wait until it is back.")
+                .arg(connection_->dataAsOf().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))));
+    }
 }
 
 void OnlineConsole::announceTransition() {
@@ -257,6 +293,10 @@ void OnlineConsole::announceTransition() {
     }
     const ConnectionState before = announced_;
     announced_ = state;
+    if (connection_->refused()) {
+        showConnectDialog(connection_->lastError());
+        return;
+    }
     const QString host = connection_->url().toDisplayString(QUrl::RemoveUserInfo);
     if (before == ConnectionState::connected && state == ConnectionState::reconnecting) {
         outage_.start();
@@ -298,10 +338,17 @@ void OnlineConsole::startWith(const QString& text) {
     });
 }
 
-void OnlineConsole::showConnectDialog() {
+void OnlineConsole::showConnectDialog(const QString& problem) {
+    if (connectDialog_ != nullptr) {
+        connectDialog_->close();
+    }
     const QString url = consoleSettings().value(QStringLiteral("serviceUrl")).toString();
     auto* dialog = new ConnectDialog(tokens_, url, window_);
+    connectDialog_ = dialog;
     dialog->setAttribute(Qt::WA_DeleteOnClose);
+    if (!problem.isEmpty()) {
+        dialog->showProblem(problem, connection_->tokenRefused());
+    }
     connect(dialog, &QDialog::accepted, this,
             [this, dialog] { connectTo(dialog->url(), dialog->token(), dialog->remember()); });
     dialog->open();

@@ -24,6 +24,7 @@ class QTimer;
 namespace understudy::gui {
 
 class AlarmBar;
+class ConnectDialog;
 class DashboardView;
 class EventLogView;
 class NodeReadiness;
@@ -42,7 +43,8 @@ public:
     // Connects with a progress dialog that can cancel; remembers the URL, and the token too
     // when `remember`.
     void connectTo(const QUrl& url, const QByteArray& token, bool remember);
-    void showConnectDialog();
+    // With `problem`, why the last attempt failed (a refused token, a wrong URL).
+    void showConnectDialog(const QString& problem = {});
     void registerCluster();
     // The same form, filled in; previewed through the what-if, then PATCH /clusters/{name}.
     void editCluster(const QString& cluster);
@@ -66,6 +68,10 @@ public:
     UnreadEvents* unreadEvents() const { return unread_; }
     NodeReadiness* readiness() const { return readiness_; }
     QLabel* stateLabel() const { return stateLabel_; }
+    // "Not live — data as of HH:MM:SS" while the views show what an earlier answer said.
+    QLabel* staleBanner() const { return staleBanner_; }
+    // True while the views are greyed: they show data the service can no longer confirm.
+    bool showsStaleData() const;
     QProgressDialog* connectProgress() const { return progress_; }
     AddClusterDialog* registerDialog() const { return registerDialog_; }
     QAction* connectAction() const { return connectAction_; }
@@ -81,6 +87,7 @@ private:
     // got it back by itself (the state label beside it counts down to the next attempt).
     void announceTransition();
     void updateActions();
+    void markStaleViews();
     QString selectedCluster() const;
     void submitCluster(const sizing::ClusterSpec& cluster);
     void previewAdmission(const sizing::ClusterSpec& cluster, QPointer<AddClusterDialog> dialog);
@@ -100,6 +107,8 @@ private:
     UnreadEvents* unread_ = nullptr;
     NodeReadiness* readiness_ = nullptr;
     QLabel* stateLabel_ = nullptr;
+    QLabel* staleBanner_ = nullptr;
+    QPointer<ConnectDialog> connectDialog_;
     QProgressDialog* progress_ = nullptr;
     QTimer* countdown_ = nullptr;
     ConnectionState announced_ = ConnectionState::disconnected;

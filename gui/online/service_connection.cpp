@@ -33,6 +33,25 @@ bool changesClusters(const QString& kind) {
            kind == QLatin1String("node.evacuated") || kind == QLatin1String("token.rotated");
 }
 
+// In the administrator's words: the service's own message is addressed to programs ("send
+// `Authorization: Bearer TOKEN`").
+QString refusalText(const ApiError& error, const QString& host) {
+    if (error.status == 404) {
+        return ServiceConnection::tr("%1 does not serve the Understudy API. Check the URL.")
+            .arg(host);
+    }
+    if (error.status == 403) {
+        return ServiceConnection::tr(
+                   "This token belongs to a cluster; the console needs the admin token of the "
+                   "service at %1.")
+            .arg(host);
+    }
+    return ServiceConnection::tr(
+               "The service at %1 did not accept this token. Enter its admin token: the first "
+               "line of its admin_token_file (/etc/understudy/admin.token when installed).")
+        .arg(host);
+}
+
 }  // namespace
 
 template <typename T>
@@ -80,6 +99,7 @@ void ServiceConnection::connectTo(const QUrl& url, const QByteArray& token) {
     url_ = url;
     token_ = token;
     fleet_ = {};
+    dataAsOf_ = {};
     clustersStale_ = true;
     events_.clear();
     lastEventId_ = 0;
@@ -140,6 +160,7 @@ void ServiceConnection::beginConnect() {
     options.token = token_;
     options.timeout = std::chrono::seconds(15);
     client_ = new client::ApiClient(options, this);
+    refusedStatus_ = 0;
     if (client_->configurationError()) {
         lastError_ = client_->configurationError()->message;
         setState(ConnectionState::failed);
@@ -218,6 +239,7 @@ void ServiceConnection::loadFleet(bool initial) {
             fleet_.clusters.swap(*pending->clusters);
         }
         fleet_.nodes.swap(pending->nodes);
+        dataAsOf_ = QDateTime::currentDateTime();
         emit fleetChanged();
         if (initial) {
             step_ = 2;
@@ -355,6 +377,7 @@ void ServiceConnection::follow(quint64 generation) {
             qCInfo(lcConnection) << "events before" << page->events.front().id
                                  << "were removed by retention before the console read them";
         }
+        dataAsOf_ = QDateTime::currentDateTime();
         appendEvents(page->events);
         if (std::any_of(page->events.begin(), page->events.end(),
                         [](const client::Event& event) { return changesClusters(event.kind); })) {
@@ -398,11 +421,8 @@ void ServiceConnection::lost(const ApiError& error) {
     lastError_ = error.summary();
     qCWarning(lcConnection).noquote() << "lost the service:" << lastError_;
     if (refusedForGood(error)) {
-        lastError_ = error.status == 404
-                         ? tr("%1 does not serve the Understudy API (%2). Check the URL.")
-                               .arg(url_.toDisplayString(QUrl::RemoveUserInfo), error.message)
-                         : tr("the service refused the token (%1). Enter an admin token.")
-                               .arg(error.message);
+        lastError_ = refusalText(error, url_.toDisplayString(QUrl::RemoveUserInfo));
+        refusedStatus_ = error.status;
         setState(ConnectionState::failed);
         return;
     }

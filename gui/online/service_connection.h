@@ -5,6 +5,7 @@
 // backoff (1, 2, 4 … 30 s) and the state says so; a refused token is not retried.
 #pragma once
 
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
@@ -53,6 +54,14 @@ public:
     QUrl url() const { return url_; }
     client::ApiClient* client() const { return client_; }
 
+    // When the copy on screen was last confirmed by an answer of the service (a fleet load or an
+    // events poll); invalid before the first answer of this service.
+    QDateTime dataAsOf() const { return dataAsOf_; }
+    // The last attempt ended for good because the service refused the URL or the token: asking
+    // again, not retrying, can mend it.
+    bool refused() const { return state_ == ConnectionState::failed && refusedStatus_ != 0; }
+    bool tokenRefused() const { return refused() && refusedStatus_ != 404; }
+
     const LiveFleet& fleet() const { return fleet_; }
     const std::deque<client::Event>& events() const { return events_; }
     qint64 lastEventId() const { return lastEventId_; }
@@ -91,6 +100,8 @@ private:
     QByteArray token_;
     ConnectionState state_ = ConnectionState::disconnected;
     QString lastError_;
+    int refusedStatus_ = 0;  // the HTTP status that ended the last attempt for good
+    QDateTime dataAsOf_;
     int step_ = 0;
     quint64 generation_ = 0;  // answers to an older connection attempt are dropped
     int backoffSeconds_ = 0;

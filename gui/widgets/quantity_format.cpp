@@ -1,5 +1,9 @@
 #include "gui/widgets/quantity_format.h"
 
+#include <QObject>
+
+#include "sizing/risk_words.h"
+
 namespace understudy::gui {
 
 QString formatMemoryMib(std::int64_t mib) {
@@ -16,13 +20,11 @@ QString formatMemoryMib(std::int64_t mib) {
 }
 
 QString formatRisk(double probability) {
-    if (probability <= 0) {
-        return QStringLiteral("0");
-    }
-    if (probability >= 1e-3) {
-        return QStringLiteral("%1 %").arg(probability * 100.0, 0, 'g', 3);
-    }
-    return QString::number(probability, 'e', 1);
+    return QString::fromStdString(sizing::riskInWords(probability));
+}
+
+QString exactRisk(double probability) {
+    return QObject::tr("exactly %1").arg(QString::number(probability, 'g', 6));
 }
 
 QString formatVcpus(std::int64_t vcpus) {

@@ -10,8 +10,10 @@ namespace understudy::gui {
 
 // 512 → "512 MiB", 32768 → "32 GiB", 1572864 → "1.5 TiB".
 QString formatMemoryMib(std::int64_t mib);
-// 0.00012 → "1.2e-04", 0 → "0", values ≥ 0.001 as percentages ("0.35 %").
+// 1/350.0 → "1 in 350", 1e-4 → "1 in 10,000", 0 → "0" (sizing::riskInWords).
 QString formatRisk(double probability);
+// "exactly 0.00285714", for the tooltip beside formatRisk's words.
+QString exactRisk(double probability);
 // 1 → "1 vCPU", 248 → "248 vCPUs".
 QString formatVcpus(std::int64_t vcpus);
 // The amount of one resource in its unit: memory as formatMemoryMib, vCPUs as formatVcpus.

@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "gui/widgets/quantity_format.h"
+#include "sizing/risk_words.h"
+
 namespace understudy::gui {
 
 namespace {
@@ -21,18 +24,16 @@ RiskSpinBox::RiskSpinBox(QWidget* parent) : QDoubleSpinBox(parent) {
     setAccelerated(false);
     setToolTip(
         tr("Target overflow risk: the accepted probability that demand exceeds the "
-           "usable capacity. Type a value such as 1e-4, or step by decades with the "
-           "arrow keys."));
+           "usable capacity. Type it as \"1 in 10,000\" or as a number such as 1e-4, or "
+           "step by decades with the arrow keys."));
 }
 
 QString RiskSpinBox::textFromValue(double value) const {
-    return QString::number(value, 'g', 3);
+    return formatRisk(value);
 }
 
 double RiskSpinBox::valueFromText(const QString& text) const {
-    bool ok = false;
-    const double value = text.trimmed().toDouble(&ok);
-    return ok ? value : this->value();
+    return sizing::riskFromWords(text.toStdString()).value_or(value());
 }
 
 QValidator::State RiskSpinBox::validate(QString& text, int& position) const {
@@ -41,14 +42,15 @@ QValidator::State RiskSpinBox::validate(QString& text, int& position) const {
     if (trimmed.isEmpty()) {
         return QValidator::Intermediate;
     }
-    bool ok = false;
-    const double value = trimmed.toDouble(&ok);
-    if (!ok) {
-        // A half-typed number such as "1e-" or "0." may still become valid.
-        static const QRegularExpression partial(QStringLiteral("^[0-9]*\\.?[0-9]*(e-?[0-9]*)?$"),
-                                                QRegularExpression::CaseInsensitiveOption);
+    const std::optional<double> read = sizing::riskFromWords(trimmed.toStdString());
+    if (!read) {
+        // Half-typed, such as "1e-", "0." or "1 in 10,0", it may still become valid.
+        static const QRegularExpression partial(
+            QStringLiteral("^([0-9]*\\.?[0-9]*(e-?[0-9]*)?|1( (in?)?)?|1 in [0-9,.]*( [a-z]*)?)$"),
+            QRegularExpression::CaseInsensitiveOption);
         return partial.match(trimmed).hasMatch() ? QValidator::Intermediate : QValidator::Invalid;
     }
+    const double value = *read;
     return value >= kMinimum && value <= kMaximum ? QValidator::Acceptable
                                                   : QValidator::Intermediate;
 }

@@ -21,14 +21,27 @@ inline QString sampleFleetPath() {
     return testsupport::sourcePath(QStringLiteral("examples/sample-fleet.json"));
 }
 
-// QSettings of the console go to `dir`, never to the user's own configuration.
+// QSettings of the console, and the files it keeps beside them (a remembered token), go to
+// `dir`, never to the user's own configuration.
 inline void isolateSettings(const QTemporaryDir& dir) {
+    // QStandardPaths reads these at each call, so this holds for the rest of the test.
+    qputenv("XDG_CONFIG_HOME", QFile::encodeName(dir.filePath(QStringLiteral("config"))));
+    qputenv("XDG_DATA_HOME", QFile::encodeName(dir.filePath(QStringLiteral("data"))));
+    qputenv("XDG_CACHE_HOME", QFile::encodeName(dir.filePath(QStringLiteral("cache"))));
     QApplication::setOrganizationName(QStringLiteral("Understudy"));
     QApplication::setApplicationName(QStringLiteral("understudy-console"));
     QSettings::setDefaultFormat(QSettings::IniFormat);
     QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir.path());
     QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, dir.path());
     QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+}
+
+// For a test against a real service: isolated settings, no token from the environment, and
+// never the desktop's keyring (a remembered token goes to a file under `dir`).
+inline void isolateOnlineSettings(const QTemporaryDir& dir) {
+    isolateSettings(dir);
+    qunsetenv("UNDERSTUDY_TOKEN");
+    qputenv("UNDERSTUDY_CONSOLE_NO_KEYRING", "1");
 }
 
 // True once the runner is idle and the views show its newest answer.

@@ -2,25 +2,33 @@
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
 #include <QFile>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
+#include <QProcess>
 #include <QProgressDialog>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSpinBox>
 #include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
+#include <QTextBrowser>
 #include <QtTest>
 
 #include "console_test_support.h"
+#include "gui/app/help_dialog.h"
 #include "gui/offline/clusters_view.h"
 #include "gui/offline/sizing_view.h"
 #include "gui/offline/what_if_panel.h"
 #include "gui/online/connect_dialog.h"
+#include "gui/online/event_log_view.h"
 #include "gui/online/online_console.h"
+#include "gui/online/token_store.h"
 #include "gui/widgets/add_cluster_dialog.h"
 #include "gui/widgets/console_palette.h"
+#include "gui/widgets/console_settings.h"
 #include "gui/widgets/risk_spin_box.h"
 #include "sizing/fleet_file.h"
 #include "tests/support/result_checks.h"
@@ -51,6 +59,10 @@ private slots:
     void aBadFleetFileIsReportedAndNothingIsComputed();
     void everyMainActionHasItsOwnShortcut();
     void thePaletteAndWindowGeometryAreRemembered();
+    void theEventColumnsAreRemembered();
+    void settingsAndTheTokenFileStayInTheTestsFolder();
+    void f1OpensTheHelpWithItsGlossary();
+    void helpAndVersionAnswerWithoutADisplay();
     void quickEditsShowOnlyTheNewestAnswer();
     void aServiceUrlWithoutATokenAsksForOneBeforeConnecting();
     void tabMovesThroughTheWhatIfControlsInOrder();
@@ -378,6 +390,72 @@ void TestMainWindow::thePaletteAndWindowGeometryAreRemembered() {
     again.findChild<QAction*>(QStringLiteral("darkPaletteAction"))->trigger();
     QVERIFY(QApplication::palette().color(QPalette::Window) !=
             darkPalette().color(QPalette::Window));
+}
+
+void TestMainWindow::theEventColumnsAreRemembered() {
+    QHeaderView* header = window_->online()->events()->table()->horizontalHeader();
+    header->resizeSection(EventTableModel::Actor, 321);
+    QVERIFY(window_->close());
+    window_.reset();
+    MainWindow again;
+    QCOMPARE(
+        again.online()->events()->table()->horizontalHeader()->sectionSize(EventTableModel::Actor),
+        321);
+}
+
+// A test never writes to the user's own configuration: the console's settings and a
+// remembered token go under the test's temporary folder.
+void TestMainWindow::settingsAndTheTokenFileStayInTheTestsFolder() {
+    const QString root = QDir(settingsDir_.path()).canonicalPath();
+    QVERIFY2(QFileInfo(consoleSettings().fileName()).absoluteFilePath().startsWith(root),
+             qPrintable(consoleSettings().fileName()));
+    const QString token = TokenStore::tokenFile(QUrl(QStringLiteral("http://127.0.0.1:8470")));
+    QVERIFY2(token.startsWith(root) || token.startsWith(settingsDir_.path()), qPrintable(token));
+}
+
+void TestMainWindow::f1OpensTheHelpWithItsGlossary() {
+    QTest::keyClick(window_.get(), Qt::Key_F1);
+    HelpDialog* help = nullptr;
+    QTRY_VERIFY((help = window_->findChild<HelpDialog*>()) != nullptr && help->isVisible());
+    const QString text = help->page()->toPlainText();
+    for (const char* term : {"Glossary", "Grant", "over its standby footprint", "Overbooking",
+                             "Overflow risk (steady state)", "Denial risk (now)", "1 in 350",
+                             "Preemption", "Fencing", "data as of"}) {
+        QVERIFY2(text.contains(QLatin1String(term)), term);
+    }
+    QVERIFY(window_->findChild<QMessageBox*>() == nullptr);  // not the About box
+    help->close();
+    QVERIFY(QRegularExpression(QStringLiteral("^understudy-console \\d+\\.\\d+"))
+                .match(consoleVersionText())
+                .hasMatch());
+}
+
+// A terminal without any display: no DISPLAY, no WAYLAND_DISPLAY, no QT_QPA_PLATFORM.
+void TestMainWindow::helpAndVersionAnswerWithoutADisplay() {
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    for (const char* name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}) {
+        environment.remove(QString::fromLatin1(name));
+    }
+    const auto run = [&](const QString& argument) {
+        QProcess console;
+        console.setProcessEnvironment(environment);
+        console.start(QStringLiteral(UNDERSTUDY_CONSOLE_PATH), {argument});
+        const bool finished = console.waitForFinished(20000);
+        return std::make_tuple(
+            finished && console.exitStatus() == QProcess::NormalExit ? console.exitCode() : -1,
+            QString::fromUtf8(console.readAllStandardOutput()),
+            QString::fromUtf8(console.readAllStandardError()));
+    };
+    const auto [helpCode, help, helpErrors] = run(QStringLiteral("--help"));
+    QVERIFY2(helpCode == 0, qPrintable(helpErrors));
+    QVERIFY2(help.contains(QStringLiteral("Usage: ")) && help.contains(QStringLiteral("--url")),
+             qPrintable(help));
+    const auto [versionCode, version, versionErrors] = run(QStringLiteral("--version"));
+    QVERIFY2(versionCode == 0, qPrintable(versionErrors));
+    QVERIFY2(version.startsWith(QStringLiteral("understudy-console ")), qPrintable(version));
+    const auto [badCode, bad, badErrors] = run(QStringLiteral("--no-such-option"));
+    QCOMPARE(badCode, 1);
+    QVERIFY2(badErrors.contains(QStringLiteral("no-such-option")), qPrintable(badErrors));
 }
 
 void TestMainWindow::quickEditsShowOnlyTheNewestAnswer() {

@@ -90,7 +90,7 @@ private slots:
     void clusterDetailsShowItsHistoryAndStats();
     void fencingNeedsTheNodesNameTyped();
     void theEventLogFiltersByKindAndSearches();
-    void aRefusedTokenFailsWithoutRetrying();
+    void aRefusedTokenReopensTheConnectDialogWithoutRetrying();
     void anUnreachableServiceIsRetriedAndConnectingCanBeCancelled();
     void theUrlIsRememberedAndTheTokenKeptInAnOwnerOnlyFile();
 
@@ -534,16 +534,33 @@ void TestOnlineConsole::theEventLogFiltersByKindAndSearches() {
     QVERIFY(shown->rowCount() >= 3);  // requested, granted, release
 }
 
-void TestOnlineConsole::aRefusedTokenFailsWithoutRetrying() {
+void TestOnlineConsole::aRefusedTokenReopensTheConnectDialogWithoutRetrying() {
     OnlineConsole* online = window_->online();
     online->connectTo(service_.url(), "not-the-token", false);
     QTRY_COMPARE_WITH_TIMEOUT(online->connection()->state(), ConnectionState::failed, kWaitMs);
     QVERIFY2(online->stateLabel()->text().contains(QStringLiteral("token")),
              qPrintable(online->stateLabel()->text()));
-    QVERIFY(press(window_.get(), QStringLiteral("onlineError"), QMessageBox::AcceptRole));
+    ConnectDialog* dialog = nullptr;
+    QTRY_VERIFY((dialog = window_->findChild<ConnectDialog*>()) != nullptr && dialog->isVisible());
+    const QString problem = dialog->problemLabel()->text();
+    QVERIFY(dialog->problemLabel()->isVisible());
+    QVERIFY2(problem.contains(QStringLiteral("did not accept this token")) &&
+                 problem.contains(QStringLiteral("admin token")),
+             qPrintable(problem));
+    // In the administrator's words, not the HTTP header the service asks programs for.
+    QVERIFY2(!problem.contains(QStringLiteral("Bearer")) &&
+                 !problem.contains(QStringLiteral("Authorization")),
+             qPrintable(problem));
+    QCOMPARE(dialog->url(), service_.url());
+    QVERIFY(dialog->token().isEmpty());
+    QVERIFY(window_->findChild<QMessageBox*>(QStringLiteral("onlineError")) == nullptr);
     QTest::qWait(1500);
     QCOMPARE(online->connection()->state(), ConnectionState::failed);
     QCOMPARE(online->nodes()->model()->rowCount(), 0);
+    // The right token typed into the same dialog connects.
+    dialog->tokenEdit()->setText(QString::fromLatin1(kAdminToken));
+    dialog->accept();
+    QTRY_COMPARE_WITH_TIMEOUT(online->connection()->state(), ConnectionState::connected, kWaitMs);
 }
 
 void TestOnlineConsole::anUnreachableServiceIsRetriedAndConnectingCanBeCancelled() {

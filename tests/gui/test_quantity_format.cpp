@@ -1,6 +1,12 @@
 #include <QtTest>
 
+#include <QLineEdit>
+#include <cmath>
+#include <utility>
+
 #include "gui/widgets/quantity_format.h"
+#include "gui/widgets/risk_spin_box.h"
+#include "sizing/risk_words.h"
 
 using namespace understudy::gui;
 
@@ -9,8 +15,9 @@ class TestQuantityFormat : public QObject {
 private slots:
     void memoryReadsInTheLargestWholeUnit_data();
     void memoryReadsInTheLargestWholeUnit();
-    void smallRisksReadInScientificNotation_data();
-    void smallRisksReadInScientificNotation();
+    void risksReadAsOneInN_data();
+    void risksReadAsOneInN();
+    void theTargetInputTakesBothForms();
     void quantitiesCarryTheirUnit_data();
     void quantitiesCarryTheirUnit();
     void countsReadInPlainEnglish();
@@ -31,18 +38,52 @@ void TestQuantityFormat::memoryReadsInTheLargestWholeUnit() {
     QCOMPARE(formatMemoryMib(mib), text);
 }
 
-void TestQuantityFormat::smallRisksReadInScientificNotation_data() {
+void TestQuantityFormat::risksReadAsOneInN_data() {
     QTest::addColumn<double>("risk");
     QTest::addColumn<QString>("text");
     QTest::newRow("zero") << 0.0 << "0";
-    QTest::newRow("rare") << 0.00012 << "1.2e-04";
-    QTest::newRow("percent") << 0.0035 << "0.35 %";
+    QTest::newRow("1 in 350") << 1 / 350.0 << "1 in 350";
+    QTest::newRow("0.287 %") << 0.00287 << "1 in 348";
+    QTest::newRow("target") << 1e-4 << "1 in 10,000";
+    QTest::newRow("rare") << 7.6e-05 << "1 in 13,200";
+    QTest::newRow("millions") << 1e-6 << "1 in 1 million";
+    QTest::newRow("steady state") << 3.7e-10 << "1 in 2.7 billion";
+    QTest::newRow("trillions") << 1e-15 << "1 in 1,000 trillion";
+    QTest::newRow("even") << 0.5 << "1 in 2";
+    QTest::newRow("likely") << 0.8 << "1 in 1.25";
 }
 
-void TestQuantityFormat::smallRisksReadInScientificNotation() {
+void TestQuantityFormat::risksReadAsOneInN() {
     QFETCH(double, risk);
     QFETCH(QString, text);
     QCOMPARE(formatRisk(risk), text);
+    // Read back, the words give the value to their three digits.
+    const std::optional<double> read = understudy::sizing::riskFromWords(text.toStdString());
+    QVERIFY(read.has_value());
+    QVERIFY2(std::abs(*read - risk) <= risk * 0.005, qPrintable(QString::number(*read)));
+    QCOMPARE(exactRisk(1 / 350.0), QStringLiteral("exactly 0.00285714"));
+}
+
+void TestQuantityFormat::theTargetInputTakesBothForms() {
+    RiskSpinBox box;
+    QCOMPARE(box.text(), QStringLiteral("1 in 10,000"));
+    for (const auto& [typed, value] : {std::pair{"1 in 350", 1 / 350.0},
+                                       {"1e-5", 1e-5},
+                                       {"0.001", 1e-3},
+                                       {"1 in 2.7 billion", 1 / 2.7e9},
+                                       {"1 in 1000", 1e-3}}) {
+        box.findChild<QLineEdit*>()->selectAll();
+        QTest::keyClicks(&box, QString::fromLatin1(typed));
+        box.interpretText();
+        QVERIFY2(std::abs(box.value() - value) <= value * 1e-9, typed);
+    }
+    QString text = QStringLiteral("1 in ");
+    int position = 0;
+    QCOMPARE(box.validate(text, position), QValidator::Intermediate);
+    text = QStringLiteral("one in ten");
+    QCOMPARE(box.validate(text, position), QValidator::Invalid);
+    box.setValue(1e-4);
+    QCOMPARE(box.text(), QStringLiteral("1 in 10,000"));
 }
 
 void TestQuantityFormat::quantitiesCarryTheirUnit_data() {

@@ -260,8 +260,10 @@ private slots:
 
     void formatsRisksAndAmounts() {
         QCOMPARE(formatRisk(0), QStringLiteral("0"));
-        QCOMPARE(formatRisk(1.2e-07), QStringLiteral("1.20e-07"));
-        QCOMPARE(formatRisk(0.0032), QStringLiteral("3.20e-03"));
+        // The console's words for a probability (sizing::riskInWords).
+        QCOMPARE(formatRisk(1.2e-07), QStringLiteral("1 in 8.33 million"));
+        QCOMPARE(formatRisk(0.0032), QStringLiteral("1 in 313"));
+        QCOMPARE(formatRisk(1e-4), QStringLiteral("1 in 10,000"));
         QCOMPARE(formatAmount("vcpus", 1), QStringLiteral("1 vCPU"));
         QCOMPARE(formatAmount("vcpus", 8), QStringLiteral("8 vCPUs"));
         QCOMPARE(formatAmount("memory_mib", 8192), QStringLiteral("8 GiB"));
@@ -302,8 +304,8 @@ private slots:
                            "3.2e-03, above the target 1e-04 (HTTP 409, admission_refused)\n"
                            "  appliance  pna-1\n"
                            "  RESOURCE    OVERFLOW RISK  TARGET\n"
-                           "  memory_mib  3.20e-03       1.00e-04  over target\n"
-                           "  vcpus       0              1.00e-04  within target\n"
+                           "  memory_mib  1 in 313       1 in 10,000  over target\n"
+                           "  vcpus       0              1 in 10,000  within target\n"
                            "  unservable clusters (their active footprint can never fit):\n"
                            "    CLUSTER  RESOURCE     NEEDED  AVAILABLE\n"
                            "    big      memory_mib  512 GiB    220 GiB\n"));
