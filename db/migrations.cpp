@@ -153,6 +153,16 @@ CREATE TABLE stale_domains (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 4: cluster tokens looked up by digest (docs/http-api.md, "Authentication and token
+// scopes"). Token hashes become unique so that a token's digest finds its cluster by one index
+// probe. The salted hashes written before cannot be converted without their tokens; the partial
+// index lists the ones left, which the service replaces one by one as their tokens are used, so
+// that a wrong token tries those alone, and none once all are gone.
+constexpr std::string_view kSchemaV4 = R"sql(
+CREATE UNIQUE INDEX clusters_by_token_hash ON clusters(token_hash);
+CREATE INDEX clusters_with_salted_token ON clusters(name) WHERE token_hash LIKE 'sha256$%';
+)sql";
+
 // Migrations from this version on record themselves in schema_history.
 constexpr int kHistorySince = 2;
 
@@ -162,6 +172,8 @@ const std::vector<Migration> kMigrations = {
     {2, "schema history: when each migration ran, from which version, and its backup", kSchemaV2},
     {3, "appliance loss: when an appliance was declared lost, and the stale copies it holds",
      kSchemaV3},
+    {4, "cluster tokens by digest: a unique index of token hashes, and one of the salted ones left",
+     kSchemaV4},
 };
 
 Status recordMigration(sqlite3* connection, int version, int fromVersion,

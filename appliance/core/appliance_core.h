@@ -74,6 +74,11 @@ public:
     QFuture<Result<ChangeOutcome>> changeCluster(std::string cluster, ClusterChange change);
     QFuture<Status> removeCluster(std::string cluster);
     QFuture<Status> rotateToken(std::string cluster, std::string token_hash);
+    // Replaces a salted token hash of before schema version 4 by the token's digest, unless the
+    // cluster's token was rotated or the cluster removed meanwhile. No event: the token is the
+    // same.
+    QFuture<Status> convertSaltedToken(std::string cluster, std::string salted_hash,
+                                       std::string digest);
     QFuture<Result<ChangeOutcome>> createGroup(sizing::GroupSpec group);
     QFuture<Result<ChangeOutcome>> changeGroup(std::string group, GroupChange change);
     QFuture<Status> removeGroup(std::string group);

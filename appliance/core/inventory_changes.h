@@ -21,6 +21,8 @@ public:
     Result<ChangeOutcome> changeCluster(const std::string& name, const ClusterChange& change);
     Status removeCluster(const std::string& name);
     Status rotateToken(const std::string& cluster, const std::string& token_hash);
+    Status convertSaltedToken(const std::string& cluster, const std::string& salted_hash,
+                              const std::string& digest);
     Result<ChangeOutcome> createGroup(const sizing::GroupSpec& group);
     Result<ChangeOutcome> changeGroup(const std::string& name, const GroupChange& change);
     Status removeGroup(const std::string& name);
