@@ -34,8 +34,7 @@ ApiService::ApiService(core::ApplianceCore& core, http::HttpServer& server, Opti
                   }
               });
       }),
-      auth_(options_.admin_token, token_store_),
-      auth_failures_(options_.auth_failures) {
+      auth_(options_.admin_token, token_store_) {
     registerRoutes();
     connect(&core_, &core::ApplianceCore::eventsAppended, this, &ApiService::onEventsAppended,
             Qt::QueuedConnection);

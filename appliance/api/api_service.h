@@ -48,7 +48,6 @@ public:
         std::string version;
         // Longest wait a GET /events may ask for (docs/http-api.md, "Limits": 60 s).
         int max_wait_s = 60;
-        AuthFailureLimits auth_failures;
     };
 
     // Registers every route on `server` (before it listens). `core` and `server` must outlive
