@@ -266,6 +266,8 @@ QString writeConfig(const QTemporaryDir& dir, quint16 port, const nlohmann::json
 
 int main(int argc, char** argv) {
     QCoreApplication application(argc, argv);
+    // Each figure as it comes: registering a large fleet takes minutes.
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);
     const char* given = std::getenv("UNDERSTUDY_AUTH_FLOOD_CLUSTERS");
     const QString clusters =
         given != nullptr ? QString::fromLatin1(given) : QStringLiteral("10000");
@@ -283,6 +285,8 @@ int main(int argc, char** argv) {
     const QString config = writeConfig(dir, port, fleet);
     understudy::testsupport::UnderstudydProcess service;
     service.setPort(port);
+    // To a file: nothing here reads a pipe while the clients run, and a full one stalls it.
+    service.setLogFile(dir.filePath(QStringLiteral("understudyd.log")));
     if (config.isEmpty() || !service.start({QStringLiteral("--config"), config})) {
         std::fprintf(stderr, "understudyd did not start: %s\n", service.output().constData());
         return 1;
