@@ -1,13 +1,14 @@
-// The cost of a wrong token (docs/benchmarks.md, "bench_auth_flood"): a real understudyd holding
-// make_fleet.py's fleet of 10,000 clusters (UNDERSTUDY_AUTH_FLOOD_CLUSTERS overrides), four
+// The cost of a wrong token (docs/benchmarks.md, "bench_auth_flood"): a real understudyd started on
+// a database seeded with 10,000 clusters (UNDERSTUDY_AUTH_FLOOD_CLUSTERS overrides), four
 // clients sending wrong tokens as fast as they can, and one good client measuring its latency
 // alone and under each flood. Prints figures, asserts nothing.
 //
 // Two floods, since the service refuses an address after 20 failed authentications within 10 s
 // (docs/http-api.md, "Errors", 429):
 // - "lookup": each flooder moves to a new loopback source address every 19 requests, so every
-//   request is looked up and answered 401. Its rate bounds the cost of a bad request: the API's
-//   thread serves them one at a time, so 1 / rate is what each cost it, HTTP included.
+//   request is looked up and answered 401. Run first with no good client, its rate bounds the
+//   cost of a bad request: the API's thread serves them one at a time, so 1 / rate is what each
+//   cost it, HTTP included.
 // - "refused": each flooder keeps its address and is answered 429 once blocked.
 // Clients are blocking sockets on threads of their own, keep-alive, one request at a time.
 #include <arpa/inet.h>
@@ -16,7 +17,7 @@
 #include <unistd.h>
 
 #include <QCoreApplication>
-#include <QProcess>
+#include <QFile>
 #include <QTemporaryDir>
 #include <algorithm>
 #include <atomic>
@@ -27,8 +28,7 @@
 #include <thread>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "bench/seeded_clusters.h"
 #include "tests/support/ports.h"
 #include "tests/support/test_driver_host.h"
 #include "tests/support/understudyd_process.h"
@@ -41,6 +41,7 @@ using understudy::testsupport::kAdminToken;
 constexpr int kFlooders = 4;
 constexpr int kRequestsPerAddress = 19;  // below the limit of 20 failures per address
 constexpr int kGoodSamples = 3000;
+constexpr char kAppliance[] = "pna-1";
 
 // One keep-alive HTTP/1.1 connection from a chosen loopback address.
 class Connection {
@@ -212,35 +213,46 @@ void runFlood(quint16 port, bool rotate, const Latency& alone) {
     const char* name = rotate ? "under the lookup flood" : "under the refused flood";
     report(name, under);
     std::printf(
-        "%-28s %.0f bad requests/s (%ld answered 401, %ld 429, %ld failed): %.4f ms of "
-        "the API's thread each at most; p99 %.2fx alone\n",
+        "%-28s %.0f bad requests/s (%ld answered 401, %ld 429, %ld failed); p99 %.2fx "
+        "alone\n",
         "", rate, flood.unauthorized.load(), flood.refused.load(), flood.failed.load(),
-        1000.0 / rate, under.p99_ms / alone.p99_ms);
+        under.p99_ms / alone.p99_ms);
 }
 
-// Registers the fleet; false with a message when it cannot.
-bool registerFleet(quint16 port, const nlohmann::json& fleet) {
-    nlohmann::json body;
-    body["groups"] = fleet["groups"];
-    body["clusters"] = fleet["clusters"];
-    const std::string text = body.dump();
-    Connection connection(port, "127.0.0.1");
-    const int status = connection.request(
-        "POST /api/v1/clusters HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
-        std::string(kAdminToken) + "\r\nContent-Type: application/json\r\nContent-Length: " +
-        std::to_string(text.size()) + "\r\n\r\n" + text);
-    if (status != 201) {
-        std::fprintf(stderr, "registering the fleet answered %d\n", status);
-        return false;
-    }
-    return true;
+// The lookup flood with no good client sharing the API's thread, so 1 / rate bounds what each
+// bad request cost it.
+void floodAlone(quint16 port) {
+    Flood flood;
+    flood.start(port, true);
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    const long before = flood.answered;
+    constexpr double kSeconds = 10;
+    std::this_thread::sleep_for(std::chrono::duration<double>(kSeconds));
+    const long during = flood.answered - before;
+    flood.finish();
+    const double rate = static_cast<double>(during) / kSeconds;
+    std::printf(
+        "%-28s %.0f bad requests/s (%ld answered 401, %ld failed): %.4f ms of the API's "
+        "thread each at most\n",
+        "lookup flood alone", rate, flood.unauthorized.load(), flood.failed.load(), 1000.0 / rate);
 }
 
-QString writeConfig(const QTemporaryDir& dir, quint16 port, const nlohmann::json& fleet) {
-    const nlohmann::json appliance = fleet["appliances"][0];
+QString writeConfig(const QTemporaryDir& dir, quint16 port, int clusters) {
     const QString host = dir.filePath(QStringLiteral("host.xml"));
-    if (!understudy::testsupport::writeTestDriverHost(host, 2 * appliance["vcpus"].get<int>(),
-                                                      2 * appliance["memory_mib"].get<qint64>())) {
+    const QString domain_template =
+        QStringLiteral(UNDERSTUDY_SOURCE_DIR "/appliance/data/passive-node.xml");
+    std::string error;
+    const std::string domains =
+        understudy::bench::seededDomains(domain_template.toStdString(), clusters, error);
+    // Room for every seeded standby footprint, 16 vCPUs per CPU.
+    const int cpus = clusters / 8 + 64;
+    const qint64 memory_mib = clusters * understudy::bench::kSeededStandby.memoryMib + 16384;
+    if (!error.empty()) {
+        std::fprintf(stderr, "the seeded domains: %s\n", error.c_str());
+        return {};
+    }
+    if (!understudy::testsupport::writeTestDriverHost(host, cpus, memory_mib,
+                                                      QString::fromStdString(domains))) {
         return {};
     }
     understudy::testsupport::writeAdminTokenFile(dir.filePath(QStringLiteral("admin.token")));
@@ -250,14 +262,11 @@ QString writeConfig(const QTemporaryDir& dir, quint16 port, const nlohmann::json
         return {};
     }
     file.write(QStringLiteral("[service]\nlisten = 127.0.0.1:%1\ndatabase = %2/flood.db\n"
-                              "admin_token_file = %2/admin.token\nmax_body_bytes = 268435456\n\n"
-                              "[policy]\nadmission = warn\n\n[appliance.pna-1]\nuri = test://%3\n"
-                              "cpu_overcommit = %4\ndomain_template = %5/appliance/data/"
-                              "passive-node.xml\n")
+                              "admin_token_file = %2/admin.token\n\n"
+                              "[policy]\nadmission = warn\n\n[appliance.%3]\nuri = test://%4\n"
+                              "cpu_overcommit = 16\ndomain_template = %5\n")
                    .arg(port)
-                   .arg(dir.path(), host)
-                   .arg(fleet["cpu_overcommit"].get<double>())
-                   .arg(QStringLiteral(UNDERSTUDY_SOURCE_DIR))
+                   .arg(dir.path(), QString::fromLatin1(kAppliance), host, domain_template)
                    .toUtf8());
     return path;
 }
@@ -266,38 +275,39 @@ QString writeConfig(const QTemporaryDir& dir, quint16 port, const nlohmann::json
 
 int main(int argc, char** argv) {
     QCoreApplication application(argc, argv);
-    // Each figure as it comes: registering a large fleet takes minutes.
+    // Each figure as it comes: the service takes a while to start on a large fleet.
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
     const char* given = std::getenv("UNDERSTUDY_AUTH_FLOOD_CLUSTERS");
-    const QString clusters =
-        given != nullptr ? QString::fromLatin1(given) : QStringLiteral("10000");
-    QProcess fleet_maker;
-    fleet_maker.start(QStringLiteral("python3"), {QStringLiteral(UNDERSTUDY_MAKE_FLEET),
-                                                  QStringLiteral("--clusters"), clusters});
-    if (!fleet_maker.waitForFinished(300000) || fleet_maker.exitCode() != 0) {
-        std::fprintf(stderr, "make_fleet.py failed\n");
-        return 1;
+    const int clusters = given != nullptr ? std::atoi(given) : 10000;
+    if (clusters <= 0) {
+        std::fprintf(stderr, "UNDERSTUDY_AUTH_FLOOD_CLUSTERS must be a positive count\n");
+        return 2;
     }
-    const nlohmann::json fleet =
-        nlohmann::json::parse(fleet_maker.readAllStandardOutput().toStdString());
     QTemporaryDir dir;
     const quint16 port = understudy::testsupport::freePort();
-    const QString config = writeConfig(dir, port, fleet);
+    const QString config = writeConfig(dir, port, clusters);
+    const auto seeding = Clock::now();
+    const std::string seeded = understudy::bench::seedClusters(
+        dir.filePath(QStringLiteral("flood.db")).toStdString(), kAppliance,
+        "test://" + dir.filePath(QStringLiteral("host.xml")).toStdString(), clusters);
+    if (!seeded.empty()) {
+        std::fprintf(stderr, "seeding the database: %s\n", seeded.c_str());
+        return 1;
+    }
+    std::printf("%d clusters seeded in %.1f s\n", clusters,
+                std::chrono::duration<double>(Clock::now() - seeding).count());
     understudy::testsupport::UnderstudydProcess service;
     service.setPort(port);
     // To a file: nothing here reads a pipe while the clients run, and a full one stalls it.
     service.setLogFile(dir.filePath(QStringLiteral("understudyd.log")));
+    const auto starting = Clock::now();
     if (config.isEmpty() || !service.start({QStringLiteral("--config"), config})) {
         std::fprintf(stderr, "understudyd did not start: %s\n", service.output().constData());
         return 1;
     }
-    const auto registering = Clock::now();
-    if (!registerFleet(port, fleet)) {
-        std::fprintf(stderr, "%s\n", service.output().right(2000).constData());
-        return 1;
-    }
-    std::printf("%s clusters registered in %.1f s\n", qPrintable(clusters),
-                std::chrono::duration<double>(Clock::now() - registering).count());
+    std::printf("understudyd answering in %.1f s\n",
+                std::chrono::duration<double>(Clock::now() - starting).count());
+    floodAlone(port);
     const Latency alone = measureGoodClient(port);
     report("alone", alone);
     runFlood(port, true, alone);
