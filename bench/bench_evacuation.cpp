@@ -75,7 +75,7 @@ RegistrationRequest requestFor(const sizing::Fleet& fleet,
             ClusterRegistration cluster;
             cluster.spec = fleet.clusters[i];
             cluster.appliance = fleet.appliances[a].name;
-            cluster.token_hash = "hash";
+            cluster.token_hash = "hash-of-" + cluster.spec.name;
             request.clusters.push_back(cluster);
         }
     }

@@ -60,7 +60,7 @@ bool registerFleet(ApplianceCore& core, const CoreConfig& config, std::mt19937& 
             cluster.spec.standby = {1, 1024};
             cluster.spec.active = {4, 8192};
             cluster.appliance = config.appliances[static_cast<std::size_t>(a)].name;
-            cluster.token_hash = "hash";
+            cluster.token_hash = "hash-of-" + cluster.spec.name;
             request.clusters.push_back(cluster);
         }
         registering.push_back(core.registerClusters(request));

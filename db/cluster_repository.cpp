@@ -101,6 +101,17 @@ Status ClusterRepository::setTokenHash(Id id, const std::string& tokenHash) {
                           "cluster", id, database_.path());
 }
 
+Result<bool> ClusterRepository::replaceTokenHash(std::string_view name, std::string_view expected,
+                                                 std::string_view replacement) {
+    auto changed = change(database_.connection(),
+                          "UPDATE clusters SET token_hash = ? WHERE name = ? AND token_hash = ?",
+                          replacement, name, expected);
+    if (!changed) {
+        return changed.error();
+    }
+    return *changed > 0;
+}
+
 Status ClusterRepository::remove(Id id) {
     return removeById(database_.connection(), "clusters", "cluster", id, database_.path());
 }
@@ -124,6 +135,23 @@ Result<std::vector<DBCluster>> ClusterRepository::listByAppliance(Id applianceId
     return queryAll<DBCluster>(database_.connection(),
                                std::string(kColumns) + "WHERE appliance_id = ? ORDER BY name", read,
                                applianceId);
+}
+
+Result<std::optional<std::string>> ClusterRepository::nameByTokenHash(
+    std::string_view tokenHash) const {
+    return queryFirst<std::string>(
+        database_.connection(), "SELECT name FROM clusters WHERE token_hash = ?",
+        [](const Statement& row) { return row.text(0); }, tokenHash);
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> ClusterRepository::saltedTokenHashes()
+    const {
+    // The condition is the one of the index clusters_with_salted_token, word for word, so that
+    // SQLite reads that index instead of the table.
+    return queryAll<std::pair<std::string, std::string>>(
+        database_.connection(),
+        "SELECT name, token_hash FROM clusters WHERE token_hash LIKE 'sha256$%'",
+        [](const Statement& row) { return std::pair(row.text(0), row.text(1)); });
 }
 
 }  // namespace understudy::db

@@ -160,6 +160,16 @@ constexpr std::string_view kSchemaV4 = R"sql(
 ALTER TABLE events ADD COLUMN actor TEXT CHECK (actor IS NULL OR actor <> '');
 )sql";
 
+// Version 5: cluster tokens looked up by digest (docs/http-api.md, "Authentication and token
+// scopes"). Token hashes become unique so that a token's digest finds its cluster by one index
+// probe. The salted hashes written before cannot be converted without their tokens; the partial
+// index lists the ones left, which the service replaces one by one as their tokens are used, so
+// that a wrong token tries those alone, and none once all are gone.
+constexpr std::string_view kSchemaV5 = R"sql(
+CREATE UNIQUE INDEX clusters_by_token_hash ON clusters(token_hash);
+CREATE INDEX clusters_with_salted_token ON clusters(name) WHERE token_hash LIKE 'sha256$%';
+)sql";
+
 // Migrations from this version on record themselves in schema_history.
 constexpr int kHistorySince = 2;
 
@@ -170,6 +180,8 @@ const std::vector<Migration> kMigrations = {
     {3, "appliance loss: when an appliance was declared lost, and the stale copies it holds",
      kSchemaV3},
     {4, "event actors: who caused each event, and from which address", kSchemaV4},
+    {5, "cluster tokens by digest: a unique index of token hashes, and one of the salted ones left",
+     kSchemaV5},
 };
 
 Status recordMigration(sqlite3* connection, int version, int fromVersion,

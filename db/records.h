@@ -51,8 +51,9 @@ struct DBCluster {
     Footprint active;
     MemoryMode memoryMode = MemoryMode::Balloon;
     FailureModel failureModel = FailureModel::Declared;
-    // A salted hash of the cluster's token, in whatever self-describing format the service
-    // chooses; the token itself is never stored.
+    // A digest of the cluster's token, in whatever format the service chooses, unique among
+    // clusters; the token itself is never stored. Databases from before schema version 5 may
+    // still hold salted hashes, "sha256$" followed by salt and digest, until each is replaced.
     std::string tokenHash;
     Id applianceId = 0;
     TimeMs registeredAt = 0;

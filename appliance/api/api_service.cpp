@@ -1,8 +1,8 @@
 #include "appliance/api/api_service.h"
 
 #include "appliance/api/handler_preamble.h"
+#include "appliance/http/api_log.h"
 #include "base/error_codes.h"
-#include "db/cluster_repository.h"
 
 namespace understudy::api {
 
@@ -22,7 +22,19 @@ ApiService::ApiService(core::ApplianceCore& core, http::HttpServer& server, Opti
       core_(core),
       server_(server),
       options_(std::move(options)),
-      auth_(options_.admin_token) {
+      token_store_([this](const std::string& cluster, const std::string& salted_hash,
+                          const std::string& digest) {
+          core_.convertSaltedToken(cluster, salted_hash, digest)
+              .then(this, [cluster](const Status& converted) {
+                  if (!converted) {
+                      qCWarning(http::lcApi,
+                                "cannot store cluster %s's token as a digest (it keeps working "
+                                "until the service restarts, then is converted again): %s",
+                                cluster.c_str(), converted.error().describe().c_str());
+                  }
+              });
+      }),
+      auth_(options_.admin_token, token_store_) {
     registerRoutes();
     connect(&core_, &core::ApplianceCore::eventsAppended, this, &ApiService::onEventsAppended,
             Qt::QueuedConnection);
@@ -36,6 +48,7 @@ Status ApiService::open() {
         return reader.error();
     }
     reader_ = std::move(*reader);
+    token_store_.setDatabase(reader_.get());
     return Done{};
 }
 
@@ -46,13 +59,26 @@ void ApiService::setLastProbe(const std::string& cluster, LastProbe probe) {
 void ApiService::add(const char* method, const QString& pattern,
                      http::HttpServer::Handler handler) {
     routes_.push_back({method, pattern});
-    server_.route(method, pattern, std::move(handler));
+    server_.route(method, pattern,
+                  [this, handler = std::move(handler)](const HttpRequest& request) {
+                      if (auto refused = refuseBlocked(request)) {
+                          return *refused;
+                      }
+                      return handler(request);
+                  });
 }
 
 void ApiService::addDeferred(const char* method, const QString& pattern,
                              http::HttpServer::DeferredHandler handler) {
     routes_.push_back({method, pattern});
-    server_.routeDeferred(method, pattern, std::move(handler));
+    server_.routeDeferred(
+        method, pattern,
+        [this, handler = std::move(handler)](const HttpRequest& request, Responder responder) {
+            if (auto refused = refuseBlocked(request)) {
+                return responder.send(*refused);
+            }
+            handler(request, std::move(responder));
+        });
 }
 
 void ApiService::registerRoutes() {
@@ -96,19 +122,32 @@ void ApiService::registerRoutes() {
 }
 
 Caller ApiService::identify(const HttpRequest& request) {
-    return auth_.identify(request.bearerToken(), [this] {
-        std::map<std::string, std::string> hashes;
-        if (!reader_) {
-            return hashes;
-        }
-        auto clusters = db::ClusterRepository(*reader_).list();
-        if (clusters) {
-            for (const db::DBCluster& cluster : *clusters) {
-                hashes[cluster.name] = cluster.tokenHash;
-            }
-        }
-        return hashes;
-    });
+    Caller caller = auth_.identify(request.bearerToken());
+    if (caller.kind == Caller::Kind::unknown && auth_failures_.recordFailure(request.peer)) {
+        const auto& limits = auth_failures_.options();
+        qCWarning(http::lcApi,
+                  "%d failed authentications from %s within %lld s: refusing it for %lld s",
+                  limits.max_failures, qPrintable(request.peer.toString()),
+                  static_cast<long long>(
+                      std::chrono::duration_cast<std::chrono::seconds>(limits.window).count()),
+                  static_cast<long long>(
+                      std::chrono::duration_cast<std::chrono::seconds>(limits.block).count()));
+    }
+    return caller;
+}
+
+std::optional<HttpResponse> ApiService::refuseBlocked(const HttpRequest& request) {
+    const std::optional<int> seconds = auth_failures_.refusedFor(request.peer);
+    if (!seconds) {
+        return std::nullopt;
+    }
+    return http::errorResponse(
+               429, QStringLiteral("too_many_failures"),
+               QStringLiteral("too many failed authentications from %1; retry in %2 s with a "
+                              "valid token")
+                   .arg(request.peer.toString())
+                   .arg(*seconds))
+        .withHeader("Retry-After", QByteArray::number(*seconds));
 }
 
 core::Actor ApiService::actorOf(const HttpRequest& request) {

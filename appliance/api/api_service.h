@@ -15,6 +15,8 @@
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
+#include "appliance/api/auth_failure_limiter.h"
+#include "appliance/api/database_token_store.h"
 #include "appliance/api/metrics.h"
 #include "appliance/api/token_auth.h"
 
@@ -85,10 +87,13 @@ private:
                      http::HttpServer::DeferredHandler handler);
     void registerRoutes();
 
+    // Who the request acts as; a token that matches nobody counts against its address.
     Caller identify(const http::HttpRequest& request);
     // Who an admitted request acts for, as the events it causes record it: the token's owner
     // (never the token) and the client's address.
     core::Actor actorOf(const http::HttpRequest& request);
+    // 429 `too_many_failures` while the request's address is refused.
+    std::optional<http::HttpResponse> refuseBlocked(const http::HttpRequest& request);
     // An answer to send instead when the caller is not the admin; nothing when it is.
     std::optional<http::HttpResponse> requireAdmin(const http::HttpRequest& request);
     // The same for a cluster's own resources: the admin or that cluster's token.
@@ -156,7 +161,9 @@ private:
     core::ApplianceCore& core_;
     http::HttpServer& server_;
     Options options_;
+    DatabaseTokenStore token_store_;
     TokenAuthority auth_;
+    AuthFailureLimiter auth_failures_;
     std::unique_ptr<db::Database> reader_;
     std::vector<RouteInfo> routes_;
     std::map<std::uint64_t, Waiter> waiters_;

@@ -185,7 +185,7 @@ void ApiService::registerClusters(const HttpRequest& request, const Responder& r
     std::vector<std::string> tokens;
     for (core::ClusterRegistration& registration : parsed.request.clusters) {
         tokens.push_back(generateToken());
-        registration.token_hash = hashToken(tokens.back());
+        registration.token_hash = tokenDigest(tokens.back());
     }
     const bool fleet = parsed.fleet;
     auto warnings = parsed.warnings;
@@ -286,7 +286,7 @@ void ApiService::rotateToken(const HttpRequest& request, const Responder& respon
     }
     const std::string name = capturedName(request);
     std::string token = generateToken();
-    whenDone(core_.rotateToken(name, hashToken(token), actorOf(request)), responder,
+    whenDone(core_.rotateToken(name, tokenDigest(token), actorOf(request)), responder,
              [this, token](const Status& rotated) {
                  // The old token must stop working at once, also where it was remembered.
                  auth_.forgetClusterTokens();

@@ -216,6 +216,12 @@ QByteArray renderMetrics(const MetricsInput& input) {
     writeRequests(out, input.requests);
     out.family("understudy_last_event_id", "gauge", "The id of the newest event.");
     out.sample("understudy_last_event_id", {}, static_cast<double>(input.last_event_id));
+    out.family("understudy_auth_failures_total", "counter",
+               "Requests whose bearer token matched no token.");
+    out.sample("understudy_auth_failures_total", {}, static_cast<double>(input.auth_failures));
+    out.family("understudy_auth_refused_total", "counter",
+               "Requests refused with 429 too_many_failures.");
+    out.sample("understudy_auth_refused_total", {}, static_cast<double>(input.auth_refusals));
     return out.text();
 }
 

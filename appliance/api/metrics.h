@@ -1,6 +1,7 @@
 // Prometheus text exposition (version 0.0.4) of the service's state: per appliance and resource
 // its headroom, overbooking ratio and overflow risk; nodes per state; the takeover latency
-// histogram; requests by route and status from the HTTP server's counters.
+// histogram; requests by route and status from the HTTP server's counters; failed and refused
+// authentications.
 #pragma once
 
 #include <QByteArray>
@@ -37,6 +38,9 @@ struct MetricsInput {
     const LatencyHistogram* takeover_latency = nullptr;
     std::map<http::RequestKey, quint64> requests;
     std::int64_t last_event_id = 0;
+    // Requests whose bearer token matched nobody, and requests refused 429 `too_many_failures`.
+    std::uint64_t auth_failures = 0;
+    std::uint64_t auth_refusals = 0;
 };
 
 QByteArray renderMetrics(const MetricsInput& input);

@@ -55,6 +55,15 @@ Json type(const char* name) {
     return made;
 }
 
+Json tooManyFailures() {
+    Json made = errorResponse(
+        "too_many_failures: more than 20 failed authentications from this address within 10 s; "
+        "everything from it is refused for 10 s");
+    made["headers"]["Retry-After"]["description"] = "Seconds until the address is served again";
+    made["headers"]["Retry-After"]["schema"] = type("integer");
+    return made;
+}
+
 Json nullable(const char* name) {
     Json made;
     made["type"] = name;
@@ -527,6 +536,9 @@ Json openApiDocument(const std::string& version) {
         if (op.path.find('{') != std::string::npos) {
             operation["responses"]["404"] = errorResponse("No such resource");
         }
+        // Every route: an address refused for its failed authentications is refused whatever it
+        // asks, with whatever token.
+        operation["responses"]["429"] = tooManyFailures();
         operation["responses"]["503"] =
             errorResponse("hypervisor_unavailable or database_unavailable (with Retry-After)");
         document["paths"][op.path][op.method] = std::move(operation);

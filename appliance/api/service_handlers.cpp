@@ -130,6 +130,8 @@ HttpResponse ApiService::metrics(const HttpRequest&) {
     input.requests = server_.requestCounts();
     auto last = core_.lastEventId();
     input.last_event_id = last ? *last : 0;
+    input.auth_failures = auth_failures_.failures();
+    input.auth_refusals = auth_failures_.refusals();
     return HttpResponse::bytes(200, renderMetrics(input),
                                "text/plain; version=0.0.4; charset=utf-8");
 }

@@ -4,6 +4,7 @@
 #include <QCryptographicHash>
 #include <QRandomGenerator>
 #include <algorithm>
+#include <map>
 #include <vector>
 
 namespace understudy::api {
@@ -14,7 +15,7 @@ constexpr std::string_view kScheme = "sha256";
 constexpr std::size_t kSaltBytes = 16;
 constexpr std::size_t kDigestBytes = 32;
 
-// Lower-case hex of exactly `bytes` bytes, as hashToken writes it. QByteArray::fromHex skips
+// Lower-case hex of exactly `bytes` bytes, as salted hashes were written. QByteArray::fromHex skips
 // what is not hex, so a stored hash is checked before it is decoded: a damaged one must fail
 // to match rather than match with a shorter salt.
 bool isHex(std::string_view text, std::size_t bytes) {
@@ -44,23 +45,25 @@ std::string generateToken() {
         .toStdString();
 }
 
-std::string hashToken(std::string_view token) {
-    const QByteArray salt = randomBytes(kSaltBytes);
-    return std::string(kScheme) + "$" + salt.toHex().toStdString() + "$" +
-           saltedDigest(salt, token).toHex().toStdString();
+std::string tokenDigest(std::string_view token) {
+    return QCryptographicHash::hash(
+               QByteArrayView(token.data(), static_cast<qsizetype>(token.size())),
+               QCryptographicHash::Sha256)
+        .toHex()
+        .toStdString();
 }
 
-bool tokenMatches(std::string_view token, std::string_view stored_hash) {
-    const std::size_t first = stored_hash.find('$');
-    if (first == std::string_view::npos || stored_hash.substr(0, first) != kScheme) {
+bool tokenMatches(std::string_view token, std::string_view salted_hash) {
+    const std::size_t first = salted_hash.find('$');
+    if (first == std::string_view::npos || salted_hash.substr(0, first) != kScheme) {
         return false;
     }
-    const std::size_t second = stored_hash.find('$', first + 1);
+    const std::size_t second = salted_hash.find('$', first + 1);
     if (second == std::string_view::npos) {
         return false;
     }
-    const std::string_view salt_hex = stored_hash.substr(first + 1, second - first - 1);
-    const std::string_view digest_hex = stored_hash.substr(second + 1);
+    const std::string_view salt_hex = salted_hash.substr(first + 1, second - first - 1);
+    const std::string_view digest_hex = salted_hash.substr(second + 1);
     if (!isHex(salt_hex, kSaltBytes) || !isHex(digest_hex, kDigestBytes)) {
         return false;
     }
@@ -81,19 +84,43 @@ bool constantTimeEquals(std::string_view a, std::string_view b) {
     return difference == 0;
 }
 
-std::optional<std::string> TokenAuthority::cached(const std::string& digest) const {
-    const auto found = known_.find(digest);
-    if (found == known_.end()) {
-        return std::nullopt;
+Caller TokenAuthority::identify(const QString& bearer) {
+    if (bearer.isEmpty()) {
+        return {};
     }
-    return found->second;
+    const std::string token = bearer.toStdString();
+    if (constantTimeEquals(token, admin_)) {
+        return {Caller::Kind::admin, {}};
+    }
+    const std::string digest = tokenDigest(token);
+    if (auto cluster = store_.clusterWithDigest(digest)) {
+        return {Caller::Kind::cluster, *cluster};
+    }
+    if (auto cluster = matchSalted(token, digest)) {
+        return {Caller::Kind::cluster, *cluster};
+    }
+    return {Caller::Kind::unknown, {}};
 }
 
-std::string TokenAuthority::digestOf(std::string_view token) {
-    return QCryptographicHash::hash(
-               QByteArrayView(token.data(), static_cast<qsizetype>(token.size())),
-               QCryptographicHash::Sha256)
-        .toStdString();
+std::optional<std::string> TokenAuthority::matchSalted(const std::string& token,
+                                                       const std::string& digest) {
+    if (const auto pending = converting_.find(digest); pending != converting_.end()) {
+        return pending->second;
+    }
+    if (salted_left_ == std::size_t{0}) {
+        return std::nullopt;
+    }
+    const std::map<std::string, std::string> hashes = store_.saltedHashes();
+    salted_left_ = hashes.size();
+    for (const auto& [cluster, hash] : hashes) {
+        if (tokenMatches(token, hash)) {
+            converting_[digest] = cluster;
+            salted_left_ = hashes.size() - 1;
+            store_.convert(cluster, hash, digest);
+            return cluster;
+        }
+    }
+    return std::nullopt;
 }
 
 }  // namespace understudy::api

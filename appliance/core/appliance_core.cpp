@@ -379,6 +379,16 @@ QFuture<Status> ApplianceCore::rotateToken(std::string cluster, std::string toke
     });
 }
 
+QFuture<Status> ApplianceCore::convertSaltedToken(std::string cluster, std::string salted_hash,
+                                                  std::string digest) {
+    Impl* impl = impl_.get();
+    return impl->inventory_worker->submit([impl, cluster = std::move(cluster),
+                                           salted_hash = std::move(salted_hash),
+                                           digest = std::move(digest)] {
+        return impl->changes.convertSaltedToken(cluster, salted_hash, digest);
+    });
+}
+
 QFuture<Result<ChangeOutcome>> ApplianceCore::createGroup(sizing::GroupSpec group) {
     Impl* impl = impl_.get();
     return impl->inventory_worker->submit(

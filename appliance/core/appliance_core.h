@@ -80,6 +80,11 @@ public:
                                                  Actor actor = {});
     QFuture<Status> removeCluster(std::string cluster, Actor actor = {});
     QFuture<Status> rotateToken(std::string cluster, std::string token_hash, Actor actor = {});
+    // Replaces a salted token hash of before schema version 5 by the token's digest, unless the
+    // cluster's token was rotated or the cluster removed meanwhile. No event: the token is the
+    // same.
+    QFuture<Status> convertSaltedToken(std::string cluster, std::string salted_hash,
+                                       std::string digest);
     QFuture<Result<ChangeOutcome>> createGroup(sizing::GroupSpec group);
     QFuture<Result<ChangeOutcome>> changeGroup(std::string group, GroupChange change,
                                                Actor actor = {});

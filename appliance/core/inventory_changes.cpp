@@ -428,6 +428,20 @@ Status InventoryChanges::rotateToken(const std::string& cluster, const std::stri
     });
 }
 
+Status InventoryChanges::convertSaltedToken(const std::string& cluster,
+                                            const std::string& salted_hash,
+                                            const std::string& digest) {
+    // Not commitChange: the models do not depend on tokens.
+    return context_.store->commit([&](db::Database& database, auto&) -> Status {
+        auto replaced =
+            db::ClusterRepository(database).replaceTokenHash(cluster, salted_hash, digest);
+        if (!replaced) {
+            return replaced.error();
+        }
+        return Done{};
+    });
+}
+
 Result<ChangeOutcome> InventoryChanges::createGroup(const sizing::GroupSpec& group) {
     if (auto problem = sizing::nameProblem(group.name)) {
         return Error{errc::kInvalidField, "group name: " + *problem, "name"};

@@ -25,6 +25,8 @@ public:
     Status removeCluster(const std::string& name, const Actor& actor);
     Status rotateToken(const std::string& cluster, const std::string& token_hash,
                        const Actor& actor);
+    Status convertSaltedToken(const std::string& cluster, const std::string& salted_hash,
+                              const std::string& digest);
     Result<ChangeOutcome> createGroup(const sizing::GroupSpec& group);
     Result<ChangeOutcome> changeGroup(const std::string& name, const GroupChange& change,
                                       const Actor& actor);

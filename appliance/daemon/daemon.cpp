@@ -107,7 +107,7 @@ Status registerDemoFleet(core::ApplianceCore& core, const std::string& fleet_fil
         registration.spec = spec;
         // The demo prints no cluster token (tokens never reach a log): rotate one through the
         // API (POST /clusters/NAME/token) to act as that cluster.
-        registration.token_hash = api::hashToken(api::generateToken());
+        registration.token_hash = api::tokenDigest(api::generateToken());
         request.clusters.push_back(std::move(registration));
     }
     auto outcome = core.registerClusters(std::move(request)).result();

@@ -22,9 +22,15 @@ struct RawAnswer {
     }
 };
 
-// Sends `bytes` as they are and reads one answer.
-inline RawAnswer rawRequest(quint16 port, const QByteArray& bytes, int timeout_ms = 20000) {
+// Sends `bytes` as they are and reads one answer; from the address `from` when given (any of
+// 127.0.0.0/8 reaches the service on 127.0.0.1 under Linux), so that a test can be several clients
+// to the per-address limit of failed authentications.
+inline RawAnswer rawRequest(quint16 port, const QByteArray& bytes, int timeout_ms = 20000,
+                            const QHostAddress& from = QHostAddress()) {
     QTcpSocket socket;
+    if (!from.isNull() && !socket.bind(from)) {
+        return {};
+    }
     socket.connectToHost(QHostAddress::LocalHost, port);
     RawAnswer answer;
     if (!socket.waitForConnected(5000)) {
@@ -57,12 +63,22 @@ inline RawAnswer rawRequest(quint16 port, const QByteArray& bytes, int timeout_m
     return answer;
 }
 
-inline QByteArray rawGet(const QByteArray& target, const QByteArray& token) {
-    QByteArray request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+inline QByteArray rawRequestBytes(const QByteArray& method, const QByteArray& target,
+                                  const QByteArray& token, const QByteArray& body) {
+    QByteArray request = method + ' ' + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
     if (!token.isEmpty()) {
         request += "Authorization: Bearer " + token + "\r\n";
     }
-    return request + "\r\n";
+    if (!body.isEmpty()) {
+        request +=
+            "Content-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size()) +
+            "\r\n";
+    }
+    return request + "\r\n" + body;
+}
+
+inline QByteArray rawGet(const QByteArray& target, const QByteArray& token) {
+    return rawRequestBytes("GET", target, token, {});
 }
 
 inline QByteArray rawPost(const QByteArray& target, const QByteArray& token,

@@ -1,7 +1,8 @@
 // understudyd against hostile clients, end to end: every route of its own OpenAPI document
 // without a token, with an unknown token and with another cluster's token; path traversal in
 // names (dot segments, encoded slashes, NUL); huge and deeply nested JSON and lying framing;
-// slow clients dribbling their headers or body (slowloris) while a normal client is served;
+// slow clients dribbling their headers or body (slowloris) while a normal client is served; the
+// limit of failed authentications per address;
 // tokens that never reach the service's output, its events or its database; and the fence
 // agent, which must never act on the appliance host or on another cluster's node.
 #include <QTest>
@@ -43,6 +44,7 @@ private:
     QByteArray beta_token_;
     std::vector<QByteArray> retired_tokens_;
     int requests_ = 0;
+    int sources_ = 0;
 
     ServiceProcess& s() { return *service_; }
 
@@ -51,6 +53,34 @@ private:
         ++requests_;
         return s().request(method, path, body, token);
     }
+    // From `from`, over a connection of its own.
+    Reply callFrom(const QHostAddress& from, const QByteArray& method, const QString& path,
+                   const QByteArray& token) {
+        ++requests_;
+        const RawAnswer raw =
+            rawRequest(s().port(), rawRequestBytes(method, path.toUtf8(), token, {}), 20000, from);
+        Reply reply;
+        reply.status = raw.status;
+        reply.body = raw.body;
+        retry_after_ = raw.header("Retry-After");
+        return reply;
+    }
+    // From an address used by no other request: the sweeps refuse far more than the limit of
+    // failed authentications per address allows (docs/http-api.md, "Errors", 429).
+    Reply callFromNewAddress(const QByteArray& method, const QString& path, const QByteArray& body,
+                             const QByteArray& token) {
+        ++requests_;
+        ++sources_;
+        const QHostAddress from(
+            QStringLiteral("127.0.%1.%2").arg(1 + sources_ / 250).arg(1 + sources_ % 250));
+        const RawAnswer raw = rawRequest(
+            s().port(), rawRequestBytes(method, path.toUtf8(), token, body), 20000, from);
+        Reply reply;
+        reply.status = raw.status;
+        reply.body = raw.body;
+        return reply;
+    }
+    QByteArray retry_after_;
     QByteArray registerCluster(const char* name) {
         const Reply made = call("POST", QStringLiteral("/api/v1/clusters"),
                                 QStringLiteral(R"({"name": "%1", "mtbf_hours": 8760,
@@ -158,14 +188,14 @@ private slots:
                 const std::string who = operation["description"].get<std::string>();
                 if (!needs_token) {
                     for (const QByteArray& token : {QByteArray(), kWrongToken}) {
-                        const Reply open = call(method, path, body, token);
+                        const Reply open = callFromNewAddress(method, path, body, token);
                         QVERIFY2(open.status == 200, qPrintable(where + u' ' + open.body));
                     }
                     continue;
                 }
                 ++guarded;
                 for (const QByteArray& token : {QByteArray(), kWrongToken}) {
-                    const Reply refused = call(method, path, body, token);
+                    const Reply refused = callFromNewAddress(method, path, body, token);
                     QVERIFY2(refused.status == 401, qPrintable(where + u' ' + refused.body));
                     QCOMPARE(refused.error(), std::string("unauthorized"));
                     QVERIFY(!refused.document()["message"].get<std::string>().empty());
@@ -497,6 +527,34 @@ private slots:
         QVERIFY2(agent.exitCode() == 0, agent.readAllStandardError().constData());
     }
 
+    // The limit of docs/http-api.md ("Errors", 429): 20 failures within 10 s, then everything
+    // from that address is refused for 10 s, even with a good token; other addresses are not.
+    // The block's end is the limiter's unit test (tests/appliance/api), on a clock it moves.
+    void repeatedFailuresRefuseTheirAddressOnly() {
+        const QHostAddress guesser(QStringLiteral("127.0.9.1"));
+        const QHostAddress neighbour(QStringLiteral("127.0.9.2"));
+        const QString clusters = QStringLiteral("/api/v1/clusters");
+        for (int i = 1; i <= 20; ++i) {
+            const Reply refused = callFrom(guesser, "GET", clusters, kWrongToken);
+            QVERIFY2(refused.status == 401, qPrintable(QString::number(i) + u' ' + refused.body));
+        }
+        for (const QByteArray& token : {kWrongToken, QByteArray(kAdminToken), alpha_token_}) {
+            const Reply blocked = callFrom(guesser, "GET", clusters, token);
+            QVERIFY2(blocked.status == 429, blocked.body.constData());
+            QCOMPARE(blocked.error(), std::string("too_many_failures"));
+            const int retry_after = retry_after_.toInt();
+            QVERIFY2(retry_after >= 1 && retry_after <= 10, retry_after_.constData());
+        }
+        QCOMPARE(callFrom(guesser, "GET", QStringLiteral("/metrics"), {}).status, 429);
+        QCOMPARE(callFrom(neighbour, "GET", clusters, kAdminToken).status, 200);
+        QCOMPARE(callFrom(neighbour, "GET", clusters, kWrongToken).status, 401);
+        const Reply metrics = callFrom(neighbour, "GET", QStringLiteral("/metrics"), {});
+        QCOMPARE(metrics.status, 200);
+        QVERIFY2(metrics.body.contains("\nunderstudy_auth_refused_total 4\n"),
+                 metrics.body.constData());
+        QVERIFY(metrics.body.contains("\nunderstudy_auth_failures_total "));
+    }
+
     // Last: after everything above, including refusals, rotations and debug logging.
     void tokensNeverReachTheLogEventsOrDatabase() {
         const Reply rotated =
@@ -522,6 +580,8 @@ private slots:
         QCOMPARE(s().terminate(), 0);
         const QByteArray output = s().output();
         QVERIFY2(output.contains("understudy."), "debug logging was not on");
+        // repeatedFailuresRefuseTheirAddressOnly's block, logged once for its burst.
+        QCOMPARE(output.count("failed authentications from 127.0.9.1 "), 1);
         for (const QByteArray& token :
              {QByteArray(kAdminToken), alpha_token_, beta_token_, fresh, kWrongToken}) {
             QVERIFY2(!output.contains(token), "a token is in the service's output");

@@ -1,21 +1,42 @@
-// Token hashing and identification (appliance/service/token_auth.h): the stored format, salts,
-// strict parsing of stored hashes, constant-time equality and who a bearer token acts as.
+// Token digests and identification (appliance/api/token_auth.h): the stored digest, strict parsing
+// of the salted hashes of before schema version 5, constant-time equality, who a bearer token
+// acts as, and the conversion of salted hashes on a real database migrated from version 3.
+#include <sqlite3.h>
 #include <QCryptographicHash>
 #include <QRegularExpression>
+#include <QTemporaryDir>
 #include <QTest>
 #include <map>
 #include <set>
 #include <string>
 
+#include "appliance/api/database_token_store.h"
 #include "appliance/api/token_auth.h"
+#include "db/cluster_repository.h"
+#include "db/migrations.h"
+#include "db/statement.h"
 
 using namespace understudy::api;
+using namespace understudy::db;
+using understudy::Result;
 
 namespace {
 
 const char kToken[] = "cluster-token-0123456789abcdefghijklmnopqrstu";
 
-// A stored hash of kToken with its salt and digest taken apart.
+// A salted hash as the service wrote them before schema version 5.
+std::string saltedHash(std::string_view token, const QByteArray& salt) {
+    const QByteArray digest = QCryptographicHash::hash(
+        salt + QByteArray(token.data(), static_cast<qsizetype>(token.size())),
+        QCryptographicHash::Sha256);
+    return "sha256$" + salt.toHex().toStdString() + "$" + digest.toHex().toStdString();
+}
+
+std::string hashToken(std::string_view token) {
+    return saltedHash(token, QByteArray::fromHex("00112233445566778899aabbccddeeff"));
+}
+
+// A salted hash with its salt and digest taken apart.
 struct Parts {
     std::string salt;
     std::string digest;
@@ -25,6 +46,100 @@ Parts split(const std::string& stored) {
     const auto first = stored.find('$');
     const auto second = stored.find('$', first + 1);
     return {stored.substr(first + 1, second - first - 1), stored.substr(second + 1)};
+}
+
+template <typename T>
+T check(Result<T> result) {
+    if (!result) {
+        qFatal("%s", result.error().describe().c_str());
+    }
+    return std::move(*result);
+}
+
+// Tokens in memory, counting what the authority asks of it.
+struct MemoryStore : ClusterTokenStore {
+    std::map<std::string, std::string> digests;  // digest → cluster
+    std::map<std::string, std::string> salted;   // cluster → salted hash
+    bool store_conversions = true;
+    int probes = 0;
+    int scans = 0;
+    int conversions = 0;
+
+    std::optional<std::string> clusterWithDigest(const std::string& digest) override {
+        ++probes;
+        const auto found = digests.find(digest);
+        return found == digests.end() ? std::nullopt : std::optional(found->second);
+    }
+    std::map<std::string, std::string> saltedHashes() override {
+        ++scans;
+        return salted;
+    }
+    void convert(const std::string& cluster, const std::string& salted_hash,
+                 const std::string& digest) override {
+        ++conversions;
+        if (store_conversions && salted.at(cluster) == salted_hash) {
+            salted.erase(cluster);
+            digests[digest] = cluster;
+        }
+    }
+};
+
+// The service's store, converting on the writer at once as the core does on its worker.
+class CountingStore : public DatabaseTokenStore {
+public:
+    CountingStore(Database& writer, int& scans)
+        : DatabaseTokenStore([&writer](const std::string& cluster, const std::string& salted_hash,
+                                       const std::string& digest) {
+              QVERIFY(
+                  check(ClusterRepository(writer).replaceTokenHash(cluster, salted_hash, digest)));
+          }),
+          scans_(scans) {}
+    std::map<std::string, std::string> saltedHashes() override {
+        ++scans_;
+        return DatabaseTokenStore::saltedHashes();
+    }
+
+private:
+    int& scans_;
+};
+
+void exec(sqlite3* connection, const std::string& sql) {
+    char* message = nullptr;
+    if (sqlite3_exec(connection, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+        qFatal("%s: %s", sql.c_str(), message);
+    }
+}
+
+// A database as the release with schema version 3 left it, with these clusters' token hashes.
+void writeVersion3Database(const std::string& path,
+                           const std::vector<std::pair<std::string, std::string>>& clusters) {
+    sqlite3* connection = nullptr;
+    QCOMPARE(sqlite3_open(path.c_str(), &connection), SQLITE_OK);
+    QVERIFY(applyMigrations(connection, 3, ""));
+    exec(connection,
+         "INSERT INTO appliances (id, name, uri) VALUES (1, 'pna-1', 'test:///default')");
+    for (const auto& [name, hash] : clusters) {
+        exec(connection,
+             "INSERT INTO clusters (name, priority, mtbf_hours, mttr_hours, standby_vcpus, "
+             "standby_memory_mib, active_vcpus, active_memory_mib, token_hash, appliance_id, "
+             "registered_at) VALUES ('" +
+                 name + "', 500, 8760, 24, 1, 1024, 2, 2048, '" + hash + "', 1, 0)");
+    }
+    sqlite3_close(connection);
+}
+
+std::string tokenHashOf(Database& database, const std::string& cluster) {
+    return check(ClusterRepository(database).byName(cluster))->tokenHash;
+}
+
+QString queryPlan(Database& database, const std::string& sql) {
+    auto rows = check(queryAll<std::string>(database.connection(), "EXPLAIN QUERY PLAN " + sql,
+                                            [](const Statement& row) { return row.text(3); }));
+    QStringList details;
+    for (const std::string& row : rows) {
+        details << QString::fromStdString(row);
+    }
+    return details.join(QStringLiteral("; "));
 }
 
 }  // namespace
@@ -43,25 +158,16 @@ private slots:
         }
     }
 
-    void aHashIsSchemeSaltAndDigestInLowerCaseHex() {
-        const std::string stored = hashToken(kToken);
-        const QRegularExpression shape(QStringLiteral("^sha256\\$[0-9a-f]{32}\\$[0-9a-f]{64}$"));
-        QVERIFY2(shape.match(QString::fromStdString(stored)).hasMatch(), stored.c_str());
-        QVERIFY(stored.find(kToken) == std::string::npos);
+    void aDigestIsTheLowerCaseHexOfTheTokensSha256() {
+        const std::string digest = tokenDigest(kToken);
+        QCOMPARE(QByteArray::fromStdString(digest),
+                 QCryptographicHash::hash(QByteArray(kToken), QCryptographicHash::Sha256).toHex());
+        QVERIFY(digest != tokenDigest("cluster-token-0123456789abcdefghijklmnopqrstv"));
     }
 
-    void theDigestIsSha256OfSaltThenToken() {
-        const std::string stored = hashToken(kToken);
-        const Parts parts = split(stored);
-        const QByteArray salt = QByteArray::fromHex(QByteArray::fromStdString(parts.salt));
-        const QByteArray expected =
-            QCryptographicHash::hash(salt + QByteArray(kToken), QCryptographicHash::Sha256).toHex();
-        QCOMPARE(QByteArray::fromStdString(parts.digest), expected);
-    }
-
-    void theSameTokenHashesDifferentlyEachTime() {
-        const std::string a = hashToken(kToken);
-        const std::string b = hashToken(kToken);
+    void aSaltedHashMatchesWhateverItsSalt() {
+        const std::string a = saltedHash(kToken, QByteArray(16, 'a'));
+        const std::string b = saltedHash(kToken, QByteArray(16, 'b'));
         QVERIFY(a != b);
         QVERIFY(split(a).salt != split(b).salt);
         QVERIFY(tokenMatches(kToken, a));
@@ -167,45 +273,124 @@ private slots:
     }
 
     void identifyTellsAdminClusterUnknownAndNone() {
-        TokenAuthority authority("admin-token-0123456789");
-        const std::map<std::string, std::string> hashes = {{"erp", hashToken("erp-token")},
-                                                           {"crm", hashToken("crm-token")}};
-        int loads = 0;
-        const auto load = [&] {
-            ++loads;
-            return hashes;
-        };
-        QVERIFY(authority.identify(QString(), load).kind == Caller::Kind::none);
-        QVERIFY(authority.identify(QStringLiteral("admin-token-0123456789"), load).isAdmin());
-        QCOMPARE(loads, 0);
-        const Caller crm = authority.identify(QStringLiteral("crm-token"), load);
+        MemoryStore store;
+        store.digests[tokenDigest("erp-token")] = "erp";
+        store.salted["crm"] = hashToken("crm-token");
+        TokenAuthority authority("admin-token-0123456789", store);
+        QVERIFY(authority.identify(QString()).kind == Caller::Kind::none);
+        QVERIFY(authority.identify(QStringLiteral("admin-token-0123456789")).isAdmin());
+        QCOMPARE(store.probes, 0);
+        const Caller erp = authority.identify(QStringLiteral("erp-token"));
+        QVERIFY(erp.kind == Caller::Kind::cluster);
+        QCOMPARE(erp.cluster, std::string("erp"));
+        QCOMPARE(store.scans, 0);
+        QVERIFY(authority.identify(QStringLiteral("admin-token-012345678")).kind ==
+                Caller::Kind::unknown);
+        QVERIFY(authority.identify(QStringLiteral("erp-token ")).kind == Caller::Kind::unknown);
+        QCOMPARE(store.scans, 2);
+        const Caller crm = authority.identify(QStringLiteral("crm-token"));
         QVERIFY(crm.kind == Caller::Kind::cluster);
         QCOMPARE(crm.cluster, std::string("crm"));
-        QVERIFY(authority.identify(QStringLiteral("admin-token-012345678"), load).kind ==
-                Caller::Kind::unknown);
-        QVERIFY(authority.identify(QStringLiteral("erp-token "), load).kind ==
-                Caller::Kind::unknown);
-        QCOMPARE(loads, 3);
     }
 
-    void aMatchedTokenIsRememberedUntilForgotten() {
-        TokenAuthority authority("admin-token-0123456789");
-        std::map<std::string, std::string> hashes = {{"erp", hashToken("erp-token")}};
-        int loads = 0;
-        const auto load = [&] {
-            ++loads;
-            return hashes;
-        };
-        QCOMPARE(authority.identify(QStringLiteral("erp-token"), load).cluster, std::string("erp"));
-        QCOMPARE(authority.identify(QStringLiteral("erp-token"), load).cluster, std::string("erp"));
-        QCOMPARE(loads, 1);
-        // Rotation: the old token stops working once the authority forgets what it matched.
-        hashes["erp"] = hashToken("erp-token-2");
+    void aSaltedMatchIsConvertedAndThenNoScanIsLeft() {
+        MemoryStore store;
+        store.salted["erp"] = hashToken("erp-token");
+        TokenAuthority authority("admin-token-0123456789", store);
+        QVERIFY(!authority.saltedLeft());
+        QCOMPARE(authority.identify(QStringLiteral("erp-token")).cluster, std::string("erp"));
+        QCOMPARE(store.conversions, 1);
+        QCOMPARE(store.digests.at(tokenDigest("erp-token")), std::string("erp"));
+        QCOMPARE(authority.saltedLeft(), std::optional<std::size_t>(0));
+        // With no salted hash left, a wrong token costs one probe and no scan.
+        const int scans = store.scans;
+        for (int i = 0; i < 10; ++i) {
+            QVERIFY(authority.identify(QStringLiteral("wrong-token")).kind ==
+                    Caller::Kind::unknown);
+        }
+        QCOMPARE(store.scans, scans);
+        QCOMPARE(authority.identify(QStringLiteral("erp-token")).cluster, std::string("erp"));
+        QCOMPARE(store.conversions, 1);
+    }
+
+    void aPendingConversionIsForgottenOnRotation() {
+        MemoryStore store;
+        store.salted["erp"] = hashToken("erp-token");
+        store.store_conversions = false;
+        TokenAuthority authority("admin-token-0123456789", store);
+        QCOMPARE(authority.identify(QStringLiteral("erp-token")).cluster, std::string("erp"));
+        // Until the conversion is stored, the authority remembers the match itself.
+        QCOMPARE(authority.identify(QStringLiteral("erp-token")).cluster, std::string("erp"));
+        QCOMPARE(store.conversions, 1);
+        store.salted.clear();
+        store.digests[tokenDigest("erp-token-2")] = "erp";
         authority.forgetClusterTokens();
-        QVERIFY(authority.identify(QStringLiteral("erp-token"), load).kind ==
-                Caller::Kind::unknown);
-        QCOMPARE(authority.identify(QStringLiteral("erp-token-2"), load).cluster,
-                 std::string("erp"));
+        QVERIFY(authority.identify(QStringLiteral("erp-token")).kind == Caller::Kind::unknown);
+        QCOMPARE(authority.identify(QStringLiteral("erp-token-2")).cluster, std::string("erp"));
+    }
+
+    void aDatabaseFromVersion3KeepsItsTokensAndConvertsThemOnUse() {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath(QStringLiteral("v3.db")).toStdString();
+        writeVersion3Database(path,
+                              {{"erp", hashToken("erp-token")}, {"crm", hashToken("crm-token")}});
+        auto writer = check(Database::openWriter(path));
+        QCOMPARE(writer->schemaVersion(), latestSchemaVersion());
+        auto reader = check(Database::openReader(path));
+        int scans = 0;
+        CountingStore store(*writer, scans);
+        store.setDatabase(reader.get());
+        TokenAuthority authority("admin-token-0123456789", store);
+
+        QCOMPARE(authority.identify(QStringLiteral("erp-token")).cluster, std::string("erp"));
+        QCOMPARE(tokenHashOf(*reader, "erp"), tokenDigest("erp-token"));
+        auto salted = check(ClusterRepository(*reader).saltedTokenHashes());
+        QCOMPARE(salted.size(), std::size_t{1});
+        QCOMPARE(salted[0].first, std::string("crm"));
+        QCOMPARE(authority.identify(QStringLiteral("erp-token")).cluster, std::string("erp"));
+        QCOMPARE(scans, 1);
+
+        QVERIFY(authority.identify(QStringLiteral("wrong-token")).kind == Caller::Kind::unknown);
+        QCOMPARE(scans, 2);
+        QCOMPARE(authority.identify(QStringLiteral("crm-token")).cluster, std::string("crm"));
+        QCOMPARE(scans, 3);
+        QVERIFY(check(ClusterRepository(*reader).saltedTokenHashes()).empty());
+        QVERIFY(authority.identify(QStringLiteral("wrong-token")).kind == Caller::Kind::unknown);
+        QCOMPARE(scans, 3);
+
+        // A rotation replaces the digest: the old token finds nothing by it.
+        const auto erp = check(ClusterRepository(*writer).byName("erp"));
+        QVERIFY(ClusterRepository(*writer).setTokenHash(erp->id, tokenDigest("erp-token-2")));
+        authority.forgetClusterTokens();
+        QVERIFY(authority.identify(QStringLiteral("erp-token")).kind == Caller::Kind::unknown);
+        QCOMPARE(authority.identify(QStringLiteral("erp-token-2")).cluster, std::string("erp"));
+        QCOMPARE(scans, 3);
+    }
+
+    void theSaltedScanReadsItsIndexAndTheLookupItsUniqueIndex() {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath(QStringLiteral("plan.db")).toStdString();
+        auto writer = check(Database::openWriter(path));
+        const QString lookup = queryPlan(*writer, "SELECT name FROM clusters WHERE token_hash = ?");
+        QVERIFY2(lookup.startsWith(QStringLiteral("SEARCH clusters USING ")) &&
+                     lookup.endsWith(QStringLiteral("INDEX clusters_by_token_hash (token_hash=?)")),
+                 qPrintable(lookup));
+        QVERIFY2(queryPlan(*writer,
+                           "SELECT name, token_hash FROM clusters WHERE token_hash LIKE "
+                           "'sha256$%'")
+                     .contains(QStringLiteral("clusters_with_salted_token")),
+                 "the salted scan does not read its partial index");
+    }
+
+    void aSecondClusterWithTheSameDigestIsRefused() {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath(QStringLiteral("unique.db")).toStdString();
+        writeVersion3Database(path, {{"erp", tokenDigest("same")}});
+        auto writer = check(Database::openWriter(path));
+        auto erp = check(ClusterRepository(*writer).byName("erp"));
+        DBCluster twin = *erp;
+        twin.name = "crm";
+        QVERIFY(!ClusterRepository(*writer).insert(twin));
     }
 };
 

@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
         cluster.spec.mttr_hours = 24;
         cluster.spec.standby = {1, 256};
         cluster.spec.active = {2, 1024};
-        cluster.token_hash = "hash";
+        cluster.token_hash = "hash-of-" + cluster.spec.name;
         request.clusters.push_back(cluster);
         nodes.push_back(cluster.spec.name + "-passive");
     }
