@@ -39,6 +39,8 @@ QString formatHours(double hours);
 QString yesNo(bool value);
 // "4 vCPUs, 8 GiB".
 QString formatFootprint(const client::Footprint& footprint);
+// A grant, as the console writes it: what a node holds above its standby footprint, "+16 GiB".
+QString formatGrantAmount(const QString& resource, qint64 overStandby);
 // ISO 8601 with milliseconds, or "-" for none.
 QString formatTime(const QDateTime& time);
 // "-" for an empty text.
