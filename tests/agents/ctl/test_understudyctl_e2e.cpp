@@ -305,6 +305,8 @@ private slots:
         const Run table = ctl({"sizing"});
         EXPECT_EXIT(table, 0);
         QVERIFY2(table.out.contains("target risk 1 in 10,000"), qPrintable(table.out));
+        // Named by what it is: the fleet's risk alone, not every cluster's risk when active.
+        QVERIFY2(table.out.contains("FLEET RISK MEETS TARGET AT"), qPrintable(table.out));
         QVERIFY2(table.out.contains("MEETS TARGET"), qPrintable(table.out));
         const Run csv = ctl({"sizing", "--format", "csv"});
         EXPECT_EXIT(csv, 0);
