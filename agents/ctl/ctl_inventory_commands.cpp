@@ -27,8 +27,8 @@ void CtlSession::printAppliances(const std::vector<client::Appliance>& list) {
                                                          : QStringLiteral("vcpus"),
                  formatAmount(resource, usage->capacity), formatAmount(resource, usage->foreign),
                  formatAmount(resource, usage->standby_committed),
-                 formatAmount(resource, usage->granted), formatAmount(resource, usage->free),
-                 QString::number(usage->overbooking_ratio, 'f', 2),
+                 formatGrantAmount(resource, usage->granted), formatAmount(resource, usage->free),
+                 QStringLiteral("%1 ×").arg(usage->overbooking_ratio, 0, 'f', 2),
                  formatRisk(usage->overflow_risk)});
             first = false;
         }

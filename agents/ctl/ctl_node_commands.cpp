@@ -1,4 +1,5 @@
 // nodes, readiness, takeover, release and power: what a cluster's agents do to a passive node.
+#include <algorithm>
 #include <cmath>
 
 #include "agents/ctl/ctl_input.h"
@@ -18,9 +19,15 @@ void CtlSession::printNode(const client::Node& n) {
         {QStringLiteral("standby"), formatFootprint(n.standby)},
         {QStringLiteral("active"), formatFootprint(n.active)}};
     if (n.grant) {
-        pairs.emplace_back(QStringLiteral("grant"),
-                           formatFootprint({n.grant->vcpus, n.grant->memory_mib}) +
-                               (n.grant->partial ? QStringLiteral(" (partial CPU)") : QString()));
+        pairs.emplace_back(
+            QStringLiteral("grant"),
+            QStringLiteral("%1, %2 over standby%3")
+                .arg(formatGrantAmount(QStringLiteral("vcpus"),
+                                       std::max<qint64>(0, n.grant->vcpus - n.standby.vcpus)),
+                     formatGrantAmount(
+                         QStringLiteral("memory_mib"),
+                         std::max<qint64>(0, n.grant->memory_mib - n.standby.memory_mib)),
+                     n.grant->partial ? QStringLiteral(" (partial CPU)") : QString()));
     }
     out_ << keyValues(pairs);
 }

@@ -62,6 +62,10 @@ QString formatAmount(const QString& resource, qint64 amount) {
                                                                : QLatin1String("vCPUs"));
 }
 
+QString formatGrantAmount(const QString& resource, qint64 overStandby) {
+    return QLatin1Char('+') + formatAmount(resource, overStandby);
+}
+
 QString formatRisk(double risk) {
     return QString::fromStdString(sizing::riskInWords(risk));
 }
@@ -166,12 +170,12 @@ QString describeDenial(const client::Denial& denial) {
     }
     out += QStringLiteral("  holders:\n");
     Table table({QStringLiteral("NODE"), QStringLiteral("CLUSTER"), QStringLiteral("PRIORITY"),
-                 QStringLiteral("STATE"), QStringLiteral("HOLDS")});
+                 QStringLiteral("STATE"), QStringLiteral("OVER STANDBY")});
     table.alignRight(2);
     table.alignRight(4);
     for (const client::Holder& holder : denial.holders) {
         table.addRow({holder.node, holder.cluster, QString::number(holder.priority), holder.state,
-                      formatAmount(denial.resource, holder.holds)});
+                      formatGrantAmount(denial.resource, holder.holds)});
     }
     return out + table.render(QStringLiteral("    "));
 }

@@ -1,7 +1,7 @@
-// How understudyctl shows things to people: aligned tables, memory with units, risks in scientific
-// notation, and errors as one readable block; and its exit codes (understudyctl(1), EXIT STATUS: 0
-// done, 1 refused or denied, 2 bad usage or input, 3 not allowed, 4 not found, 5 unreachable, timed
-// out or failing).
+// How understudyctl shows things to people: aligned tables, memory with units, risks as "1 in N",
+// and errors as one readable block; and its exit codes (understudyctl(1), EXIT STATUS: 0 done, 1
+// refused or denied, 2 bad usage or input, 3 not allowed, 4 not found, 5 unreachable, timed out or
+// failing).
 #pragma once
 
 #include <QDateTime>
@@ -33,12 +33,14 @@ int exitCodeFor(const client::ApiError& error);
 QString formatMemory(qint64 mib);
 // "8 vCPUs" / "1 vCPU", or formatMemory for "memory_mib".
 QString formatAmount(const QString& resource, qint64 amount);
-// 0 as "0", anything else as 1.23e-05.
+// 0 as "0", anything else as "1 in 350" (sizing::riskInWords), as the console writes it.
 QString formatRisk(double risk);
 QString formatHours(double hours);
 QString yesNo(bool value);
 // "4 vCPUs, 8 GiB".
 QString formatFootprint(const client::Footprint& footprint);
+// A grant, as the console writes it: what a node holds above its standby footprint, "+16 GiB".
+QString formatGrantAmount(const QString& resource, qint64 overStandby);
 // ISO 8601 with milliseconds, or "-" for none.
 QString formatTime(const QDateTime& time);
 // "-" for an empty text.

@@ -13,7 +13,7 @@ void CtlSession::printSizing(const client::Sizing& sizing) {
         out_ << "\nappliance " << appliance.name << '\n';
         Table table({QStringLiteral("RESOURCE"), QStringLiteral("CAPACITY"),
                      QStringLiteral("STANDBY TOTAL"), QStringLiteral("ACTIVE TOTAL"),
-                     QStringLiteral("REQUIRED"), QStringLiteral("OVERFLOW RISK"),
+                     QStringLiteral("FLEET RISK MEETS TARGET AT"), QStringLiteral("OVERFLOW RISK"),
                      QStringLiteral("MEETS TARGET")});
         for (int column = 1; column <= 5; ++column) {
             table.alignRight(column);

@@ -173,9 +173,15 @@ QVariant ClusterTableModel::data(const QModelIndex& index, int role) const {
             return {};
         case Qt::ToolTipRole:
             if (riskColumn) {
-                return tr("Chance that the appliance overflows while %1 is failed over onto it; "
-                          "target %2")
-                    .arg(QString::fromStdString(row.figures.name), formatRisk(target_));
+                return tr("Chance that the appliance overflows while %1 is failed over onto it: "
+                          "%2; target %3")
+                    .arg(QString::fromStdString(row.figures.name),
+                         exactRisk(row.figures.risk_when_active[static_cast<std::size_t>(
+                             column - RiskMemory)]),
+                         formatRisk(target_));
+            }
+            if (column == FailoverProbability) {
+                return exactRisk(row.figures.failover_probability);
             }
             if (column == Status && !row.unservable.isEmpty()) {
                 return tr("Its active footprint never fits beside the others' standby "

@@ -67,21 +67,6 @@ QLabel* figureLabel(const QString& text, bool header = false) {
     return label;
 }
 
-// Expected shortfall is a mean, often far below one unit: tiny values in scientific notation.
-QString formatShortfall(Resource resource, double shortfall) {
-    const QString unit =
-        resource == Resource::memory_mib ? QStringLiteral("MiB") : QStringLiteral("vCPUs");
-    if (shortfall <= 0) {
-        return QStringLiteral("0 %1").arg(unit);
-    }
-    if (shortfall < 1.0) {
-        return QStringLiteral("%1 %2").arg(QString::number(shortfall, 'e', 1), unit);
-    }
-    return resource == Resource::memory_mib
-               ? formatMemoryMib(static_cast<std::int64_t>(std::llround(shortfall)))
-               : QStringLiteral("%1 vCPUs").arg(shortfall, 0, 'f', 1);
-}
-
 // What overbooking saves, the planner's headline: the capacity the target needs (every
 // cluster's risk when active included, as the engine's proposal) against reserving every node
 // at its active footprint, over the whole pool.
@@ -107,8 +92,8 @@ QString savingsSentence(const sizing::SizingResult& result) {
     }
     const QString separator = QObject::tr(" and ");
     return QObject::tr(
-               "%1 for the target: <b>%2</b>; with no overbooking: %3 (overbooking "
-               "saves %4).")
+               "%1 so every cluster meets the target: <b>%2</b>; with no overbooking: %3 "
+               "(overbooking saves %4).")
         .arg(result.appliances.size() > 1 ? QObject::tr("The pool needs") : QObject::tr("Needed"),
              needed.join(separator), reserved.join(separator), saved.join(separator));
 }
@@ -312,8 +297,8 @@ void SizingView::fillFigures(const sizing::ApplianceResult& appliance) {
     const QStringList headers = {tr("Resource"),
                                  tr("Usable capacity"),
                                  tr("Standby committed"),
-                                 tr("Required for the target"),
-                                 tr("Required, every cluster"),
+                                 tr("Fleet risk meets the target at"),
+                                 tr("Every cluster meets the target at"),
                                  tr("Overbooking"),
                                  tr("Overflow risk"),
                                  tr("Expected shortfall")};
@@ -327,10 +312,14 @@ void SizingView::fillFigures(const sizing::ApplianceResult& appliance) {
                                                         static_cast<double>(figures.capacity)
                                                   : 0.0;
         QString risk = formatRisk(figures.overflow_risk);
+        QString riskTip = exactRisk(figures.overflow_risk);
         if (figures.overflow_risk_lower && figures.overflow_risk_upper) {
             risk += QStringLiteral(" (%1 – %2)")
                         .arg(formatRisk(*figures.overflow_risk_lower),
                              formatRisk(*figures.overflow_risk_upper));
+            riskTip += tr(", between %1 and %2")
+                           .arg(QString::number(*figures.overflow_risk_lower, 'g', 6),
+                                QString::number(*figures.overflow_risk_upper, 'g', 6));
         }
         risk += figures.meets_target ? tr("  ✓ meets") : tr("  ✗ over target");
         const QStringList cells = {resourceTitle(resource),
@@ -338,12 +327,13 @@ void SizingView::fillFigures(const sizing::ApplianceResult& appliance) {
                                    formatQuantity(resource, figures.standby_total),
                                    formatQuantity(resource, figures.required_capacity),
                                    formatQuantity(resource, figures.required_capacity_per_cluster),
-                                   tr("%1 : 1").arg(ratio, 0, 'f', 2),
+                                   formatOverbooking(ratio),
                                    risk,
                                    formatShortfall(resource, figures.expected_shortfall)};
         for (int column = 0; column < cells.size(); ++column) {
             QLabel* label = figureLabel(cells[column], column == 0);
             if (column == 6) {
+                label->setToolTip(riskTip);
                 label->setStyleSheet(
                     QStringLiteral("color: %1; font-weight: bold;")
                         .arg(verdictColor(figures.meets_target ? Verdict::ok : Verdict::critical)
@@ -353,6 +343,20 @@ void SizingView::fillFigures(const sizing::ApplianceResult& appliance) {
                 label->setToolTip(
                     tr("Σ active footprints ÷ usable capacity: how much the "
                        "appliance is overbooked"));
+            }
+            if (column == 3) {
+                label->setToolTip(
+                    tr("The smallest capacity at which the fleet's overflow risk "
+                       "is within the target"));
+            }
+            if (column == 4) {
+                label->setToolTip(
+                    tr("The smallest capacity at which the fleet's overflow risk "
+                       "and every cluster's risk when active are within the "
+                       "target: the capacity to have"));
+            }
+            if (column == 7) {
+                label->setToolTip(exactShortfall(resource, figures.expected_shortfall));
             }
             figures_->addWidget(label, row, column);
         }

@@ -12,6 +12,12 @@ QString amountOf(const QString& resource, qint64 amount) {
     return resource == QLatin1String("vcpus") ? formatVcpus(amount) : formatMemoryMib(amount);
 }
 
+// A holder's share of the one resource a denial is about, as a grant over standby.
+sizing::Footprint grantOf(const QString& resource, qint64 overStandby) {
+    return resource == QLatin1String("vcpus") ? sizing::Footprint{overStandby, 0}
+                                              : sizing::Footprint{0, overStandby};
+}
+
 QString resourceWord(const QString& resource) {
     return resource == QLatin1String("vcpus") ? QObject::tr("vCPUs") : QObject::tr("memory");
 }
@@ -26,10 +32,10 @@ QString describeDenial(const client::Denial& denial) {
     if (!denial.holders.empty()) {
         QStringList holders;
         for (const client::Holder& holder : denial.holders) {
-            holders << QObject::tr("%1 (cluster %2, priority %3, %4, holds %5)")
+            holders << QObject::tr("%1 (cluster %2, priority %3, %4, %5)")
                            .arg(holder.node, holder.cluster)
                            .arg(holder.priority)
-                           .arg(holder.state, amountOf(denial.resource, holder.holds));
+                           .arg(holder.state, formatGrant(grantOf(denial.resource, holder.holds)));
         }
         lines << QObject::tr("Held by: %1.").arg(holders.join(QStringLiteral("; ")));
     }

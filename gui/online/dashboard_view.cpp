@@ -220,18 +220,22 @@ void ApplianceCard::showResource(Row row, const client::ResourceUsage& resource,
     cells_[row][0]->setText(capacityKnown ? amount(row, resource.capacity) : unknown);
     cells_[row][1]->setText(amount(row, resource.foreign));
     cells_[row][2]->setText(amount(row, resource.standby_committed));
-    cells_[row][3]->setText(amount(row, resource.granted));
+    cells_[row][3]->setText(
+        formatGrantAmount(row == MemoryRow ? sizing::Resource::memory_mib : sizing::Resource::vcpus,
+                          resource.granted));
+    cells_[row][3]->setToolTip(tr("Granted: what active nodes hold over their standby footprints"));
     cells_[row][4]->setText(capacityKnown ? amount(row, resource.free) : unknown);
     for (int column : {0, 4}) {
         cells_[row][column]->setToolTip(
             capacityKnown ? QString()
                           : tr("Not known: the service has not reached this appliance"));
     }
-    cells_[row][5]->setText(QStringLiteral("%1 ×").arg(resource.overbooking_ratio, 0, 'f', 2));
+    cells_[row][5]->setText(formatOverbooking(resource.overbooking_ratio));
     cells_[row][5]->setToolTip(
         tr("Σ active footprints / usable capacity: above 1 the appliance is overbooked"));
     const Tone tone = riskTone(resource.overflow_risk, targetRisk);
     cells_[row][6]->setText(riskText(resource.overflow_risk));
+    cells_[row][6]->setToolTip(exactRisk(resource.overflow_risk));
     cells_[row][6]->setStyleSheet(
         tone == Tone::critical || tone == Tone::warning
             ? QStringLiteral("color: %1; font-weight: bold;").arg(toneColor(tone).name())
@@ -268,6 +272,9 @@ void ApplianceCard::show(const client::Appliance& appliance, double targetRisk,
                                                       : QString();
     risk_->setText(
         tr("Steady-state overflow risk %1 (%2)%3").arg(formatRisk(worst), against, verdict));
+    risk_->setToolTip(
+        tr("Overflow risk %1; target %2")
+            .arg(exactRisk(worst), targetRisk > 0 ? exactRisk(targetRisk) : tr("not known yet")));
     risk_->setStyleSheet(steady == Tone::critical || steady == Tone::warning
                              ? QStringLiteral("color: %1;").arg(toneColor(steady).name())
                              : QString());
@@ -313,6 +320,9 @@ Tone ApplianceCard::showNow(const client::Appliance& appliance, double targetRis
         parts << tr("only with partial CPU: %1").arg(partial.join(QStringLiteral(", ")));
         worsen(Tone::warning);
     }
+    now_->setToolTip(appliance.denial_risk
+                         ? tr("Denial risk %1").arg(exactRisk(appliance.denial_risk->value))
+                         : QString());
     if (appliance.denial_risk) {
         const Tone risk = riskTone(appliance.denial_risk->value, targetRisk);
         worsen(risk);
@@ -411,6 +421,12 @@ void DashboardView::showHeadline() {
                                                               ? formatRisk(fleet.target_risk)
                                                               : tr("not known"));
     }
+    headline_->setToolTip(
+        ready.worstDenialRisk >= 0
+            ? tr("Denial risk %1; target %2")
+                  .arg(exactRisk(ready.worstDenialRisk),
+                       fleet.target_risk > 0 ? exactRisk(fleet.target_risk) : tr("not known"))
+            : QString());
     const bool live = connection_->state() == ConnectionState::connected;
     headlineTone_ = live ? ready.tone : Tone::neutral;
     headline_->setText(

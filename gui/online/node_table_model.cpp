@@ -6,6 +6,7 @@
 #include <QLocale>
 #include <QStyle>
 #include <QTimeZone>
+#include <algorithm>
 
 #include "gui/online/node_readiness.h"
 #include "gui/online/online_style.h"
@@ -16,6 +17,14 @@ namespace understudy::gui {
 QString footprintText(const client::Footprint& footprint) {
     return QStringLiteral("%1 · %2").arg(formatVcpus(footprint.vcpus),
                                          formatMemoryMib(footprint.memory_mib));
+}
+
+sizing::Footprint grantOverStandby(const client::Node& node) {
+    if (!node.grant) {
+        return {};
+    }
+    return {std::max<std::int64_t>(0, node.grant->vcpus - node.standby.vcpus),
+            std::max<std::int64_t>(0, node.grant->memory_mib - node.standby.memory_mib)};
 }
 
 namespace {
@@ -181,9 +190,7 @@ QVariant NodeTableModel::displayText(const client::Node& node, int column) const
         case Current:
             return node.current ? footprintText(*node.current) : QStringLiteral("—");
         case Grant:
-            return node.grant ? QStringLiteral("+%1").arg(
-                                    footprintText({node.grant->vcpus, node.grant->memory_mib}))
-                              : QStringLiteral("—");
+            return node.grant ? formatGrant(grantOverStandby(node)) : QStringLiteral("—");
         case Since:
             return sinceText(node.since);
         default:
@@ -214,7 +221,7 @@ QVariant NodeTableModel::data(const QModelIndex& index, int role) const {
                 case Current:
                     return node.current ? sortSize(*node.current) : qint64{-1};
                 case Grant:
-                    return node.grant ? node.grant->memory_mib : qint64{-1};
+                    return node.grant ? qint64{grantOverStandby(node).memory_mib} : qint64{-1};
                 case Since:
                     return node.since;
                 default:

@@ -12,6 +12,7 @@
 
 #include "appliance/client/api_types.h"
 #include "gui/online/online_style.h"
+#include "sizing/fleet.h"
 
 namespace understudy::gui {
 
@@ -79,5 +80,8 @@ private:
 
 // "4 vCPUs · 16 GiB"
 QString footprintText(const client::Footprint& footprint);
+// The grant as the console shows it: what an active node holds above its standby footprint,
+// as the appliance's `granted` (docs/http-api.md); never negative.
+sizing::Footprint grantOverStandby(const client::Node& node);
 
 }  // namespace understudy::gui

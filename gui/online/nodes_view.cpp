@@ -189,8 +189,9 @@ void NodesView::update() {
     if (before != model_->rowCount()) {
         table_->resizeColumnsToContents();
         // Footprints grow at a takeover: leave room for a large one.
-        const int footprint =
-            table_->fontMetrics().horizontalAdvance(QStringLiteral("+128 vCPUs · 1024 GiB")) + 24;
+        const int footprint = table_->fontMetrics().horizontalAdvance(
+                                  QStringLiteral("+128 vCPUs · +1024 GiB over standby")) +
+                              24;
         for (int column : {NodeTableModel::Standby, NodeTableModel::Active, NodeTableModel::Current,
                            NodeTableModel::Grant}) {
             table_->setColumnWidth(column, std::max(table_->columnWidth(column), footprint));
@@ -319,10 +320,9 @@ void NodesView::takeOver(const QString& node) {
                 return;
             }
             const client::Grant& grant = answer->grant;
-            QString text =
-                tr("%1 is active: granted %2 · %3%4")
-                    .arg(node, formatVcpus(grant.vcpus), formatMemoryMib(grant.memory_mib),
-                         grant.partial ? tr(" (partial CPU)") : QString());
+            QString text = tr("%1 is active at %2%3")
+                               .arg(node, footprintText({grant.vcpus, grant.memory_mib}),
+                                    grant.partial ? tr(" (partial CPU)") : QString());
             if (!grant.preempted.isEmpty()) {
                 text += tr("; preempted %1").arg(grant.preempted.join(QStringLiteral(", ")));
             }

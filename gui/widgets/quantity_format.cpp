@@ -1,6 +1,8 @@
 #include "gui/widgets/quantity_format.h"
 
 #include <QObject>
+#include <QStringList>
+#include <cmath>
 
 #include "sizing/risk_words.h"
 
@@ -25,6 +27,47 @@ QString formatRisk(double probability) {
 
 QString exactRisk(double probability) {
     return QObject::tr("exactly %1").arg(QString::number(probability, 'g', 6));
+}
+
+QString formatOverbooking(double ratio) {
+    return QStringLiteral("%1 ×").arg(ratio, 0, 'f', 2);
+}
+
+QString formatShortfall(sizing::Resource resource, double shortfall) {
+    const bool memory = resource == sizing::Resource::memory_mib;
+    if (shortfall <= 0) {
+        return memory ? QStringLiteral("0 MiB") : QStringLiteral("0 vCPUs");
+    }
+    if (memory) {
+        return shortfall < 1.0
+                   ? QStringLiteral("< 1 MiB")
+                   : formatMemoryMib(static_cast<std::int64_t>(std::llround(shortfall)));
+    }
+    return shortfall < 0.1 ? QStringLiteral("< 0.1 vCPUs")
+                           : QStringLiteral("%1 vCPUs").arg(shortfall, 0, 'f', 1);
+}
+
+QString exactShortfall(sizing::Resource resource, double shortfall) {
+    return QObject::tr("exactly %1 %2")
+        .arg(QString::number(shortfall, 'g', 6), resource == sizing::Resource::memory_mib
+                                                     ? QStringLiteral("MiB")
+                                                     : QStringLiteral("vCPUs"));
+}
+
+QString formatGrant(const sizing::Footprint& overStandby) {
+    QStringList parts;
+    for (const sizing::Resource resource :
+         {sizing::Resource::vcpus, sizing::Resource::memory_mib}) {
+        if (overStandby.of(resource) != 0) {
+            parts << formatGrantAmount(resource, overStandby.of(resource));
+        }
+    }
+    return parts.isEmpty() ? QObject::tr("nothing over standby")
+                           : QObject::tr("%1 over standby").arg(parts.join(QStringLiteral(" · ")));
+}
+
+QString formatGrantAmount(sizing::Resource resource, std::int64_t overStandby) {
+    return QStringLiteral("+%1").arg(formatQuantity(resource, overStandby));
 }
 
 QString formatVcpus(std::int64_t vcpus) {

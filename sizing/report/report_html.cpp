@@ -423,6 +423,24 @@ void savingsSection(Html& h, const SizingResult& result) {
          "or smaller and then riskier than the target (see its overflow risk).</p>\n";
 }
 
+// A mean shortfall as the console writes it (HTML): below one unit "< 1 MiB" or "< 0.1 vCPUs",
+// never in scientific notation; memory in its largest whole unit.
+std::string formatShortfall(Resource resource, double shortfall) {
+    const bool memory = resource == Resource::memory_mib;
+    if (shortfall <= 0) {
+        return memory ? "0 MiB" : "0 vCPUs";
+    }
+    if (memory) {
+        return shortfall < 1.0 ? "&lt; 1 MiB" : formatAmount(resource, std::llround(shortfall));
+    }
+    if (shortfall < 0.1) {
+        return "&lt; 0.1 vCPUs";
+    }
+    char b[48];
+    std::snprintf(b, sizeof b, "%.1f vCPUs", shortfall);
+    return b;
+}
+
 void applianceSection(Html& h, const SizingResult& result, const ApplianceResult& a) {
     h.heading(a.proposed ? "The proposed appliance" : "Appliance " + a.spec.name, true);
     h.openTable({{"Figure", false}, {"Memory", true}, {"vCPUs", true}});
@@ -440,9 +458,9 @@ void applianceSection(Html& h, const SizingResult& result, const ApplianceResult
               [&](Resource r) { return formatAmount(r, a.figures(r).standby_total); });
     figureRow("All active footprints (no overbooking)",
               [&](Resource r) { return formatAmount(r, a.figures(r).active_total); });
-    figureRow("Required for the target",
+    figureRow("Fleet risk meets the target at",
               [&](Resource r) { return formatAmount(r, a.figures(r).required_capacity); });
-    figureRow("Required so every cluster meets it when active", [&](Resource r) {
+    figureRow("Every cluster meets the target at (when active)", [&](Resource r) {
         return formatAmount(r, a.figures(r).required_capacity_per_cluster);
     });
     figureRow("Overflow risk P(demand > capacity)", [&](Resource r) {
@@ -454,15 +472,8 @@ void applianceSection(Html& h, const SizingResult& result, const ApplianceResult
         }
         return cell;
     });
-    figureRow("Expected shortfall", [&](Resource r) {
-        char b[48];
-        const double shortfall = a.figures(r).expected_shortfall;
-        if (shortfall >= 0.01) {
-            std::snprintf(b, sizeof b, "%.3g", shortfall);
-        }
-        return (shortfall >= 0.01 ? std::string(b) : formatProbability(shortfall)) +
-               (r == Resource::memory_mib ? " MiB" : " vCPUs");
-    });
+    figureRow("Expected shortfall",
+              [&](Resource r) { return formatShortfall(r, a.figures(r).expected_shortfall); });
     figureRow("Meets the target", [&](Resource r) {
         return std::string(a.figures(r).meets_target ? "yes" : "<b>no</b>");
     });

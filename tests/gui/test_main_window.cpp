@@ -19,6 +19,7 @@
 
 #include "console_test_support.h"
 #include "gui/app/help_dialog.h"
+#include "gui/offline/cluster_table_model.h"
 #include "gui/offline/clusters_view.h"
 #include "gui/offline/sizing_view.h"
 #include "gui/offline/what_if_panel.h"
@@ -44,6 +45,7 @@ private slots:
     void init();
     void cleanup();
     void openingTheSampleFleetShowsTwelveClustersMeetingTheTarget();
+    void theSizingFiguresUseOneNotation();
     void aStricterTargetBreaksTheTargetAndRaisesTheRequiredCapacity();
     void lessCapacityBreaksTheTarget();
     void removingAClusterLeavesElevenRows();
@@ -137,6 +139,37 @@ void TestMainWindow::openingTheSampleFleetShowsTwelveClustersMeetingTheTarget() 
     QCOMPARE(window_->fleet().appliances.size(), std::size_t{1});
     QVERIFY(window_->whatIfPanel()->applianceVcpus()->isEnabled());
     QVERIFY(!window_->modified());
+}
+
+void TestMainWindow::theSizingFiguresUseOneNotation() {
+    openSample();
+    QStringList texts;
+    QStringList riskTips;
+    for (const QLabel* label : window_->sizingView()->findChildren<QLabel*>()) {
+        texts << label->text();
+        if (label->text().startsWith(QStringLiteral("1 in ")) ||
+            label->text().startsWith(QStringLiteral("0  "))) {
+            riskTips << label->toolTip();
+        }
+    }
+    const QString all = texts.join(u'\n');
+    // The two requirements are named by what they are, never both "required for the target".
+    QVERIFY2(all.contains(QStringLiteral("Fleet risk meets the target at")) &&
+                 all.contains(QStringLiteral("Every cluster meets the target at")) &&
+                 all.contains(QStringLiteral("so every cluster meets the target:")) &&
+                 !all.contains(QStringLiteral("Required for the target")),
+             qPrintable(all));
+    QVERIFY2(all.contains(QStringLiteral(" ×")) && !all.contains(QStringLiteral(" : 1")),
+             qPrintable(all));
+    QVERIFY2(!all.contains(QRegularExpression(QStringLiteral("\\de-\\d"))), qPrintable(all));
+    QCOMPARE(riskTips.size(), 2);  // memory and vCPUs
+    for (const QString& tip : riskTips) {
+        QVERIFY2(tip.startsWith(QStringLiteral("exactly ")), qPrintable(tip));
+    }
+    const QAbstractItemModel* clusters = window_->clustersView()->table()->model();
+    const QString tip =
+        clusters->index(0, ClusterTableModel::FailoverProbability).data(Qt::ToolTipRole).toString();
+    QVERIFY2(tip.startsWith(QStringLiteral("exactly ")), qPrintable(tip));
 }
 
 void TestMainWindow::aStricterTargetBreaksTheTargetAndRaisesTheRequiredCapacity() {

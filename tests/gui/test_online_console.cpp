@@ -31,6 +31,7 @@
 #include "gui/online/timeline_view.h"
 #include "gui/online/token_store.h"
 #include "gui/widgets/add_cluster_dialog.h"
+#include "gui/widgets/quantity_format.h"
 #include "tests/support/ports.h"
 #include "tests/support/understudyd_process.h"
 
@@ -197,9 +198,27 @@ void TestOnlineConsole::aTakeoverFromTheTableShowsInTheTableChartTimelineAndLog(
                 .toString()
                 .startsWith(QStringLiteral("active")));
     QVERIFY(!model->index(row, NodeTableModel::State).data(Qt::DecorationRole).isNull());
-    QVERIFY(model->index(row, NodeTableModel::Grant).data().toString().startsWith(u'+'));
+    // The grant is the growth over standby, in the same words in Nodes and on the dashboard.
+    const understudy::client::Node* active = model->node(node);
+    QVERIFY(active->grant.has_value());
+    const QString grant = model->index(row, NodeTableModel::Grant).data().toString();
+    QCOMPARE(grant, formatGrant({active->grant->vcpus - active->standby.vcpus,
+                                 active->grant->memory_mib - active->standby.memory_mib}));
+    QVERIFY2(grant.startsWith(u'+') && grant.endsWith(QStringLiteral(" over standby")),
+             qPrintable(grant));
     QTRY_VERIFY_WITH_TIMEOUT(
         card->shown(ApplianceCard::Granted, ApplianceCard::MemoryRow) > grantedBefore, kWaitMs);
+    QCOMPARE(card->figure(ApplianceCard::MemoryRow, 3),
+             formatGrantAmount(understudy::sizing::Resource::memory_mib,
+                               card->shown(ApplianceCard::Granted, ApplianceCard::MemoryRow)));
+    QStringList exact;
+    for (const QLabel* label : card->findChildren<QLabel*>()) {
+        if (label->toolTip().contains(QStringLiteral("exactly "))) {
+            exact << label->text();
+        }
+    }
+    // Each "1 in N" on the card has its exact value beside it: both resources and the sentence.
+    QVERIFY2(exact.size() >= 3, qPrintable(exact.join(u'|')));
     // The timeline is drawn while it is shown.
     window_->views()->setCurrentWidget(online->timeline());
     QTRY_VERIFY_WITH_TIMEOUT(online->timeline()->timeline().lanes.contains(node), kWaitMs);

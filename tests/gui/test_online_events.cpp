@@ -76,19 +76,21 @@ void TestOnlineEvents::aDenialReadsInPlainWords() {
              qPrintable(text));
     QVERIFY2(lines.contains(QStringLiteral("Short of memory: needs 30 GiB, 8 GiB free.")),
              qPrintable(text));
-    QVERIFY2(lines.contains(QStringLiteral(
-                 "Held by: crm-passive (cluster crm, priority 950, active, holds 16 GiB).")),
-             qPrintable(text));
+    QVERIFY2(
+        lines.contains(QStringLiteral(
+            "Held by: crm-passive (cluster crm, priority 950, active, +16 GiB over standby).")),
+        qPrintable(text));
     QVERIFY2(lines.contains(QStringLiteral("Event #42, kind takeover.denied")), qPrintable(text));
     // Nothing of the JSON the service sent is left.
     QVERIFY2(!text.contains(u'{') && !text.contains(QStringLiteral("memory_mib")) &&
                  !text.contains(QStringLiteral("30720")),
              qPrintable(text));
     QCOMPARE(eventSummary(deniedEvent()),
-             QStringLiteral("Short of memory: needs 30 GiB, 8 GiB free; Held by: crm-passive "
-                            "(cluster crm, priority 950, active, holds 16 GiB); No lower-priority "
-                            "standby node could be preempted; Tried: headroom, preempt, "
-                            "partial_cpu"));
+             QStringLiteral(
+                 "Short of memory: needs 30 GiB, 8 GiB free; Held by: crm-passive "
+                 "(cluster crm, priority 950, active, +16 GiB over standby); No lower-priority "
+                 "standby node could be preempted; Tried: headroom, preempt, "
+                 "partial_cpu"));
 
     client::Event granted = deniedEvent();
     granted.kind = QStringLiteral("release");

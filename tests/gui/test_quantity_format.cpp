@@ -21,6 +21,10 @@ private slots:
     void quantitiesCarryTheirUnit_data();
     void quantitiesCarryTheirUnit();
     void countsReadInPlainEnglish();
+    void overbookingHasOneForm();
+    void aTinyShortfallReadsAtAGlance_data();
+    void aTinyShortfallReadsAtAGlance();
+    void aGrantIsTheGrowthOverStandby();
 };
 
 void TestQuantityFormat::memoryReadsInTheLargestWholeUnit_data() {
@@ -106,6 +110,50 @@ void TestQuantityFormat::countsReadInPlainEnglish() {
     QCOMPARE(countOf(1, QStringLiteral("cluster")), QStringLiteral("1 cluster"));
     QCOMPARE(countOf(3, QStringLiteral("cluster")), QStringLiteral("3 clusters"));
     QCOMPARE(countOf(0, QStringLiteral("failover")), QStringLiteral("0 failovers"));
+}
+
+void TestQuantityFormat::overbookingHasOneForm() {
+    QCOMPARE(formatOverbooking(1.2749), QStringLiteral("1.27 ×"));
+    QCOMPARE(formatOverbooking(0.5), QStringLiteral("0.50 ×"));
+}
+
+void TestQuantityFormat::aTinyShortfallReadsAtAGlance_data() {
+    QTest::addColumn<int>("resource");
+    QTest::addColumn<double>("shortfall");
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("exact");
+    QTest::newRow("none") << 0 << 0.0 << "0 MiB"
+                          << "exactly 0 MiB";
+    QTest::newRow("tiny memory") << 0 << 3.7e-4 << "< 1 MiB"
+                                 << "exactly 0.00037 MiB";
+    QTest::newRow("below a MiB") << 0 << 0.688 << "< 1 MiB"
+                                 << "exactly 0.688 MiB";
+    QTest::newRow("GiB") << 0 << 2048.4 << "2 GiB"
+                         << "exactly 2048.4 MiB";
+    QTest::newRow("tiny vCPUs") << 1 << 0.04 << "< 0.1 vCPUs"
+                                << "exactly 0.04 vCPUs";
+    QTest::newRow("vCPUs") << 1 << 2.26 << "2.3 vCPUs"
+                           << "exactly 2.26 vCPUs";
+}
+
+void TestQuantityFormat::aTinyShortfallReadsAtAGlance() {
+    QFETCH(int, resource);
+    QFETCH(double, shortfall);
+    QFETCH(QString, text);
+    QFETCH(QString, exact);
+    const auto which = static_cast<understudy::sizing::Resource>(resource);
+    QCOMPARE(formatShortfall(which, shortfall), text);
+    QCOMPARE(exactShortfall(which, shortfall), exact);
+    QVERIFY2(!text.contains(u'e'), "no scientific notation in what an operator reads");
+}
+
+void TestQuantityFormat::aGrantIsTheGrowthOverStandby() {
+    QCOMPARE(formatGrant({2, 8192}), QStringLiteral("+2 vCPUs · +8 GiB over standby"));
+    QCOMPARE(formatGrant({0, 16384}), QStringLiteral("+16 GiB over standby"));
+    QCOMPARE(formatGrant({3, 0}), QStringLiteral("+3 vCPUs over standby"));
+    QCOMPARE(formatGrant({}), QStringLiteral("nothing over standby"));
+    QCOMPARE(formatGrantAmount(understudy::sizing::Resource::memory_mib, 61440),
+             QStringLiteral("+60 GiB"));
 }
 
 QTEST_MAIN(TestQuantityFormat)

@@ -292,8 +292,8 @@ private slots:
                      "  tried        headroom, preempt, partial_cpu\n"
                      "  preemptable  none\n"
                      "  holders:\n"
-                     "    NODE         CLUSTER  PRIORITY  STATE    HOLDS\n"
-                     "    crm-passive  crm           950  active  16 GiB\n"));
+                     "    NODE         CLUSTER  PRIORITY  STATE   OVER STANDBY\n"
+                     "    crm-passive  crm           950  active       +16 GiB\n"));
     }
 
     void describesARefusalWithRisksAndUnservableClusters() {
