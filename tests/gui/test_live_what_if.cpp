@@ -19,6 +19,7 @@
 #include "console_test_support.h"
 #include "gui/app/main_window.h"
 #include "gui/offline/clusters_view.h"
+#include "gui/offline/sizing_view.h"
 #include "gui/offline/what_if_panel.h"
 #include "gui/online/live_what_if.h"
 #include "gui/online/online_console.h"
