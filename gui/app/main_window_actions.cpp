@@ -233,18 +233,16 @@ QList<QAction*> MainWindow::mainActions() const {
 void MainWindow::updateActions() {
     const bool haveResult = snapshot_ && snapshot_->error.isEmpty();
     const bool selected = !clustersView_->selectedClusters().empty();
-    // The live fleet shown outside the what-if changes only through the service.
-    const bool editable = open_ && !liveView_;
-    saveAction_->setEnabled(editable);
-    saveAsAction_->setEnabled(editable);
+    saveAction_->setEnabled(open_);
+    saveAsAction_->setEnabled(open_);
     exportAction_->setEnabled(haveResult);
-    addClusterAction_->setEnabled(editable);
-    addFromFileAction_->setEnabled(editable);
+    addClusterAction_->setEnabled(open_);
+    addFromFileAction_->setEnabled(open_);
     liveWhatIfAction_->setEnabled(online_->connection()->state() == ConnectionState::connected);
-    removeClustersAction_->setEnabled(editable && selected);
-    failAction_->setEnabled(haveResult && !liveView_ && selected);
+    removeClustersAction_->setEnabled(open_ && selected);
+    failAction_->setEnabled(haveResult && selected);
     clearFailAction_->setEnabled(!failing_.empty());
-    revertAction_->setEnabled(editable && modified_);
+    revertAction_->setEnabled(open_ && modified_);
     recomputeAction_->setEnabled(open_);
 }
 

@@ -11,8 +11,6 @@
 #include <QStatusBar>
 #include <algorithm>
 
-#include "gui/online/online_console.h"
-#include "gui/online/service_connection.h"
 #include "gui/widgets/console_settings.h"
 #include "gui/widgets/quantity_format.h"
 #include "sizing/fleet_file.h"
@@ -150,10 +148,7 @@ Status MainWindow::exportReport(const QString& path) {
     }
     exportProgress_->setLabelText(tr("Writing %1…").arg(QFileInfo(path).fileName()));
     exportProgress_->show();
-    const QString source = live_
-                               ? tr("the live fleet of %1").arg(online_->connection()->url().host())
-                               : QFileInfo(path_).fileName();
-    exporter_->start(snapshot_, *kind, path, source);
+    exporter_->start(snapshot_, *kind, path, QFileInfo(path_).fileName());
     return Done{};
 }
 
@@ -171,20 +166,6 @@ void MainWindow::exportFinished(bool ok, const QString& path, const QString& mes
     }
 }
 
-QString MainWindow::suggestedReportName() const {
-    QString stem = QFileInfo(path_).completeBaseName();
-    if (live_) {
-        // One appliance names the report; several are named by the service they share.
-        stem = live_->appliances.size() == 1
-                   ? QString::fromStdString(live_->appliances.front().name)
-                   : online_->connection()->url().host();
-    }
-    if (stem.isEmpty()) {
-        stem = QStringLiteral("fleet");
-    }
-    return stem + QStringLiteral("-sizing.pdf");
-}
-
 void MainWindow::exportDialog() {
     if (!snapshot_) {
         return;
@@ -193,7 +174,8 @@ void MainWindow::exportDialog() {
     const QString folder =
         settings.value(QStringLiteral("lastExportDir"), QFileInfo(path_).absolutePath()).toString();
     QString filter;
-    const QString suggested = QDir(folder).filePath(suggestedReportName());
+    const QString suggested =
+        QDir(folder).filePath(QFileInfo(path_).completeBaseName() + QStringLiteral("-sizing.pdf"));
     QString path = QFileDialog::getSaveFileName(
         this, tr("Export sizing report"), suggested,
         tr("PDF report (*.pdf);;HTML report (*.html);;CSV tables (*.csv)"), &filter);
