@@ -107,7 +107,7 @@ int CtlSession::takeover(const QStringList& args) {
     }
     return show<client::TakeoverGrant>(
         client::api::takeover(rest[0], timeout), [this](const client::TakeoverGrant& t) {
-            out_ << QStringLiteral("granted %1: %2%3\n")
+            out_ << QStringLiteral("granted %1: runs with %2%3\n")
                         .arg(t.node, formatFootprint({t.grant.vcpus, t.grant.memory_mib}),
                              t.grant.partial ? QStringLiteral(" (partial CPU)") : QString());
             if (!t.grant.preempted.isEmpty()) {

@@ -209,7 +209,7 @@ private slots:
 
         const Run granted = ctl({"takeover", "ldap-passive", "--wait", "20"});
         EXPECT_EXIT(granted, 0);
-        QVERIFY2(granted.out.contains("granted ldap-passive: 2 vCPUs, 4 GiB"),
+        QVERIFY2(granted.out.contains("granted ldap-passive: runs with 2 vCPUs, 4 GiB"),
                  qPrintable(granted.out));
         QCOMPARE(nodeState("ldap-passive"), QStringLiteral("active"));
         const Run shown = ctl({"nodes", "ldap-passive"});
