@@ -61,6 +61,9 @@ std::string riskInWords(double probability) {
     if (!(probability > 0)) {
         return "0";
     }
+    if (probability >= 1) {
+        return "certain";
+    }
     const double odds = 1.0 / probability;
     for (const auto& [scale, word] : kScales) {
         if (std::round(odds / scale * 100) / 100 >= 1) {
@@ -72,6 +75,9 @@ std::string riskInWords(double probability) {
 
 std::optional<double> riskFromWords(std::string_view text) {
     text = trimmed(text);
+    if (text == "certain") {
+        return 1.0;
+    }
     if (text.substr(0, 5) != "1 in ") {
         return number(text);
     }

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "sizing/report/report_text.h"
+#include "sizing/risk_words.h"
 
 namespace understudy::sizing::report {
 
@@ -145,8 +146,10 @@ struct Html {
     }
 };
 
+// The console's and understudyctl's notation, "1 in 350", with the exact value a hover away
+// (a PDF keeps the words).
 std::string probabilityCell(double p) {
-    return formatProbability(p);
+    return "<span title=\"" + formatProbability(p) + "\">" + riskInWords(p) + "</span>";
 }
 
 std::int64_t riskBasedCapacity(const ResourceFigures& figures) {
@@ -211,7 +214,7 @@ Chart riskChart(const ApplianceResult& appliance, Resource resource, const Sizin
         chart.points.push_back({static_cast<double>(d.demandAt(k)), tail[k]});
     }
     chart.target = result.target_risk;
-    chart.target_label = "target " + oneIn(result.target_risk);
+    chart.target_label = "target " + riskInWords(result.target_risk);
     chart.markers.push_back({static_cast<double>(figures.capacity),
                              (appliance.proposed ? "capacity " : appliance.spec.name + ": ") +
                                  formatAmount(resource, figures.capacity),
@@ -297,12 +300,12 @@ void inputsSection(Html& h, const SizingResult& result, const Fleet& fleet) {
     std::string groups;
     for (const GroupSpec& g : fleet.groups) {
         groups += (groups.empty() ? "" : ", ") + htmlEscape(g.name) + " (on with probability " +
-                  formatProbability(stationaryProbability(g.mtbf_hours, g.mttr_hours)) + ")";
+                  probabilityCell(stationaryProbability(g.mtbf_hours, g.mttr_hours)) + ")";
     }
     h.openTable({{"Input", false}, {"Value", false}});
     const std::vector<bool> text{false, false};
     h.row({"Target overflow risk",
-           formatProbability(result.target_risk) + " (" + oneIn(result.target_risk) + ")"},
+           riskInWords(result.target_risk) + " (" + formatProbability(result.target_risk) + ")"},
           text);
     char overcommit[32];
     std::snprintf(overcommit, sizeof overcommit, "%g", result.cpu_overcommit);
@@ -364,9 +367,9 @@ void savingsSection(Html& h, const SizingResult& result) {
                    ? static_cast<double>(baseline - riskBased[r]) / static_cast<double>(baseline)
                    : 0.0;
     };
-    h << "<p>Sized for an overflow risk of " + oneIn(result.target_risk) + ", the clusters need " +
-             formatAmount(Resource::memory_mib, riskBased[0]) + " of memory instead of " +
-             formatAmount(Resource::memory_mib, none[0]) + " (" +
+    h << "<p>Sized for an overflow risk of " + riskInWords(result.target_risk) +
+             ", the clusters need " + formatAmount(Resource::memory_mib, riskBased[0]) +
+             " of memory instead of " + formatAmount(Resource::memory_mib, none[0]) + " (" +
              formatPercent(saving(none[0], 0)) + " less) and " +
              formatAmount(Resource::vcpus, riskBased[1]) + " instead of " +
              formatAmount(Resource::vcpus, none[1]) + " (" + formatPercent(saving(none[1], 1)) +
@@ -384,10 +387,9 @@ void savingsSection(Html& h, const SizingResult& result) {
     h.openTable(header);
     const auto riskCell = [&](const std::array<std::int64_t, kResourceCount>& capacity) {
         const ApplianceResult& a = result.appliances.front();
-        return formatProbability(
-                   tailAt(a.figures(Resource::memory_mib).distribution, capacity[0])) +
+        return probabilityCell(tailAt(a.figures(Resource::memory_mib).distribution, capacity[0])) +
                " / " +
-               formatProbability(tailAt(a.figures(Resource::vcpus).distribution, capacity[1]));
+               probabilityCell(tailAt(a.figures(Resource::vcpus).distribution, capacity[1]));
     };
     const auto policyRow = [&](const std::string& name,
                                const std::array<std::int64_t, kResourceCount>& capacity,
@@ -411,7 +413,8 @@ void savingsSection(Html& h, const SizingResult& result) {
         }
         h.row(cells, {false, true, true, true, true, true});
     };
-    policyRow("Risk-based, " + oneIn(result.target_risk) + " (this report)", riskBased, false);
+    policyRow("Risk-based, " + riskInWords(result.target_risk) + " (this report)", riskBased,
+              false);
     policyRow("No overbooking: every node reserved at its active footprint", none, true);
     const int k = result.baselines.tolerate_k;
     policyRow("Tolerate " + std::to_string(k) + " simultaneous failover" + (k == 1 ? "" : "s") +
@@ -465,10 +468,10 @@ void applianceSection(Html& h, const SizingResult& result, const ApplianceResult
     });
     figureRow("Overflow risk P(demand > capacity)", [&](Resource r) {
         const ResourceFigures& f = a.figures(r);
-        std::string cell = formatProbability(f.overflow_risk);
+        std::string cell = probabilityCell(f.overflow_risk);
         if (f.overflow_risk_lower && f.overflow_risk_upper) {
-            cell += " (between " + formatProbability(*f.overflow_risk_lower) + " and " +
-                    formatProbability(*f.overflow_risk_upper) + ")";
+            cell += " (between " + probabilityCell(*f.overflow_risk_lower) + " and " +
+                    probabilityCell(*f.overflow_risk_upper) + ")";
         }
         return cell;
     });
@@ -479,13 +482,13 @@ void applianceSection(Html& h, const SizingResult& result, const ApplianceResult
     });
     h.closeTable();
     const JointRisk& any = a.overflow_risk_any;
-    std::string joint = "<p>Overflow risk of memory <i>or</i> vCPUs: <b>" +
-                        formatProbability(any.value) + "</b>" +
-                        (any.value > 0 ? " (" + oneIn(any.value) + ")" : "") + ", ";
+    std::string joint = "<p>Overflow risk of memory <i>or</i> vCPUs: <b>" + riskInWords(any.value) +
+                        "</b>" + (any.value > 0 ? " (" + formatProbability(any.value) + ")" : "") +
+                        ", ";
     if (any.method == "montecarlo") {
         joint += "estimated by rare-event Monte Carlo from " + withThousands(any.samples) +
-                 " samples, 95% interval " + formatProbability(any.lower) + " to " +
-                 formatProbability(any.upper) + ".</p>\n";
+                 " samples, 95% interval " + probabilityCell(any.lower) + " to " +
+                 probabilityCell(any.upper) + ".</p>\n";
     } else {
         joint += "computed exactly over both resources together.</p>\n";
     }
@@ -581,8 +584,8 @@ void poolSection(Html& h, const SizingResult& result) {
         }
         const bool ok = down.unservable.empty() && down.overflow_risk[0] <= result.target_risk &&
                         down.overflow_risk[1] <= result.target_risk;
-        h.row({htmlEscape(down.down), formatProbability(down.overflow_risk[0]),
-               formatProbability(down.overflow_risk[1]), unservable.empty() ? "none" : unservable,
+        h.row({htmlEscape(down.down), probabilityCell(down.overflow_risk[0]),
+               probabilityCell(down.overflow_risk[1]), unservable.empty() ? "none" : unservable,
                ok ? "meets the target" : "<b>misses the target</b>"},
               {false, true, true, false, false},
               {false, down.overflow_risk[0] > result.target_risk,
@@ -663,7 +666,7 @@ void methodSection(Html& h, const SizingResult& result) {
 std::string reportQuestion(const SizingResult& result, const Fleet& fleet) {
     const std::string clusters = std::to_string(fleet.clusters.size()) + " cluster" +
                                  (fleet.clusters.size() == 1 ? "" : "s");
-    const std::string risk = oneIn(result.target_risk);
+    const std::string risk = riskInWords(result.target_risk);
     if (result.appliances.size() == 1 && result.appliances.front().proposed) {
         return "How large must a passive-node appliance be to host the standby nodes of " +
                clusters +
@@ -681,7 +684,7 @@ std::string reportQuestion(const SizingResult& result, const Fleet& fleet) {
 
 std::vector<std::string> reportAnswers(const SizingResult& result) {
     std::vector<std::string> answers;
-    const std::string target = oneIn(result.target_risk);
+    const std::string target = riskInWords(result.target_risk);
     for (const ApplianceResult& a : result.appliances) {
         const ResourceFigures& memory = a.figures(Resource::memory_mib);
         const ResourceFigures& vcpus = a.figures(Resource::vcpus);
@@ -701,11 +704,10 @@ std::vector<std::string> reportAnswers(const SizingResult& result) {
                 overcommit + "×).");
             continue;
         }
-        std::string answer =
-            a.spec.name + (a.meetsTarget() ? " meets" : " misses") + " the target: overflow risk " +
-            formatProbability(memory.overflow_risk) + " for memory and " +
-            formatProbability(vcpus.overflow_risk) + " for vCPUs, against a target of " +
-            formatProbability(result.target_risk) + " (" + target + ")";
+        std::string answer = a.spec.name + (a.meetsTarget() ? " meets" : " misses") +
+                             " the target: overflow risk " + riskInWords(memory.overflow_risk) +
+                             " for memory and " + riskInWords(vcpus.overflow_risk) +
+                             " for vCPUs, against a target of " + target;
         std::string needs;
         for (const Resource r : kResources) {
             const ResourceFigures& f = a.figures(r);

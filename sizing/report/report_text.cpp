@@ -46,21 +46,6 @@ std::string formatProbability(double probability) {
     return buffer;
 }
 
-std::string oneIn(double probability) {
-    if (!(probability > 0)) {
-        return "0";
-    }
-    const double odds = 1 / probability;
-    if (odds < 10) {
-        char buffer[32];
-        std::snprintf(buffer, sizeof buffer, "1 in %.1f", odds);
-        return buffer;
-    }
-    const double magnitude = std::pow(10.0, std::floor(std::log10(odds)) - 1);
-    return "1 in " +
-           withThousands(static_cast<long long>(std::round(odds / magnitude) * magnitude));
-}
-
 std::string formatAmount(Resource resource, std::int64_t amount) {
     if (resource == Resource::vcpus) {
         return withThousands(amount) + (amount == 1 ? " vCPU" : " vCPUs");

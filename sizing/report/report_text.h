@@ -15,11 +15,9 @@ std::string htmlEscape(std::string_view text);
 // 1234567 → "1,234,567".
 std::string withThousands(long long value);
 
-// "0", "0.027" at or above 1 %, "3.2e-5" below: two significant digits, as a reader compares them.
+// "0", "0.027" at or above 1 %, "3.2e-5" below: two significant digits, the exact value behind
+// the report's "1 in N" (sizing/risk_words.h).
 std::string formatProbability(double probability);
-
-// 1e-4 → "1 in 10,000"; 3.2e-5 → "1 in 31,000" (two significant digits); 0 → "0".
-std::string oneIn(double probability);
 
 // An amount of one resource: "412 GiB", "412.5 GiB", "512 MiB", "148 vCPUs", "1 vCPU".
 std::string formatAmount(Resource resource, std::int64_t amount);

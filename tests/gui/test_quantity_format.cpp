@@ -55,6 +55,7 @@ void TestQuantityFormat::risksReadAsOneInN_data() {
     QTest::newRow("trillions") << 1e-15 << "1 in 1,000 trillion";
     QTest::newRow("even") << 0.5 << "1 in 2";
     QTest::newRow("likely") << 0.8 << "1 in 1.25";
+    QTest::newRow("certain") << 1.0 << "certain";
 }
 
 void TestQuantityFormat::risksReadAsOneInN() {
