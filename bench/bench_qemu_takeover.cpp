@@ -5,8 +5,9 @@
 // standby footprint; the time from ApplianceCore::takeover() to the guest reporting its active
 // memory (MemTotal on its serial console) is measured, then it is released again.
 // Cold: the same guest defined at its active footprint is booted from power-off, and the time to
-// the same point (its first status line with that MemTotal) is measured: what a failover that
-// restarts the VM costs. Both include the guest's status period (0.1 s) as read latency.
+// its first status line is measured: what a failover that restarts the VM costs. Its MemTotal
+// is the one the hot guest must reach, so no threshold comes from a reading taken while a
+// balloon settles. Both include the guest's status period (0.1 s) as read latency.
 //
 //   bench/bench_qemu_takeover [rounds]
 #include <libvirt/libvirt.h>
@@ -59,8 +60,9 @@ bool atStandby(const GuestStatus& s) {
 struct HotNode {
     std::unique_ptr<ApplianceCore> core;
     QString node;
-    // The MemTotal the guest reports at its active footprint: the balloon gives back exactly
-    // what it held, so the guest sees all of it (5% slack).
+    // The MemTotal the guest reports at its active footprint: what the cold guest, the same
+    // kernel booted at that footprint without a balloon, reports, less the 1% the service's
+    // confirmation allows the balloon.
     qint64 active_kib = 0;
 };
 
@@ -91,11 +93,7 @@ bool registerHotNode(QemuAppliance& fixture, const GuestSpec& shape, const QTemp
     }
     auto standby = fixture.waitForStatus(hot.node, atStandby,
                                          QStringLiteral("its standby MemTotal"), kTimeout);
-    if (!standby) {
-        return fail(standby.error().message);
-    }
-    hot.active_kib = standby->memtotal_kib + (kActiveMib - kStandbyMib) * 1024 * 95 / 100;
-    return true;
+    return standby ? true : fail(standby.error().message);
 }
 
 // One takeover until the guest sees its active memory, and the release back to standby.
@@ -129,20 +127,22 @@ bool hotRound(QemuAppliance& fixture, const HotNode& hot, int round, std::vector
     return back ? true : fail(back.error().message);
 }
 
-// One boot of `guest` from power-off until it reports `active_kib`, then power-off again.
-bool coldRound(QemuAppliance& fixture, const QString& guest, qint64 active_kib, int round,
-               std::vector<double>& booted) {
+// One boot of `guest` from power-off to its first status line, whose MemTotal is the one the
+// guest has at the active footprint, then power-off again.
+bool coldRound(QemuAppliance& fixture, const QString& guest, int round, std::vector<double>& booted,
+               qint64& active_kib) {
     const qsizetype mark = fixture.serialMark(guest);
     const auto asked = Clock::now();
     if (virDomainCreate(fixture.domain(guest)) != 0) {
         return fail("cannot boot the cold guest");
     }
     auto seen = fixture.waitForStatus(
-        guest, [active_kib](const GuestStatus& s) { return s.memtotal_kib >= active_kib; },
-        QStringLiteral("its active MemTotal after a cold boot"), kTimeout, mark);
+        guest, [](const GuestStatus& s) { return s.memtotal_kib > 0; },
+        QStringLiteral("its first status line after a cold boot"), kTimeout, mark);
     if (!seen) {
         return fail(seen.error().message);
     }
+    active_kib = seen->memtotal_kib;
     booted.push_back(ms(seen->seen - asked));
     std::printf("cold %d: booted to %lld KiB after %.0f ms\n", round + 1,
                 static_cast<long long>(seen->memtotal_kib), booted.back());
@@ -169,7 +169,28 @@ int main(int argc, char** argv) {
     QTemporaryDir dir;
     GuestSpec shape;
     shape.status_period_s = 0.1;
+
+    // The guest defined at its active footprint: what a failover that restarts the VM costs,
+    // and the MemTotal that marks the hot guest's growth done (same kernel, same <memory>).
+    GuestSpec cold_spec = shape;
+    cold_spec.max_memory_mib = kActiveMib;
+    cold_spec.current_memory_mib = kActiveMib;
+    cold_spec.vcpus = 2;
+    auto cold_guest = fixture.defineGuest(cold_spec);
+    if (!cold_guest) {
+        fail(cold_guest.error().describe());
+        return 1;
+    }
+    std::vector<double> booted;
+    qint64 cold_active_kib = 0;
+    for (int round = 0; round < rounds; ++round) {
+        if (!coldRound(fixture, *cold_guest, round, booted, cold_active_kib)) {
+            return 1;
+        }
+    }
+
     HotNode hot;
+    hot.active_kib = cold_active_kib - kActiveMib * 1024 / 100;
     if (!registerHotNode(fixture, shape, dir, hot)) {
         return 1;
     }
@@ -182,30 +203,12 @@ int main(int argc, char** argv) {
     }
     hot.core.reset();
 
-    // The same guest defined at its active footprint: its MemTotal at the active size is the
-    // hot guest's after growth (same kernel, same <memory>), the point a failover is done.
-    GuestSpec cold_spec = shape;
-    cold_spec.max_memory_mib = kActiveMib;
-    cold_spec.current_memory_mib = kActiveMib;
-    cold_spec.vcpus = 2;
-    auto cold_guest = fixture.defineGuest(cold_spec);
-    if (!cold_guest) {
-        fail(cold_guest.error().describe());
-        return 1;
-    }
-    std::vector<double> booted;
-    for (int round = 0; round < rounds; ++round) {
-        if (!coldRound(fixture, *cold_guest, hot.active_kib, round, booted)) {
-            return 1;
-        }
-    }
-
     std::printf(
-        "hot growth (takeover request -> guest sees %lld MiB): median %.0f ms (answered after "
-        "%.0f ms)\ncold boot (power-on -> guest sees it): median %.0f ms\nratio cold/hot: %.1fx "
-        "(target at least 10x)\n",
-        static_cast<long long>(kActiveMib), median(grown), median(answered), median(booted),
-        median(booted) / median(grown));
+        "takeover answered by the API: median %.0f ms\nguest sees its active %lld MiB: median "
+        "%.0f ms after the request\ncold boot (power-on -> guest sees it): median %.0f ms\n"
+        "ratio cold/answered: %.1fx, cold/guest-visible: %.1fx (target at least 10x)\n",
+        median(answered), static_cast<long long>(kActiveMib), median(grown), median(booted),
+        median(booted) / median(answered), median(booted) / median(grown));
     if (Status stopped = fixture.stop(); !stopped) {
         fail(stopped.error().describe());
         return 1;
