@@ -173,20 +173,28 @@ void MainWindow::restoreSettings() {
 
 void MainWindow::connectionChanged() {
     updateActions();
-    if (!open_ && online_->showsStaleData()) {
+    if ((!open_ || liveView_) && online_->showsStaleData()) {
         modeLabel_->setText(tr("Not live"));
     }
-    if (online_->connection()->state() == ConnectionState::connected && !open_) {
+    if (online_->connection()->state() != ConnectionState::connected) {
+        return;
+    }
+    if (!open_) {
         modeLabel_->setText(tr("Online"));
-        // The what-if works on a fleet file; online without one it would only be empty.
+        // The what-if works on a fleet file or on the live fleet once asked for.
         whatIfDock_->hide();
         if (views_->currentWidget() == sizingView_ || views_->currentWidget() == clustersView_) {
             views_->setCurrentWidget(online_->dashboard());
         }
     }
+    // Connected again, perhaps to another service: the live fleet shown is read anew.
+    if (!open_ || liveView_) {
+        followLiveFleet();
+    }
 }
 
 // The what-if keeps the clusters it loaded; the service view says when they are out of date.
+// Shown read-only, the live fleet follows the service.
 void MainWindow::serviceFleetChanged() {
     if (!live_) {
         return;
@@ -195,6 +203,10 @@ void MainWindow::serviceFleetChanged() {
     bool same = clusters.size() == live_->fleet.clusters.size();
     for (std::size_t i = 0; same && i < clusters.size(); ++i) {
         same = clusterSpec(clusters[i]) == live_->fleet.clusters[i];
+    }
+    if (!same && liveView_) {
+        followLiveFleet();
+        return;
     }
     serviceView_->setBaselineStale(!same);
 }
@@ -246,6 +258,7 @@ void MainWindow::setServiceUrl(const QString& url) {
 
 void MainWindow::leaveLive() {
     live_.reset();
+    liveView_ = false;
     liveWhatIf_->forget();
     serviceView_->clear();
     serviceView_->hide();
@@ -267,58 +280,87 @@ void MainWindow::loadLiveFleet() {
                           .arg(QString::fromStdString(loaded.error().message)));
             return;
         }
-        leaveLive();
-        live_ = std::move(*loaded);
-        runner_->setPlacement(live_->placement);
-        revertAction_->setText(tr("Re&vert to the live fleet"));
-        revertAction_->setToolTip(
-            tr("Drop every what-if edit and go back to the live fleet as it was loaded"));
-        fileFleet_ = live_->fleet;
-        fleet_ = fileFleet_;
-        path_.clear();
-        open_ = true;
-        fileHasAppliance_ = true;
-        pinProposal_ = false;
-        capacityEdited_ = false;
-        failing_.clear();
-        snapshot_.reset();
-        QStringList foreign;
-        for (const LiveAppliance& appliance : live_->appliances) {
-            if (appliance.foreign.memory_mib > 0 || appliance.foreign.vcpus > 0) {
-                foreign << tr("%1: %2 and %3")
-                               .arg(QString::fromStdString(appliance.name),
-                                    formatMemoryMib(appliance.foreign.memory_mib),
-                                    formatVcpus(appliance.foreign.vcpus));
-            }
-        }
-        const QString host = online_->connection()->url().host();
-        whatIf_->setFleet(fleet_);
-        whatIf_->setLive(
-            true, tr("A what-if on the live fleet of %1: answered in-process at once, and by the "
-                     "service's what-if for the same failures, additions, removals and capacity. "
-                     "Nothing changes on the service. Capacity is the host's less what foreign "
-                     "domains hold (%2); the target is in-process only.")
-                      .arg(host, foreign.isEmpty() ? tr("none now")
-                                                   : foreign.join(QStringLiteral("; "))));
-        whatIf_->showProblem({});
-        whatIf_->setEnabled(true);
-        serviceView_->show();
-        whatIfDock_->show();
-        setModified(false);
-        modeLabel_->setText(tr("Online — what-if on the live fleet of %1").arg(host));
-        views_->setCurrentWidget(sizingView_);
-        statusBar()->showMessage(
-            tr("The live fleet is in the what-if: %1")
-                .arg(countOf(static_cast<std::int64_t>(fleet_.clusters.size()), tr("cluster"))),
-            5000);
-        qCInfo(lcConsole) << "what-if on the live fleet with" << fleet_.clusters.size()
-                          << "clusters";
-        recompute(true);
+        showLiveFleet(std::move(*loaded), true);
     });
 }
 
+// Connected without a file open, the Sizing and Clusters tabs show the service's fleet; the
+// what-if on it opens only when asked for. A file opened or a what-if loaded meanwhile
+// supersedes this load (LiveWhatIf drops it).
+void MainWindow::followLiveFleet() {
+    liveWhatIf_->load([this](Result<LiveBaseline> loaded) {
+        if (!loaded) {
+            statusBar()->showMessage(
+                tr("The Sizing and Clusters tabs cannot show the live fleet: %1")
+                    .arg(QString::fromStdString(loaded.error().message)),
+                15000);
+            return;
+        }
+        showLiveFleet(std::move(*loaded), false);
+    });
+}
+
+void MainWindow::showLiveFleet(LiveBaseline loaded, bool whatIf) {
+    leaveLive();
+    live_ = std::move(loaded);
+    liveView_ = !whatIf;
+    runner_->setPlacement(live_->placement);
+    revertAction_->setText(tr("Re&vert to the live fleet"));
+    revertAction_->setToolTip(
+        tr("Drop every what-if edit and go back to the live fleet as it was loaded"));
+    fileFleet_ = live_->fleet;
+    fleet_ = fileFleet_;
+    path_.clear();
+    open_ = true;
+    fileHasAppliance_ = true;
+    pinProposal_ = false;
+    capacityEdited_ = false;
+    failing_.clear();
+    snapshot_.reset();
+    whatIf_->setFleet(fleet_);
+    whatIf_->setLive(true, liveWhatIfNote());
+    whatIf_->showProblem({});
+    whatIf_->setEnabled(whatIf);
+    serviceView_->setVisible(whatIf);
+    whatIfDock_->setVisible(whatIf);
+    setModified(false);
+    const QString host = online_->connection()->url().host();
+    const QString clusters =
+        countOf(static_cast<std::int64_t>(fleet_.clusters.size()), tr("cluster"));
+    if (whatIf) {
+        modeLabel_->setText(tr("Online — what-if on the live fleet of %1").arg(host));
+        views_->setCurrentWidget(sizingView_);
+        statusBar()->showMessage(tr("The live fleet is in the what-if: %1").arg(clusters), 5000);
+    } else {
+        modeLabel_->setText(tr("Online — the live fleet of %1 (read-only: changes go through the "
+                               "service; try them in What-if on the live fleet)")
+                                .arg(host));
+    }
+    qCInfo(lcConsole) << (whatIf ? "what-if on" : "showing") << "the live fleet with"
+                      << fleet_.clusters.size() << "clusters";
+    recompute(true);
+}
+
+QString MainWindow::liveWhatIfNote() const {
+    QStringList foreign;
+    for (const LiveAppliance& appliance : live_->appliances) {
+        if (appliance.foreign.memory_mib > 0 || appliance.foreign.vcpus > 0) {
+            foreign << tr("%1: %2 and %3")
+                           .arg(QString::fromStdString(appliance.name),
+                                formatMemoryMib(appliance.foreign.memory_mib),
+                                formatVcpus(appliance.foreign.vcpus));
+        }
+    }
+    return tr("A what-if on the live fleet of %1: answered in-process at once, and by the "
+              "service's what-if for the same failures, additions, removals and capacity. "
+              "Nothing changes on the service. Capacity is the host's less what foreign "
+              "domains hold (%2); the target is in-process only.")
+        .arg(online_->connection()->url().host(),
+             foreign.isEmpty() ? tr("none now") : foreign.join(QStringLiteral("; ")));
+}
+
 void MainWindow::askService() {
-    if (live_) {
+    if (live_ && !liveView_) {
         liveWhatIf_->ask(liveWhatIfRequest(*live_, fleet_, failing_));
     }
 }

@@ -7,6 +7,7 @@
 #include <QDoubleSpinBox>
 #include <QFile>
 #include <QLabel>
+#include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTreeWidget>
@@ -18,6 +19,7 @@
 #include "console_test_support.h"
 #include "gui/app/main_window.h"
 #include "gui/offline/clusters_view.h"
+#include "gui/offline/sizing_view.h"
 #include "gui/offline/what_if_panel.h"
 #include "gui/online/live_what_if.h"
 #include "gui/online/online_console.h"
@@ -83,16 +85,22 @@ private slots:
     void editsTheServiceRefusesAreAnsweredInProcessWithTheServicesReason();
     void aClusterRegisteredMeanwhileMarksTheLoadedFleetStale();
     void nodesActiveNowHoldTheirGrantInBothAnswers();
+    void connectedTheSizingAndClustersTabsShowTheLiveFleetReadOnly();
+    void connectedTheReportIsNamedAfterTheApplianceAndWritten();
 
 private:
     void loadLive();
     // The views show the newest in-process result and the service's answer to the same edits.
     bool settled() const;
     void selectClusters(const QStringList& names);
+    // Connected only: the live fleet shown in Sizing and Clusters, outside the what-if.
+    void showLive();
+    client::ApiClient* serviceClient();
 
     QTemporaryDir settingsDir_;
     UnderstudydProcess service_;
     std::unique_ptr<MainWindow> window_;
+    std::unique_ptr<client::ApiClient> client_;
 };
 
 void TestLiveWhatIf::initTestCase() {
@@ -477,6 +485,114 @@ void TestLiveWhatIf::nodesActiveNowHoldTheirGrantInBothAnswers() {
     QCOMPARE(nodesNow(service_.url()), before);
     window_->online()->connection()->disconnectFromService();
     QVERIFY(other.callSync(client::api::release(billing)));
+}
+
+void TestLiveWhatIf::showLive() {
+    OnlineConsole* online = window_->online();
+    online->connectTo(service_.url(), kAdminToken, false);
+    QTRY_COMPARE_WITH_TIMEOUT(online->connection()->state(), ConnectionState::connected, kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(window_->liveBaseline().has_value() && showsLatestResult(*window_),
+                             kWaitMs);
+}
+
+client::ApiClient* TestLiveWhatIf::serviceClient() {
+    if (client_ == nullptr) {
+        client::ClientOptions options;
+        options.base_url = service_.url();
+        options.token = kAdminToken;
+        client_ = std::make_unique<client::ApiClient>(options);
+    }
+    return client_.get();
+}
+
+void TestLiveWhatIf::connectedTheSizingAndClustersTabsShowTheLiveFleetReadOnly() {
+    showLive();
+    auto clusters = serviceClient()->callSync(client::api::clusters());
+    QVERIFY2(clusters, qPrintable(clusters ? QString() : clusters.error().summary()));
+    QStringList served;
+    for (const client::Cluster& cluster : *clusters) {
+        served << cluster.name;
+    }
+    QVERIFY(!served.isEmpty());
+    const QAbstractItemModel* model = window_->clustersView()->table()->model();
+    QStringList shown;
+    for (int row = 0; row < model->rowCount(); ++row) {
+        shown << model->index(row, 0).data().toString();
+    }
+    served.sort();
+    shown.sort();
+    QCOMPARE(shown, served);
+
+    auto sizing = serviceClient()->callSync(client::api::sizing());
+    QVERIFY2(sizing, qPrintable(sizing ? QString() : sizing.error().summary()));
+    QVERIFY(!sizing->appliances.empty());
+    const auto& sized = window_->snapshot()->result.appliances;
+    for (const client::SizingAppliance& appliance : sizing->appliances) {
+        const auto found =
+            std::find_if(sized.begin(), sized.end(), [&](const sizing::ApplianceResult& result) {
+                return QString::fromStdString(result.spec.name) == appliance.name;
+            });
+        QVERIFY2(found != sized.end(), qPrintable(appliance.name));
+        const double shownRisk = found->figures(sizing::Resource::memory_mib).overflow_risk;
+        QVERIFY2(sameRisk(shownRisk, appliance.memory_mib.overflow_risk),
+                 qPrintable(QStringLiteral("%1: Sizing tab %2, GET /sizing %3")
+                                .arg(appliance.name)
+                                .arg(shownRisk)
+                                .arg(appliance.memory_mib.overflow_risk)));
+    }
+    QVERIFY(window_->sizingView()->verdictHeadline() != QStringLiteral("No fleet open"));
+
+    // Changes go through the service: the what-if stays closed and nothing edits the fleet.
+    QVERIFY(!window_->whatIfPanel()->isEnabled());
+    for (const char* name : {"addClusterAction", "removeClustersAction", "failAction", "saveAction",
+                             "addFromFileAction"}) {
+        QVERIFY2(!window_->findChild<QAction*>(QLatin1String(name))->isEnabled(), name);
+    }
+    QVERIFY(!window_->liveWhatIf()->waiting());
+
+    // Shown read-only, the live fleet follows the service.
+    sizing::ClusterSpec tiny{"tiny-shown", 100,      8760,      1,
+                             "",           {1, 512}, {1, 1024}, sizing::MemoryMode::balloon};
+    auto registered = serviceClient()->callSync(client::api::registerClusters(clusterJson(tiny)));
+    QVERIFY2(registered, qPrintable(registered ? QString() : registered.error().summary()));
+    QTRY_COMPARE_WITH_TIMEOUT(window_->clustersView()->table()->model()->rowCount(),
+                              static_cast<int>(served.size()) + 1, kWaitMs);
+    QVERIFY(serviceClient()->callSync(client::api::removeCluster(QStringLiteral("tiny-shown"))));
+    QTRY_COMPARE_WITH_TIMEOUT(window_->clustersView()->table()->model()->rowCount(),
+                              static_cast<int>(served.size()), kWaitMs);
+}
+
+void TestLiveWhatIf::connectedTheReportIsNamedAfterTheApplianceAndWritten() {
+    showLive();
+    QAction* exportAction = window_->findChild<QAction*>(QStringLiteral("exportAction"));
+    QVERIFY(exportAction->isEnabled());
+    const LiveFleet& live = window_->online()->connection()->fleet();
+    QCOMPARE(live.appliances.size(), std::size_t{1});
+    QCOMPARE(window_->suggestedReportName(), live.appliances.front().name + "-sizing.pdf");
+
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QSignalSpy finished(window_->exporter(), &ReportExporter::finished);
+    const QString pdf = dir.filePath(window_->suggestedReportName());
+    QVERIFY(window_->exportReport(pdf));
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kWaitMs);
+    QVERIFY2(finished.front().at(0).toBool(), qPrintable(finished.front().at(2).toString()));
+    QFile written(pdf);
+    QVERIFY(written.open(QIODevice::ReadOnly));
+    QVERIFY(written.read(5) == "%PDF-");
+
+    const QString html = dir.filePath(QStringLiteral("live.html"));
+    QVERIFY(window_->exportReport(html));
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, kWaitMs);
+    QVERIFY2(finished.last().at(0).toBool(), qPrintable(finished.last().at(2).toString()));
+    QFile page(html);
+    QVERIFY(page.open(QIODevice::ReadOnly));
+    const QString text = QString::fromUtf8(page.readAll());
+    QVERIFY2(text.contains(QStringLiteral("the live fleet of %1").arg(service_.url().host())),
+             qPrintable(text.left(2000)));
+    for (const client::Cluster& cluster : live.clusters) {
+        QVERIFY2(text.contains(cluster.name), qPrintable(cluster.name));
+    }
 }
 
 QTEST_MAIN(TestLiveWhatIf)
