@@ -42,6 +42,14 @@ Q_LOGGING_CATEGORY(lcConsole, "understudy.console", QtInfoMsg)
 
 namespace understudy::gui {
 
+namespace {
+
+// Node states that hold no footprint and cannot take over (docs/http-api.md, Node).
+const QStringList kHoldsNothing = {QStringLiteral("preempted"), QStringLiteral("fenced"),
+                                   QStringLiteral("stopped"), QStringLiteral("missing")};
+
+}  // namespace
+
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setObjectName(QStringLiteral("understudyConsole"));
     runner_ = new SizingRunner(this);
@@ -116,12 +124,12 @@ void MainWindow::createWhatIfDock() {
     addDockWidget(Qt::LeftDockWidgetArea, whatIfDock_);
 }
 
-// The service's answer goes under the what-if's buttons; answers to edits made since are
-// dropped.
+// The service's answer is the live what-if's main result, in a tab beside Sizing and Clusters
+// shown only then; answers to edits made since are dropped.
 void MainWindow::createServiceWhatIf() {
-    serviceView_ = new ServiceWhatIfView(whatIf_);
-    serviceView_->hide();
-    whatIf_->addView(serviceView_);
+    serviceView_ = new ServiceWhatIfView(views_);
+    views_->insertTab(views_->indexOf(clustersView_) + 1, serviceView_, tr("What-if &answer"));
+    views_->setTabVisible(views_->indexOf(serviceView_), false);
     connect(liveWhatIf_, &LiveWhatIf::asking, serviceView_, &ServiceWhatIfView::setAsking);
     connect(liveWhatIf_, &LiveWhatIf::answered, this,
             [this](quint64 generation, const client::WhatIfAnswer& answer) {
@@ -179,8 +187,11 @@ void MainWindow::connectionChanged() {
     if (online_->connection()->state() != ConnectionState::connected) {
         return;
     }
+    if (!open_ || liveView_) {
+        // Said at once, not when the fleet has loaded: that load may fail or take a while.
+        showLiveViewMode();
+    }
     if (!open_) {
-        modeLabel_->setText(tr("Online"));
         // The what-if works on a fleet file or on the live fleet once asked for.
         whatIfDock_->hide();
         if (views_->currentWidget() == sizingView_ || views_->currentWidget() == clustersView_) {
@@ -191,6 +202,15 @@ void MainWindow::connectionChanged() {
     if (!open_ || liveView_) {
         followLiveFleet();
     }
+}
+
+void MainWindow::showLiveViewMode() {
+    modeLabel_->setText(
+        tr("Online — the live fleet of %1").arg(online_->connection()->url().host()));
+    modeLabel_->setToolTip(
+        tr("Sizing and Clusters show the service's fleet read-only: changes "
+           "go through the service; try them in What-if on the live fleet "
+           "(Ctrl+Shift+L)"));
 }
 
 // The what-if keeps the clusters it loaded; the service view says when they are out of date.
@@ -238,6 +258,7 @@ Status MainWindow::openFleet(const QString& path) {
     whatIfDock_->show();
     setModified(false);
     modeLabel_->setText(tr("Offline — %1").arg(QFileInfo(path_).fileName()));
+    modeLabel_->setToolTip({});
     QSettings settings = consoleSettings();
     settings.setValue(QStringLiteral("lastFile"), path_);
     qCInfo(lcConsole) << "opened" << path_ << "with" << fleet_.clusters.size() << "clusters";
@@ -261,7 +282,7 @@ void MainWindow::leaveLive() {
     liveView_ = false;
     liveWhatIf_->forget();
     serviceView_->clear();
-    serviceView_->hide();
+    views_->setTabVisible(views_->indexOf(serviceView_), false);
     whatIf_->setLive(false, {});
     runner_->setPlacement({});
     revertAction_->setText(tr("Re&vert to file"));
@@ -270,6 +291,14 @@ void MainWindow::leaveLive() {
 
 void MainWindow::loadLiveFleet() {
     if (online_->connection()->state() != ConnectionState::connected || !confirmDiscard()) {
+        return;
+    }
+    if (live_ && liveView_) {
+        // The fleet shown already follows the service: the what-if starts from it at once,
+        // and a reload still under way is dropped rather than replacing the what-if later.
+        LiveBaseline shown = *live_;
+        showLiveFleet(std::move(shown), true);
+        serviceFleetChanged();
         return;
     }
     statusBar()->showMessage(tr("Loading the live fleet into the what-if…"));
@@ -321,7 +350,7 @@ void MainWindow::showLiveFleet(LiveBaseline loaded, bool whatIf) {
     whatIf_->setLive(true, liveWhatIfNote());
     whatIf_->showProblem({});
     whatIf_->setEnabled(whatIf);
-    serviceView_->setVisible(whatIf);
+    views_->setTabVisible(views_->indexOf(serviceView_), whatIf);
     whatIfDock_->setVisible(whatIf);
     setModified(false);
     const QString host = online_->connection()->url().host();
@@ -329,12 +358,11 @@ void MainWindow::showLiveFleet(LiveBaseline loaded, bool whatIf) {
         countOf(static_cast<std::int64_t>(fleet_.clusters.size()), tr("cluster"));
     if (whatIf) {
         modeLabel_->setText(tr("Online — what-if on the live fleet of %1").arg(host));
-        views_->setCurrentWidget(sizingView_);
+        modeLabel_->setToolTip({});
+        views_->setCurrentWidget(serviceView_);
         statusBar()->showMessage(tr("The live fleet is in the what-if: %1").arg(clusters), 5000);
     } else {
-        modeLabel_->setText(tr("Online — the live fleet of %1 (read-only: changes go through the "
-                               "service; try them in What-if on the live fleet)")
-                                .arg(host));
+        showLiveViewMode();
     }
     qCInfo(lcConsole) << (whatIf ? "what-if on" : "showing") << "the live fleet with"
                       << fleet_.clusters.size() << "clusters";
@@ -483,7 +511,7 @@ void MainWindow::failSelectedClusters() {
         return;
     }
     failing_ = names;
-    views_->setCurrentWidget(clustersView_);
+    views_->setCurrentWidget(live_ ? static_cast<QWidget*>(serviceView_) : clustersView_);
     updateTakeovers();
     askService();
 }
@@ -495,6 +523,10 @@ void MainWindow::clearFailovers() {
 }
 
 void MainWindow::updateTakeovers() {
+    if (live_) {
+        const LiveFleet& now = online_->connection()->fleet();
+        serviceView_->setLiveState(now.nodes, now.appliances);
+    }
     if (!snapshot_ || !snapshot_->error.isEmpty()) {
         clustersView_->setTakeovers({});
         if (live_) {
@@ -502,20 +534,24 @@ void MainWindow::updateTakeovers() {
         }
         return;
     }
-    // On the live fleet the approximation starts from the nodes active now, holding what
-    // libvirt shows they hold.
+    // On the live fleet the approximation starts from the nodes as the service reports them:
+    // active ones holding what libvirt shows they hold, fenced, preempted, stopped or missing
+    // ones holding nothing and unable to take over.
     std::map<std::string, sizing::Footprint> active;
+    std::map<std::string, std::string> unavailable;
     if (live_) {
         for (const client::Node& node : online_->connection()->fleet().nodes) {
             if (node.state == QLatin1String("active") ||
                 node.state == QLatin1String("taking-over")) {
                 const client::Footprint held = node.current.value_or(node.active);
                 active[node.cluster.toStdString()] = {held.vcpus, held.memory_mib};
+            } else if (kHoldsNothing.contains(node.state)) {
+                unavailable[node.cluster.toStdString()] = node.state.toStdString();
             }
         }
     }
     std::vector<OfflineTakeover> takeovers =
-        approximateTakeovers(snapshot_->fleet, snapshot_->result, failing_, active);
+        approximateTakeovers(snapshot_->fleet, snapshot_->result, failing_, active, unavailable);
     clustersView_->setTakeovers(takeovers);
     if (live_) {
         serviceView_->setInProcess(snapshot_, std::move(takeovers), live_->nodeOf);

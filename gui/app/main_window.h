@@ -98,6 +98,7 @@ private:
     void askService();
     void followLiveFleet();
     void showLiveFleet(LiveBaseline loaded, bool whatIf);
+    void showLiveViewMode();
     QString liveWhatIfNote() const;
     void leaveLive();
     void removeSelectedClusters();

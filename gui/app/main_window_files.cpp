@@ -13,6 +13,7 @@
 
 #include "gui/online/online_console.h"
 #include "gui/online/service_connection.h"
+#include "gui/online/service_what_if_view.h"
 #include "gui/widgets/console_settings.h"
 #include "gui/widgets/quantity_format.h"
 #include "sizing/fleet_file.h"
@@ -153,7 +154,11 @@ Status MainWindow::exportReport(const QString& path) {
     const QString source = live_
                                ? tr("the live fleet of %1").arg(online_->connection()->url().host())
                                : QFileInfo(path_).fileName();
-    exporter_->start(snapshot_, *kind, path, source);
+    // A what-if on the live fleet carries its scenario: what was taken over and the service's
+    // answer.
+    exporter_->start(snapshot_, *kind, path, source,
+                     live_ && !liveView_ ? serviceView_->reportSections()
+                                         : std::vector<sizing::report::ReportSection>{});
     return Done{};
 }
 

@@ -12,7 +12,9 @@
 #include <QTemporaryDir>
 #include <QTreeWidget>
 #include <QtTest>
+#include <chrono>
 #include <cmath>
+#include <map>
 #include <memory>
 
 #include "appliance/client/api_client.h"
@@ -25,6 +27,7 @@
 #include "gui/online/online_console.h"
 #include "gui/online/service_connection.h"
 #include "gui/online/service_what_if_view.h"
+#include "gui/widgets/quantity_format.h"
 #include "tests/support/understudyd_process.h"
 
 using namespace understudy;
@@ -87,15 +90,19 @@ private slots:
     void nodesActiveNowHoldTheirGrantInBothAnswers();
     void connectedTheSizingAndClustersTabsShowTheLiveFleetReadOnly();
     void connectedTheReportIsNamedAfterTheApplianceAndWritten();
+    void theWhatIfStartsFromTheLiveStateAndShowsTheServicesAnswerFirst();
 
 private:
     void loadLive();
+    void loadLiveFrom(const QUrl& url);
     // The views show the newest in-process result and the service's answer to the same edits.
     bool settled() const;
     void selectClusters(const QStringList& names);
     // Connected only: the live fleet shown in Sizing and Clusters, outside the what-if.
     void showLive();
     client::ApiClient* serviceClient();
+    // Exports the report to `path` and reads it back.
+    void exportAndRead(const QString& path, QByteArray& written);
 
     QTemporaryDir settingsDir_;
     UnderstudydProcess service_;
@@ -131,8 +138,12 @@ bool TestLiveWhatIf::settled() const {
 }
 
 void TestLiveWhatIf::loadLive() {
+    loadLiveFrom(service_.url());
+}
+
+void TestLiveWhatIf::loadLiveFrom(const QUrl& url) {
     OnlineConsole* online = window_->online();
-    online->connectTo(service_.url(), kAdminToken, false);
+    online->connectTo(url, kAdminToken, false);
     QTRY_COMPARE_WITH_TIMEOUT(online->connection()->state(), ConnectionState::connected, kWaitMs);
     QAction* live = window_->findChild<QAction*>(QStringLiteral("liveWhatIfAction"));
     QVERIFY(live != nullptr && live->isEnabled());
@@ -495,6 +506,16 @@ void TestLiveWhatIf::showLive() {
                              kWaitMs);
 }
 
+void TestLiveWhatIf::exportAndRead(const QString& path, QByteArray& written) {
+    QSignalSpy finished(window_->exporter(), &ReportExporter::finished);
+    QVERIFY(window_->exportReport(path));
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kWaitMs);
+    QVERIFY2(finished.front().at(0).toBool(), qPrintable(finished.front().at(2).toString()));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    written = file.readAll();
+}
+
 client::ApiClient* TestLiveWhatIf::serviceClient() {
     if (client_ == nullptr) {
         client::ClientOptions options;
@@ -572,27 +593,112 @@ void TestLiveWhatIf::connectedTheReportIsNamedAfterTheApplianceAndWritten() {
 
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    QSignalSpy finished(window_->exporter(), &ReportExporter::finished);
-    const QString pdf = dir.filePath(window_->suggestedReportName());
-    QVERIFY(window_->exportReport(pdf));
-    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kWaitMs);
-    QVERIFY2(finished.front().at(0).toBool(), qPrintable(finished.front().at(2).toString()));
-    QFile written(pdf);
-    QVERIFY(written.open(QIODevice::ReadOnly));
-    QVERIFY(written.read(5) == "%PDF-");
+    QByteArray pdf;
+    exportAndRead(dir.filePath(window_->suggestedReportName()), pdf);
+    QVERIFY(!QTest::currentTestFailed());
+    QVERIFY(pdf.startsWith("%PDF-"));
 
-    const QString html = dir.filePath(QStringLiteral("live.html"));
-    QVERIFY(window_->exportReport(html));
-    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, kWaitMs);
-    QVERIFY2(finished.last().at(0).toBool(), qPrintable(finished.last().at(2).toString()));
-    QFile page(html);
-    QVERIFY(page.open(QIODevice::ReadOnly));
-    const QString text = QString::fromUtf8(page.readAll());
+    QByteArray html;
+    exportAndRead(dir.filePath(QStringLiteral("live.html")), html);
+    QVERIFY(!QTest::currentTestFailed());
+    const QString text = QString::fromUtf8(html);
     QVERIFY2(text.contains(QStringLiteral("the live fleet of %1").arg(service_.url().host())),
              qPrintable(text.left(2000)));
     for (const client::Cluster& cluster : live.clusters) {
         QVERIFY2(text.contains(cluster.name), qPrintable(cluster.name));
     }
+}
+
+// Issue 21's overloaded appliance, on a service of its own: four clusters active, one node
+// preempted for them, one fenced. The what-if starts from that state, not from an all-standby
+// fleet; the service's answer is the tab it opens on, with what stays free; the report has it.
+void TestLiveWhatIf::theWhatIfStartsFromTheLiveStateAndShowsTheServicesAnswerFirst() {
+    UnderstudydProcess service;
+    QVERIFY2(service.start(), service.output().constData());
+    client::ClientOptions options;
+    options.base_url = service.url();
+    options.token = kAdminToken;
+    client::ApiClient api(options);
+    for (const char* node : {"dwh-passive", "erp-passive", "billing-passive", "crm-passive"}) {
+        QVERIFY(api.callSync(client::api::takeover(node, std::chrono::seconds(60))));
+    }
+    QVERIFY(api.callSync(
+        client::api::power(QStringLiteral("monitoring-passive"), understudy::PowerAction::off)));
+    const auto nodes = api.callSync(client::api::nodes());
+    QVERIFY(nodes);
+    std::map<QString, QString> states;
+    QString preempted;
+    for (const client::Node& node : *nodes) {
+        states[node.name] = node.state;
+        if (node.state == QLatin1String("preempted")) {
+            preempted = node.cluster;
+        }
+    }
+    QCOMPARE(states[QStringLiteral("monitoring-passive")], QStringLiteral("fenced"));
+    QVERIFY2(!preempted.isEmpty(), "the four takeovers preempted nobody");
+
+    loadLiveFrom(service.url());
+    ServiceWhatIfView* view = window_->serviceWhatIf();
+    QCOMPARE(window_->views()->currentWidget(), view);
+    // Every node, in the state the service reports.
+    QCOMPARE(view->takeovers()->topLevelItemCount(), static_cast<int>(states.size()));
+    for (const auto& [node, state] : states) {
+        const QList<QTreeWidgetItem*> rows = view->takeovers()->findItems(node, Qt::MatchExactly);
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows.front()->text(ServiceWhatIfView::NowColumn), state);
+    }
+
+    const QStringList failing = {QStringLiteral("monitoring"), preempted, QStringLiteral("web")};
+    selectClusters(failing);
+    window_->findChild<QAction*>(QStringLiteral("failAction"))->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        !view->serviceOutcome(QStringLiteral("web-passive")).isEmpty() && settled(), kWaitMs);
+    QCOMPARE(window_->views()->currentWidget(), view);
+    // Neither engine takes over a node that holds nothing now.
+    for (const QString& node : {QStringLiteral("monitoring-passive"), preempted + "-passive"}) {
+        QCOMPARE(view->serviceOutcome(node), QStringLiteral("denied"));
+        QCOMPARE(view->inProcessOutcome(node), takeoverOutcomeName(TakeoverOutcome::denied));
+    }
+
+    // What stays free, as the service itself answers the same question.
+    client::WhatIfRequest request;
+    request.fail = failing;
+    const auto asked = api.callSync(client::api::whatIf(request));
+    QVERIFY2(asked, qPrintable(asked ? QString() : asked.error().summary()));
+    const auto appliances = api.callSync(client::api::appliances());
+    QVERIFY(appliances);
+    QCOMPARE(asked->free_after.size(), appliances->size());
+    QCOMPARE(view->freeAfter()->topLevelItemCount(), static_cast<int>(appliances->size()));
+    for (int row = 0; row < view->freeAfter()->topLevelItemCount(); ++row) {
+        const QTreeWidgetItem* item = view->freeAfter()->topLevelItem(row);
+        const client::Appliance& now = appliances->at(static_cast<std::size_t>(row));
+        const client::WhatIfFree& after = asked->free_after.at(static_cast<std::size_t>(row));
+        QCOMPARE(item->text(ServiceWhatIfView::ApplianceColumn), now.name);
+        QCOMPARE(after.appliance, now.name);
+        QCOMPARE(item->text(ServiceWhatIfView::MemoryNowColumn),
+                 formatMemoryMib(now.memory_mib.free));
+        QCOMPARE(item->text(ServiceWhatIfView::VcpusNowColumn), formatVcpus(now.vcpus.free));
+        QCOMPARE(item->text(ServiceWhatIfView::MemoryAfterColumn),
+                 formatMemoryMib(after.free.memory_mib));
+        QCOMPARE(item->text(ServiceWhatIfView::VcpusAfterColumn), formatVcpus(after.free.vcpus));
+    }
+
+    QTemporaryDir dir;
+    QByteArray html;
+    exportAndRead(dir.filePath(QStringLiteral("scenario.html")), html);
+    QVERIFY(!QTest::currentTestFailed());
+    const QString text = QString::fromUtf8(html);
+    for (const QString& expected :
+         {QStringLiteral("What-if on the live fleet: the takeovers"),
+          QStringLiteral("<td>monitoring-passive</td><td>monitoring</td><td>fenced</td>"
+                         "<td>denied</td>"),
+          QStringLiteral("<td>%1</td>").arg(view->serviceOutcome(QStringLiteral("web-passive"))),
+          QStringLiteral("What-if on the live fleet: free after"),
+          QStringLiteral("<td>%1</td>")
+              .arg(formatMemoryMib(asked->free_after.front().free.memory_mib).toHtmlEscaped())}) {
+        QVERIFY2(text.contains(expected), qPrintable(expected));
+    }
+    window_->online()->connection()->disconnectFromService();
 }
 
 QTEST_MAIN(TestLiveWhatIf)
