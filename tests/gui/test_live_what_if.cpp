@@ -684,6 +684,10 @@ void TestLiveWhatIf::theWhatIfStartsFromTheLiveStateAndShowsTheServicesAnswerFir
     }
 
     QTemporaryDir dir;
+    const QList<QTreeWidgetItem*> webRows =
+        view->takeovers()->findItems(QStringLiteral("web-passive"), Qt::MatchExactly);
+    QCOMPARE(webRows.size(), 1);
+    const QTreeWidgetItem* web = webRows.front();
     QByteArray html;
     exportAndRead(dir.filePath(QStringLiteral("scenario.html")), html);
     QVERIFY(!QTest::currentTestFailed());
@@ -692,7 +696,9 @@ void TestLiveWhatIf::theWhatIfStartsFromTheLiveStateAndShowsTheServicesAnswerFir
          {QStringLiteral("What-if on the live fleet: the takeovers"),
           QStringLiteral("<td>monitoring-passive</td><td>monitoring</td><td>fenced</td>"
                          "<td>denied</td>"),
-          QStringLiteral("<td>%1</td>").arg(view->serviceOutcome(QStringLiteral("web-passive"))),
+          QStringLiteral("<td>web-passive</td><td>web</td><td>%1</td><td>%2</td>")
+              .arg(web->text(ServiceWhatIfView::NowColumn),
+                   web->text(ServiceWhatIfView::ServiceColumn).toHtmlEscaped()),
           QStringLiteral("What-if on the live fleet: free after"),
           QStringLiteral("<td>%1</td>")
               .arg(formatMemoryMib(asked->free_after.front().free.memory_mib).toHtmlEscaped())}) {
