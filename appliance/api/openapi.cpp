@@ -457,6 +457,9 @@ void addSizingOperations(Operations& ops) {
                               {"outcome", stringEnum({"granted", "partial", "preempts", "denied"})},
                               {"preempted", arrayOf(type("string"))},
                               {"denial", ref("Denial")}}))},
+             {"free_after", arrayOf(object({{"appliance", type("string")},
+                                            {"memory_mib", type("integer")},
+                                            {"vcpus", type("integer")}}))},
              {"sizing", type("object")}}));
 }
 

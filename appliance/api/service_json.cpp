@@ -211,8 +211,15 @@ Json whatIfJson(const core::WhatIfOutcome& outcome) {
         one["denial"] = takeover.denial ? denialJson(*takeover.denial) : Json(nullptr);
         takeovers.push_back(std::move(one));
     }
+    Json free_after = Json::array();
+    for (const core::WhatIfFree& free : outcome.free_after) {
+        free_after.push_back({{"appliance", free.appliance},
+                              {"memory_mib", free.free.memory_mib},
+                              {"vcpus", free.free.vcpus}});
+    }
     Json made;
     made["takeovers"] = std::move(takeovers);
+    made["free_after"] = std::move(free_after);
     made["sizing"] = sizing::resultToJson(outcome.sizing);
     return made;
 }

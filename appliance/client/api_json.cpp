@@ -437,6 +437,13 @@ WhatIfTakeover readWhatIfTakeover(Reader& r) {
     return t;
 }
 
+WhatIfFree readWhatIfFree(Reader& r) {
+    WhatIfFree free;
+    free.appliance = r.text("appliance");
+    free.free = {r.integer("vcpus"), r.integer("memory_mib")};
+    return free;
+}
+
 ApplianceLink readLink(Reader& r) {
     ApplianceLink link;
     link.name = r.text("name");
@@ -538,6 +545,9 @@ PowerState readPower(Reader& r) {
 WhatIfAnswer readWhatIf(Reader& r, const QJsonValue& raw) {
     WhatIfAnswer result;
     result.takeovers = r.list<WhatIfTakeover>("takeovers", readWhatIfTakeover);
+    if (r.isPresent("free_after")) {
+        result.free_after = r.list<WhatIfFree>("free_after", readWhatIfFree);
+    }
     Reader sizing = r.object("sizing");
     if (r.ok()) {
         result.sizing = readSizing(sizing, raw.toObject().value(QLatin1String("sizing")));

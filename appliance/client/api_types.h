@@ -242,8 +242,15 @@ struct Sizing {
     QJsonObject raw;
 };
 
+// What an appliance would have free once the what-if's takeovers are decided.
+struct WhatIfFree {
+    QString appliance;
+    Footprint free;
+};
+
 struct WhatIfAnswer {
     std::vector<WhatIfTakeover> takeovers;
+    std::vector<WhatIfFree> free_after;  // empty from a service that does not say
     Sizing sizing;
 };
 

@@ -216,8 +216,16 @@ struct WhatIfRequest {
     std::map<std::string, sizing::Footprint> capacity;
 };
 
+struct WhatIfFree {
+    std::string appliance;
+    sizing::Footprint free;
+};
+
 struct WhatIfOutcome {
     std::vector<policy::WhatIfTakeover> takeovers;
+    // Per appliance, what stays free once the takeovers are decided (the free of now where none
+    // was asked).
+    std::vector<WhatIfFree> free_after;
     // Each appliance sized on its own with the clusters placed on it (pool: null).
     sizing::SizingResult sizing;
 };

@@ -526,12 +526,12 @@ Result<WhatIfOutcome> CoreViews::whatIf(const WhatIfRequest& request) const {
                 failing.push_back(node.name);
             }
         }
-        if (!failing.empty()) {
-            for (policy::WhatIfTakeover& takeover :
-                 policy::simulateTakeovers(view, failing, context_.policy())) {
-                outcome.takeovers.push_back(std::move(takeover));
-            }
+        policy::WhatIfSimulation simulated =
+            policy::simulateWhatIf(view, failing, context_.policy());
+        for (policy::WhatIfTakeover& takeover : simulated.takeovers) {
+            outcome.takeovers.push_back(std::move(takeover));
         }
+        outcome.free_after.push_back({slot->config.name, simulated.free_after});
         sizing::Fleet fleet = applianceFleet(*slot, view, context_.config.policy.target_risk);
         if (fleet.clusters.empty()) {
             continue;

@@ -312,9 +312,8 @@ std::vector<std::string> nodesToRestore(const ApplianceView& appliance) {
     return restore;
 }
 
-std::vector<WhatIfTakeover> simulateTakeovers(ApplianceView appliance,
-                                              const std::vector<std::string>& nodes,
-                                              const ArbitrationPolicy& policy) {
+WhatIfSimulation simulateWhatIf(ApplianceView appliance, const std::vector<std::string>& nodes,
+                                const ArbitrationPolicy& policy) {
     // Names of nodes on other appliances are ignored: a pool-wide what-if hands each appliance
     // the whole list. A name given twice is taken over once.
     std::vector<std::pair<int, std::string>> order;
@@ -363,7 +362,13 @@ std::vector<WhatIfTakeover> simulateTakeovers(ApplianceView appliance,
         outcome.preempted = std::move(decision.preempt);
         outcomes.push_back(std::move(outcome));
     }
-    return outcomes;
+    return {std::move(outcomes), computeHeadroom(appliance).free};
+}
+
+std::vector<WhatIfTakeover> simulateTakeovers(ApplianceView appliance,
+                                              const std::vector<std::string>& nodes,
+                                              const ArbitrationPolicy& policy) {
+    return simulateWhatIf(std::move(appliance), nodes, policy).takeovers;
 }
 
 }  // namespace understudy::policy

@@ -138,7 +138,16 @@ struct WhatIfTakeover {
     std::optional<Denial> denial;
 };
 
+struct WhatIfSimulation {
+    std::vector<WhatIfTakeover> takeovers;
+    // What is free once they are decided, as computeHeadroom counts it: grants made, standby
+    // footprints lost to preemption given back.
+    Footprint free_after;
+};
+
 // Takes over the named nodes one by one, highest priority first, on a copy of the appliance.
+WhatIfSimulation simulateWhatIf(ApplianceView appliance, const std::vector<std::string>& nodes,
+                                const ArbitrationPolicy& policy);
 std::vector<WhatIfTakeover> simulateTakeovers(ApplianceView appliance,
                                               const std::vector<std::string>& nodes,
                                               const ArbitrationPolicy& policy);

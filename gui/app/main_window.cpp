@@ -42,6 +42,14 @@ Q_LOGGING_CATEGORY(lcConsole, "understudy.console", QtInfoMsg)
 
 namespace understudy::gui {
 
+namespace {
+
+// Node states that hold no footprint and cannot take over (docs/http-api.md, Node).
+const QStringList kHoldsNothing = {QStringLiteral("preempted"), QStringLiteral("fenced"),
+                                   QStringLiteral("stopped"), QStringLiteral("missing")};
+
+}  // namespace
+
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setObjectName(QStringLiteral("understudyConsole"));
     runner_ = new SizingRunner(this);
@@ -116,12 +124,12 @@ void MainWindow::createWhatIfDock() {
     addDockWidget(Qt::LeftDockWidgetArea, whatIfDock_);
 }
 
-// The service's answer goes under the what-if's buttons; answers to edits made since are
-// dropped.
+// The service's answer is the live what-if's main result, in a tab beside Sizing and Clusters
+// shown only then; answers to edits made since are dropped.
 void MainWindow::createServiceWhatIf() {
-    serviceView_ = new ServiceWhatIfView(whatIf_);
-    serviceView_->hide();
-    whatIf_->addView(serviceView_);
+    serviceView_ = new ServiceWhatIfView(views_);
+    views_->insertTab(views_->indexOf(clustersView_) + 1, serviceView_, tr("What-if &answer"));
+    views_->setTabVisible(views_->indexOf(serviceView_), false);
     connect(liveWhatIf_, &LiveWhatIf::asking, serviceView_, &ServiceWhatIfView::setAsking);
     connect(liveWhatIf_, &LiveWhatIf::answered, this,
             [this](quint64 generation, const client::WhatIfAnswer& answer) {
@@ -173,20 +181,40 @@ void MainWindow::restoreSettings() {
 
 void MainWindow::connectionChanged() {
     updateActions();
-    if (!open_ && online_->showsStaleData()) {
+    if ((!open_ || liveView_) && online_->showsStaleData()) {
         modeLabel_->setText(tr("Not live"));
     }
-    if (online_->connection()->state() == ConnectionState::connected && !open_) {
-        modeLabel_->setText(tr("Online"));
-        // The what-if works on a fleet file; online without one it would only be empty.
+    if (online_->connection()->state() != ConnectionState::connected) {
+        return;
+    }
+    if (!open_ || liveView_) {
+        // Said at once, not when the fleet has loaded: that load may fail or take a while.
+        showLiveViewMode();
+    }
+    if (!open_) {
+        // The what-if works on a fleet file or on the live fleet once asked for.
         whatIfDock_->hide();
         if (views_->currentWidget() == sizingView_ || views_->currentWidget() == clustersView_) {
             views_->setCurrentWidget(online_->dashboard());
         }
     }
+    // Connected again, perhaps to another service: the live fleet shown is read anew.
+    if (!open_ || liveView_) {
+        followLiveFleet();
+    }
+}
+
+void MainWindow::showLiveViewMode() {
+    modeLabel_->setText(
+        tr("Online — the live fleet of %1").arg(online_->connection()->url().host()));
+    modeLabel_->setToolTip(
+        tr("Sizing and Clusters show the service's fleet read-only: changes "
+           "go through the service; try them in What-if on the live fleet "
+           "(Ctrl+Shift+L)"));
 }
 
 // The what-if keeps the clusters it loaded; the service view says when they are out of date.
+// Shown read-only, the live fleet follows the service.
 void MainWindow::serviceFleetChanged() {
     if (!live_) {
         return;
@@ -195,6 +223,10 @@ void MainWindow::serviceFleetChanged() {
     bool same = clusters.size() == live_->fleet.clusters.size();
     for (std::size_t i = 0; same && i < clusters.size(); ++i) {
         same = clusterSpec(clusters[i]) == live_->fleet.clusters[i];
+    }
+    if (!same && liveView_) {
+        followLiveFleet();
+        return;
     }
     serviceView_->setBaselineStale(!same);
 }
@@ -226,6 +258,7 @@ Status MainWindow::openFleet(const QString& path) {
     whatIfDock_->show();
     setModified(false);
     modeLabel_->setText(tr("Offline — %1").arg(QFileInfo(path_).fileName()));
+    modeLabel_->setToolTip({});
     QSettings settings = consoleSettings();
     settings.setValue(QStringLiteral("lastFile"), path_);
     qCInfo(lcConsole) << "opened" << path_ << "with" << fleet_.clusters.size() << "clusters";
@@ -246,9 +279,10 @@ void MainWindow::setServiceUrl(const QString& url) {
 
 void MainWindow::leaveLive() {
     live_.reset();
+    liveView_ = false;
     liveWhatIf_->forget();
     serviceView_->clear();
-    serviceView_->hide();
+    views_->setTabVisible(views_->indexOf(serviceView_), false);
     whatIf_->setLive(false, {});
     runner_->setPlacement({});
     revertAction_->setText(tr("Re&vert to file"));
@@ -259,6 +293,14 @@ void MainWindow::loadLiveFleet() {
     if (online_->connection()->state() != ConnectionState::connected || !confirmDiscard()) {
         return;
     }
+    if (live_ && liveView_) {
+        // The fleet shown already follows the service: the what-if starts from it at once,
+        // and a reload still under way is dropped rather than replacing the what-if later.
+        LiveBaseline shown = *live_;
+        showLiveFleet(std::move(shown), true);
+        serviceFleetChanged();
+        return;
+    }
     statusBar()->showMessage(tr("Loading the live fleet into the what-if…"));
     liveWhatIf_->load([this](Result<LiveBaseline> loaded) {
         if (!loaded) {
@@ -267,58 +309,86 @@ void MainWindow::loadLiveFleet() {
                           .arg(QString::fromStdString(loaded.error().message)));
             return;
         }
-        leaveLive();
-        live_ = std::move(*loaded);
-        runner_->setPlacement(live_->placement);
-        revertAction_->setText(tr("Re&vert to the live fleet"));
-        revertAction_->setToolTip(
-            tr("Drop every what-if edit and go back to the live fleet as it was loaded"));
-        fileFleet_ = live_->fleet;
-        fleet_ = fileFleet_;
-        path_.clear();
-        open_ = true;
-        fileHasAppliance_ = true;
-        pinProposal_ = false;
-        capacityEdited_ = false;
-        failing_.clear();
-        snapshot_.reset();
-        QStringList foreign;
-        for (const LiveAppliance& appliance : live_->appliances) {
-            if (appliance.foreign.memory_mib > 0 || appliance.foreign.vcpus > 0) {
-                foreign << tr("%1: %2 and %3")
-                               .arg(QString::fromStdString(appliance.name),
-                                    formatMemoryMib(appliance.foreign.memory_mib),
-                                    formatVcpus(appliance.foreign.vcpus));
-            }
-        }
-        const QString host = online_->connection()->url().host();
-        whatIf_->setFleet(fleet_);
-        whatIf_->setLive(
-            true, tr("A what-if on the live fleet of %1: answered in-process at once, and by the "
-                     "service's what-if for the same failures, additions, removals and capacity. "
-                     "Nothing changes on the service. Capacity is the host's less what foreign "
-                     "domains hold (%2); the target is in-process only.")
-                      .arg(host, foreign.isEmpty() ? tr("none now")
-                                                   : foreign.join(QStringLiteral("; "))));
-        whatIf_->showProblem({});
-        whatIf_->setEnabled(true);
-        serviceView_->show();
-        whatIfDock_->show();
-        setModified(false);
-        modeLabel_->setText(tr("Online — what-if on the live fleet of %1").arg(host));
-        views_->setCurrentWidget(sizingView_);
-        statusBar()->showMessage(
-            tr("The live fleet is in the what-if: %1")
-                .arg(countOf(static_cast<std::int64_t>(fleet_.clusters.size()), tr("cluster"))),
-            5000);
-        qCInfo(lcConsole) << "what-if on the live fleet with" << fleet_.clusters.size()
-                          << "clusters";
-        recompute(true);
+        showLiveFleet(std::move(*loaded), true);
     });
 }
 
+// Connected without a file open, the Sizing and Clusters tabs show the service's fleet; the
+// what-if on it opens only when asked for. A file opened or a what-if loaded meanwhile
+// supersedes this load (LiveWhatIf drops it).
+void MainWindow::followLiveFleet() {
+    liveWhatIf_->load([this](Result<LiveBaseline> loaded) {
+        if (!loaded) {
+            statusBar()->showMessage(
+                tr("The Sizing and Clusters tabs cannot show the live fleet: %1")
+                    .arg(QString::fromStdString(loaded.error().message)),
+                15000);
+            return;
+        }
+        showLiveFleet(std::move(*loaded), false);
+    });
+}
+
+void MainWindow::showLiveFleet(LiveBaseline loaded, bool whatIf) {
+    leaveLive();
+    live_ = std::move(loaded);
+    liveView_ = !whatIf;
+    runner_->setPlacement(live_->placement);
+    revertAction_->setText(tr("Re&vert to the live fleet"));
+    revertAction_->setToolTip(
+        tr("Drop every what-if edit and go back to the live fleet as it was loaded"));
+    fileFleet_ = live_->fleet;
+    fleet_ = fileFleet_;
+    path_.clear();
+    open_ = true;
+    fileHasAppliance_ = true;
+    pinProposal_ = false;
+    capacityEdited_ = false;
+    failing_.clear();
+    snapshot_.reset();
+    whatIf_->setFleet(fleet_);
+    whatIf_->setLive(true, liveWhatIfNote());
+    whatIf_->showProblem({});
+    whatIf_->setEnabled(whatIf);
+    views_->setTabVisible(views_->indexOf(serviceView_), whatIf);
+    whatIfDock_->setVisible(whatIf);
+    setModified(false);
+    const QString host = online_->connection()->url().host();
+    const QString clusters =
+        countOf(static_cast<std::int64_t>(fleet_.clusters.size()), tr("cluster"));
+    if (whatIf) {
+        modeLabel_->setText(tr("Online — what-if on the live fleet of %1").arg(host));
+        modeLabel_->setToolTip({});
+        views_->setCurrentWidget(serviceView_);
+        statusBar()->showMessage(tr("The live fleet is in the what-if: %1").arg(clusters), 5000);
+    } else {
+        showLiveViewMode();
+    }
+    qCInfo(lcConsole) << (whatIf ? "what-if on" : "showing") << "the live fleet with"
+                      << fleet_.clusters.size() << "clusters";
+    recompute(true);
+}
+
+QString MainWindow::liveWhatIfNote() const {
+    QStringList foreign;
+    for (const LiveAppliance& appliance : live_->appliances) {
+        if (appliance.foreign.memory_mib > 0 || appliance.foreign.vcpus > 0) {
+            foreign << tr("%1: %2 and %3")
+                           .arg(QString::fromStdString(appliance.name),
+                                formatMemoryMib(appliance.foreign.memory_mib),
+                                formatVcpus(appliance.foreign.vcpus));
+        }
+    }
+    return tr("A what-if on the live fleet of %1: answered in-process at once, and by the "
+              "service's what-if for the same failures, additions, removals and capacity. "
+              "Nothing changes on the service. Capacity is the host's less what foreign "
+              "domains hold (%2); the target is in-process only.")
+        .arg(online_->connection()->url().host(),
+             foreign.isEmpty() ? tr("none now") : foreign.join(QStringLiteral("; ")));
+}
+
 void MainWindow::askService() {
-    if (live_) {
+    if (live_ && !liveView_) {
         liveWhatIf_->ask(liveWhatIfRequest(*live_, fleet_, failing_));
     }
 }
@@ -441,7 +511,7 @@ void MainWindow::failSelectedClusters() {
         return;
     }
     failing_ = names;
-    views_->setCurrentWidget(clustersView_);
+    views_->setCurrentWidget(live_ ? static_cast<QWidget*>(serviceView_) : clustersView_);
     updateTakeovers();
     askService();
 }
@@ -453,6 +523,10 @@ void MainWindow::clearFailovers() {
 }
 
 void MainWindow::updateTakeovers() {
+    if (live_) {
+        const LiveFleet& now = online_->connection()->fleet();
+        serviceView_->setLiveState(now.nodes, now.appliances);
+    }
     if (!snapshot_ || !snapshot_->error.isEmpty()) {
         clustersView_->setTakeovers({});
         if (live_) {
@@ -460,20 +534,24 @@ void MainWindow::updateTakeovers() {
         }
         return;
     }
-    // On the live fleet the approximation starts from the nodes active now, holding what
-    // libvirt shows they hold.
+    // On the live fleet the approximation starts from the nodes as the service reports them:
+    // active ones holding what libvirt shows they hold, fenced, preempted, stopped or missing
+    // ones holding nothing and unable to take over.
     std::map<std::string, sizing::Footprint> active;
+    std::map<std::string, std::string> unavailable;
     if (live_) {
         for (const client::Node& node : online_->connection()->fleet().nodes) {
             if (node.state == QLatin1String("active") ||
                 node.state == QLatin1String("taking-over")) {
                 const client::Footprint held = node.current.value_or(node.active);
                 active[node.cluster.toStdString()] = {held.vcpus, held.memory_mib};
+            } else if (kHoldsNothing.contains(node.state)) {
+                unavailable[node.cluster.toStdString()] = node.state.toStdString();
             }
         }
     }
     std::vector<OfflineTakeover> takeovers =
-        approximateTakeovers(snapshot_->fleet, snapshot_->result, failing_, active);
+        approximateTakeovers(snapshot_->fleet, snapshot_->result, failing_, active, unavailable);
     clustersView_->setTakeovers(takeovers);
     if (live_) {
         serviceView_->setInProcess(snapshot_, std::move(takeovers), live_->nodeOf);

@@ -40,6 +40,8 @@ public:
     Status saveFleet(const QString& path);
     // Starts exporting the current result; the format follows the extension.
     Status exportReport(const QString& path);
+    // The name Export report proposes: after the fleet file, or online after the appliance.
+    QString suggestedReportName() const;
     // Adds a cluster to the what-if when the fleet rules accept it; nothing changes otherwise.
     Status addCluster(const sizing::ClusterSpec& cluster);
     // Online mode: connects to the service at `url` (token from UNDERSTUDY_TOKEN, else the
@@ -94,6 +96,10 @@ private:
     void updateTitle();
     void updateTakeovers();
     void askService();
+    void followLiveFleet();
+    void showLiveFleet(LiveBaseline loaded, bool whatIf);
+    void showLiveViewMode();
+    QString liveWhatIfNote() const;
     void leaveLive();
     void removeSelectedClusters();
     void failSelectedClusters();
@@ -170,6 +176,8 @@ private:
     bool capacityEdited_ = false;
     std::set<std::string> failing_;
     std::optional<LiveBaseline> live_;  // the what-if started from the service's fleet
+    // The live fleet shown read-only in Sizing and Clusters, following the service.
+    bool liveView_ = false;
 };
 
 }  // namespace understudy::gui

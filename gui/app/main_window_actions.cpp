@@ -233,16 +233,18 @@ QList<QAction*> MainWindow::mainActions() const {
 void MainWindow::updateActions() {
     const bool haveResult = snapshot_ && snapshot_->error.isEmpty();
     const bool selected = !clustersView_->selectedClusters().empty();
-    saveAction_->setEnabled(open_);
-    saveAsAction_->setEnabled(open_);
+    // The live fleet shown outside the what-if changes only through the service.
+    const bool editable = open_ && !liveView_;
+    saveAction_->setEnabled(editable);
+    saveAsAction_->setEnabled(editable);
     exportAction_->setEnabled(haveResult);
-    addClusterAction_->setEnabled(open_);
-    addFromFileAction_->setEnabled(open_);
+    addClusterAction_->setEnabled(editable);
+    addFromFileAction_->setEnabled(editable);
     liveWhatIfAction_->setEnabled(online_->connection()->state() == ConnectionState::connected);
-    removeClustersAction_->setEnabled(open_ && selected);
-    failAction_->setEnabled(haveResult && selected);
+    removeClustersAction_->setEnabled(editable && selected);
+    failAction_->setEnabled(haveResult && !liveView_ && selected);
     clearFailAction_->setEnabled(!failing_.empty());
-    revertAction_->setEnabled(open_ && modified_);
+    revertAction_->setEnabled(editable && modified_);
     recomputeAction_->setEnabled(open_);
 }
 

@@ -11,6 +11,9 @@
 #include <QStatusBar>
 #include <algorithm>
 
+#include "gui/online/online_console.h"
+#include "gui/online/service_connection.h"
+#include "gui/online/service_what_if_view.h"
 #include "gui/widgets/console_settings.h"
 #include "gui/widgets/quantity_format.h"
 #include "sizing/fleet_file.h"
@@ -148,7 +151,14 @@ Status MainWindow::exportReport(const QString& path) {
     }
     exportProgress_->setLabelText(tr("Writing %1…").arg(QFileInfo(path).fileName()));
     exportProgress_->show();
-    exporter_->start(snapshot_, *kind, path, QFileInfo(path_).fileName());
+    const QString source = live_
+                               ? tr("the live fleet of %1").arg(online_->connection()->url().host())
+                               : QFileInfo(path_).fileName();
+    // A what-if on the live fleet carries its scenario: what was taken over and the service's
+    // answer.
+    exporter_->start(snapshot_, *kind, path, source,
+                     live_ && !liveView_ ? serviceView_->reportSections()
+                                         : std::vector<sizing::report::ReportSection>{});
     return Done{};
 }
 
@@ -166,6 +176,20 @@ void MainWindow::exportFinished(bool ok, const QString& path, const QString& mes
     }
 }
 
+QString MainWindow::suggestedReportName() const {
+    QString stem = QFileInfo(path_).completeBaseName();
+    if (live_) {
+        // One appliance names the report; several are named by the service they share.
+        stem = live_->appliances.size() == 1
+                   ? QString::fromStdString(live_->appliances.front().name)
+                   : online_->connection()->url().host();
+    }
+    if (stem.isEmpty()) {
+        stem = QStringLiteral("fleet");
+    }
+    return stem + QStringLiteral("-sizing.pdf");
+}
+
 void MainWindow::exportDialog() {
     if (!snapshot_) {
         return;
@@ -174,8 +198,7 @@ void MainWindow::exportDialog() {
     const QString folder =
         settings.value(QStringLiteral("lastExportDir"), QFileInfo(path_).absolutePath()).toString();
     QString filter;
-    const QString suggested =
-        QDir(folder).filePath(QFileInfo(path_).completeBaseName() + QStringLiteral("-sizing.pdf"));
+    const QString suggested = QDir(folder).filePath(suggestedReportName());
     QString path = QFileDialog::getSaveFileName(
         this, tr("Export sizing report"), suggested,
         tr("PDF report (*.pdf);;HTML report (*.html);;CSV tables (*.csv)"), &filter);

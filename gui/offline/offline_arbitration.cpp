@@ -14,12 +14,12 @@ using sizing::Resource;
 
 namespace {
 
-enum class NodeState { standby, active, preempted };
+enum class NodeState { standby, active, preempted, unavailable };
 
 struct Node {
     const sizing::ClusterSpec* spec = nullptr;
     NodeState state = NodeState::standby;
-    std::string preempted_by;
+    std::string preempted_by;  // or, unavailable, the state the service reports
     Footprint held;  // what it holds now: its standby footprint, or its grant while active
 };
 
@@ -164,6 +164,9 @@ void decideOnAppliance(const sizing::ApplianceResult& appliance, std::vector<Nod
             // Already active: it keeps what it holds, as the appliance answers a repeated
             // takeover.
             row.grant = requester->held;
+        } else if (requester->state == NodeState::unavailable) {
+            row.outcome = TakeoverOutcome::denied;
+            row.reason = "its node is " + requester->preempted_by + " now, so it cannot take over";
         } else if (requester->state == NodeState::preempted) {
             row.outcome = TakeoverOutcome::denied;
             row.reason = "its standby node was preempted for " + requester->preempted_by +
@@ -207,10 +210,10 @@ QString takeoverOutcomeName(TakeoverOutcome outcome) {
     return {};
 }
 
-std::vector<OfflineTakeover> approximateTakeovers(const sizing::Fleet& fleet,
-                                                  const sizing::SizingResult& result,
-                                                  const std::set<std::string>& failing,
-                                                  const std::map<std::string, Footprint>& active) {
+std::vector<OfflineTakeover> approximateTakeovers(
+    const sizing::Fleet& fleet, const sizing::SizingResult& result,
+    const std::set<std::string>& failing, const std::map<std::string, Footprint>& active,
+    const std::map<std::string, std::string>& unavailable) {
     std::map<std::string, const sizing::ClusterSpec*, std::less<>> byName;
     for (const sizing::ClusterSpec& cluster : fleet.clusters) {
         byName.emplace(cluster.name, &cluster);
@@ -219,15 +222,19 @@ std::vector<OfflineTakeover> approximateTakeovers(const sizing::Fleet& fleet,
     for (const sizing::ApplianceResult& appliance : result.appliances) {
         std::vector<Node> nodes;
         for (const sizing::ClusterFigures& figures : appliance.clusters) {
-            if (const auto found = byName.find(figures.name); found != byName.end()) {
-                const auto holding = active.find(figures.name);
-                nodes.push_back(holding == active.end()
-                                    ? Node{found->second,
-                                           NodeState::standby,
-                                           {},
-                                           found->second->effectiveStandby()}
-                                    : Node{found->second, NodeState::active, {}, holding->second});
+            const auto found = byName.find(figures.name);
+            if (found == byName.end()) {
+                continue;
             }
+            if (const auto state = unavailable.find(figures.name); state != unavailable.end()) {
+                nodes.push_back({found->second, NodeState::unavailable, state->second, {}});
+                continue;
+            }
+            const auto holding = active.find(figures.name);
+            nodes.push_back(
+                holding == active.end()
+                    ? Node{found->second, NodeState::standby, {}, found->second->effectiveStandby()}
+                    : Node{found->second, NodeState::active, {}, holding->second});
         }
         decideOnAppliance(appliance, nodes, failing, outcomes);
     }

@@ -45,9 +45,12 @@ struct OfflineTakeover {
 // one per bystander that lost its standby. Clusters the result does not place are ignored.
 // `active` (the live fleet): clusters whose node is active now, with what it holds; they start
 // active, hold that instead of their standby, are never preempted, and a chosen one keeps it.
+// `unavailable` (the live fleet): clusters whose node holds nothing now, with its state
+// (fenced, preempted, stopped, missing); they are never preempted and a chosen one is denied.
 std::vector<OfflineTakeover> approximateTakeovers(
     const sizing::Fleet& fleet, const sizing::SizingResult& result,
     const std::set<std::string>& failing,
-    const std::map<std::string, sizing::Footprint>& active = {});
+    const std::map<std::string, sizing::Footprint>& active = {},
+    const std::map<std::string, std::string>& unavailable = {});
 
 }  // namespace understudy::gui

@@ -54,7 +54,8 @@ ReportExporter::~ReportExporter() {
 }
 
 void ReportExporter::start(std::shared_ptr<const SizingSnapshot> snapshot, ReportKind kind,
-                           const QString& path, const QString& source) {
+                           const QString& path, const QString& source,
+                           std::vector<sizing::report::ReportSection> sections) {
     const quint64 job = ++job_;
     running_ = true;
     cancelled_ = false;
@@ -66,6 +67,7 @@ void ReportExporter::start(std::shared_ptr<const SizingSnapshot> snapshot, Repor
     options.generated_at = QDateTime::currentDateTimeUtc()
                                .toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'"))
                                .toStdString();
+    options.sections = std::move(sections);
     pool_.start([this, job, snapshot, kind, temporary, path, options] {
         QString error;
         if (kind == ReportKind::csv) {

@@ -9,8 +9,10 @@
 #include <QThreadPool>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "gui/offline/sizing_runner.h"
+#include "sizing/report/report_writer.h"
 
 namespace understudy::gui {
 
@@ -25,9 +27,10 @@ public:
     explicit ReportExporter(QObject* parent = nullptr);
     ~ReportExporter() override;
 
-    // `source` is shown under the report's title (the fleet file's name).
+    // `source` is shown under the report's title (the fleet file's name); `sections` follow
+    // the answer in PDF and HTML (CSV holds the result's tables only).
     void start(std::shared_ptr<const SizingSnapshot> snapshot, ReportKind kind, const QString& path,
-               const QString& source);
+               const QString& source, std::vector<sizing::report::ReportSection> sections = {});
     void cancel();
     bool running() const { return running_; }
     // No worker is writing (a cancelled export may still be finishing in the background).

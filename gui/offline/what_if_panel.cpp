@@ -56,7 +56,6 @@ QToolButton* actionButton(QAction* action, QWidget* parent) {
 
 WhatIfPanel::WhatIfPanel(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
-    layout_ = layout;
 
     auto* policyBox = new QGroupBox(tr("Target"), this);
     auto* policyForm = new QFormLayout(policyBox);
@@ -147,10 +146,6 @@ void WhatIfPanel::addActions(const QList<QAction*>& clusterActions,
     for (QAction* action : failActions) {
         failButtons_->addWidget(actionButton(action, this));
     }
-}
-
-void WhatIfPanel::addView(QWidget* view) {
-    layout_->insertWidget(layout_->indexOf(note_), view);
 }
 
 void WhatIfPanel::setLive(bool live, const QString& note) {

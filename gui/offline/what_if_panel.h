@@ -33,8 +33,6 @@ public:
     // A problem with the controls' values, shown under them; empty hides it.
     void showProblem(const QString& problem);
     void addActions(const QList<QAction*>& clusterActions, const QList<QAction*>& failActions);
-    // Placed under the cluster buttons (the service's answer in online mode).
-    void addView(QWidget* view);
     // Live: the fleet is the service's, whose reserve and CPU overcommit are its configuration
     // (understudyd.conf), so those are shown but not edited; `note` says what the edits do.
     void setLive(bool live, const QString& note);
@@ -64,7 +62,6 @@ private:
     QLabel* problem_ = nullptr;
     QVBoxLayout* clusterButtons_ = nullptr;
     QVBoxLayout* failButtons_ = nullptr;
-    QVBoxLayout* layout_ = nullptr;
     QLabel* note_ = nullptr;
     bool live_ = false;
 };

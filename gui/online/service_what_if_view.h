@@ -1,11 +1,15 @@
-// The service's answer to the live what-if (POST /sizing/what-if), beside the in-process
-// figures for the same edits: per appliance and resource the overflow risk of both against the
-// target, and per failed node the service's outcome (granted, partial, preempts, denied with
-// why) next to the in-process approximation's. The two can differ where the service knows
-// more: nodes already active, observed failure models.
+// The service's answer to the live what-if (POST /sizing/what-if), the main result of a what-if
+// on the live fleet, in a tab of its own: every node as the service reports it now (active,
+// standby, fenced, preempted…) with the service's outcome for it (granted, partial, preempts,
+// denied with why, preempted by another takeover) beside the in-process approximation; per
+// appliance what is free now and what would be free after; and per appliance and resource the
+// overflow risk of both engines against the target. The two can differ where the service knows
+// more: grants held now, observed failure models.
 #pragma once
 
-#include <QGroupBox>
+#include <QDateTime>
+#include <QWidget>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -16,16 +20,25 @@
 #include "gui/offline/offline_arbitration.h"
 #include "gui/offline/sizing_runner.h"
 #include "sizing/fleet.h"
+#include "sizing/report/report_writer.h"
 
 class QLabel;
 class QTreeWidget;
+class QTreeWidgetItem;
 
 namespace understudy::gui {
 
-class ServiceWhatIfView : public QGroupBox {
+class ServiceWhatIfView : public QWidget {
     Q_OBJECT
 public:
-    enum Column { NodeColumn, ServiceColumn, InProcessColumn };
+    enum Column { NodeColumn, ClusterColumn, NowColumn, ServiceColumn, InProcessColumn };
+    enum FreeColumn {
+        ApplianceColumn,
+        MemoryNowColumn,
+        MemoryAfterColumn,
+        VcpusNowColumn,
+        VcpusAfterColumn
+    };
 
     explicit ServiceWhatIfView(QWidget* parent = nullptr);
 
@@ -36,6 +49,8 @@ public:
     void setInProcess(std::shared_ptr<const SizingSnapshot> snapshot,
                       std::vector<OfflineTakeover> takeovers,
                       std::map<std::string, std::string> nodeOf);
+    // Where the what-if starts: the nodes and appliances as the service reports them now.
+    void setLiveState(std::vector<client::Node> nodes, std::vector<client::Appliance> appliances);
     void clear();
     // The service's clusters changed since the what-if loaded them: the in-process side no
     // longer starts from the live fleet until it is loaded again.
@@ -51,22 +66,40 @@ public:
     const std::optional<client::WhatIfAnswer>& answer() const { return answer_; }
     bool hasAnswer() const { return answer_.has_value(); }
 
+    // The scenario for an exported report: the nodes taken over (and those they preempt) with
+    // their state when asked and the service's answer, and what each appliance has free after.
+    // Empty before the service has answered.
+    std::vector<sizing::report::ReportSection> reportSections() const;
+
     QLabel* statusLabel() const { return status_; }
     QLabel* staleLabel() const { return stale_; }
     QLabel* riskLabel() const { return risk_; }
     QTreeWidget* takeovers() const { return takeovers_; }
+    QTreeWidget* freeAfter() const { return free_; }
 
 private:
     void render();
+    void renderRisk();
+    void renderFree();
+    void renderNodes();
+    void fillServiceOutcomes(const std::function<QTreeWidgetItem*(const QString&)>& row);
     QString nodeOf(const std::string& cluster) const;
+    const client::Node* liveNode(const QString& name) const;
+    // The service's answer for `node` in words, with the nodes it preempts or the one that
+    // preempts it; empty when the answer does not touch it.
+    QString serviceAnswerText(const QString& node) const;
 
     std::optional<client::WhatIfAnswer> answer_;
+    QDateTime answeredAt_;
     std::shared_ptr<const SizingSnapshot> snapshot_;
     std::vector<OfflineTakeover> inProcess_;
     std::map<std::string, std::string> nodeOf_;
+    std::vector<client::Node> nodes_;
+    std::vector<client::Appliance> appliances_;
     QLabel* status_ = nullptr;
     QLabel* stale_ = nullptr;
     QLabel* risk_ = nullptr;
+    QTreeWidget* free_ = nullptr;
     QTreeWidget* takeovers_ = nullptr;
 };
 

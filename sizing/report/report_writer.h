@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "sizing/fleet.h"
@@ -15,6 +16,15 @@ namespace understudy::sizing::report {
 
 enum class ReportFormat { html, pdf };
 
+// A section the caller adds after the answer (the console's what-if on the live fleet): a
+// heading, a paragraph and a table, all plain text written as the caller wants it read.
+struct ReportSection {
+    std::string title;
+    std::string text;
+    std::vector<std::string> columns;
+    std::vector<std::vector<std::string>> rows;
+};
+
 struct ReportOptions {
     std::string title = "Passive-node appliance sizing";
     // The fleet file the result came from, shown under the title; empty: not shown.
@@ -22,6 +32,7 @@ struct ReportOptions {
     // When the report was made, as the caller wants it shown ("2026-11-26 06:30 UTC"). Empty:
     // not shown, so the same result always renders to the same bytes.
     std::string generated_at;
+    std::vector<ReportSection> sections;
 };
 
 // The whole report as one HTML file: inline CSS and SVG charts, no external resource.

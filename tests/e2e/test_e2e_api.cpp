@@ -387,6 +387,26 @@ private slots:
         QVERIFY(outcome["sizing"]["appliances"].is_array());
         JCOMPARE(s().getJson(QStringLiteral("/api/v1/nodes/dwh-passive"))["state"], "standby");
 
+        // Free after: with nothing failed, the free of now; a takeover granted in the headroom
+        // takes its growth from it.
+        const json demo = s().getJson(QStringLiteral("/api/v1/appliances/demo"));
+        const json idle = s().post(QStringLiteral("/api/v1/sizing/what-if"), "{}").document();
+        JCOMPARE(idle["free_after"].size(), 1u);
+        JCOMPARE(idle["free_after"][0]["appliance"], "demo");
+        for (const char* resource : {"memory_mib", "vcpus"}) {
+            JCOMPARE(idle["free_after"][0][resource], demo["resources"][resource]["free"]);
+        }
+        const json ldap = s().getJson(QStringLiteral("/api/v1/clusters/ldap"));
+        const json one =
+            s().post(QStringLiteral("/api/v1/sizing/what-if"), R"({"fail": ["ldap"]})").document();
+        JCOMPARE(one["takeovers"][0]["outcome"], "granted");
+        for (const char* resource : {"memory_mib", "vcpus"}) {
+            const std::int64_t growth = ldap["active"][resource].get<std::int64_t>() -
+                                        ldap["standby"][resource].get<std::int64_t>();
+            JCOMPARE(one["free_after"][0][resource].get<std::int64_t>(),
+                     demo["resources"][resource]["free"].get<std::int64_t>() - growth);
+        }
+
         const Reply backup = s().get(QStringLiteral("/api/v1/backup"));
         JCOMPARE(backup.status, 200);
         QCOMPARE(backup.content_type, QByteArray("application/vnd.sqlite3"));

@@ -7,22 +7,27 @@
 #include <QDoubleSpinBox>
 #include <QFile>
 #include <QLabel>
+#include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTreeWidget>
 #include <QtTest>
+#include <chrono>
 #include <cmath>
+#include <map>
 #include <memory>
 
 #include "appliance/client/api_client.h"
 #include "console_test_support.h"
 #include "gui/app/main_window.h"
 #include "gui/offline/clusters_view.h"
+#include "gui/offline/sizing_view.h"
 #include "gui/offline/what_if_panel.h"
 #include "gui/online/live_what_if.h"
 #include "gui/online/online_console.h"
 #include "gui/online/service_connection.h"
 #include "gui/online/service_what_if_view.h"
+#include "gui/widgets/quantity_format.h"
 #include "tests/support/understudyd_process.h"
 
 using namespace understudy;
@@ -83,16 +88,26 @@ private slots:
     void editsTheServiceRefusesAreAnsweredInProcessWithTheServicesReason();
     void aClusterRegisteredMeanwhileMarksTheLoadedFleetStale();
     void nodesActiveNowHoldTheirGrantInBothAnswers();
+    void connectedTheSizingAndClustersTabsShowTheLiveFleetReadOnly();
+    void connectedTheReportIsNamedAfterTheApplianceAndWritten();
+    void theWhatIfStartsFromTheLiveStateAndShowsTheServicesAnswerFirst();
 
 private:
     void loadLive();
+    void loadLiveFrom(const QUrl& url);
     // The views show the newest in-process result and the service's answer to the same edits.
     bool settled() const;
     void selectClusters(const QStringList& names);
+    // Connected only: the live fleet shown in Sizing and Clusters, outside the what-if.
+    void showLive();
+    client::ApiClient* serviceClient();
+    // Exports the report to `path` and reads it back.
+    void exportAndRead(const QString& path, QByteArray& written);
 
     QTemporaryDir settingsDir_;
     UnderstudydProcess service_;
     std::unique_ptr<MainWindow> window_;
+    std::unique_ptr<client::ApiClient> client_;
 };
 
 void TestLiveWhatIf::initTestCase() {
@@ -123,8 +138,12 @@ bool TestLiveWhatIf::settled() const {
 }
 
 void TestLiveWhatIf::loadLive() {
+    loadLiveFrom(service_.url());
+}
+
+void TestLiveWhatIf::loadLiveFrom(const QUrl& url) {
     OnlineConsole* online = window_->online();
-    online->connectTo(service_.url(), kAdminToken, false);
+    online->connectTo(url, kAdminToken, false);
     QTRY_COMPARE_WITH_TIMEOUT(online->connection()->state(), ConnectionState::connected, kWaitMs);
     QAction* live = window_->findChild<QAction*>(QStringLiteral("liveWhatIfAction"));
     QVERIFY(live != nullptr && live->isEnabled());
@@ -477,6 +496,215 @@ void TestLiveWhatIf::nodesActiveNowHoldTheirGrantInBothAnswers() {
     QCOMPARE(nodesNow(service_.url()), before);
     window_->online()->connection()->disconnectFromService();
     QVERIFY(other.callSync(client::api::release(billing)));
+}
+
+void TestLiveWhatIf::showLive() {
+    OnlineConsole* online = window_->online();
+    online->connectTo(service_.url(), kAdminToken, false);
+    QTRY_COMPARE_WITH_TIMEOUT(online->connection()->state(), ConnectionState::connected, kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(window_->liveBaseline().has_value() && showsLatestResult(*window_),
+                             kWaitMs);
+}
+
+void TestLiveWhatIf::exportAndRead(const QString& path, QByteArray& written) {
+    QSignalSpy finished(window_->exporter(), &ReportExporter::finished);
+    QVERIFY(window_->exportReport(path));
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kWaitMs);
+    QVERIFY2(finished.front().at(0).toBool(), qPrintable(finished.front().at(2).toString()));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    written = file.readAll();
+}
+
+client::ApiClient* TestLiveWhatIf::serviceClient() {
+    if (client_ == nullptr) {
+        client::ClientOptions options;
+        options.base_url = service_.url();
+        options.token = kAdminToken;
+        client_ = std::make_unique<client::ApiClient>(options);
+    }
+    return client_.get();
+}
+
+void TestLiveWhatIf::connectedTheSizingAndClustersTabsShowTheLiveFleetReadOnly() {
+    showLive();
+    auto clusters = serviceClient()->callSync(client::api::clusters());
+    QVERIFY2(clusters, qPrintable(clusters ? QString() : clusters.error().summary()));
+    QStringList served;
+    for (const client::Cluster& cluster : *clusters) {
+        served << cluster.name;
+    }
+    QVERIFY(!served.isEmpty());
+    const QAbstractItemModel* model = window_->clustersView()->table()->model();
+    QStringList shown;
+    for (int row = 0; row < model->rowCount(); ++row) {
+        shown << model->index(row, 0).data().toString();
+    }
+    served.sort();
+    shown.sort();
+    QCOMPARE(shown, served);
+
+    auto sizing = serviceClient()->callSync(client::api::sizing());
+    QVERIFY2(sizing, qPrintable(sizing ? QString() : sizing.error().summary()));
+    QVERIFY(!sizing->appliances.empty());
+    const auto& sized = window_->snapshot()->result.appliances;
+    for (const client::SizingAppliance& appliance : sizing->appliances) {
+        const auto found =
+            std::find_if(sized.begin(), sized.end(), [&](const sizing::ApplianceResult& result) {
+                return QString::fromStdString(result.spec.name) == appliance.name;
+            });
+        QVERIFY2(found != sized.end(), qPrintable(appliance.name));
+        const double shownRisk = found->figures(sizing::Resource::memory_mib).overflow_risk;
+        QVERIFY2(sameRisk(shownRisk, appliance.memory_mib.overflow_risk),
+                 qPrintable(QStringLiteral("%1: Sizing tab %2, GET /sizing %3")
+                                .arg(appliance.name)
+                                .arg(shownRisk)
+                                .arg(appliance.memory_mib.overflow_risk)));
+    }
+    QVERIFY(window_->sizingView()->verdictHeadline() != QStringLiteral("No fleet open"));
+
+    // Changes go through the service: the what-if stays closed and nothing edits the fleet.
+    QVERIFY(!window_->whatIfPanel()->isEnabled());
+    for (const char* name : {"addClusterAction", "removeClustersAction", "failAction", "saveAction",
+                             "addFromFileAction"}) {
+        QVERIFY2(!window_->findChild<QAction*>(QLatin1String(name))->isEnabled(), name);
+    }
+    QVERIFY(!window_->liveWhatIf()->waiting());
+
+    // Shown read-only, the live fleet follows the service.
+    sizing::ClusterSpec tiny{"tiny-shown", 100,      8760,      1,
+                             "",           {1, 512}, {1, 1024}, sizing::MemoryMode::balloon};
+    auto registered = serviceClient()->callSync(client::api::registerClusters(clusterJson(tiny)));
+    QVERIFY2(registered, qPrintable(registered ? QString() : registered.error().summary()));
+    QTRY_COMPARE_WITH_TIMEOUT(window_->clustersView()->table()->model()->rowCount(),
+                              static_cast<int>(served.size()) + 1, kWaitMs);
+    QVERIFY(serviceClient()->callSync(client::api::removeCluster(QStringLiteral("tiny-shown"))));
+    QTRY_COMPARE_WITH_TIMEOUT(window_->clustersView()->table()->model()->rowCount(),
+                              static_cast<int>(served.size()), kWaitMs);
+}
+
+void TestLiveWhatIf::connectedTheReportIsNamedAfterTheApplianceAndWritten() {
+    showLive();
+    QAction* exportAction = window_->findChild<QAction*>(QStringLiteral("exportAction"));
+    QVERIFY(exportAction->isEnabled());
+    const LiveFleet& live = window_->online()->connection()->fleet();
+    QCOMPARE(live.appliances.size(), std::size_t{1});
+    QCOMPARE(window_->suggestedReportName(), live.appliances.front().name + "-sizing.pdf");
+
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QByteArray pdf;
+    exportAndRead(dir.filePath(window_->suggestedReportName()), pdf);
+    QVERIFY(!QTest::currentTestFailed());
+    QVERIFY(pdf.startsWith("%PDF-"));
+
+    QByteArray html;
+    exportAndRead(dir.filePath(QStringLiteral("live.html")), html);
+    QVERIFY(!QTest::currentTestFailed());
+    const QString text = QString::fromUtf8(html);
+    QVERIFY2(text.contains(QStringLiteral("the live fleet of %1").arg(service_.url().host())),
+             qPrintable(text.left(2000)));
+    for (const client::Cluster& cluster : live.clusters) {
+        QVERIFY2(text.contains(cluster.name), qPrintable(cluster.name));
+    }
+}
+
+// Issue 21's overloaded appliance, on a service of its own: four clusters active, one node
+// preempted for them, one fenced. The what-if starts from that state, not from an all-standby
+// fleet; the service's answer is the tab it opens on, with what stays free; the report has it.
+void TestLiveWhatIf::theWhatIfStartsFromTheLiveStateAndShowsTheServicesAnswerFirst() {
+    UnderstudydProcess service;
+    QVERIFY2(service.start(), service.output().constData());
+    client::ClientOptions options;
+    options.base_url = service.url();
+    options.token = kAdminToken;
+    client::ApiClient api(options);
+    for (const char* node : {"dwh-passive", "erp-passive", "billing-passive", "crm-passive"}) {
+        QVERIFY(api.callSync(client::api::takeover(node, std::chrono::seconds(60))));
+    }
+    QVERIFY(api.callSync(
+        client::api::power(QStringLiteral("monitoring-passive"), understudy::PowerAction::off)));
+    const auto nodes = api.callSync(client::api::nodes());
+    QVERIFY(nodes);
+    std::map<QString, QString> states;
+    QString preempted;
+    for (const client::Node& node : *nodes) {
+        states[node.name] = node.state;
+        if (node.state == QLatin1String("preempted")) {
+            preempted = node.cluster;
+        }
+    }
+    QCOMPARE(states[QStringLiteral("monitoring-passive")], QStringLiteral("fenced"));
+    QVERIFY2(!preempted.isEmpty(), "the four takeovers preempted nobody");
+
+    loadLiveFrom(service.url());
+    ServiceWhatIfView* view = window_->serviceWhatIf();
+    QCOMPARE(window_->views()->currentWidget(), view);
+    // Every node, in the state the service reports.
+    QCOMPARE(view->takeovers()->topLevelItemCount(), static_cast<int>(states.size()));
+    for (const auto& [node, state] : states) {
+        const QList<QTreeWidgetItem*> rows = view->takeovers()->findItems(node, Qt::MatchExactly);
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows.front()->text(ServiceWhatIfView::NowColumn), state);
+    }
+
+    const QStringList failing = {QStringLiteral("monitoring"), preempted, QStringLiteral("web")};
+    selectClusters(failing);
+    window_->findChild<QAction*>(QStringLiteral("failAction"))->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        !view->serviceOutcome(QStringLiteral("web-passive")).isEmpty() && settled(), kWaitMs);
+    QCOMPARE(window_->views()->currentWidget(), view);
+    // Neither engine takes over a node that holds nothing now.
+    for (const QString& node : {QStringLiteral("monitoring-passive"), preempted + "-passive"}) {
+        QCOMPARE(view->serviceOutcome(node), QStringLiteral("denied"));
+        QCOMPARE(view->inProcessOutcome(node), takeoverOutcomeName(TakeoverOutcome::denied));
+    }
+
+    // What stays free, as the service itself answers the same question.
+    client::WhatIfRequest request;
+    request.fail = failing;
+    const auto asked = api.callSync(client::api::whatIf(request));
+    QVERIFY2(asked, qPrintable(asked ? QString() : asked.error().summary()));
+    const auto appliances = api.callSync(client::api::appliances());
+    QVERIFY(appliances);
+    QCOMPARE(asked->free_after.size(), appliances->size());
+    QCOMPARE(view->freeAfter()->topLevelItemCount(), static_cast<int>(appliances->size()));
+    for (int row = 0; row < view->freeAfter()->topLevelItemCount(); ++row) {
+        const QTreeWidgetItem* item = view->freeAfter()->topLevelItem(row);
+        const client::Appliance& now = appliances->at(static_cast<std::size_t>(row));
+        const client::WhatIfFree& after = asked->free_after.at(static_cast<std::size_t>(row));
+        QCOMPARE(item->text(ServiceWhatIfView::ApplianceColumn), now.name);
+        QCOMPARE(after.appliance, now.name);
+        QCOMPARE(item->text(ServiceWhatIfView::MemoryNowColumn),
+                 formatMemoryMib(now.memory_mib.free));
+        QCOMPARE(item->text(ServiceWhatIfView::VcpusNowColumn), formatVcpus(now.vcpus.free));
+        QCOMPARE(item->text(ServiceWhatIfView::MemoryAfterColumn),
+                 formatMemoryMib(after.free.memory_mib));
+        QCOMPARE(item->text(ServiceWhatIfView::VcpusAfterColumn), formatVcpus(after.free.vcpus));
+    }
+
+    QTemporaryDir dir;
+    const QList<QTreeWidgetItem*> webRows =
+        view->takeovers()->findItems(QStringLiteral("web-passive"), Qt::MatchExactly);
+    QCOMPARE(webRows.size(), 1);
+    const QTreeWidgetItem* web = webRows.front();
+    QByteArray html;
+    exportAndRead(dir.filePath(QStringLiteral("scenario.html")), html);
+    QVERIFY(!QTest::currentTestFailed());
+    const QString text = QString::fromUtf8(html);
+    for (const QString& expected :
+         {QStringLiteral("What-if on the live fleet: the takeovers"),
+          QStringLiteral("<td>monitoring-passive</td><td>monitoring</td><td>fenced</td>"
+                         "<td>denied</td>"),
+          QStringLiteral("<td>web-passive</td><td>web</td><td>%1</td><td>%2</td>")
+              .arg(web->text(ServiceWhatIfView::NowColumn),
+                   web->text(ServiceWhatIfView::ServiceColumn).toHtmlEscaped()),
+          QStringLiteral("What-if on the live fleet: free after"),
+          QStringLiteral("<td>%1</td>")
+              .arg(formatMemoryMib(asked->free_after.front().free.memory_mib).toHtmlEscaped())}) {
+        QVERIFY2(text.contains(expected), qPrintable(expected));
+    }
+    window_->online()->connection()->disconnectFromService();
 }
 
 QTEST_MAIN(TestLiveWhatIf)

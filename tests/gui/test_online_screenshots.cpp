@@ -155,8 +155,9 @@ void TestOnlineScreenshots::savesTheOnlineViews() {
     save(details, QStringLiteral("online-cluster-details.png"));
     details->reject();
 
-    // The what-if on the live fleet: a standby cluster and one already active failed now, the
-    // service's outcomes beside the in-process ones.
+    // The what-if on the live fleet at 1440×900: a standby cluster and one already active failed
+    // now; the service's answer leads, every node in its state now, with what stays free.
+    window.resize(1440, 900);
     window.findChild<QAction*>(QStringLiteral("liveWhatIfAction"))->trigger();
     QTRY_VERIFY_WITH_TIMEOUT(window.liveBaseline().has_value() && showsLatestResult(window), 15000);
     std::set<QString> failing = {online->nodes()->model()->node(nodes[4])->cluster,

@@ -709,6 +709,17 @@ void TestArbitration::whatIfTakesOverHighestPriorityFirstAndReportsEachOutcome()
     QCOMPARE(second[0].outcome, std::string("granted"));
     QCOMPARE(second[1].outcome, std::string("preempts"));
     QCOMPARE(names(second[1].preempted), QStringList{"dev-passive"});
+    // Free after: 64 − 7 (erp) + 1 (dev's standby given back) − 7 (crm) vCPUs, and
+    // 40960 − 30720 + 4096 − 14336 MiB; with nothing failed, the free of now.
+    const WhatIfSimulation simulated =
+        simulateWhatIf(roomier, {"crm-passive", "erp-passive"}, ArbitrationPolicy{});
+    QCOMPARE(simulated.takeovers.size(), std::size_t{2});
+    QCOMPARE(simulated.free_after.vcpus, 51);
+    QCOMPARE(simulated.free_after.memory_mib, 0);
+    const WhatIfSimulation idle = simulateWhatIf(roomier, {}, ArbitrationPolicy{});
+    QVERIFY(idle.takeovers.empty());
+    QCOMPARE(idle.free_after.vcpus, 64);
+    QCOMPARE(idle.free_after.memory_mib, 40960);
 }
 
 void TestArbitration::whatIfIgnoresOtherAppliancesNodesAndDeniesNodesThatCannotTakeOver() {
