@@ -43,11 +43,10 @@ private slots:
         service_ = std::make_unique<ServiceProcess>();
         const quint16 port = freePort();
         s().setPort(port);
-        QVERIFY2(
-            s().start({QStringLiteral("--demo"), QStringLiteral("--config"), config,
-                       QStringLiteral("--database"), dir_.filePath(QStringLiteral("h.db")),
-                       QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port)}),
-            s().output().constData());
+        QVERIFY2(s().start({QStringLiteral("--demo"), QStringLiteral("--config"), config,
+                            QStringLiteral("--database"), dir_.filePath(QStringLiteral("h.db")),
+                            QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port)}),
+                 s().output().constData());
     }
     void cleanupTestCase() { JCOMPARE(s().terminate(), 0); }
 
