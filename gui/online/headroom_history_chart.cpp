@@ -103,6 +103,8 @@ HeadroomHistoryChart::HeadroomHistoryChart(QWidget* parent) : QWidget(parent) {
     riskChart_->addAxis(riskTime_, Qt::AlignBottom);
     riskAxis_ = new QCategoryAxis;
     riskAxis_->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
+    // A category's label is cut to the category's height by default: "1 in 10,000" became "…".
+    riskAxis_->setTruncateLabels(false);
     riskChart_->addAxis(riskAxis_, Qt::AlignLeft);
     for (QLineSeries* series : {risk_, targetLine_}) {
         series->attachAxis(riskTime_);
