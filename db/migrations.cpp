@@ -170,6 +170,25 @@ CREATE UNIQUE INDEX clusters_by_token_hash ON clusters(token_hash);
 CREATE INDEX clusters_with_salted_token ON clusters(name) WHERE token_hash LIKE 'sha256$%';
 )sql";
 
+// Version 6: each appliance's headroom over time (docs/http-api.md, "Appliance history"): what
+// GET /appliances said of it at each sample, kept for kHeadroomRetentionMs. One row per
+// appliance and millisecond, so a sample taken twice at one time replaces the first. The
+// figures are free capacity after preemptable standbys, negative when overbooked, so they have
+// no lower bound.
+constexpr std::string_view kSchemaV6 = R"sql(
+CREATE TABLE headroom_samples (
+    appliance_id INTEGER NOT NULL REFERENCES appliances(id) ON DELETE CASCADE,
+    time INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('connected', 'unreachable', 'lost')),
+    free_memory_mib INTEGER NOT NULL,
+    free_vcpus INTEGER NOT NULL,
+    denial_risk REAL NOT NULL CHECK (denial_risk >= 0 AND denial_risk <= 1),
+    not_ready INTEGER NOT NULL CHECK (not_ready >= 0),
+    PRIMARY KEY (appliance_id, time)
+) WITHOUT ROWID;
+CREATE INDEX headroom_samples_by_time ON headroom_samples(time);
+)sql";
+
 // Migrations from this version on record themselves in schema_history.
 constexpr int kHistorySince = 2;
 
@@ -182,6 +201,9 @@ const std::vector<Migration> kMigrations = {
     {4, "event actors: who caused each event, and from which address", kSchemaV4},
     {5, "cluster tokens by digest: a unique index of token hashes, and one of the salted ones left",
      kSchemaV5},
+    {6,
+     "appliance history: each appliance's free capacity, denial risk and unready nodes over time",
+     kSchemaV6},
 };
 
 Status recordMigration(sqlite3* connection, int version, int fromVersion,

@@ -49,6 +49,7 @@ Status ApiService::open() {
     }
     reader_ = std::move(*reader);
     token_store_.setDatabase(reader_.get());
+    startHistory();
     return Done{};
 }
 
@@ -93,6 +94,7 @@ void ApiService::registerRoutes() {
     add("GET", kApi + "/health", sync(&ApiService::health));
     add("GET", kApi + "/appliances", sync(&ApiService::appliances));
     add("GET", kApi + "/appliances/{name}", sync(&ApiService::appliance));
+    add("GET", kApi + "/appliances/{name}/history", sync(&ApiService::history));
     addDeferred("POST", kApi + "/appliances/{name}/lost", deferred(&ApiService::declareLost));
     addDeferred("POST", kApi + "/appliances/{name}/rejoin", deferred(&ApiService::rejoin));
     add("GET", kApi + "/groups", sync(&ApiService::groups));

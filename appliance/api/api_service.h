@@ -7,6 +7,7 @@
 #include <QElapsedTimer>
 #include <QObject>
 #include <QTimer>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -48,6 +49,9 @@ public:
         std::string version;
         // Longest wait a GET /events may ask for (docs/http-api.md, "Limits": 60 s).
         int max_wait_s = 60;
+        // How often each appliance's headroom is sampled for its history, besides every change
+        // ([service] history_interval_s in understudyd.conf(5)).
+        std::chrono::milliseconds history_interval{std::chrono::seconds(60)};
     };
 
     // Registers every route on `server` (before it listens). `core` and `server` must outlive
@@ -115,11 +119,17 @@ private:
 
     void onEventsAppended();
     void answerWaiter(std::uint64_t id);
+    // Samples every appliance now and every history interval, and after each change.
+    void startHistory();
+    // Records each appliance's headroom; a sample after a change only when it differs from the
+    // appliance's last one, a periodic one always (a chart's flat line still has its points).
+    void sampleHeadroom(bool periodic);
 
     // Handlers.
     http::HttpResponse health(const http::HttpRequest& request);
     http::HttpResponse appliances(const http::HttpRequest& request);
     http::HttpResponse appliance(const http::HttpRequest& request);
+    http::HttpResponse history(const http::HttpRequest& request);
     void declareLost(const http::HttpRequest& request, const http::Responder& responder);
     void rejoin(const http::HttpRequest& request, const http::Responder& responder);
     http::HttpResponse groups(const http::HttpRequest& request);
@@ -174,6 +184,9 @@ private:
     std::map<std::string, LastProbe> last_probes_;
     std::optional<std::vector<core::ApplianceStatus>> appliance_cache_;
     db::Id appliance_cache_event_ = -1;
+    QTimer history_timer_;
+    QTimer change_settle_;
+    std::map<std::string, db::DBHeadroomSample> last_samples_;
 };
 
 }  // namespace understudy::api

@@ -107,6 +107,9 @@ void ApiService::answerWaiter(std::uint64_t id) {
 }
 
 void ApiService::onEventsAppended() {
+    if (!change_settle_.isActive()) {
+        change_settle_.start();
+    }
     std::vector<std::uint64_t> ready;
     for (const auto& [id, waiter] : waiters_) {
         auto page = db::EventLog(*reader_).page(waiter.query);

@@ -159,6 +159,14 @@ void addFleetSchemas(Json& s) {
                              {"resources", object({{"memory_mib", resource}, {"vcpus", resource}})},
                              {"not_ready", arrayOf(ref("NotReadyNode"))},
                              {"denial_risk", ref("DenialRisk")}});
+    s["HeadroomSample"] =
+        object({{"time", type("string")},
+                {"state", stringEnum({"connected", "unreachable", "lost"})},
+                {"free", object({{"memory_mib", type("integer")}, {"vcpus", type("integer")}},
+                                {"memory_mib", "vcpus"})},
+                {"denial_risk", type("number")},
+                {"not_ready", type("integer")}},
+               {"time", "state", "free", "denial_risk", "not_ready"});
     s["NotReadyNode"] = object({{"node", type("string")},
                                 {"cluster", type("string")},
                                 {"reason", type("string")},
@@ -302,6 +310,24 @@ void addHealthAndApplianceOperations(Operations& ops) {
     op = &ops.add("/api/v1/appliances/{name}", "get", "One appliance", kAdmin);
     op->parameters.push_back(pathName("appliance"));
     op->responses["200"] = response("The appliance", ref("Appliance"));
+    op = &ops.add("/api/v1/appliances/{name}/history", "get",
+                  "The appliance's free capacity, denial risk and unready nodes over time", kAdmin);
+    op->parameters.push_back(pathName("appliance"));
+    op->parameters.push_back(queryParameter(
+        "since", "string",
+        "RFC 3339 time with its offset: samples at or after it, oldest first; without it, the "
+        "newest samples."));
+    op->parameters.push_back(
+        queryParameter("limit", "integer", "At most this many (default 1440, at most 10080)."));
+    op->responses["200"] =
+        response("Samples, oldest first",
+                 object({{"appliance", type("string")},
+                         {"interval_s", type("integer")},
+                         {"retention_hours", type("integer")},
+                         {"samples", arrayOf(ref("HeadroomSample"))},
+                         {"truncated", type("boolean")}},
+                        {"appliance", "interval_s", "retention_hours", "samples", "truncated"}));
+    op->responses["400"] = errorResponse("invalid_field: since or limit, or an unknown parameter");
     op = &ops.add("/api/v1/appliances/{name}/lost", "post",
                   "Declare an appliance lost (known to be off) and evacuate its standby nodes",
                   kAdmin);

@@ -108,6 +108,19 @@ ApiCall<ApplianceLoss> declareLost(const QString& name) {
         "POST", QStringLiteral("/appliances/%1/lost").arg(segment(name)), body));
 }
 
+ApiCall<ApplianceHistory> applianceHistory(const QString& name, const QDateTime& since, int limit) {
+    ApiRequest request = ApiRequest::get(QStringLiteral("/appliances/") + segment(name) +
+                                         QStringLiteral("/history"));
+    if (since.isValid()) {
+        request.query.addQueryItem(QStringLiteral("since"),
+                                   since.toUTC().toString(Qt::ISODateWithMs));
+    }
+    if (limit > 0) {
+        request.query.addQueryItem(QStringLiteral("limit"), QString::number(limit));
+    }
+    return decoded<ApplianceHistory>(std::move(request));
+}
+
 ApiCall<Appliance> rejoin(const QString& name) {
     ApiRequest request =
         ApiRequest::get(QStringLiteral("/appliances/%1/rejoin").arg(segment(name)));

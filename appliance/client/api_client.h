@@ -102,6 +102,10 @@ namespace api {
 ApiCall<Health> health(bool full_check = false);
 ApiCall<std::vector<Appliance>> appliances();
 ApiCall<Appliance> appliance(const QString& name);
+// The appliance's samples at or after `since` (invalid: the newest), oldest first, at most
+// `limit` (0: the service's default).
+ApiCall<ApplianceHistory> applianceHistory(const QString& name, const QDateTime& since = {},
+                                           int limit = 0);
 // Declares the appliance known to be off ({"confirmed_down": true}): its standby nodes are
 // evacuated to the others. The service refuses (409) while it can still reach it.
 ApiCall<ApplianceLoss> declareLost(const QString& name);

@@ -564,6 +564,28 @@ Health readHealth(Reader& r) {
     return health;
 }
 
+HeadroomSample readHeadroomSample(Reader& r) {
+    HeadroomSample sample;
+    sample.time = r.time("time");
+    sample.state = r.text("state");
+    Reader free = r.object("free");
+    sample.free_memory_mib = free.integer("memory_mib");
+    sample.free_vcpus = free.integer("vcpus");
+    sample.denial_risk = r.number("denial_risk");
+    sample.not_ready = r.integer("not_ready");
+    return sample;
+}
+
+ApplianceHistory readHistory(Reader& r) {
+    ApplianceHistory history;
+    history.appliance = r.text("appliance");
+    history.interval_s = r.integer("interval_s");
+    history.retention_hours = r.integer("retention_hours");
+    history.samples = r.list<HeadroomSample>("samples", readHeadroomSample);
+    history.truncated = r.flag("truncated");
+    return history;
+}
+
 template <typename T>
 T readAny(Reader& r, const QJsonValue& raw) {
     if constexpr (std::is_same_v<T, Appliance>) {
@@ -598,6 +620,8 @@ T readAny(Reader& r, const QJsonValue& raw) {
         return readWhatIf(r, raw);
     } else if constexpr (std::is_same_v<T, ApplianceLoss>) {
         return readLoss(r);
+    } else if constexpr (std::is_same_v<T, ApplianceHistory>) {
+        return readHistory(r);
     } else {
         static_assert(std::is_same_v<T, Health>, "no decoder for this type");
         return readHealth(r);
@@ -707,6 +731,7 @@ UNDERSTUDY_INSTANTIATE(PowerState)
 UNDERSTUDY_INSTANTIATE(WhatIfAnswer)
 UNDERSTUDY_INSTANTIATE(Health)
 UNDERSTUDY_INSTANTIATE(ApplianceLoss)
+UNDERSTUDY_INSTANTIATE(ApplianceHistory)
 template ApiResult<Empty> fromJson<Empty>(const QJsonValue&, const QString&);
 template ApiResult<Empty> decodeBody<Empty>(const QByteArray&);
 

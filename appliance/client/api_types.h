@@ -59,6 +59,25 @@ struct Appliance {
     std::optional<DenialRisk> denial_risk;  // absent from a service older than the risk of now
 };
 
+// One sample of an appliance's history (docs/http-api.md, "Appliance history"): what the
+// appliance said at `time`.
+struct HeadroomSample {
+    QDateTime time;  // UTC
+    QString state;   // as Appliance::state
+    qint64 free_memory_mib = 0;
+    qint64 free_vcpus = 0;
+    double denial_risk = 0;
+    qint64 not_ready = 0;
+};
+
+struct ApplianceHistory {
+    QString appliance;
+    qint64 interval_s = 0;
+    qint64 retention_hours = 0;
+    std::vector<HeadroomSample> samples;  // oldest first
+    bool truncated = false;
+};
+
 struct Group {
     QString name;
     double mtbf_hours = 0;

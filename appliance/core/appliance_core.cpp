@@ -23,6 +23,7 @@
 #include "db/appliance_loss_repository.h"
 #include "db/appliance_repository.h"
 #include "db/cluster_repository.h"
+#include "db/headroom_history.h"
 #include "db/probe_result_repository.h"
 #include "sizing/fleet_file.h"
 
@@ -447,6 +448,33 @@ QFuture<Result<bool>> ApplianceCore::recordProbeResult(std::string cluster, db::
         },
         [promise, stored](Result<db::Id> committed) {
             promise->addResult(committed ? Result<bool>(*stored) : Result<bool>(committed.error()));
+            promise->finish();
+        });
+    return future;
+}
+
+QFuture<Status> ApplianceCore::recordHeadroom(std::vector<HeadroomSample> samples) {
+    auto promise = std::make_shared<QPromise<Status>>();
+    QFuture<Status> future = promise->future();
+    promise->start();
+    impl_->context.store->commitAsync(
+        [samples = std::move(samples)](db::Database& database,
+                                       std::vector<db::DBEvent>&) -> Status {
+            std::vector<db::DBHeadroomSample> known;
+            for (const HeadroomSample& one : samples) {
+                auto appliance = db::ApplianceRepository(database).byName(one.appliance);
+                if (!appliance) {
+                    return appliance.error();
+                }
+                if (*appliance) {
+                    known.push_back(one.sample);
+                    known.back().applianceId = (*appliance)->id;
+                }
+            }
+            return db::HeadroomHistory(database).record(known);
+        },
+        [promise](Result<db::Id> committed) {
+            promise->addResult(committed ? Status(Done{}) : Status(committed.error()));
             promise->finish();
         });
     return future;

@@ -97,6 +97,10 @@ public:
     QFuture<Result<bool>> recordProbeResult(std::string cluster, db::TimeMs time, bool ok,
                                             std::string output, std::vector<db::DBEvent> events);
 
+    // Headroom samples (docs/http-api.md, "Appliance history"), straight to the commit queue;
+    // samples of appliances the database does not know are dropped. No event.
+    QFuture<Status> recordHeadroom(std::vector<HeadroomSample> samples);
+
     // Nodes.
     QFuture<Result<TakeoverOutcome>> takeover(std::string node, Actor actor = {});
     QFuture<Status> release(std::string node, Actor actor = {});

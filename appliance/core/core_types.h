@@ -12,6 +12,7 @@
 #include "appliance/policy/arbitration.h"
 #include "appliance/policy/denial_risk.h"
 #include "base/power_action.h"
+#include "db/headroom_history.h"
 #include "db/records.h"
 #include "sizing/fleet.h"
 #include "sizing/sizing_result.h"
@@ -169,6 +170,12 @@ struct ApplianceStatus {
     std::vector<NotReadyNode> not_ready;  // in the appliance's node order
     double denial_horizon_hours = policy::kDenialHorizonHours;
     double denial_risk = 0;  // P(a takeover denied within the horizon), given the grants now
+};
+
+// One sample of an appliance's headroom, for its history; the core fills in the appliance's id.
+struct HeadroomSample {
+    std::string appliance;
+    db::DBHeadroomSample sample;
 };
 
 // An appliance's state alone, read from memory: cheap enough to poll.

@@ -202,6 +202,7 @@ Status Daemon::openApi() {
     api::ApiService::Options api_options;
     api_options.admin_token = admin_token_.value;
     api_options.version = UNDERSTUDY_VERSION;
+    api_options.history_interval = std::chrono::seconds(config_.service.history_interval_s);
     api_ = std::make_unique<api::ApiService>(*core_, *server_, api_options);
     if (Status opened = api_->open(); !opened) {
         return opened;
@@ -512,6 +513,7 @@ std::vector<std::string> restartOnlyChanges(const daemon::ServiceConfig& running
     check(a.tls_certificate != b.tls_certificate, "[service] tls_certificate");
     check(a.tls_key != b.tls_key, "[service] tls_key");
     check(a.max_body_bytes != b.max_body_bytes, "[service] max_body_bytes");
+    check(a.history_interval_s != b.history_interval_s, "[service] history_interval_s");
     for (const daemon::ApplianceSection& was : running.appliances) {
         const std::string section = "[appliance." + was.name + "]";
         const auto now = std::find_if(fresh.appliances.begin(), fresh.appliances.end(),

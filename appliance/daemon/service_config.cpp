@@ -84,6 +84,7 @@ std::optional<Error> readService(SectionReader& reader, ServiceSection& service)
     reader.path("tls_certificate", service.tls_certificate, true);
     reader.path("tls_key", service.tls_key, true);
     reader.integer("max_body_bytes", kMinMaxBodyBytes, kMaxMaxBodyBytes, service.max_body_bytes);
+    reader.integer("history_interval_s", 1, kMaxHistoryIntervalSeconds, service.history_interval_s);
     if (!reader.error() && service.tls_certificate.empty() != service.tls_key.empty()) {
         const bool has_certificate = !service.tls_certificate.empty();
         const Entry* set = reader.find(has_certificate ? "tls_certificate" : "tls_key");
@@ -246,7 +247,7 @@ Result<ServiceConfig> parseServiceConfig(std::string_view text, const std::strin
         if (section.kind == "service") {
             SectionReader reader(section, source,
                                  {"listen", "database", "admin_token_file", "tls_certificate",
-                                  "tls_key", "max_body_bytes"});
+                                  "tls_key", "max_body_bytes", "history_interval_s"});
             error = reader.error() ? reader.error() : readService(reader, config.service);
         } else if (section.kind == "policy") {
             SectionReader reader(section, source,

@@ -61,6 +61,8 @@ inline constexpr std::int64_t kMinMaxBodyBytes = 1024;
 inline constexpr std::int64_t kMaxMaxBodyBytes = std::int64_t{1} << 30;
 inline constexpr std::int64_t kMaxProbeIntervalSeconds = 86400;
 inline constexpr std::int64_t kMaxCommandTimeoutSeconds = 3600;
+inline constexpr std::int64_t kDefaultHistoryIntervalSeconds = 60;
+inline constexpr std::int64_t kMaxHistoryIntervalSeconds = 3600;
 
 // Why the command of a probe or hook cannot be configured (rule above), or nothing: the text
 // completes "command: ...", e.g. "program 'bin/check' is a relative path; ...".
@@ -88,6 +90,8 @@ struct ServiceSection {
     std::string tls_certificate;
     std::string tls_key;
     std::int64_t max_body_bytes = kDefaultMaxBodyBytes;
+    // How often each appliance's headroom is sampled for its history.
+    std::int64_t history_interval_s = kDefaultHistoryIntervalSeconds;
 
     bool tlsEnabled() const { return !tls_certificate.empty(); }
     bool operator==(const ServiceSection&) const = default;

@@ -177,6 +177,8 @@ void MainWindow::restoreSettings() {
         settings.value(QStringLiteral("clusterColumns")).toByteArray());
     online_->events()->table()->horizontalHeader()->restoreState(
         settings.value(QStringLiteral("eventColumns")).toByteArray());
+    online_->nodes()->restoreOperatorColumns(
+        settings.value(QStringLiteral("nodeColumns")).toByteArray());
 }
 
 void MainWindow::connectionChanged() {
@@ -629,6 +631,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
                       clustersView_->table()->horizontalHeader()->saveState());
     settings.setValue(QStringLiteral("eventColumns"),
                       online_->events()->table()->horizontalHeader()->saveState());
+    settings.setValue(QStringLiteral("nodeColumns"), online_->nodes()->operatorColumns());
     event->accept();
 }
 

@@ -16,6 +16,7 @@
 #include <QtCharts/QValueAxis>
 #include <algorithm>
 
+#include "gui/online/headroom_history_chart.h"
 #include "gui/online/node_readiness.h"
 #include "gui/widgets/quantity_format.h"
 
@@ -124,6 +125,8 @@ ApplianceCard::ApplianceCard(QWidget* parent) : QWidget(parent) {
     figures_->setRowStretch(3, 1);
     body->addLayout(figures_, 4);
     layout->addLayout(body);
+    history_ = new HeadroomHistoryChart(frame);
+    layout->addWidget(history_);
 }
 
 // The stacked bars of capacity, one per resource, in % of usable capacity.
@@ -254,6 +257,8 @@ void ApplianceCard::show(const client::Appliance& appliance, double targetRisk,
         axis->setLabelsBrush(palette.brush(QPalette::WindowText));
         axis->setTitleBrush(palette.brush(QPalette::WindowText));
     }
+    history_->setColors(palette);
+    history_->setTargetRisk(targetRisk);
 
     const client::ResourceUsage* usage[] = {&appliance.memory_mib, &appliance.vcpus};
     double worst = 0;
@@ -378,7 +383,60 @@ DashboardView::DashboardView(ServiceConnection* connection, const NodeReadiness*
     connect(connection_, &ServiceConnection::fleetChanged, this, &DashboardView::update);
     connect(readiness_, &NodeReadiness::changed, this, &DashboardView::update);
     connect(connection_, &ServiceConnection::stateChanged, this, &DashboardView::update);
+    connect(connection_, &ServiceConnection::fleetChanged, this, &DashboardView::fetchHistory);
+    // The fleet is loaded before the connection counts as made.
+    connect(connection_, &ServiceConnection::stateChanged, this, &DashboardView::fetchHistory);
+    historyTimer_.setInterval(std::chrono::seconds(60));
+    connect(&historyTimer_, &QTimer::timeout, this, &DashboardView::fetchHistory);
     update();
+}
+
+void DashboardView::fetchHistory() {
+    if (connection_->state() != ConnectionState::connected || connection_->client() == nullptr) {
+        historyTimer_.stop();
+        return;
+    }
+    if (historyUrl_ != connection_->url()) {
+        historyUrl_ = connection_->url();
+        for (auto& [name, card] : cards_) {
+            card->history()->clear();
+        }
+    }
+    if (!historyTimer_.isActive()) {
+        historyTimer_.start();
+    }
+    for (const auto& [name, card] : cards_) {
+        fetchHistoryOf(name);
+    }
+}
+
+void DashboardView::fetchHistoryOf(const QString& appliance) {
+    ApplianceCard* card = this->card(appliance);
+    if (card == nullptr || !historyInFlight_.insert(appliance).second) {
+        return;
+    }
+    const QDateTime newest = card->history()->newest();
+    const QDateTime since = newest.isValid() ? newest.addMSecs(1) : QDateTime();
+    connection_->client()->call<client::ApplianceHistory>(
+        client::api::applianceHistory(appliance, since), this,
+        [this, appliance, since](client::ApiResult<client::ApplianceHistory> answer) {
+            historyInFlight_.erase(appliance);
+            ApplianceCard* shown = this->card(appliance);
+            if (!answer || shown == nullptr) {
+                return;
+            }
+            const auto interval = std::chrono::seconds(answer->interval_s);
+            if (answer->interval_s > 0 && historyTimer_.intervalAsDuration() != interval) {
+                historyTimer_.setInterval(interval);
+            }
+            // Newer samples than one page holds: the gap is too long to draw as a line.
+            if (answer->truncated && since.isValid()) {
+                shown->history()->clear();
+                fetchHistoryOf(appliance);
+                return;
+            }
+            shown->history()->append(answer->samples);
+        });
 }
 
 // Green only when every cluster could fail over now, no appliance's denial risk is near the

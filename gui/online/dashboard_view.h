@@ -5,11 +5,15 @@
 // lost, as a coloured badge in words, with what it means when it is not connected), its risk of
 // now, per resource, capacity split into foreign, standby committed, granted and free (a stacked
 // bar chart, in % of usable capacity, exact figures beside it), the overbooking ratio, and the
-// steady-state overflow risk of the sizing, labelled as such.
+// steady-state overflow risk of the sizing, labelled as such; under them, its history: free
+// memory, free vCPUs and the denial risk over the last day (headroom_history_chart.h).
 #pragma once
 
+#include <QTimer>
+#include <QUrl>
 #include <QWidget>
 #include <map>
+#include <set>
 
 #include "gui/online/online_style.h"
 #include "gui/online/service_connection.h"
@@ -23,6 +27,7 @@ class QChartView;
 
 namespace understudy::gui {
 
+class HeadroomHistoryChart;
 class NodeReadiness;
 
 class ApplianceCard : public QWidget {
@@ -47,6 +52,7 @@ public:
     // What the state means for the nodes on it; hidden while connected.
     QLabel* stateNote() const { return stateNote_; }
     QChartView* chartView() const { return chartView_; }
+    HeadroomHistoryChart* history() const { return history_; }
     // A figure as shown, row by row: capacity, foreign, standby, granted, free, overbooking, risk.
     QString figure(Row row, int column) const;
 
@@ -66,6 +72,7 @@ private:
     QLabel* now_ = nullptr;
     QChartView* chartView_ = nullptr;
     QChart* chart_ = nullptr;
+    HeadroomHistoryChart* history_ = nullptr;
     QBarSet* sets_[SegmentCount] = {};
     QGridLayout* figures_ = nullptr;
     QLabel* cells_[2][7] = {};
@@ -90,6 +97,10 @@ public:
 private:
     void update();
     void showHeadline();
+    // Asks each appliance's history since the newest sample its card holds (the newest day's at
+    // first), after every refresh of the fleet and every sampling interval of the service.
+    void fetchHistory();
+    void fetchHistoryOf(const QString& appliance);
 
     ServiceConnection* connection_;
     const NodeReadiness* readiness_;
@@ -101,6 +112,9 @@ private:
     QLabel* summary_ = nullptr;
     QVBoxLayout* cardsLayout_ = nullptr;
     std::map<QString, ApplianceCard*> cards_;
+    std::set<QString> historyInFlight_;
+    QTimer historyTimer_;
+    QUrl historyUrl_;  // the service whose samples the cards hold
 };
 
 }  // namespace understudy::gui

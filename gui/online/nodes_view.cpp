@@ -7,6 +7,8 @@
 #include <QFontMetrics>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
@@ -173,9 +175,7 @@ NodesView::NodesView(ServiceConnection* connection, const NodeReadiness* readine
     connect(releaseAction_, &QAction::triggered, this, &NodesView::confirmRelease);
     connect(fenceAction_, &QAction::triggered, this, &NodesView::confirmFence);
     connect(connection_, &ServiceConnection::fleetChanged, this, &NodesView::update);
-    // Answers come in after the rows: the column fits them whole.
-    connect(readiness_, &NodeReadiness::changed, this,
-            [this] { table_->resizeColumnToContents(NodeTableModel::ReadyNow); });
+    watchColumns();
     // Back online, the selected row's actions are enabled again without reselecting it.
     connect(connection_, &ServiceConnection::stateChanged, this, &NodesView::updateActions);
     update();
@@ -187,25 +187,76 @@ void NodesView::update() {
     model_->setAppliances(connection_->fleet().appliances);
     model_->setNodes(connection_->fleet().nodes);
     if (before != model_->rowCount()) {
-        table_->resizeColumnsToContents();
-        // Footprints grow at a takeover: leave room for a large one.
-        const int footprint = table_->fontMetrics().horizontalAdvance(
-                                  QStringLiteral("+128 vCPUs · +1024 GiB over standby")) +
-                              24;
-        for (int column : {NodeTableModel::Standby, NodeTableModel::Active, NodeTableModel::Current,
-                           NodeTableModel::Grant}) {
-            table_->setColumnWidth(column, std::max(table_->columnWidth(column), footprint));
-        }
-        // A state turns bold when it is not good, and an active one may say "(partial CPU)": room
-        // for both, with its icon.
-        QFont bold = table_->font();
-        bold.setBold(true);
-        const int state = QFontMetrics(bold).horizontalAdvance(tr("active (partial CPU)")) +
-                          style()->pixelMetric(QStyle::PM_SmallIconSize) + 24;
-        table_->setColumnWidth(NodeTableModel::State,
-                               std::max(table_->columnWidth(NodeTableModel::State), state));
+        fitColumns();
     }
     updateActions();
+}
+
+void NodesView::watchColumns() {
+    // Answers come in after the rows: the column fits them whole.
+    connect(readiness_, &NodeReadiness::changed, this, [this] {
+        if (!operatorWidths_.contains(NodeTableModel::ReadyNow)) {
+            fitting_ = true;
+            table_->resizeColumnToContents(NodeTableModel::ReadyNow);
+            fitting_ = false;
+        }
+    });
+    connect(table_->horizontalHeader(), &QHeaderView::sectionResized, this,
+            [this](int column, int, int width) {
+                if (!fitting_) {
+                    operatorWidths_[column] = width;
+                }
+            });
+}
+
+QByteArray NodesView::operatorColumns() const {
+    if (operatorWidths_.isEmpty()) {
+        return {};
+    }
+    QJsonObject widths;
+    for (auto width = operatorWidths_.begin(); width != operatorWidths_.end(); ++width) {
+        widths.insert(QString::number(width.key()), width.value());
+    }
+    return QJsonDocument(widths).toJson(QJsonDocument::Compact);
+}
+
+void NodesView::restoreOperatorColumns(const QByteArray& state) {
+    operatorWidths_.clear();
+    const QJsonObject widths = QJsonDocument::fromJson(state).object();
+    for (auto width = widths.begin(); width != widths.end(); ++width) {
+        bool ok = false;
+        const int column = width.key().toInt(&ok);
+        // Settings of another version may name columns this one has not, or hold nonsense.
+        if (ok && column >= 0 && column < model_->columnCount() && width.value().toInt() > 0) {
+            operatorWidths_[column] = width.value().toInt();
+        }
+    }
+    fitColumns();
+}
+
+void NodesView::fitColumns() {
+    fitting_ = true;
+    table_->resizeColumnsToContents();
+    // Footprints grow at a takeover: leave room for a large one.
+    const int footprint = table_->fontMetrics().horizontalAdvance(
+                              QStringLiteral("+128 vCPUs · +1024 GiB over standby")) +
+                          24;
+    for (int column : {NodeTableModel::Standby, NodeTableModel::Active, NodeTableModel::Current,
+                       NodeTableModel::Grant}) {
+        table_->setColumnWidth(column, std::max(table_->columnWidth(column), footprint));
+    }
+    // A state turns bold when it is not good, and an active one may say "(partial CPU)": room
+    // for both, with its icon.
+    QFont bold = table_->font();
+    bold.setBold(true);
+    const int state = QFontMetrics(bold).horizontalAdvance(tr("active (partial CPU)")) +
+                      style()->pixelMetric(QStyle::PM_SmallIconSize) + 24;
+    table_->setColumnWidth(NodeTableModel::State,
+                           std::max(table_->columnWidth(NodeTableModel::State), state));
+    for (auto width = operatorWidths_.begin(); width != operatorWidths_.end(); ++width) {
+        table_->setColumnWidth(width.key(), width.value());
+    }
+    fitting_ = false;
 }
 
 QString NodesView::selectedNode() const {

@@ -5,6 +5,7 @@
 // service's reason for refusing, shows under the table.
 #pragma once
 
+#include <QMap>
 #include <QWidget>
 
 #include "gui/online/node_table_model.h"
@@ -35,6 +36,10 @@ public:
     void showOutcome(bool ok, const QString& text);
 
     QTableView* table() const { return table_; }
+    // The widths of the columns the operator sized by hand, for the settings (empty: none);
+    // restored, they are kept over every later fit, and the other columns fit their contents.
+    QByteArray operatorColumns() const;
+    void restoreOperatorColumns(const QByteArray& state);
     NodeTableModel* model() const { return model_; }
     NodeFilterProxy* proxy() const { return proxy_; }
     QLineEdit* filterEdit() const { return filter_; }
@@ -53,6 +58,10 @@ private:
     void confirmTakeOver();
     void confirmRelease();
     void confirmFence();
+    // Fits the columns to their contents, unless the operator sized them.
+    void fitColumns();
+    // Refits the Ready now column as answers come, and notes the operator's sizing.
+    void watchColumns();
 
     ServiceConnection* connection_;
     const NodeReadiness* readiness_;
@@ -66,6 +75,8 @@ private:
     QAction* takeOverAction_ = nullptr;
     QAction* releaseAction_ = nullptr;
     QAction* fenceAction_ = nullptr;
+    QMap<int, int> operatorWidths_;  // column → width
+    bool fitting_ = false;           // the columns change by the console's hand, not the operator's
 };
 
 }  // namespace understudy::gui

@@ -10,6 +10,7 @@
 #include "db/event_log.h"
 #include "db/grant_repository.h"
 #include "db/group_repository.h"
+#include "db/headroom_history.h"
 #include "db/migrations.h"
 #include "db/node_repository.h"
 #include "db/probe_result_repository.h"
@@ -27,6 +28,7 @@ private slots:
     void freshDatabaseGetsTheLatestVersion();
     void versionOneFixtureMigratesAndReadsBackThroughTheRepositories();
     void eventsOfVersionThreeHaveNoActorAndNewOnesKeepTheirs();
+    void versionFiveGainsAnEmptyHeadroomHistoryThatRecordsAndPrunes();
 };
 
 void TestMigrations::migrationsAreNumberedConsecutivelyFromOne() {
@@ -138,6 +140,69 @@ void TestMigrations::eventsOfVersionThreeHaveNoActorAndNewOnesKeepTheirs() {
     QCOMPARE(page->events[1].actor, std::optional<std::string>());
     QCOMPARE(page->events[2].actor, std::optional<std::string>("cluster:erp@::1"));
     QCOMPARE(page->events[2].id, Id{3});
+}
+
+void TestMigrations::versionFiveGainsAnEmptyHeadroomHistoryThatRecordsAndPrunes() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("understudy.db");
+    {
+        sqlite3* raw = nullptr;
+        QCOMPARE(sqlite3_open(path.toUtf8().constData(), &raw), SQLITE_OK);
+        ConnectionHandle connection(raw);
+        QVERIFY_OK(applyMigrations(raw, 5));
+        QVERIFY_OK(change(raw,
+                          "INSERT INTO appliances (name, uri) VALUES ('pna-1', 'test:///a'), "
+                          "('pna-2', 'test:///b')"));
+        QVERIFY(!change(raw, "SELECT 1 FROM headroom_samples"));
+    }
+
+    auto opened = Database::openWriter(path.toStdString());
+    QVERIFY_OK(opened);
+    Database& database = **opened;
+    QCOMPARE(database.schemaVersion(), 6);
+    auto first = ApplianceRepository(database).byName("pna-1");
+    auto second = ApplianceRepository(database).byName("pna-2");
+    QVERIFY_OK(first);
+    QVERIFY_OK(second);
+    const Id one = (**first).id;
+    const Id two = (**second).id;
+    const TimeMs day = 24LL * 3600 * 1000;
+    const TimeMs start = 1700000000000;
+
+    HeadroomHistory history(database);
+    HeadroomQuery all{one, TimeMs{0}, 100};
+    auto none = history.samples(all);
+    QVERIFY_OK(none);
+    QVERIFY(none->empty());
+
+    const DBHeadroomSample old{one, start, "connected", 40960, 16, 1e-9, 0};
+    const DBHeadroomSample full{one, start + day, "connected", -2048, 2, 0.0216, 4};
+    const DBHeadroomSample elsewhere{two, start + day, "unreachable", 8192, 8, 0, 0};
+    QVERIFY_OK(history.record({old}));
+    QVERIFY_OK(history.record({full, elsewhere}));
+    auto both = history.samples(all);
+    QVERIFY_OK(both);
+    QCOMPARE(*both, (std::vector<DBHeadroomSample>{old, full}));
+    auto newest = history.samples(HeadroomQuery{one, std::nullopt, 1});
+    QVERIFY_OK(newest);
+    QCOMPARE(*newest, std::vector<DBHeadroomSample>{full});
+
+    // A week after the first sample it is gone, on every appliance; the rest stays.
+    const DBHeadroomSample later{
+        two, start + kHeadroomRetentionMs + day / 2, "connected", 8192, 8, 0, 0};
+    QVERIFY_OK(history.record({later}));
+    auto kept = history.samples(all);
+    QVERIFY_OK(kept);
+    QCOMPARE(*kept, std::vector<DBHeadroomSample>{full});
+
+    // The table refuses what no sample can be.
+    DBHeadroomSample impossible = full;
+    impossible.time += 1;
+    impossible.denialRisk = 1.5;
+    QVERIFY(!history.record({impossible}));
+    impossible.denialRisk = 0;
+    impossible.state = "asleep";
+    QVERIFY(!history.record({impossible}));
 }
 
 QTEST_GUILESS_MAIN(TestMigrations)

@@ -25,6 +25,8 @@
 #include "gui/offline/what_if_panel.h"
 #include "gui/online/connect_dialog.h"
 #include "gui/online/event_log_view.h"
+#include "gui/online/node_table_model.h"
+#include "gui/online/nodes_view.h"
 #include "gui/online/online_console.h"
 #include "gui/online/token_store.h"
 #include "gui/widgets/add_cluster_dialog.h"
@@ -62,6 +64,7 @@ private slots:
     void everyMainActionHasItsOwnShortcut();
     void thePaletteAndWindowGeometryAreRemembered();
     void theEventColumnsAreRemembered();
+    void theNodeColumnsTheOperatorSizedAreRemembered();
     void settingsAndTheTokenFileStayInTheTestsFolder();
     void f1OpensTheHelpWithItsGlossary();
     void helpAndVersionAnswerWithoutADisplay();
@@ -434,6 +437,19 @@ void TestMainWindow::theEventColumnsAreRemembered() {
     QCOMPARE(
         again.online()->events()->table()->horizontalHeader()->sectionSize(EventTableModel::Actor),
         321);
+}
+
+void TestMainWindow::theNodeColumnsTheOperatorSizedAreRemembered() {
+    NodesView* nodes = window_->online()->nodes();
+    QVERIFY(nodes->operatorColumns().isEmpty());
+    nodes->table()->horizontalHeader()->resizeSection(NodeTableModel::Cluster, 287);
+    nodes->table()->horizontalHeader()->resizeSection(NodeTableModel::ReadyNow, 403);
+    QVERIFY(window_->close());
+    window_.reset();
+    MainWindow again;
+    QHeaderView* header = again.online()->nodes()->table()->horizontalHeader();
+    QCOMPARE(header->sectionSize(NodeTableModel::Cluster), 287);
+    QCOMPARE(header->sectionSize(NodeTableModel::ReadyNow), 403);
 }
 
 // A test never writes to the user's own configuration: the console's settings and a

@@ -171,8 +171,9 @@ void TestApiService::everyRouteServedIsInTheOpenApiDocument() {
 void TestApiService::adminRoutesRefuseAMissingTokenAndAClusterToken() {
     const QByteArray token = registerCluster("erp", 900);
     QVERIFY(!token.isEmpty());
-    for (const QByteArray& target : {QByteArray("/groups"), QByteArray("/appliances"),
-                                     QByteArray("/events"), QByteArray("/sizing")}) {
+    for (const QByteArray& target :
+         {QByteArray("/groups"), QByteArray("/appliances"), QByteArray("/appliances/pna-1/history"),
+          QByteArray("/events"), QByteArray("/sizing")}) {
         QCOMPARE(ask("GET", target, {}).status, 401);
         const Answer refused = ask("GET", target, token);
         QCOMPARE(refused.status, 403);

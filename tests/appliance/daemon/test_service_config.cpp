@@ -644,7 +644,7 @@ void TestServiceConfig::rejectsABadStructureNamingTheLine_data() {
                                          << 3
                                          << "[service] port: unknown key; [service] knows listen, "
                                             "database, admin_token_file, tls_certificate, "
-                                            "tls_key, max_body_bytes";
+                                            "tls_key, max_body_bytes, history_interval_s";
     QTest::newRow("unknown policy key") << "[policy]\ntarget = 0.1\n"
                                         << 2 << "[policy] target: unknown key";
     QTest::newRow("unknown appliance key")
