@@ -10,9 +10,8 @@ packages=(
   # the fuzz preset: clang with libFuzzer and the sanitizers' runtime
   clang-14 libclang-rt-14-dev
   # libraries
-  libvirt-dev qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-httpserver-dev
-  qt6-websockets-dev libqt6sql6-sqlite libsqlite3-dev libboost1.81-dev nlohmann-json3-dev
-  libbenchmark-dev
+  libvirt-dev qt6-base-dev qt6-charts-dev libqt6opengl6-dev libsqlite3-dev libboost1.81-dev
+  nlohmann-json3-dev libbenchmark-dev
   # self-signed certificates for the API server's TLS tests
   openssl
   # real-hypervisor tests: libvirtd with QEMU (software emulation) and a guest kernel + busybox initramfs
