@@ -14,6 +14,8 @@ packages=(
   nlohmann-json3-dev libbenchmark-dev
   # self-signed certificates for the API server's TLS tests
   openssl
+  # the shipped monitoring's checks: promtool (check metrics, check and test rules)
+  prometheus
   # real-hypervisor tests: libvirtd with QEMU (software emulation) and a guest kernel + busybox initramfs
   libvirt-daemon-system qemu-system-x86 linux-image-amd64 busybox-static cpio
   # headless GUI tests, screenshots and report rendering
