@@ -112,11 +112,11 @@ class MonitoringEndToEnd : public QObject {
     Q_OBJECT
 
 private:
+    ServiceProcess service_;  // its database in a folder of its own
     QTemporaryDir dir_;
-    std::unique_ptr<ServiceProcess> service_;
     QByteArray metrics_;
 
-    ServiceProcess& s() { return *service_; }
+    ServiceProcess& s() { return service_; }
 
 private slots:
     void initTestCase() {
@@ -124,7 +124,6 @@ private slots:
                  "promtool was not found when the build was configured: install the package "
                  "prometheus (installer/deps.sh) and configure again");
         QVERIFY(dir_.isValid());
-        service_ = std::make_unique<ServiceProcess>(dir_.filePath(QStringLiteral("demo.db")));
         QVERIFY2(s().start(), s().output().constData());
     }
     void cleanupTestCase() { JCOMPARE(s().terminate(), 0); }
