@@ -27,6 +27,9 @@ install(FILES ${installer_dir}/understudyd.service DESTINATION /lib/systemd/syst
 
 # --- understudy-agents: the cluster nodes (the agents' rules are in agents/fence/ and ocf/) ---
 install(TARGETS understudyctl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT agents)
+install(FILES ${PROJECT_SOURCE_DIR}/agents/ctl/understudyctl.bash-completion
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME understudyctl
+        COMPONENT agents)
 
 # --- understudy-console ---
 install(TARGETS understudy-console RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT console)

@@ -10,11 +10,12 @@ packages=(
   # the fuzz preset: clang with libFuzzer and the sanitizers' runtime
   clang-14 libclang-rt-14-dev
   # libraries
-  libvirt-dev qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-httpserver-dev
-  qt6-websockets-dev libqt6sql6-sqlite libsqlite3-dev libboost1.81-dev nlohmann-json3-dev
-  libbenchmark-dev
+  libvirt-dev qt6-base-dev qt6-charts-dev libqt6opengl6-dev libsqlite3-dev libboost1.81-dev
+  nlohmann-json3-dev libbenchmark-dev
   # self-signed certificates for the API server's TLS tests
   openssl
+  # the shipped monitoring's checks: promtool (check metrics, check and test rules)
+  prometheus
   # real-hypervisor tests: libvirtd with QEMU (software emulation) and a guest kernel + busybox initramfs
   libvirt-daemon-system qemu-system-x86 linux-image-amd64 busybox-static cpio
   # headless GUI tests, screenshots and report rendering

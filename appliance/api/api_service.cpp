@@ -49,6 +49,11 @@ Status ApiService::open() {
     }
     reader_ = std::move(*reader);
     token_store_.setDatabase(reader_.get());
+    auto newest = db::EventLog(*reader_).latestId();
+    if (!newest) {
+        return newest.error();
+    }
+    event_counts_.startAfter(newest->value_or(0));
     startHistory();
     return Done{};
 }

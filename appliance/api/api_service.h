@@ -181,6 +181,7 @@ private:
     bool stop_waiting_ = false;
     int in_flight_ = 0;
     LatencyHistogram takeover_latency_;
+    EventCounts event_counts_;
     std::map<std::string, LastProbe> last_probes_;
     std::optional<std::vector<core::ApplianceStatus>> appliance_cache_;
     db::Id appliance_cache_event_ = -1;

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "appliance/api/handler_preamble.h"
+#include "appliance/http/api_log.h"
 
 namespace understudy::api {
 
@@ -107,6 +108,11 @@ void ApiService::answerWaiter(std::uint64_t id) {
 }
 
 void ApiService::onEventsAppended() {
+    // A failed read is counted at the next append: the events stay in the log until then.
+    if (Status counted = event_counts_.catchUp(*reader_); !counted) {
+        qCWarning(http::lcApi, "cannot count the new events for /metrics: %s",
+                  counted.error().message.c_str());
+    }
     if (!change_settle_.isActive()) {
         change_settle_.start();
     }

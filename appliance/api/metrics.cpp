@@ -2,7 +2,10 @@
 
 #include <QLocale>
 #include <cmath>
+#include <set>
 #include <string>
+
+#include "db/event_log.h"
 
 namespace understudy::api {
 
@@ -14,6 +17,29 @@ void LatencyHistogram::observe(double seconds) {
     }
     ++count_;
     sum_ += seconds;
+}
+
+EventCounts::EventCounts() {
+    for (std::string_view kind : db::eventKinds()) {
+        counts_[std::string(kind)] = 0;
+    }
+}
+
+Status EventCounts::catchUp(db::Database& reader) {
+    const db::EventLog log(reader);
+    for (;;) {
+        auto page = log.page({.since = counted_, .limit = db::kMaxEventPage, .filter = {}});
+        if (!page) {
+            return page.error();
+        }
+        if (page->events.empty()) {
+            return Done{};
+        }
+        for (const db::DBEvent& event : page->events) {
+            ++counts_[event.kind];
+        }
+        counted_ = page->next;
+    }
 }
 
 namespace {
@@ -176,6 +202,37 @@ void writeNodes(Writer& out, const MetricsInput& input) {
     }
 }
 
+// 1 for a node that could not take over at its full size now (the appliance's not_ready), 0 for
+// the others: the cluster it serves is named, so an alert says which one is exposed.
+void writeReadiness(Writer& out, const MetricsInput& input) {
+    out.family("understudy_node_not_ready", "gauge",
+               "1 while the node could not take over at its full size now.");
+    std::set<std::string> not_ready;
+    for (const auto& appliance : input.appliances) {
+        for (const auto& node : appliance.not_ready) {
+            not_ready.insert(node.node);
+        }
+    }
+    for (const auto& node : input.nodes) {
+        out.sample("understudy_node_not_ready",
+                   "appliance=\"" + label(node.appliance) + "\",cluster=\"" + label(node.cluster) +
+                       "\",node=\"" + label(node.name) + "\"",
+                   not_ready.contains(node.name) ? 1 : 0);
+    }
+}
+
+void writeEvents(Writer& out, const EventCounts* events) {
+    out.family("understudy_events_total", "counter",
+               "Events appended since the service started, by kind.");
+    if (events == nullptr) {
+        return;
+    }
+    for (const auto& [kind, count] : events->counts()) {
+        out.sample("understudy_events_total", "kind=\"" + label(kind) + "\"",
+                   static_cast<double>(count));
+    }
+}
+
 void writeTakeoverLatency(Writer& out, const LatencyHistogram* histogram) {
     out.family("understudy_takeover_duration_seconds", "histogram",
                "From a granted takeover's request to its answer.");
@@ -210,8 +267,16 @@ void writeRequests(Writer& out, const std::map<http::RequestKey, quint64>& reque
 
 QByteArray renderMetrics(const MetricsInput& input) {
     Writer out;
+    out.family("understudy_database_available", "gauge",
+               "1 when the service could read its database for this scrape.");
+    out.sample("understudy_database_available", {}, input.database_available ? 1 : 0);
+    out.family("understudy_target_risk", "gauge",
+               "The overflow risk target admission holds each appliance to.");
+    out.sample("understudy_target_risk", {}, input.target_risk);
     writeAppliances(out, input.appliances);
     writeNodes(out, input);
+    writeReadiness(out, input);
+    writeEvents(out, input.events);
     writeTakeoverLatency(out, input.takeover_latency);
     writeRequests(out, input.requests);
     out.family("understudy_last_event_id", "gauge", "The id of the newest event.");

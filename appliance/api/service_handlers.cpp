@@ -121,15 +121,17 @@ HttpResponse ApiService::metrics(const HttpRequest&) {
     MetricsInput input;
     auto appliances = applianceViews();
     auto nodes = core_.nodes();
-    if (!appliances || !nodes) {
-        return errorAnswer(!appliances ? appliances.error() : nodes.error());
-    }
-    input.appliances = std::move(*appliances);
-    input.nodes = std::move(*nodes);
-    input.takeover_latency = &takeover_latency_;
-    input.requests = server_.requestCounts();
     auto last = core_.lastEventId();
-    input.last_event_id = last ? *last : 0;
+    input.database_available = appliances && nodes && last;
+    if (input.database_available) {
+        input.appliances = std::move(*appliances);
+        input.nodes = std::move(*nodes);
+        input.last_event_id = *last;
+    }
+    input.target_risk = core_.config().policy.target_risk;
+    input.takeover_latency = &takeover_latency_;
+    input.events = &event_counts_;
+    input.requests = server_.requestCounts();
     input.auth_failures = auth_failures_.failures();
     input.auth_refusals = auth_failures_.refusals();
     return HttpResponse::bytes(200, renderMetrics(input),

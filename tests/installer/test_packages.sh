@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # The Debian packages, for real: built with cpack from a finished build folder, checked
-# (contents, each file in one package, dependencies, conffile, lintian), installed with apt-get
-# on this machine, the service started from the installed files on a libvirt test-driver
-# appliance as its own user (directly: PID 1 need not be systemd), queried with the installed
-# understudyctl, upgraded from a package of the previous schema (data kept, database copied then
-# migrated, config kept), removed and purged (nothing left). Needs root. The machine is left as
-# it was found: the packages are purged on every exit path.
+# (contents, each file in one package, every manual page packaged and read by man --warnings
+# without a warning, dependencies and none on unused Qt modules, conffile, lintian), installed
+# with apt-get on this machine, the service started from the installed files on a libvirt
+# test-driver appliance as its own user (directly: PID 1 need not be systemd), queried with the
+# installed understudyctl and its bash completion, upgraded from a package of the previous schema
+# (data kept, database copied then migrated, config kept), removed and purged (nothing left).
+# Needs root. The machine is left as it was found: the packages are purged on every exit path.
 #
 # Usage: test_packages.sh BUILD_DIR PREVIOUS_SCHEMA_UNDERSTUDYD
 set -euo pipefail
 
 build=$(realpath "$1")
 previous_daemon=$(realpath "$2")
+source_dir=$(realpath "$(dirname "$0")/../..")
 packages=(understudy understudy-agents understudy-console)
 export DEBIAN_FRONTEND=noninteractive
 
@@ -112,15 +114,21 @@ expect_files understudy /usr/sbin/understudyd /usr/bin/understudy-size /usr/bin/
     $man/man8/understudyd.8.gz $man/man5/understudyd.conf.5.gz $man/man1/understudy-size.1.gz \
     $man/man1/understudy-simulate.1.gz /usr/lib/ocf/resource.d/understudy/understudyd \
     $man/man7/ocf_understudy_understudyd.7.gz /usr/share/understudy/alerts/understudy-alert \
-    $man/man8/understudy-alert.8.gz
+    $man/man8/understudy-alert.8.gz /usr/share/understudy/monitoring/understudy-alerts.yml \
+    /usr/share/understudy/monitoring/understudy-dashboard.json
 expect_files understudy-agents /usr/lib/ocf/resource.d/understudy/takeover \
     /usr/lib/ocf/resource.d/understudy/readiness /usr/sbin/fence_understudy /usr/bin/understudyctl \
     /usr/share/doc/understudy-agents/copyright $man/man1/understudyctl.1.gz \
     $man/man8/fence_understudy.8.gz $man/man7/ocf_understudy_takeover.7.gz \
-    $man/man7/ocf_understudy_readiness.7.gz
+    $man/man7/ocf_understudy_readiness.7.gz /usr/share/bash-completion/completions/understudyctl
 expect_files understudy-console /usr/bin/understudy-console \
     /usr/share/applications/understudy-console.desktop /usr/share/doc/understudy-console/copyright \
     $man/man1/understudy-console.1.gz
+# Every manual page of docs/man is in a package.
+for page in "$source_dir"/docs/man/*.[1-8]; do
+    name=$(basename "$page")
+    grep -qx "$man/man${name##*.}/$name.gz" "$work"/understudy*.files || fail "no package has the manual page $name"
+done
 duplicates=$(cat "$work"/*.files | sort | uniq -d)
 [ -z "$duplicates" ] || fail "files in more than one package: $duplicates"
 # Everything the build installs (every component, the unnamed one included) is in a package.
@@ -136,6 +144,12 @@ for lib in libqt6core6 libvirt0 libsqlite3-0 adduser; do
 done
 field understudy Recommends | grep -q libvirt-daemon-system || fail "understudy does not recommend libvirt-daemon-system"
 field understudy Recommends | grep -q understudy-agents || fail "understudy does not recommend understudy-agents"
+# Nothing the programs do not link: Qt's HTTP server, SQL, WebSockets and its SQLite plugin.
+for package in "${packages[@]}"; do
+    if field "$package" Depends | grep -Eq 'libqt6(httpserver|sql|websockets)6'; then
+        fail "$package depends on a Qt library it does not use: $(field "$package" Depends)"
+    fi
+done
 field understudy-agents Depends | grep -q libqt6network6 || fail "understudy-agents lacks libqt6network6: $(field understudy-agents Depends)"
 for lib in libqt6keychain1 libqt6charts6 libqt6widgets6; do
     field understudy-console Depends | grep -q "$lib" || fail "understudy-console lacks $lib: $(field understudy-console Depends)"
@@ -159,6 +173,15 @@ man_tags='no-manual-page|groff-message|bad-whatis-entry|wrong-manual-section|poo
 if grep -E ": ($man_tags)( |\$)" "$work/lintian.log"; then
     fail "lintian found problems with the manual pages"
 fi
+
+step "manual pages read without warnings (man --warnings, as lintian runs it)"
+mkdir "$work/unpacked"
+for package in "${packages[@]}"; do dpkg-deb -x "${deb[$package]}" "$work/unpacked"; done
+for page in "$work"/unpacked/usr/share/man/man*/*.gz; do
+    warnings=$(LC_ALL=C.UTF-8 MANROFFSEQ='' MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z "$page" 2>&1 >/dev/null) ||
+        fail "man could not format ${page#"$work"/unpacked}: $warnings"
+    [ -z "$warnings" ] || fail "${page#"$work"/unpacked}: $warnings"
+done
 
 # --- the previous release: this package with the service built for the previous schema ---
 step "package of the previous schema"
@@ -289,6 +312,14 @@ upgrade-erp,800,8760,24,,1,1024,4,8192
 EOF
 ctl clusters add "$work/fleet.csv" >/dev/null || fail "understudyctl could not register a cluster"
 ctl --json clusters show upgrade-erp >/dev/null || fail "the registered cluster is not there"
+# The installed completion, sourced as bash-completion loads it, completes the cluster's name
+# through the installed understudyctl.
+completion_line="understudyctl --url $url --token-file /etc/understudy/admin.token clusters show upgrade-"
+completed=$(LINE=$completion_line bash --noprofile --norc -c '
+    source /usr/share/bash-completion/completions/understudyctl
+    COMP_LINE=$LINE COMP_POINT=${#LINE} _understudyctl
+    printf "%s\n" "${COMPREPLY[@]}"')
+expect_equal "the completion of '$completion_line'" "$completed" upgrade-erp
 stop_service
 previous_schema=$(schema_version /var/lib/understudy/understudy.db)
 
@@ -334,7 +365,8 @@ step "purge: nothing left"
 expect_equal "understudy after remove" "$(dpkg-query -W -f='${Status}' understudy)" "deinstall ok config-files"
 apt-get purge -y -qq understudy >"$work/apt.log" 2>&1 || { cat "$work/apt.log"; fail "apt-get purge failed"; }
 for path in /etc/understudy /var/lib/understudy /etc/systemd/system/multi-user.target.wants/understudyd.service \
-    /usr/share/understudy /usr/lib/ocf/resource.d/understudy /usr/share/doc/understudy; do
+    /usr/share/understudy /usr/lib/ocf/resource.d/understudy /usr/share/doc/understudy \
+    /usr/share/bash-completion/completions/understudyctl; do
     [ ! -e "$path" ] && [ ! -L "$path" ] || fail "$path is still there after purge"
 done
 if [ -d /var/lib/systemd/deb-systemd-helper-enabled ] &&

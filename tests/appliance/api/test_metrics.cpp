@@ -1,6 +1,7 @@
 // The Prometheus exposition (appliance/service/metrics.h) read back by a strict parser of the
 // text format 0.0.4: every sample belongs to a family announced by HELP and TYPE, label values
 // unescape to what went in, the histogram's buckets are cumulative and end with +Inf = _count.
+#include <QTemporaryDir>
 #include <QTest>
 #include <cmath>
 #include <map>
@@ -9,6 +10,8 @@
 #include <vector>
 
 #include "appliance/api/metrics.h"
+#include "db/event_log.h"
+#include "tests/support/result_checks.h"
 
 using namespace understudy;
 using namespace understudy::api;
@@ -413,6 +416,99 @@ private slots:
             "understudy_overbooking_ratio{appliance=\"a\",resource=\"vcpus\"} NaN\n"));
         const Exposition exposition = parse(text);
         QVERIFY2(exposition.error.empty(), exposition.error.c_str());
+    }
+
+    // Per node, 1 when it is in its appliance's not_ready: the alert names the cluster exposed.
+    void eachNodeSaysWhetherItCouldTakeOverNow() {
+        MetricsInput input;
+        core::ApplianceStatus tight = applianceNamed("tight");
+        tight.not_ready = {{"web-passive", "web", {}}};
+        input.appliances = {tight};
+        for (const char* name : {"web", "erp"}) {
+            core::NodeStatus node;
+            node.name = std::string(name) + "-passive";
+            node.cluster = name;
+            node.appliance = "tight";
+            input.nodes.push_back(node);
+        }
+        const Exposition exposition = parse(renderMetrics(input));
+        QVERIFY2(exposition.error.empty(), exposition.error.c_str());
+        QCOMPARE(exposition.families.at("understudy_node_not_ready").type, std::string("gauge"));
+        const auto not_ready = samplesNamed(exposition, "understudy_node_not_ready");
+        QCOMPARE(not_ready.size(), std::size_t{2});
+        QCOMPARE(not_ready[0].labels.at("node"), std::string("web-passive"));
+        QCOMPARE(not_ready[0].labels.at("cluster"), std::string("web"));
+        QCOMPARE(not_ready[0].labels.at("appliance"), std::string("tight"));
+        QCOMPARE(not_ready[0].value, 1.0);
+        QCOMPARE(not_ready[1].labels.at("node"), std::string("erp-passive"));
+        QCOMPARE(not_ready[1].value, 0.0);
+    }
+
+    // A database that cannot be read still gives an exposition that says so, with the target
+    // and the counters, so that an alert names the database rather than a failed scrape.
+    void anUnreadableDatabaseIsReportedNotAFailedScrape() {
+        MetricsInput input;
+        input.database_available = false;
+        input.target_risk = 1e-4;
+        input.auth_failures = 3;
+        const Exposition exposition = parse(renderMetrics(input));
+        QVERIFY2(exposition.error.empty(), exposition.error.c_str());
+        QCOMPARE(samplesNamed(exposition, "understudy_database_available")[0].value, 0.0);
+        QCOMPARE(samplesNamed(exposition, "understudy_target_risk")[0].value, 1e-4);
+        QCOMPARE(samplesNamed(exposition, "understudy_auth_failures_total")[0].value, 3.0);
+        QVERIFY(samplesNamed(exposition, "understudy_capacity").empty());
+
+        input.database_available = true;
+        const Exposition readable = parse(renderMetrics(input));
+        QCOMPARE(samplesNamed(readable, "understudy_database_available")[0].value, 1.0);
+    }
+
+    // Events per kind from the service's start: every kind from 0, older events not counted,
+    // new ones counted once however many times the log is read.
+    void eventsAreCountedPerKindFromTheStart() {
+        QTemporaryDir folder;
+        QVERIFY(folder.isValid());
+        const std::string path = folder.filePath(QStringLiteral("events.db")).toStdString();
+        auto writer = db::Database::openWriter(path);
+        QVERIFY_OK(writer);
+        db::EventLog log(**writer);
+        const auto event = [](const char* kind) {
+            db::DBEvent made;
+            made.time = 1;
+            made.kind = kind;
+            return made;
+        };
+        auto before = log.append({event("takeover.denied"), event("service.started")});
+        QVERIFY_OK(before);
+        auto reader = db::Database::openReader(path);
+        QVERIFY_OK(reader);
+
+        EventCounts counts;
+        counts.startAfter(before->back());
+        QVERIFY_OK(counts.catchUp(**reader));
+        QCOMPARE(counts.counts().size(), db::eventKinds().size());
+        QCOMPARE(counts.counts().at("takeover.denied"), std::uint64_t{0});
+        QVERIFY_OK(
+            log.append({event("takeover.denied"), event("hook.failed"), event("takeover.denied")}));
+        QVERIFY_OK(counts.catchUp(**reader));
+        QVERIFY_OK(counts.catchUp(**reader));
+        QCOMPARE(counts.counts().at("takeover.denied"), std::uint64_t{2});
+        QCOMPARE(counts.counts().at("hook.failed"), std::uint64_t{1});
+        QCOMPARE(counts.counts().at("service.started"), std::uint64_t{0});
+
+        MetricsInput input;
+        input.events = &counts;
+        const Exposition exposition = parse(renderMetrics(input));
+        QVERIFY2(exposition.error.empty(), exposition.error.c_str());
+        QCOMPARE(exposition.families.at("understudy_events_total").type, std::string("counter"));
+        const auto totals = samplesNamed(exposition, "understudy_events_total");
+        QCOMPARE(totals.size(), db::eventKinds().size());
+        for (const Sample& sample : totals) {
+            const std::string& kind = sample.labels.at("kind");
+            QCOMPARE(sample.value, kind == "takeover.denied" ? 2.0
+                                   : kind == "hook.failed"   ? 1.0
+                                                             : 0.0);
+        }
     }
 };
 
