@@ -13,6 +13,8 @@ packages=(
   libvirt-dev qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-httpserver-dev
   qt6-websockets-dev libqt6sql6-sqlite libsqlite3-dev libboost1.81-dev nlohmann-json3-dev
   libbenchmark-dev
+  # the e2e tests hold every answer to the served OpenAPI document with a JSON Schema validator
+  libvalijson-dev
   # self-signed certificates for the API server's TLS tests
   openssl
   # real-hypervisor tests: libvirtd with QEMU (software emulation) and a guest kernel + busybox initramfs

@@ -32,10 +32,13 @@ Json errorResponse(const std::string& description) {
     return response(description, ref("Error"));
 }
 
+// Closed: a field the document does not name is an error in a request (invalid_field) and a
+// mismatch in an answer, which the e2e tests catch.
 Json object(std::initializer_list<std::pair<const char*, Json>> properties,
             std::initializer_list<const char*> required = {}) {
     Json made;
     made["type"] = "object";
+    made["additionalProperties"] = false;
     made["properties"] = Json::object();
     for (const auto& [name, schema] : properties) {
         made["properties"][name] = schema;
@@ -64,10 +67,17 @@ Json tooManyFailures() {
     return made;
 }
 
+// OpenAPI 3.1's schemas are JSON Schema's: null is a type of its own.
 Json nullable(const char* name) {
     Json made;
-    made["type"] = name;
-    made["nullable"] = true;
+    made["type"] = Json::array({name, "null"});
+    return made;
+}
+
+// A value the service writes as null where it has none (a standby node's grant).
+Json orNull(const Json& schema) {
+    Json made;
+    made["oneOf"] = Json::array({schema, type("null")});
     return made;
 }
 
@@ -129,6 +139,7 @@ void addCommonSchemas(Json& s) {
                          {"denial", ref("Denial")},
                          {"appliance", type("string")},
                          {"overflow_risk", ref("Risks")},
+                         {"overflow_risk_before", ref("Risks")},
                          {"target_risk", type("number")},
                          {"unservable", arrayOf(ref("Unservable"))}},
                         {"error", "message"});
@@ -158,7 +169,8 @@ void addFleetSchemas(Json& s) {
                              {"cpu_overcommit", type("number")},
                              {"resources", object({{"memory_mib", resource}, {"vcpus", resource}})},
                              {"not_ready", arrayOf(ref("NotReadyNode"))},
-                             {"denial_risk", ref("DenialRisk")}});
+                             {"denial_risk", ref("DenialRisk")},
+                             {"error", type("string")}});
     s["NotReadyNode"] = object({{"node", type("string")},
                                 {"cluster", type("string")},
                                 {"reason", type("string")},
@@ -184,6 +196,7 @@ void addFleetSchemas(Json& s) {
                            {"node", type("string")},
                            {"domain", type("string")},
                            {"token", type("string")},
+                           {"registered", type("string")},
                            {"warnings", arrayOf(type("string"))}},
                           {"name", "mtbf_hours", "mttr_hours", "standby", "active"});
     s["ClusterChange"] = object({{"priority", type("integer")},
@@ -219,7 +232,9 @@ void addNodeSchemas(Json& s) {
     s["Grant"] = object({{"memory_mib", type("integer")},
                          {"vcpus", type("integer")},
                          {"partial", type("boolean")},
-                         {"preempted", arrayOf(type("string"))}});
+                         {"preempted", arrayOf(type("string"))},
+                         {"granted", type("string")}},
+                        {"memory_mib", "vcpus", "partial", "preempted"});
     s["Node"] =
         object({{"name", type("string")},
                 {"cluster", type("string")},
@@ -229,27 +244,33 @@ void addNodeSchemas(Json& s) {
                                       "fenced", "stopped", "missing", "drifted"})},
                 {"standby", ref("Footprint")},
                 {"active", ref("Footprint")},
-                {"current", ref("Footprint")},
+                {"current", orNull(ref("Footprint"))},
                 {"since", type("string")},
-                {"grant", ref("Grant")}});
+                {"grant", orNull(ref("Grant"))},
+                {"defined_by_service", type("boolean")}},
+               {"name", "cluster", "appliance", "domain", "state", "standby", "active", "current",
+                "since", "grant"});
     s["Holder"] = object({{"node", type("string")},
                           {"cluster", type("string")},
                           {"priority", type("integer")},
                           {"state", type("string")},
-                          {"holds", type("integer")}});
+                          {"holds", type("integer")}},
+                         {"node", "cluster", "priority", "state", "holds"});
     s["Denial"] = object({{"resource", stringEnum({"memory_mib", "vcpus"})},
                           {"needed", type("integer")},
                           {"free", type("integer")},
                           {"holders", arrayOf(ref("Holder"))},
                           {"preemptable", arrayOf(type("string"))},
-                          {"tried", arrayOf(type("string"))}});
+                          {"tried", arrayOf(type("string"))}},
+                         {"resource", "needed", "free", "holders", "preemptable", "tried"});
     s["Event"] = object({{"id", type("integer")},
                          {"time", type("string")},
                          {"kind", type("string")},
                          {"cluster", nullable("string")},
                          {"node", nullable("string")},
                          {"actor", eventActor()},
-                         {"details", type("object")}});
+                         {"details", type("object")}},
+                        {"id", "time", "kind", "cluster", "node", "actor", "details"});
 }
 
 Json schemas() {
@@ -290,7 +311,9 @@ void addHealthAndApplianceOperations(Operations& ops) {
         "Health",
         object({{"status", stringEnum({"ok", "degraded"})},
                 {"version", type("string")},
-                {"database", type("string")},
+                {"database", stringEnum({"ok", "damaged"})},
+                {"quick_check",
+                 object({{"ok", type("boolean")}, {"problems", arrayOf(type("string"))}})},
                 {"appliances",
                  arrayOf(object({{"name", type("string")},
                                  {"connected", type("boolean")},
@@ -378,15 +401,17 @@ void addClusterOperations(Operations& ops) {
     op = &ops.add("/api/v1/clusters/{name}/stats", "get", "Failover statistics and the last probe",
                   kOwn);
     op->parameters.push_back(pathName("cluster"));
-    op->responses["200"] =
-        response("Statistics", object({{"failovers", type("integer")},
-                                       {"active_hours", type("number")},
-                                       {"last_failover", nullable("string")},
-                                       {"observed_mtbf_hours", nullable("number")},
-                                       {"observed_mttr_hours", nullable("number")},
-                                       {"last_probe", object({{"time", type("string")},
-                                                              {"ok", type("boolean")},
-                                                              {"output", type("string")}})}}));
+    op->responses["200"] = response(
+        "Statistics", object({{"failovers", type("integer")},
+                              {"active_hours", type("number")},
+                              {"last_failover", nullable("string")},
+                              {"observed_mtbf_hours", nullable("number")},
+                              {"observed_mttr_hours", nullable("number")},
+                              {"last_probe", orNull(object({{"time", type("string")},
+                                                            {"ok", type("boolean")},
+                                                            {"output", type("string")}}))}},
+                             {"failovers", "active_hours", "last_failover", "observed_mtbf_hours",
+                              "observed_mttr_hours", "last_probe"}));
 }
 
 void addNodeOperations(Operations& ops) {
@@ -399,10 +424,13 @@ void addNodeOperations(Operations& ops) {
     op = &ops.add("/api/v1/nodes/{name}/readiness", "get",
                   "Could the node take over at full size now (changes nothing)", kOwn);
     op->parameters.push_back(pathName("node"));
-    op->responses["200"] = response("Readiness", object({{"ready", type("boolean")},
-                                                         {"partial_cpu", type("boolean")},
-                                                         {"would_preempt", arrayOf(type("string"))},
-                                                         {"reason", nullable("string")}}));
+    op->responses["200"] =
+        response("Readiness", object({{"ready", type("boolean")},
+                                      {"partial_cpu", type("boolean")},
+                                      {"would_preempt", arrayOf(type("string"))},
+                                      {"reason", nullable("string")},
+                                      {"denial", orNull(ref("Denial"))}},
+                                     {"ready", "partial_cpu", "would_preempt", "reason"}));
     op = &ops.add("/api/v1/nodes/{name}/takeover", "post",
                   "Grow the node to its active footprint; answers once libvirt shows it", kOwn);
     op->parameters.push_back(pathName("node"));
@@ -456,18 +484,17 @@ void addSizingOperations(Operations& ops) {
               arrayOf(object({{"node", type("string")},
                               {"outcome", stringEnum({"granted", "partial", "preempts", "denied"})},
                               {"preempted", arrayOf(type("string"))},
-                              {"denial", ref("Denial")}}))},
+                              {"denial", orNull(ref("Denial"))}}))},
              {"sizing", type("object")}}));
 }
 
 // Backup, this document and the metrics: answers that are not JSON resources.
 void addServiceOperations(Operations& ops) {
     Operation* op = &ops.add("/api/v1/backup", "get", "A consistent copy of the database", kAdmin);
-    Json binary = type("string");
-    binary["format"] = "binary";
+    // OpenAPI 3.1 describes binary content by its media type alone, without a schema.
     Json backup_response;
     backup_response["description"] = "The SQLite database";
-    backup_response["content"]["application/vnd.sqlite3"]["schema"] = binary;
+    backup_response["content"]["application/vnd.sqlite3"] = Json::object();
     op->responses["200"] = backup_response;
 
     op = &ops.add("/api/v1/openapi.json", "get", "This document", "anyone");
@@ -496,7 +523,7 @@ std::vector<Operation> operations() {
 
 Json openApiDocument(const std::string& version) {
     Json document;
-    document["openapi"] = "3.0.3";
+    document["openapi"] = "3.1.0";
     document["info"]["title"] = "Understudy API";
     document["info"]["version"] = version;
     document["info"]["description"] =
@@ -536,9 +563,15 @@ Json openApiDocument(const std::string& version) {
         if (op.path.find('{') != std::string::npos) {
             operation["responses"]["404"] = errorResponse("No such resource");
         }
-        // Every route: an address refused for its failed authentications is refused whatever it
-        // asks, with whatever token.
+        // Every route: the HTTP layer refuses what is too large before routing, and an address
+        // refused for its failed authentications is refused whatever it asks, with whatever token.
+        operation["responses"]["413"] =
+            errorResponse("payload_too_large: a body above max_body_bytes (with limit)");
+        operation["responses"]["414"] = errorResponse("uri_too_long: a request line above 8 KiB");
+        operation["responses"]["431"] =
+            errorResponse("headers_too_large: header fields above the service's limit");
         operation["responses"]["429"] = tooManyFailures();
+        operation["responses"]["500"] = errorResponse("internal: a bug, logged with id");
         operation["responses"]["503"] =
             errorResponse("hypervisor_unavailable or database_unavailable (with Retry-After)");
         document["paths"][op.path][op.method] = std::move(operation);
