@@ -81,6 +81,19 @@ inline void holdToDocument(quint16 port, const Exchange& exchange) {
     }
 }
 
+// The exchange of a finished `reply` to `method` `path` with `request_body`; `body` is what the
+// caller read from it.
+inline Exchange exchangeOf(const QByteArray& method, const QString& path,
+                           const QByteArray& request_body, const QNetworkReply& reply,
+                           const QByteArray& body) {
+    return Exchange{method.toStdString(),
+                    path.toStdString(),
+                    request_body.toStdString(),
+                    reply.attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(),
+                    reply.header(QNetworkRequest::ContentTypeHeader).toString().toStdString(),
+                    body.toStdString()};
+}
+
 struct Reply {
     int status = 0;  // 0: no HTTP answer (connection error or timeout)
     QByteArray body;
@@ -129,11 +142,9 @@ public:
         made.content_type = reply->header(QNetworkRequest::ContentTypeHeader).toByteArray();
         made.headers = reply->rawHeaderPairs();
         made.network_error = reply->error();
+        holdToDocument(port(), exchangeOf(method, path, body, *reply, made.body));
         reply->abort();
         reply->deleteLater();
-        holdToDocument(port(), Exchange{method.toStdString(), path.toStdString(),
-                                        body.toStdString(), made.status,
-                                        made.content_type.toStdString(), made.body.toStdString()});
         return made;
     }
     Reply get(const QString& path, const QByteArray& token = kAdminToken) {

@@ -66,14 +66,20 @@ private:
         request.setRawHeader("Authorization", "Bearer " + token);
         QNetworkReply* reply = client.manager->sendCustomRequest(
             request, method, method == "POST" ? QByteArray("") : QByteArray());
-        connect(reply, &QNetworkReply::finished, this, [this, &client, reply, path] {
+        connect(reply, &QNetworkReply::finished, this, [this, &client, reply, path, method] {
             ++requests_;
             const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            const QByteArray body = reply->readAll();
             if (status != 200) {
                 failures_ << QStringLiteral("%1 -> %2 %3")
                                  .arg(path)
                                  .arg(status)
-                                 .arg(QString::fromUtf8(reply->readAll()));
+                                 .arg(QString::fromUtf8(body));
+            }
+            const std::string mismatch = documentMismatch(
+                service_->port(), exchangeOf(method, path, QByteArray(), *reply, body));
+            if (!mismatch.empty()) {
+                failures_ << QString::fromStdString(mismatch);
             }
             reply->deleteLater();
             next(client);
