@@ -170,12 +170,15 @@ void addFleetSchemas(Json& s) {
                              {"resources", object({{"memory_mib", resource}, {"vcpus", resource}})},
                              {"not_ready", arrayOf(ref("NotReadyNode"))},
                              {"denial_risk", ref("DenialRisk")},
-                             {"error", type("string")}});
+                             {"error", type("string")}},
+                            {"name", "uri", "connected", "state", "cpu_overcommit", "resources",
+                             "not_ready", "denial_risk"});
     s["NotReadyNode"] = object({{"node", type("string")},
                                 {"cluster", type("string")},
                                 {"reason", type("string")},
                                 {"would_preempt", arrayOf(type("string"))},
-                                {"partial_cpu", type("boolean")}});
+                                {"partial_cpu", type("boolean")}},
+                               {"node", "cluster", "reason", "would_preempt", "partial_cpu"});
     s["DenialRisk"] = object({{"horizon_hours", type("number")}, {"value", type("number")}},
                              {"horizon_hours", "value"});
     s["Group"] = object({{"name", type("string")},
@@ -317,11 +320,13 @@ void addHealthAndApplianceOperations(Operations& ops) {
                 {"appliances",
                  arrayOf(object({{"name", type("string")},
                                  {"connected", type("boolean")},
-                                 {"state", stringEnum({"connected", "unreachable", "lost"})}}))}}));
+                                 {"state", stringEnum({"connected", "unreachable", "lost"})}},
+                                {"name", "connected", "state"}))}},
+               {"status", "version", "database", "appliances"}));
 
     op = &ops.add("/api/v1/appliances", "get", "List the appliances", kAdmin);
     op->responses["200"] =
-        response("Appliances", object({{"appliances", arrayOf(ref("Appliance"))}}));
+        response("Appliances", object({{"appliances", arrayOf(ref("Appliance"))}}, {"appliances"}));
     op = &ops.add("/api/v1/appliances/{name}", "get", "One appliance", kAdmin);
     op->parameters.push_back(pathName("appliance"));
     op->responses["200"] = response("The appliance", ref("Appliance"));
@@ -332,10 +337,11 @@ void addHealthAndApplianceOperations(Operations& ops) {
     op->body = object({{"confirmed_down", type("boolean")}}, {"confirmed_down"});
     op->responses["200"] = response(
         "Where its nodes went",
-        object({{"appliance", type("string")},
-                {"evacuated", arrayOf(object({{"node", type("string")}, {"to", type("string")}}))},
-                {"stranded",
-                 arrayOf(object({{"node", type("string")}, {"reason", type("string")}}))}}));
+        object(
+            {{"appliance", type("string")},
+             {"evacuated", arrayOf(object({{"node", type("string")}, {"to", type("string")}}))},
+             {"stranded", arrayOf(object({{"node", type("string")}, {"reason", type("string")}}))}},
+            {"appliance", "evacuated", "stranded"}));
     op->responses["409"] = errorResponse("The service can still reach the appliance");
     op = &ops.add("/api/v1/appliances/{name}/rejoin", "post",
                   "Return a lost appliance to the pool once its stale copies are removed", kAdmin);
@@ -346,7 +352,8 @@ void addHealthAndApplianceOperations(Operations& ops) {
 
 void addGroupOperations(Operations& ops) {
     Operation* op = &ops.add("/api/v1/groups", "get", "List the common-cause groups", kAdmin);
-    op->responses["200"] = response("Groups", object({{"groups", arrayOf(ref("Group"))}}));
+    op->responses["200"] =
+        response("Groups", object({{"groups", arrayOf(ref("Group"))}}, {"groups"}));
     op = &ops.add("/api/v1/groups", "post", "Create a group", kAdmin);
     op->body = ref("Group");
     op->responses["201"] = response("The group", ref("Group"));
@@ -368,7 +375,8 @@ void addGroupOperations(Operations& ops) {
 void addClusterOperations(Operations& ops) {
     Operation* op = &ops.add("/api/v1/clusters", "get",
                              "List the clusters (a cluster token sees its own)", kOwn);
-    op->responses["200"] = response("Clusters", object({{"clusters", arrayOf(ref("Cluster"))}}));
+    op->responses["200"] =
+        response("Clusters", object({{"clusters", arrayOf(ref("Cluster"))}}, {"clusters"}));
     op = &ops.add("/api/v1/clusters", "post",
                   "Register one cluster, or a fleet file's clusters and groups (all or nothing)",
                   kAdmin);
@@ -397,7 +405,8 @@ void addClusterOperations(Operations& ops) {
     op->responses["409"] = errorResponse("Its node is active");
     op = &ops.add("/api/v1/clusters/{name}/token", "post", "Rotate the cluster's token", kAdmin);
     op->parameters.push_back(pathName("cluster"));
-    op->responses["200"] = response("The new token", object({{"token", type("string")}}));
+    op->responses["200"] =
+        response("The new token", object({{"token", type("string")}}, {"token"}));
     op = &ops.add("/api/v1/clusters/{name}/stats", "get", "Failover statistics and the last probe",
                   kOwn);
     op->parameters.push_back(pathName("cluster"));
@@ -417,7 +426,7 @@ void addClusterOperations(Operations& ops) {
 void addNodeOperations(Operations& ops) {
     Operation* op = &ops.add("/api/v1/nodes", "get",
                              "List the passive nodes (a cluster token sees its own)", kOwn);
-    op->responses["200"] = response("Nodes", object({{"nodes", arrayOf(ref("Node"))}}));
+    op->responses["200"] = response("Nodes", object({{"nodes", arrayOf(ref("Node"))}}, {"nodes"}));
     op = &ops.add("/api/v1/nodes/{name}", "get", "One node", kOwn);
     op->parameters.push_back(pathName("node"));
     op->responses["200"] = response("The node", ref("Node"));
@@ -434,17 +443,17 @@ void addNodeOperations(Operations& ops) {
     op = &ops.add("/api/v1/nodes/{name}/takeover", "post",
                   "Grow the node to its active footprint; answers once libvirt shows it", kOwn);
     op->parameters.push_back(pathName("node"));
-    op->responses["200"] =
-        response("Granted", object({{"node", type("string")}, {"grant", ref("Grant")}}));
+    op->responses["200"] = response(
+        "Granted", object({{"node", type("string")}, {"grant", ref("Grant")}}, {"node", "grant"}));
     op->responses["409"] = errorResponse("takeover_denied (with denial) or conflict (with state)");
     op = &ops.add("/api/v1/nodes/{name}/release", "post", "Shrink the node back to standby", kOwn);
     op->parameters.push_back(pathName("node"));
-    op->responses["200"] = response("Released", object({{"node", type("string")}}));
+    op->responses["200"] = response("Released", object({{"node", type("string")}}, {"node"}));
     op = &ops.add("/api/v1/nodes/{name}/power", "post", "Fence or query the node's domain", kOwn);
     op->parameters.push_back(pathName("node"));
     op->body = object({{"action", stringEnum({"on", "off", "reboot", "status"})}}, {"action"});
-    op->responses["200"] =
-        response("Power state after the action", object({{"power", stringEnum({"on", "off"})}}));
+    op->responses["200"] = response("Power state after the action",
+                                    object({{"power", stringEnum({"on", "off"})}}, {"power"}));
 }
 
 void addEventOperations(Operations& ops) {
@@ -460,7 +469,8 @@ void addEventOperations(Operations& ops) {
     op.parameters.push_back(queryParameter("kind", "string", "Kinds starting with this."));
     op.responses["200"] = response("A page of events", object({{"events", arrayOf(ref("Event"))},
                                                                {"next", type("integer")},
-                                                               {"truncated", type("boolean")}}));
+                                                               {"truncated", type("boolean")}},
+                                                              {"events", "next", "truncated"}));
 }
 
 void addSizingOperations(Operations& ops) {
@@ -484,8 +494,10 @@ void addSizingOperations(Operations& ops) {
               arrayOf(object({{"node", type("string")},
                               {"outcome", stringEnum({"granted", "partial", "preempts", "denied"})},
                               {"preempted", arrayOf(type("string"))},
-                              {"denial", orNull(ref("Denial"))}}))},
-             {"sizing", type("object")}}));
+                              {"denial", orNull(ref("Denial"))}},
+                             {"node", "outcome", "preempted", "denial"}))},
+             {"sizing", type("object")}},
+            {"takeovers", "sizing"}));
 }
 
 // Backup, this document and the metrics: answers that are not JSON resources.
