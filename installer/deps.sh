@@ -14,7 +14,8 @@ packages=(
   qt6-websockets-dev libqt6sql6-sqlite libsqlite3-dev libboost1.81-dev nlohmann-json3-dev
   libbenchmark-dev
   # the e2e tests hold every answer to the served OpenAPI document with a JSON Schema validator
-  libvalijson-dev
+  # (tests/support/openapi_validate.py)
+  python3-jsonschema
   # self-signed certificates for the API server's TLS tests
   openssl
   # real-hypervisor tests: libvirtd with QEMU (software emulation) and a guest kernel + busybox initramfs

@@ -1,10 +1,7 @@
 #include "tests/support/openapi_validator.h"
 
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/schema.hpp>
-#include <valijson/schema_parser.hpp>
-#include <valijson/validation_results.hpp>
-#include <valijson/validator.hpp>
+#include <QProcess>
+#include <QStringList>
 
 #include <algorithm>
 #include <stdexcept>
@@ -79,51 +76,72 @@ std::string documentedStatuses(const json& responses) {
     return listed;
 }
 
-constexpr char kErrorSchema[] = "/components/schemas/Error";
+constexpr char kErrorSchema[] = "#/components/schemas/Error";
+
+// Generous: the first body held to a schema waits for python3 to start and compile it.
+constexpr int kAnswerTimeoutMs = 30000;
+
+const char kInstallHint[] =
+    "the e2e tests validate with python3 and jsonschema (Debian: apt-get install "
+    "python3-jsonschema)";
+
+// What the co-process said on stderr, for a failure message.
+std::string errorOutput(QProcess& process) {
+    const std::string said = process.readAllStandardError().trimmed().toStdString();
+    return said.empty() ? std::string() : ": " + said;
+}
 
 }  // namespace
 
-std::string jsonPathOf(const std::vector<std::string>& context) {
-    std::string path = "$";
-    for (const std::string& part : context) {
-        if (part == "<root>" || part.size() < 2) {
-            continue;
-        }
-        const std::string inner = part.substr(1, part.size() - 2);
-        const bool index =
-            !inner.empty() && std::all_of(inner.begin(), inner.end(),
-                                          [](unsigned char c) { return std::isdigit(c) != 0; });
-        path += index ? part : "." + inner;
-    }
-    return path;
-}
-
-// A schema of the document, parsed once: valijson resolves its "#/components/..." references in
-// the node it parses, so that node is the schema with the document's components beside it.
-struct OpenApiValidator::CompiledSchema {
-    json root;
-    valijson::Schema schema;
-};
-
 OpenApiValidator::OpenApiValidator(json document) : document_(std::move(document)) {}
 
-OpenApiValidator::~OpenApiValidator() = default;
-
-const OpenApiValidator::CompiledSchema& OpenApiValidator::compiled(
-    const std::string& schema_pointer) const {
-    std::unique_ptr<CompiledSchema>& slot = schemas_[schema_pointer];
-    if (!slot) {
-        auto made = std::make_unique<CompiledSchema>();
-        made->root = document_.at(json::json_pointer(schema_pointer));
-        if (!made->root.is_object()) {
-            throw std::runtime_error("the schema at " + schema_pointer + " is not an object");
+OpenApiValidator::~OpenApiValidator() {
+    if (co_process_ && co_process_->state() != QProcess::NotRunning) {
+        // End of its input ends it; a co-process that hangs is not worth waiting for.
+        co_process_->closeWriteChannel();
+        if (!co_process_->waitForFinished(5000)) {
+            co_process_->kill();
+            co_process_->waitForFinished(5000);
         }
-        made->root["components"] = document_.value("components", json::object());
-        valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
-        parser.populateSchema(valijson::adapters::NlohmannJsonAdapter(made->root), made->schema);
-        slot = std::move(made);
     }
-    return *slot;
+}
+
+QProcess& OpenApiValidator::coProcess() const {
+    if (!co_process_) {
+        co_process_ = std::make_unique<QProcess>();
+        co_process_->start(QStringLiteral("python3"), {QStringLiteral(OPENAPI_VALIDATE_SCRIPT)});
+        if (!co_process_->waitForStarted(kAnswerTimeoutMs)) {
+            throw std::runtime_error("cannot start python3 (" +
+                                     co_process_->errorString().toStdString() + "); " +
+                                     kInstallHint);
+        }
+        co_process_->write(QByteArray::fromStdString(document_.dump() + '\n'));
+    }
+    return *co_process_;
+}
+
+std::vector<std::string> OpenApiValidator::schemaErrors(const std::string& schema_pointer,
+                                                        const json& instance) const {
+    QProcess& process = coProcess();
+    const json request = {{"schema", schema_pointer}, {"instance", instance}};
+    process.write(QByteArray::fromStdString(request.dump() + '\n'));
+    while (!process.canReadLine()) {
+        if (!process.waitForReadyRead(kAnswerTimeoutMs)) {
+            const bool ended = process.state() == QProcess::NotRunning;
+            throw std::runtime_error(
+                std::string(ended ? "openapi_validate.py ended (exit code " +
+                                        std::to_string(process.exitCode()) + ")"
+                                  : "openapi_validate.py did not answer in " +
+                                        std::to_string(kAnswerTimeoutMs / 1000) + " s") +
+                errorOutput(process) + "; " + kInstallHint);
+        }
+    }
+    const json reply = json::parse(process.readLine().toStdString(), nullptr, false);
+    if (!reply.is_object() || !reply.contains("ok")) {
+        throw std::runtime_error("openapi_validate.py answered what is not its protocol");
+    }
+    return reply.at("ok").get<bool>() ? std::vector<std::string>()
+                                      : reply.at("errors").get<std::vector<std::string>>();
 }
 
 std::string OpenApiValidator::bodyMismatch(const std::string& what,
@@ -133,28 +151,22 @@ std::string OpenApiValidator::bodyMismatch(const std::string& what,
     if (parsed.is_discarded()) {
         return what + " is not JSON: " + body.substr(0, 200);
     }
-    const CompiledSchema* schema = nullptr;
-    try {
-        schema = &compiled(schema_pointer);
-    } catch (const std::exception& error) {
-        return "the document's schema at " + schema_pointer + " is unusable: " + error.what();
+    if (!broken_.empty()) {
+        return what + " cannot be validated: " + broken_;
     }
-    valijson::Validator validator(valijson::Validator::kStrongTypes);
-    valijson::ValidationResults results;
-    if (validator.validate(schema->schema, valijson::adapters::NlohmannJsonAdapter(parsed),
-                           &results)) {
+    std::vector<std::string> errors;
+    try {
+        errors = schemaErrors(schema_pointer, parsed);
+    } catch (const std::exception& error) {
+        broken_ = error.what();
+        return what + " cannot be validated: " + broken_;
+    }
+    if (errors.empty()) {
         return {};
     }
-    // valijson reports each enclosing object too ("failed to validate against the schema of
-    // property ..."): the deepest errors name the value that is wrong.
-    std::vector<valijson::ValidationResults::Error> errors(results.begin(), results.end());
-    std::stable_sort(errors.begin(), errors.end(), [](const auto& a, const auto& b) {
-        return a.context.size() > b.context.size();
-    });
     std::string message = what + " does not match the document's schema at " + schema_pointer + ":";
-    const std::size_t shown = std::min<std::size_t>(errors.size(), 3);
-    for (std::size_t i = 0; i < shown; ++i) {
-        message += "\n  " + jsonPathOf(errors[i].context) + ": " + errors[i].description;
+    for (const std::string& error : errors) {
+        message += "\n  " + error;
     }
     return message + "\n  in " + body.substr(0, 600);
 }
@@ -187,7 +199,7 @@ std::string OpenApiValidator::mismatch(const Exchange& exchange) const {
         }
         return bodyMismatch(answer + ": its error body", kErrorSchema, exchange.response_body);
     }
-    const std::string base = "/paths/" + pointerToken(path_template) + '/' + method;
+    const std::string base = "#/paths/" + pointerToken(path_template) + '/' + method;
     const json& operation = paths.at(path_template).at(method);
     const std::string status = std::to_string(exchange.status);
     if (!operation.at("responses").contains(status)) {
