@@ -123,6 +123,27 @@ private slots:
         QVERIFY2(mismatch.empty(), mismatch.c_str());
     }
 
+    // Without python3 (or jsonschema) nothing is validated: every exchange fails, naming the
+    // package to install, rather than passing unchecked.
+    void aMissingPython3FailsNamingThePackageToInstall() {
+        const Reply served = service_->get(QStringLiteral("/api/v1/openapi.json"));
+        QCOMPARE(served.status, 200);
+        QTemporaryDir without_python;
+        QVERIFY(without_python.isValid());
+        const QByteArray path = qgetenv("PATH");
+        qputenv("PATH", without_python.path().toUtf8());
+        const understudy::testsupport::OpenApiValidator validator(served.document());
+        const std::string first = validator.mismatch(
+            Exchange{"GET", "/api/v1/nodes", "", 200, "application/json", nodes_.dump()});
+        const std::string again = validator.mismatch(
+            Exchange{"GET", "/api/v1/nodes", "", 200, "application/json", nodes_.dump()});
+        qputenv("PATH", path);
+        QVERIFY2(
+            says(first, "cannot be validated") && says(first, "apt-get install python3-jsonschema"),
+            first.c_str());
+        QVERIFY2(says(again, "apt-get install python3-jsonschema"), again.c_str());
+    }
+
     void theDocumentsPathTemplatesAreMatchedSegmentBySegment() {
         const std::string mismatch =
             document().mismatch(Exchange{"GET", "/api/v1/nodes/crm-passive/readiness?x=1", "", 200,

@@ -127,13 +127,14 @@ std::vector<std::string> OpenApiValidator::schemaErrors(const std::string& schem
     process.write(QByteArray::fromStdString(request.dump() + '\n'));
     while (!process.canReadLine()) {
         if (!process.waitForReadyRead(kAnswerTimeoutMs)) {
-            const bool ended = process.state() == QProcess::NotRunning;
-            throw std::runtime_error(
-                std::string(ended ? "openapi_validate.py ended (exit code " +
-                                        std::to_string(process.exitCode()) + ")"
-                                  : "openapi_validate.py did not answer in " +
-                                        std::to_string(kAnswerTimeoutMs / 1000) + " s") +
-                errorOutput(process) + "; " + kInstallHint);
+            if (process.state() == QProcess::NotRunning) {
+                throw std::runtime_error("openapi_validate.py ended (exit code " +
+                                         std::to_string(process.exitCode()) + ")" +
+                                         errorOutput(process) + "; " + kInstallHint);
+            }
+            throw std::runtime_error("openapi_validate.py did not answer in " +
+                                     std::to_string(kAnswerTimeoutMs / 1000) + " s" +
+                                     errorOutput(process));
         }
     }
     const json reply = json::parse(process.readLine().toStdString(), nullptr, false);
