@@ -22,7 +22,6 @@ except ImportError as missing:
 # The first errors by depth are enough to find what is wrong; the rest repeat it.
 ERRORS_SHOWN = 3
 
-
 # The document's URI for "$ref": a schema is validated as {"$ref": DOCUMENT + pointer}, so that
 # the "#/components/..." references in it resolve in the document, not in the schema alone.
 DOCUMENT = "urn:understudy:openapi"
@@ -104,10 +103,11 @@ def main():
     for line in sys.stdin:
         try:
             reply = answer(validators, document, make_validator, json.loads(line))
-        # A bad pointer, an unusable schema or an unresolvable "$ref": the document is wrong,
-        # which the test that sent the request reports.
         except Exception as error:
-            reply = {"ok": False, "errors": ["cannot validate: %s: %s" % (type(error).__name__, error)]}
+            # A bad pointer, an unusable schema or an unresolvable "$ref": the document is
+            # wrong, which the test that sent the request reports.
+            reason = "cannot validate: %s: %s" % (type(error).__name__, error)
+            reply = {"ok": False, "errors": [reason]}
         sys.stdout.write(json.dumps(reply) + "\n")
         sys.stdout.flush()
 
