@@ -12,6 +12,9 @@ packages=(
   # libraries
   libvirt-dev qt6-base-dev qt6-charts-dev libqt6opengl6-dev libsqlite3-dev libboost1.81-dev
   nlohmann-json3-dev libbenchmark-dev
+  # the e2e tests hold every answer to the served OpenAPI document with a JSON Schema validator
+  # (tests/support/openapi_validate.py)
+  python3-jsonschema
   # self-signed certificates for the API server's TLS tests
   openssl
   # the shipped monitoring's checks: promtool (check metrics, check and test rules)

@@ -32,10 +32,13 @@ Json errorResponse(const std::string& description) {
     return response(description, ref("Error"));
 }
 
+// Closed: a field the document does not name is an error in a request (invalid_field) and a
+// mismatch in an answer, which the e2e tests catch.
 Json object(std::initializer_list<std::pair<const char*, Json>> properties,
             std::initializer_list<const char*> required = {}) {
     Json made;
     made["type"] = "object";
+    made["additionalProperties"] = false;
     made["properties"] = Json::object();
     for (const auto& [name, schema] : properties) {
         made["properties"][name] = schema;
@@ -64,10 +67,17 @@ Json tooManyFailures() {
     return made;
 }
 
+// OpenAPI 3.1's schemas are JSON Schema's: null is a type of its own.
 Json nullable(const char* name) {
     Json made;
-    made["type"] = name;
-    made["nullable"] = true;
+    made["type"] = Json::array({name, "null"});
+    return made;
+}
+
+// A value the service writes as null where it has none (a standby node's grant).
+Json orNull(const Json& schema) {
+    Json made;
+    made["oneOf"] = Json::array({schema, type("null")});
     return made;
 }
 
@@ -129,6 +139,7 @@ void addCommonSchemas(Json& s) {
                          {"denial", ref("Denial")},
                          {"appliance", type("string")},
                          {"overflow_risk", ref("Risks")},
+                         {"overflow_risk_before", ref("Risks")},
                          {"target_risk", type("number")},
                          {"unservable", arrayOf(ref("Unservable"))}},
                         {"error", "message"});
@@ -158,7 +169,10 @@ void addFleetSchemas(Json& s) {
                              {"cpu_overcommit", type("number")},
                              {"resources", object({{"memory_mib", resource}, {"vcpus", resource}})},
                              {"not_ready", arrayOf(ref("NotReadyNode"))},
-                             {"denial_risk", ref("DenialRisk")}});
+                             {"denial_risk", ref("DenialRisk")},
+                             {"error", type("string")}},
+                            {"name", "uri", "connected", "state", "cpu_overcommit", "resources",
+                             "not_ready", "denial_risk"});
     s["HeadroomSample"] =
         object({{"time", type("string")},
                 {"state", stringEnum({"connected", "unreachable", "lost"})},
@@ -171,7 +185,8 @@ void addFleetSchemas(Json& s) {
                                 {"cluster", type("string")},
                                 {"reason", type("string")},
                                 {"would_preempt", arrayOf(type("string"))},
-                                {"partial_cpu", type("boolean")}});
+                                {"partial_cpu", type("boolean")}},
+                               {"node", "cluster", "reason", "would_preempt", "partial_cpu"});
     s["DenialRisk"] = object({{"horizon_hours", type("number")}, {"value", type("number")}},
                              {"horizon_hours", "value"});
     s["Group"] = object({{"name", type("string")},
@@ -192,6 +207,7 @@ void addFleetSchemas(Json& s) {
                            {"node", type("string")},
                            {"domain", type("string")},
                            {"token", type("string")},
+                           {"registered", type("string")},
                            {"warnings", arrayOf(type("string"))}},
                           {"name", "mtbf_hours", "mttr_hours", "standby", "active"});
     s["ClusterChange"] = object({{"priority", type("integer")},
@@ -227,7 +243,9 @@ void addNodeSchemas(Json& s) {
     s["Grant"] = object({{"memory_mib", type("integer")},
                          {"vcpus", type("integer")},
                          {"partial", type("boolean")},
-                         {"preempted", arrayOf(type("string"))}});
+                         {"preempted", arrayOf(type("string"))},
+                         {"granted", type("string")}},
+                        {"memory_mib", "vcpus", "partial", "preempted"});
     s["Node"] =
         object({{"name", type("string")},
                 {"cluster", type("string")},
@@ -237,27 +255,33 @@ void addNodeSchemas(Json& s) {
                                       "fenced", "stopped", "missing", "drifted"})},
                 {"standby", ref("Footprint")},
                 {"active", ref("Footprint")},
-                {"current", ref("Footprint")},
+                {"current", orNull(ref("Footprint"))},
                 {"since", type("string")},
-                {"grant", ref("Grant")}});
+                {"grant", orNull(ref("Grant"))},
+                {"defined_by_service", type("boolean")}},
+               {"name", "cluster", "appliance", "domain", "state", "standby", "active", "current",
+                "since", "grant"});
     s["Holder"] = object({{"node", type("string")},
                           {"cluster", type("string")},
                           {"priority", type("integer")},
                           {"state", type("string")},
-                          {"holds", type("integer")}});
+                          {"holds", type("integer")}},
+                         {"node", "cluster", "priority", "state", "holds"});
     s["Denial"] = object({{"resource", stringEnum({"memory_mib", "vcpus"})},
                           {"needed", type("integer")},
                           {"free", type("integer")},
                           {"holders", arrayOf(ref("Holder"))},
                           {"preemptable", arrayOf(type("string"))},
-                          {"tried", arrayOf(type("string"))}});
+                          {"tried", arrayOf(type("string"))}},
+                         {"resource", "needed", "free", "holders", "preemptable", "tried"});
     s["Event"] = object({{"id", type("integer")},
                          {"time", type("string")},
                          {"kind", type("string")},
                          {"cluster", nullable("string")},
                          {"node", nullable("string")},
                          {"actor", eventActor()},
-                         {"details", type("object")}});
+                         {"details", type("object")}},
+                        {"id", "time", "kind", "cluster", "node", "actor", "details"});
 }
 
 Json schemas() {
@@ -298,15 +322,19 @@ void addHealthAndApplianceOperations(Operations& ops) {
         "Health",
         object({{"status", stringEnum({"ok", "degraded"})},
                 {"version", type("string")},
-                {"database", type("string")},
+                {"database", stringEnum({"ok", "damaged"})},
+                {"quick_check",
+                 object({{"ok", type("boolean")}, {"problems", arrayOf(type("string"))}})},
                 {"appliances",
                  arrayOf(object({{"name", type("string")},
                                  {"connected", type("boolean")},
-                                 {"state", stringEnum({"connected", "unreachable", "lost"})}}))}}));
+                                 {"state", stringEnum({"connected", "unreachable", "lost"})}},
+                                {"name", "connected", "state"}))}},
+               {"status", "version", "database", "appliances"}));
 
     op = &ops.add("/api/v1/appliances", "get", "List the appliances", kAdmin);
     op->responses["200"] =
-        response("Appliances", object({{"appliances", arrayOf(ref("Appliance"))}}));
+        response("Appliances", object({{"appliances", arrayOf(ref("Appliance"))}}, {"appliances"}));
     op = &ops.add("/api/v1/appliances/{name}", "get", "One appliance", kAdmin);
     op->parameters.push_back(pathName("appliance"));
     op->responses["200"] = response("The appliance", ref("Appliance"));
@@ -335,10 +363,11 @@ void addHealthAndApplianceOperations(Operations& ops) {
     op->body = object({{"confirmed_down", type("boolean")}}, {"confirmed_down"});
     op->responses["200"] = response(
         "Where its nodes went",
-        object({{"appliance", type("string")},
-                {"evacuated", arrayOf(object({{"node", type("string")}, {"to", type("string")}}))},
-                {"stranded",
-                 arrayOf(object({{"node", type("string")}, {"reason", type("string")}}))}}));
+        object(
+            {{"appliance", type("string")},
+             {"evacuated", arrayOf(object({{"node", type("string")}, {"to", type("string")}}))},
+             {"stranded", arrayOf(object({{"node", type("string")}, {"reason", type("string")}}))}},
+            {"appliance", "evacuated", "stranded"}));
     op->responses["409"] = errorResponse("The service can still reach the appliance");
     op = &ops.add("/api/v1/appliances/{name}/rejoin", "post",
                   "Return a lost appliance to the pool once its stale copies are removed", kAdmin);
@@ -349,7 +378,8 @@ void addHealthAndApplianceOperations(Operations& ops) {
 
 void addGroupOperations(Operations& ops) {
     Operation* op = &ops.add("/api/v1/groups", "get", "List the common-cause groups", kAdmin);
-    op->responses["200"] = response("Groups", object({{"groups", arrayOf(ref("Group"))}}));
+    op->responses["200"] =
+        response("Groups", object({{"groups", arrayOf(ref("Group"))}}, {"groups"}));
     op = &ops.add("/api/v1/groups", "post", "Create a group", kAdmin);
     op->body = ref("Group");
     op->responses["201"] = response("The group", ref("Group"));
@@ -371,7 +401,8 @@ void addGroupOperations(Operations& ops) {
 void addClusterOperations(Operations& ops) {
     Operation* op = &ops.add("/api/v1/clusters", "get",
                              "List the clusters (a cluster token sees its own)", kOwn);
-    op->responses["200"] = response("Clusters", object({{"clusters", arrayOf(ref("Cluster"))}}));
+    op->responses["200"] =
+        response("Clusters", object({{"clusters", arrayOf(ref("Cluster"))}}, {"clusters"}));
     op = &ops.add("/api/v1/clusters", "post",
                   "Register one cluster, or a fleet file's clusters and groups (all or nothing)",
                   kAdmin);
@@ -400,49 +431,55 @@ void addClusterOperations(Operations& ops) {
     op->responses["409"] = errorResponse("Its node is active");
     op = &ops.add("/api/v1/clusters/{name}/token", "post", "Rotate the cluster's token", kAdmin);
     op->parameters.push_back(pathName("cluster"));
-    op->responses["200"] = response("The new token", object({{"token", type("string")}}));
+    op->responses["200"] =
+        response("The new token", object({{"token", type("string")}}, {"token"}));
     op = &ops.add("/api/v1/clusters/{name}/stats", "get", "Failover statistics and the last probe",
                   kOwn);
     op->parameters.push_back(pathName("cluster"));
-    op->responses["200"] =
-        response("Statistics", object({{"failovers", type("integer")},
-                                       {"active_hours", type("number")},
-                                       {"last_failover", nullable("string")},
-                                       {"observed_mtbf_hours", nullable("number")},
-                                       {"observed_mttr_hours", nullable("number")},
-                                       {"last_probe", object({{"time", type("string")},
-                                                              {"ok", type("boolean")},
-                                                              {"output", type("string")}})}}));
+    op->responses["200"] = response(
+        "Statistics", object({{"failovers", type("integer")},
+                              {"active_hours", type("number")},
+                              {"last_failover", nullable("string")},
+                              {"observed_mtbf_hours", nullable("number")},
+                              {"observed_mttr_hours", nullable("number")},
+                              {"last_probe", orNull(object({{"time", type("string")},
+                                                            {"ok", type("boolean")},
+                                                            {"output", type("string")}}))}},
+                             {"failovers", "active_hours", "last_failover", "observed_mtbf_hours",
+                              "observed_mttr_hours", "last_probe"}));
 }
 
 void addNodeOperations(Operations& ops) {
     Operation* op = &ops.add("/api/v1/nodes", "get",
                              "List the passive nodes (a cluster token sees its own)", kOwn);
-    op->responses["200"] = response("Nodes", object({{"nodes", arrayOf(ref("Node"))}}));
+    op->responses["200"] = response("Nodes", object({{"nodes", arrayOf(ref("Node"))}}, {"nodes"}));
     op = &ops.add("/api/v1/nodes/{name}", "get", "One node", kOwn);
     op->parameters.push_back(pathName("node"));
     op->responses["200"] = response("The node", ref("Node"));
     op = &ops.add("/api/v1/nodes/{name}/readiness", "get",
                   "Could the node take over at full size now (changes nothing)", kOwn);
     op->parameters.push_back(pathName("node"));
-    op->responses["200"] = response("Readiness", object({{"ready", type("boolean")},
-                                                         {"partial_cpu", type("boolean")},
-                                                         {"would_preempt", arrayOf(type("string"))},
-                                                         {"reason", nullable("string")}}));
+    op->responses["200"] =
+        response("Readiness", object({{"ready", type("boolean")},
+                                      {"partial_cpu", type("boolean")},
+                                      {"would_preempt", arrayOf(type("string"))},
+                                      {"reason", nullable("string")},
+                                      {"denial", orNull(ref("Denial"))}},
+                                     {"ready", "partial_cpu", "would_preempt", "reason"}));
     op = &ops.add("/api/v1/nodes/{name}/takeover", "post",
                   "Grow the node to its active footprint; answers once libvirt shows it", kOwn);
     op->parameters.push_back(pathName("node"));
-    op->responses["200"] =
-        response("Granted", object({{"node", type("string")}, {"grant", ref("Grant")}}));
+    op->responses["200"] = response(
+        "Granted", object({{"node", type("string")}, {"grant", ref("Grant")}}, {"node", "grant"}));
     op->responses["409"] = errorResponse("takeover_denied (with denial) or conflict (with state)");
     op = &ops.add("/api/v1/nodes/{name}/release", "post", "Shrink the node back to standby", kOwn);
     op->parameters.push_back(pathName("node"));
-    op->responses["200"] = response("Released", object({{"node", type("string")}}));
+    op->responses["200"] = response("Released", object({{"node", type("string")}}, {"node"}));
     op = &ops.add("/api/v1/nodes/{name}/power", "post", "Fence or query the node's domain", kOwn);
     op->parameters.push_back(pathName("node"));
     op->body = object({{"action", stringEnum({"on", "off", "reboot", "status"})}}, {"action"});
-    op->responses["200"] =
-        response("Power state after the action", object({{"power", stringEnum({"on", "off"})}}));
+    op->responses["200"] = response("Power state after the action",
+                                    object({{"power", stringEnum({"on", "off"})}}, {"power"}));
 }
 
 void addEventOperations(Operations& ops) {
@@ -458,7 +495,8 @@ void addEventOperations(Operations& ops) {
     op.parameters.push_back(queryParameter("kind", "string", "Kinds starting with this."));
     op.responses["200"] = response("A page of events", object({{"events", arrayOf(ref("Event"))},
                                                                {"next", type("integer")},
-                                                               {"truncated", type("boolean")}}));
+                                                               {"truncated", type("boolean")}},
+                                                              {"events", "next", "truncated"}));
 }
 
 void addSizingOperations(Operations& ops) {
@@ -482,21 +520,23 @@ void addSizingOperations(Operations& ops) {
               arrayOf(object({{"node", type("string")},
                               {"outcome", stringEnum({"granted", "partial", "preempts", "denied"})},
                               {"preempted", arrayOf(type("string"))},
-                              {"denial", ref("Denial")}}))},
+                              {"denial", orNull(ref("Denial"))}},
+                             {"node", "outcome", "preempted", "denial"}))},
              {"free_after", arrayOf(object({{"appliance", type("string")},
                                             {"memory_mib", type("integer")},
-                                            {"vcpus", type("integer")}}))},
-             {"sizing", type("object")}}));
+                                            {"vcpus", type("integer")}},
+                                           {"appliance", "memory_mib", "vcpus"}))},
+             {"sizing", type("object")}},
+            {"takeovers", "free_after", "sizing"}));
 }
 
 // Backup, this document and the metrics: answers that are not JSON resources.
 void addServiceOperations(Operations& ops) {
     Operation* op = &ops.add("/api/v1/backup", "get", "A consistent copy of the database", kAdmin);
-    Json binary = type("string");
-    binary["format"] = "binary";
+    // OpenAPI 3.1 describes binary content by its media type alone, without a schema.
     Json backup_response;
     backup_response["description"] = "The SQLite database";
-    backup_response["content"]["application/vnd.sqlite3"]["schema"] = binary;
+    backup_response["content"]["application/vnd.sqlite3"] = Json::object();
     op->responses["200"] = backup_response;
 
     op = &ops.add("/api/v1/openapi.json", "get", "This document", "anyone");
@@ -525,7 +565,7 @@ std::vector<Operation> operations() {
 
 Json openApiDocument(const std::string& version) {
     Json document;
-    document["openapi"] = "3.0.3";
+    document["openapi"] = "3.1.0";
     document["info"]["title"] = "Understudy API";
     document["info"]["version"] = version;
     document["info"]["description"] =
@@ -565,9 +605,15 @@ Json openApiDocument(const std::string& version) {
         if (op.path.find('{') != std::string::npos) {
             operation["responses"]["404"] = errorResponse("No such resource");
         }
-        // Every route: an address refused for its failed authentications is refused whatever it
-        // asks, with whatever token.
+        // Every route: the HTTP layer refuses what is too large before routing, and an address
+        // refused for its failed authentications is refused whatever it asks, with whatever token.
+        operation["responses"]["413"] =
+            errorResponse("payload_too_large: a body above max_body_bytes (with limit)");
+        operation["responses"]["414"] = errorResponse("uri_too_long: a request line above 8 KiB");
+        operation["responses"]["431"] =
+            errorResponse("headers_too_large: header fields above the service's limit");
         operation["responses"]["429"] = tooManyFailures();
+        operation["responses"]["500"] = errorResponse("internal: a bug, logged with id");
         operation["responses"]["503"] =
             errorResponse("hypervisor_unavailable or database_unavailable (with Retry-After)");
         document["paths"][op.path][op.method] = std::move(operation);

@@ -1,5 +1,6 @@
 // The end-to-end tests' understudyd: the shared launcher with a small synchronous HTTP client
-// (QNetworkAccessManager) to talk to it, and the config of a test-driver appliance.
+// (QNetworkAccessManager) to talk to it, which holds every answer to the served OpenAPI
+// document, and the config of a test-driver appliance.
 #pragma once
 
 #include <QEventLoop>
@@ -10,10 +11,12 @@
 #include <QTest>
 #include <QTimer>
 
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
+#include "tests/support/openapi_validator.h"
 #include "tests/support/ports.h"
 #include "tests/support/source_files.h"
 #include "tests/support/test_driver_host.h"
@@ -30,6 +33,66 @@ using testsupport::sourcePath;
 #define JCOMPARE(actual, expected)                                  \
     QCOMPARE(QString::fromStdString(nlohmann::json(actual).dump()), \
              QString::fromStdString(nlohmann::json(expected).dump()))
+
+using testsupport::Exchange;
+
+// The OpenAPI document the service on `port` serves, fetched once per test program (every
+// service a test starts is the same build); null while no service has answered it.
+inline const testsupport::OpenApiValidator* servedDocument(quint16 port) {
+    static std::unique_ptr<testsupport::OpenApiValidator> validator;
+    if (!validator) {
+        QNetworkAccessManager manager;
+        QNetworkReply* reply = manager.get(QNetworkRequest(
+            QUrl(QStringLiteral("http://127.0.0.1:%1/api/v1/openapi.json").arg(port))));
+        QEventLoop loop;
+        QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+        QTimer::singleShot(20000, &loop, &QEventLoop::quit);
+        loop.exec();
+        const json document = json::parse(reply->readAll().toStdString(), nullptr, false);
+        reply->abort();
+        delete reply;
+        if (document.is_object() && document.contains("paths")) {
+            validator = std::make_unique<testsupport::OpenApiValidator>(document);
+        }
+    }
+    return validator.get();
+}
+
+// Empty when the served document describes the exchange (or nothing answered it); otherwise
+// what does not match, with the JSON path.
+inline std::string documentMismatch(quint16 port, const Exchange& exchange) {
+    if (exchange.status == 0) {
+        return {};
+    }
+    const testsupport::OpenApiValidator* document = servedDocument(port);
+    if (document == nullptr) {
+        return "no OpenAPI document to hold " + exchange.method + ' ' + exchange.target +
+               " to: the service did not serve it";
+    }
+    return document->mismatch(exchange);
+}
+
+// Fails the running test function when the served document does not describe the exchange;
+// every request of the e2e helpers passes through here, so no test has to ask for it.
+inline void holdToDocument(quint16 port, const Exchange& exchange) {
+    const std::string mismatch = documentMismatch(port, exchange);
+    if (!mismatch.empty()) {
+        QTest::qFail(mismatch.c_str(), __FILE__, __LINE__);
+    }
+}
+
+// The exchange of a finished `reply` to `method` `path` with `request_body`; `body` is what the
+// caller read from it.
+inline Exchange exchangeOf(const QByteArray& method, const QString& path,
+                           const QByteArray& request_body, const QNetworkReply& reply,
+                           const QByteArray& body) {
+    return Exchange{method.toStdString(),
+                    path.toStdString(),
+                    request_body.toStdString(),
+                    reply.attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(),
+                    reply.header(QNetworkRequest::ContentTypeHeader).toString().toStdString(),
+                    body.toStdString()};
+}
 
 struct Reply {
     int status = 0;  // 0: no HTTP answer (connection error or timeout)
@@ -79,6 +142,7 @@ public:
         made.content_type = reply->header(QNetworkRequest::ContentTypeHeader).toByteArray();
         made.headers = reply->rawHeaderPairs();
         made.network_error = reply->error();
+        holdToDocument(port(), exchangeOf(method, path, body, *reply, made.body));
         reply->abort();
         reply->deleteLater();
         return made;

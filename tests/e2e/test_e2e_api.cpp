@@ -316,7 +316,12 @@ private slots:
         clock.start();
         JCOMPARE(s().post(QStringLiteral("/api/v1/nodes/ldap-passive/takeover")).status, 200);
         QTRY_VERIFY_WITH_TIMEOUT(waiting->isFinished(), 20000);
-        const json woken = json::parse(waiting->readAll().toStdString());
+        const QByteArray woken_body = waiting->readAll();
+        holdToDocument(
+            s().port(),
+            exchangeOf("GET", request.url().toString(QUrl::RemoveScheme | QUrl::RemoveAuthority),
+                       {}, *waiting, woken_body));
+        const json woken = json::parse(woken_body.toStdString());
         QVERIFY(!woken["events"].empty());
         JCOMPARE(woken["events"][0]["id"], last + 1);
         JCOMPARE(woken["events"][0]["kind"], "takeover.requested");

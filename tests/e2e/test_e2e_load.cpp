@@ -12,11 +12,17 @@ namespace {
 
 constexpr int kClients = 200;
 constexpr int kCycles = 10;  // 5 requests each
+// Every tenth client's answers (1,000, of every kind) are held to the served document: each
+// costs milliseconds in the validator co-process, which on all 10,000 answers added a third to
+// the test's time (18 s of 62 s; more on a busy machine), eating into the load's time budget
+// without checking anything the sample does not (the other e2e tests hold every answer).
+constexpr int kHeldToDocumentEvery = 10;
 
 struct Client {
     QString node;
     QByteArray token;
     std::unique_ptr<QNetworkAccessManager> manager;
+    bool held_to_document = false;
     int step = 0;
 };
 
@@ -66,14 +72,22 @@ private:
         request.setRawHeader("Authorization", "Bearer " + token);
         QNetworkReply* reply = client.manager->sendCustomRequest(
             request, method, method == "POST" ? QByteArray("") : QByteArray());
-        connect(reply, &QNetworkReply::finished, this, [this, &client, reply, path] {
+        connect(reply, &QNetworkReply::finished, this, [this, &client, reply, path, method] {
             ++requests_;
             const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            const QByteArray body = reply->readAll();
             if (status != 200) {
                 failures_ << QStringLiteral("%1 -> %2 %3")
                                  .arg(path)
                                  .arg(status)
-                                 .arg(QString::fromUtf8(reply->readAll()));
+                                 .arg(QString::fromUtf8(body));
+            }
+            if (client.held_to_document) {
+                const std::string mismatch = documentMismatch(
+                    service_->port(), exchangeOf(method, path, QByteArray(), *reply, body));
+                if (!mismatch.empty()) {
+                    failures_ << QString::fromStdString(mismatch);
+                }
             }
             reply->deleteLater();
             next(client);
@@ -106,6 +120,7 @@ private slots:
         const json answer = registered.document();
         for (const json& cluster : answer["clusters"]) {
             Client client;
+            client.held_to_document = clients_.size() % kHeldToDocumentEvery == 0;
             client.node = QString::fromStdString(cluster["node"].get<std::string>());
             client.token = QByteArray::fromStdString(cluster["token"].get<std::string>());
             client.manager = std::make_unique<QNetworkAccessManager>();

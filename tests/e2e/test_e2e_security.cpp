@@ -48,6 +48,20 @@ private:
 
     ServiceProcess& s() { return *service_; }
 
+    // Sends `request` as it is and holds the answer to the served document, as request() does.
+    RawAnswer raw(const QByteArray& request, const QHostAddress& from = QHostAddress()) {
+        const RawAnswer answer = rawRequest(s().port(), request, 20000, from);
+        const QList<QByteArray> line = request.left(request.indexOf("\r\n")).split(' ');
+        const qsizetype head_end = request.indexOf("\r\n\r\n");
+        const QByteArray body = head_end < 0 ? QByteArray() : request.mid(head_end + 4);
+        holdToDocument(
+            s().port(),
+            Exchange{line.value(0).toStdString(), line.value(1).toStdString(), body.toStdString(),
+                     answer.status, answer.header("content-type").toStdString(),
+                     answer.body.toStdString()});
+        return answer;
+    }
+
     Reply call(const QByteArray& method, const QString& path, const QByteArray& body,
                const QByteArray& token) {
         ++requests_;
@@ -57,12 +71,11 @@ private:
     Reply callFrom(const QHostAddress& from, const QByteArray& method, const QString& path,
                    const QByteArray& token) {
         ++requests_;
-        const RawAnswer raw =
-            rawRequest(s().port(), rawRequestBytes(method, path.toUtf8(), token, {}), 20000, from);
+        const RawAnswer answer = raw(rawRequestBytes(method, path.toUtf8(), token, {}), from);
         Reply reply;
-        reply.status = raw.status;
-        reply.body = raw.body;
-        retry_after_ = raw.header("Retry-After");
+        reply.status = answer.status;
+        reply.body = answer.body;
+        retry_after_ = answer.header("Retry-After");
         return reply;
     }
     // From an address used by no other request: the sweeps refuse far more than the limit of
@@ -73,11 +86,10 @@ private:
         ++sources_;
         const QHostAddress from(
             QStringLiteral("127.0.%1.%2").arg(1 + sources_ / 250).arg(1 + sources_ % 250));
-        const RawAnswer raw = rawRequest(
-            s().port(), rawRequestBytes(method, path.toUtf8(), token, body), 20000, from);
+        const RawAnswer answer = raw(rawRequestBytes(method, path.toUtf8(), token, body), from);
         Reply reply;
-        reply.status = raw.status;
-        reply.body = raw.body;
+        reply.status = answer.status;
+        reply.body = answer.body;
         return reply;
     }
     QByteArray retry_after_;
@@ -262,7 +274,7 @@ private slots:
         QFETCH(QByteArray, request);
         const std::string before = inventory();
         ++requests_;
-        const RawAnswer answer = rawRequest(s().port(), request);
+        const RawAnswer answer = raw(request);
         QVERIFY2(answer.status == 400 || answer.status == 403 || answer.status == 404,
                  (QByteArray::number(answer.status) + ' ' + answer.body).constData());
         QVERIFY2(!answer.body.contains("\"erp") && !answer.body.contains("\"appliances\""),
@@ -374,7 +386,7 @@ private slots:
         QFETCH(QList<int>, statuses);
         const std::string before = inventory();
         ++requests_;
-        const RawAnswer answer = rawRequest(s().port(), request);
+        const RawAnswer answer = raw(request);
         QVERIFY2(statuses.contains(answer.status),
                  (QByteArray::number(answer.status) + ' ' + answer.body.left(300)).constData());
         const json error = json::parse(answer.body.toStdString(), nullptr, false);

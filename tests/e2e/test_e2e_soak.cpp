@@ -102,21 +102,29 @@ private:
         request.setTransferTimeout(60000);
         QNetworkReply* reply = lane.manager->sendCustomRequest(request, method, body);
         ++in_flight_;
-        connect(reply, &QNetworkReply::finished, this, [this, reply, done, &lane] {
-            --in_flight_;
-            const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-            const json answer = json::parse(reply->readAll().toStdString(), nullptr, false);
-            reply->deleteLater();
-            if (status == 0) {
-                ++lost_answers_;
-            } else {
-                ++answered_;
-            }
-            done(status, answer);
-            if (!stopping_) {
-                next(lane);
-            }
-        });
+        connect(reply, &QNetworkReply::finished, this,
+                [this, reply, done, &lane, method, path, body] {
+                    --in_flight_;
+                    const int status =
+                        reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+                    const QByteArray received = reply->readAll();
+                    const json answer = json::parse(received.toStdString(), nullptr, false);
+                    const std::string mismatch = documentMismatch(
+                        service_->port(), exchangeOf(method, path, body, *reply, received));
+                    if (!mismatch.empty()) {
+                        failures_.push_back({"", mismatch});
+                    }
+                    reply->deleteLater();
+                    if (status == 0) {
+                        ++lost_answers_;
+                    } else {
+                        ++answered_;
+                    }
+                    done(status, answer);
+                    if (!stopping_) {
+                        next(lane);
+                    }
+                });
     }
 
     void next(Lane& lane) {
