@@ -4,11 +4,14 @@
 // with the service's what-if for a cluster, Timeline, Events, a cluster's details, the what-if
 // on the live fleet), then
 // offline on the sample fleet (Sizing, the what-if with failovers, the dark palette). Saved to
-// the build folder's screenshots/, for people to look at after a change.
+// the build folder's screenshots/, for people to look at after a change. The overloaded console
+// is also checked for text cut short at 1440×900.
+#include <QAbstractButton>
 #include <QAction>
 #include <QComboBox>
 #include <QDir>
 #include <QDoubleSpinBox>
+#include <QHeaderView>
 #include <QImage>
 #include <QLabel>
 #include <QScreen>
@@ -37,6 +40,60 @@
 using namespace understudy::gui;
 using namespace understudy::gui::testing;
 using namespace understudy::testsupport;
+
+namespace {
+
+// Texts the operator cannot read whole in `root` as it is laid out now: a one-line label or a
+// button narrower than its text, a table column narrower than its header or its widest cell
+// (unless its cells read whole in a tooltip).
+QStringList truncatedTexts(QWidget* root) {
+    QStringList found;
+    for (QLabel* label : root->findChildren<QLabel*>()) {
+        if (label->isVisibleTo(root) && !label->wordWrap() && !label->text().isEmpty() &&
+            label->pixmap().isNull() && label->width() < label->sizeHint().width()) {
+            found << QStringLiteral("label %1 \"%2\": %3 of %4 px")
+                         .arg(label->objectName(), label->text().left(60))
+                         .arg(label->width())
+                         .arg(label->sizeHint().width());
+        }
+    }
+    for (QAbstractButton* button : root->findChildren<QAbstractButton*>()) {
+        if (button->isVisibleTo(root) && !button->text().isEmpty() &&
+            button->width() < button->sizeHint().width()) {
+            found << QStringLiteral("button \"%1\": %2 of %3 px")
+                         .arg(button->text())
+                         .arg(button->width())
+                         .arg(button->sizeHint().width());
+        }
+    }
+    for (QTableView* table : root->findChildren<QTableView*>()) {
+        if (!table->isVisibleTo(root) || table->model() == nullptr) {
+            continue;
+        }
+        QHeaderView* header = table->horizontalHeader();
+        for (int column = 0; column < table->model()->columnCount(); ++column) {
+            // A column whose cells carry their whole text as a tooltip reads whole on hover.
+            const bool hover = table->model()->rowCount() > 0 &&
+                               table->model()->index(0, column).data(Qt::ToolTipRole).isValid();
+            if (table->isColumnHidden(column) || hover) {
+                continue;
+            }
+            const QAbstractItemView* view = table;  // QTableView hides it
+            const int needed =
+                std::max(header->sectionSizeHint(column), view->sizeHintForColumn(column));
+            if (table->columnWidth(column) < needed) {
+                found << QStringLiteral("%1 column \"%2\": %3 of %4 px")
+                             .arg(table->objectName(),
+                                  table->model()->headerData(column, Qt::Horizontal).toString())
+                             .arg(table->columnWidth(column))
+                             .arg(needed);
+            }
+        }
+    }
+    return found;
+}
+
+}  // namespace
 
 class TestOnlineScreenshots : public QObject {
     Q_OBJECT
@@ -206,12 +263,19 @@ void TestOnlineScreenshots::savesTheOverloadedConsole() {
     QTRY_VERIFY_WITH_TIMEOUT(online->dashboard()->headline()->text().contains("web (short"), 15000);
     window.views()->setCurrentWidget(online->dashboard());
     save(&window, QStringLiteral("online-overloaded-dashboard.png"));
+    QStringList truncated = truncatedTexts(online->dashboard());
     window.views()->setCurrentWidget(online->nodes());
     online->nodes()->selectNode(QStringLiteral("web-passive"));
     save(&window, QStringLiteral("online-overloaded-nodes.png"));
+    truncated << truncatedTexts(online->nodes());
     window.views()->setCurrentWidget(online->timeline());
     online->timeline()->windowChoice()->setCurrentIndex(0);
     save(&window, QStringLiteral("online-overloaded-timeline.png"));
+    truncated << truncatedTexts(online->timeline());
+    window.views()->setCurrentWidget(online->events());
+    QTest::qWait(300);
+    truncated << truncatedTexts(online->events());
+    QVERIFY2(truncated.isEmpty(), qPrintable(truncated.join(QStringLiteral("\n"))));
     online->connection()->disconnectFromService();
 }
 
