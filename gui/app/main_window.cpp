@@ -422,8 +422,9 @@ void MainWindow::showSnapshot(std::shared_ptr<const SizingSnapshot> snapshot) {
     clustersView_->setSnapshot(snapshot_);
     updateTakeovers();
     const VerdictText& verdict = sizingView_->verdict();
+    // The sizing is the steady state; said so, it cannot be read as the dashboard's "now".
     verdictLabel_->setText(snapshot_->error.isEmpty()
-                               ? QStringLiteral("%1 — %2").arg(verdict.headline, verdict.detail)
+                               ? tr("Steady state: %1 — %2").arg(verdict.headline, verdict.detail)
                                : snapshot_->error);
     computeLabel_->setText(runner_->busy() ? tr("Computing…")
                                            : tr("%1 clusters sized in %2 ms")

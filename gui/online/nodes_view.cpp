@@ -237,14 +237,16 @@ void NodesView::restoreOperatorColumns(const QByteArray& state) {
 void NodesView::fitColumns() {
     fitting_ = true;
     table_->resizeColumnsToContents();
-    // Footprints grow at a takeover: leave room for a large one.
-    const int footprint = table_->fontMetrics().horizontalAdvance(
-                              QStringLiteral("+128 vCPUs · +1024 GiB over standby")) +
-                          24;
-    for (int column : {NodeTableModel::Standby, NodeTableModel::Active, NodeTableModel::Current,
-                       NodeTableModel::Grant}) {
-        table_->setColumnWidth(column, std::max(table_->columnWidth(column), footprint));
+    // Footprints grow at a takeover: leave room for a large one, and for a large grant, the
+    // only one written as growth over standby.
+    const auto roomFor = [this](int column, const QString& widest) {
+        const int width = table_->fontMetrics().horizontalAdvance(widest) + 24;
+        table_->setColumnWidth(column, std::max(table_->columnWidth(column), width));
+    };
+    for (int column : {NodeTableModel::Standby, NodeTableModel::Active, NodeTableModel::Current}) {
+        roomFor(column, QStringLiteral("128 vCPUs · 1024 GiB"));
     }
+    roomFor(NodeTableModel::Grant, QStringLiteral("+128 vCPUs · +1024 GiB over standby"));
     // A state turns bold when it is not good, and an active one may say "(partial CPU)": room
     // for both, with its icon.
     QFont bold = table_->font();

@@ -467,7 +467,7 @@ private slots:
                 operations += documented ? 1 : 0;
             }
         }
-        JCOMPARE(operations, 29);
+        JCOMPARE(operations, 30);
         JCOMPARE(s().get(QStringLiteral("/api/v1/nothing-here"), {}).status, 404);
     }
 };
