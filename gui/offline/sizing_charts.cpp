@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "gui/widgets/chart_style.h"
 #include "gui/widgets/quantity_format.h"
 
 namespace understudy::gui {
@@ -51,33 +52,6 @@ void styleAxis(QAbstractAxis* axis, const QPalette& palette) {
     axis->setGridLineColor(grid);
     axis->setLinePenColor(grid);
     axis->setMinorGridLineColor(QColor(grid.red(), grid.green(), grid.blue(), 18));
-}
-
-QChart* newChart(const QString& title, const QPalette& palette) {
-    auto* chart = new QChart;
-    chart->setTitle(title);
-    QFont titleFont = chart->titleFont();
-    titleFont.setBold(true);
-    chart->setTitleFont(titleFont);
-    chart->setTitleBrush(palette.brush(QPalette::WindowText));
-    chart->setBackgroundBrush(palette.brush(QPalette::Base));
-    chart->setBackgroundRoundness(0);
-    chart->setMargins(QMargins(4, 4, 4, 4));
-    chart->legend()->setLabelColor(palette.color(QPalette::WindowText));
-    chart->legend()->setAlignment(Qt::AlignBottom);
-    chart->setAnimationOptions(QChart::NoAnimation);
-    return chart;
-}
-
-QLineSeries* markerLine(const QString& name, const QColor& color, Qt::PenStyle style) {
-    auto* series = new QLineSeries;
-    series->setName(name);
-    QPen pen(color);
-    pen.setWidthF(2.0);
-    pen.setStyle(style);
-    pen.setCosmetic(true);
-    series->setPen(pen);
-    return series;
 }
 
 struct LogRange {
@@ -157,7 +131,7 @@ QChart* makeCapacityChart(const sizing::ApplianceResult& appliance,
         {QObject::tr("No overbooking"), baselines.no_overbooking[index], kNoOverbooking},
     };
 
-    QChart* chart = newChart(resourceTitle(resource), palette);
+    QChart* chart = styledChart(resourceTitle(resource), palette);
     auto* series = new QHorizontalStackedBarSeries;
     series->setBarWidth(0.7);
     QStringList categories;
@@ -193,7 +167,7 @@ QChart* makeCapacityChart(const sizing::ApplianceResult& appliance,
 
 QChart* makeRiskCurveChart(const sizing::ResourceFigures& figures, double target, Resource resource,
                            const QPalette& palette) {
-    QChart* chart = newChart(
+    QChart* chart = styledChart(
         QObject::tr("%1: overflow risk by capacity").arg(resourceTitle(resource)), palette);
     const sizing::DemandDistribution& distribution = figures.distribution;
     const std::vector<double> tail = distribution.tailProbabilities();
@@ -205,7 +179,7 @@ QChart* makeRiskCurveChart(const sizing::ResourceFigures& figures, double target
     }
     const LogRange range{std::max(decadeBelow(lowest), 1e-15), 1.0};
 
-    auto* curve = markerLine(QObject::tr("P(demand > capacity)"), kCurve, Qt::SolidLine);
+    auto* curve = styledLine(QObject::tr("P(demand > capacity)"), kCurve, Qt::SolidLine);
     double xMax = chartUnits(resource, static_cast<double>(figures.capacity));
     double xMin = chartUnits(resource, static_cast<double>(distribution.base));
     const std::size_t size = tail.size();
@@ -231,17 +205,17 @@ QChart* makeRiskCurveChart(const sizing::ResourceFigures& figures, double target
     }
 
     auto* targetLine =
-        markerLine(QObject::tr("Target %1").arg(formatRisk(target)), kOver, Qt::DashLine);
+        styledLine(QObject::tr("Target %1").arg(formatRisk(target)), kOver, Qt::DashLine);
     targetLine->append(xMin, target);
     targetLine->append(xMax, target);
     const double capacityX = chartUnits(resource, static_cast<double>(figures.capacity));
-    auto* capacityLine = markerLine(
+    auto* capacityLine = styledLine(
         QObject::tr("Usable capacity %1").arg(formatQuantity(resource, figures.capacity)),
         kCapacity, Qt::SolidLine);
     capacityLine->append(capacityX, range.low);
     capacityLine->append(capacityX, range.high);
     const double requiredX = chartUnits(resource, static_cast<double>(figures.required_capacity));
-    auto* requiredLine = markerLine(
+    auto* requiredLine = styledLine(
         QObject::tr("Required %1").arg(formatQuantity(resource, figures.required_capacity)), kOk,
         Qt::DotLine);
     requiredLine->append(requiredX, range.low);
@@ -262,7 +236,7 @@ QChart* makeRiskCurveChart(const sizing::ResourceFigures& figures, double target
 QChart* makeDistributionChart(const sizing::ResourceFigures& figures, Resource resource,
                               const QPalette& palette) {
     QChart* chart =
-        newChart(QObject::tr("%1: demand distribution").arg(resourceTitle(resource)), palette);
+        styledChart(QObject::tr("%1: demand distribution").arg(resourceTitle(resource)), palette);
     const sizing::DemandDistribution& distribution = figures.distribution;
     const std::size_t size = distribution.probability.size();
     const std::size_t bucket = std::max<std::size_t>(1, size / kMaxCurvePoints);
@@ -300,7 +274,7 @@ QChart* makeDistributionChart(const sizing::ResourceFigures& figures, Resource r
     const LogRange range{decadeBelow(smallest), 1.0};
 
     const double capacityX = chartUnits(resource, static_cast<double>(figures.capacity));
-    auto* capacityLine = markerLine(
+    auto* capacityLine = styledLine(
         QObject::tr("Usable capacity %1").arg(formatQuantity(resource, figures.capacity)),
         kCapacity, Qt::SolidLine);
     capacityLine->append(capacityX, range.low);

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "gui/widgets/chart_style.h"
 #include "gui/widgets/quantity_format.h"
 
 namespace understudy::gui {
@@ -25,26 +26,6 @@ const QColor kRiskColor{0xb0, 0x30, 0x30};
 double riskDecade(double risk) {
     return risk > 0 ? std::max<double>(HeadroomHistoryChart::kLowestDecade, std::log10(risk))
                     : HeadroomHistoryChart::kLowestDecade;
-}
-
-QChart* newChart(const QString& title) {
-    auto* chart = new QChart;
-    chart->setTitle(title);
-    chart->setBackgroundRoundness(0);
-    chart->setMargins(QMargins(2, 2, 2, 2));
-    chart->setAnimationOptions(QChart::NoAnimation);
-    chart->legend()->setAlignment(Qt::AlignBottom);
-    return chart;
-}
-
-QLineSeries* newSeries(const QString& name, const QColor& colour, Qt::PenStyle style) {
-    auto* series = new QLineSeries;
-    series->setName(name);
-    QPen pen(colour);
-    pen.setWidthF(2);
-    pen.setStyle(style);
-    series->setPen(pen);
-    return series;
 }
 
 QDateTimeAxis* newTimeAxis() {
@@ -74,9 +55,9 @@ std::pair<double, double> niceRange(double low, double high) {
 
 HeadroomHistoryChart::HeadroomHistoryChart(QWidget* parent) : QWidget(parent) {
     setObjectName(QStringLiteral("headroomHistory"));
-    headroom_ = newChart(tr("Free after preemptable standbys"));
-    memory_ = newSeries(tr("Memory (GiB)"), kMemoryColor, Qt::SolidLine);
-    vcpus_ = newSeries(tr("vCPUs"), kVcpuColor, Qt::SolidLine);
+    headroom_ = styledChart(tr("Free after preemptable standbys"), palette());
+    memory_ = styledLine(tr("Memory (GiB)"), kMemoryColor, Qt::SolidLine);
+    vcpus_ = styledLine(tr("vCPUs"), kVcpuColor, Qt::SolidLine);
     headroom_->addSeries(memory_);
     headroom_->addSeries(vcpus_);
     headroomTime_ = newTimeAxis();
@@ -94,9 +75,9 @@ HeadroomHistoryChart::HeadroomHistoryChart(QWidget* parent) : QWidget(parent) {
     vcpus_->attachAxis(headroomTime_);
     vcpus_->attachAxis(vcpuAxis_);
 
-    riskChart_ = newChart(tr("Denial risk within 24 h"));
-    risk_ = newSeries(tr("Denial risk"), kRiskColor, Qt::SolidLine);
-    targetLine_ = newSeries(tr("Target"), kRiskColor.lighter(150), Qt::DashLine);
+    riskChart_ = styledChart(tr("Denial risk within 24 h"), palette());
+    risk_ = styledLine(tr("Denial risk"), kRiskColor, Qt::SolidLine);
+    targetLine_ = styledLine(tr("Target"), kRiskColor.lighter(150), Qt::DashLine);
     riskChart_->addSeries(risk_);
     riskChart_->addSeries(targetLine_);
     riskTime_ = newTimeAxis();
